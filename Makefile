@@ -1,0 +1,30 @@
+# The two commands of the README: `make demo` starts a local sandbox pair with core-sync between them;
+# `make test` runs every check CI runs. Both install what they need first.
+.PHONY: install demo test build start lint format bench clean
+
+install:
+	npm ci
+
+demo: install
+	npm run demo
+
+test: install
+	npm test
+
+build: install
+	npm run build
+
+start: build
+	npm start
+
+lint:
+	npm run lint
+
+format:
+	npm run format
+
+bench: install
+	npm run bench
+
+clean:
+	rm -rf node_modules services/*/node_modules services/*/dist .demo

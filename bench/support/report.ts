@@ -1,0 +1,86 @@
+/**
+ * docs/BENCHMARKS.md is written by the benchmarks: each one replaces its own section (between markers) and
+ * leaves the others as they are, so the page always holds the latest run of each.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machineSummary, type MachineInfo } from './machine.js';
+
+export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const reportPath = path.join(repositoryRoot, 'docs/BENCHMARKS.md');
+
+export type SectionName = 'snapshot' | 'lag' | 'catch-up' | 'sysbench';
+const sectionOrder: readonly SectionName[] = ['snapshot', 'lag', 'catch-up', 'sysbench'];
+
+const pageHeader = `# Benchmarks
+
+Figures of core-sync measured by the scripts in [\`bench/\`](../bench/README.md). Each script rewrites its own
+section below with the machine, the exact command and the date of its last run. Every section compares
+figures measured **in the same run** on the same machine: the reference machine is a shared 2-core VM, so
+absolute numbers move by 10–20 % from run to run; ratios measured side by side move much less.
+
+All servers are throw-away MariaDB sandboxes (\`services/core-sync/src/sandbox\`) on this one machine: binlog
+ROW/FULL/FULL metadata, \`innodb_flush_log_at_trx_commit=2\`, \`sync_binlog=0\`, plus the benchmark's
+own settings listed in each section. The service runs in a child process (\`bench/support/service-child.ts\`,
+the same \`SyncService\` that \`main.ts\` runs, loaded through tsx) so its memory and CPU are its own; the
+benchmark process drives the load and takes the measurements.
+`;
+
+function markers(section: SectionName): { start: string; end: string } {
+  return { start: `<!-- bench:${section}:start -->`, end: `<!-- bench:${section}:end -->` };
+}
+
+function placeholder(section: SectionName): string {
+  const { start, end } = markers(section);
+  return `${start}\n_Not run yet: \`npm run bench -- ${section}\`._\n${end}`;
+}
+
+/** Replaces one section of docs/BENCHMARKS.md (creating the page or the section when missing). */
+export async function writeReportSection(section: SectionName, body: string): Promise<void> {
+  let page = existsSync(reportPath) ? await readFile(reportPath, 'utf8') : '';
+  if (page.trim() === '') {
+    page = `${pageHeader}\n${sectionOrder.map(placeholder).join('\n\n')}\n`;
+  }
+  const { start, end } = markers(section);
+  const replacement = `${start}\n${body.trim()}\n${end}`;
+  const startIndex = page.indexOf(start);
+  const endIndex = page.indexOf(end);
+  if (startIndex >= 0 && endIndex > startIndex) {
+    page = page.slice(0, startIndex) + replacement + page.slice(endIndex + end.length);
+  } else {
+    const laterSection = sectionOrder
+      .slice(sectionOrder.indexOf(section) + 1)
+      .map((name) => page.indexOf(markers(name).start))
+      .find((index) => index >= 0);
+    page =
+      laterSection === undefined
+        ? `${page.trimEnd()}\n\n${replacement}\n`
+        : `${page.slice(0, laterSection)}${replacement}\n\n${page.slice(laterSection)}`;
+  }
+  await writeFile(reportPath, page);
+}
+
+/** The lines every section starts with: when, on what, with which command. */
+export function runContext(machine: MachineInfo, command: string, extra: readonly string[] = []): string {
+  const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return [
+    `- Run: ${date}, \`${command}\``,
+    `- Machine: ${machineSummary(machine)}`,
+    ...extra.map((line) => `- ${line}`),
+  ].join('\n');
+}
+
+/** A Markdown table. */
+export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** The command line that started this process, as someone would type it. */
+export function invokedCommand(): string {
+  const script = path.relative(repositoryRoot, process.argv[1] ?? '');
+  const scriptArguments = process.argv.slice(2);
+  return ['node --import tsx', script, ...scriptArguments].join(' ');
+}

@@ -1,0 +1,139 @@
+/**
+ * Runs core-sync's SyncService (what main.ts runs, without the HTTP API) in its own process for a benchmark,
+ * so the service's memory (VmHWM) and CPU are measured apart from the load generator. Driven over IPC
+ * (`service-protocol.ts`): start with a configuration document, report status, stop.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { parseConfig } from '../../services/core-sync/src/config/index.js';
+import { createLogger, type Logger } from '../../services/core-sync/src/logging/index.js';
+import { openStateStore, type StateStore } from '../../services/core-sync/src/store/index.js';
+import { SyncService, type ServiceStatus } from '../../services/core-sync/src/sync/index.js';
+import type { ChildMessage, ParentMessage, StartRequest } from './service-protocol.js';
+
+const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'mysql-sync-bench-service-'));
+const batchDurationsMs: number[] = [];
+const batchRowCounts: number[] = [];
+let service: SyncService | undefined;
+let store: StateStore | undefined;
+let startedAt = 0;
+let statusTimer: NodeJS.Timeout | undefined;
+let rowsTimer: NodeJS.Timeout | undefined;
+
+/** Sends a message (BigInt values as text); resolves when it is handed to the channel. */
+async function send(message: ChildMessage): Promise<void> {
+  const plain = JSON.parse(
+    JSON.stringify(message, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value)),
+  ) as ChildMessage;
+  await new Promise<void>((resolve) => {
+    if (process.send === undefined) resolve();
+    else process.send(plain, undefined, {}, () => resolve());
+  });
+}
+
+function rowsApplied(status: ServiceStatus): number {
+  return status.directions.reduce((total, direction) => total + direction.rowsApplied, 0);
+}
+
+function createServiceLogger(request: StartRequest): Logger {
+  if (request.collectBatchDurations !== true) {
+    return createLogger({ level: 'warn', format: 'json', destination: process.stderr });
+  }
+  return createLogger({
+    level: 'debug',
+    format: 'json',
+    destination: {
+      write(line: string): void {
+        if (line.includes('"applied batch"')) {
+          const entry = JSON.parse(line) as { durationMs?: number; rowCount?: number };
+          batchDurationsMs.push(entry.durationMs ?? Number.NaN);
+          batchRowCounts.push(entry.rowCount ?? 0);
+        } else if (/"level":"(warn|error|fatal)"/.test(line)) {
+          process.stderr.write(line);
+        }
+      },
+    },
+  });
+}
+
+async function start(request: StartRequest): Promise<void> {
+  const document = {
+    ...request.configDocument,
+    state_storage: { type: 'sqlite', file_path: path.join(workDirectory, 'state.db') },
+  };
+  const config = parseConfig(document, 'benchmark');
+  const logger = createServiceLogger(request);
+  store = await openStateStore(config.stateStorage, { logger });
+  service = new SyncService({ config, store, logger });
+  const runningService = service;
+  startedAt = performance.now();
+  if (request.statusIntervalMs > 0) {
+    statusTimer = setInterval(() => {
+      void send({ kind: 'status', elapsedMs: performance.now() - startedAt, status: runningService.status });
+    }, request.statusIntervalMs);
+  }
+  const rowsAppliedTarget = request.rowsAppliedTarget;
+  if (rowsAppliedTarget !== undefined) {
+    rowsTimer = setInterval(() => {
+      const applied = rowsApplied(runningService.status);
+      if (applied >= rowsAppliedTarget) {
+        clearInterval(rowsTimer);
+        void send({
+          kind: 'rows-applied-reached',
+          elapsedMs: performance.now() - startedAt,
+          rowsApplied: applied,
+        });
+      }
+    }, 5);
+  }
+  try {
+    await runningService.start();
+  } catch (error) {
+    await send({
+      kind: 'failed',
+      message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    return;
+  }
+  await send({
+    kind: 'started',
+    startDurationMs: performance.now() - startedAt,
+    status: runningService.status,
+  });
+}
+
+async function stop(): Promise<void> {
+  clearInterval(statusTimer);
+  clearInterval(rowsTimer);
+  const stopStartedAt = performance.now();
+  await service?.stop();
+  await store?.close();
+  const stopDurationMs = performance.now() - stopStartedAt;
+  rmSync(workDirectory, { recursive: true, force: true });
+  await send({
+    kind: 'stopped',
+    stopDurationMs,
+    maxRssKib: process.resourceUsage().maxRSS,
+    batches: { durationsMs: batchDurationsMs, rowCounts: batchRowCounts },
+  });
+  process.disconnect?.();
+}
+
+process.on('message', (message: ParentMessage) => {
+  switch (message.kind) {
+    case 'start':
+      void start(message);
+      break;
+    case 'stop':
+      void stop();
+      break;
+  }
+});
+process.on('disconnect', () => {
+  // The benchmark went away: leave without a trace.
+  rmSync(workDirectory, { recursive: true, force: true });
+  process.exit(0);
+});
+
+void send({ kind: 'ready', rssKib: Math.round(process.memoryUsage().rss / 1024) });

@@ -1,0 +1,62 @@
+import type { DirectionStatus, ServiceStatus } from '../sync/index.js';
+
+export interface HealthReport {
+  readonly status: 'ok' | 'degraded' | 'down';
+  /** Why the service is not fully healthy; empty when it is. */
+  readonly reasons: readonly string[];
+  readonly mode: string;
+  readonly directions: readonly {
+    readonly direction: string;
+    readonly state: string;
+    readonly stream: string | null;
+    readonly lagMs: number | null;
+    readonly pausedTables: readonly string[];
+  }[];
+}
+
+/**
+ * `down` (HTTP 503) when a direction failed or its binlog stream is not connected; `degraded` (200) when tables
+ * are paused; `ok` otherwise.
+ */
+export function assessHealth(status: ServiceStatus): HealthReport {
+  const reasons: string[] = [];
+  let down = false;
+  for (const direction of status.directions) {
+    const name = `${direction.source}_to_${direction.target}`;
+    if (direction.state === 'failed') {
+      down = true;
+      reasons.push(`${name} failed: ${direction.error?.message ?? 'unknown error'}`);
+    } else if (
+      direction.state === 'streaming' &&
+      direction.stream !== null &&
+      direction.stream.state !== 'streaming' &&
+      direction.stream.state !== 'starting'
+    ) {
+      down = true;
+      reasons.push(
+        `${name} binlog stream is ${direction.stream.state}${direction.stream.lastError === null ? '' : `: ${direction.stream.lastError.message}`}`,
+      );
+    } else if (direction.state === 'stopping' || direction.state === 'stopped') {
+      down = true;
+      reasons.push(`${name} is ${direction.state}`);
+    }
+    for (const table of pausedTables(direction))
+      reasons.push(`${name} table ${table.table} is paused: ${table.pause?.message ?? ''}`);
+  }
+  return {
+    status: down ? 'down' : reasons.length > 0 ? 'degraded' : 'ok',
+    reasons,
+    mode: status.mode,
+    directions: status.directions.map((direction) => ({
+      direction: `${direction.source}_to_${direction.target}`,
+      state: direction.state,
+      stream: direction.stream?.state ?? null,
+      lagMs: direction.stream?.lagMs ?? null,
+      pausedTables: pausedTables(direction).map((table) => table.table),
+    })),
+  };
+}
+
+function pausedTables(direction: DirectionStatus): DirectionStatus['tables'][number][] {
+  return direction.tables.filter((table) => table.state === 'paused');
+}

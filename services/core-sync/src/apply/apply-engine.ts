@@ -1,0 +1,597 @@
+/**
+ * Applies source transactions to the target: partitions each change by (table, primary key) over `partitionCount`
+ * workers so every row's changes stay in order, batches each partition's queue into one target transaction that
+ * also writes the partition's checkpoint (exactly once), pauses a table whose row the target refuses (nothing
+ * after it is applied or lost), and tracks the watermark streaming can resume from.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SyncError, describeError, driverErrorCode } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import {
+  BinlogPosition,
+  type RowChange,
+  type SideName,
+  type SourceTransaction,
+  type TableSchema,
+} from '../model/index.js';
+import { classifyDriverError, type Pool, type PoolConnection } from '../mysql/index.js';
+import { BatchWriter, TableWriteError, type WriteOperation } from './batch-writer.js';
+import {
+  partitionSlot,
+  readSlots,
+  writeSlots,
+  watermarkSlot,
+  type CheckpointState,
+  type SlotPosition,
+} from './checkpoint-table.js';
+import { PartitionQueue, type QueuedWrite } from './partition-queue.js';
+import { partitionFor, primaryKeyText } from './partitioner.js';
+import { TransactionTracker } from './transaction-tracker.js';
+
+export interface TablePause {
+  readonly table: string;
+  readonly reason: 'row-rejected' | 'schema-change';
+  readonly message: string;
+  /** Changes of this table from this source transaction on are held back. */
+  readonly fromSequence: number;
+  /** Streaming must resume at or before this position for the held changes to be read again. */
+  readonly resumePosition: BinlogPosition | null;
+  /** The commit position of the first held transaction, when known. */
+  readonly position: BinlogPosition | null;
+  /** The refused row (primary key and values), for row rejections. */
+  readonly row: Record<string, unknown> | null;
+  readonly errorCode: string | null;
+}
+
+export interface BatchAppliedEvent {
+  readonly partition: number;
+  readonly rowCountByTable: ReadonlyMap<string, number>;
+  readonly rowCount: number;
+  readonly durationMs: number;
+  readonly lastCommitPosition: BinlogPosition;
+  readonly lastCommitTimestamp: number;
+}
+
+export interface ApplyHooks {
+  /** The queue is full: stop reading the source. */
+  pauseSource(): void;
+  /** The queue has room again. */
+  resumeSource(): void;
+  onBatchApplied?(event: BatchAppliedEvent): void;
+  onTablePaused(pause: TablePause): void;
+  /** A new watermark was committed on the target. */
+  onWatermark?(watermark: BinlogPosition): void;
+  /** The target refused a batch for a reason that retrying may cure; `attempt` counts from 1. */
+  onRetry?(error: unknown, attempt: number): void;
+  /** An error that is not the target's doing (a bug): the engine stops. */
+  onFatalError(error: SyncError): void;
+}
+
+export interface ApplyEngineOptions {
+  readonly sourceName: SideName;
+  readonly targetName: SideName;
+  readonly targetPool: Pool;
+  readonly targetDatabase: string;
+  /** The target's schema of every synced table (primary key, generated columns). */
+  readonly tables: ReadonlyMap<string, TableSchema>;
+  readonly partitionCount: number;
+  /** Target transactions hold about this many row changes (whole source transactions, so sometimes more). */
+  readonly batchSize: number;
+  /** Rows per multi-row statement. */
+  readonly maxRowsPerStatement: number;
+  readonly queueCapacity: number;
+  readonly checkpoints: CheckpointState;
+  /** Where the source stream starts; the watermark before anything is applied. */
+  readonly startPosition: BinlogPosition | null;
+  readonly watermarkIntervalMs?: number;
+  readonly retryInitialDelayMs?: number;
+  readonly retryMaxDelayMs?: number;
+  readonly logger: Logger;
+  readonly hooks: ApplyHooks;
+}
+
+/** Session settings of apply connections: the source already checked constraints; keep values exact. */
+const applySessionSetup =
+  "SET SESSION foreign_key_checks = 0, sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
+
+export class ApplyEngine {
+  readonly #options: ApplyEngineOptions;
+  readonly #logger: Logger;
+  readonly #writer: BatchWriter;
+  readonly #tracker: TransactionTracker;
+  readonly #queues: PartitionQueue[];
+  readonly #pauses = new Map<string, TablePause>();
+  readonly #preparedConnections = new WeakSet<object>();
+  readonly #workers: Promise<void>[] = [];
+  readonly #abortController = new AbortController();
+  #tables: ReadonlyMap<string, TableSchema>;
+  #queuedCount = 0;
+  #sourcePaused = false;
+  #stopping = false;
+  #fatalError: SyncError | undefined;
+  #watermarkTimer: NodeJS.Timeout | undefined;
+  #committedWatermark: BinlogPosition | null;
+  #watermarkWrite: Promise<void> = Promise.resolve();
+  #rowsApplied = 0;
+  #drainWaiters: (() => void)[] = [];
+  #lastSequence = -1;
+
+  constructor(options: ApplyEngineOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({
+      component: 'apply',
+      direction: `${options.sourceName}_to_${options.targetName}`,
+    });
+    this.#writer = new BatchWriter(options.targetDatabase, options.maxRowsPerStatement);
+    this.#tracker = new TransactionTracker(options.startPosition);
+    this.#committedWatermark = options.checkpoints.watermark;
+    this.#tables = options.tables;
+    this.#queues = Array.from({ length: options.partitionCount }, () => new PartitionQueue());
+  }
+
+  start(): void {
+    for (let partition = 0; partition < this.#queues.length; partition += 1) {
+      this.#workers.push(this.#runWorker(partition));
+    }
+    const interval = this.#options.watermarkIntervalMs ?? 1_000;
+    this.#watermarkTimer = setInterval(() => {
+      this.#watermarkWrite = this.#watermarkWrite.then(() => this.#flushWatermark());
+    }, interval);
+    this.#watermarkTimer.unref();
+  }
+
+  /** Hands a committed source transaction to the partitions. Synchronous: ordering is the caller's. */
+  dispatch(transaction: SourceTransaction): void {
+    let queued = 0;
+    const touchedQueues = new Set<PartitionQueue>();
+    this.#lastSequence = transaction.sequence;
+    for (const change of transaction.changes) {
+      const pause = this.#pauses.get(change.table);
+      if (pause !== undefined && transaction.sequence >= pause.fromSequence) continue;
+      for (const operation of this.#operationsFor(change)) {
+        const floor = this.#options.checkpoints.skipFloor(operation.table, operation.keyText);
+        if (floor !== undefined && transaction.commitPosition.isAtOrBefore(floor)) continue;
+        const partition = partitionFor(operation.table, operation.keyText, this.#queues.length);
+        const queue = this.#queues[partition];
+        if (queue === undefined) continue;
+        queue.push({
+          operation,
+          sequence: transaction.sequence,
+          commitPosition: transaction.commitPosition,
+          commitTimestamp: transaction.commitTimestamp,
+        });
+        touchedQueues.add(queue);
+        queued += 1;
+      }
+    }
+    this.#tracker.dispatched(transaction.sequence, transaction.commitPosition, queued);
+    this.#queuedCount += queued;
+    for (const queue of touchedQueues) queue.wake();
+    if (!this.#sourcePaused && this.#queuedCount >= this.#options.queueCapacity) {
+      this.#sourcePaused = true;
+      this.#options.hooks.pauseSource();
+    }
+  }
+
+  /**
+   * Holds back a table's changes from the next transaction on (a DDL the target does not have): they are not
+   * applied, and the watermark stays before them so they are read again after a restart.
+   */
+  pauseTableAfterCurrent(
+    table: string,
+    reason: TablePause['reason'],
+    message: string,
+    position: BinlogPosition,
+  ): void {
+    if (this.#pauses.has(table)) return;
+    this.#pauseTable({
+      table,
+      reason,
+      message,
+      fromSequence: this.#lastSequence + 1,
+      resumePosition: this.#tracker.lastDispatchedPosition,
+      position,
+      row: null,
+      errorCode: null,
+    });
+  }
+
+  /** Replaces the target schema of a table (after a compatible DDL). */
+  updateTableSchema(schema: TableSchema): void {
+    const tables = new Map(this.#tables);
+    tables.set(schema.name, schema);
+    this.#tables = tables;
+  }
+
+  get pauses(): ReadonlyMap<string, TablePause> {
+    return this.#pauses;
+  }
+
+  get queueDepth(): number {
+    return this.#queuedCount;
+  }
+
+  get rowsApplied(): number {
+    return this.#rowsApplied;
+  }
+
+  /** Everything dispatched before it is applied; paused tables pin it at their pause. */
+  get watermark(): BinlogPosition | null {
+    let watermark = this.#tracker.watermark;
+    for (const pause of this.#pauses.values()) {
+      if (
+        pause.resumePosition !== null &&
+        (watermark === null || pause.resumePosition.compare(watermark) < 0)
+      ) {
+        watermark = pause.resumePosition;
+      }
+    }
+    return watermark;
+  }
+
+  get committedWatermark(): BinlogPosition | null {
+    return this.#committedWatermark;
+  }
+
+  /** Resolves when every dispatched change is applied (or held). */
+  async drained(): Promise<void> {
+    if (this.#queuedCount === 0) return;
+    await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /** Applies what is queued, writes the watermark, stops the workers. */
+  async drainAndStop(): Promise<void> {
+    await this.drained();
+    await this.stop();
+  }
+
+  /** Stops at once: batches in flight finish or roll back; whatever was not applied is read again next start. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#abortController.abort();
+    clearInterval(this.#watermarkTimer);
+    for (const queue of this.#queues) queue.wake();
+    await Promise.allSettled(this.#workers);
+    await this.#watermarkWrite;
+    if (this.#fatalError === undefined) await this.#flushWatermark();
+  }
+
+  #operationsFor(change: RowChange): WriteOperation[] {
+    const schema = this.#tables.get(change.table);
+    if (schema === undefined) return [];
+    const primaryKey = schema.primaryKey;
+    switch (change.kind) {
+      case 'insert':
+        return change.after === null
+          ? []
+          : [
+              {
+                kind: 'upsert',
+                table: change.table,
+                keyText: primaryKeyText(change.after, primaryKey),
+                row: change.after,
+              },
+            ];
+      case 'delete':
+        return change.before === null
+          ? []
+          : [
+              {
+                kind: 'delete',
+                table: change.table,
+                keyText: primaryKeyText(change.before, primaryKey),
+                row: change.before,
+              },
+            ];
+      case 'update': {
+        if (change.after === null) return [];
+        const afterKey = primaryKeyText(change.after, primaryKey);
+        const beforeKey = change.before === null ? afterKey : primaryKeyText(change.before, primaryKey);
+        const upsert: WriteOperation = {
+          kind: 'upsert',
+          table: change.table,
+          keyText: afterKey,
+          row: change.after,
+        };
+        if (beforeKey === afterKey || change.before === null) return [upsert];
+        // The key changed: the old key disappears and the new one appears, each in its own partition's order.
+        return [{ kind: 'delete', table: change.table, keyText: beforeKey, row: change.before }, upsert];
+      }
+    }
+  }
+
+  async #runWorker(partition: number): Promise<void> {
+    const queue = this.#queues[partition];
+    if (queue === undefined) return;
+    while (this.#fatalError === undefined) {
+      if (queue.length === 0) {
+        if (this.#stopping) return;
+        await queue.waitForWork();
+        continue;
+      }
+      if (this.#abortController.signal.aborted) return;
+      const batch = queue.takeBatch(this.#options.batchSize);
+      try {
+        await this.#applyWithRetry(partition, batch);
+      } catch (error) {
+        if (this.#abortController.signal.aborted) return;
+        this.#fail(error);
+        return;
+      }
+      this.#acknowledge(batch);
+    }
+  }
+
+  #acknowledge(batch: readonly QueuedWrite[]): void {
+    let runSequence = -1;
+    let runLength = 0;
+    for (const item of batch) {
+      if (item.sequence !== runSequence) {
+        if (runLength > 0) this.#tracker.acknowledge(runSequence, runLength);
+        runSequence = item.sequence;
+        runLength = 0;
+      }
+      runLength += 1;
+    }
+    if (runLength > 0) this.#tracker.acknowledge(runSequence, runLength);
+    this.#queuedCount -= batch.length;
+    if (this.#sourcePaused && this.#queuedCount <= this.#options.queueCapacity / 2) {
+      this.#sourcePaused = false;
+      this.#options.hooks.resumeSource();
+    }
+    if (this.#queuedCount === 0) {
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const waiter of waiters) waiter();
+    }
+  }
+
+  #isHeld(item: QueuedWrite): boolean {
+    const pause = this.#pauses.get(item.operation.table);
+    return pause !== undefined && item.sequence >= pause.fromSequence;
+  }
+
+  async #applyWithRetry(partition: number, batch: readonly QueuedWrite[]): Promise<void> {
+    const retryInitialDelayMs = this.#options.retryInitialDelayMs ?? 200;
+    const retryMaxDelayMs = this.#options.retryMaxDelayMs ?? 10_000;
+    for (let attempt = 1; ; attempt += 1) {
+      const writes = batch.filter((item) => !this.#isHeld(item));
+      if (writes.length === 0) return;
+      try {
+        await this.#applyBatch(partition, writes);
+        return;
+      } catch (error) {
+        if (this.#abortController.signal.aborted) throw error;
+        const kind = classifyDriverError(error);
+        const serverRefused =
+          error instanceof TableWriteError && kind !== 'connection' && driverErrorCode(error) !== undefined;
+        if (serverRefused) {
+          await this.#pauseRejectedTable(error.table, writes, error);
+          continue;
+        }
+        if (kind !== 'connection' && driverErrorCode(error) === undefined) throw error;
+        const delay = Math.min(retryMaxDelayMs, retryInitialDelayMs * 2 ** Math.min(attempt - 1, 16));
+        this.#logger.warn(
+          {
+            partition,
+            attempt,
+            rowCount: writes.length,
+            errorCode: driverErrorCode(error),
+            error: describeError(error),
+            retryInMs: delay,
+          },
+          'batch failed, retrying',
+        );
+        this.#options.hooks.onRetry?.(error, attempt);
+        await sleep(delay * (0.5 + Math.random() / 2), undefined, { signal: this.#abortController.signal });
+      }
+    }
+  }
+
+  async #applyBatch(partition: number, writes: readonly QueuedWrite[]): Promise<void> {
+    const startedAt = performance.now();
+    const lastPositionByTable = new Map<string, BinlogPosition>();
+    const rowCountByTable = new Map<string, number>();
+    for (const item of writes) {
+      lastPositionByTable.set(item.operation.table, item.commitPosition);
+      rowCountByTable.set(item.operation.table, (rowCountByTable.get(item.operation.table) ?? 0) + 1);
+    }
+    const slots: SlotPosition[] = [...lastPositionByTable].map(([table, position]) => ({
+      slot: partitionSlot(this.#queues.length, partition, table),
+      position,
+    }));
+    const reduced = BatchWriter.reduce(writes.map((item) => item.operation));
+    await this.#inTransaction(slots, async (connection) => {
+      for (const [table, operations] of reduced) {
+        const schema = this.#tables.get(table);
+        if (schema === undefined) continue;
+        await this.#writer.writeTable(connection, schema, operations);
+      }
+    });
+    const lastWrite = writes[writes.length - 1];
+    this.#rowsApplied += writes.length;
+    if (lastWrite !== undefined) {
+      const durationMs = performance.now() - startedAt;
+      this.#logger.debug(
+        {
+          partition,
+          rowCount: writes.length,
+          durationMs,
+          binlogPosition: lastWrite.commitPosition.toString(),
+        },
+        'applied batch',
+      );
+      this.#options.hooks.onBatchApplied?.({
+        partition,
+        rowCountByTable,
+        rowCount: writes.length,
+        durationMs,
+        lastCommitPosition: lastWrite.commitPosition,
+        lastCommitTimestamp: lastWrite.commitTimestamp,
+      });
+    }
+  }
+
+  /**
+   * Runs `work` in one target transaction that first writes `slots`. A connection lost during COMMIT leaves the
+   * outcome unknown: the slots are read back to learn it, so a committed batch is never applied twice.
+   */
+  async #inTransaction(
+    slots: readonly SlotPosition[],
+    work: (connection: PoolConnection) => Promise<void>,
+  ): Promise<void> {
+    const { targetPool, targetDatabase, sourceName } = this.#options;
+    const connection = await targetPool.getConnection();
+    let healthy = true;
+    try {
+      if (!this.#preparedConnections.has(connection)) {
+        await connection.query(applySessionSetup);
+        this.#preparedConnections.add(connection);
+      }
+      await connection.query('START TRANSACTION');
+      await writeSlots(connection, targetDatabase, sourceName, slots);
+      await work(connection);
+      try {
+        await connection.query('COMMIT');
+      } catch (commitError) {
+        healthy = false;
+        if (classifyDriverError(commitError) === 'connection' && (await this.#slotsCommitted(slots))) return;
+        throw commitError;
+      }
+    } catch (error) {
+      if (healthy) {
+        try {
+          await connection.query('ROLLBACK');
+        } catch (rollbackError) {
+          healthy = false;
+          this.#logger.warn(
+            { error: describeError(rollbackError) },
+            'rollback failed; discarding the connection',
+          );
+        }
+      }
+      if (classifyDriverError(error) === 'connection') healthy = false;
+      throw error;
+    } finally {
+      if (healthy) connection.release();
+      else connection.destroy();
+    }
+  }
+
+  async #slotsCommitted(slots: readonly SlotPosition[]): Promise<boolean> {
+    if (slots.length === 0) return false;
+    try {
+      const committed = await readSlots(
+        this.#options.targetPool,
+        this.#options.targetDatabase,
+        this.#options.sourceName,
+      );
+      const bySlot = new Map(committed.map((entry) => [entry.slot, entry.position]));
+      return slots.every((expected) => bySlot.get(expected.slot)?.compare(expected.position) === 0);
+    } catch {
+      // Unknown either way: treat as not committed; the retry re-applies the same final row states.
+      return false;
+    }
+  }
+
+  /** Finds the change the target refuses (row by row, rolled back) and pauses its table from that change on. */
+  async #pauseRejectedTable(
+    table: string,
+    writes: readonly QueuedWrite[],
+    batchError: TableWriteError,
+  ): Promise<void> {
+    const tableWrites = writes.filter((item) => item.operation.table === table);
+    const refused = (await this.#findRefusedWrite(table, tableWrites)) ?? {
+      item: tableWrites[0],
+      error: batchError.cause,
+    };
+    const culprit = refused.item;
+    if (culprit === undefined) return;
+    this.#pauseTable({
+      table,
+      reason: 'row-rejected',
+      message: `the target refused a row of ${table}: ${describeError(refused.error)}`,
+      fromSequence: culprit.sequence,
+      resumePosition: this.#tracker.positionBefore(culprit.sequence),
+      position: culprit.commitPosition,
+      row: { ...culprit.operation.row },
+      errorCode: driverErrorCode(refused.error) ?? null,
+    });
+  }
+
+  /**
+   * Writes a table's changes one at a time in a transaction that is always rolled back, to name the one the
+   * target refuses. Undefined when none fails alone. A lost connection is rethrown (retry, not pause).
+   */
+  async #findRefusedWrite(
+    table: string,
+    tableWrites: readonly QueuedWrite[],
+  ): Promise<{ item: QueuedWrite; error: unknown } | undefined> {
+    const schema = this.#tables.get(table);
+    if (schema === undefined) return undefined;
+    let refused: { item: QueuedWrite; error: unknown } | undefined;
+    const rollbackMarker = new Error('isolation pass rolls back');
+    try {
+      await this.#inTransaction([], async (connection) => {
+        for (const item of tableWrites) {
+          try {
+            await this.#writer.writeTable(connection, schema, [item.operation]);
+          } catch (error) {
+            const cause = error instanceof TableWriteError ? error.cause : error;
+            if (classifyDriverError(cause) === 'connection') throw cause;
+            refused = { item, error: cause };
+            break;
+          }
+        }
+        throw rollbackMarker;
+      });
+    } catch (error) {
+      if (error !== rollbackMarker) throw error;
+    }
+    return refused;
+  }
+
+  #pauseTable(pause: TablePause): void {
+    this.#pauses.set(pause.table, pause);
+    this.#logger.error(
+      {
+        table: pause.table,
+        reason: pause.reason,
+        errorCode: pause.errorCode,
+        binlogPosition: pause.position?.toString(),
+        resumePosition: pause.resumePosition?.toString(),
+        error: pause.message,
+      },
+      'table paused',
+    );
+    this.#options.hooks.onTablePaused(pause);
+  }
+
+  async #flushWatermark(): Promise<void> {
+    const watermark = this.watermark;
+    if (watermark === null) return;
+    if (this.#committedWatermark !== null && watermark.compare(this.#committedWatermark) <= 0) return;
+    try {
+      await this.#inTransaction([{ slot: watermarkSlot, position: watermark }], () => Promise.resolve());
+      this.#committedWatermark = watermark;
+      this.#options.hooks.onWatermark?.(watermark);
+    } catch (error) {
+      this.#logger.warn(
+        { error: describeError(error), binlogPosition: watermark.toString() },
+        'failed to write the watermark; will retry',
+      );
+    }
+  }
+
+  #fail(error: unknown): void {
+    if (this.#fatalError !== undefined) return;
+    this.#fatalError =
+      error instanceof SyncError
+        ? error
+        : new SyncError('INTERNAL', 'the apply engine stopped on an unexpected error', { cause: error });
+    this.#stopping = true;
+    this.#abortController.abort();
+    for (const queue of this.#queues) queue.wake();
+    this.#options.hooks.onFatalError(this.#fatalError);
+  }
+}

@@ -1,0 +1,27 @@
+export {
+  ApplyEngine,
+  type ApplyEngineOptions,
+  type ApplyHooks,
+  type TablePause,
+  type BatchAppliedEvent,
+} from './apply-engine.js';
+export {
+  BatchWriter,
+  TableWriteError,
+  chunksOfPowerOfTwoSizes,
+  type WriteOperation,
+} from './batch-writer.js';
+export {
+  CheckpointState,
+  checkpointTableName,
+  ensureCheckpointTable,
+  readSlots,
+  writeSlots,
+  deleteSlots,
+  partitionSlot,
+  snapshotSlot,
+  watermarkSlot,
+  type SlotPosition,
+} from './checkpoint-table.js';
+export { partitionFor, primaryKeyText } from './partitioner.js';
+export { TransactionTracker } from './transaction-tracker.js';

@@ -1,0 +1,65 @@
+/** The binlog source's public contract: its options, the handler it calls, and its status. */
+import type { SyncError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import type { BinlogPosition, SideName, SourceTransaction } from '../model/index.js';
+import type { MysqlEndpoint } from '../mysql/index.js';
+
+/**
+ * - starting: connecting and checking the server, no event yet
+ * - streaming: events (or heartbeats) arrive
+ * - reconnecting: the stream broke (`lastError` says why); a new one starts after a backoff
+ * - stopped: `stop()` was called, or `start()` not yet
+ * - failed: stopped for good (`onFatalError` was called)
+ */
+export type StreamState = 'starting' | 'streaming' | 'reconnecting' | 'stopped' | 'failed';
+
+export interface StreamStatus {
+  state: StreamState;
+  /** The commit position of the last transaction handed on (where a restart resumes), or the start position. */
+  position: BinlogPosition | null;
+  /** When the last event or heartbeat arrived (ms since epoch). */
+  lastEventAt: number | null;
+  /** Now minus the source timestamp of the last event; 0 when caught up (heartbeats arrive); null before any. */
+  lagMs: number | null;
+  /** Reconnects since the stream last made progress. */
+  reconnectAttempt: number;
+  lastError: { code: string; message: string } | null;
+}
+
+export interface SchemaChangeEvent {
+  /** A configured table the statement changes. */
+  table: string;
+  statement: string;
+  /** The position after the statement. */
+  position: BinlogPosition;
+}
+
+export interface BinlogHandler {
+  /** Called in binlog order with each committed transaction (also ones with no changes to configured tables, with changes: [] — so positions advance). */
+  onTransaction(transaction: SourceTransaction): void;
+  /** A DDL statement (QUERY event) touching a configured table, in stream order relative to transactions. */
+  onSchemaChange(event: SchemaChangeEvent): void;
+  onStatus(status: StreamStatus): void;
+  /** The stream stopped for good (purged binlog, settings/privilege problems): not retried. */
+  onFatalError(error: SyncError): void;
+}
+
+export interface BinlogSourceOptions {
+  side: SideName;
+  /** The replication user (REPLICATION SLAVE, REPLICATION CLIENT / BINLOG MONITOR, SELECT on `database`). */
+  endpoint: MysqlEndpoint;
+  database: string;
+  tables: readonly string[];
+  /** The server id the dump presents; unique among the server's replicas. */
+  serverId: number;
+  /** A transaction boundary: a commit position handed on earlier, or `readCurrentPosition()`. */
+  startPosition: BinlogPosition;
+  /** The server sends a heartbeat after this much idle time; 3× without event or heartbeat restarts the stream. */
+  heartbeatIntervalMs: number;
+  reconnectInitialDelayMs: number;
+  reconnectMaxDelayMs: number;
+  /** Transactions that write a row to this table (in `database`) are dropped whole: they are the service's own applied writes (loop prevention, used later). */
+  markerTable?: string;
+  handler: BinlogHandler;
+  logger: Logger;
+}

@@ -1,0 +1,92 @@
+/** Where a server's binlog is now, which binlog files it keeps, and the GTID state at a file position. */
+import { SyncError, driverErrorCode } from '../errors/index.js';
+import { BinlogPosition } from '../model/index.js';
+import { readServerInfo, type Pool, type RowDataPacket } from '../mysql/index.js';
+
+interface BinlogStatusRow extends RowDataPacket {
+  File?: string;
+  Position?: number | string;
+  Executed_Gtid_Set?: string;
+}
+
+interface BinaryLogRow extends RowDataPacket {
+  Log_name: string;
+}
+
+const accessDeniedCodes = new Set(['ER_SPECIFIC_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_ERROR']);
+
+/** SHOW MASTER STATUS; MySQL 8.4 renamed it SHOW BINARY LOG STATUS. */
+async function showBinlogStatus(pool: Pool): Promise<BinlogStatusRow | undefined> {
+  try {
+    const [rows] = await pool.query<BinlogStatusRow[]>('SHOW MASTER STATUS');
+    return rows[0];
+  } catch (error) {
+    if (driverErrorCode(error) !== 'ER_PARSE_ERROR') throw error;
+    const [rows] = await pool.query<BinlogStatusRow[]>('SHOW BINARY LOG STATUS');
+    return rows[0];
+  }
+}
+
+/** MariaDB: the GTID state (`@@gtid_binlog_pos` form) at a binlog position; null when the server cannot tell. */
+export async function readBinlogGtidPosition(
+  pool: Pool,
+  file: string,
+  offset: number,
+): Promise<string | null> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT BINLOG_GTID_POS(?, ?) AS gtidPosition', [
+    file,
+    offset,
+  ]);
+  const gtidPosition: unknown = rows[0]?.gtidPosition;
+  return typeof gtidPosition === 'string' && gtidPosition.length > 0 ? gtidPosition : null;
+}
+
+/** The binlog files the server keeps, oldest first. */
+export async function listBinaryLogs(pool: Pool): Promise<string[]> {
+  const [rows] = await pool.query<BinaryLogRow[]>('SHOW BINARY LOGS');
+  return rows.map((row) => row.Log_name);
+}
+
+/**
+ * The server's current binlog position (SHOW MASTER STATUS) with its GTID state: on MariaDB
+ * `BINLOG_GTID_POS(file, offset)` — the state at exactly that position — falling back to `@@gtid_binlog_pos`; on
+ * MySQL the executed GTID set. Needs REPLICATION CLIENT (MariaDB: BINLOG MONITOR).
+ */
+export async function readCurrentPosition(pool: Pool): Promise<BinlogPosition> {
+  try {
+    const serverInfo = await readServerInfo(pool);
+    const status = await showBinlogStatus(pool);
+    if (status?.File === undefined || status.Position === undefined) {
+      throw new SyncError(
+        'SOURCE_SETTINGS_INVALID',
+        'the server has no binlog position (SHOW MASTER STATUS is empty): enable the binary log (log_bin) and restart it',
+      );
+    }
+    const file = status.File;
+    const offset = Number(status.Position);
+    let gtid: string | null;
+    if (serverInfo.flavor === 'mariadb') {
+      gtid = await readBinlogGtidPosition(pool, file, offset);
+      if (gtid === null) {
+        const [rows] = await pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS gtidPosition');
+        const fallback: unknown = rows[0]?.gtidPosition;
+        gtid = typeof fallback === 'string' && fallback.length > 0 ? fallback : null;
+      }
+    } else {
+      const executed = (status.Executed_Gtid_Set ?? '').replace(/\s/g, '');
+      gtid = executed.length > 0 ? executed : null;
+    }
+    return new BinlogPosition(file, offset, gtid);
+  } catch (error) {
+    if (error instanceof SyncError) throw error;
+    const code = driverErrorCode(error);
+    if (code !== undefined && accessDeniedCodes.has(code)) {
+      throw new SyncError(
+        'REPLICATION_PRIVILEGES_MISSING',
+        'failed to read the binlog position: the user needs REPLICATION CLIENT (MariaDB 10.5+: BINLOG MONITOR)',
+        { cause: error },
+      );
+    }
+    throw new SyncError('DATABASE_UNAVAILABLE', 'failed to read the binlog position', { cause: error });
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The binlog events the transaction assembler understands, independent of the binlog library: the zongji adapter
+ * (zongji/event-mapper.ts) produces them, with row values already in the canonical form of model/row-change.ts.
+ */
+import type { RowChange } from '../model/index.js';
+
+/** The stream moved to another binlog file (also sent once, artificially, when a dump starts). */
+export interface RotateStreamEvent {
+  readonly kind: 'rotate';
+  readonly file: string;
+}
+
+/**
+ * A transaction or statement group begins (MariaDB GTID event, MySQL GTID/anonymous GTID event). `standalone` is
+ * known on MariaDB (a DDL or other statement group with no commit event) and null on MySQL, where the next QUERY
+ * event tells (`BEGIN` or not).
+ */
+export interface GroupStartStreamEvent {
+  readonly kind: 'group-start';
+  readonly gtid: string | null;
+  readonly standalone: boolean | null;
+  readonly timestamp: number;
+}
+
+/** A QUERY event: `BEGIN`, `COMMIT`, `ROLLBACK`, or a statement (DDL…) run in `schema` (the session database). */
+export interface QueryStreamEvent {
+  readonly kind: 'query';
+  readonly statement: string;
+  readonly schema: string;
+  readonly nextPosition: number;
+  readonly timestamp: number;
+}
+
+/** The commit of the open group (XID event; also an XA PREPARE, which ends the group's events). */
+export interface CommitStreamEvent {
+  readonly kind: 'commit';
+  readonly nextPosition: number;
+  readonly timestamp: number;
+}
+
+/** The rows of one rows event (INSERT/UPDATE/DELETE) of one table, in event order. */
+export interface RowsStreamEvent {
+  readonly kind: 'rows';
+  readonly database: string;
+  readonly table: string;
+  readonly changes: RowChange[];
+  readonly timestamp: number;
+}
+
+/** The server is idle and alive (sent every heartbeat period when there is nothing else to send). */
+export interface HeartbeatStreamEvent {
+  readonly kind: 'heartbeat';
+}
+
+export type StreamEvent =
+  | RotateStreamEvent
+  | GroupStartStreamEvent
+  | QueryStreamEvent
+  | CommitStreamEvent
+  | RowsStreamEvent
+  | HeartbeatStreamEvent;

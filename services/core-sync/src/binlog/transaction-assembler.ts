@@ -1,0 +1,175 @@
+/**
+ * Groups binlog events into source transactions. Pure: no I/O, no timers (binlog-source.ts adds those).
+ *
+ * A group starts at a GTID event (MariaDB; MySQL) or a `BEGIN` QUERY event, collects the row changes of the
+ * configured tables, and ends at its commit: an XID event, a `COMMIT`/`ROLLBACK` QUERY event (MariaDB writes
+ * `COMMIT` for non-transactional tables; rows logged before a `ROLLBACK` were not undone), or — for a standalone
+ * group such as DDL — its single statement. Every ended group is handed to the sink, also without relevant changes,
+ * so positions advance; a group that wrote to the marker table is handed on as an echo with no changes.
+ *
+ *   (between groups) ──GTID / BEGIN──> (open group) ──XID / COMMIT / ROLLBACK / standalone statement──> sink
+ *          ^                                                                                             │
+ *          └─────────────────────────────────────────────────────────────────────────────────────────────┘
+ *
+ * The commit position is the file of the latest rotate and the commit event's end offset, with the GTID state
+ * after the group (gtid-tracker.ts).
+ */
+import { BinlogPosition, type RowChange } from '../model/index.js';
+import { tablesChangedByStatement } from './ddl-parser.js';
+import type { GtidTracker } from './gtid-tracker.js';
+import type { QueryStreamEvent, StreamEvent } from './stream-event.js';
+
+export interface AssembledTransaction {
+  readonly commitPosition: BinlogPosition;
+  /** Commit time on the source (ms since epoch, second precision). */
+  readonly commitTimestamp: number;
+  /** Changes to the configured tables in binlog order; empty for echoes. */
+  readonly changes: RowChange[];
+  /** True when the group wrote to the marker table (the service's own applied writes): dropped whole. */
+  readonly echo: boolean;
+}
+
+export interface AssembledSchemaChange {
+  /** The configured tables the statement changes (several for RENAME a TO b). */
+  readonly tables: string[];
+  readonly statement: string;
+  /** The position after the statement. */
+  readonly position: BinlogPosition;
+}
+
+export interface AssemblerSink {
+  transaction(transaction: AssembledTransaction): void;
+  schemaChange(change: AssembledSchemaChange): void;
+}
+
+export interface TransactionAssemblerOptions {
+  readonly database: string;
+  readonly tables: readonly string[];
+  readonly markerTable?: string | undefined;
+  /** Where the stream starts (a group boundary): its file is the current file until the first rotate. */
+  readonly startPosition: BinlogPosition;
+  readonly gtidTracker: GtidTracker;
+  readonly sink: AssemblerSink;
+}
+
+interface OpenGroup {
+  readonly gtid: string | null;
+  /** true: ends with its single statement; false: ends with a commit; null: not known yet (MySQL GTID). */
+  standalone: boolean | null;
+  readonly changes: RowChange[];
+  echo: boolean;
+}
+
+export class TransactionAssembler {
+  readonly #database: string;
+  readonly #tables: ReadonlySet<string>;
+  readonly #markerTable: string | undefined;
+  readonly #gtidTracker: GtidTracker;
+  readonly #sink: AssemblerSink;
+  #file: string;
+  #position: BinlogPosition;
+  #group: OpenGroup | null = null;
+
+  constructor(options: TransactionAssemblerOptions) {
+    this.#database = options.database;
+    this.#tables = new Set(options.tables);
+    this.#markerTable = options.markerTable;
+    this.#gtidTracker = options.gtidTracker;
+    this.#sink = options.sink;
+    this.#file = options.startPosition.file;
+    this.#position = options.startPosition;
+  }
+
+  /** The position after the last group that ended (a safe place to resume from). */
+  get position(): BinlogPosition {
+    return this.#position;
+  }
+
+  /** True while a group has started and not ended. */
+  get inGroup(): boolean {
+    return this.#group !== null;
+  }
+
+  accept(event: StreamEvent): void {
+    switch (event.kind) {
+      case 'rotate':
+        this.#file = event.file;
+        return;
+      case 'group-start':
+        // A group that never saw its end (cannot happen in a well-formed binlog) is discarded: it had no commit.
+        this.#group = { gtid: event.gtid, standalone: event.standalone, changes: [], echo: false };
+        return;
+      case 'query':
+        this.#acceptQuery(event);
+        return;
+      case 'commit':
+        this.#endGroup(event.nextPosition, event.timestamp);
+        return;
+      case 'rows': {
+        if (event.database !== this.#database) return;
+        const group = (this.#group ??= { gtid: null, standalone: false, changes: [], echo: false });
+        if (event.table === this.#markerTable) {
+          group.echo = true;
+          group.changes.length = 0;
+        } else if (!group.echo && this.#tables.has(event.table)) {
+          for (const change of event.changes) group.changes.push(change);
+        }
+        return;
+      }
+      case 'heartbeat':
+        return;
+    }
+  }
+
+  #acceptQuery(event: QueryStreamEvent): void {
+    const statement = event.statement.trim();
+    const keyword = statement.toUpperCase();
+    if (keyword === 'BEGIN') {
+      const group = (this.#group ??= { gtid: null, standalone: false, changes: [], echo: false });
+      group.standalone = false;
+      return;
+    }
+    if (keyword === 'COMMIT' || keyword === 'ROLLBACK') {
+      this.#endGroup(event.nextPosition, event.timestamp);
+      return;
+    }
+    const changedTables = tablesChangedByStatement(statement, event.schema)
+      .filter((table) => table.database === this.#database && this.#tables.has(table.table))
+      .map((table) => table.table);
+    const endsGroup = this.#group === null || this.#group.standalone !== false;
+    if (!endsGroup) {
+      // A statement inside a transaction (CREATE TABLE … SELECT, SAVEPOINT…): the group goes on.
+      if (changedTables.length > 0) {
+        this.#sink.schemaChange({ tables: changedTables, statement, position: this.#position });
+      }
+      return;
+    }
+    const group = this.#closeGroup(event.nextPosition);
+    if (changedTables.length > 0) {
+      this.#sink.schemaChange({ tables: changedTables, statement, position: this.#position });
+    }
+    this.#handOn(group, event.timestamp);
+  }
+
+  #endGroup(nextPosition: number, timestamp: number): void {
+    const group = this.#closeGroup(nextPosition);
+    this.#handOn(group, timestamp);
+  }
+
+  #closeGroup(nextPosition: number): OpenGroup | null {
+    const group = this.#group;
+    this.#group = null;
+    if (group?.gtid !== null && group?.gtid !== undefined) this.#gtidTracker.observe(group.gtid);
+    this.#position = new BinlogPosition(this.#file, nextPosition, this.#gtidTracker.current());
+    return group;
+  }
+
+  #handOn(group: OpenGroup | null, timestamp: number): void {
+    this.#sink.transaction({
+      commitPosition: this.#position,
+      commitTimestamp: timestamp,
+      changes: group === null || group.echo ? [] : group.changes,
+      echo: group?.echo ?? false,
+    });
+  }
+}

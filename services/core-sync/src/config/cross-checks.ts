@@ -1,0 +1,99 @@
+import { isRecord } from './document-values.js';
+import { parseDuration } from './duration.js';
+import { formatKeyPath, problemMessages, type ConfigProblem } from './problems.js';
+
+/**
+ * Checks that relate several keys, run on the raw (snake_case) document. zod stops refining an object as soon as
+ * one of its fields is invalid, so these run separately to report every problem at once. Each check reads only
+ * values of the right type and leaves wrong types to the schema.
+ */
+export function crossFieldProblems(document: unknown): ConfigProblem[] {
+  if (!isRecord(document)) return [];
+  return [
+    ...tableProblems(document.sync),
+    ...reconnectDelayProblems(document.sync),
+    ...tokenProblems(document.server),
+    ...sameDatabaseProblems(document.databases),
+  ];
+}
+
+function tableProblems(sync: unknown): ConfigProblem[] {
+  if (!isRecord(sync) || !Array.isArray(sync.tables)) return [];
+  const mode = typeof sync.mode === 'string' ? sync.mode : 'local_to_cloud';
+  const problems: ConfigProblem[] = [];
+  const firstIndexByName = new Map<string, number>();
+  for (const [index, table] of (sync.tables as unknown[]).entries()) {
+    if (!isRecord(table)) continue;
+    const tablePath = (key: string) => formatKeyPath(['sync', 'tables', index, key]);
+    const strategy =
+      typeof table.conflict_resolution === 'string' ? table.conflict_resolution : 'source_priority';
+    if (strategy === 'last_write_wins' && table.timestamp_column === undefined) {
+      problems.push({
+        path: tablePath('timestamp_column'),
+        message: problemMessages.timestampColumnRequired,
+      });
+    }
+    if (mode === 'bidirectional' && strategy === 'source_priority' && table.prefer === undefined) {
+      problems.push({ path: tablePath('prefer'), message: problemMessages.preferRequired });
+    }
+    if (typeof table.name !== 'string') continue;
+    const firstIndex = firstIndexByName.get(table.name);
+    if (firstIndex === undefined) {
+      firstIndexByName.set(table.name, index);
+    } else {
+      problems.push({
+        path: tablePath('name'),
+        message: `duplicate table "${table.name}" (also at sync.tables[${firstIndex}])`,
+      });
+    }
+  }
+  return problems;
+}
+
+function reconnectDelayProblems(sync: unknown): ConfigProblem[] {
+  if (!isRecord(sync)) return [];
+  const initialDelay = parseDuration(sync.reconnect_initial_delay ?? '500ms');
+  const maximumDelay = parseDuration(sync.reconnect_max_delay ?? '30s');
+  if (initialDelay === undefined || maximumDelay === undefined || maximumDelay >= initialDelay) return [];
+  return [
+    { path: 'sync.reconnect_max_delay', message: 'must not be shorter than sync.reconnect_initial_delay' },
+  ];
+}
+
+function tokenProblems(server: unknown): ConfigProblem[] {
+  if (!isRecord(server) || typeof server.auth_token !== 'string' || !Array.isArray(server.read_only_tokens)) {
+    return [];
+  }
+  const authToken = server.auth_token;
+  return (server.read_only_tokens as unknown[]).flatMap((token, index) =>
+    token === authToken
+      ? [
+          {
+            path: formatKeyPath(['server', 'read_only_tokens', index]),
+            message: 'must differ from server.auth_token',
+          },
+        ]
+      : [],
+  );
+}
+
+/** Syncing a database onto itself would feed every change back to its source forever. */
+function sameDatabaseProblems(databases: unknown): ConfigProblem[] {
+  if (!isRecord(databases)) return [];
+  const { local, cloud } = databases;
+  if (!isRecord(local) || !isRecord(cloud)) return [];
+  const sameHost =
+    typeof local.host === 'string' &&
+    typeof cloud.host === 'string' &&
+    local.host.toLowerCase() === cloud.host.toLowerCase();
+  const samePort = (local.port ?? 3306) === (cloud.port ?? 3306);
+  const sameDatabase = typeof local.database === 'string' && local.database === cloud.database;
+  if (!sameHost || !samePort || !sameDatabase) return [];
+  return [
+    {
+      path: 'databases.cloud',
+      message:
+        'is the same database as databases.local (host, port and database); a database cannot sync with itself',
+    },
+  ];
+}

@@ -1,0 +1,25 @@
+export { loadConfig, parseConfig, defaultConfigPath, type LoadConfigOptions } from './loader.js';
+export { redactConfig, redactedText } from './redact.js';
+export { parseDuration, formatDuration } from './duration.js';
+export { environmentPrefix } from './environment.js';
+export type { ConfigProblem } from './problems.js';
+export type {
+  ServiceConfig,
+  DatabaseConfig,
+  StateStorageConfig,
+  SqliteStateStorageConfig,
+  MysqlStateStorageConfig,
+  SyncConfig,
+  TableConfig,
+  LastWriteWinsTableConfig,
+  SourcePriorityTableConfig,
+  ManualTableConfig,
+  SchedulerConfig,
+  ServerConfig,
+  LoggingConfig,
+  SyncMode,
+  SyncSide,
+  ConflictResolution,
+  ConfigLogLevel,
+  ConfigLogFormat,
+} from './types.js';

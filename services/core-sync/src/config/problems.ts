@@ -1,0 +1,54 @@
+import { SyncError } from '../errors/index.js';
+
+/** One thing wrong with the configuration, named by its YAML key path (`sync.tables[1].timestamp_column`). */
+export interface ConfigProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type KeyPathSegment = string | number;
+
+/**
+ * Messages shared by the structural schema and the cross-field checks, so that the same problem found by both is
+ * reported once.
+ */
+export const problemMessages = {
+  timestampColumnRequired: 'required when conflict_resolution is last_write_wins',
+  preferRequired:
+    'required when sync.mode is bidirectional and conflict_resolution is source_priority (local or cloud: the side whose change wins)',
+  duration: 'must be a duration such as "500ms", "30s", "5m", "1h", or a number of milliseconds',
+  cronExpression: 'must be a cron expression with 5 or 6 space-separated fields, such as "*/10 * * * *"',
+  origin: 'must be "*" or an origin such as "https://ui.example.com" (scheme, host and port; no path)',
+} as const;
+
+/** `['sync', 'tables', 1, 'name']` → `sync.tables[1].name`; the empty path is `(root)`. */
+export function formatKeyPath(path: readonly PropertyKey[]): string {
+  let formatted = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') formatted += `[${segment}]`;
+    else formatted += formatted === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return formatted === '' ? '(root)' : formatted;
+}
+
+/** Drops repeated problems (the same path and message) and sorts the rest by key path. */
+export function orderProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const unique = new Map<string, ConfigProblem>();
+  for (const problem of problems) unique.set(`${problem.path}\u0000${problem.message}`, problem);
+  return [...unique.values()].sort((first, second) =>
+    first.path.localeCompare(second.path, 'en', { numeric: true }),
+  );
+}
+
+/** The one error an invalid configuration produces: every problem, one `<key path>: <what is wrong>` per line. */
+export function invalidConfigError(source: string, problems: readonly ConfigProblem[]): SyncError {
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  const lines = problems.map((problem) => `${problem.path}: ${problem.message}`);
+  return new SyncError(
+    'CONFIG_INVALID',
+    [`invalid configuration in ${source} (${count}):`, ...lines].join('\n'),
+    {
+      details: { source, problems },
+    },
+  );
+}

@@ -1,0 +1,129 @@
+/**
+ * The validated configuration as the rest of the service sees it: camelCase, defaults filled in, durations in
+ * milliseconds, primary keys as column lists. docs/configuration.md documents every key (in its YAML spelling).
+ */
+
+export const syncSides = ['local', 'cloud'] as const;
+export type SyncSide = (typeof syncSides)[number];
+
+export const syncModes = ['local_to_cloud', 'cloud_to_local', 'bidirectional'] as const;
+export type SyncMode = (typeof syncModes)[number];
+
+export const conflictResolutions = ['last_write_wins', 'source_priority', 'manual'] as const;
+export type ConflictResolution = (typeof conflictResolutions)[number];
+
+export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type ConfigLogLevel = (typeof logLevels)[number];
+
+export const logFormats = ['json', 'pretty'] as const;
+export type ConfigLogFormat = (typeof logFormats)[number];
+
+export interface DatabaseConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  /** The account the binlog client logs in with (defaults to `user`). */
+  readonly replicationUser: string;
+  readonly replicationPassword: string;
+  /** The replica server id the binlog client announces; the binlog module picks one when absent. */
+  readonly serverId?: number;
+  /** Size of the connection pool for reads and writes. */
+  readonly connectionLimit: number;
+}
+
+export interface SqliteStateStorageConfig {
+  readonly type: 'sqlite';
+  readonly filePath: string;
+}
+
+export interface MysqlStateStorageConfig {
+  readonly type: 'mysql';
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
+
+export type StateStorageConfig = SqliteStateStorageConfig | MysqlStateStorageConfig;
+
+interface TableConfigFields {
+  readonly name: string;
+  /** Primary-key columns in key order (`"tenant_id,id"` in the YAML becomes `['tenant_id', 'id']`). */
+  readonly primaryKey: readonly string[];
+  /** Rows per write batch: the table's `batch_size`, else `sync.batch_insert_size`. */
+  readonly batchSize: number;
+  /** Which side wins a last_write_wins tie (equal timestamps). */
+  readonly tieBreaker: SyncSide;
+  readonly timestampColumn?: string;
+  /** The side whose change wins under source_priority: as configured, else the source side of a one-way mode. */
+  readonly prefer?: SyncSide;
+}
+
+export interface LastWriteWinsTableConfig extends TableConfigFields {
+  readonly conflictResolution: 'last_write_wins';
+  readonly timestampColumn: string;
+}
+
+export interface SourcePriorityTableConfig extends TableConfigFields {
+  readonly conflictResolution: 'source_priority';
+  readonly prefer: SyncSide;
+}
+
+export interface ManualTableConfig extends TableConfigFields {
+  readonly conflictResolution: 'manual';
+}
+
+/** Narrow on `conflictResolution` to get the fields its strategy needs. */
+export type TableConfig = LastWriteWinsTableConfig | SourcePriorityTableConfig | ManualTableConfig;
+
+export interface SyncConfig {
+  readonly mode: SyncMode;
+  readonly tables: readonly TableConfig[];
+  readonly workers: number;
+  readonly realtime: boolean;
+  readonly batchInsertSize: number;
+  readonly queueCapacity: number;
+  readonly createMissingTables: boolean;
+  readonly snapshotConcurrency: number;
+  readonly snapshotChunkSize: number;
+  readonly heartbeatIntervalMs: number;
+  readonly reconnectInitialDelayMs: number;
+  readonly reconnectMaxDelayMs: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export interface SchedulerConfig {
+  readonly enabled: boolean;
+  /** Cron expression (5 or 6 fields) for the periodic reconciliation run. */
+  readonly interval: string;
+  readonly fallbackAfterMs: number;
+}
+
+export interface ServerConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Bearer token for every API call; the API is open when absent. */
+  readonly authToken?: string;
+  /** Bearer tokens that may only read (GET). */
+  readonly readOnlyTokens: readonly string[];
+  readonly readTimeoutMs: number;
+  readonly writeTimeoutMs: number;
+  readonly corsOrigins: readonly string[];
+}
+
+export interface LoggingConfig {
+  readonly level: ConfigLogLevel;
+  readonly format: ConfigLogFormat;
+}
+
+export interface ServiceConfig {
+  readonly databases: { readonly local: DatabaseConfig; readonly cloud: DatabaseConfig };
+  readonly stateStorage: StateStorageConfig;
+  readonly sync: SyncConfig;
+  readonly scheduler: SchedulerConfig;
+  readonly server: ServerConfig;
+  readonly logging: LoggingConfig;
+}

@@ -1,0 +1,123 @@
+/**
+ * Every error the service reports carries one of these codes. The descriptions are the user documentation
+ * (docs/errors.md is generated from them and a test fails when a code has none).
+ */
+export interface ErrorCodeInfo {
+  /** What happened and what the operator should do about it. */
+  readonly description: string;
+  /** Whether retrying the same operation later can succeed without anyone changing anything. */
+  readonly retryable: boolean;
+  /** The HTTP status the API answers with when this error reaches it. */
+  readonly httpStatus: number;
+}
+
+export const errorCodes = {
+  CONFIG_NOT_FOUND: {
+    description:
+      'The configuration file does not exist or cannot be read. Set CONFIG_PATH to the YAML file, or create ./config.yaml from config.example.yaml.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  CONFIG_INVALID: {
+    description:
+      'The configuration (YAML file plus MYSQL_SYNC_* environment overrides) is invalid. The message lists every problem by its key path; fix them and start again.',
+    retryable: false,
+    httpStatus: 400,
+  },
+  SOURCE_SETTINGS_INVALID: {
+    description:
+      'A source server is not configured for row-based replication (binlog off, binlog_format, binlog_row_image or binlog_row_metadata wrong). The message names the setting and the value it needs.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  REPLICATION_PRIVILEGES_MISSING: {
+    description:
+      'The replication user lacks REPLICATION SLAVE / REPLICATION CLIENT (MariaDB: BINLOG MONITOR, REPLICATION SLAVE) or SELECT on the synced database. Grant them and restart.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  TABLE_NOT_FOUND: {
+    description: 'A configured table does not exist on the source database. Check sync.tables[].name.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  TABLE_NO_PRIMARY_KEY: {
+    description:
+      'A configured table has no primary key, or its primary key differs from sync.tables[].primary_key. Every synced table needs a primary key so each row can be identified on both sides.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  TABLE_SCHEMA_MISMATCH: {
+    description:
+      'The target table exists but its columns differ from the source table. The message names the columns; align the schemas (or drop the empty target table to let the service create it).',
+    retryable: false,
+    httpStatus: 500,
+  },
+  TABLE_PAUSED_DDL: {
+    description:
+      'A schema change (DDL) on a synced table was seen in the binlog and the target does not have the same columns. The table is paused (its changes are kept in the binlog, nothing is applied wrongly); apply the same DDL on the target and restart.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  ROW_REJECTED: {
+    description:
+      'The target refused a row (for example a value too long, or a constraint). The table is paused with the row, the error and the binlog position in its status; nothing after it is applied or lost. Fix the target (or the row) and restart.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  BINLOG_PURGED: {
+    description:
+      'The binlog file the service needs to resume from was purged on the source. Changes since then cannot be streamed: run a full resync of the affected tables (drop the checkpoint) and raise binlog retention (binlog_expire_logs_seconds).',
+    retryable: false,
+    httpStatus: 500,
+  },
+  BINLOG_STREAM_FAILED: {
+    description:
+      'The binlog stream broke (connection lost, server restarted, heartbeat missed). The service reconnects with backoff and resumes from its last checkpoint.',
+    retryable: true,
+    httpStatus: 503,
+  },
+  DATABASE_UNAVAILABLE: {
+    description:
+      'A database could not be reached or dropped the connection. The operation is retried with backoff.',
+    retryable: true,
+    httpStatus: 503,
+  },
+  APPLY_FAILED: {
+    description:
+      'A batch could not be written to the target and was rolled back. It is retried with backoff; nothing is lost.',
+    retryable: true,
+    httpStatus: 503,
+  },
+  SNAPSHOT_FAILED: {
+    description:
+      'Copying a table for its initial snapshot failed. The copy is retried from the start of the table.',
+    retryable: true,
+    httpStatus: 503,
+  },
+  STATE_STORE_FAILED: {
+    description:
+      'The state store (SQLite file or MySQL database) could not be read or written. Check the state_storage settings, the disk, and the database.',
+    retryable: true,
+    httpStatus: 503,
+  },
+  MIGRATION_FAILED: {
+    description:
+      'A state-store schema migration failed. The message names the migration file; the store is left at the previous version.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  SHUTDOWN_TIMEOUT: {
+    description:
+      'Shutdown did not finish draining within its time limit. Whatever was not applied is re-read from the binlog at the next start; nothing is lost.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  INTERNAL: {
+    description: 'An unexpected error (a bug). Please report it with the log lines around it.',
+    retryable: false,
+    httpStatus: 500,
+  },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof errorCodes;

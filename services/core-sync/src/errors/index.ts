@@ -1,0 +1,8 @@
+export { errorCodes, type ErrorCode, type ErrorCodeInfo } from './error-codes.js';
+export {
+  SyncError,
+  isSyncError,
+  describeError,
+  driverErrorCode,
+  type SyncErrorOptions,
+} from './sync-error.js';

@@ -1,0 +1,11 @@
+export { BinlogPosition } from './binlog-position.js';
+export {
+  otherSide,
+  type SideName,
+  type ColumnValue,
+  type Row,
+  type ChangeKind,
+  type RowChange,
+  type SourceTransaction,
+} from './row-change.js';
+export { writableColumns, type ColumnSchema, type TableSchema } from './table-schema.js';

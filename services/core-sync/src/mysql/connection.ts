@@ -1,0 +1,87 @@
+import mysql from 'mysql2/promise';
+
+export type { Pool, PoolConnection, Connection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
+
+/** Where and as whom to connect. */
+export interface MysqlEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database?: string;
+}
+
+export interface PoolOptions {
+  readonly connectionLimit?: number;
+  /** A name for the pool's connections, visible in the server's processlist through `program_name`. */
+  readonly purpose?: string;
+}
+
+/**
+ * The driver options every connection of the service uses, so values read from a table (snapshot, conflict
+ * checks) have the same canonical form as values decoded from the binlog and write back byte for byte:
+ * JSON as text (else `[object Object]` is written back), dates as text (else DATETIME(6) loses microseconds and
+ * zero dates break), big integers and DECIMAL as exact strings, UTC.
+ */
+export const canonicalValueOptions = {
+  dateStrings: true,
+  jsonStrings: true,
+  supportBigNumbers: true,
+  bigNumberStrings: false,
+  decimalNumbers: false,
+  timezone: 'Z',
+  charset: 'utf8mb4_unicode_ci',
+} as const;
+
+/**
+ * Sessions run in UTC so TIMESTAMP values read as text (and written back from text) mean the same instant on
+ * both servers whatever their system time zones.
+ */
+export const sessionSetupStatement = "SET time_zone = '+00:00'";
+
+function programName(purpose: string | undefined): string {
+  return `mysql-sync${purpose === undefined ? '' : `:${purpose}`}`;
+}
+
+export function createMysqlPool(endpoint: MysqlEndpoint, options: PoolOptions = {}): mysql.Pool {
+  const pool = mysql.createPool({
+    host: endpoint.host,
+    port: endpoint.port,
+    user: endpoint.user,
+    password: endpoint.password,
+    ...(endpoint.database === undefined ? {} : { database: endpoint.database }),
+    ...canonicalValueOptions,
+    connectionLimit: options.connectionLimit ?? 10,
+    maxIdle: options.connectionLimit ?? 10,
+    idleTimeout: 60_000,
+    enableKeepAlive: true,
+    keepAliveInitialDelay: 10_000,
+    connectTimeout: 10_000,
+    waitForConnections: true,
+    queueLimit: 0,
+    connectAttributes: { program_name: programName(options.purpose) },
+  });
+  // Runs before the connection is handed out, and queries on one connection execute in order.
+  pool.pool.on('connection', (connection) => {
+    connection.query(sessionSetupStatement);
+  });
+  return pool;
+}
+
+export async function createMysqlConnection(
+  endpoint: MysqlEndpoint,
+  purpose?: string,
+): Promise<mysql.Connection> {
+  const connection = await mysql.createConnection({
+    host: endpoint.host,
+    port: endpoint.port,
+    user: endpoint.user,
+    password: endpoint.password,
+    ...(endpoint.database === undefined ? {} : { database: endpoint.database }),
+    ...canonicalValueOptions,
+    connectTimeout: 10_000,
+    connectAttributes: { program_name: programName(purpose) },
+  });
+  await connection.query(sessionSetupStatement);
+  return connection;
+}

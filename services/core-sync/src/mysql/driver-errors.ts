@@ -1,0 +1,67 @@
+import { driverErrorCode } from '../errors/index.js';
+
+/** Driver and socket codes that mean the connection or server went away: retry with backoff. */
+const connectionErrorCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'ER_QUERY_INTERRUPTED',
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_CLIENT_INTERACTION_TIMEOUT',
+  'ER_NET_READ_ERROR',
+  'ER_NET_WRITE_INTERRUPTED',
+  'ER_NET_READ_INTERRUPTED',
+  'ER_NET_ERROR_ON_WRITE',
+  'ER_OPTION_PREVENTS_STATEMENT',
+  'ER_CANT_LOCK',
+  'ER_TOO_MANY_USER_CONNECTIONS',
+]);
+
+/** Codes that say this row (not the connection) is refused by the target: retrying cannot help. */
+const rowRejectionCodes = new Set([
+  'ER_DATA_TOO_LONG',
+  'ER_TRUNCATED_WRONG_VALUE',
+  'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD',
+  'ER_WARN_DATA_OUT_OF_RANGE',
+  'ER_BAD_NULL_ERROR',
+  'ER_NO_DEFAULT_FOR_FIELD',
+  'ER_DUP_ENTRY',
+  'ER_NO_REFERENCED_ROW_2',
+  'ER_ROW_IS_REFERENCED_2',
+  'ER_CHECK_CONSTRAINT_VIOLATED',
+  'ER_CONSTRAINT_FAILED',
+  'ER_INVALID_JSON_TEXT',
+  'ER_INVALID_CHARACTER_STRING',
+  'ER_WRONG_VALUE_FOR_TYPE',
+  'WARN_DATA_TRUNCATED',
+  'ER_BAD_FIELD_ERROR',
+  'ER_NO_SUCH_TABLE',
+  'ER_WRONG_VALUE_COUNT_ON_ROW',
+  'ER_DATETIME_FUNCTION_OVERFLOW',
+]);
+
+export type DriverErrorKind = 'connection' | 'row-rejected' | 'other';
+
+/** Classifies a driver error by its code (never by message text). */
+export function classifyDriverError(error: unknown): DriverErrorKind {
+  const code = driverErrorCode(error);
+  if (code === undefined) return 'other';
+  if (connectionErrorCodes.has(code)) return 'connection';
+  if (rowRejectionCodes.has(code)) return 'row-rejected';
+  return 'other';
+}
+
+export function isConnectionError(error: unknown): boolean {
+  return classifyDriverError(error) === 'connection';
+}

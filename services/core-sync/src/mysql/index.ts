@@ -1,0 +1,29 @@
+export {
+  createMysqlPool,
+  createMysqlConnection,
+  canonicalValueOptions,
+  sessionSetupStatement,
+  type MysqlEndpoint,
+  type PoolOptions,
+  type Pool,
+  type PoolConnection,
+  type Connection,
+  type RowDataPacket,
+  type ResultSetHeader,
+} from './connection.js';
+export { quoteIdentifier, qualifiedName, columnList } from './identifiers.js';
+export {
+  readTableSchema,
+  readCreateTableStatement,
+  describeColumnDifferences,
+} from './schema-introspection.js';
+export {
+  readServerInfo,
+  readServerVariables,
+  checkBinlogSettings,
+  formatSettingProblems,
+  type ServerFlavor,
+  type ServerInfo,
+  type SettingProblem,
+} from './server-checks.js';
+export { classifyDriverError, isConnectionError, type DriverErrorKind } from './driver-errors.js';

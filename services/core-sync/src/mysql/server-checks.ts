@@ -1,0 +1,95 @@
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+
+export type ServerFlavor = 'mariadb' | 'mysql';
+
+export interface ServerInfo {
+  readonly flavor: ServerFlavor;
+  readonly version: string;
+  readonly serverId: number;
+}
+
+export interface SettingProblem {
+  /** The server variable at fault. */
+  readonly setting: string;
+  readonly actual: string;
+  readonly required: string;
+  /** How to fix it, e.g. the my.cnf line. */
+  readonly remedy: string;
+}
+
+interface VariableRow extends RowDataPacket {
+  Variable_name: string;
+  Value: string;
+}
+
+export async function readServerInfo(pool: Pool): Promise<ServerInfo> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT VERSION() AS version, @@server_id AS serverId');
+  const version = String(rows[0]?.version ?? '');
+  return {
+    flavor: version.toLowerCase().includes('mariadb') ? 'mariadb' : 'mysql',
+    version,
+    serverId: Number(rows[0]?.serverId ?? 0),
+  };
+}
+
+export async function readServerVariables(
+  pool: Pool,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  const [rows] = await pool.query<VariableRow[]>(
+    `SHOW GLOBAL VARIABLES WHERE Variable_name IN (${names.map(() => '?').join(', ')})`,
+    [...names],
+  );
+  return new Map(rows.map((row) => [row.Variable_name.toLowerCase(), row.Value]));
+}
+
+/**
+ * What stops row-based change capture on this server: the binlog off, or not ROW/FULL/FULL-metadata.
+ * An empty list means the server is ready.
+ */
+export async function checkBinlogSettings(pool: Pool): Promise<SettingProblem[]> {
+  const variables = await readServerVariables(pool, [
+    'log_bin',
+    'binlog_format',
+    'binlog_row_image',
+    'binlog_row_metadata',
+  ]);
+  const problems: SettingProblem[] = [];
+  const logBin = (variables.get('log_bin') ?? 'OFF').toUpperCase();
+  if (logBin !== 'ON' && logBin !== '1') {
+    problems.push({
+      setting: 'log_bin',
+      actual: logBin,
+      required: 'ON',
+      remedy:
+        'enable the binary log: add `log_bin = mysql-bin` and a unique `server_id` to my.cnf and restart',
+    });
+  }
+  const expectations: [string, string][] = [
+    ['binlog_format', 'ROW'],
+    ['binlog_row_image', 'FULL'],
+    ['binlog_row_metadata', 'FULL'],
+  ];
+  for (const [setting, required] of expectations) {
+    const actual = (variables.get(setting) ?? '(not supported by this server)').toUpperCase();
+    if (actual !== required) {
+      problems.push({
+        setting,
+        actual,
+        required,
+        remedy:
+          setting === 'binlog_row_metadata' && !variables.has(setting)
+            ? 'use MariaDB 10.5+ or MySQL 8.0.1+, which can log full row metadata'
+            : `run \`SET GLOBAL ${setting} = '${required}'\` and add \`${setting} = ${required}\` to my.cnf`,
+      });
+    }
+  }
+  return problems;
+}
+
+export function formatSettingProblems(serverLabel: string, problems: readonly SettingProblem[]): string {
+  const lines = problems.map(
+    (problem) => `  ${problem.setting} is ${problem.actual}, needs ${problem.required}: ${problem.remedy}`,
+  );
+  return `${serverLabel} is not ready for row-based change capture:\n${lines.join('\n')}`;
+}

@@ -1,0 +1,9 @@
+export {
+  SandboxServer,
+  findServerBinary,
+  findFreePort,
+  removeSandboxTemplate,
+  missingServerHelp,
+  type SandboxServerOptions,
+  type SandboxConnectionInfo,
+} from './mariadb-sandbox.js';

@@ -1,0 +1,2 @@
+export { prepareTable, type TablePair, type PrepareTableOptions } from './table-preparation.js';
+export { copyTable, type CopyTableOptions, type CopyTableResult } from './table-copier.js';

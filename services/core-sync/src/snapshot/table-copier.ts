@@ -1,0 +1,317 @@
+/**
+ * Copies one table from a consistent read view of the source to the target, chunk by chunk in primary-key order
+ * (keyset pagination, never the whole table in memory), writing chunks through several connections at once.
+ * The read view and the binlog position are taken together, so streaming from that position afterwards neither
+ * loses nor repeats a change. Rows the target has but the source does not are deleted chunk by chunk, so a copy
+ * interrupted and started again ends exact.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SyncError, driverErrorCode } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import {
+  BinlogPosition,
+  type ColumnValue,
+  type Row,
+  type TableSchema,
+  writableColumns,
+} from '../model/index.js';
+import {
+  columnList,
+  createMysqlConnection,
+  isConnectionError,
+  qualifiedName,
+  quoteIdentifier,
+  type Connection,
+  type MysqlEndpoint,
+  type Pool,
+  type PoolConnection,
+  type RowDataPacket,
+  type ServerFlavor,
+} from '../mysql/index.js';
+import { BatchWriter } from '../apply/index.js';
+
+export interface CopyTableOptions {
+  readonly sourceEndpoint: MysqlEndpoint;
+  readonly sourceDatabase: string;
+  readonly sourceFlavor: ServerFlavor;
+  readonly targetPool: Pool;
+  readonly targetDatabase: string;
+  readonly sourceSchema: TableSchema;
+  readonly targetSchema: TableSchema;
+  readonly chunkSize: number;
+  readonly writerConnections: number;
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: { table: string; rowsCopied: number; rowsDeleted: number }) => void;
+}
+
+export interface CopyTableResult {
+  readonly table: string;
+  /** The binlog position the copy is consistent with: stream this table's changes after it. */
+  readonly position: BinlogPosition;
+  readonly rowsCopied: number;
+  readonly rowsDeleted: number;
+  readonly durationMs: number;
+}
+
+const applySessionSetup =
+  "SET SESSION foreign_key_checks = 0, sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
+
+export async function copyTable(options: CopyTableOptions): Promise<CopyTableResult> {
+  const startedAt = performance.now();
+  const table = options.sourceSchema.name;
+  const reader = await createMysqlConnection(
+    { ...options.sourceEndpoint, database: options.sourceDatabase },
+    'snapshot',
+  );
+  try {
+    const position = await openConsistentReadView(reader, options.sourceFlavor);
+    const targetHadRows = await tableHasRows(options.targetPool, options.targetDatabase, table);
+    const writer = new ChunkWriter(options, targetHadRows);
+    const primaryKey = options.sourceSchema.primaryKey;
+    const columns = writableColumns(options.sourceSchema).map((column) => column.name);
+    const sourceTable = qualifiedName(options.sourceDatabase, table);
+    let lastKey: ColumnValue[] | undefined;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const [rows] = await reader.query<RowDataPacket[]>(
+        `SELECT ${columnList(columns)} FROM ${sourceTable}` +
+          (lastKey === undefined ? '' : ` WHERE ${keyAfterCondition(primaryKey)}`) +
+          ` ORDER BY ${columnList(primaryKey)} LIMIT ${options.chunkSize}`,
+        lastKey === undefined ? [] : keyAfterValues(lastKey),
+      );
+      const chunk = rows as Row[];
+      const chunkEnd =
+        chunk.length === 0 ? undefined : primaryKey.map((column) => chunk.at(-1)?.[column] ?? null);
+      await writer.enqueue(chunk, lastKey, chunk.length < options.chunkSize ? undefined : chunkEnd);
+      options.onProgress?.({ table, rowsCopied: writer.rowsCopied, rowsDeleted: writer.rowsDeleted });
+      if (chunk.length < options.chunkSize) break;
+      lastKey = chunkEnd;
+    }
+    await writer.finish();
+    await reader.query('COMMIT');
+    const result = {
+      table,
+      position,
+      rowsCopied: writer.rowsCopied,
+      rowsDeleted: writer.rowsDeleted,
+      durationMs: performance.now() - startedAt,
+    };
+    options.logger.info(
+      {
+        table,
+        rowCount: result.rowsCopied,
+        rowsDeleted: result.rowsDeleted,
+        durationMs: Math.round(result.durationMs),
+        binlogPosition: position.toString(),
+      },
+      'copied table',
+    );
+    return result;
+  } catch (error) {
+    if (error instanceof SyncError) throw error;
+    throw new SyncError('SNAPSHOT_FAILED', `failed to copy table ${table}`, {
+      cause: error,
+      details: { table },
+    });
+  } finally {
+    reader.destroy();
+  }
+}
+
+/**
+ * Starts a REPEATABLE READ snapshot and returns the binlog position it is consistent with. MariaDB reports it
+ * for the snapshot itself (binlog_snapshot_file/position); MySQL needs a global read lock for an instant.
+ */
+async function openConsistentReadView(reader: Connection, flavor: ServerFlavor): Promise<BinlogPosition> {
+  await reader.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  if (flavor === 'mariadb') {
+    await reader.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const [rows] = await reader.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+    const status = new Map(rows.map((row) => [String(row.Variable_name).toLowerCase(), String(row.Value)]));
+    const file = status.get('binlog_snapshot_file');
+    const offset = Number(status.get('binlog_snapshot_position'));
+    if (file === undefined || file === '' || !Number.isFinite(offset)) {
+      throw new SyncError(
+        'SOURCE_SETTINGS_INVALID',
+        'the source did not report binlog_snapshot_file/position: is the binlog enabled?',
+      );
+    }
+    return new BinlogPosition(file, offset);
+  }
+  await reader.query('FLUSH TABLES WITH READ LOCK');
+  try {
+    await reader.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const [rows] = await reader.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    const file: unknown = rows[0]?.File;
+    const offset = Number(rows[0]?.Position);
+    if (typeof file !== 'string' || !Number.isFinite(offset)) {
+      throw new SyncError(
+        'SOURCE_SETTINGS_INVALID',
+        'SHOW MASTER STATUS returned nothing: is the binlog enabled?',
+      );
+    }
+    return new BinlogPosition(file, offset);
+  } finally {
+    await reader.query('UNLOCK TABLES');
+  }
+}
+
+async function tableHasRows(pool: Pool, database: string, table: string): Promise<boolean> {
+  const [rows] = await pool.query<RowDataPacket[]>(`SELECT 1 FROM ${qualifiedName(database, table)} LIMIT 1`);
+  return rows.length > 0;
+}
+
+/** `(a > ?) OR (a = ? AND b > ?)`: the keyset condition "key after the given key", index-friendly. */
+function keyAfterCondition(primaryKey: readonly string[]): string {
+  const disjuncts: string[] = [];
+  for (let length = 1; length <= primaryKey.length; length += 1) {
+    const equalities = primaryKey.slice(0, length - 1).map((column) => `${quoteIdentifier(column)} = ?`);
+    const comparison = `${quoteIdentifier(primaryKey[length - 1] ?? '')} > ?`;
+    disjuncts.push(`(${[...equalities, comparison].join(' AND ')})`);
+  }
+  return disjuncts.length === 1 ? (disjuncts[0] ?? '') : `(${disjuncts.join(' OR ')})`;
+}
+
+function keyAfterValues(key: readonly ColumnValue[]): ColumnValue[] {
+  const values: ColumnValue[] = [];
+  for (let length = 1; length <= key.length; length += 1) values.push(...key.slice(0, length));
+  return values;
+}
+
+function keyAtMostCondition(primaryKey: readonly string[]): string {
+  return `NOT ${keyAfterCondition(primaryKey)}`;
+}
+
+/** Writes chunks through up to `writerConnections` concurrent target transactions. */
+class ChunkWriter {
+  readonly #options: CopyTableOptions;
+  readonly #writer: BatchWriter;
+  readonly #deleteExtraRows: boolean;
+  readonly #inFlight = new Set<Promise<void>>();
+  #failure: Error | undefined;
+  rowsCopied = 0;
+  rowsDeleted = 0;
+
+  readonly #concurrency: number;
+
+  constructor(options: CopyTableOptions, deleteExtraRows: boolean) {
+    this.#options = options;
+    this.#writer = new BatchWriter(options.targetDatabase, options.chunkSize);
+    this.#deleteExtraRows = deleteExtraRows;
+    // Range deletes of neighbouring chunks take gap locks that deadlock each other: repair copies run serially.
+    this.#concurrency = deleteExtraRows ? 1 : Math.max(1, options.writerConnections);
+  }
+
+  /** Starts writing a chunk covering keys after `fromKey` up to `toKey` (open-ended when undefined). */
+  async enqueue(
+    rows: Row[],
+    fromKey: ColumnValue[] | undefined,
+    toKey: ColumnValue[] | undefined,
+  ): Promise<void> {
+    while (this.#inFlight.size >= this.#concurrency) await Promise.race(this.#inFlight);
+    if (this.#failure !== undefined) throw this.#failure;
+    const write = this.#writeWithRetry(rows, fromKey, toKey).then(
+      () => undefined,
+      (error: unknown) => {
+        this.#failure ??= error instanceof Error ? error : new Error(String(error));
+      },
+    );
+    this.#inFlight.add(write);
+    void write.finally(() => this.#inFlight.delete(write));
+  }
+
+  async finish(): Promise<void> {
+    await Promise.all(this.#inFlight);
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  async #writeWithRetry(
+    rows: Row[],
+    fromKey: ColumnValue[] | undefined,
+    toKey: ColumnValue[] | undefined,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.#write(rows, fromKey, toKey);
+        return;
+      } catch (error) {
+        if (attempt >= 5 || !isConnectionError(error)) throw error;
+        this.#options.logger.warn(
+          {
+            table: this.#options.targetSchema.name,
+            attempt,
+            rowCount: rows.length,
+            errorCode: driverErrorCode(error),
+          },
+          'snapshot chunk failed, retrying',
+        );
+        await sleep(200 * 2 ** attempt, undefined, { signal: this.#options.signal });
+      }
+    }
+  }
+
+  async #write(
+    rows: Row[],
+    fromKey: ColumnValue[] | undefined,
+    toKey: ColumnValue[] | undefined,
+  ): Promise<void> {
+    const { targetPool, targetSchema } = this.#options;
+    const connection: PoolConnection = await targetPool.getConnection();
+    let healthy = true;
+    try {
+      await connection.query(applySessionSetup);
+      await connection.query('START TRANSACTION');
+      if (this.#deleteExtraRows)
+        this.rowsDeleted += await this.#deleteRowsMissingFromChunk(connection, rows, fromKey, toKey);
+      if (rows.length > 0) {
+        await this.#writer.writeTable(
+          connection,
+          targetSchema,
+          rows.map((row) => ({ kind: 'upsert', table: targetSchema.name, keyText: '', row })),
+        );
+      }
+      await connection.query('COMMIT');
+      this.rowsCopied += rows.length;
+    } catch (error) {
+      healthy = false;
+      throw error;
+    } finally {
+      if (healthy) connection.release();
+      else connection.destroy();
+    }
+  }
+
+  /** Deletes target rows in (fromKey, toKey] whose keys the source chunk does not have. */
+  async #deleteRowsMissingFromChunk(
+    connection: PoolConnection,
+    rows: readonly Row[],
+    fromKey: ColumnValue[] | undefined,
+    toKey: ColumnValue[] | undefined,
+  ): Promise<number> {
+    const { targetDatabase, targetSchema } = this.#options;
+    const primaryKey = targetSchema.primaryKey;
+    const conditions: string[] = [];
+    const values: ColumnValue[] = [];
+    if (fromKey !== undefined) {
+      conditions.push(keyAfterCondition(primaryKey));
+      values.push(...keyAfterValues(fromKey));
+    }
+    if (toKey !== undefined) {
+      conditions.push(keyAtMostCondition(primaryKey));
+      values.push(...keyAfterValues(toKey));
+    }
+    if (rows.length > 0) {
+      const tuple = primaryKey.length === 1 ? '?' : `(${primaryKey.map(() => '?').join(', ')})`;
+      const keyExpression =
+        primaryKey.length === 1 ? quoteIdentifier(primaryKey[0] ?? '') : `(${columnList(primaryKey)})`;
+      conditions.push(`${keyExpression} NOT IN (${rows.map(() => tuple).join(', ')})`);
+      for (const row of rows) for (const column of primaryKey) values.push(row[column] ?? null);
+    }
+    const [result] = await connection.query(
+      `DELETE FROM ${qualifiedName(targetDatabase, targetSchema.name)}${conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`}`,
+      values,
+    );
+    return (result as { affectedRows?: number }).affectedRows ?? 0;
+  }
+}

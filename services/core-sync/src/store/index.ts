@@ -1,0 +1,22 @@
+export {
+  openStateStore,
+  type MysqlStateStoreConfig,
+  type SqliteStateStoreConfig,
+} from './open-state-store.js';
+export {
+  syncHistoryKinds,
+  type StateStore,
+  type StateStoreConfig,
+  type StateStoreDialect,
+  type OpenStateStoreOptions,
+  type CheckpointRecord,
+  type TableSyncState,
+  type SyncHistoryEntry,
+  type SyncHistoryKind,
+  type SyncHistoryChanges,
+  type ConflictRecord,
+  type ConflictResolution,
+  type ConflictFilter,
+  type PageRequest,
+} from './state-store.js';
+export { findMigrationsDirectory } from './migrator.js';

@@ -1,0 +1,305 @@
+/**
+ * The MySQL backend: a mysql2 pool of 4 connections to a database of its own (created when missing and the
+ * user may), every statement prepared (`execute`, cached per connection by mysql2). Sessions run in UTC;
+ * timestamps travel as `YYYY-MM-DD HH:MM:SS.mmm` text both ways (`dateStrings`), so no driver time-zone
+ * conversion is involved, and BIGINTs come back as strings and are range-checked.
+ */
+import mysql from 'mysql2/promise';
+import { SyncError, driverErrorCode, isSyncError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import {
+  runMigrations,
+  type AppliedMigration,
+  type MigrationAdapter,
+  type MigrationFile,
+} from './migrator.js';
+import {
+  appliedMigrationFromRow,
+  datetimeTimestampCodec,
+  type SqlParameter,
+  type SqlRow,
+} from './row-mapping.js';
+import { SqlStateStore, type SqlStatement, type StoreDriver } from './sql-state-store.js';
+import type { OpenStateStoreOptions, StateStore } from './state-store.js';
+
+export interface MysqlStateStoreConfig {
+  readonly type: 'mysql';
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
+
+const connectionLimit = 4;
+const connectTimeoutMilliseconds = 10_000;
+/** Server-wide name (GET_LOCK names are not per database): instances migrating different databases take turns. */
+const migrationLockName = 'mysql_sync_migrations';
+const migrationLockTimeoutSeconds = 30;
+/** CREATE DATABASE refused for lack of privileges: the database is then expected to exist already. */
+const privilegeErrorCodes = new Set([
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_SPECIFIC_ACCESS_DENIED_ERROR',
+]);
+
+function quoteIdentifier(identifier: string): string {
+  return `\`${identifier.replaceAll('`', '``')}\``;
+}
+
+/** Escapes LIKE's wildcards with `!` (not backslash, whose meaning depends on NO_BACKSLASH_ESCAPES). */
+function escapeLikePattern(text: string): string {
+  return text.replace(/[!%_]/g, (character) => `!${character}`);
+}
+
+class MysqlDriver implements StoreDriver {
+  readonly dialect = 'mysql';
+  readonly timestamps = datetimeTimestampCodec;
+  readonly #pool: mysql.Pool;
+
+  constructor(pool: mysql.Pool) {
+    this.#pool = pool;
+  }
+
+  async select(sql: string, parameters: readonly SqlParameter[]): Promise<SqlRow[]> {
+    const [rows] = await this.#pool.execute<mysql.RowDataPacket[]>(sql, [...parameters]);
+    return rows;
+  }
+
+  async execute(sql: string, parameters: readonly SqlParameter[]): Promise<number> {
+    const [result] = await this.#pool.execute<mysql.ResultSetHeader>(sql, [...parameters]);
+    return result.affectedRows;
+  }
+
+  async executeInTransaction(statements: readonly SqlStatement[]): Promise<void> {
+    const connection = await this.#pool.getConnection();
+    let reusable = true;
+    try {
+      await connection.beginTransaction();
+      try {
+        for (const statement of statements)
+          await connection.execute(statement.sql, [...statement.parameters]);
+        await connection.commit();
+      } catch (error) {
+        try {
+          await connection.rollback();
+        } catch {
+          reusable = false;
+        }
+        throw error;
+      }
+    } finally {
+      if (reusable) connection.release();
+      else connection.destroy();
+    }
+  }
+
+  upsertSql(table: string, columns: readonly string[], keyColumns: readonly string[]): string {
+    // VALUES(column) rather than the row alias: MariaDB has no `AS new` syntax.
+    const assignments = columns
+      .filter((column) => !keyColumns.includes(column))
+      .map((column) => `${column} = VALUES(${column})`);
+    return (
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
+      `ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`
+    );
+  }
+
+  startsWith(column: string, prefix: string): SqlStatement {
+    // The tables' utf8mb4_bin collation makes LIKE case-sensitive.
+    return { sql: `${column} LIKE ? ESCAPE '!'`, parameters: [`${escapeLikePattern(prefix)}%`] };
+  }
+
+  async ping(): Promise<void> {
+    const connection = await this.#pool.getConnection();
+    try {
+      await connection.ping();
+    } finally {
+      connection.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+/**
+ * Migrations run on one connection holding GET_LOCK('mysql_sync_migrations'), so concurrent instances apply
+ * each migration once. MySQL commits DDL implicitly: a migration's statements run one by one and the
+ * migration is recorded only after all of them succeeded. One that fails half-way is not recorded and may
+ * leave its earlier statements applied (the error says which statement failed).
+ */
+class MysqlMigrationAdapter implements MigrationAdapter {
+  readonly dialect = 'mysql';
+  readonly #pool: mysql.Pool;
+  #connection: mysql.PoolConnection | undefined;
+
+  constructor(pool: mysql.Pool) {
+    this.#pool = pool;
+  }
+
+  get #lockedConnection(): mysql.PoolConnection {
+    if (this.#connection === undefined) throw new Error('the migration lock is not held');
+    return this.#connection;
+  }
+
+  async withMigrationLock<Result>(work: () => Promise<Result>): Promise<Result> {
+    let connection: mysql.PoolConnection;
+    try {
+      connection = await this.#pool.getConnection();
+    } catch (error) {
+      throw new SyncError('STATE_STORE_FAILED', 'failed to connect to the MySQL state store', {
+        cause: error,
+      });
+    }
+    let reusable = true;
+    try {
+      const [rows] = await connection.execute<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [
+        migrationLockName,
+        migrationLockTimeoutSeconds,
+      ]);
+      if (Number(rows[0]?.acquired) !== 1) {
+        throw new SyncError(
+          'MIGRATION_FAILED',
+          `another instance held the lock ${migrationLockName} for ${migrationLockTimeoutSeconds} s while this one waited to migrate the MySQL state store`,
+          { cause: new Error(`GET_LOCK returned ${String(rows[0]?.acquired)}`), retryable: true },
+        );
+      }
+      this.#connection = connection;
+      try {
+        return await work();
+      } finally {
+        this.#connection = undefined;
+        try {
+          await connection.execute('SELECT RELEASE_LOCK(?)', [migrationLockName]);
+        } catch {
+          // Ending the session releases the lock.
+          reusable = false;
+        }
+      }
+    } finally {
+      if (reusable) connection.release();
+      else connection.destroy();
+    }
+  }
+
+  async ensureMigrationsTable(): Promise<void> {
+    await this.#lockedConnection.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INT NOT NULL PRIMARY KEY, ' +
+        'name VARCHAR(255) NOT NULL, checksum CHAR(64) NOT NULL, applied_at DATETIME(3) NOT NULL) ' +
+        'ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin',
+    );
+  }
+
+  async listAppliedMigrations(): Promise<AppliedMigration[]> {
+    const [rows] = await this.#lockedConnection.execute<mysql.RowDataPacket[]>(
+      'SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version',
+    );
+    return rows.map((row) => appliedMigrationFromRow(row, datetimeTimestampCodec));
+  }
+
+  async applyMigration(migration: MigrationFile, appliedAt: Date): Promise<void> {
+    const connection = this.#lockedConnection;
+    for (const [index, statement] of migration.statements.entries()) {
+      try {
+        // DDL, no parameters: sent as plain text (MySQL cannot prepare every DDL statement).
+        await connection.query(statement);
+      } catch (error) {
+        throw new SyncError(
+          'MIGRATION_FAILED',
+          `statement ${index + 1} of ${migration.statements.length} in ${migration.name} failed; the migration is not recorded, and the statements before it were committed (MySQL commits DDL implicitly)`,
+          { cause: error, details: { file: migration.name, statement: index + 1 } },
+        );
+      }
+    }
+    await connection.execute(
+      'INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)',
+      [migration.version, migration.name, migration.checksum, datetimeTimestampCodec.encode(appliedAt)],
+    );
+  }
+}
+
+/** Creates the database unless it exists; without the privilege to, relies on it existing. */
+async function ensureDatabase(config: MysqlStateStoreConfig): Promise<void> {
+  const connection = await mysql.createConnection({
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    connectTimeout: connectTimeoutMilliseconds,
+  });
+  try {
+    await connection.query(
+      `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(config.database)} CHARACTER SET utf8mb4`,
+    );
+  } catch (error) {
+    const code = driverErrorCode(error);
+    if (code === undefined || !privilegeErrorCodes.has(code)) throw error;
+  } finally {
+    await connection.end();
+  }
+}
+
+function createPool(config: MysqlStateStoreConfig, logger: Logger | undefined): mysql.Pool {
+  const pool = mysql.createPool({
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    database: config.database,
+    connectionLimit,
+    waitForConnections: true,
+    enableKeepAlive: true,
+    connectTimeout: connectTimeoutMilliseconds,
+    charset: 'UTF8MB4_UNICODE_CI',
+    timezone: 'Z',
+    dateStrings: true,
+    // MariaDB reports a LONGTEXT column with CHECK (JSON_VALID(column)) as JSON; keep it text for JSON.parse.
+    jsonStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
+  // The core pool hands out callback connections; the SET is queued before the connection's first query.
+  pool.pool.on('connection', (connection) => {
+    connection.query("SET time_zone = '+00:00'", (error) => {
+      if (error !== null) {
+        logger?.warn(
+          { component: 'state-store', err: error },
+          'could not set the state-store session time zone',
+        );
+      }
+    });
+  });
+  return pool;
+}
+
+/** Opens the MySQL state store (creating its database when missing and allowed) and migrates it. */
+export async function openMysqlStateStore(
+  config: MysqlStateStoreConfig,
+  options: OpenStateStoreOptions = {},
+): Promise<StateStore> {
+  const where = `${config.database} on ${config.host}:${config.port}`;
+  let pool: mysql.Pool;
+  try {
+    await ensureDatabase(config);
+    pool = createPool(config, options.logger);
+  } catch (error) {
+    throw new SyncError('STATE_STORE_FAILED', `failed to open the MySQL state store ${where}`, {
+      cause: error,
+      details: { host: config.host, port: config.port, database: config.database },
+    });
+  }
+  try {
+    await runMigrations(new MysqlMigrationAdapter(pool), options);
+  } catch (error) {
+    // The migration error is the one to report; a failure to close the pool on top of it adds nothing.
+    await pool.end().catch(() => undefined);
+    if (isSyncError(error)) throw error;
+    throw new SyncError('MIGRATION_FAILED', `failed to migrate the MySQL state store ${where}`, {
+      cause: error,
+      details: { host: config.host, port: config.port, database: config.database },
+    });
+  }
+  return new SqlStateStore(new MysqlDriver(pool));
+}

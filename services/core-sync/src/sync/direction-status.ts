@@ -1,0 +1,42 @@
+import type { TablePause } from '../apply/index.js';
+import type { SideName } from '../model/index.js';
+
+/**
+ * A direction's lifecycle:
+ *
+ *   starting ──► snapshotting ──► streaming ──► stopping ──► stopped
+ *       │              │    └──► idle (realtime: false)          ▲
+ *       └──────────────┴──────────────► failed ──────────────────┘ (stop)
+ */
+export type DirectionState =
+  'starting' | 'snapshotting' | 'streaming' | 'idle' | 'stopping' | 'stopped' | 'failed';
+
+export type TableState = 'pending' | 'snapshotting' | 'streaming' | 'synced' | 'paused';
+
+export interface TableStatus {
+  readonly table: string;
+  readonly state: TableState;
+  readonly rowsApplied: number;
+  readonly rowsCopied: number;
+  readonly pause: TablePause | null;
+}
+
+export interface StreamView {
+  readonly state: string;
+  readonly position: string | null;
+  readonly lagMs: number | null;
+  readonly reconnectAttempt: number;
+  readonly lastError: { readonly code: string; readonly message: string } | null;
+}
+
+export interface DirectionStatus {
+  readonly source: SideName;
+  readonly target: SideName;
+  readonly state: DirectionState;
+  readonly error: { readonly code: string; readonly message: string } | null;
+  readonly stream: StreamView | null;
+  readonly watermark: string | null;
+  readonly queueDepth: number;
+  readonly rowsApplied: number;
+  readonly tables: readonly TableStatus[];
+}

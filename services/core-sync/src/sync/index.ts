@@ -1,0 +1,9 @@
+export { SyncService, type SyncServiceOptions, type ServiceStatus } from './sync-service.js';
+export { DirectionPipeline, type DirectionPipelineOptions } from './direction-pipeline.js';
+export type {
+  DirectionState,
+  DirectionStatus,
+  TableState,
+  TableStatus,
+  StreamView,
+} from './direction-status.js';

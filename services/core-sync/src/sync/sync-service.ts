@@ -1,0 +1,121 @@
+/**
+ * Runs the configured direction(s) between the two databases: owns the database pools and the direction
+ * pipelines, answers for their status, and stops them in order.
+ */
+import type { ServiceConfig } from '../config/index.js';
+import { SyncError, describeError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import type { SideName } from '../model/index.js';
+import { createMysqlPool, type Pool } from '../mysql/index.js';
+import type { StateStore } from '../store/index.js';
+import { DirectionPipeline } from './direction-pipeline.js';
+import type { DirectionStatus } from './direction-status.js';
+
+export interface SyncServiceOptions {
+  readonly config: ServiceConfig;
+  readonly store: StateStore;
+  readonly logger: Logger;
+  readonly onStatusChange?: (status: DirectionStatus) => void;
+}
+
+export interface ServiceStatus {
+  readonly mode: ServiceConfig['sync']['mode'];
+  readonly directions: readonly DirectionStatus[];
+}
+
+/** Snapshot writers and the watermark writer need connections beside the apply workers. */
+const extraConnections = 6;
+
+export class SyncService {
+  readonly #options: SyncServiceOptions;
+  readonly #logger: Logger;
+  readonly #pools = new Map<SideName, Pool>();
+  readonly #directions: DirectionPipeline[] = [];
+
+  constructor(options: SyncServiceOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ component: 'sync-service' });
+  }
+
+  get status(): ServiceStatus {
+    return {
+      mode: this.#options.config.sync.mode,
+      directions: this.#directions.map((direction) => direction.status),
+    };
+  }
+
+  /** Starts every direction; rejects (after stopping what started) when one cannot start. */
+  async start(): Promise<void> {
+    const { config } = this.#options;
+    const pairs: [SideName, SideName][] =
+      config.sync.mode === 'local_to_cloud'
+        ? [['local', 'cloud']]
+        : config.sync.mode === 'cloud_to_local'
+          ? [['cloud', 'local']]
+          : [];
+    if (config.sync.mode === 'bidirectional') {
+      throw new SyncError(
+        'CONFIG_INVALID',
+        'sync.mode: bidirectional is not available in this version yet (it needs conflict detection); use local_to_cloud or cloud_to_local',
+      );
+    }
+    for (const [source, target] of pairs) {
+      this.#directions.push(
+        new DirectionPipeline({
+          config,
+          source,
+          target,
+          sourcePool: this.#pool(source),
+          targetPool: this.#pool(target),
+          store: this.#options.store,
+          logger: this.#options.logger,
+          ...(this.#options.onStatusChange === undefined
+            ? {}
+            : { onStatusChange: this.#options.onStatusChange }),
+        }),
+      );
+    }
+    try {
+      await Promise.all(this.#directions.map((direction) => direction.start()));
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  /** Stops every direction (draining queued changes within the shutdown timeout) and closes the pools. */
+  async stop(): Promise<void> {
+    await Promise.all(this.#directions.map((direction) => direction.stop()));
+    for (const [side, pool] of this.#pools) {
+      try {
+        await pool.end();
+      } catch (error) {
+        this.#logger.warn({ side, error: describeError(error) }, 'failed to close a database pool');
+      }
+    }
+    this.#pools.clear();
+  }
+
+  #pool(side: SideName): Pool {
+    let pool = this.#pools.get(side);
+    if (pool === undefined) {
+      const { config } = this.#options;
+      const databaseConfig = config.databases[side];
+      pool = createMysqlPool(
+        {
+          host: databaseConfig.host,
+          port: databaseConfig.port,
+          user: databaseConfig.user,
+          password: databaseConfig.password,
+          database: databaseConfig.database,
+        },
+        {
+          connectionLimit: Math.max(databaseConfig.connectionLimit, config.sync.workers + extraConnections),
+          purpose: side,
+        },
+      );
+      this.#pools.set(side, pool);
+    }
+    return pool;
+  }
+}

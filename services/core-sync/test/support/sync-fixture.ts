@@ -1,0 +1,187 @@
+/**
+ * A source and a target database for one end-to-end test, a service configuration pointing at them, and helpers
+ * to run core-sync (in process, or as a child process that can be killed) and compare the two sides.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { expect } from 'vitest';
+import { parseConfig, type ServiceConfig } from '../../src/config/index.js';
+import { openStateStore, type StateStore } from '../../src/store/index.js';
+import { SyncService } from '../../src/sync/index.js';
+import { findFreePort } from '../../src/sandbox/index.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import type { ServerUrlParts } from './server-url.js';
+
+export interface SyncFixture extends AsyncDisposable {
+  readonly source: TestDatabase;
+  readonly target: TestDatabase;
+  readonly workDirectory: string;
+  /** The configuration document (snake_case YAML keys) for these databases. */
+  configDocument(overrides?: {
+    tables?: unknown[];
+    sync?: Record<string, unknown>;
+    server?: Record<string, unknown>;
+  }): Record<string, unknown>;
+  /** Starts core-sync in this process; `stop()` it (or let the fixture dispose it). */
+  startService(document?: Record<string, unknown>): Promise<RunningService>;
+  /** Starts core-sync as a child process (the real entry point) that a test can kill. */
+  spawnService(document?: Record<string, unknown>): Promise<ServiceProcess>;
+}
+
+export interface RunningService {
+  readonly service: SyncService;
+  readonly store: StateStore;
+  readonly config: ServiceConfig;
+  stop(): Promise<void>;
+}
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  /** The process's output so far (JSON log lines). */
+  output(): string;
+  health(): Promise<{ statusCode: number; body: Record<string, unknown> }>;
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+const serviceEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/main.ts');
+
+function databaseSection(server: ServerUrlParts, database: string): Record<string, unknown> {
+  return { host: server.host, port: server.port, user: server.user, password: server.password, database };
+}
+
+export async function createSyncFixture(
+  sourceUrl: string,
+  targetUrl: string,
+  label: string,
+): Promise<SyncFixture> {
+  const source = await createTestDatabase(sourceUrl, `${label}_src`);
+  const target = await createTestDatabase(targetUrl, `${label}_dst`);
+  const workDirectory = await mkdtemp(path.join(tmpdir(), `mysql-sync-${label}-`));
+  const running: { stop(): Promise<void> }[] = [];
+  const children: ChildProcess[] = [];
+
+  const configDocument: SyncFixture['configDocument'] = (overrides = {}) => ({
+    databases: {
+      local: databaseSection(source.server, source.name),
+      cloud: databaseSection(target.server, target.name),
+    },
+    state_storage: { type: 'sqlite', file_path: path.join(workDirectory, 'state.db') },
+    sync: {
+      mode: 'local_to_cloud',
+      workers: 4,
+      heartbeat_interval: '1s',
+      reconnect_initial_delay: '100ms',
+      reconnect_max_delay: '2s',
+      tables: overrides.tables ?? [],
+      ...overrides.sync,
+    },
+    server: { host: '127.0.0.1', port: 0, ...overrides.server },
+    logging: { level: 'warn' },
+  });
+
+  return {
+    source,
+    target,
+    workDirectory,
+    configDocument,
+    async startService(document = configDocument()) {
+      const config = parseConfig(document, 'test');
+      const logger: Logger = pino({ level: process.env.MYSQL_SYNC_TEST_LOG_LEVEL ?? 'silent' });
+      const store = await openStateStore(config.stateStorage, { logger });
+      const service = new SyncService({ config, store, logger });
+      let stopped = false;
+      const handle: RunningService = {
+        service,
+        store,
+        config,
+        async stop() {
+          if (stopped) return;
+          stopped = true;
+          await service.stop();
+          await store.close();
+        },
+      };
+      running.push(handle);
+      try {
+        await service.start();
+      } catch (error) {
+        await handle.stop();
+        throw error;
+      }
+      return handle;
+    },
+    async spawnService(document = configDocument()) {
+      const port = await findFreePort();
+      const configPath = path.join(workDirectory, `config-${port}.yaml`);
+      const serverSection = (document.server ?? {}) as Record<string, unknown>;
+      await writeFile(
+        configPath,
+        JSON.stringify({ ...document, server: { ...serverSection, port }, logging: { level: 'info' } }),
+      );
+      const child = spawn(process.execPath, ['--import', 'tsx', serviceEntry], {
+        env: { ...process.env, CONFIG_PATH: configPath },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      return {
+        child,
+        port,
+        output: () => output,
+        async health() {
+          const response = await fetch(`http://127.0.0.1:${port}/health`);
+          return { statusCode: response.status, body: (await response.json()) as Record<string, unknown> };
+        },
+        async kill(signal) {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return exited;
+        },
+      };
+    },
+    async [Symbol.asyncDispose]() {
+      for (const handle of running.reverse()) await handle.stop();
+      for (const child of children)
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await rm(workDirectory, { recursive: true, force: true });
+      await target[Symbol.asyncDispose]();
+      await source[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Polls until `check` passes (it throws while not yet), or fails with the last assertion error. */
+export async function eventually(
+  check: () => Promise<void> | void,
+  timeoutMs = 60_000,
+  intervalMs = 200,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}
+
+/** Asserts both sides hold exactly the same rows (full row comparison, ordered by primary key). */
+export async function expectTablesEqual(fixture: SyncFixture, table: string, orderBy: string): Promise<void> {
+  const query = `SELECT * FROM \`${table}\` ORDER BY ${orderBy}`;
+  const [sourceRows, targetRows] = await Promise.all([
+    fixture.source.query(query),
+    fixture.target.query(query),
+  ]);
+  expect(targetRows.length, `${table} row count`).toBe(sourceRows.length);
+  expect(targetRows, `${table} rows`).toEqual(sourceRows);
+}

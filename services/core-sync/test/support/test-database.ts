@@ -1,0 +1,44 @@
+/**
+ * A database of its own for one test, on one of the shared servers, dropped when the test is done
+ * (`await using scratch = await createTestDatabase(...)`).
+ */
+import { randomBytes } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import { canonicalValueOptions, sessionSetupStatement } from '../../src/mysql/index.js';
+import { parseServerUrl, type ServerUrlParts } from './server-url.js';
+
+export interface TestDatabase extends AsyncDisposable {
+  readonly name: string;
+  readonly server: ServerUrlParts;
+  /** A connection to the database (multiple statements allowed, strings for dates and big numbers). */
+  readonly connection: mysql.Connection;
+  query<Row = mysql.RowDataPacket>(sql: string, values?: unknown[]): Promise<Row[]>;
+}
+
+export async function createTestDatabase(serverUrl: string, label: string): Promise<TestDatabase> {
+  const server = parseServerUrl(serverUrl);
+  const name = `${label}_${randomBytes(4).toString('hex')}`;
+  const admin = await mysql.createConnection({ ...server });
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+  const connection = await mysql.createConnection({
+    ...server,
+    database: name,
+    multipleStatements: true,
+    ...canonicalValueOptions,
+  });
+  await connection.query(sessionSetupStatement);
+  return {
+    name,
+    server,
+    connection,
+    async query<Row>(sql: string, values?: unknown[]): Promise<Row[]> {
+      const [rows] = await connection.query(sql, values);
+      return rows as Row[];
+    },
+    async [Symbol.asyncDispose](): Promise<void> {
+      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await connection.end();
+    },
+  };
+}
