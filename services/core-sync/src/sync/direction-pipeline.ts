@@ -351,6 +351,8 @@ export class DirectionPipeline {
           },
         });
         await this.#commitSnapshotSlot(tableConfig.name, result.position);
+        // Progress is reported as chunks are queued; the result counts the rows actually written.
+        status.rowsCopied = result.rowsCopied;
         positions.set(tableConfig.name, result.position);
         status.state = 'pending';
       }
