@@ -1,6 +1,7 @@
 /**
  * A database of its own for one test, on one of the shared servers, dropped when the test is done
- * (`await using scratch = await createTestDatabase(...)`).
+ * (`await using scratch = await createTestDatabase(...)`). Queries go through a small pool, so the database stays
+ * usable after its server restarts.
  */
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
@@ -10,8 +11,8 @@ import { parseServerUrl, type ServerUrlParts } from './server-url.js';
 export interface TestDatabase extends AsyncDisposable {
   readonly name: string;
   readonly server: ServerUrlParts;
-  /** A connection to the database (multiple statements allowed, strings for dates and big numbers). */
-  readonly connection: mysql.Connection;
+  /** Connections to the database (multiple statements allowed, strings for dates and big numbers). */
+  readonly pool: mysql.Pool;
   query<Row = mysql.RowDataPacket>(sql: string, values?: unknown[]): Promise<Row[]>;
 }
 
@@ -21,24 +22,27 @@ export async function createTestDatabase(serverUrl: string, label: string): Prom
   const admin = await mysql.createConnection({ ...server });
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.end();
-  const connection = await mysql.createConnection({
+  const pool = mysql.createPool({
     ...server,
     database: name,
     multipleStatements: true,
+    connectionLimit: 4,
     ...canonicalValueOptions,
   });
-  await connection.query(sessionSetupStatement);
+  pool.pool.on('connection', (connection) => {
+    connection.query(sessionSetupStatement);
+  });
   return {
     name,
     server,
-    connection,
+    pool,
     async query<Row>(sql: string, values?: unknown[]): Promise<Row[]> {
-      const [rows] = await connection.query(sql, values);
+      const [rows] = await pool.query(sql, values);
       return rows as Row[];
     },
     async [Symbol.asyncDispose](): Promise<void> {
-      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await connection.end();
+      await pool.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await pool.end();
     },
   };
 }

@@ -1,0 +1,270 @@
+/**
+ * The service under faults: killed with SIGKILL under load, stopped with SIGTERM, the source server restarted and
+ * the replication connection killed while streaming, and a checkpoint whose binlog file was purged.
+ */
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SandboxServer } from '../../src/sandbox/index.js';
+import { formatServerUrl } from '../support/server-url.js';
+import {
+  createSyncFixture,
+  eventually,
+  expectTablesEqual,
+  type ServiceProcess,
+  type SyncFixture,
+} from '../support/sync-fixture.js';
+import type { TestDatabase } from '../support/test-database.js';
+import type { StreamView } from '../../src/sync/index.js';
+
+const sourceTables = `
+  CREATE TABLE events (id INT AUTO_INCREMENT PRIMARY KEY, writer INT NOT NULL, payload VARCHAR(100) NOT NULL);
+  CREATE TABLE counters (id INT PRIMARY KEY, value INT NOT NULL);
+  INSERT INTO counters VALUES (1, 0), (2, 0)`;
+
+/**
+ * The target's tables, with triggers that log every row the service writes: an INSERT … ON DUPLICATE KEY UPDATE
+ * fires BEFORE INSERT on each attempt, so a source transaction applied twice would log the same event id (or the
+ * same counter value) twice. The log rows commit or roll back with the batch that wrote them.
+ */
+const targetTables = `
+  CREATE TABLE events (id INT AUTO_INCREMENT PRIMARY KEY, writer INT NOT NULL, payload VARCHAR(100) NOT NULL);
+  CREATE TABLE counters (id INT PRIMARY KEY, value INT NOT NULL);
+  CREATE TABLE write_log (table_name VARCHAR(20) NOT NULL, row_id INT NOT NULL, value INT NOT NULL);
+  CREATE TRIGGER events_write_log BEFORE INSERT ON events FOR EACH ROW
+    INSERT INTO write_log VALUES ('events', NEW.id, 0);
+  CREATE TRIGGER counters_write_log BEFORE INSERT ON counters FOR EACH ROW
+    INSERT INTO write_log VALUES ('counters', NEW.id, NEW.value)`;
+
+const tables = [
+  { name: 'events', primary_key: 'id' },
+  { name: 'counters', primary_key: 'id' },
+];
+
+interface WriteLoad {
+  /** Source transactions committed so far. */
+  readonly committed: () => number;
+  /** Stops writing and resolves when the last transaction has finished (rejects if a write failed). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Writes to the source until stopped: each transaction inserts three events, deletes an old one now and then, and
+ * bumps a counter — so every kind of change is in flight when a fault hits.
+ */
+async function startWriteLoad(database: TestDatabase, writer: number): Promise<WriteLoad> {
+  const connection = await mysql.createConnection({ ...database.server, database: database.name });
+  let running = true;
+  let committed = 0;
+  const loop = (async () => {
+    try {
+      while (running) {
+        await connection.beginTransaction();
+        await connection.query('INSERT INTO events (writer, payload) VALUES (?, ?), (?, ?), (?, ?)', [
+          writer,
+          `a${committed}`,
+          writer,
+          `b${committed}`,
+          writer,
+          `c${committed}`,
+        ]);
+        if (committed % 7 === 0)
+          await connection.query('DELETE FROM events WHERE writer = ? ORDER BY id LIMIT 1', [writer]);
+        await connection.query('UPDATE counters SET value = value + 1 WHERE id = ?', [1 + (committed % 2)]);
+        await connection.commit();
+        committed += 1;
+      }
+    } finally {
+      await connection.end();
+    }
+  })();
+  return {
+    committed: () => committed,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+async function waitUntilHealthy(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
+  await eventually(
+    async () => {
+      if (service.child.exitCode !== null)
+        throw new Error(`the service exited with ${service.child.exitCode}:\n${service.output()}`);
+      const health = await service.health();
+      expect(health.statusCode, JSON.stringify(health.body)).toBe(200);
+      expect(health.body.directions).toMatchObject([{ state: 'streaming', stream: 'streaming' }]);
+    },
+    timeoutMs,
+    100,
+  );
+}
+
+async function waitForProgress(load: WriteLoad, transactions: number): Promise<void> {
+  const target = load.committed() + transactions;
+  await eventually(() => expect(load.committed()).toBeGreaterThanOrEqual(target), 30_000, 20);
+}
+
+/** Both tables equal on both sides, and no source change was written to the target twice. */
+async function expectSyncedExactlyOnce(fixture: SyncFixture): Promise<void> {
+  await eventually(async () => {
+    await expectTablesEqual(fixture, 'events', 'id');
+    await expectTablesEqual(fixture, 'counters', 'id');
+  }, 60_000);
+  const repeated = await fixture.target.query(
+    'SELECT table_name, row_id, value, COUNT(*) AS writes FROM write_log GROUP BY table_name, row_id, value HAVING writes > 1',
+  );
+  expect(repeated, 'rows the service wrote more than once').toEqual([]);
+  const written = await fixture.target.query<{ table_name: string }>(
+    'SELECT table_name, COUNT(*) AS writes FROM write_log GROUP BY table_name ORDER BY table_name',
+  );
+  expect(written.map((row) => row.table_name)).toEqual(['counters', 'events']);
+}
+
+describe('resilience', () => {
+  it('survives kill -9 under a continuous write load: target equals source, nothing applied twice', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'crash',
+    );
+    await fixture.source.query(sourceTables);
+    await fixture.target.query(targetTables);
+    const document = fixture.configDocument({ tables, sync: { batch_insert_size: 50 } });
+    const load = await startWriteLoad(fixture.source, 1);
+    try {
+      for (let round = 0; round < 3; round += 1) {
+        const service = await fixture.spawnService(document);
+        await waitUntilHealthy(service);
+        // Kill while the service is applying: at a varying moment after it caught up with the running load.
+        await waitForProgress(load, 20 + round * 15);
+        expect(await service.kill('SIGKILL')).toBeNull();
+      }
+      await waitForProgress(load, 30);
+    } finally {
+      await load.stop();
+    }
+    const service = await fixture.spawnService(document);
+    await waitUntilHealthy(service);
+    await expectSyncedExactlyOnce(fixture);
+    expect(await service.kill('SIGTERM')).toBe(0);
+  });
+
+  it('stops gracefully on SIGTERM under load: exits 0, and a restart goes on exactly where it stopped', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'sigterm',
+    );
+    await fixture.source.query(sourceTables);
+    await fixture.target.query(targetTables);
+    const document = fixture.configDocument({ tables });
+    const load = await startWriteLoad(fixture.source, 2);
+    try {
+      const service = await fixture.spawnService(document);
+      await waitUntilHealthy(service);
+      await waitForProgress(load, 30);
+      const stoppingAt = Date.now();
+      expect(await service.kill('SIGTERM')).toBe(0);
+      expect(Date.now() - stoppingAt).toBeLessThan(15_000);
+      expect(service.output()).toContain('"msg":"stopped"');
+      await waitForProgress(load, 30);
+    } finally {
+      await load.stop();
+    }
+    const service = await fixture.spawnService(document);
+    await waitUntilHealthy(service);
+    await expectSyncedExactlyOnce(fixture);
+    expect(await service.kill('SIGTERM')).toBe(0);
+  });
+
+  describe('with a source server of its own', () => {
+    let sourceServer: SandboxServer;
+
+    beforeAll(async () => {
+      sourceServer = await SandboxServer.start({ name: 'test-faults', serverId: 103 });
+    }, 120_000);
+
+    afterAll(async () => {
+      await sourceServer.destroy();
+    });
+
+    it('reconnects and catches up after the source server restarts and after its replication thread is killed', async () => {
+      await using fixture = await createSyncFixture(
+        formatServerUrl(sourceServer.connectionInfo),
+        inject('cloudServerUrl'),
+        'restart',
+      );
+      await fixture.source.query(sourceTables);
+      await fixture.target.query(targetTables);
+      const running = await fixture.startService(fixture.configDocument({ tables }));
+      const streamOf = (): StreamView | null | undefined => running.service.status.directions[0]?.stream;
+
+      let load = await startWriteLoad(fixture.source, 3);
+      await waitForProgress(load, 20);
+      await load.stop();
+      await sourceServer.restart();
+      await eventually(() => {
+        expect(streamOf()).toMatchObject({ state: 'streaming', lastError: { code: 'BINLOG_STREAM_FAILED' } });
+      }, 30_000);
+
+      const admin = await mysql.createConnection({
+        ...sourceServer.connectionInfo,
+        multipleStatements: true,
+      });
+      try {
+        load = await startWriteLoad(fixture.source, 4);
+        await waitForProgress(load, 20);
+        const dumpThreads = await admin.query<mysql.RowDataPacket[]>(
+          "SELECT id FROM information_schema.processlist WHERE command LIKE 'Binlog Dump%'",
+        );
+        expect(dumpThreads[0].length).toBeGreaterThan(0);
+        for (const thread of dumpThreads[0]) await admin.query(`KILL ${Number(thread.id)}`);
+        await waitForProgress(load, 20);
+        await load.stop();
+        await eventually(() => expect(streamOf()).toMatchObject({ state: 'streaming' }), 30_000);
+      } finally {
+        await admin.end();
+      }
+      await expectSyncedExactlyOnce(fixture);
+      expect(running.service.status.directions[0]?.state).toBe('streaming');
+    });
+
+    it('reports a purged checkpoint binlog file as BINLOG_PURGED, with /health 503', async () => {
+      await using fixture = await createSyncFixture(
+        formatServerUrl(sourceServer.connectionInfo),
+        inject('cloudServerUrl'),
+        'purged',
+      );
+      await fixture.source.query(sourceTables);
+      await fixture.target.query(targetTables);
+      const document = fixture.configDocument({ tables });
+      const first = await fixture.spawnService(document);
+      await waitUntilHealthy(first);
+      await fixture.source.query('INSERT INTO events (writer, payload) VALUES (5, ?)', ['before']);
+      await eventually(() => expectTablesEqual(fixture, 'events', 'id'));
+      expect(await first.kill('SIGTERM')).toBe(0);
+
+      // While the service is down: more changes, then the binlog it would resume from is rotated away and purged.
+      await fixture.source.query('INSERT INTO events (writer, payload) VALUES (5, ?)', ['while down']);
+      await fixture.source.query('FLUSH BINARY LOGS');
+      const logs = await fixture.source.query('SHOW BINARY LOGS');
+      const newest = String(logs.at(-1)?.Log_name);
+      // MariaDB keeps a file until its binlog checkpoint has moved on (crash recovery): purge until it is gone.
+      await eventually(async () => {
+        await fixture.source.query(`PURGE BINARY LOGS TO '${newest}'`);
+        const left = await fixture.source.query<{ Log_name: string }>('SHOW BINARY LOGS');
+        expect(left.map((log) => log.Log_name)).toEqual([newest]);
+      }, 30_000);
+
+      const second = await fixture.spawnService(document);
+      await eventually(async () => {
+        const health = await second.health();
+        expect(health.statusCode).toBe(503);
+        expect(JSON.stringify(health.body.reasons)).toMatch(/binlog file .* was purged/);
+      }, 30_000);
+      expect(second.output()).toContain('BINLOG_PURGED');
+      expect(await second.kill('SIGTERM')).toBe(0);
+    });
+  });
+});
