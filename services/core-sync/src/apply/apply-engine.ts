@@ -52,6 +52,17 @@ export interface BatchAppliedEvent {
   readonly lastCommitTimestamp: number;
 }
 
+/** The change queue's backpressure on the source, for status. */
+export interface BackpressureState {
+  readonly queueCapacity: number;
+  /** True while the source is asked to stop reading because the queue is full. */
+  readonly sourcePaused: boolean;
+  /** How many times the source was paused since the start. */
+  readonly pauseCount: number;
+  /** The most changes queued at once (the capacity plus at most one source transaction). */
+  readonly peakQueueDepth: number;
+}
+
 export interface ApplyHooks {
   /** The queue is full: stop reading the source. */
   pauseSource(): void;
@@ -107,6 +118,8 @@ export class ApplyEngine {
   #tables: ReadonlyMap<string, TableSchema>;
   #queuedCount = 0;
   #sourcePaused = false;
+  #pauseCount = 0;
+  #peakQueueDepth = 0;
   #stopping = false;
   #fatalError: SyncError | undefined;
   #watermarkTimer: NodeJS.Timeout | undefined;
@@ -166,9 +179,11 @@ export class ApplyEngine {
     }
     this.#tracker.dispatched(transaction.sequence, transaction.commitPosition, queued);
     this.#queuedCount += queued;
+    this.#peakQueueDepth = Math.max(this.#peakQueueDepth, this.#queuedCount);
     for (const queue of touchedQueues) queue.wake();
     if (!this.#sourcePaused && this.#queuedCount >= this.#options.queueCapacity) {
       this.#sourcePaused = true;
+      this.#pauseCount += 1;
       this.#options.hooks.pauseSource();
     }
   }
@@ -209,6 +224,15 @@ export class ApplyEngine {
 
   get queueDepth(): number {
     return this.#queuedCount;
+  }
+
+  get backpressure(): BackpressureState {
+    return {
+      queueCapacity: this.#options.queueCapacity,
+      sourcePaused: this.#sourcePaused,
+      pauseCount: this.#pauseCount,
+      peakQueueDepth: this.#peakQueueDepth,
+    };
   }
 
   get rowsApplied(): number {

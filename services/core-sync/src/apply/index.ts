@@ -4,6 +4,7 @@ export {
   type ApplyHooks,
   type TablePause,
   type BatchAppliedEvent,
+  type BackpressureState,
 } from './apply-engine.js';
 export {
   BatchWriter,

@@ -105,6 +105,7 @@ export class DirectionPipeline {
             },
       watermark: this.#engine?.committedWatermark?.toString() ?? null,
       queueDepth: this.#engine?.queueDepth ?? 0,
+      backpressure: this.#engine?.backpressure ?? null,
       rowsApplied: this.#engine?.rowsApplied ?? 0,
       tables: [...this.#tables].map(([table, status]): TableStatus => ({
         table,
@@ -277,7 +278,8 @@ export class DirectionPipeline {
         const held = this.#heldTransactions;
         this.#heldTransactions = [];
         for (const transaction of held) this.#engine?.dispatch(transaction);
-        this.#binlogSource?.resume();
+        // A full queue keeps the source paused; the engine resumes it once drained.
+        if (this.#engine?.backpressure.sourcePaused !== true) this.#binlogSource?.resume();
       });
     this.#schemaCheck = check;
   }

@@ -1,4 +1,4 @@
-import type { TablePause } from '../apply/index.js';
+import type { BackpressureState, TablePause } from '../apply/index.js';
 import type { SideName } from '../model/index.js';
 
 /**
@@ -37,6 +37,8 @@ export interface DirectionStatus {
   readonly stream: StreamView | null;
   readonly watermark: string | null;
   readonly queueDepth: number;
+  /** The change queue's pauses of the binlog reader (null before streaming starts). */
+  readonly backpressure: BackpressureState | null;
   readonly rowsApplied: number;
   readonly tables: readonly TableStatus[];
 }
