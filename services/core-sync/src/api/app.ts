@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { Logger } from '../logging/index.js';
 import type { ServiceStatus } from '../sync/index.js';
 import { assessHealth } from './health.js';
@@ -28,9 +28,12 @@ export function buildApp(dependencies: AppDependencies) {
   const app = Fastify({
     loggerInstance: dependencies.logger.child({ component: 'api' }),
     genReqId: (request) => requestTraceId(request.headers),
-    requestIdLogLabel: 'traceId',
     requestTimeout: dependencies.requestTimeoutMs ?? 30_000,
-    disableRequestLogging: false,
+    // Probes hit /health every few seconds: logging each would bury everything else.
+    logController: new LogController({
+      requestIdLogLabel: 'traceId',
+      disableRequestLogging: (request) => request.url === '/health',
+    }),
   });
 
   app.get('/health', async (_request, reply) => {
