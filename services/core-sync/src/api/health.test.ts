@@ -18,6 +18,7 @@ function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
     },
     watermark: null,
     queueDepth: 0,
+    backpressure: null,
     rowsApplied: 0,
     tables: [{ table: 'users', state: 'streaming', rowsApplied: 0, rowsCopied: 0, pause: null }],
     ...overrides,

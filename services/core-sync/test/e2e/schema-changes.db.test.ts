@@ -70,7 +70,7 @@ describe('DDL on a synced table end to end', () => {
       INSERT INTO items VALUES (4, 'shelf', 35.50, 7);
       UPDATE items SET stock = 3, name = 'big lamp' WHERE id = 1;
       INSERT INTO notes VALUES (2, 'notes keep syncing')`);
-    await eventually(async () => {
+    await eventually(() => {
       const itemsStatus = running.service.status.directions[0]?.tables.find(
         (table) => table.table === 'items',
       );
@@ -80,7 +80,7 @@ describe('DDL on a synced table end to end', () => {
           reason: 'schema-change',
           message: expect.stringMatching(
             /ALTER TABLE items ADD COLUMN stock.* is not on cloud: columns stock differ/,
-          ),
+          ) as unknown,
         },
       });
     }, 30_000);
