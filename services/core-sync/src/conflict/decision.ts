@@ -1,0 +1,63 @@
+/**
+ * What to do with an incoming change to one row, given what the target holds for that row now
+ * (DESIGN.md "Conflicts"). Several changes of one row in one batch are judged as one net change: the first
+ * change's before image and the last change's after image.
+ *
+ *   incoming   target row            →  decision
+ *   insert     absent                   apply
+ *              = after                  skip (already there)
+ *              otherwise                conflict insert_insert
+ *   update     = before                 apply
+ *              = after                  skip (already there)
+ *              absent                   conflict update_delete (deleted on the target)
+ *              otherwise                conflict update_update
+ *   delete     = before                 apply
+ *              absent                   skip (already gone)
+ *              otherwise                conflict delete_update (changed on the target)
+ *   insert then delete in one batch: absent → skip; present → conflict delete_update
+ */
+import type { Row } from '../model/index.js';
+import { sameRowContent } from './row-hash.js';
+
+export const conflictTypes = ['insert_insert', 'update_update', 'update_delete', 'delete_update'] as const;
+export type ConflictType = (typeof conflictTypes)[number];
+
+export type ChangeDecision =
+  | { readonly action: 'apply' }
+  | { readonly action: 'skip' }
+  | { readonly action: 'conflict'; readonly type: ConflictType };
+
+export interface NetChange {
+  /** The row before the first change (null: the first change inserted it). */
+  readonly before: Row | null;
+  /** The row after the last change (null: the last change deleted it). */
+  readonly after: Row | null;
+}
+
+const apply: ChangeDecision = { action: 'apply' };
+const skip: ChangeDecision = { action: 'skip' };
+
+function conflict(type: ConflictType): ChangeDecision {
+  return { action: 'conflict', type };
+}
+
+export function decideChange(
+  change: NetChange,
+  target: Row | null,
+  excluded: ReadonlySet<string> = new Set(),
+): ChangeDecision {
+  const same = (left: Row | null, right: Row | null): boolean => sameRowContent(left, right, excluded);
+  const { before, after } = change;
+  if (before === null && after === null) return target === null ? skip : conflict('delete_update');
+  if (before === null) {
+    if (target === null) return apply;
+    return same(target, after) ? skip : conflict('insert_insert');
+  }
+  if (after === null) {
+    if (target === null) return skip;
+    return same(target, before) ? apply : conflict('delete_update');
+  }
+  if (target === null) return conflict('update_delete');
+  if (same(target, before)) return apply;
+  return same(target, after) ? skip : conflict('update_update');
+}
