@@ -21,6 +21,9 @@ export function createOrdersTableStatement(table: string): string {
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
 }
 
+/** The columns `orderValuesFromSequence` fills, in order (a table may have more, with defaults). */
+const orderColumns = 'id, customer_email, quantity, amount, created_at, attributes, notes, status, is_gift';
+
 /** The SELECT list producing one order row from the sequence value `seq`. */
 function orderValuesFromSequence(): string {
   return `seq,
@@ -46,7 +49,7 @@ export async function insertOrders(
   lastId: number,
 ): Promise<void> {
   await connection.query(
-    `INSERT INTO \`${table}\` SELECT ${orderValuesFromSequence()} FROM seq_${firstId}_to_${lastId}`,
+    `INSERT INTO \`${table}\` (${orderColumns}) SELECT ${orderValuesFromSequence()} FROM seq_${firstId}_to_${lastId}`,
   );
 }
 

@@ -24,8 +24,8 @@ absolute numbers move by 10–20 % from run to run; ratios measured side by side
 All servers are throw-away MariaDB sandboxes (\`services/core-sync/src/sandbox\`) on this one machine: binlog
 ROW/FULL/FULL metadata, \`innodb_flush_log_at_trx_commit=2\`, \`sync_binlog=0\`, plus the benchmark's
 own settings listed in each section. The service runs in a child process (\`bench/support/service-child.ts\`,
-the same \`SyncService\` that \`main.ts\` runs, loaded through tsx) so its memory and CPU are its own; the
-benchmark process drives the load and takes the measurements.
+the same \`SyncService\` that \`main.ts\` runs, compiled to JavaScript as in production) so its memory and CPU are
+its own; the benchmark process drives the load and takes the measurements.
 `;
 
 function markers(section: SectionName): { start: string; end: string } {
