@@ -9,6 +9,8 @@ import { runStandalone, type Benchmark } from './support/cli.js';
 
 const benchmarks: Record<string, () => Promise<Benchmark>> = {
   snapshot: async () => (await import('./snapshot.bench.js')).runSnapshotBenchmark,
+  lag: async () => (await import('./lag.bench.js')).runLagBenchmark,
+  'catch-up': async () => (await import('./catch-up.bench.js')).runCatchUpBenchmark,
 };
 
 async function runBenchmarks(argumentList: readonly string[]): Promise<void> {

@@ -1,0 +1,377 @@
+/**
+ * Catch-up: core-sync snapshots the orders table and stops (the target keeps its checkpoints); while it is
+ * stopped the source takes 1,000,000 row changes (inserts, updates and deletes in transactions of 1–200 rows);
+ * then the service starts again and the benchmark measures how fast it applies the backlog, until every change
+ * is applied and the target equals the source.
+ *
+ *   node --import tsx bench/catch-up.bench.ts [--changes=1000000] [--initial-rows=200000] [--writers=2]
+ */
+import type { Connection, ResultSetHeader } from '../services/core-sync/src/mysql/index.js';
+import { driverErrorCode } from '../services/core-sync/src/errors/index.js';
+import { isMainModule, numberOption, parseOptions, runStandalone } from './support/cli.js';
+import { describeMachine, machineSummary } from './support/machine.js';
+import {
+  createOrdersTableStatement,
+  fillOrders,
+  insertOrders,
+  ordersUpdateStatement,
+} from './support/orders-table.js';
+import { readProcessCpuMs } from './support/process-cpu.js';
+import { invokedCommand, markdownTable, runContext, writeReportSection } from './support/report.js';
+import {
+  benchServerArguments,
+  connect,
+  queryRows,
+  recreateDatabase,
+  withServerPair,
+} from './support/servers.js';
+import { benchConfigDocument } from './support/service-config.js';
+import { ServiceProcess, rowsAppliedOf, serviceRunnerDescription } from './support/service-process.js';
+import { settleServer } from './support/settle.js';
+import { formatCount, formatMebibytes, formatSeconds } from './support/stats.js';
+import { compareTable, describeComparison, type TableComparison } from './support/table-compare.js';
+import type { SandboxServer } from '../services/core-sync/src/sandbox/index.js';
+
+const usage =
+  'node --import tsx bench/catch-up.bench.ts [--changes=1000000] [--initial-rows=200000] [--writers=2]';
+const sourceDatabase = 'catchup_source';
+const targetDatabase = 'catchup_target';
+const table = 'orders';
+/** Rows per source transaction, drawn in turn (mean about 48): single-row OLTP up to small batch jobs. */
+const transactionSizes = [1, 2, 5, 10, 20, 50, 100, 200] as const;
+/** The issue's bars: at least 60,000 rows/s, peak RSS under 200 MB (aim 150 MB). */
+const targets = { rowsPerSecond: 60_000, peakRssMib: 200, aimPeakRssMib: 150 } as const;
+
+type ChangeKind = 'insert' | 'update' | 'delete';
+
+interface ChangeCounts {
+  insert: number;
+  update: number;
+  delete: number;
+  transactions: number;
+  retries: number;
+}
+
+/** A deterministic stream of pseudo-random numbers in [0, 1) (same load every run). */
+function randomStream(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * Writes row changes until `changeCount` rows were changed. Live ids stay one contiguous range: inserts append
+ * above it, deletes take from its bottom, updates hit a random range inside it (away from both ends, so they
+ * do not wait on the other writers). Counts come from the servers' affected-row counts.
+ */
+async function writeChanges(
+  connections: readonly Connection[],
+  initialRows: number,
+  changeCount: number,
+): Promise<ChangeCounts> {
+  const counts: ChangeCounts = { insert: 0, update: 0, delete: 0, transactions: 0, retries: 0 };
+  const random = randomStream(20_240_601);
+  let nextInsertId = initialRows + 1;
+  let nextDeleteId = 1;
+  let planned = 0;
+  const nextTransaction = (): { kind: ChangeKind; first: number; last: number } | undefined => {
+    if (planned >= changeCount) return undefined;
+    const size = Math.min(
+      transactionSizes[Math.floor(random() * transactionSizes.length)] ?? 1,
+      changeCount - planned,
+    );
+    planned += size;
+    const draw = random();
+    if (draw < 0.5) {
+      const first = nextInsertId;
+      nextInsertId += size;
+      return { kind: 'insert', first, last: first + size - 1 };
+    }
+    if (draw < 0.85) {
+      const low = nextDeleteId + 5_000;
+      const high = nextInsertId - 5_000 - size;
+      const first = low + Math.floor(random() * Math.max(1, high - low));
+      return { kind: 'update', first, last: first + size - 1 };
+    }
+    const first = nextDeleteId;
+    nextDeleteId += size;
+    return { kind: 'delete', first, last: first + size - 1 };
+  };
+  const runWriter = async (connection: Connection): Promise<void> => {
+    for (let transaction = nextTransaction(); transaction !== undefined; transaction = nextTransaction()) {
+      const affected = await withDeadlockRetry(counts, () => applyChange(connection, transaction));
+      counts[transaction.kind] += affected;
+      counts.transactions += 1;
+    }
+  };
+  await Promise.all(connections.map((connection) => runWriter(connection)));
+  return counts;
+}
+
+async function applyChange(
+  connection: Connection,
+  change: { kind: ChangeKind; first: number; last: number },
+): Promise<number> {
+  switch (change.kind) {
+    case 'insert':
+      await insertOrders(connection, table, change.first, change.last);
+      return change.last - change.first + 1;
+    case 'update': {
+      const [result] = await connection.query<ResultSetHeader>(ordersUpdateStatement(table), [
+        change.first,
+        change.last,
+      ]);
+      return result.affectedRows;
+    }
+    case 'delete': {
+      const [result] = await connection.query<ResultSetHeader>(
+        `DELETE FROM \`${table}\` WHERE id BETWEEN ? AND ?`,
+        [change.first, change.last],
+      );
+      return result.affectedRows;
+    }
+  }
+}
+
+async function withDeadlockRetry(counts: ChangeCounts, work: () => Promise<number>): Promise<number> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = driverErrorCode(error);
+      if (attempt >= 5 || (code !== 'ER_LOCK_DEADLOCK' && code !== 'ER_LOCK_WAIT_TIMEOUT')) throw error;
+      counts.retries += 1;
+    }
+  }
+}
+
+async function binlogBytes(connection: Connection): Promise<number> {
+  const rows = await queryRows(connection, 'SHOW BINARY LOGS');
+  return rows.reduce((total, row) => total + Number(row.File_size), 0);
+}
+
+interface CatchUpFigures {
+  readonly initialRows: number;
+  readonly counts: ChangeCounts;
+  readonly totalChanges: number;
+  readonly writeMs: number;
+  readonly binlogBytes: number;
+  readonly startMs: number;
+  readonly caughtUpMs: number;
+  readonly rowsApplied: number;
+  readonly peakRssKib: number;
+  readonly snapshotPeakRssKib: number;
+  readonly serviceCpuPercent: number;
+  readonly comparison: TableComparison;
+}
+
+async function snapshotAndStop(
+  source: SandboxServer,
+  target: SandboxServer,
+  initialRows: number,
+): Promise<number> {
+  const service = await ServiceProcess.spawn();
+  try {
+    const { startDurationMs } = await service.start({
+      configDocument: configDocument(source, target),
+      statusIntervalMs: 0,
+    });
+    const memory = await service.memory();
+    await service.stop();
+    console.log(
+      `  snapshot of ${formatCount(initialRows)} rows in ${formatSeconds(startDurationMs)} s; service stopped`,
+    );
+    return memory.peakRssKib;
+  } finally {
+    service.kill();
+  }
+}
+
+function configDocument(source: SandboxServer, target: SandboxServer): Record<string, unknown> {
+  return benchConfigDocument({ source, sourceDatabase, target, targetDatabase, tables: [{ name: table }] });
+}
+
+async function catchUp(
+  source: SandboxServer,
+  target: SandboxServer,
+  totalChanges: number,
+): Promise<{
+  startMs: number;
+  caughtUpMs: number;
+  rowsApplied: number;
+  peakRssKib: number;
+  cpuPercent: number;
+}> {
+  const service = await ServiceProcess.spawn();
+  try {
+    const cpuBefore = await readProcessCpuMs(service.pid);
+    let lastPrinted = 0;
+    service.onStatus((status, elapsedMs) => {
+      if (elapsedMs - lastPrinted < 5_000) return;
+      lastPrinted = elapsedMs;
+      console.log(
+        `    ${formatSeconds(elapsedMs)} s: ${formatCount(rowsAppliedOf(status))} rows applied, queue ${formatCount(status.directions[0]?.queueDepth ?? 0)}`,
+      );
+    });
+    const { startDurationMs } = await service.start({
+      configDocument: configDocument(source, target),
+      statusIntervalMs: 1_000,
+      rowsAppliedTarget: totalChanges,
+    });
+    const reached = await service.rowsAppliedReached(900_000);
+    if (reached === undefined) {
+      throw new Error(
+        `the service applied ${rowsAppliedOf(service.latestStatus)} of ${totalChanges} changes within 15 minutes`,
+      );
+    }
+    const cpuMs = (await readProcessCpuMs(service.pid)) - cpuBefore;
+    const memory = await service.memory();
+    await service.stop();
+    return {
+      startMs: startDurationMs,
+      caughtUpMs: reached.elapsedMs,
+      rowsApplied: reached.rowsApplied,
+      peakRssKib: memory.peakRssKib,
+      cpuPercent: (cpuMs / reached.elapsedMs) * 100,
+    };
+  } finally {
+    service.kill();
+  }
+}
+
+async function measure(
+  source: SandboxServer,
+  target: SandboxServer,
+  options: { changes: number; initialRows: number; writers: number },
+): Promise<CatchUpFigures> {
+  const sourceConnection = await connect(source);
+  const targetConnection = await connect(target);
+  const writers: Connection[] = [];
+  try {
+    await recreateDatabase(sourceConnection, sourceDatabase);
+    await recreateDatabase(targetConnection, targetDatabase);
+    await sourceConnection.query(`USE \`${sourceDatabase}\``);
+    await sourceConnection.query(createOrdersTableStatement(table));
+    await fillOrders(sourceConnection, table, options.initialRows);
+    const snapshotPeakRssKib = await snapshotAndStop(source, target, options.initialRows);
+
+    for (let index = 0; index < options.writers; index += 1) {
+      writers.push(await connect(source, sourceDatabase));
+    }
+    const binlogBefore = await binlogBytes(sourceConnection);
+    const writeStartedAt = performance.now();
+    const counts = await writeChanges(writers, options.initialRows, options.changes);
+    const writeMs = performance.now() - writeStartedAt;
+    const totalChanges = counts.insert + counts.update + counts.delete;
+    const binlogWritten = (await binlogBytes(sourceConnection)) - binlogBefore;
+    console.log(
+      `  wrote ${formatCount(totalChanges)} row changes (${formatCount(counts.insert)} inserted, ${formatCount(counts.update)} updated, ` +
+        `${formatCount(counts.delete)} deleted) in ${formatCount(counts.transactions)} transactions, ${formatSeconds(writeMs)} s; ` +
+        `binlog ${formatMebibytes(binlogWritten / 1024)}`,
+    );
+    const settledMs = (await settleServer(sourceConnection)) + (await settleServer(targetConnection));
+    console.log(`  flushed dirty pages in ${formatSeconds(settledMs)} s; starting the service`);
+
+    const result = await catchUp(source, target, totalChanges);
+    const comparison = await compareTable(
+      { connection: sourceConnection, database: sourceDatabase },
+      { connection: targetConnection, database: targetDatabase },
+      table,
+    );
+    console.log(
+      `  caught up in ${formatSeconds(result.caughtUpMs)} s (start() took ${formatSeconds(result.startMs)} s): ` +
+        `${formatCount((totalChanges / result.caughtUpMs) * 1000)} rows/s; peak RSS ${formatMebibytes(result.peakRssKib)}; ` +
+        `service CPU ${result.cpuPercent.toFixed(0)} %`,
+    );
+    console.log(`  ${describeComparison(comparison)}`);
+    return {
+      initialRows: options.initialRows,
+      counts,
+      totalChanges,
+      writeMs,
+      binlogBytes: binlogWritten,
+      startMs: result.startMs,
+      caughtUpMs: result.caughtUpMs,
+      rowsApplied: result.rowsApplied,
+      peakRssKib: result.peakRssKib,
+      snapshotPeakRssKib,
+      serviceCpuPercent: result.cpuPercent,
+      comparison,
+    };
+  } finally {
+    await Promise.all([sourceConnection, targetConnection, ...writers].map((connection) => connection.end()));
+  }
+}
+
+function verdicts(figures: CatchUpFigures): string[] {
+  const rate = (figures.totalChanges / figures.caughtUpMs) * 1000;
+  const peakMib = figures.peakRssKib / 1024;
+  return [
+    `at least ${formatCount(targets.rowsPerSecond)} rows/s: ${rate >= targets.rowsPerSecond ? 'met' : 'MISSED'} (${formatCount(rate)} rows/s)`,
+    `peak RSS under ${targets.peakRssMib} MB: ${peakMib < targets.peakRssMib ? 'met' : 'MISSED'} (${peakMib.toFixed(0)} MB; aim ${targets.aimPeakRssMib} MB: ${peakMib < targets.aimPeakRssMib ? 'met' : 'missed'})`,
+    figures.comparison.equal
+      ? `the target equals the source afterwards: ${describeComparison(figures.comparison)}`
+      : `THE TARGET DIFFERS: ${describeComparison(figures.comparison)}`,
+  ];
+}
+
+function reportBody(figures: CatchUpFigures, context: string): string {
+  const { counts } = figures;
+  const table = markdownTable(
+    ['Row changes', 'Caught up in', 'Rows/s applied', 'of which start()', 'Peak RSS', 'Service CPU'],
+    [
+      [
+        formatCount(figures.totalChanges),
+        `${formatSeconds(figures.caughtUpMs)} s`,
+        formatCount((figures.totalChanges / figures.caughtUpMs) * 1000),
+        `${formatSeconds(figures.startMs)} s`,
+        formatMebibytes(figures.peakRssKib),
+        `${figures.serviceCpuPercent.toFixed(0)} % of a core`,
+      ],
+    ],
+  );
+  return `## Catch-up after downtime
+
+${context}
+
+core-sync snapshots the orders table (${formatCount(figures.initialRows)} rows; peak RSS ${formatMebibytes(figures.snapshotPeakRssKib)}) and is stopped:
+the target keeps its checkpoints. While it is stopped the benchmark writes ${formatCount(figures.totalChanges)} row changes to
+the source through its writer connections: ${formatCount(counts.insert)} inserted, ${formatCount(counts.update)} updated,
+${formatCount(counts.delete)} deleted, in ${formatCount(counts.transactions)} transactions of 1 to 200 rows (one statement each, kinds and
+sizes from a fixed pseudo-random sequence; ${formatSeconds(figures.writeMs)} s, ${formatMebibytes(figures.binlogBytes / 1024)} of binlog). Both servers'
+dirty pages are flushed, then a fresh service child starts from the target's checkpoints (service defaults).
+"Caught up" is the moment its applied-row count reaches the number of row changes written (polled every 5 ms
+in the child, measured from the call to \`start()\`); the rate is row changes ÷ that time. Peak RSS is the
+child's VmHWM over the catch-up.
+
+${table}
+
+${verdicts(figures)
+  .map((line) => `- ${line}`)
+  .join('\n')}
+`;
+}
+
+export async function runCatchUpBenchmark(argumentList: readonly string[]): Promise<void> {
+  const options = parseOptions(argumentList, ['changes', 'initial-rows', 'writers'], usage);
+  const settings = {
+    changes: numberOption(options.changes, 1_000_000, 'changes'),
+    initialRows: numberOption(options['initial-rows'], 200_000, 'initial-rows'),
+    writers: numberOption(options.writers, 2, 'writers'),
+  };
+  const command = invokedCommand();
+  const machine = await describeMachine();
+  console.log(`catch-up benchmark: ${command}\n  ${machineSummary(machine)}`);
+  const figures = await withServerPair('catch-up', (source, target) => measure(source, target, settings));
+  const context = runContext(machine, command, [
+    `Server settings: ${benchServerArguments.join(' ')}`,
+    serviceRunnerDescription(),
+  ]);
+  await writeReportSection('catch-up', reportBody(figures, context));
+  for (const line of verdicts(figures)) console.log(line);
+  console.log('wrote the catch-up section of docs/BENCHMARKS.md');
+}
+
+if (isMainModule(import.meta.url)) await runStandalone(runCatchUpBenchmark);
