@@ -294,6 +294,7 @@ export class ApplyEngine {
                 table: change.table,
                 keyText: primaryKeyText(change.after, primaryKey),
                 row: change.after,
+                before: null,
               },
             ];
       case 'delete':
@@ -305,6 +306,7 @@ export class ApplyEngine {
                 table: change.table,
                 keyText: primaryKeyText(change.before, primaryKey),
                 row: change.before,
+                before: change.before,
               },
             ];
       case 'update': {
@@ -316,10 +318,21 @@ export class ApplyEngine {
           table: change.table,
           keyText: afterKey,
           row: change.after,
+          before: change.before,
         };
         if (beforeKey === afterKey || change.before === null) return [upsert];
-        // The key changed: the old key disappears and the new one appears, each in its own partition's order.
-        return [{ kind: 'delete', table: change.table, keyText: beforeKey, row: change.before }, upsert];
+        // The key changed: the old key disappears and the new one appears (as an insert), each in its own
+        // partition's order.
+        return [
+          {
+            kind: 'delete',
+            table: change.table,
+            keyText: beforeKey,
+            row: change.before,
+            before: change.before,
+          },
+          { ...upsert, before: null },
+        ];
       }
     }
   }

@@ -31,6 +31,7 @@ describe('BatchWriter.reduce', () => {
     table,
     keyText: String(key),
     row: { id: key, value },
+    before: null,
   });
 
   it("keeps each row's last operation, ordered by those last operations", () => {

@@ -8,6 +8,8 @@ export interface WriteOperation {
   readonly keyText: string;
   /** The after image for an upsert, the before image (only its key is used) for a delete. */
   readonly row: Row;
+  /** The row before the change (null for an insert or a copied row): conflict detection compares it. */
+  readonly before: Row | null;
 }
 
 /** Thrown when a statement for one table fails, so the caller knows which table the target refused. */

@@ -7,6 +7,8 @@
  * - `watermark`: every source transaction up to here is applied in every partition; streaming resumes here.
  * - `p:<partitionCount>:<partition>:<table>`: the table's changes of that partition are applied up to here.
  * - `snapshot:<table>`: the table's snapshot contains every change up to here.
+ * - `marker:…`: no position, only a mark — written by the service's own transactions that are not batches (snapshot
+ *   chunks, conflict resolutions) so the other direction's listener drops them as echoes.
  */
 import type { Pool, PoolConnection, RowDataPacket } from '../mysql/index.js';
 import { qualifiedName } from '../mysql/index.js';
@@ -22,6 +24,11 @@ export function partitionSlot(partitionCount: number, partition: number, table: 
 
 export function snapshotSlot(table: string): string {
   return `snapshot:${table}`;
+}
+
+/** A marker slot name for `writeMarker`; keep the set of names small (one row each). */
+export function markerSlot(name: string): string {
+  return `marker:${name}`;
 }
 
 export interface SlotPosition {
@@ -87,6 +94,22 @@ export async function writeSlots(
      ON DUPLICATE KEY UPDATE binlog_file = VALUES(binlog_file), binlog_position = VALUES(binlog_position),
        gtid = VALUES(gtid), updated_at = VALUES(updated_at)`,
     values,
+  );
+}
+
+/** Marks the caller's transaction as the service's own (bidirectional echo filter) without a position. */
+export async function writeMarker(
+  connection: PoolConnection,
+  database: string,
+  sourceName: string,
+  slot: string,
+): Promise<void> {
+  await connection.query(
+    `INSERT INTO ${qualifiedName(database, checkpointTableName)}
+       (source_name, slot, binlog_file, binlog_position, gtid, updated_at)
+     VALUES (?, ?, '', 0, NULL, UTC_TIMESTAMP(6))
+     ON DUPLICATE KEY UPDATE updated_at = VALUES(updated_at)`,
+    [sourceName, slot],
   );
 }
 

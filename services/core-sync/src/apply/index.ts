@@ -18,6 +18,8 @@ export {
   ensureCheckpointTable,
   readSlots,
   writeSlots,
+  writeMarker,
+  markerSlot,
   deleteSlots,
   partitionSlot,
   snapshotSlot,

@@ -43,6 +43,8 @@ export interface CopyTableOptions {
   readonly logger: Logger;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: { table: string; rowsCopied: number; rowsDeleted: number }) => void;
+  /** Called in each chunk's transaction before its rows are written (bidirectional: marks it as an echo). */
+  readonly markTransaction?: (connection: PoolConnection) => Promise<void>;
 }
 
 export interface CopyTableResult {
@@ -262,13 +264,14 @@ class ChunkWriter {
     try {
       await connection.query(applySessionSetup);
       await connection.query('START TRANSACTION');
+      await this.#options.markTransaction?.(connection);
       if (this.#deleteExtraRows)
         this.rowsDeleted += await this.#deleteRowsMissingFromChunk(connection, rows, fromKey, toKey);
       if (rows.length > 0) {
         await this.#writer.writeTable(
           connection,
           targetSchema,
-          rows.map((row) => ({ kind: 'upsert', table: targetSchema.name, keyText: '', row })),
+          rows.map((row) => ({ kind: 'upsert', table: targetSchema.name, keyText: '', row, before: null })),
         );
       }
       await connection.query('COMMIT');

@@ -236,6 +236,39 @@ export class SqlStateStore implements StateStore {
     });
   }
 
+  saveConflict(conflict: ConflictRecord): Promise<void> {
+    return this.#attempt('save a conflict', async () => {
+      const [existing] = await this.#driver.select('SELECT resolved FROM conflicts WHERE id = ?', [
+        conflict.id,
+      ]);
+      if (existing === undefined) {
+        await this.#driver.execute(
+          insertSql('conflicts', conflictColumns),
+          conflictParameters(conflict, this.#timestamps),
+        );
+        return;
+      }
+      if (readInteger(existing, 'resolved') === 1) return;
+      await this.#driver.execute(
+        `UPDATE conflicts SET ${conflictColumns
+          .filter((column) => column !== 'id')
+          .map((column) => `${column} = ?`)
+          .join(', ')} WHERE id = ? AND resolved = 0`,
+        [...conflictParameters(conflict, this.#timestamps).slice(1), conflict.id],
+      );
+    });
+  }
+
+  updateConflictData(id: string, side: 'local' | 'cloud', data: unknown): Promise<void> {
+    return this.#attempt('update a conflict', async () => {
+      const column = side === 'local' ? 'local_data' : 'cloud_data';
+      await this.#driver.execute(`UPDATE conflicts SET ${column} = ? WHERE id = ? AND resolved = 0`, [
+        encodeJson(data),
+        id,
+      ]);
+    });
+  }
+
   getConflict(id: string): Promise<ConflictRecord | undefined> {
     return this.#attempt('read a conflict', async () => {
       const [row] = await this.#driver.select(`${selectConflicts} WHERE id = ?`, [id]);

@@ -524,6 +524,32 @@ describeWithStorage('state store', (backend) => {
     expect(await store.getConflict(randomUUID())).toBeUndefined();
   });
 
+  it('saves a conflict idempotently by id and updates a side of an unresolved one', async () => {
+    await using storage = await backend.create();
+    const store = await storage.open();
+    const first = conflict('orders', '2024-03-01T00:00:00.100Z');
+    await store.saveConflict(first);
+    await store.saveConflict({ ...first, conflictType: 'update_delete' });
+    expect(await store.listConflicts({ limit: 10, offset: 0 })).toEqual({
+      conflicts: [{ ...first, conflictType: 'update_delete' }],
+      total: 1,
+    });
+    await store.updateConflictData(first.id, 'cloud', { id: 42, name: 'newer on cloud' });
+    expect(await store.getConflict(first.id)).toMatchObject({
+      localData: first.localData,
+      cloudData: { id: 42, name: 'newer on cloud' },
+    });
+    const resolution = { strategy: 'manual', resolvedData: null, resolvedBy: 'test', resolvedAt: new Date() };
+    expect(await store.markConflictResolved(first.id, resolution)).toBe(true);
+    await store.saveConflict({ ...first, conflictType: 'insert_insert' });
+    await store.updateConflictData(first.id, 'local', { id: 42, name: 'too late' });
+    expect(await store.getConflict(first.id)).toMatchObject({
+      resolved: true,
+      conflictType: 'update_delete',
+      localData: first.localData,
+    });
+  });
+
   it('keeps JSON values exactly: big-number strings, unicode, nesting and key order', async () => {
     await using storage = await backend.create();
     const store = await storage.open();

@@ -158,6 +158,13 @@ export interface StateStore {
   listHistory(page: PageRequest): Promise<{ entries: SyncHistoryEntry[]; total: number }>;
 
   insertConflict(conflict: ConflictRecord): Promise<void>;
+  /**
+   * Inserts the conflict, or replaces it when its id exists and it is still unresolved: the apply engine saves
+   * a conflict with an id derived from the change, so a batch retried after a failure records it once.
+   */
+  saveConflict(conflict: ConflictRecord): Promise<void>;
+  /** Replaces one side's row of an unresolved conflict (a later change of that row on that side). */
+  updateConflictData(id: string, side: 'local' | 'cloud', data: unknown): Promise<void>;
   getConflict(id: string): Promise<ConflictRecord | undefined>;
   /** Newest first (by detection time); `total` counts every conflict that matches the filter. */
   listConflicts(filter: ConflictFilter): Promise<{ conflicts: ConflictRecord[]; total: number }>;
