@@ -78,6 +78,25 @@ export interface ApplyHooks {
   onFatalError(error: SyncError): void;
 }
 
+/** What a conflict check lets through for one table of a batch, and what it does once the batch committed. */
+export interface ConflictCheckOutcome {
+  /** The operations to write, one per row (its final state). */
+  readonly operations: readonly WriteOperation[];
+  /** Runs inside the batch's transaction after its rows are written (records that must not be lost). */
+  readonly beforeCommit?: () => Promise<void>;
+  /** Runs after the batch committed (writing a resolution back to the source side). */
+  readonly afterCommit?: () => Promise<void>;
+}
+
+/** Bidirectional sync: decides, inside a batch's transaction, which writes reach the target. */
+export interface BatchConflictCheck {
+  check(
+    connection: PoolConnection,
+    schema: TableSchema,
+    writes: readonly QueuedWrite[],
+  ): Promise<ConflictCheckOutcome>;
+}
+
 export interface ApplyEngineOptions {
   readonly sourceName: SideName;
   readonly targetName: SideName;
@@ -99,6 +118,8 @@ export interface ApplyEngineOptions {
   readonly retryMaxDelayMs?: number;
   readonly logger: Logger;
   readonly hooks: ApplyHooks;
+  /** Conflict detection (bidirectional); without it every change is written as it comes. */
+  readonly conflictCheck?: BatchConflictCheck;
 }
 
 /** Session settings of apply connections: the source already checked constraints; keep values exact. */
@@ -437,14 +458,46 @@ export class ApplyEngine {
       slot: partitionSlot(this.#queues.length, partition, table),
       position,
     }));
-    const reduced = BatchWriter.reduce(writes.map((item) => item.operation));
+    const afterCommit: (() => Promise<void>)[] = [];
     await this.#inTransaction(slots, async (connection) => {
-      for (const [table, operations] of reduced) {
+      afterCommit.length = 0;
+      const conflictCheck = this.#options.conflictCheck;
+      if (conflictCheck === undefined) {
+        for (const [table, operations] of BatchWriter.reduce(writes.map((item) => item.operation))) {
+          const schema = this.#tables.get(table);
+          if (schema !== undefined) await this.#writer.writeTable(connection, schema, operations);
+        }
+        return;
+      }
+      const writesByTable = new Map<string, QueuedWrite[]>();
+      for (const item of writes) {
+        const tableWrites = writesByTable.get(item.operation.table) ?? [];
+        tableWrites.push(item);
+        writesByTable.set(item.operation.table, tableWrites);
+      }
+      for (const [table, tableWrites] of writesByTable) {
         const schema = this.#tables.get(table);
         if (schema === undefined) continue;
-        await this.#writer.writeTable(connection, schema, operations);
+        const outcome = await conflictCheck.check(connection, schema, tableWrites);
+        try {
+          await this.#writer.writeTable(connection, schema, outcome.operations);
+        } catch (error) {
+          throw error instanceof TableWriteError ? error : new TableWriteError(table, error);
+        }
+        await outcome.beforeCommit?.();
+        if (outcome.afterCommit !== undefined) afterCommit.push(outcome.afterCommit);
       }
     });
+    for (const action of afterCommit) {
+      try {
+        await action();
+      } catch (error) {
+        this.#logger.warn(
+          { partition, error: describeError(error) },
+          'writing a conflict resolution back to the source failed; the other direction carries it',
+        );
+      }
+    }
     const lastWrite = writes[writes.length - 1];
     this.#rowsApplied += writes.length;
     if (lastWrite !== undefined) {

@@ -5,7 +5,10 @@ export {
   type TablePause,
   type BatchAppliedEvent,
   type BackpressureState,
+  type BatchConflictCheck,
+  type ConflictCheckOutcome,
 } from './apply-engine.js';
+export type { QueuedWrite } from './partition-queue.js';
 export {
   BatchWriter,
   TableWriteError,

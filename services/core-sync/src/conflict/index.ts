@@ -16,3 +16,12 @@ export {
   type DetectedConflict,
   type Resolution,
 } from './strategies.js';
+export {
+  ConflictChecker,
+  conflictId,
+  type ConflictCheckerOptions,
+  type ConflictEvent,
+  type ConflictTableRule,
+} from './conflict-checker.js';
+export { OpenConflicts } from './open-conflicts.js';
+export { keyToJson, rowFromJson, rowToJson, type JsonColumnValue, type JsonRow } from './row-json.js';

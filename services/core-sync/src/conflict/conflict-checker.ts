@@ -1,0 +1,360 @@
+/**
+ * Conflict detection and resolution for one direction of a bidirectional pair, run by the apply engine inside
+ * each batch's target transaction (DESIGN.md "Conflicts"):
+ * 1. the batch's changes of a table are reduced to one net change per row (first before image, last after image);
+ * 2. the target's current rows for those keys are read in one `SELECT … FOR UPDATE` (they cannot change until
+ *    the batch commits);
+ * 3. each row is applied, skipped (already there), or is a conflict that the table's strategy resolves:
+ *    - the incoming side wins: the row is written to the target in the batch;
+ *    - the target side wins: nothing is written to the target, and once the batch committed the winning row is
+ *      written back to the source in a marked transaction — only if the source still holds the version that
+ *      lost (a newer change there arrives through the stream and is judged on its own);
+ *    - manual: neither side is written; the conflict is stored and later changes of the row, from either side,
+ *      are recorded against it until a person resolves it.
+ * Every conflict is stored (inside the batch's transaction window, with an id derived from the change, so a
+ * retried batch records it once) with both rows, its type, the strategy and the winner.
+ */
+import { createHash } from 'node:crypto';
+import type {
+  BatchConflictCheck,
+  ConflictCheckOutcome,
+  QueuedWrite,
+  WriteOperation,
+} from '../apply/index.js';
+import { BatchWriter, markerSlot, primaryKeyText, writeMarker } from '../apply/index.js';
+import type { Logger } from '../logging/index.js';
+import type { BinlogPosition, Row, SideName, TableSchema } from '../model/index.js';
+import { qualifiedName, quoteIdentifier, type Pool, type PoolConnection } from '../mysql/index.js';
+import type { ConflictRecord, StateStore } from '../store/index.js';
+import { decideChange, type ConflictType } from './decision.js';
+import type { OpenConflicts } from './open-conflicts.js';
+import { excludedHashColumns, sameRowContent } from './row-hash.js';
+import { keyToJson, rowToJson } from './row-json.js';
+import type { ConflictStrategy, Resolution } from './strategies.js';
+
+export interface ConflictTableRule {
+  readonly strategy: ConflictStrategy;
+  readonly timestampColumn: string | undefined;
+}
+
+/** What happened to one conflicting row, for logs, metrics and events. */
+export interface ConflictEvent {
+  readonly id: string;
+  readonly table: string;
+  readonly type: ConflictType;
+  readonly strategy: string;
+  /** The winning side, or null when it waits for a person. */
+  readonly winner: SideName | null;
+  readonly sourceSide: SideName;
+}
+
+export interface ConflictCheckerOptions {
+  readonly sourceSide: SideName;
+  readonly targetSide: SideName;
+  readonly sourcePool: Pool;
+  readonly sourceDatabase: string;
+  readonly targetDatabase: string;
+  readonly rules: ReadonlyMap<string, ConflictTableRule>;
+  readonly openConflicts: OpenConflicts;
+  readonly store: StateStore;
+  readonly logger: Logger;
+  readonly onConflict?: (event: ConflictEvent) => void;
+}
+
+interface NetRowChange {
+  readonly keyText: string;
+  readonly before: Row | null;
+  readonly after: Row | null;
+  /** A row holding the key columns (the after image, else the before image). */
+  readonly keyRow: Row;
+  readonly last: QueuedWrite;
+}
+
+interface WriteBack {
+  readonly keyRow: Row;
+  /** The source's version that lost: written over only while the source still holds it. */
+  readonly losing: Row | null;
+  readonly winning: Row | null;
+}
+
+/** Keys per `SELECT … FOR UPDATE` statement. */
+const keysPerRead = 1_000;
+const applySessionSetup =
+  "SET SESSION foreign_key_checks = 0, sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
+
+export class ConflictChecker implements BatchConflictCheck {
+  readonly #options: ConflictCheckerOptions;
+  readonly #logger: Logger;
+  readonly #writeBackWriter: BatchWriter;
+
+  constructor(options: ConflictCheckerOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({
+      component: 'conflict',
+      direction: `${options.sourceSide}_to_${options.targetSide}`,
+    });
+    this.#writeBackWriter = new BatchWriter(options.sourceDatabase, 1);
+  }
+
+  async check(
+    connection: PoolConnection,
+    schema: TableSchema,
+    writes: readonly QueuedWrite[],
+  ): Promise<ConflictCheckOutcome> {
+    const { openConflicts, sourceSide, targetSide } = this.#options;
+    const rule = this.#options.rules.get(schema.name);
+    const netChanges = reduceToNetChanges(writes);
+    if (rule === undefined) return { operations: netChanges.map(finalOperation(schema.name)) };
+    const excluded = excludedHashColumns(schema, rule.timestampColumn);
+    const current = await this.#readTargetRows(connection, schema, netChanges);
+    const operations: WriteOperation[] = [];
+    const records: ConflictRecord[] = [];
+    const dataUpdates: { id: string; row: Row | null }[] = [];
+    const writeBacks: WriteBack[] = [];
+    const events: ConflictEvent[] = [];
+    for (const change of netChanges) {
+      const openId = openConflicts.get(schema.name, change.keyText);
+      if (openId !== undefined) {
+        dataUpdates.push({ id: openId, row: change.after });
+        continue;
+      }
+      const targetRow = current.get(change.keyText) ?? null;
+      const decision = decideChange(change, targetRow, excluded);
+      if (decision.action === 'apply') operations.push(finalOperation(schema.name)(change));
+      if (decision.action !== 'conflict') continue;
+      const resolution = rule.strategy.resolve({
+        table: schema.name,
+        keyText: change.keyText,
+        type: decision.type,
+        sourceSide,
+        sourceRow: change.after,
+        targetSide,
+        targetRow,
+        sourceCommitTimestamp: change.last.commitTimestamp,
+      });
+      const id = conflictId(sourceSide, schema.name, change.keyText, change.last.commitPosition);
+      records.push(
+        this.#record(id, schema, change, targetRow, decision.type, rule.strategy.name, resolution),
+      );
+      events.push({
+        id,
+        table: schema.name,
+        type: decision.type,
+        strategy: rule.strategy.name,
+        winner: resolution.kind === 'manual' ? null : resolution.winner,
+        sourceSide,
+      });
+      if (resolution.kind === 'manual') {
+        openConflicts.open(schema.name, change.keyText, id);
+      } else if (resolution.winner === sourceSide) {
+        operations.push(finalOperation(schema.name)(change));
+      } else {
+        writeBacks.push({ keyRow: change.keyRow, losing: change.after, winning: targetRow });
+      }
+    }
+    return {
+      operations,
+      ...(records.length + dataUpdates.length === 0
+        ? {}
+        : {
+            beforeCommit: async () => {
+              for (const record of records) await this.#options.store.saveConflict(record);
+              for (const update of dataUpdates) {
+                await this.#options.store.updateConflictData(
+                  update.id,
+                  sourceSide,
+                  update.row === null ? null : rowToJson(update.row),
+                );
+              }
+              for (const event of events) this.#report(event);
+            },
+          }),
+      ...(writeBacks.length === 0
+        ? {}
+        : { afterCommit: () => this.#writeBack(schema, excluded, writeBacks) }),
+    };
+  }
+
+  #record(
+    id: string,
+    schema: TableSchema,
+    change: NetRowChange,
+    targetRow: Row | null,
+    type: ConflictType,
+    strategy: string,
+    resolution: Resolution,
+  ): ConflictRecord {
+    const { sourceSide } = this.#options;
+    const sourceJson = change.after === null ? null : rowToJson(change.after);
+    const targetJson = targetRow === null ? null : rowToJson(targetRow);
+    const now = new Date();
+    const automatic = resolution.kind === 'automatic';
+    return {
+      id,
+      tableName: schema.name,
+      primaryKeyValue: JSON.stringify(keyToJson(change.keyRow, schema.primaryKey)),
+      localData: sourceSide === 'local' ? sourceJson : targetJson,
+      cloudData: sourceSide === 'cloud' ? sourceJson : targetJson,
+      conflictType: type,
+      detectedAt: now,
+      resolved: automatic,
+      resolutionStrategy: automatic ? strategy : null,
+      resolvedAt: automatic ? now : null,
+      resolvedData: automatic && resolution.row !== null ? rowToJson(resolution.row) : null,
+      resolvedBy: automatic ? 'system' : null,
+      resolutionSide: automatic ? resolution.winner : null,
+      sourcePosition: change.last.commitPosition.toString(),
+    };
+  }
+
+  #report(event: ConflictEvent): void {
+    this.#logger.info(
+      {
+        conflictId: event.id,
+        table: event.table,
+        conflictType: event.type,
+        strategy: event.strategy,
+        winner: event.winner,
+      },
+      event.winner === null ? 'conflict stored for manual resolution' : 'conflict resolved',
+    );
+    this.#options.onConflict?.(event);
+  }
+
+  async #readTargetRows(
+    connection: PoolConnection,
+    schema: TableSchema,
+    changes: readonly NetRowChange[],
+  ): Promise<Map<string, Row>> {
+    const rows = new Map<string, Row>();
+    const table = qualifiedName(this.#options.targetDatabase, schema.name);
+    for (let start = 0; start < changes.length; start += keysPerRead) {
+      const chunk = changes.slice(start, start + keysPerRead);
+      const statement = selectByKeysSql(table, schema.primaryKey, chunk.length, true);
+      const [selected] = await connection.query(statement, keyValues(schema.primaryKey, chunk));
+      for (const row of selected as Row[]) rows.set(primaryKeyText(row, schema.primaryKey), { ...row });
+    }
+    return rows;
+  }
+
+  /** Writes the target side's winning rows over the source's losing ones, in one marked source transaction. */
+  async #writeBack(
+    schema: TableSchema,
+    excluded: ReadonlySet<string>,
+    writeBacks: readonly WriteBack[],
+  ): Promise<void> {
+    const { sourcePool, sourceDatabase, targetSide } = this.#options;
+    const connection = await sourcePool.getConnection();
+    let healthy = true;
+    try {
+      await connection.query(applySessionSetup);
+      await connection.query('START TRANSACTION');
+      await writeMarker(connection, sourceDatabase, targetSide, markerSlot('resolution'));
+      const table = qualifiedName(sourceDatabase, schema.name);
+      const [selected] = await connection.query(
+        selectByKeysSql(table, schema.primaryKey, writeBacks.length, true),
+        keyValues(
+          schema.primaryKey,
+          writeBacks.map((writeBack) => ({ keyRow: writeBack.keyRow })),
+        ),
+      );
+      const current = new Map<string, Row>();
+      for (const row of selected as Row[]) current.set(primaryKeyText(row, schema.primaryKey), { ...row });
+      const operations: WriteOperation[] = [];
+      for (const writeBack of writeBacks) {
+        const keyText = primaryKeyText(writeBack.keyRow, schema.primaryKey);
+        if (!sameRowContent(current.get(keyText) ?? null, writeBack.losing, excluded)) continue;
+        operations.push(
+          writeBack.winning === null
+            ? { kind: 'delete', table: schema.name, keyText, row: writeBack.keyRow, before: writeBack.losing }
+            : {
+                kind: 'upsert',
+                table: schema.name,
+                keyText,
+                row: writeBack.winning,
+                before: writeBack.losing,
+              },
+        );
+      }
+      await this.#writeBackWriter.writeTable(
+        connection,
+        schema,
+        BatchWriter.reduce(operations).get(schema.name) ?? [],
+      );
+      await connection.query('COMMIT');
+      this.#logger.debug(
+        { table: schema.name, rowCount: operations.length, side: this.#options.sourceSide },
+        'wrote conflict winners back to the source',
+      );
+    } catch (error) {
+      healthy = false;
+      throw error;
+    } finally {
+      if (healthy) connection.release();
+      else connection.destroy();
+    }
+  }
+}
+
+/** One net change per row, in the order of each row's last change. */
+function reduceToNetChanges(writes: readonly QueuedWrite[]): NetRowChange[] {
+  const byKey = new Map<string, NetRowChange>();
+  for (const write of writes) {
+    const { operation } = write;
+    const before = operation.kind === 'delete' ? operation.row : operation.before;
+    const after = operation.kind === 'delete' ? null : operation.row;
+    const previous = byKey.get(operation.keyText);
+    byKey.delete(operation.keyText);
+    byKey.set(operation.keyText, {
+      keyText: operation.keyText,
+      before: previous === undefined ? before : previous.before,
+      after,
+      keyRow: operation.row,
+      last: write,
+    });
+  }
+  return [...byKey.values()];
+}
+
+function finalOperation(table: string): (change: NetRowChange) => WriteOperation {
+  return (change) =>
+    change.after === null
+      ? { kind: 'delete', table, keyText: change.keyText, row: change.keyRow, before: change.before }
+      : { kind: 'upsert', table, keyText: change.keyText, row: change.after, before: change.before };
+}
+
+function selectByKeysSql(
+  table: string,
+  primaryKey: readonly string[],
+  keyCount: number,
+  forUpdate: boolean,
+): string {
+  const keyExpression =
+    primaryKey.length === 1
+      ? quoteIdentifier(primaryKey[0] ?? '')
+      : `(${primaryKey.map((column) => quoteIdentifier(column)).join(', ')})`;
+  const tuple = primaryKey.length === 1 ? '?' : `(${primaryKey.map(() => '?').join(', ')})`;
+  return (
+    `SELECT * FROM ${table} WHERE ${keyExpression} IN (${Array.from({ length: keyCount }, () => tuple).join(', ')})` +
+    (forUpdate ? ' FOR UPDATE' : '')
+  );
+}
+
+function keyValues(primaryKey: readonly string[], changes: readonly { keyRow: Row }[]): unknown[] {
+  const values: unknown[] = [];
+  for (const change of changes) for (const column of primaryKey) values.push(change.keyRow[column] ?? null);
+  return values;
+}
+
+/** A UUID-shaped id derived from the change, so the same conflict met again (a retried batch) has the same id. */
+export function conflictId(
+  sourceSide: SideName,
+  table: string,
+  keyText: string,
+  position: BinlogPosition,
+): string {
+  const hex = createHash('sha256')
+    .update(`${sourceSide}\u0000${table}\u0000${keyText}\u0000${position.toString()}`)
+    .digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
