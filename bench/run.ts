@@ -11,6 +11,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   snapshot: async () => (await import('./snapshot.bench.js')).runSnapshotBenchmark,
   lag: async () => (await import('./lag.bench.js')).runLagBenchmark,
   'catch-up': async () => (await import('./catch-up.bench.js')).runCatchUpBenchmark,
+  sysbench: async () => (await import('./sysbench.bench.js')).runSysbenchBenchmark,
 };
 
 async function runBenchmarks(argumentList: readonly string[]): Promise<void> {

@@ -3,15 +3,18 @@
  * configuration document, follows its status, reads its peak RSS from /proc/<pid>/status (VmHWM, the kernel's
  * high-water mark of the resident set) and stops it.
  *
- * The child runs compiled JavaScript, as `npm start` runs the service: bench/ and the service's sources are
- * compiled once per benchmark process into bench/dist/ (git-ignored). Loading the TypeScript through tsx instead
- * costs the child about 40 MB of resident memory that the service does not have in production (110 MB against
- * 70 MB after loading the same modules on the reference machine); `BENCH_SERVICE_RUNNER=tsx` still does that.
- * `BENCH_SERVICE_NODE_OPTIONS` adds node options to the child (`--cpu-prof`, `--heap-prof`, …).
+ * The child runs compiled JavaScript, as `npm start` runs the service. Other work may be in progress in the
+ * working tree, so by default the child is built from the service's sources as committed (HEAD, extracted with
+ * `git archive`) plus bench/support as it is, compiled once per benchmark process into bench/dist/
+ * (git-ignored); the reports name the commit. `BENCH_SERVICE_SOURCE=worktree` compiles the working tree
+ * instead. Loading the TypeScript through tsx costs the child about 40 MB of resident memory that the service
+ * does not have in production (110 MB against 70 MB after loading the same modules on the reference machine);
+ * `BENCH_SERVICE_RUNNER=tsx` still does that (working tree). `BENCH_SERVICE_NODE_OPTIONS` adds node options to
+ * the child (`--cpu-prof`, `--heap-prof`, …).
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -21,17 +24,36 @@ import type { BatchDurations, ChildMessage, ParentMessage, StartRequest } from '
 const execFileAsync = promisify(execFile);
 const supportDirectory = path.dirname(fileURLToPath(import.meta.url));
 const benchDirectory = path.dirname(supportDirectory);
+const repositoryRoot = path.dirname(benchDirectory);
 const compiledDirectory = path.join(benchDirectory, 'dist');
 let compiledEntry: Promise<string> | undefined;
+let serviceRevision = 'not started yet';
 
-/** Compiles bench/ (and the service sources it imports) to bench/dist once; returns the child's entry. */
+/** The tree to compile: HEAD's service sources with the benchmark's support files, or the working tree. */
+async function sourceTree(): Promise<{ root: string; revision: string }> {
+  if (process.env.BENCH_SERVICE_SOURCE === 'worktree') {
+    return { root: repositoryRoot, revision: 'the working tree (BENCH_SERVICE_SOURCE=worktree)' };
+  }
+  const { stdout } = await execFileAsync('git', ['-C', repositoryRoot, 'rev-parse', '--short', 'HEAD']);
+  const tree = path.join(compiledDirectory, 'tree');
+  await mkdir(tree, { recursive: true });
+  const archive = `git -C '${repositoryRoot}' archive HEAD services/core-sync/src tsconfig.base.json ':(exclude)*.test.ts'`;
+  await execFileAsync('bash', ['-o', 'pipefail', '-c', `${archive} | tar -x -C '${tree}'`]);
+  await cp(supportDirectory, path.join(tree, 'bench', 'support'), { recursive: true });
+  await cp(path.join(benchDirectory, 'tsconfig.json'), path.join(tree, 'bench', 'tsconfig.json'));
+  return { root: tree, revision: `commit ${stdout.trim()}` };
+}
+
+/** Compiles the service child into bench/dist once; returns its entry. */
 async function compileChild(): Promise<string> {
   compiledEntry ??= (async () => {
     const startedAt = performance.now();
     await rm(compiledDirectory, { recursive: true, force: true });
-    const compiler = path.join(benchDirectory, '..', 'node_modules', 'typescript', 'bin', 'tsc');
-    const compilerArguments = ['-p', path.join(benchDirectory, 'tsconfig.json'), '--noEmit', 'false'];
-    compilerArguments.push('--outDir', compiledDirectory, '--rootDir', path.join(benchDirectory, '..'));
+    const { root, revision } = await sourceTree();
+    const outDirectory = path.join(compiledDirectory, 'out');
+    const compiler = path.join(repositoryRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const compilerArguments = ['-p', path.join(root, 'bench', 'tsconfig.json'), '--noEmit', 'false'];
+    compilerArguments.push('--outDir', outDirectory, '--rootDir', root);
     try {
       await execFileAsync(process.execPath, [compiler, ...compilerArguments], {
         maxBuffer: 16 * 1024 * 1024,
@@ -41,9 +63,12 @@ async function compileChild(): Promise<string> {
       const output = (error as { stdout?: string }).stdout ?? String(error);
       console.error(`tsc reported problems while compiling the service child:\n${output.slice(0, 4_000)}`);
     }
-    const entry = path.join(compiledDirectory, 'bench', 'support', 'service-child.js');
+    const entry = path.join(outDirectory, 'bench', 'support', 'service-child.js');
     if (!existsSync(entry)) throw new Error(`compiling the service child produced no ${entry}`);
-    console.log(`  (compiled the service child in ${((performance.now() - startedAt) / 1000).toFixed(1)} s)`);
+    serviceRevision = revision;
+    console.log(
+      `  (compiled the service child from ${revision} in ${((performance.now() - startedAt) / 1000).toFixed(1)} s)`,
+    );
     return entry;
   })();
   return compiledEntry;
@@ -52,6 +77,7 @@ async function compileChild(): Promise<string> {
 async function childCommand(): Promise<{ entry: string; execArgv: string[] }> {
   const extraOptions = process.env.BENCH_SERVICE_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
   if (process.env.BENCH_SERVICE_RUNNER === 'tsx') {
+    serviceRevision = 'the working tree through tsx (BENCH_SERVICE_RUNNER=tsx)';
     return {
       entry: path.join(supportDirectory, 'service-child.ts'),
       execArgv: ['--import', 'tsx', ...extraOptions],
@@ -62,9 +88,12 @@ async function childCommand(): Promise<{ entry: string; execArgv: string[] }> {
 
 /** How the child runs, for the reports. */
 export function serviceRunnerDescription(): string {
-  return process.env.BENCH_SERVICE_RUNNER === 'tsx'
-    ? 'service child loaded through tsx (BENCH_SERVICE_RUNNER=tsx)'
-    : 'service child run as compiled JavaScript (tsc into bench/dist)';
+  const nodeOptions = process.env.BENCH_SERVICE_NODE_OPTIONS?.trim();
+  return (
+    `core-sync: ${serviceRevision}` +
+    (process.env.BENCH_SERVICE_RUNNER === 'tsx' ? '' : ', compiled to JavaScript') +
+    (nodeOptions === undefined || nodeOptions === '' ? '' : `, child node options \`${nodeOptions}\``)
+  );
 }
 
 export interface ProcessMemory {
