@@ -114,6 +114,13 @@ export interface ApplyEngineOptions {
   /** Where the source stream starts; the watermark before anything is applied. */
   readonly startPosition: BinlogPosition | null;
   readonly watermarkIntervalMs?: number;
+  /**
+   * While nothing is applied, the position still advances (transactions of other tables, and in bidirectional
+   * mode the other direction's own writes, which are dropped as echoes); it is recorded only this often. Writing
+   * it each time would itself be a transaction the other direction reads: two idle directions would keep
+   * answering each other. Default 5 minutes.
+   */
+  readonly idleWatermarkIntervalMs?: number;
   readonly retryInitialDelayMs?: number;
   readonly retryMaxDelayMs?: number;
   readonly logger: Logger;
@@ -147,6 +154,8 @@ export class ApplyEngine {
   #committedWatermark: BinlogPosition | null;
   #watermarkWrite: Promise<void> = Promise.resolve();
   #rowsApplied = 0;
+  #rowsAppliedAtWatermark = 0;
+  #watermarkWrittenAt = 0;
   #drainWaiters: (() => void)[] = [];
   #lastSequence = -1;
 
@@ -298,7 +307,7 @@ export class ApplyEngine {
     for (const queue of this.#queues) queue.wake();
     await Promise.allSettled(this.#workers);
     await this.#watermarkWrite;
-    if (this.#fatalError === undefined) await this.#flushWatermark();
+    if (this.#fatalError === undefined) await this.#flushWatermark(true);
   }
 
   #operationsFor(change: RowChange): WriteOperation[] {
@@ -657,13 +666,24 @@ export class ApplyEngine {
     this.#options.hooks.onTablePaused(pause);
   }
 
-  async #flushWatermark(): Promise<void> {
+  async #flushWatermark(always = false): Promise<void> {
     const watermark = this.watermark;
     if (watermark === null) return;
     if (this.#committedWatermark !== null && watermark.compare(this.#committedWatermark) <= 0) return;
+    const rowsApplied = this.#rowsApplied;
+    const idleIntervalMs = this.#options.idleWatermarkIntervalMs ?? 300_000;
+    if (
+      !always &&
+      rowsApplied === this.#rowsAppliedAtWatermark &&
+      Date.now() - this.#watermarkWrittenAt < idleIntervalMs
+    ) {
+      return;
+    }
     try {
       await this.#inTransaction([{ slot: watermarkSlot, position: watermark }], () => Promise.resolve());
       this.#committedWatermark = watermark;
+      this.#rowsAppliedAtWatermark = rowsApplied;
+      this.#watermarkWrittenAt = Date.now();
       this.#options.hooks.onWatermark?.(watermark);
     } catch (error) {
       this.#logger.warn(

@@ -130,7 +130,6 @@ export class ConflictChecker implements BatchConflictCheck {
         sourceRow: change.after,
         targetSide,
         targetRow,
-        sourceCommitTimestamp: change.last.commitTimestamp,
       });
       const id = conflictId(sourceSide, schema.name, change.keyText, change.last.commitPosition);
       records.push(

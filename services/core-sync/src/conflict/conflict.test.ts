@@ -155,7 +155,6 @@ function conflictBetween(
   sourceSide: SideName,
   sourceRow: Row | null,
   targetRow: Row | null,
-  sourceCommitTimestamp = 0,
 ): DetectedConflict {
   return {
     table: 'items',
@@ -165,7 +164,6 @@ function conflictBetween(
     sourceRow,
     targetSide: sourceSide === 'local' ? 'cloud' : 'local',
     targetRow,
-    sourceCommitTimestamp,
   };
 }
 
@@ -174,11 +172,16 @@ describe('strategies', () => {
 
   it('last_write_wins picks the same winner whichever side the change came from (both sides converge)', () => {
     fc.assert(
-      fc.property(row, row, side, (localRow, cloudRow, tieBreaker) => {
+      fc.property(maybeRow, maybeRow, side, (localRow, cloudRow, tieBreaker) => {
+        fc.pre(localRow !== null || cloudRow !== null);
         const strategy = new LastWriteWinsStrategy('updated_at', tieBreaker);
         const fromLocal = strategy.resolve(conflictBetween('local', localRow, cloudRow));
         const fromCloud = strategy.resolve(conflictBetween('cloud', cloudRow, localRow));
         expect(fromLocal).toEqual(fromCloud);
+        if (localRow === null || cloudRow === null) {
+          expect(fromLocal).toMatchObject({ row: localRow ?? cloudRow });
+          return;
+        }
         const localTime = timestampOf(localRow.updated_at ?? null);
         const cloudTime = timestampOf(cloudRow.updated_at ?? null);
         const expectedWinner =
@@ -192,19 +195,22 @@ describe('strategies', () => {
     );
   });
 
-  it('last_write_wins compares microseconds, and counts a source delete at its commit time', () => {
+  it('last_write_wins compares microseconds, and lets an existing version beat a delete from either side', () => {
     const strategy = new LastWriteWinsStrategy('updated_at', 'cloud');
     const older = { id: 1, updated_at: '2024-05-01 12:00:00.000001' };
     const newer = { id: 1, updated_at: '2024-05-01 12:00:00.000002' };
     expect(strategy.resolve(conflictBetween('local', newer, older))).toMatchObject({ winner: 'local' });
     expect(strategy.resolve(conflictBetween('local', older, newer))).toMatchObject({ winner: 'cloud' });
-    const deleteAfter = Date.UTC(2024, 4, 1, 12, 0, 1);
-    expect(strategy.resolve(conflictBetween('local', null, older, deleteAfter))).toEqual({
+    expect(strategy.resolve(conflictBetween('local', null, older))).toEqual({
       kind: 'automatic',
-      winner: 'local',
-      row: null,
+      winner: 'cloud',
+      row: older,
     });
-    expect(strategy.resolve(conflictBetween('local', newer, null))).toMatchObject({ winner: 'local' });
+    expect(strategy.resolve(conflictBetween('cloud', older, null))).toEqual({
+      kind: 'automatic',
+      winner: 'cloud',
+      row: older,
+    });
   });
 
   it('source_priority always picks the configured side', () => {

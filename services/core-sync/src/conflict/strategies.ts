@@ -18,8 +18,6 @@ export interface DetectedConflict {
   /** The side being written, and its current version of the row. */
   readonly targetSide: SideName;
   readonly targetRow: Row | null;
-  /** Commit time of the incoming source transaction (ms since epoch): when a source delete happened. */
-  readonly sourceCommitTimestamp: number;
 }
 
 export type Resolution =
@@ -54,10 +52,10 @@ export class SourcePriorityStrategy implements ConflictStrategy {
 }
 
 /**
- * The version with the newer `timestamp_column` wins; equal times go to `tieBreaker`. A row deleted on one side
- * has no timestamp: a delete read from the binlog counts at its commit time (second precision); a row found
- * missing on the target, whose delete time is unknown, loses to the version that still exists (nothing is
- * deleted on a guess). A NULL timestamp is older than any time.
+ * The version with the newer `timestamp_column` wins; equal times go to `tieBreaker`; a NULL timestamp is older
+ * than any time. A deleted row has no timestamp, and when each direction meets the conflict only one of them
+ * knows when the delete happened — so a version that still exists always beats a delete (nothing is deleted on
+ * a guess, and both directions decide alike, which is what makes the two sides converge).
  */
 export class LastWriteWinsStrategy implements ConflictStrategy {
   readonly name = 'last_write_wins';
@@ -72,9 +70,9 @@ export class LastWriteWinsStrategy implements ConflictStrategy {
   resolve(conflict: DetectedConflict): Resolution {
     const { sourceSide, targetSide, sourceRow, targetRow } = conflict;
     if (targetRow === null) return win(conflict, sourceSide);
+    if (sourceRow === null) return win(conflict, targetSide);
     const targetTime = timestampOf(targetRow[this.#column] ?? null);
-    const sourceTime =
-      sourceRow === null ? conflict.sourceCommitTimestamp : timestampOf(sourceRow[this.#column] ?? null);
+    const sourceTime = timestampOf(sourceRow[this.#column] ?? null);
     if (sourceTime === targetTime) return win(conflict, this.#tieBreaker);
     return win(conflict, sourceTime > targetTime ? sourceSide : targetSide);
   }

@@ -59,6 +59,29 @@ export const errorCodes = {
     retryable: false,
     httpStatus: 500,
   },
+  TABLES_DIVERGED: {
+    description:
+      'Bidirectional sync was started on a table that has rows on both sides and no checkpoint from either direction, so the service cannot tell which rows are new on which side. Empty one side (it is then copied from the other), or run one-way sync first and then switch to bidirectional.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  CONFLICT_NOT_FOUND: {
+    description: 'No conflict has the given id. List conflicts with GET /api/v1/conflicts.',
+    retryable: false,
+    httpStatus: 404,
+  },
+  CONFLICT_ALREADY_RESOLVED: {
+    description:
+      'The conflict was already resolved (by someone else, or by an earlier request). Nothing was written; read it again to see the resolution.',
+    retryable: false,
+    httpStatus: 409,
+  },
+  CONFLICT_RESOLUTION_INVALID: {
+    description:
+      'The resolution of a conflict is not usable: edited data must be an object of column values that keeps the primary key of the conflicting row. The message names what is wrong.',
+    retryable: false,
+    httpStatus: 400,
+  },
   ROW_REJECTED: {
     description:
       'The target refused a row (for example a value too long, or a constraint). The table is paused with the row, the error and the binlog position in its status; nothing after it is applied or lost. Fix the target (or the row) and restart.',

@@ -43,6 +43,11 @@ export interface CopyTableOptions {
   readonly logger: Logger;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: { table: string; rowsCopied: number; rowsDeleted: number }) => void;
+  /**
+   * When the target table already has rows: delete those the source lacks (default; a one-way repair copy).
+   * False keeps them (bidirectional: they are the other side's own rows).
+   */
+  readonly deleteExtraRows?: boolean;
   /** Called in each chunk's transaction before its rows are written (bidirectional: marks it as an echo). */
   readonly markTransaction?: (connection: PoolConnection) => Promise<void>;
 }
@@ -69,7 +74,7 @@ export async function copyTable(options: CopyTableOptions): Promise<CopyTableRes
   try {
     const position = await openConsistentReadView(reader, options.sourceFlavor);
     const targetHadRows = await tableHasRows(options.targetPool, options.targetDatabase, table);
-    const writer = new ChunkWriter(options, targetHadRows);
+    const writer = new ChunkWriter(options, targetHadRows && options.deleteExtraRows !== false);
     const primaryKey = options.sourceSchema.primaryKey;
     const columns = writableColumns(options.sourceSchema).map((column) => column.name);
     const sourceTable = qualifiedName(options.sourceDatabase, table);

@@ -5,7 +5,10 @@
 import {
   ApplyEngine,
   CheckpointState,
+  checkpointTableName,
   ensureCheckpointTable,
+  markerSlot,
+  writeMarker,
   readSlots,
   snapshotSlot,
   writeSlots,
@@ -20,6 +23,7 @@ import {
   type StreamStatus,
 } from '../binlog/index.js';
 import type { ServiceConfig, TableConfig } from '../config/index.js';
+import { ConflictChecker, strategyFor, type ConflictEvent, type OpenConflicts } from '../conflict/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import { newTraceId, withTraceId, type Logger } from '../logging/index.js';
 import { BinlogPosition, type SideName, type SourceTransaction, type TableSchema } from '../model/index.js';
@@ -30,6 +34,7 @@ import {
   readTableSchema,
   type MysqlEndpoint,
   type Pool,
+  type PoolConnection,
 } from '../mysql/index.js';
 import { copyTable, prepareTable, type TablePair } from '../snapshot/index.js';
 import type { StateStore } from '../store/index.js';
@@ -45,6 +50,37 @@ export interface DirectionPipelineOptions {
   readonly logger: Logger;
   /** Called whenever the status changes in a way an operator should see (state, pause, failure). */
   readonly onStatusChange?: (status: DirectionStatus) => void;
+  /** Set in bidirectional mode: conflicts are detected, and copies are marked so the other side drops them. */
+  readonly bidirectional?: {
+    readonly openConflicts: OpenConflicts;
+    readonly onConflict?: (event: ConflictEvent) => void;
+  };
+}
+
+/** What a direction found at start, before it copied anything. */
+export interface DirectionFacts {
+  readonly source: SideName;
+  readonly target: SideName;
+  /** The source's position read before the tables were checked: a table started fresh streams from here. */
+  readonly sourcePosition: BinlogPosition | null;
+  readonly tables: ReadonlyMap<string, { readonly hasCheckpoint: boolean; readonly targetEmpty: boolean }>;
+}
+
+/** What a direction does at start: which tables it copies, and which start streaming without a copy. */
+export interface DirectionPlan {
+  readonly copy: readonly string[];
+  /** Tables that stream from `DirectionFacts.sourcePosition` on, without a copy (bidirectional). */
+  readonly fresh: readonly string[];
+  /** Whether a copy into a non-empty target deletes the target's rows the source lacks (one-way only). */
+  readonly repair: boolean;
+}
+
+/** One-way: copy every table the target has no checkpoint for, or whose target table is empty. */
+export function oneWayPlan(facts: DirectionFacts): DirectionPlan {
+  const copy = [...facts.tables]
+    .filter(([, table]) => !table.hasCheckpoint || table.targetEmpty)
+    .map(([name]) => name);
+  return { copy, fresh: [], repair: true };
 }
 
 interface MutableTableStatus {
@@ -72,6 +108,10 @@ export class DirectionPipeline {
   #schemaCheck: Promise<void> | undefined;
   #heldTransactions: SourceTransaction[] = [];
   #schemas = new Map<string, TablePair>();
+  /** One trace id for everything this direction does in this process. */
+  readonly #traceId = newTraceId();
+  #slotsBefore: SlotPosition[] = [];
+  #facts: DirectionFacts | undefined;
 
   constructor(options: DirectionPipelineOptions) {
     this.#options = options;
@@ -117,10 +157,24 @@ export class DirectionPipeline {
 
   /** Checks, snapshots and starts streaming. Rejects (and the state becomes failed) on a fatal problem. */
   async start(): Promise<void> {
-    const traceId = newTraceId();
-    await withTraceId(traceId, async () => {
+    const facts = await this.prepare();
+    await this.begin(oneWayPlan(facts));
+  }
+
+  /** Checks both sides and the tables, and reports what it found; copies nothing. */
+  async prepare(): Promise<DirectionFacts> {
+    return this.#traced(() => this.#prepare());
+  }
+
+  /** Copies and starts streaming as planned. */
+  async begin(plan: DirectionPlan): Promise<void> {
+    await this.#traced(() => this.#begin(plan));
+  }
+
+  async #traced<Result>(work: () => Promise<Result>): Promise<Result> {
+    return withTraceId(this.#traceId, async () => {
       try {
-        await this.#run();
+        return await work();
       } catch (error) {
         this.#fail(error);
         throw this.#error ?? error;
@@ -128,7 +182,7 @@ export class DirectionPipeline {
     });
   }
 
-  async #run(): Promise<void> {
+  async #prepare(): Promise<DirectionFacts> {
     const { config, source, target, sourcePool, targetPool } = this.#options;
     const sourceDatabase = config.databases[source].database;
     const targetDatabase = config.databases[target].database;
@@ -137,6 +191,8 @@ export class DirectionPipeline {
       'starting direction',
     );
     if (config.sync.realtime) await checkReplicationAccess(this.#replicationEndpoint());
+    // Read first: writes after it are streamed, writes before it show in the emptiness checks below.
+    const sourcePosition = config.sync.realtime ? await readCurrentPosition(sourcePool) : null;
     for (const tableConfig of config.sync.tables) {
       const pair = await prepareTable({
         table: tableConfig.name,
@@ -154,16 +210,49 @@ export class DirectionPipeline {
     }
     await ensureCheckpointTable(targetPool, targetDatabase);
     const slotsBefore = await readSlots(targetPool, targetDatabase, source);
+    this.#slotsBefore = slotsBefore;
     const checkpointsBefore = new CheckpointState(slotsBefore);
-    const tablesToCopy: TableConfig[] = [];
+    const tables = new Map<string, { hasCheckpoint: boolean; targetEmpty: boolean }>();
     for (const tableConfig of config.sync.tables) {
       const pair = this.#schemas.get(tableConfig.name);
       const targetEmpty = pair?.created === true || !(await this.#targetHasRows(tableConfig.name));
-      if (!checkpointsBefore.hasCheckpointFor(tableConfig.name) || targetEmpty)
-        tablesToCopy.push(tableConfig);
+      tables.set(tableConfig.name, {
+        hasCheckpoint: checkpointsBefore.hasCheckpointFor(tableConfig.name),
+        targetEmpty,
+      });
     }
+    this.#facts = { source, target, sourcePosition, tables };
+    return this.#facts;
+  }
+
+  async #begin(plan: DirectionPlan): Promise<void> {
+    const { config, source, sourcePool, targetPool } = this.#options;
+    const targetDatabase = config.databases[this.#options.target].database;
+    const slotsBefore = this.#slotsBefore;
+    const facts = this.#facts;
+    if (facts === undefined) throw new Error('begin() needs prepare() first');
     this.#setState('snapshotting');
-    const snapshotPositions = await this.#copyTables(tablesToCopy);
+    const snapshotPositions = new Map<string, BinlogPosition>();
+    if (facts.sourcePosition !== null) {
+      for (const table of plan.fresh) {
+        await this.#commitSnapshotSlot(table, facts.sourcePosition);
+        snapshotPositions.set(table, facts.sourcePosition);
+        this.#logger.info(
+          { table, binlogPosition: facts.sourcePosition.toString() },
+          'table starts streaming without a copy',
+        );
+      }
+    }
+    const tablesToCopy = config.sync.tables.filter((table) => plan.copy.includes(table.name));
+    for (const [table, position] of await this.#copyTables(tablesToCopy, plan.repair))
+      snapshotPositions.set(table, position);
+    if (this.#options.bidirectional !== undefined && tablesToCopy.length > 0) {
+      // The copy's marker rows (one per writer connection) have done their work.
+      await targetPool.query(
+        `DELETE FROM ${qualifiedName(targetDatabase, checkpointTableName)} WHERE source_name = ? AND slot LIKE 'marker:snapshot:%'`,
+        [source],
+      );
+    }
     for (const status of this.#tables.values()) {
       if (status.state === 'pending') status.state = config.sync.realtime ? 'streaming' : 'synced';
     }
@@ -186,7 +275,7 @@ export class DirectionPipeline {
   }
 
   #startStreaming(checkpoints: CheckpointState, startPosition: BinlogPosition): void {
-    const { config, source, target, targetPool } = this.#options;
+    const { config, source, target, targetPool, sourcePool, bidirectional } = this.#options;
     const sourceConfig = config.databases[source];
     const targetSchemas = new Map<string, TableSchema>();
     for (const [table, pair] of this.#schemas) targetSchemas.set(table, pair.target);
@@ -203,6 +292,27 @@ export class DirectionPipeline {
       checkpoints,
       startPosition,
       logger: this.#logger,
+      ...(bidirectional === undefined
+        ? {}
+        : {
+            conflictCheck: new ConflictChecker({
+              sourceSide: source,
+              targetSide: target,
+              sourcePool,
+              sourceDatabase: sourceConfig.database,
+              targetDatabase: config.databases[target].database,
+              rules: new Map(
+                config.sync.tables.map((table) => [
+                  table.name,
+                  { strategy: strategyFor(table), timestampColumn: table.timestampColumn },
+                ]),
+              ),
+              openConflicts: bidirectional.openConflicts,
+              store: this.#options.store,
+              logger: this.#logger,
+              ...(bidirectional.onConflict === undefined ? {} : { onConflict: bidirectional.onConflict }),
+            }),
+          }),
       hooks: {
         pauseSource: () => this.#binlogSource?.pause(),
         resumeSource: () => {
@@ -236,6 +346,8 @@ export class DirectionPipeline {
       endpoint: this.#replicationEndpoint(),
       database: sourceConfig.database,
       tables: config.sync.tables.map((table) => table.name),
+      // The service's own transactions on this side (the other direction's batches) are dropped as echoes.
+      markerTable: checkpointTableName,
       serverId: sourceConfig.serverId ?? defaultReplicaServerId(source, target),
       startPosition,
       heartbeatIntervalMs: config.sync.heartbeatIntervalMs,
@@ -324,7 +436,7 @@ export class DirectionPipeline {
     );
   }
 
-  async #copyTables(tables: readonly TableConfig[]): Promise<Map<string, BinlogPosition>> {
+  async #copyTables(tables: readonly TableConfig[], repair: boolean): Promise<Map<string, BinlogPosition>> {
     const positions = new Map<string, BinlogPosition>();
     if (tables.length === 0) return positions;
     const { config, source, target, sourcePool, targetPool } = this.#options;
@@ -351,6 +463,18 @@ export class DirectionPipeline {
           onProgress: (progress) => {
             status.rowsCopied = progress.rowsCopied;
           },
+          deleteExtraRows: repair,
+          ...(this.#options.bidirectional === undefined
+            ? {}
+            : {
+                markTransaction: (connection: PoolConnection) =>
+                  writeMarker(
+                    connection,
+                    config.databases[target].database,
+                    source,
+                    markerSlot(`snapshot:${connection.threadId ?? 0}`),
+                  ),
+              }),
         });
         await this.#commitSnapshotSlot(tableConfig.name, result.position);
         // Progress is reported as chunks are queued; the result counts the rows actually written.

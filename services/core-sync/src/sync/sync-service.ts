@@ -3,19 +3,25 @@
  * pipelines, answers for their status, and stops them in order.
  */
 import type { ServiceConfig } from '../config/index.js';
-import { SyncError, describeError } from '../errors/index.js';
+import { OpenConflicts, type ConflictEvent } from '../conflict/index.js';
+import { describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
 import { createMysqlPool, type Pool } from '../mysql/index.js';
-import type { StateStore } from '../store/index.js';
-import { DirectionPipeline } from './direction-pipeline.js';
+import type { ConflictRecord, StateStore } from '../store/index.js';
+import { planBidirectionalStart } from './bidirectional-plan.js';
+import { resolveConflict, type ConflictChoice } from './conflict-resolution.js';
+import { DirectionPipeline, oneWayPlan } from './direction-pipeline.js';
 import type { DirectionStatus } from './direction-status.js';
+import { checkBidirectionalSetup } from './loop-checks.js';
 
 export interface SyncServiceOptions {
   readonly config: ServiceConfig;
   readonly store: StateStore;
   readonly logger: Logger;
   readonly onStatusChange?: (status: DirectionStatus) => void;
+  /** Every conflict met while applying (bidirectional), resolved or stored for a person. */
+  readonly onConflict?: (event: ConflictEvent) => void;
 }
 
 export interface ServiceStatus {
@@ -31,6 +37,7 @@ export class SyncService {
   readonly #logger: Logger;
   readonly #pools = new Map<SideName, Pool>();
   readonly #directions: DirectionPipeline[] = [];
+  readonly #openConflicts = new OpenConflicts();
 
   constructor(options: SyncServiceOptions) {
     this.#options = options;
@@ -47,18 +54,16 @@ export class SyncService {
   /** Starts every direction; rejects (after stopping what started) when one cannot start. */
   async start(): Promise<void> {
     const { config } = this.#options;
+    const bidirectional = config.sync.mode === 'bidirectional';
     const pairs: [SideName, SideName][] =
       config.sync.mode === 'local_to_cloud'
         ? [['local', 'cloud']]
         : config.sync.mode === 'cloud_to_local'
           ? [['cloud', 'local']]
-          : [];
-    if (config.sync.mode === 'bidirectional') {
-      throw new SyncError(
-        'CONFIG_INVALID',
-        'sync.mode: bidirectional is not available in this version yet (it needs conflict detection); use local_to_cloud or cloud_to_local',
-      );
-    }
+          : [
+              ['local', 'cloud'],
+              ['cloud', 'local'],
+            ];
     for (const [source, target] of pairs) {
       this.#directions.push(
         new DirectionPipeline({
@@ -72,15 +77,60 @@ export class SyncService {
           ...(this.#options.onStatusChange === undefined
             ? {}
             : { onStatusChange: this.#options.onStatusChange }),
+          ...(bidirectional
+            ? {
+                bidirectional: {
+                  openConflicts: this.#openConflicts,
+                  ...(this.#options.onConflict === undefined ? {} : { onConflict: this.#options.onConflict }),
+                },
+              }
+            : {}),
         }),
       );
     }
     try {
-      await Promise.all(this.#directions.map((direction) => direction.start()));
+      const facts = await Promise.all(this.#directions.map((direction) => direction.prepare()));
+      if (bidirectional) {
+        await checkBidirectionalSetup({
+          config,
+          pools: { local: this.#pool('local'), cloud: this.#pool('cloud') },
+          logger: this.#logger,
+        });
+        await this.#openConflicts.load(
+          this.#options.store,
+          new Map(config.sync.tables.map((table) => [table.name, table.primaryKey])),
+        );
+      }
+      const plans = bidirectional ? planBidirectionalStart(facts, this.#logger) : facts.map(oneWayPlan);
+      await Promise.all(
+        this.#directions.map(async (direction, index) => {
+          const plan = plans[index];
+          if (plan === undefined) throw new Error(`no start plan for ${direction.direction}`);
+          await direction.begin(plan);
+        }),
+      );
     } catch (error) {
       await this.stop();
       throw error;
     }
+  }
+
+  /**
+   * Resolves a stored conflict (manual strategy): the chosen version — one side's row, or edited data — is written
+   * to both sides in marked transactions, and the conflict is marked resolved by `resolvedBy`.
+   */
+  async resolveConflict(id: string, choice: ConflictChoice, resolvedBy: string): Promise<ConflictRecord> {
+    const { config, store } = this.#options;
+    return resolveConflict({
+      id,
+      choice,
+      resolvedBy,
+      config,
+      store,
+      pools: { local: this.#pool('local'), cloud: this.#pool('cloud') },
+      openConflicts: this.#openConflicts,
+      logger: this.#logger,
+    });
   }
 
   /** Stops every direction (draining queued changes within the shutdown timeout) and closes the pools. */

@@ -1,0 +1,101 @@
+/**
+ * Start-up checks for bidirectional sync (DESIGN.md "Loop prevention"): what would break the echo filter is
+ * refused; what would surprise an operator is warned about, with the settings to use.
+ * - A binlog filter (binlog_do_db / binlog_ignore_db) that hides the synced database hides the checkpoint-table
+ *   writes that mark the service's own transactions, so they would echo back: refused.
+ * - Triggers on synced tables fire when the service applies rows; their writes are part of the applied (marked)
+ *   transaction, so they are dropped with the echo and not synced: warned.
+ * - Auto-increment keys inserted on both sides collide unless the two sides hand out different values: warned,
+ *   with `auto_increment_increment` / `auto_increment_offset` per side.
+ */
+import type { ServiceConfig } from '../config/index.js';
+import { SyncError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import type { SideName } from '../model/index.js';
+import type { Pool, RowDataPacket } from '../mysql/index.js';
+
+export interface BidirectionalSetupOptions {
+  readonly config: ServiceConfig;
+  readonly pools: Readonly<Record<SideName, Pool>>;
+  readonly logger: Logger;
+}
+
+const sides: readonly SideName[] = ['local', 'cloud'];
+
+export async function checkBidirectionalSetup(options: BidirectionalSetupOptions): Promise<void> {
+  const { config, pools, logger } = options;
+  const tables = config.sync.tables.map((table) => table.name);
+  const autoIncrement = new Map<SideName, { increment: number; offset: number; tables: string[] }>();
+  for (const side of sides) {
+    const pool = pools[side];
+    const database = config.databases[side].database;
+    await checkBinlogFilters(pool, side, database);
+
+    const [triggers] = await pool.query<RowDataPacket[]>(
+      `SELECT EVENT_OBJECT_TABLE AS table_name, TRIGGER_NAME AS trigger_name FROM information_schema.TRIGGERS
+        WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE IN (?)`,
+      [database, tables],
+    );
+    for (const trigger of triggers) {
+      logger.warn(
+        { side, table: String(trigger.table_name), trigger: String(trigger.trigger_name) },
+        'a synced table has a trigger: it fires on rows the service applies, and what it writes then is not ' +
+          'synced to the other side (it is part of the applied transaction, which the other side drops as an echo)',
+      );
+    }
+
+    const [counters] = await pool.query<RowDataPacket[]>(
+      'SELECT @@GLOBAL.auto_increment_increment AS increment, @@GLOBAL.auto_increment_offset AS offset_value',
+    );
+    const [autoColumns] = await pool.query<RowDataPacket[]>(
+      `SELECT TABLE_NAME AS table_name FROM information_schema.COLUMNS
+        WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND EXTRA LIKE '%auto_increment%'`,
+      [database, tables],
+    );
+    autoIncrement.set(side, {
+      increment: Number(counters[0]?.increment ?? 1),
+      offset: Number(counters[0]?.offset_value ?? 1),
+      tables: autoColumns.map((row) => String(row.table_name)),
+    });
+  }
+  const local = autoIncrement.get('local');
+  const cloud = autoIncrement.get('cloud');
+  if (local === undefined || cloud === undefined) return;
+  const autoTables = [...new Set([...local.tables, ...cloud.tables])];
+  const collide =
+    local.increment < 2 ||
+    cloud.increment < 2 ||
+    local.increment !== cloud.increment ||
+    local.offset % local.increment === cloud.offset % cloud.increment;
+  if (autoTables.length > 0 && collide) {
+    logger.warn(
+      {
+        tables: autoTables,
+        local: { autoIncrementIncrement: local.increment, autoIncrementOffset: local.offset },
+        cloud: { autoIncrementIncrement: cloud.increment, autoIncrementOffset: cloud.offset },
+      },
+      'synced tables have AUTO_INCREMENT keys and both sides hand out the same values: rows inserted on both ' +
+        'sides will collide (insert_insert conflicts). Set auto_increment_increment = 2 on both servers, ' +
+        'auto_increment_offset = 1 on local and 2 on cloud',
+    );
+  }
+}
+
+async function checkBinlogFilters(pool: Pool, side: SideName, database: string): Promise<void> {
+  const [status] = await pool.query<RowDataPacket[]>('SHOW MASTER STATUS');
+  const row = status[0];
+  if (row === undefined) return;
+  const list = (value: unknown): string[] =>
+    typeof value === 'string' && value.trim() !== '' ? value.split(',').map((name) => name.trim()) : [];
+  const doDatabases = list(row.Binlog_Do_DB);
+  const ignoredDatabases = list(row.Binlog_Ignore_DB);
+  if ((doDatabases.length > 0 && !doDatabases.includes(database)) || ignoredDatabases.includes(database)) {
+    throw new SyncError(
+      'SOURCE_SETTINGS_INVALID',
+      `the ${side} server's binlog filter (binlog_do_db=${doDatabases.join(',') || '-'}, binlog_ignore_db=` +
+        `${ignoredDatabases.join(',') || '-'}) hides database ${database}: its changes and the service's ` +
+        'checkpoint-table marks are not in the binlog, so bidirectional sync cannot work. Remove the filter',
+      { details: { side, database, doDatabases, ignoredDatabases } },
+    );
+  }
+}
