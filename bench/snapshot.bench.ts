@@ -3,37 +3,47 @@
  * target, side by side in the same run with `mariadb-dump --single-transaction --quick | mariadb` of the same
  * table into another database of the same target server.
  *
- *   node --import tsx bench/snapshot.bench.ts [--rows=100000,1000000]
+ *   node --import tsx bench/snapshot.bench.ts [--rows=100000,1000000] [--repeat=1]
  */
 import { spawn } from 'node:child_process';
 import type { SandboxServer } from '../services/core-sync/src/sandbox/index.js';
 import type { Connection } from '../services/core-sync/src/mysql/index.js';
-import { isMainModule, numberListOption, parseOptions, runStandalone } from './support/cli.js';
+import { isMainModule, numberListOption, numberOption, parseOptions, runStandalone } from './support/cli.js';
 import { describeMachine, machineSummary } from './support/machine.js';
 import { createOrdersTableStatement, fillOrders } from './support/orders-table.js';
+import { readProcessCpuMs } from './support/process-cpu.js';
 import { invokedCommand, markdownTable, runContext, writeReportSection } from './support/report.js';
 import { benchServerArguments, connect, recreateDatabase, withServerPair } from './support/servers.js';
 import { benchConfigDocument } from './support/service-config.js';
 import { ServiceProcess, serviceRunnerDescription } from './support/service-process.js';
 import { settleServer } from './support/settle.js';
-import { formatCount, formatMebibytes, formatSeconds } from './support/stats.js';
+import { formatCount, formatMebibytes, formatSeconds, maximum, median } from './support/stats.js';
 import { compareTable, describeComparison, type TableComparison } from './support/table-compare.js';
 
-const usage = 'node --import tsx bench/snapshot.bench.ts [--rows=100000,1000000]';
+const usage = 'node --import tsx bench/snapshot.bench.ts [--rows=100000,1000000] [--repeat=1]';
 const sourceDatabase = 'bench_source';
 const syncDatabase = 'sync_target';
 const dumpDatabase = 'dump_target';
 /** The issue's bars: 100K rows well under 10 s, 1M at least 1.5x the pipe, peak RSS under 200 MB (aim 150). */
 const targets = { smallSeconds: 10, speedUp: 1.5, peakRssMib: 200, aimPeakRssMib: 150 } as const;
 
+interface CopyRun {
+  readonly contender: 'pipe' | 'core-sync';
+  readonly durationMs: number;
+  /** CPU used meanwhile, as a percentage of one core: the service child (core-sync only) and the target server. */
+  readonly serviceCpuPercent: number | undefined;
+  readonly targetCpuPercent: number;
+  readonly peakRssKib: number | undefined;
+  readonly comparison: TableComparison;
+}
+
 interface SnapshotFigures {
   readonly rowCount: number;
+  readonly runs: readonly CopyRun[];
   readonly syncMs: number;
+  readonly pipeMs: number;
   readonly syncPeakRssKib: number;
   readonly syncBaselineRssKib: number;
-  readonly pipeMs: number;
-  readonly syncComparison: TableComparison;
-  readonly pipeComparison: TableComparison;
 }
 
 function clientArguments(server: SandboxServer): string {
@@ -61,20 +71,22 @@ async function runPipeline(command: string): Promise<void> {
   if (exitCode !== 0) throw new Error(`\`${command}\` exited with ${exitCode}: ${errorOutput.trim()}`);
 }
 
-async function timePipe(source: SandboxServer, target: SandboxServer, table: string): Promise<number> {
-  const startedAt = performance.now();
-  await runPipeline(pipeCommand(source, target, table));
-  return performance.now() - startedAt;
-}
-
 /** core-sync in its child process: start() returns once the snapshot is copied. */
-async function timeCoreSync(
+async function copyWithCoreSync(
   source: SandboxServer,
   target: SandboxServer,
   table: string,
-): Promise<{ durationMs: number; peakRssKib: number; baselineRssKib: number }> {
+): Promise<{
+  durationMs: number;
+  peakRssKib: number;
+  baselineRssKib: number;
+  cpuPercent: number;
+  targetCpuPercent: number;
+}> {
   const service = await ServiceProcess.spawn();
   try {
+    const cpuBefore = await readProcessCpuMs(service.pid);
+    const targetCpuBefore = await readProcessCpuMs(target.pid ?? -1);
     const { startDurationMs } = await service.start({
       configDocument: benchConfigDocument({
         source,
@@ -85,24 +97,82 @@ async function timeCoreSync(
       }),
       statusIntervalMs: 0,
     });
+    const cpuMs = (await readProcessCpuMs(service.pid)) - cpuBefore;
+    const targetCpuMs = (await readProcessCpuMs(target.pid ?? -1)) - targetCpuBefore;
     const memory = await service.memory();
     await service.stop();
     return {
       durationMs: startDurationMs,
       peakRssKib: memory.peakRssKib,
       baselineRssKib: service.baselineRssKib,
+      cpuPercent: (cpuMs / startDurationMs) * 100,
+      targetCpuPercent: (targetCpuMs / startDurationMs) * 100,
     };
   } finally {
     service.kill();
   }
 }
 
+/** Copies the table with one contender, checks the copy against the source, drops it and lets the target settle. */
+async function runContender(
+  contender: CopyRun['contender'],
+  servers: { source: SandboxServer; target: SandboxServer },
+  connections: { source: Connection; target: Connection },
+  table: string,
+): Promise<CopyRun & { baselineRssKib?: number }> {
+  let run: Omit<CopyRun, 'comparison'> & { baselineRssKib?: number };
+  if (contender === 'pipe') {
+    const targetPid = servers.target.pid ?? -1;
+    const targetCpuBefore = await readProcessCpuMs(targetPid);
+    const startedAt = performance.now();
+    await runPipeline(pipeCommand(servers.source, servers.target, table));
+    const durationMs = performance.now() - startedAt;
+    run = {
+      contender,
+      durationMs,
+      serviceCpuPercent: undefined,
+      targetCpuPercent: (((await readProcessCpuMs(targetPid)) - targetCpuBefore) / durationMs) * 100,
+      peakRssKib: undefined,
+    };
+  } else {
+    const copied = await copyWithCoreSync(servers.source, servers.target, table);
+    run = {
+      contender,
+      durationMs: copied.durationMs,
+      serviceCpuPercent: copied.cpuPercent,
+      targetCpuPercent: copied.targetCpuPercent,
+      peakRssKib: copied.peakRssKib,
+      baselineRssKib: copied.baselineRssKib,
+    };
+  }
+  const database = contender === 'pipe' ? dumpDatabase : syncDatabase;
+  const comparison = await compareTable(
+    { connection: connections.source, database: sourceDatabase },
+    { connection: connections.target, database },
+    table,
+  );
+  console.log(
+    `  ${contender === 'pipe' ? 'mariadb-dump | mariadb' : 'core-sync snapshot    '}: ${formatSeconds(run.durationMs)} s, ` +
+      `${rowsPerSecond(comparison.sourceRows, run.durationMs)} rows/s` +
+      (run.serviceCpuPercent === undefined ? '' : `, service CPU ${run.serviceCpuPercent.toFixed(0)} %`) +
+      `, target server CPU ${run.targetCpuPercent.toFixed(0)} %` +
+      (run.peakRssKib === undefined
+        ? ''
+        : `, peak RSS ${formatMebibytes(run.peakRssKib)} (${formatMebibytes(run.baselineRssKib ?? 0)} after loading)`) +
+      `; ${describeComparison(comparison)}`,
+  );
+  // Each contender starts with the same target: its own copy gone, dirty pages flushed.
+  await connections.target.query(`DROP TABLE \`${database}\`.\`${table}\``);
+  await settleServer(connections.target);
+  return { ...run, comparison };
+}
+
 async function measureSize(
   servers: { source: SandboxServer; target: SandboxServer },
   connections: { source: Connection; target: Connection },
   rowCount: number,
+  repeat: number,
 ): Promise<SnapshotFigures> {
-  const { source, target } = servers;
   const table = `orders_${rowCount}`;
   const fillStartedAt = performance.now();
   await connections.source.query(createOrdersTableStatement(table));
@@ -110,45 +180,21 @@ async function measureSize(
   console.log(`  filled ${table} on the source in ${formatSeconds(performance.now() - fillStartedAt)} s`);
   const settledMs = (await settleServer(connections.source)) + (await settleServer(connections.target));
   console.log(`  flushed dirty pages in ${formatSeconds(settledMs)} s`);
-
-  const pipeMs = await timePipe(source, target, table);
-  console.log(
-    `  mariadb-dump | mariadb: ${formatSeconds(pipeMs)} s, ${formatCount((rowCount / pipeMs) * 1000)} rows/s`,
-  );
-  await settleServer(connections.target);
-
-  const sync = await timeCoreSync(source, target, table);
-  console.log(
-    `  core-sync snapshot:     ${formatSeconds(sync.durationMs)} s, ${formatCount((rowCount / sync.durationMs) * 1000)} rows/s, ` +
-      `peak RSS ${formatMebibytes(sync.peakRssKib)} (${formatMebibytes(sync.baselineRssKib)} after loading)`,
-  );
-
-  const sourceSide = { connection: connections.source, database: sourceDatabase };
-  const syncComparison = await compareTable(
-    sourceSide,
-    { connection: connections.target, database: syncDatabase },
-    table,
-  );
-  const pipeComparison = await compareTable(
-    sourceSide,
-    { connection: connections.target, database: dumpDatabase },
-    table,
-  );
-  console.log(`  core-sync copy ${describeComparison(syncComparison)}`);
-  console.log(`  pipe copy ${describeComparison(pipeComparison)}`);
-  // Free the buffer pools for the next size.
-  await connections.target.query(
-    `DROP TABLE \`${syncDatabase}\`.\`${table}\`, \`${dumpDatabase}\`.\`${table}\``,
-  );
+  const runs: (CopyRun & { baselineRssKib?: number })[] = [];
+  for (let round = 0; round < repeat; round += 1) {
+    // Alternate who goes first, so neither always inherits the other's leftovers.
+    const order: CopyRun['contender'][] = round % 2 === 0 ? ['pipe', 'core-sync'] : ['core-sync', 'pipe'];
+    for (const contender of order) runs.push(await runContender(contender, servers, connections, table));
+  }
   await connections.source.query(`DROP TABLE \`${sourceDatabase}\`.\`${table}\``);
+  const syncRuns = runs.filter((run) => run.contender === 'core-sync');
   return {
     rowCount,
-    syncMs: sync.durationMs,
-    syncPeakRssKib: sync.peakRssKib,
-    syncBaselineRssKib: sync.baselineRssKib,
-    pipeMs,
-    syncComparison,
-    pipeComparison,
+    runs,
+    syncMs: median(syncRuns.map((run) => run.durationMs)),
+    pipeMs: median(runs.filter((run) => run.contender === 'pipe').map((run) => run.durationMs)),
+    syncPeakRssKib: maximum(syncRuns.map((run) => run.peakRssKib ?? 0)),
+    syncBaselineRssKib: syncRuns[0]?.baselineRssKib ?? 0,
   };
 }
 
@@ -175,7 +221,7 @@ function verdicts(figures: readonly SnapshotFigures[]): string[] {
   lines.push(
     `peak RSS under ${targets.peakRssMib} MB: ${peakMib < targets.peakRssMib ? 'met' : 'MISSED'} (${peakMib.toFixed(0)} MB; aim ${targets.aimPeakRssMib} MB: ${peakMib < targets.aimPeakRssMib ? 'met' : 'missed'})`,
   );
-  const unequal = figures.filter((entry) => !entry.syncComparison.equal || !entry.pipeComparison.equal);
+  const unequal = figures.filter((entry) => entry.runs.some((run) => !run.comparison.equal));
   lines.push(
     unequal.length === 0
       ? 'every copy equals its source (row count and CHECKSUM TABLE)'
@@ -184,7 +230,24 @@ function verdicts(figures: readonly SnapshotFigures[]): string[] {
   return lines;
 }
 
-function reportBody(figures: readonly SnapshotFigures[], context: string): string {
+function runsTable(figures: readonly SnapshotFigures[]): string {
+  return markdownTable(
+    ['Rows', 'Contender (in run order)', 'Time', 'Rows/s', 'Service CPU', 'Target server CPU', 'Peak RSS'],
+    figures.flatMap((entry) =>
+      entry.runs.map((run) => [
+        formatCount(entry.rowCount),
+        run.contender === 'pipe' ? 'dump \\| restore' : 'core-sync',
+        `${formatSeconds(run.durationMs)} s`,
+        rowsPerSecond(entry.rowCount, run.durationMs),
+        run.serviceCpuPercent === undefined ? '' : `${run.serviceCpuPercent.toFixed(0)} %`,
+        `${run.targetCpuPercent.toFixed(0)} %`,
+        run.peakRssKib === undefined ? '' : formatMebibytes(run.peakRssKib),
+      ]),
+    ),
+  );
+}
+
+function reportBody(figures: readonly SnapshotFigures[], context: string, repeat: number): string {
   const table = markdownTable(
     [
       'Rows',
@@ -211,15 +274,24 @@ ${context}
 
 The orders table (\`bench/support/orders-table.ts\`: BIGINT key, VARCHAR, INT, DECIMAL(12,2), DATETIME(6), JSON,
 TEXT, ENUM, TINYINT, a secondary index; about 300 bytes a row) is filled on the source, then copied to an empty
-target twice, one after the other, with both servers' dirty pages flushed before each copy:
+target by each contender in turn (${repeat === 1 ? 'once each, the pipe first' : `${repeat} rounds, alternating who goes first; the summary shows the medians`}). Before every copy
+the target holds no other copy (the previous one is checked against the source, dropped, and the dirty pages
+flushed):
 
 - **dump | restore**: \`mariadb-dump -h 127.0.0.1 -P <source port> -u root --protocol=tcp --single-transaction --quick bench_source <table> | mariadb -h 127.0.0.1 -P <target port> -u root --protocol=tcp dump_target\`
-  (the client's defaults: extended INSERTs, keys disabled during the load);
+  (the client's defaults: extended INSERTs of up to 1 MB, \`UNIQUE_CHECKS=0\`, one connection);
 - **core-sync**: a fresh service child process configured with that one table (\`sync.mode: local_to_cloud\`,
   service defaults otherwise); the time is that of \`SyncService.start()\`, which returns once the snapshot is
   committed (it includes the checks, creating the target table and the copy). Peak RSS is the child's VmHWM.
 
+CPU columns are user + system time of the service child and of the target's \`mariadbd\` over the copy, in
+percent of one core (the machine has ${'${cores}'}): they show which side was the bottleneck.
+
 ${table}
+
+Every copy:
+
+${runsTable(figures)}
 
 ${verdicts(figures)
   .map((line) => `- ${line}`)
@@ -228,8 +300,9 @@ ${verdicts(figures)
 }
 
 export async function runSnapshotBenchmark(argumentList: readonly string[]): Promise<void> {
-  const options = parseOptions(argumentList, ['rows'], usage);
+  const options = parseOptions(argumentList, ['rows', 'repeat'], usage);
   const rowCounts = numberListOption(options.rows, [100_000, 1_000_000], 'rows');
+  const repeat = Math.round(numberOption(options.repeat, 1, 'repeat'));
   const command = invokedCommand();
   const machine = await describeMachine();
   console.log(`snapshot benchmark: ${command}\n  ${machineSummary(machine)}`);
@@ -243,7 +316,7 @@ export async function runSnapshotBenchmark(argumentList: readonly string[]): Pro
       const measured: SnapshotFigures[] = [];
       for (const rowCount of rowCounts) {
         console.log(`${formatCount(rowCount)} rows:`);
-        measured.push(await measureSize({ source, target }, connections, rowCount));
+        measured.push(await measureSize({ source, target }, connections, rowCount, repeat));
       }
       return measured;
     } finally {
@@ -255,7 +328,10 @@ export async function runSnapshotBenchmark(argumentList: readonly string[]): Pro
     `Server settings: ${benchServerArguments.join(' ')}`,
     serviceRunnerDescription(),
   ]);
-  await writeReportSection('snapshot', reportBody(figures, context));
+  await writeReportSection(
+    'snapshot',
+    reportBody(figures, context, repeat).replace('${cores}', String(machine.cpuCount)),
+  );
   for (const line of verdicts(figures)) console.log(line);
   console.log('wrote the snapshot section of docs/BENCHMARKS.md');
 }
