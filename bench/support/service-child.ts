@@ -8,9 +8,13 @@ import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { parseConfig } from '../../services/core-sync/src/config/index.js';
 import { createLogger, type Logger } from '../../services/core-sync/src/logging/index.js';
+import { limitHeapGrowth } from '../../services/core-sync/src/runtime/index.js';
 import { openStateStore, type StateStore } from '../../services/core-sync/src/store/index.js';
 import { SyncService, type ServiceStatus } from '../../services/core-sync/src/sync/index.js';
 import type { ChildMessage, ParentMessage, StartRequest } from './service-protocol.js';
+
+// As main.ts does before anything else.
+limitHeapGrowth();
 
 const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'mysql-sync-bench-service-'));
 const batchDurationsMs: number[] = [];

@@ -6,10 +6,12 @@ import { buildApp } from './api/index.js';
 import { loadConfig, redactConfig, type ServiceConfig } from './config/index.js';
 import { SyncError, describeError } from './errors/index.js';
 import { createLogger, type Logger } from './logging/index.js';
+import { limitHeapGrowth } from './runtime/index.js';
 import { openStateStore } from './store/index.js';
 import { SyncService } from './sync/index.js';
 
 async function main(): Promise<number> {
+  limitHeapGrowth();
   let config: ServiceConfig;
   try {
     config = loadConfig();

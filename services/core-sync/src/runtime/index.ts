@@ -1,0 +1,1 @@
+export { limitHeapGrowth, defaultHeapGrowingPercent } from './heap-policy.js';
