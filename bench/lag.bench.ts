@@ -130,6 +130,7 @@ async function measureRate(
   const nextId = (transactions.at(-1)?.lastId ?? measuredFirstId - 1) + 1;
   await waitFor(async () => (await targetRowCount(connections.target)) >= nextId - 1, 60_000, 100);
   const cpuMs = (await readProcessCpuMs(service.pid)) - cpuBefore;
+  const cpuElapsedMs = performance.now() - startedAt;
   const offset = await measureClockOffset(connections.target);
   const { lagsMs, missingRows } = await readLags(connections.target, transactions, offset);
   const rowCount = nextId - measuredFirstId;
@@ -142,7 +143,7 @@ async function measureRate(
       rowCount,
       lagsMs,
       missingRows,
-      serviceCpuPercent: (cpuMs / elapsedMs) * 100,
+      serviceCpuPercent: (cpuMs / cpuElapsedMs) * 100,
     },
   };
 }
@@ -212,7 +213,8 @@ ${(offset.offsetMicros / 1000).toFixed(3)} ms (±${(offset.roundTripMicros / 200
 its target write time minus its source commit time. It stops at the row's write inside the service's target
 transaction, so it leaves out that transaction's own COMMIT (on the order of a millisecond here, with
 \`innodb_flush_log_at_trx_commit=2\`); it includes the binlog delivery, decoding, queueing and the batch's
-statement. Service CPU is the child's user + system time over the measured seconds (/proc/<pid>/stat).
+statement. Service CPU is the child's user + system time from the start of the measured seconds until the target has every row
+(/proc/<pid>/stat), in percent of one core.
 
 ${table}
 
