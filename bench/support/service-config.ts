@@ -16,6 +16,20 @@ function databaseSection(server: SandboxServer, database: string): Record<string
   return { host, port, user, password, database };
 }
 
+/**
+ * Overrides of the `sync` section for every benchmark from `BENCH_SYNC_SETTINGS` (a JSON object with config.yaml
+ * keys, e.g. `{"queue_capacity": 4000}`), to try settings without editing the scripts; reports list them.
+ */
+export function environmentSyncSettings(): Record<string, unknown> {
+  const text = process.env.BENCH_SYNC_SETTINGS;
+  if (text === undefined || text.trim() === '') return {};
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('BENCH_SYNC_SETTINGS must be a JSON object of sync settings');
+  }
+  return parsed as Record<string, unknown>;
+}
+
 export function benchConfigDocument(options: BenchConfigOptions): Record<string, unknown> {
   return {
     databases: {
@@ -26,6 +40,7 @@ export function benchConfigDocument(options: BenchConfigOptions): Record<string,
       mode: 'local_to_cloud',
       tables: options.tables.map((table) => ({ name: table.name, primary_key: table.primaryKey ?? 'id' })),
       ...options.sync,
+      ...environmentSyncSettings(),
     },
     server: { host: '127.0.0.1', port: 0 },
     logging: { level: 'warn' },

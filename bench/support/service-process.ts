@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ServiceStatus } from '../../services/core-sync/src/sync/index.js';
 import type { BatchDurations, ChildMessage, ParentMessage, StartRequest } from './service-protocol.js';
+import { describeSyncSettings, environmentSyncSettings } from './service-config.js';
 
 const execFileAsync = promisify(execFile);
 const supportDirectory = path.dirname(fileURLToPath(import.meta.url));
@@ -89,8 +90,10 @@ async function childCommand(): Promise<{ entry: string; execArgv: string[] }> {
 /** How the child runs, for the reports. */
 export function serviceRunnerDescription(): string {
   const nodeOptions = process.env.BENCH_SERVICE_NODE_OPTIONS?.trim();
+  const syncSettings = environmentSyncSettings();
   return (
     `core-sync: ${serviceRevision}` +
+    (Object.keys(syncSettings).length === 0 ? '' : `, sync settings ${describeSyncSettings(syncSettings)}`) +
     (process.env.BENCH_SERVICE_RUNNER === 'tsx' ? '' : ', compiled to JavaScript') +
     (nodeOptions === undefined || nodeOptions === '' ? '' : `, child node options \`${nodeOptions}\``)
   );
