@@ -13,6 +13,13 @@ export interface MachineInfo {
   readonly nodeVersion: string;
   readonly serverVersion: string;
   readonly kernel: string;
+  /** 1, 5 and 15 minute load averages when the benchmark started (the machine may be shared). */
+  readonly loadAverageAtStart: readonly number[];
+}
+
+/** `1.23 / 0.98 / 0.50` */
+export function formatLoadAverage(loads: readonly number[] = os.loadavg()): string {
+  return loads.map((load) => load.toFixed(2)).join(' / ');
 }
 
 async function cpuModel(): Promise<string> {
@@ -47,6 +54,7 @@ export async function describeMachine(): Promise<MachineInfo> {
     nodeVersion: process.version,
     serverVersion: await serverBinaryVersion(),
     kernel: `${os.type()} ${os.release()}`,
+    loadAverageAtStart: os.loadavg(),
   };
 }
 

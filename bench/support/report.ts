@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineSummary, type MachineInfo } from './machine.js';
+import { formatLoadAverage, machineSummary, type MachineInfo } from './machine.js';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const reportPath = path.join(repositoryRoot, 'docs/BENCHMARKS.md');
@@ -68,6 +68,8 @@ export function runContext(machine: MachineInfo, command: string, extra: readonl
   return [
     `- Run: ${date}, \`${command}\``,
     `- Machine: ${machineSummary(machine)}`,
+    `- Load average (1 / 5 / 15 min) at the start: ${formatLoadAverage(machine.loadAverageAtStart)}, at the end: ${formatLoadAverage()}` +
+      ' (other work shares this machine)',
     ...extra.map((line) => `- ${line}`),
   ].join('\n');
 }
