@@ -80,9 +80,11 @@ export function markdownTable(headers: readonly string[], rows: readonly (readon
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** The command line that started this process, as someone would type it. */
+/** The command line that started this process, as someone would type it (`npm run bench -- …` when npm did). */
 export function invokedCommand(): string {
   const script = path.relative(repositoryRoot, process.argv[1] ?? '');
   const scriptArguments = process.argv.slice(2);
-  return ['node --import tsx', script, ...scriptArguments].join(' ');
+  const nodeCommand = ['node --import tsx', script, ...scriptArguments].join(' ');
+  if (process.env.npm_lifecycle_event !== 'bench') return nodeCommand;
+  return ['npm run bench', ...(scriptArguments.length > 0 ? ['--', ...scriptArguments] : [])].join(' ');
 }
