@@ -164,6 +164,7 @@ interface CatchUpFigures {
   readonly peakRssKib: number;
   readonly snapshotPeakRssKib: number;
   readonly serviceCpuPercent: number;
+  readonly targetCpuPercent: number;
   readonly comparison: TableComparison;
 }
 
@@ -203,10 +204,12 @@ async function catchUp(
   rowsApplied: number;
   peakRssKib: number;
   cpuPercent: number;
+  targetCpuPercent: number;
 }> {
   const service = await ServiceProcess.spawn();
   try {
     const cpuBefore = await readProcessCpuMs(service.pid);
+    const targetCpuBefore = await readProcessCpuMs(target.pid ?? -1);
     let lastPrinted = 0;
     service.onStatus((status, elapsedMs) => {
       if (elapsedMs - lastPrinted < 5_000) return;
@@ -227,9 +230,11 @@ async function catchUp(
       );
     }
     const cpuMs = (await readProcessCpuMs(service.pid)) - cpuBefore;
+    const targetCpuMs = (await readProcessCpuMs(target.pid ?? -1)) - targetCpuBefore;
     const memory = await service.memory();
     await service.stop();
     return {
+      targetCpuPercent: (targetCpuMs / reached.elapsedMs) * 100,
       startMs: startDurationMs,
       caughtUpMs: reached.elapsedMs,
       rowsApplied: reached.rowsApplied,
@@ -283,7 +288,7 @@ async function measure(
     console.log(
       `  caught up in ${formatSeconds(result.caughtUpMs)} s (start() took ${formatSeconds(result.startMs)} s): ` +
         `${formatCount((totalChanges / result.caughtUpMs) * 1000)} rows/s; peak RSS ${formatMebibytes(result.peakRssKib)}; ` +
-        `service CPU ${result.cpuPercent.toFixed(0)} %`,
+        `service CPU ${result.cpuPercent.toFixed(0)} %, target server CPU ${result.targetCpuPercent.toFixed(0)} %`,
     );
     console.log(`  ${describeComparison(comparison)}`);
     return {
@@ -298,6 +303,7 @@ async function measure(
       peakRssKib: result.peakRssKib,
       snapshotPeakRssKib,
       serviceCpuPercent: result.cpuPercent,
+      targetCpuPercent: result.targetCpuPercent,
       comparison,
     };
   } finally {
@@ -320,7 +326,15 @@ function verdicts(figures: CatchUpFigures): string[] {
 function reportBody(figures: CatchUpFigures, context: string): string {
   const { counts } = figures;
   const table = markdownTable(
-    ['Row changes', 'Caught up in', 'Rows/s applied', 'of which start()', 'Peak RSS', 'Service CPU'],
+    [
+      'Row changes',
+      'Caught up in',
+      'Rows/s applied',
+      'of which start()',
+      'Peak RSS',
+      'Service CPU',
+      'Target server CPU',
+    ],
     [
       [
         formatCount(figures.totalChanges),
@@ -329,6 +343,7 @@ function reportBody(figures: CatchUpFigures, context: string): string {
         `${formatSeconds(figures.startMs)} s`,
         formatMebibytes(figures.peakRssKib),
         `${figures.serviceCpuPercent.toFixed(0)} % of a core`,
+        `${figures.targetCpuPercent.toFixed(0)} % of a core`,
       ],
     ],
   );
@@ -344,7 +359,8 @@ sizes from a fixed pseudo-random sequence; ${formatSeconds(figures.writeMs)} s, 
 dirty pages are flushed, then a fresh service child starts from the target's checkpoints (service defaults).
 "Caught up" is the moment its applied-row count reaches the number of row changes written (polled every 5 ms
 in the child, measured from the call to \`start()\`); the rate is row changes ÷ that time. Peak RSS is the
-child's VmHWM over the catch-up.
+child's VmHWM over the catch-up; CPU is user + system time of the service child and of the target's
+\`mariadbd\` over the catch-up (/proc/<pid>/stat), in percent of one core.
 
 ${table}
 
