@@ -85,7 +85,12 @@ interface SysbenchFigures {
   readonly heartbeatLags: readonly { atMs: number; lagMs: number }[];
   readonly drainMs: number | undefined;
   readonly peakRssKib: number;
+  /** Peak RSS when the initial snapshot of the tables was done, before the load. */
+  readonly snapshotPeakRssKib: number;
+  /** CPU over the load and the drain, percent of one core. */
   readonly serviceCpuPercent: number;
+  readonly sourceServerCpuPercent: number;
+  readonly targetServerCpuPercent: number;
   readonly comparisons: readonly TableComparison[];
   readonly offset: ClockOffset;
 }
@@ -271,7 +276,9 @@ async function runLoad(
     const offset = await measureClockOffset(connections.target);
     const eventsBefore = await sourceRowEvents(connections.source);
     const appliedBefore = rowsAppliedOf(service.latestStatus);
-    const cpuBefore = await readProcessCpuMs(service.pid);
+    const snapshotMemory = await service.memory();
+    const cpuPids = [service.pid, servers.source.pid ?? -1, servers.target.pid ?? -1] as const;
+    const cpuBefore = await Promise.all(cpuPids.map((pid) => readProcessCpuMs(pid)));
     const loadStartedAt = performance.now();
     const samples: Sample[] = [];
     const sampler = setInterval(() => {
@@ -306,7 +313,13 @@ async function runLoad(
       sent.length + 1,
       120_000,
     );
-    const cpuMs = (await readProcessCpuMs(service.pid)) - cpuBefore;
+    const cpuElapsedMs = performance.now() - loadStartedAt;
+    const cpuPercents = await Promise.all(
+      cpuPids.map(
+        async (pid, index) =>
+          (((await readProcessCpuMs(pid)) - (cpuBefore[index] ?? 0)) / cpuElapsedMs) * 100,
+      ),
+    );
     const rowsApplied = rowsAppliedOf(service.latestStatus) - appliedBefore;
     const memory = await service.memory();
     await service.stop();
@@ -330,7 +343,10 @@ async function runLoad(
       heartbeatLags: await heartbeatLags(connections.target, sent, offset),
       drainMs,
       peakRssKib: memory.peakRssKib,
-      serviceCpuPercent: (cpuMs / (performance.now() - loadStartedAt)) * 100,
+      snapshotPeakRssKib: snapshotMemory.peakRssKib,
+      serviceCpuPercent: cpuPercents[0] ?? Number.NaN,
+      sourceServerCpuPercent: cpuPercents[1] ?? Number.NaN,
+      targetServerCpuPercent: cpuPercents[2] ?? Number.NaN,
       comparisons,
       offset,
     };
@@ -380,7 +396,9 @@ function verdicts(figures: SysbenchFigures): string[] {
     unequal.length === 0
       ? `the target equals the source afterwards (row count and CHECKSUM TABLE of ${figures.comparisons.length} tables)`
       : `TABLES DIFFER: ${unequal.map(describeComparison).join('; ')}`,
-    `service peak RSS ${formatMebibytes(figures.peakRssKib)}, CPU ${figures.serviceCpuPercent.toFixed(0)} % of a core`,
+    `service peak RSS ${formatMebibytes(figures.peakRssKib)} (${formatMebibytes(figures.snapshotPeakRssKib)} by the end of the initial snapshot of the ${figures.settings.tables} tables)`,
+    `CPU during the load and the drain, in percent of one core: service ${figures.serviceCpuPercent.toFixed(0)} %, ` +
+      `source server ${figures.sourceServerCpuPercent.toFixed(0)} % (with sysbench's queries), target server ${figures.targetServerCpuPercent.toFixed(0)} %`,
   ];
 }
 
