@@ -412,7 +412,7 @@ function reportBody(figures: SysbenchFigures, context: string): string {
 
 ${context}
 
-\`sysbench oltp_write_only --tables=${settings.tables} --table-size=${formatCount(settings.tableSize)} --threads=${settings.threads} --time=${settings.seconds}\` (Debian's sysbench) runs on the
+\`sysbench oltp_write_only --tables=${settings.tables} --table-size=${settings.tableSize} --threads=${settings.threads} --time=${settings.seconds}\` (Debian's sysbench) runs on the
 source while one core-sync child (service defaults) syncs those ${settings.tables} tables and a heartbeat table. Each
 sysbench transaction updates an indexed and a non-indexed column, deletes a row and inserts it again: 4 row
 events. sysbench: ${figures.sysbenchSummary}.

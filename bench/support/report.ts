@@ -18,8 +18,9 @@ const pageHeader = `# Benchmarks
 
 Figures of core-sync measured by the scripts in [\`bench/\`](../bench/README.md). Each script rewrites its own
 section below with the machine, the exact command and the date of its last run. Every section compares
-figures measured **in the same run** on the same machine: the reference machine is a shared 2-core VM, so
-absolute numbers move by 10–20 % from run to run; ratios measured side by side move much less.
+figures measured **in the same run** on the same machine: the reference machine is a shared 2-core VM where
+other sessions run their tests at the same time, so absolute numbers move a lot from run to run (each section
+records the load average at its start and end); ratios measured side by side move less.
 
 All servers are throw-away MariaDB sandboxes (\`services/core-sync/src/sandbox\`) on this one machine: binlog
 ROW/FULL/FULL metadata, \`innodb_flush_log_at_trx_commit=2\`, \`sync_binlog=0\`, plus the benchmark's
