@@ -90,6 +90,11 @@ export interface ConflictCheckOutcome {
 
 /** Bidirectional sync: decides, inside a batch's transaction, which writes reach the target. */
 export interface BatchConflictCheck {
+  /**
+   * Waits until no one else is deciding on the batch's rows, and holds them until the returned function is called
+   * (after the batch and its `afterCommit` actions, or its failure).
+   */
+  claimRows(writes: readonly QueuedWrite[]): Promise<() => void>;
   check(
     connection: PoolConnection,
     schema: TableSchema,
@@ -467,6 +472,43 @@ export class ApplyEngine {
       slot: partitionSlot(this.#queues.length, partition, table),
       position,
     }));
+    // Bidirectional: the other direction does not decide on these rows meanwhile (conflict/row-claims.ts).
+    const releaseRows = await this.#options.conflictCheck?.claimRows(writes);
+    try {
+      await this.#writeBatch(writes, slots, partition);
+    } finally {
+      releaseRows?.();
+    }
+    const lastWrite = writes[writes.length - 1];
+    this.#rowsApplied += writes.length;
+    if (lastWrite !== undefined) {
+      const durationMs = performance.now() - startedAt;
+      this.#logger.debug(
+        {
+          partition,
+          rowCount: writes.length,
+          durationMs,
+          binlogPosition: lastWrite.commitPosition.toString(),
+        },
+        'applied batch',
+      );
+      this.#options.hooks.onBatchApplied?.({
+        partition,
+        rowCountByTable,
+        rowCount: writes.length,
+        durationMs,
+        lastCommitPosition: lastWrite.commitPosition,
+        lastCommitTimestamp: lastWrite.commitTimestamp,
+      });
+    }
+  }
+
+  /** Writes the batch in one target transaction (through the conflict check, if any), then its write-backs. */
+  async #writeBatch(
+    writes: readonly QueuedWrite[],
+    slots: readonly SlotPosition[],
+    partition: number,
+  ): Promise<void> {
     const afterCommit: (() => Promise<void>)[] = [];
     await this.#inTransaction(slots, async (connection) => {
       afterCommit.length = 0;
@@ -506,28 +548,6 @@ export class ApplyEngine {
           'writing a conflict resolution back to the source failed; the other direction carries it',
         );
       }
-    }
-    const lastWrite = writes[writes.length - 1];
-    this.#rowsApplied += writes.length;
-    if (lastWrite !== undefined) {
-      const durationMs = performance.now() - startedAt;
-      this.#logger.debug(
-        {
-          partition,
-          rowCount: writes.length,
-          durationMs,
-          binlogPosition: lastWrite.commitPosition.toString(),
-        },
-        'applied batch',
-      );
-      this.#options.hooks.onBatchApplied?.({
-        partition,
-        rowCountByTable,
-        rowCount: writes.length,
-        durationMs,
-        lastCommitPosition: lastWrite.commitPosition,
-        lastCommitTimestamp: lastWrite.commitTimestamp,
-      });
     }
   }
 

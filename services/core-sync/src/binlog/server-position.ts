@@ -1,31 +1,13 @@
 /** Where a server's binlog is now, which binlog files it keeps, and the GTID state at a file position. */
 import { SyncError, driverErrorCode } from '../errors/index.js';
 import { BinlogPosition } from '../model/index.js';
-import { readServerInfo, type Pool, type RowDataPacket } from '../mysql/index.js';
-
-interface BinlogStatusRow extends RowDataPacket {
-  File?: string;
-  Position?: number | string;
-  Executed_Gtid_Set?: string;
-}
+import { readServerInfo, showBinlogStatus, type Pool, type RowDataPacket } from '../mysql/index.js';
 
 interface BinaryLogRow extends RowDataPacket {
   Log_name: string;
 }
 
 const accessDeniedCodes = new Set(['ER_SPECIFIC_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_ERROR']);
-
-/** SHOW MASTER STATUS; MySQL 8.4 renamed it SHOW BINARY LOG STATUS. */
-async function showBinlogStatus(pool: Pool): Promise<BinlogStatusRow | undefined> {
-  try {
-    const [rows] = await pool.query<BinlogStatusRow[]>('SHOW MASTER STATUS');
-    return rows[0];
-  } catch (error) {
-    if (driverErrorCode(error) !== 'ER_PARSE_ERROR') throw error;
-    const [rows] = await pool.query<BinlogStatusRow[]>('SHOW BINARY LOG STATUS');
-    return rows[0];
-  }
-}
 
 /** MariaDB: the GTID state (`@@gtid_binlog_pos` form) at a binlog position; null when the server cannot tell. */
 export async function readBinlogGtidPosition(

@@ -1,6 +1,9 @@
 /**
  * Conflict detection and resolution for one direction of a bidirectional pair, run by the apply engine inside
  * each batch's target transaction (DESIGN.md "Conflicts"):
+ * 0. before the transaction, the batch's rows are claimed (row-claims.ts): the other direction does not decide on
+ *    them meanwhile; changes of the source that the service has overwritten there since are dropped
+ *    (own-writes.ts);
  * 1. the batch's changes of a table are reduced to one net change per row (first before image, last after image);
  * 2. the target's current rows for those keys are read in one `SELECT … FOR UPDATE` (they cannot change until
  *    the batch commits);
@@ -12,7 +15,9 @@
  *    - manual: neither side is written; the conflict is stored and later changes of the row, from either side,
  *      are recorded against it until a person resolves it.
  * Every conflict is stored (inside the batch's transaction window, with an id derived from the change, so a
- * retried batch records it once) with both rows, its type, the strategy and the winner.
+ * retried batch records it once) with both rows, its type, the strategy and the winner. Every row written — to
+ * the target in the batch, or back to the source — is fenced there (own-writes.ts), so the other direction drops
+ * that side's earlier changes of it.
  */
 import { createHash } from 'node:crypto';
 import type {
@@ -24,11 +29,19 @@ import type {
 import { BatchWriter, markerSlot, primaryKeyText, writeMarker } from '../apply/index.js';
 import type { Logger } from '../logging/index.js';
 import type { BinlogPosition, Row, SideName, TableSchema } from '../model/index.js';
-import { qualifiedName, quoteIdentifier, type Pool, type PoolConnection } from '../mysql/index.js';
+import {
+  qualifiedName,
+  quoteIdentifier,
+  readBinlogEnd,
+  type Pool,
+  type PoolConnection,
+} from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 import { decideChange, type ConflictType } from './decision.js';
 import type { OpenConflicts } from './open-conflicts.js';
+import type { OwnWrites } from './own-writes.js';
 import { excludedHashColumns, sameRowContent } from './row-hash.js';
+import type { RowClaims } from './row-claims.js';
 import { keyToJson, rowToJson } from './row-json.js';
 import type { ConflictStrategy, Resolution } from './strategies.js';
 
@@ -56,6 +69,10 @@ export interface ConflictCheckerOptions {
   readonly targetDatabase: string;
   readonly rules: ReadonlyMap<string, ConflictTableRule>;
   readonly openConflicts: OpenConflicts;
+  /** The service's writes on both sides: fences over changes they superseded (own-writes.ts). */
+  readonly ownWrites: OwnWrites;
+  /** Rows being decided on by either direction (row-claims.ts). */
+  readonly rowClaims: RowClaims;
   readonly store: StateStore;
   readonly logger: Logger;
   readonly onConflict?: (event: ConflictEvent) => void;
@@ -96,17 +113,33 @@ export class ConflictChecker implements BatchConflictCheck {
     this.#writeBackWriter = new BatchWriter(options.sourceDatabase, 1);
   }
 
+  async claimRows(writes: readonly QueuedWrite[]): Promise<() => void> {
+    return this.#options.rowClaims.claim(writes.map((write) => write.operation));
+  }
+
   async check(
     connection: PoolConnection,
     schema: TableSchema,
     writes: readonly QueuedWrite[],
   ): Promise<ConflictCheckOutcome> {
-    const { openConflicts, sourceSide, targetSide } = this.#options;
+    const { openConflicts, ownWrites, sourceSide, targetSide } = this.#options;
     const rule = this.#options.rules.get(schema.name);
-    const netChanges = reduceToNetChanges(writes);
-    if (rule === undefined) return { operations: netChanges.map(finalOperation(schema.name)) };
+    // Changes the service has overwritten on the source since (own-writes.ts) are not carried over.
+    const unsuperseded = writes.filter(
+      (write) =>
+        !ownWrites.supersedes(sourceSide, schema.name, write.operation.keyText, write.commitPosition),
+    );
+    if (unsuperseded.length < writes.length) {
+      this.#logger.debug(
+        { table: schema.name, rowCount: writes.length - unsuperseded.length },
+        'dropped changes the service has overwritten on the source since',
+      );
+    }
+    const netChanges = reduceToNetChanges(unsuperseded);
+    if (rule === undefined)
+      return this.#fenced(connection, schema, netChanges.map(finalOperation(schema.name)));
     const excluded = excludedHashColumns(schema, rule.timestampColumn);
-    const current = await this.#readTargetRows(connection, schema, netChanges);
+    const targetRows = await this.#readTargetRows(connection, schema, netChanges);
     const operations: WriteOperation[] = [];
     const records: ConflictRecord[] = [];
     const dataUpdates: { id: string; row: Row | null }[] = [];
@@ -118,7 +151,7 @@ export class ConflictChecker implements BatchConflictCheck {
         dataUpdates.push({ id: openId, row: change.after });
         continue;
       }
-      const targetRow = current.get(change.keyText) ?? null;
+      const targetRow = targetRows.get(change.keyText) ?? null;
       const decision = decideChange(change, targetRow, excluded);
       if (decision.action === 'apply') operations.push(finalOperation(schema.name)(change));
       if (decision.action !== 'conflict') continue;
@@ -151,26 +184,48 @@ export class ConflictChecker implements BatchConflictCheck {
         writeBacks.push({ keyRow: change.keyRow, losing: change.after, winning: targetRow });
       }
     }
+    const fenced = this.#fenced(connection, schema, operations);
     return {
       operations,
-      ...(records.length + dataUpdates.length === 0
-        ? {}
-        : {
-            beforeCommit: async () => {
-              for (const record of records) await this.#options.store.saveConflict(record);
-              for (const update of dataUpdates) {
-                await this.#options.store.updateConflictData(
-                  update.id,
-                  sourceSide,
-                  update.row === null ? null : rowToJson(update.row),
-                );
-              }
-              for (const event of events) this.#report(event);
-            },
-          }),
+      beforeCommit: async () => {
+        await fenced.beforeCommit();
+        for (const record of records) await this.#options.store.saveConflict(record);
+        for (const update of dataUpdates) {
+          await this.#options.store.updateConflictData(
+            update.id,
+            sourceSide,
+            update.row === null ? null : rowToJson(update.row),
+          );
+        }
+        for (const event of events) this.#report(event);
+      },
       ...(writeBacks.length === 0
         ? {}
         : { afterCommit: () => this.#writeBack(schema, excluded, writeBacks) }),
+    };
+  }
+
+  /**
+   * The operations, and a `beforeCommit` that fences the rows they write on the target: read there while the
+   * batch holds their locks, after they are written.
+   */
+  #fenced(
+    connection: PoolConnection,
+    schema: TableSchema,
+    operations: readonly WriteOperation[],
+  ): ConflictCheckOutcome & { beforeCommit: () => Promise<void> } {
+    return {
+      operations,
+      beforeCommit: async () => {
+        if (operations.length === 0) return;
+        const fence = await readBinlogEnd(connection);
+        this.#options.ownWrites.record(
+          this.#options.targetSide,
+          schema.name,
+          operations.map((operation) => operation.keyText),
+          fence,
+        );
+      },
     };
   }
 
@@ -280,6 +335,14 @@ export class ConflictChecker implements BatchConflictCheck {
         schema,
         BatchWriter.reduce(operations).get(schema.name) ?? [],
       );
+      if (operations.length > 0) {
+        this.#options.ownWrites.record(
+          this.#options.sourceSide,
+          schema.name,
+          operations.map((operation) => operation.keyText),
+          await readBinlogEnd(connection),
+        );
+      }
       await connection.query('COMMIT');
       this.#logger.debug(
         { table: schema.name, rowCount: operations.length, side: this.#options.sourceSide },

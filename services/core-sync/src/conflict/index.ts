@@ -24,4 +24,6 @@ export {
   type ConflictTableRule,
 } from './conflict-checker.js';
 export { OpenConflicts } from './open-conflicts.js';
+export { OwnWrites } from './own-writes.js';
+export { RowClaims } from './row-claims.js';
 export { keyToJson, rowFromJson, rowToJson, type JsonColumnValue, type JsonRow } from './row-json.js';

@@ -27,3 +27,4 @@ export {
   type SettingProblem,
 } from './server-checks.js';
 export { classifyDriverError, isConnectionError, type DriverErrorKind } from './driver-errors.js';
+export { readBinlogEnd, showBinlogStatus, type BinlogStatusRow } from './binlog-status.js';

@@ -5,11 +5,17 @@
  */
 import { BatchWriter, markerSlot, primaryKeyText, writeMarker } from '../apply/index.js';
 import type { ServiceConfig } from '../config/index.js';
-import { rowFromJson, rowToJson, type OpenConflicts } from '../conflict/index.js';
+import {
+  rowFromJson,
+  rowToJson,
+  type OpenConflicts,
+  type OwnWrites,
+  type RowClaims,
+} from '../conflict/index.js';
 import { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import { otherSide, type Row, type SideName, type TableSchema } from '../model/index.js';
-import { readTableSchema, type Pool } from '../mysql/index.js';
+import { otherSide, type BinlogPosition, type Row, type SideName, type TableSchema } from '../model/index.js';
+import { readBinlogEnd, readTableSchema, type Pool } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 
 /** Keep one side's version, or write edited data (an object of column values keeping the row's key). */
@@ -23,6 +29,9 @@ export interface ResolveConflictOptions {
   readonly store: StateStore;
   readonly pools: Readonly<Record<SideName, Pool>>;
   readonly openConflicts: OpenConflicts;
+  /** Shared with both directions: the row is claimed while written, and each side's write is fenced. */
+  readonly ownWrites: OwnWrites;
+  readonly rowClaims: RowClaims;
   readonly logger: Logger;
 }
 
@@ -61,9 +70,9 @@ async function resolveOnce(options: ResolveConflictOptions): Promise<ConflictRec
   const keyRow = rowFromJson(JSON.parse(conflict.primaryKeyValue));
   const keyText = primaryKeyText(keyRow, tableConfig.primaryKey);
   const row = chosenRow(conflict, choice, tableConfig.primaryKey, keyText);
+  const schemas = new Map<SideName, TableSchema>();
   for (const side of ['local', 'cloud'] as const) {
-    const database = config.databases[side].database;
-    const schema = await readTableSchema(pools[side], database, conflict.tableName);
+    const schema = await readTableSchema(pools[side], config.databases[side].database, conflict.tableName);
     if (schema === undefined) throw invalid(`table ${conflict.tableName} does not exist on ${side}`);
     if (row !== null) {
       const known = new Set(schema.columns.map((column) => column.name));
@@ -71,7 +80,25 @@ async function resolveOnce(options: ResolveConflictOptions): Promise<ConflictRec
       if (unknown.length > 0)
         throw invalid(`${side}.${conflict.tableName} has no column ${unknown.join(', ')}`);
     }
-    await writeMarked(pools[side], database, side, schema, keyText, keyRow, row);
+    schemas.set(side, schema);
+  }
+  // Neither direction decides on the row while both sides are written.
+  const release = await options.rowClaims.claim([{ table: conflict.tableName, keyText }]);
+  try {
+    for (const [side, schema] of schemas) {
+      const fence = await writeMarked(
+        pools[side],
+        config.databases[side].database,
+        side,
+        schema,
+        keyText,
+        keyRow,
+        row,
+      );
+      options.ownWrites.record(side, conflict.tableName, [keyText], fence);
+    }
+  } finally {
+    release();
   }
   const resolved = await store.markConflictResolved(id, {
     strategy: 'manual',
@@ -128,7 +155,7 @@ async function writeMarked(
   keyText: string,
   keyRow: Row,
   row: Row | null,
-): Promise<void> {
+): Promise<BinlogPosition> {
   const writer = new BatchWriter(database, 1);
   const connection = await pool.getConnection();
   let healthy = true;
@@ -142,7 +169,10 @@ async function writeMarked(
         ? { kind: 'delete', table: schema.name, keyText, row: keyRow, before: null }
         : { kind: 'upsert', table: schema.name, keyText, row, before: null },
     ]);
+    // Read while the write holds the row's lock: the side's earlier changes of the row are superseded.
+    const fence = await readBinlogEnd(connection);
     await connection.query('COMMIT');
+    return fence;
   } catch (error) {
     healthy = false;
     throw new SyncError('APPLY_FAILED', `failed to write the resolution of ${schema.name} to ${side}`, {

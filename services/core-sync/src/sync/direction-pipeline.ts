@@ -23,7 +23,14 @@ import {
   type StreamStatus,
 } from '../binlog/index.js';
 import type { ServiceConfig, TableConfig } from '../config/index.js';
-import { ConflictChecker, strategyFor, type ConflictEvent, type OpenConflicts } from '../conflict/index.js';
+import {
+  ConflictChecker,
+  strategyFor,
+  type ConflictEvent,
+  type OpenConflicts,
+  type OwnWrites,
+  type RowClaims,
+} from '../conflict/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import { newTraceId, withTraceId, type Logger } from '../logging/index.js';
 import { BinlogPosition, type SideName, type SourceTransaction, type TableSchema } from '../model/index.js';
@@ -53,6 +60,9 @@ export interface DirectionPipelineOptions {
   /** Set in bidirectional mode: conflicts are detected, and copies are marked so the other side drops them. */
   readonly bidirectional?: {
     readonly openConflicts: OpenConflicts;
+    /** Both shared with the other direction: see conflict/own-writes.ts and conflict/row-claims.ts. */
+    readonly ownWrites: OwnWrites;
+    readonly rowClaims: RowClaims;
     readonly onConflict?: (event: ConflictEvent) => void;
   };
 }
@@ -127,7 +137,8 @@ export class DirectionPipeline {
   }
 
   get status(): DirectionStatus {
-    const stream = this.#streamStatus;
+    // The stream's live status: the copy kept from its last state change has that moment's position and lag.
+    const stream = this.#binlogSource?.status ?? this.#streamStatus;
     return {
       source: this.#options.source,
       target: this.#options.target,
@@ -308,6 +319,8 @@ export class DirectionPipeline {
                 ]),
               ),
               openConflicts: bidirectional.openConflicts,
+              ownWrites: bidirectional.ownWrites,
+              rowClaims: bidirectional.rowClaims,
               store: this.#options.store,
               logger: this.#logger,
               ...(bidirectional.onConflict === undefined ? {} : { onConflict: bidirectional.onConflict }),
@@ -334,6 +347,8 @@ export class DirectionPipeline {
           void this.#saveTableStates();
         },
         onWatermark: (watermark) => {
+          // Every source change up to the watermark is applied: fences over them have done their work.
+          bidirectional?.ownWrites.forgetThrough(source, watermark);
           void this.#saveCheckpoints(watermark);
         },
         onFatalError: (error) => this.#fail(error),

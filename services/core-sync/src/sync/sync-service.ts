@@ -3,7 +3,7 @@
  * pipelines, answers for their status, and stops them in order.
  */
 import type { ServiceConfig } from '../config/index.js';
-import { OpenConflicts, type ConflictEvent } from '../conflict/index.js';
+import { OpenConflicts, OwnWrites, RowClaims, type ConflictEvent } from '../conflict/index.js';
 import { describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
@@ -38,6 +38,8 @@ export class SyncService {
   readonly #pools = new Map<SideName, Pool>();
   readonly #directions: DirectionPipeline[] = [];
   readonly #openConflicts = new OpenConflicts();
+  readonly #ownWrites = new OwnWrites();
+  readonly #rowClaims = new RowClaims();
 
   constructor(options: SyncServiceOptions) {
     this.#options = options;
@@ -81,6 +83,8 @@ export class SyncService {
             ? {
                 bidirectional: {
                   openConflicts: this.#openConflicts,
+                  ownWrites: this.#ownWrites,
+                  rowClaims: this.#rowClaims,
                   ...(this.#options.onConflict === undefined ? {} : { onConflict: this.#options.onConflict }),
                 },
               }
@@ -129,6 +133,8 @@ export class SyncService {
       store,
       pools: { local: this.#pool('local'), cloud: this.#pool('cloud') },
       openConflicts: this.#openConflicts,
+      ownWrites: this.#ownWrites,
+      rowClaims: this.#rowClaims,
       logger: this.#logger,
     });
   }
