@@ -145,6 +145,7 @@ export class ConflictChecker implements BatchConflictCheck {
     const dataUpdates: { id: string; row: Row | null }[] = [];
     const writeBacks: WriteBack[] = [];
     const events: ConflictEvent[] = [];
+    const opened: { keyText: string; id: string }[] = [];
     for (const change of netChanges) {
       const openId = openConflicts.get(schema.name, change.keyText);
       if (openId !== undefined) {
@@ -177,7 +178,7 @@ export class ConflictChecker implements BatchConflictCheck {
         sourceSide,
       });
       if (resolution.kind === 'manual') {
-        openConflicts.open(schema.name, change.keyText, id);
+        opened.push({ keyText: change.keyText, id });
       } else if (resolution.winner === sourceSide) {
         operations.push(finalOperation(schema.name)(change));
       } else {
@@ -190,6 +191,8 @@ export class ConflictChecker implements BatchConflictCheck {
       beforeCommit: async () => {
         await fenced.beforeCommit();
         for (const record of records) await this.#options.store.saveConflict(record);
+        // Held open only once stored: a batch rolled back before this point meets the conflict again on retry.
+        for (const { keyText, id } of opened) openConflicts.open(schema.name, keyText, id);
         for (const update of dataUpdates) {
           await this.#options.store.updateConflictData(
             update.id,

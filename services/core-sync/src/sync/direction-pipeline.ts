@@ -122,6 +122,8 @@ export class DirectionPipeline {
   readonly #traceId = newTraceId();
   #slotsBefore: SlotPosition[] = [];
   #facts: DirectionFacts | undefined;
+  /** The state-store copy of the checkpoints being written (never rejects: failures are logged). */
+  #checkpointSave: Promise<void> = Promise.resolve();
 
   constructor(options: DirectionPipelineOptions) {
     this.#options = options;
@@ -349,7 +351,8 @@ export class DirectionPipeline {
         onWatermark: (watermark) => {
           // Every source change up to the watermark is applied: fences over them have done their work.
           bidirectional?.ownWrites.forgetThrough(source, watermark);
-          void this.#saveCheckpoints(watermark);
+          // Chained, so stop() can wait for the last copy before the store closes.
+          this.#checkpointSave = this.#checkpointSave.then(() => this.#saveCheckpoints(watermark));
         },
         onFatalError: (error) => this.#fail(error),
       },
@@ -554,6 +557,7 @@ export class DirectionPipeline {
       await engine.stop();
     }
     const watermark = engine?.committedWatermark;
+    await this.#checkpointSave;
     if (watermark !== null && watermark !== undefined) await this.#saveCheckpoints(watermark);
     await this.#saveTableStates();
     if (!wasFailed) this.#setState('stopped');

@@ -168,6 +168,8 @@ describe('resilience', () => {
       expect(await service.kill('SIGTERM')).toBe(0);
       expect(Date.now() - stoppingAt).toBeLessThan(15_000);
       expect(service.output()).toContain('"msg":"stopped"');
+      // The checkpoint copy is waited for before the state store closes.
+      expect(service.output()).not.toContain('failed to copy checkpoints');
       await waitForProgress(load, 30);
     } finally {
       await load.stop();
