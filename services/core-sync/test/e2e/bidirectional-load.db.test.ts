@@ -31,11 +31,13 @@ import {
   type WriteLoad,
 } from '../support/item-load.js';
 import {
+  binlogSequence,
   createSyncFixture,
   eventually,
   expectTablesEqual,
+  startDisposableService,
+  waitUntilHealthy,
   type RunningService,
-  type ServiceProcess,
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
@@ -55,14 +57,6 @@ function loadDocument(fixture: SyncFixture, table: Record<string, unknown>): Rec
 async function createItems(fixture: SyncFixture): Promise<void> {
   await fixture.source.query(itemsTable);
   await fixture.target.query(itemsTable);
-}
-
-async function startService(
-  fixture: SyncFixture,
-  document: Record<string, unknown>,
-): Promise<RunningService & AsyncDisposable> {
-  const running = await fixture.startService(document);
-  return { ...running, [Symbol.asyncDispose]: () => running.stop() };
 }
 
 async function binlogEnd(database: TestDatabase): Promise<BinlogPosition> {
@@ -147,7 +141,7 @@ describe('bidirectional sync under load', () => {
       'loaddisj',
     );
     await createItems(fixture);
-    await using running = await startService(
+    await using running = await startDisposableService(
       fixture,
       loadDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'cloud' }),
     );
@@ -220,7 +214,7 @@ describe('bidirectional sync under load', () => {
 
     it('last_write_wins: both sides end with the version of each row that has the latest updated_at ever written', async () => {
       await using fixture = await seededFixture('loadlww');
-      await using running = await startService(
+      await using running = await startDisposableService(
         fixture,
         loadDocument(fixture, { conflict_resolution: 'last_write_wins', timestamp_column: 'updated_at' }),
       );
@@ -250,7 +244,7 @@ describe('bidirectional sync under load', () => {
 
     it('source_priority (prefer cloud): both sides end identical with versions the test wrote; cloud won every conflict', async () => {
       await using fixture = await seededFixture('loadprio');
-      await using running = await startService(
+      await using running = await startDisposableService(
         fixture,
         loadDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'cloud' }),
       );
@@ -287,7 +281,7 @@ describe('bidirectional sync under load', () => {
 
     it('manual: conflicts wait with both sides keeping their own version; resolving each for cloud makes both sides agree', async () => {
       await using fixture = await seededFixture('loadman');
-      await using running = await startService(
+      await using running = await startDisposableService(
         fixture,
         loadDocument(fixture, { conflict_resolution: 'manual' }),
       );
@@ -363,7 +357,7 @@ describe('bidirectional sync under load', () => {
       timestamp_column: 'updated_at',
     });
     let service = await fixture.spawnService(document);
-    await waitUntilHealthy(service);
+    await waitUntilHealthy(service, 2);
     const loads = await Promise.all([
       startDisjointLoad(fixture.source, { side: 'local', firstId: 1, idsPerWriter: 300, writers: 2, seed }),
       startDisjointLoad(fixture.target, {
@@ -378,7 +372,7 @@ describe('bidirectional sync under load', () => {
       for (let round = 0; round < 3; round += 1) {
         if (round > 0) {
           service = await fixture.spawnService(document);
-          await waitUntilHealthy(service);
+          await waitUntilHealthy(service, 2);
         }
         // Kill while both directions apply: at a varying moment after the service caught up with the load.
         await waitForProgress(loads, 100 + round * 80);
@@ -395,7 +389,7 @@ describe('bidirectional sync under load', () => {
     );
 
     service = await fixture.spawnService(document);
-    await waitUntilHealthy(service);
+    await waitUntilHealthy(service, 2);
     await eventually(
       async () =>
         expect(
@@ -433,36 +427,9 @@ describe('bidirectional sync under load', () => {
   }, 240_000);
 });
 
-async function waitUntilHealthy(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
-  await eventually(
-    async () => {
-      if (service.child.exitCode !== null)
-        throw new Error(`the service exited with ${service.child.exitCode}:\n${service.output()}`);
-      const health = await service.health();
-      expect(health.statusCode, JSON.stringify(health.body)).toBe(200);
-      expect(health.body.directions).toMatchObject([
-        { state: 'streaming', stream: 'streaming' },
-        { state: 'streaming', stream: 'streaming' },
-      ]);
-    },
-    timeoutMs,
-    100,
-  );
-}
-
 /** Waits until the loads together committed `transactions` more transactions. */
 async function waitForProgress(loads: readonly WriteLoad[], transactions: number): Promise<void> {
   const committed = (): number => loads.reduce((total, load) => total + load.committed(), 0);
   const target = committed() + transactions;
   await eventually(() => expect(committed()).toBeGreaterThanOrEqual(target), 30_000, 20);
-}
-
-/** The sequence number of the server's last binlog transaction (MariaDB GTID domain 0). */
-async function binlogSequence(database: TestDatabase): Promise<number> {
-  const [row] = await database.query<{ position: string }>('SELECT @@GLOBAL.gtid_binlog_pos AS position');
-  const own = (row?.position ?? '')
-    .split(',')
-    .map((gtid) => gtid.trim().split('-'))
-    .filter((parts) => parts[0] === '0');
-  return Math.max(0, ...own.map((parts) => Number(parts[2] ?? 0)));
 }

@@ -5,10 +5,11 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { TestDatabase } from '../support/test-database.js';
 import {
+  binlogSequence,
   createSyncFixture,
   eventually,
   expectTablesEqual,
-  type RunningService,
+  startDisposableService,
   type SyncFixture,
 } from '../support/sync-fixture.js';
 
@@ -18,16 +19,6 @@ const itemsTable = `CREATE TABLE items (
   quantity INT NOT NULL,
   updated_at DATETIME(6) NOT NULL DEFAULT '2000-01-01 00:00:00'
 )`;
-
-/** The sequence number of the server's last binlog transaction (MariaDB GTID domain 0). */
-async function binlogSequence(database: TestDatabase): Promise<number> {
-  const [row] = await database.query<{ position: string }>('SELECT @@GLOBAL.gtid_binlog_pos AS position');
-  const own = (row?.position ?? '')
-    .split(',')
-    .map((gtid) => gtid.trim().split('-'))
-    .filter((parts) => parts[0] === '0');
-  return Math.max(0, ...own.map((parts) => Number(parts[2] ?? 0)));
-}
 
 function bidirectionalDocument(
   fixture: SyncFixture,
@@ -48,7 +39,7 @@ describe('bidirectional sync', () => {
   it('syncs changes both ways, and each side applies about one transaction per change, then stays still', async () => {
     await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'bidi');
     await createItems(fixture);
-    await using running = await startService(
+    await using running = await startDisposableService(
       fixture,
       bidirectionalDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'cloud' }),
     );
@@ -92,7 +83,7 @@ describe('bidirectional sync', () => {
     );
     await createItems(fixture);
     await writeBurst(fixture.target, 1, 500);
-    await using running = await startService(
+    await using running = await startDisposableService(
       fixture,
       bidirectionalDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'local' }),
     );
@@ -138,7 +129,7 @@ describe('bidirectional conflicts', () => {
   async function makeConflicts(fixture: SyncFixture, document: Record<string, unknown>): Promise<void> {
     await createItems(fixture);
     {
-      await using running = await startService(fixture, document);
+      await using running = await startDisposableService(fixture, document);
       await fixture.source.query(
         "INSERT INTO items VALUES (1, 'one', 1, '2024-01-01 00:00:00'), (2, 'two', 2, '2024-01-01 00:00:00'), " +
           "(3, 'three', 3, '2024-01-01 00:00:00'), (4, 'four', 4, '2024-01-01 00:00:00')",
@@ -172,7 +163,7 @@ describe('bidirectional conflicts', () => {
       prefer: 'cloud',
     });
     await makeConflicts(fixture, document);
-    await using running = await startService(fixture, document);
+    await using running = await startDisposableService(fixture, document);
     const expected = { 1: 'one on cloud', 3: 'three on cloud', 4: 'four', 5: 'five on cloud' };
     await eventually(async () => {
       expect(await labels(fixture.source)).toEqual(expected);
@@ -196,7 +187,7 @@ describe('bidirectional conflicts', () => {
       timestamp_column: 'updated_at',
     });
     await makeConflicts(fixture, document);
-    await using running = await startService(fixture, document);
+    await using running = await startDisposableService(fixture, document);
     // Rows 1 and 5: local's stamp is later. Rows 2 and 3: the updated version survives the other side's delete.
     const expected = {
       1: 'one on local',
@@ -225,7 +216,7 @@ describe('bidirectional conflicts', () => {
     await makeConflicts(fixture, document);
     const localVersion = await labels(fixture.source);
     const cloudVersion = await labels(fixture.target);
-    await using running = await startService(fixture, document);
+    await using running = await startDisposableService(fixture, document);
     let open: Awaited<ReturnType<typeof running.store.listConflicts>>['conflicts'] = [];
     await eventually(async () => {
       open = (await running.store.listConflicts({ resolved: false, limit: 50, offset: 0 })).conflicts;
@@ -267,14 +258,6 @@ describe('bidirectional conflicts', () => {
     await expectTablesEqual(fixture, 'items', 'id');
   });
 });
-
-async function startService(
-  fixture: SyncFixture,
-  document: Record<string, unknown>,
-): Promise<RunningService & AsyncDisposable> {
-  const running = await fixture.startService(document);
-  return { ...running, [Symbol.asyncDispose]: () => running.stop() };
-}
 
 /** `count` single-row insert transactions with ids from `firstId`. */
 async function writeBurst(database: TestDatabase, firstId: number, count: number): Promise<void> {

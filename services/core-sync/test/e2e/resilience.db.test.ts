@@ -10,7 +10,7 @@ import {
   createSyncFixture,
   eventually,
   expectTablesEqual,
-  type ServiceProcess,
+  waitUntilHealthy,
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
@@ -84,20 +84,6 @@ async function startWriteLoad(database: TestDatabase, writer: number): Promise<W
       await loop;
     },
   };
-}
-
-async function waitUntilHealthy(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
-  await eventually(
-    async () => {
-      if (service.child.exitCode !== null)
-        throw new Error(`the service exited with ${service.child.exitCode}:\n${service.output()}`);
-      const health = await service.health();
-      expect(health.statusCode, JSON.stringify(health.body)).toBe(200);
-      expect(health.body.directions).toMatchObject([{ state: 'streaming', stream: 'streaming' }]);
-    },
-    timeoutMs,
-    100,
-  );
 }
 
 async function waitForProgress(load: WriteLoad, transactions: number): Promise<void> {

@@ -157,6 +157,46 @@ export async function createSyncFixture(
   };
 }
 
+/** Waits until the spawned service answers /health with 200 and every one of its directions streams. */
+export async function waitUntilHealthy(
+  service: ServiceProcess,
+  directionCount = 1,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await eventually(
+    async () => {
+      if (service.child.exitCode !== null)
+        throw new Error(`the service exited with ${service.child.exitCode}:\n${service.output()}`);
+      const health = await service.health();
+      expect(health.statusCode, JSON.stringify(health.body)).toBe(200);
+      expect(health.body.directions).toMatchObject(
+        Array.from({ length: directionCount }, () => ({ state: 'streaming', stream: 'streaming' })),
+      );
+    },
+    timeoutMs,
+    100,
+  );
+}
+
+/** Starts core-sync in this process for an `await using` block. */
+export async function startDisposableService(
+  fixture: SyncFixture,
+  document: Record<string, unknown>,
+): Promise<RunningService & AsyncDisposable> {
+  const running = await fixture.startService(document);
+  return { ...running, [Symbol.asyncDispose]: () => running.stop() };
+}
+
+/** The sequence number of the server's last binlog transaction (MariaDB GTID domain 0): grows with every commit. */
+export async function binlogSequence(database: TestDatabase): Promise<number> {
+  const [row] = await database.query<{ position: string }>('SELECT @@GLOBAL.gtid_binlog_pos AS position');
+  const own = (row?.position ?? '')
+    .split(',')
+    .map((gtid) => gtid.trim().split('-'))
+    .filter((parts) => parts[0] === '0');
+  return Math.max(0, ...own.map((parts) => Number(parts[2] ?? 0)));
+}
+
 /** Polls until `check` passes (it throws while not yet), or fails with the last assertion error. */
 export async function eventually(
   check: () => Promise<void> | void,
