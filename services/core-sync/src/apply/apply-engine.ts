@@ -14,7 +14,12 @@ import {
   type SourceTransaction,
   type TableSchema,
 } from '../model/index.js';
-import { classifyDriverError, type Pool, type PoolConnection } from '../mysql/index.js';
+import {
+  applySessionSetupStatement,
+  classifyDriverError,
+  type Pool,
+  type PoolConnection,
+} from '../mysql/index.js';
 import { BatchWriter, TableWriteError, type WriteOperation } from './batch-writer.js';
 import {
   partitionSlot,
@@ -133,10 +138,6 @@ export interface ApplyEngineOptions {
   /** Conflict detection (bidirectional); without it every change is written as it comes. */
   readonly conflictCheck?: BatchConflictCheck;
 }
-
-/** Session settings of apply connections: the source already checked constraints; keep values exact. */
-const applySessionSetup =
-  "SET SESSION foreign_key_checks = 0, sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
 
 export class ApplyEngine {
   readonly #options: ApplyEngineOptions;
@@ -564,7 +565,7 @@ export class ApplyEngine {
     let healthy = true;
     try {
       if (!this.#preparedConnections.has(connection)) {
-        await connection.query(applySessionSetup);
+        await connection.query(applySessionSetupStatement);
         this.#preparedConnections.add(connection);
       }
       await connection.query('START TRANSACTION');

@@ -30,6 +30,7 @@ import { BatchWriter, markerSlot, primaryKeyText, writeMarker } from '../apply/i
 import type { Logger } from '../logging/index.js';
 import type { BinlogPosition, Row, SideName, TableSchema } from '../model/index.js';
 import {
+  inWriteTransaction,
   qualifiedName,
   quoteIdentifier,
   readBinlogEnd,
@@ -96,8 +97,6 @@ interface WriteBack {
 
 /** Keys per `SELECT … FOR UPDATE` statement. */
 const keysPerRead = 1_000;
-const applySessionSetup =
-  "SET SESSION foreign_key_checks = 0, sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
 
 export class ConflictChecker implements BatchConflictCheck {
   readonly #options: ConflictCheckerOptions;
@@ -301,11 +300,7 @@ export class ConflictChecker implements BatchConflictCheck {
     writeBacks: readonly WriteBack[],
   ): Promise<void> {
     const { sourcePool, sourceDatabase, targetSide } = this.#options;
-    const connection = await sourcePool.getConnection();
-    let healthy = true;
-    try {
-      await connection.query(applySessionSetup);
-      await connection.query('START TRANSACTION');
+    await inWriteTransaction(sourcePool, async (connection) => {
       await writeMarker(connection, sourceDatabase, targetSide, markerSlot('resolution'));
       const table = qualifiedName(sourceDatabase, schema.name);
       const [selected] = await connection.query(
@@ -346,18 +341,11 @@ export class ConflictChecker implements BatchConflictCheck {
           await readBinlogEnd(connection),
         );
       }
-      await connection.query('COMMIT');
       this.#logger.debug(
         { table: schema.name, rowCount: operations.length, side: this.#options.sourceSide },
         'wrote conflict winners back to the source',
       );
-    } catch (error) {
-      healthy = false;
-      throw error;
-    } finally {
-      if (healthy) connection.release();
-      else connection.destroy();
-    }
+    });
   }
 }
 

@@ -28,3 +28,4 @@ export {
 } from './server-checks.js';
 export { classifyDriverError, isConnectionError, type DriverErrorKind } from './driver-errors.js';
 export { readBinlogEnd, showBinlogStatus, type BinlogStatusRow } from './binlog-status.js';
+export { applySessionSetupStatement, inWriteTransaction } from './write-transaction.js';

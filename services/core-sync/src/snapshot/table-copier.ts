@@ -18,6 +18,7 @@ import {
 import {
   columnList,
   createMysqlConnection,
+  inWriteTransaction,
   isConnectionError,
   qualifiedName,
   quoteIdentifier,
@@ -60,9 +61,6 @@ export interface CopyTableResult {
   readonly rowsDeleted: number;
   readonly durationMs: number;
 }
-
-const applySessionSetup =
-  "SET SESSION foreign_key_checks = 0, sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
 
 export async function copyTable(options: CopyTableOptions): Promise<CopyTableResult> {
   const startedAt = performance.now();
@@ -264,11 +262,7 @@ class ChunkWriter {
     toKey: ColumnValue[] | undefined,
   ): Promise<void> {
     const { targetPool, targetSchema } = this.#options;
-    const connection: PoolConnection = await targetPool.getConnection();
-    let healthy = true;
-    try {
-      await connection.query(applySessionSetup);
-      await connection.query('START TRANSACTION');
+    await inWriteTransaction(targetPool, async (connection) => {
       await this.#options.markTransaction?.(connection);
       if (this.#deleteExtraRows)
         this.rowsDeleted += await this.#deleteRowsMissingFromChunk(connection, rows, fromKey, toKey);
@@ -279,15 +273,8 @@ class ChunkWriter {
           rows.map((row) => ({ kind: 'upsert', table: targetSchema.name, keyText: '', row, before: null })),
         );
       }
-      await connection.query('COMMIT');
-      this.rowsCopied += rows.length;
-    } catch (error) {
-      healthy = false;
-      throw error;
-    } finally {
-      if (healthy) connection.release();
-      else connection.destroy();
-    }
+    });
+    this.rowsCopied += rows.length;
   }
 
   /** Deletes target rows in (fromKey, toKey] whose keys the source chunk does not have. */

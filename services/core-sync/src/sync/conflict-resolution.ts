@@ -15,7 +15,7 @@ import {
 import { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { otherSide, type BinlogPosition, type Row, type SideName, type TableSchema } from '../model/index.js';
-import { readBinlogEnd, readTableSchema, type Pool } from '../mysql/index.js';
+import { inWriteTransaction, readBinlogEnd, readTableSchema, type Pool } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 
 /** Keep one side's version, or write edited data (an object of column values keeping the row's key). */
@@ -34,9 +34,6 @@ export interface ResolveConflictOptions {
   readonly rowClaims: RowClaims;
   readonly logger: Logger;
 }
-
-const applySessionSetup =
-  "SET SESSION foreign_key_checks = 0, sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
 
 /** Conflicts being resolved right now: a second request for the same one is refused rather than raced. */
 const inProgress = new Set<string>();
@@ -157,30 +154,22 @@ async function writeMarked(
   row: Row | null,
 ): Promise<BinlogPosition> {
   const writer = new BatchWriter(database, 1);
-  const connection = await pool.getConnection();
-  let healthy = true;
   try {
-    await connection.query(applySessionSetup);
-    await connection.query('START TRANSACTION');
-    // Marked as applied from the other side, so this side's listener drops it.
-    await writeMarker(connection, database, otherSide(side), markerSlot('resolution'));
-    await writer.writeTable(connection, schema, [
-      row === null
-        ? { kind: 'delete', table: schema.name, keyText, row: keyRow, before: null }
-        : { kind: 'upsert', table: schema.name, keyText, row, before: null },
-    ]);
-    // Read while the write holds the row's lock: the side's earlier changes of the row are superseded.
-    const fence = await readBinlogEnd(connection);
-    await connection.query('COMMIT');
-    return fence;
+    return await inWriteTransaction(pool, async (connection) => {
+      // Marked as applied from the other side, so this side's listener drops it.
+      await writeMarker(connection, database, otherSide(side), markerSlot('resolution'));
+      await writer.writeTable(connection, schema, [
+        row === null
+          ? { kind: 'delete', table: schema.name, keyText, row: keyRow, before: null }
+          : { kind: 'upsert', table: schema.name, keyText, row, before: null },
+      ]);
+      // Read while the write holds the row's lock: the side's earlier changes of the row are superseded.
+      return readBinlogEnd(connection);
+    });
   } catch (error) {
-    healthy = false;
     throw new SyncError('APPLY_FAILED', `failed to write the resolution of ${schema.name} to ${side}`, {
       cause: error,
     });
-  } finally {
-    if (healthy) connection.release();
-    else connection.destroy();
   }
 }
 

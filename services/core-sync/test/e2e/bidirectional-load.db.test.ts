@@ -31,7 +31,9 @@ import {
   type WriteLoad,
 } from '../support/item-load.js';
 import {
+  bidirectionalItemsDocument,
   binlogSequence,
+  createOnBothSides,
   createSyncFixture,
   eventually,
   expectTablesEqual,
@@ -46,18 +48,6 @@ import type { TestDatabase } from '../support/test-database.js';
 const cloudFirstId = 100_001;
 /** Repeat a run with MYSQL_SYNC_TEST_SEED=<the seed a failure names>. */
 const seed = Number(process.env.MYSQL_SYNC_TEST_SEED ?? Date.now() % 1_000_000);
-
-function loadDocument(fixture: SyncFixture, table: Record<string, unknown>): Record<string, unknown> {
-  return fixture.configDocument({
-    tables: [{ name: 'items', primary_key: 'id', ...table }],
-    sync: { mode: 'bidirectional', batch_insert_size: 100 },
-  });
-}
-
-async function createItems(fixture: SyncFixture): Promise<void> {
-  await fixture.source.query(itemsTable);
-  await fixture.target.query(itemsTable);
-}
 
 async function binlogEnd(database: TestDatabase): Promise<BinlogPosition> {
   const [status] = await database.query<{ File: string; Position: number | string }>('SHOW MASTER STATUS');
@@ -140,10 +130,10 @@ describe('bidirectional sync under load', () => {
       inject('cloudServerUrl'),
       'loaddisj',
     );
-    await createItems(fixture);
+    await createOnBothSides(fixture, itemsTable);
     await using running = await startDisposableService(
       fixture,
-      loadDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'cloud' }),
+      bidirectionalItemsDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'cloud' }),
     );
     const loads = await Promise.all([
       startDisjointLoad(fixture.source, { side: 'local', firstId: 1, idsPerWriter: 400, writers: 3, seed }),
@@ -207,7 +197,7 @@ describe('bidirectional sync under load', () => {
 
     async function seededFixture(label: string): Promise<SyncFixture & AsyncDisposable> {
       const fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), label);
-      await createItems(fixture);
+      await createOnBothSides(fixture, itemsTable);
       await insertItems(fixture.source, seedRows(rowCount));
       return fixture;
     }
@@ -216,7 +206,10 @@ describe('bidirectional sync under load', () => {
       await using fixture = await seededFixture('loadlww');
       await using running = await startDisposableService(
         fixture,
-        loadDocument(fixture, { conflict_resolution: 'last_write_wins', timestamp_column: 'updated_at' }),
+        bidirectionalItemsDocument(fixture, {
+          conflict_resolution: 'last_write_wins',
+          timestamp_column: 'updated_at',
+        }),
       );
       const writes = await contend(fixture, running, { deleteShare: 0, durationMs: 5_000 });
       const latest = new Map<number, ItemRow | null>(seedRows(rowCount).map((row) => [row.id, row]));
@@ -246,7 +239,7 @@ describe('bidirectional sync under load', () => {
       await using fixture = await seededFixture('loadprio');
       await using running = await startDisposableService(
         fixture,
-        loadDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'cloud' }),
+        bidirectionalItemsDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'cloud' }),
       );
       const writes = await contend(fixture, running, { deleteShare: 0.3, durationMs: 8_000 });
       const sides = await readBothSides(fixture);
@@ -283,7 +276,7 @@ describe('bidirectional sync under load', () => {
       await using fixture = await seededFixture('loadman');
       await using running = await startDisposableService(
         fixture,
-        loadDocument(fixture, { conflict_resolution: 'manual' }),
+        bidirectionalItemsDocument(fixture, { conflict_resolution: 'manual' }),
       );
       await contend(fixture, running, { deleteShare: 0.3, durationMs: 4_000 });
       const sides = await readBothSides(fixture);
@@ -338,7 +331,7 @@ describe('bidirectional sync under load', () => {
       inject('cloudServerUrl'),
       'loadcrash',
     );
-    await createItems(fixture);
+    await createOnBothSides(fixture, itemsTable);
     // Each side logs the rows the service writes there (ids of the other side's range): an INSERT … ON DUPLICATE
     // KEY UPDATE fires BEFORE INSERT on every attempt, so a change applied twice logs its (id, version) twice.
     // The log rows commit or roll back with the batch that wrote them.
@@ -352,7 +345,7 @@ describe('bidirectional sync under load', () => {
            INSERT INTO write_log (id, version) SELECT NEW.id, NEW.version FROM DUAL WHERE ${condition}`,
       );
     }
-    const document = loadDocument(fixture, {
+    const document = bidirectionalItemsDocument(fixture, {
       conflict_resolution: 'last_write_wins',
       timestamp_column: 'updated_at',
     });

@@ -5,7 +5,9 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { TestDatabase } from '../support/test-database.js';
 import {
+  bidirectionalItemsDocument,
   binlogSequence,
+  createOnBothSides,
   createSyncFixture,
   eventually,
   expectTablesEqual,
@@ -20,28 +22,13 @@ const itemsTable = `CREATE TABLE items (
   updated_at DATETIME(6) NOT NULL DEFAULT '2000-01-01 00:00:00'
 )`;
 
-function bidirectionalDocument(
-  fixture: SyncFixture,
-  table: Record<string, unknown>,
-): Record<string, unknown> {
-  return fixture.configDocument({
-    tables: [{ name: 'items', primary_key: 'id', ...table }],
-    sync: { mode: 'bidirectional', batch_insert_size: 100 },
-  });
-}
-
-async function createItems(fixture: SyncFixture): Promise<void> {
-  await fixture.source.query(itemsTable);
-  await fixture.target.query(itemsTable);
-}
-
 describe('bidirectional sync', () => {
   it('syncs changes both ways, and each side applies about one transaction per change, then stays still', async () => {
     await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'bidi');
-    await createItems(fixture);
+    await createOnBothSides(fixture, itemsTable);
     await using running = await startDisposableService(
       fixture,
-      bidirectionalDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'cloud' }),
+      bidirectionalItemsDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'cloud' }),
     );
     const changes = 150;
     const localBefore = await binlogSequence(fixture.source);
@@ -81,11 +68,11 @@ describe('bidirectional sync', () => {
       inject('cloudServerUrl'),
       'bidicopy',
     );
-    await createItems(fixture);
+    await createOnBothSides(fixture, itemsTable);
     await writeBurst(fixture.target, 1, 500);
     await using running = await startDisposableService(
       fixture,
-      bidirectionalDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'local' }),
+      bidirectionalItemsDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'local' }),
     );
     await expectTablesEqual(fixture, 'items', 'id');
     await fixture.source.query("UPDATE items SET label = 'changed on local' WHERE id <= 10");
@@ -106,11 +93,11 @@ describe('bidirectional sync', () => {
       inject('cloudServerUrl'),
       'bididiv',
     );
-    await createItems(fixture);
+    await createOnBothSides(fixture, itemsTable);
     await writeBurst(fixture.source, 1, 3);
     await writeBurst(fixture.target, 1, 3);
     await expect(
-      fixture.startService(bidirectionalDocument(fixture, { conflict_resolution: 'manual' })),
+      fixture.startService(bidirectionalItemsDocument(fixture, { conflict_resolution: 'manual' })),
     ).rejects.toMatchObject({
       code: 'TABLES_DIVERGED',
       message: expect.stringContaining('items') as unknown,
@@ -127,7 +114,7 @@ describe('bidirectional conflicts', () => {
    * Local's changes are stamped later than cloud's.
    */
   async function makeConflicts(fixture: SyncFixture, document: Record<string, unknown>): Promise<void> {
-    await createItems(fixture);
+    await createOnBothSides(fixture, itemsTable);
     {
       await using running = await startDisposableService(fixture, document);
       await fixture.source.query(
@@ -158,7 +145,7 @@ describe('bidirectional conflicts', () => {
 
   it('source_priority: the preferred side wins every conflict, on both sides', async () => {
     await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'prio');
-    const document = bidirectionalDocument(fixture, {
+    const document = bidirectionalItemsDocument(fixture, {
       conflict_resolution: 'source_priority',
       prefer: 'cloud',
     });
@@ -182,7 +169,7 @@ describe('bidirectional conflicts', () => {
 
   it('last_write_wins: the newer timestamp wins; a version that exists beats a delete', async () => {
     await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'lww');
-    const document = bidirectionalDocument(fixture, {
+    const document = bidirectionalItemsDocument(fixture, {
       conflict_resolution: 'last_write_wins',
       timestamp_column: 'updated_at',
     });
@@ -212,7 +199,7 @@ describe('bidirectional conflicts', () => {
       inject('cloudServerUrl'),
       'manual',
     );
-    const document = bidirectionalDocument(fixture, { conflict_resolution: 'manual' });
+    const document = bidirectionalItemsDocument(fixture, { conflict_resolution: 'manual' });
     await makeConflicts(fixture, document);
     const localVersion = await labels(fixture.source);
     const cloudVersion = await labels(fixture.target);

@@ -178,6 +178,23 @@ export async function waitUntilHealthy(
   );
 }
 
+/** A bidirectional configuration syncing the table `items` (primary key `id`) with the given table settings. */
+export function bidirectionalItemsDocument(
+  fixture: SyncFixture,
+  table: Record<string, unknown>,
+): Record<string, unknown> {
+  return fixture.configDocument({
+    tables: [{ name: 'items', primary_key: 'id', ...table }],
+    sync: { mode: 'bidirectional', batch_insert_size: 100 },
+  });
+}
+
+/** Runs the same DDL on both databases. */
+export async function createOnBothSides(fixture: SyncFixture, statements: string): Promise<void> {
+  await fixture.source.query(statements);
+  await fixture.target.query(statements);
+}
+
 /** Starts core-sync in this process for an `await using` block. */
 export async function startDisposableService(
   fixture: SyncFixture,
