@@ -6,22 +6,17 @@
  *
  *   node --import tsx bench/catch-up.bench.ts [--changes=1000000] [--initial-rows=200000] [--writers=2]
  */
-import type { Connection, ResultSetHeader } from '../services/core-sync/src/mysql/index.js';
-import { driverErrorCode } from '../services/core-sync/src/errors/index.js';
+import type { Connection } from '../services/core-sync/src/mysql/index.js';
+import { totalChangesOf, writeChanges, type ChangeCounts } from './support/change-load.js';
 import { isMainModule, numberOption, parseOptions, runStandalone } from './support/cli.js';
 import { describeMachine, machineSummary } from './support/machine.js';
-import {
-  createOrdersTableStatement,
-  fillOrders,
-  insertOrders,
-  ordersUpdateStatement,
-} from './support/orders-table.js';
+import { createOrdersTableStatement, fillOrders } from './support/orders-table.js';
 import { readProcessCpuMs } from './support/process-cpu.js';
 import { invokedCommand, markdownTable, runContext, writeReportSection } from './support/report.js';
 import {
   benchServerArguments,
+  binlogBytes,
   connect,
-  queryRows,
   recreateDatabase,
   withServerPair,
 } from './support/servers.js';
@@ -37,120 +32,8 @@ const usage =
 const sourceDatabase = 'catchup_source';
 const targetDatabase = 'catchup_target';
 const table = 'orders';
-/** Rows per source transaction, drawn in turn (mean about 48): single-row OLTP up to small batch jobs. */
-const transactionSizes = [1, 2, 5, 10, 20, 50, 100, 200] as const;
 /** The issue's bars: at least 60,000 rows/s, peak RSS under 200 MB (aim 150 MB). */
 const targets = { rowsPerSecond: 60_000, peakRssMib: 200, aimPeakRssMib: 150 } as const;
-
-type ChangeKind = 'insert' | 'update' | 'delete';
-
-interface ChangeCounts {
-  insert: number;
-  update: number;
-  delete: number;
-  transactions: number;
-  retries: number;
-}
-
-/** A deterministic stream of pseudo-random numbers in [0, 1) (same load every run). */
-function randomStream(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-/**
- * Writes row changes until `changeCount` rows were changed. Live ids stay one contiguous range: inserts append
- * above it, deletes take from its bottom, updates hit a random range inside it (away from both ends, so they
- * do not wait on the other writers). Counts come from the servers' affected-row counts.
- */
-async function writeChanges(
-  connections: readonly Connection[],
-  initialRows: number,
-  changeCount: number,
-): Promise<ChangeCounts> {
-  const counts: ChangeCounts = { insert: 0, update: 0, delete: 0, transactions: 0, retries: 0 };
-  const random = randomStream(20_240_601);
-  let nextInsertId = initialRows + 1;
-  let nextDeleteId = 1;
-  let planned = 0;
-  const nextTransaction = (): { kind: ChangeKind; first: number; last: number } | undefined => {
-    if (planned >= changeCount) return undefined;
-    const size = Math.min(
-      transactionSizes[Math.floor(random() * transactionSizes.length)] ?? 1,
-      changeCount - planned,
-    );
-    planned += size;
-    const draw = random();
-    if (draw < 0.5) {
-      const first = nextInsertId;
-      nextInsertId += size;
-      return { kind: 'insert', first, last: first + size - 1 };
-    }
-    if (draw < 0.85) {
-      const low = nextDeleteId + 5_000;
-      const high = nextInsertId - 5_000 - size;
-      const first = low + Math.floor(random() * Math.max(1, high - low));
-      return { kind: 'update', first, last: first + size - 1 };
-    }
-    const first = nextDeleteId;
-    nextDeleteId += size;
-    return { kind: 'delete', first, last: first + size - 1 };
-  };
-  const runWriter = async (connection: Connection): Promise<void> => {
-    for (let transaction = nextTransaction(); transaction !== undefined; transaction = nextTransaction()) {
-      const affected = await withDeadlockRetry(counts, () => applyChange(connection, transaction));
-      counts[transaction.kind] += affected;
-      counts.transactions += 1;
-    }
-  };
-  await Promise.all(connections.map((connection) => runWriter(connection)));
-  return counts;
-}
-
-async function applyChange(
-  connection: Connection,
-  change: { kind: ChangeKind; first: number; last: number },
-): Promise<number> {
-  switch (change.kind) {
-    case 'insert':
-      await insertOrders(connection, table, change.first, change.last);
-      return change.last - change.first + 1;
-    case 'update': {
-      const [result] = await connection.query<ResultSetHeader>(ordersUpdateStatement(table), [
-        change.first,
-        change.last,
-      ]);
-      return result.affectedRows;
-    }
-    case 'delete': {
-      const [result] = await connection.query<ResultSetHeader>(
-        `DELETE FROM \`${table}\` WHERE id BETWEEN ? AND ?`,
-        [change.first, change.last],
-      );
-      return result.affectedRows;
-    }
-  }
-}
-
-async function withDeadlockRetry(counts: ChangeCounts, work: () => Promise<number>): Promise<number> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await work();
-    } catch (error) {
-      const code = driverErrorCode(error);
-      if (attempt >= 5 || (code !== 'ER_LOCK_DEADLOCK' && code !== 'ER_LOCK_WAIT_TIMEOUT')) throw error;
-      counts.retries += 1;
-    }
-  }
-}
-
-async function binlogBytes(connection: Connection): Promise<number> {
-  const rows = await queryRows(connection, 'SHOW BINARY LOGS');
-  return rows.reduce((total, row) => total + Number(row.File_size), 0);
-}
 
 interface CatchUpFigures {
   readonly initialRows: number;
@@ -267,9 +150,9 @@ async function measure(
     }
     const binlogBefore = await binlogBytes(sourceConnection);
     const writeStartedAt = performance.now();
-    const counts = await writeChanges(writers, options.initialRows, options.changes);
+    const counts = await writeChanges(writers, table, options.initialRows, options.changes);
     const writeMs = performance.now() - writeStartedAt;
-    const totalChanges = counts.insert + counts.update + counts.delete;
+    const totalChanges = totalChangesOf(counts);
     const binlogWritten = (await binlogBytes(sourceConnection)) - binlogBefore;
     console.log(
       `  wrote ${formatCount(totalChanges)} row changes (${formatCount(counts.insert)} inserted, ${formatCount(counts.update)} updated, ` +

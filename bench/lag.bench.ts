@@ -11,11 +11,10 @@ import {
   appliedAtColumn,
   createAppliedAtTrigger,
   measureClockOffset,
-  wallClockMicros,
   type ClockOffset,
 } from './support/commit-clock.js';
 import { describeMachine, machineSummary } from './support/machine.js';
-import { createOrdersTableStatement, insertOrders } from './support/orders-table.js';
+import { createOrdersTableStatement } from './support/orders-table.js';
 import { readProcessCpuMs } from './support/process-cpu.js';
 import { invokedCommand, markdownTable, runContext, writeReportSection } from './support/report.js';
 import {
@@ -27,23 +26,21 @@ import {
 } from './support/servers.js';
 import { benchConfigDocument } from './support/service-config.js';
 import { ServiceProcess, serviceRunnerDescription } from './support/service-process.js';
-import { formatCount, formatMilliseconds, maximum, percentile, sleep, waitFor } from './support/stats.js';
+import { formatCount, formatMilliseconds, maximum, percentile, waitFor } from './support/stats.js';
+import {
+  insertSteadily,
+  maxTransactionsPerSecond,
+  nextIdAfter,
+  readRowLags,
+} from './support/steady-inserts.js';
 
 const usage =
   'node --import tsx bench/lag.bench.ts [--rates=100,1000,5000] [--seconds=20] [--warmup-seconds=3]';
 const sourceDatabase = 'lag_source';
 const targetDatabase = 'lag_target';
 const table = 'orders';
-/** Source transactions per second at most: higher rates put more rows in each transaction. */
-const maxTransactionsPerSecond = 200;
 /** The issue's bars at 1,000 rows/s: p99 under 100 ms; aim p50 under 10 ms and p99 under 50 ms. */
 const targets = { p99Ms: 100, aimP50Ms: 10, aimP99Ms: 50, rate: 1_000 } as const;
-
-interface Transaction {
-  readonly firstId: number;
-  readonly lastId: number;
-  readonly committedAtMicros: number;
-}
 
 interface RateFigures {
   readonly rowsPerSecond: number;
@@ -53,58 +50,6 @@ interface RateFigures {
   readonly lagsMs: readonly number[];
   readonly missingRows: number;
   readonly serviceCpuPercent: number;
-}
-
-/** Inserts at a steady rate for `seconds`, one multi-row INSERT (autocommit) per tick; returns the commits. */
-async function generateLoad(
-  connection: Connection,
-  firstId: number,
-  rowsPerSecond: number,
-  seconds: number,
-): Promise<Transaction[]> {
-  const transactionsPerSecond = Math.min(rowsPerSecond, maxTransactionsPerSecond);
-  const rowsPerTransaction = Math.max(1, Math.round(rowsPerSecond / transactionsPerSecond));
-  const intervalMs = 1000 / transactionsPerSecond;
-  const transactionCount = Math.round(seconds * transactionsPerSecond);
-  const transactions: Transaction[] = [];
-  const startedAt = performance.now();
-  let nextId = firstId;
-  for (let index = 0; index < transactionCount; index += 1) {
-    const dueAt = startedAt + index * intervalMs;
-    const waitMs = dueAt - performance.now();
-    if (waitMs > 0.5) await sleep(waitMs);
-    const lastId = nextId + rowsPerTransaction - 1;
-    await insertOrders(connection, table, nextId, lastId);
-    transactions.push({ firstId: nextId, lastId, committedAtMicros: wallClockMicros() });
-    nextId = lastId + 1;
-  }
-  return transactions;
-}
-
-/** Source commit → target write, per row (ms), from the target's `applied_us` stamps. */
-async function readLags(
-  target: Connection,
-  transactions: readonly Transaction[],
-  offset: ClockOffset,
-): Promise<{ lagsMs: number[]; missingRows: number }> {
-  const firstId = transactions[0]?.firstId ?? 0;
-  const lastId = transactions.at(-1)?.lastId ?? -1;
-  const rows = await queryRows(
-    target,
-    `SELECT id, ${appliedAtColumn} AS applied_us FROM \`${targetDatabase}\`.\`${table}\` WHERE id BETWEEN ? AND ?`,
-    [firstId, lastId],
-  );
-  const appliedById = new Map(rows.map((row) => [Number(row.id), Number(row.applied_us)]));
-  const lagsMs: number[] = [];
-  let missingRows = 0;
-  for (const transaction of transactions) {
-    for (let id = transaction.firstId; id <= transaction.lastId; id += 1) {
-      const appliedAt = appliedById.get(id);
-      if (appliedAt === undefined || !Number.isFinite(appliedAt)) missingRows += 1;
-      else lagsMs.push((appliedAt - offset.offsetMicros - transaction.committedAtMicros) / 1000);
-    }
-  }
-  return { lagsMs, missingRows };
 }
 
 async function targetRowCount(target: Connection): Promise<number> {
@@ -121,18 +66,34 @@ async function measureRate(
   rowsPerSecond: number,
   timing: { seconds: number; warmupSeconds: number; firstId: number },
 ): Promise<{ figures: RateFigures; nextId: number }> {
-  const warmup = await generateLoad(connections.source, timing.firstId, rowsPerSecond, timing.warmupSeconds);
-  const measuredFirstId = (warmup.at(-1)?.lastId ?? timing.firstId - 1) + 1;
+  const warmup = await insertSteadily(
+    connections.source,
+    table,
+    timing.firstId,
+    rowsPerSecond,
+    timing.warmupSeconds,
+  );
+  const measuredFirstId = nextIdAfter(warmup, timing.firstId);
   const cpuBefore = await readProcessCpuMs(service.pid);
   const startedAt = performance.now();
-  const transactions = await generateLoad(connections.source, measuredFirstId, rowsPerSecond, timing.seconds);
+  const transactions = await insertSteadily(
+    connections.source,
+    table,
+    measuredFirstId,
+    rowsPerSecond,
+    timing.seconds,
+  );
   const elapsedMs = performance.now() - startedAt;
-  const nextId = (transactions.at(-1)?.lastId ?? measuredFirstId - 1) + 1;
+  const nextId = nextIdAfter(transactions, measuredFirstId);
   await waitFor(async () => (await targetRowCount(connections.target)) >= nextId - 1, 60_000, 100);
   const cpuMs = (await readProcessCpuMs(service.pid)) - cpuBefore;
   const cpuElapsedMs = performance.now() - startedAt;
   const offset = await measureClockOffset(connections.target);
-  const { lagsMs, missingRows } = await readLags(connections.target, transactions, offset);
+  const { lagsMs, missingRows } = await readRowLags(
+    { connection: connections.target, database: targetDatabase, table },
+    transactions,
+    offset,
+  );
   const rowCount = nextId - measuredFirstId;
   return {
     nextId,

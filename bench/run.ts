@@ -1,7 +1,7 @@
 /**
  * Runs the benchmarks one after the other (`npm run bench`), or the ones named:
  *
- *   node --import tsx bench/run.ts [snapshot] [lag] [catch-up] [sysbench] [-- options of a single benchmark]
+ *   node --import tsx bench/run.ts [snapshot] [lag] [catch-up] [sysbench] [bidirectional] [-- options of a single benchmark]
  *
  * Each benchmark is also a script of its own (`node --import tsx bench/<name>.bench.ts --help` for its options).
  */
@@ -12,6 +12,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   lag: async () => (await import('./lag.bench.js')).runLagBenchmark,
   'catch-up': async () => (await import('./catch-up.bench.js')).runCatchUpBenchmark,
   sysbench: async () => (await import('./sysbench.bench.js')).runSysbenchBenchmark,
+  bidirectional: async () => (await import('./bidirectional.bench.js')).runBidirectionalBenchmark,
 };
 
 async function runBenchmarks(argumentList: readonly string[]): Promise<void> {

@@ -11,8 +11,8 @@ import { formatLoadAverage, machineSummary, type MachineInfo } from './machine.j
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const reportPath = path.join(repositoryRoot, 'docs/BENCHMARKS.md');
 
-export type SectionName = 'snapshot' | 'lag' | 'catch-up' | 'sysbench';
-const sectionOrder: readonly SectionName[] = ['snapshot', 'lag', 'catch-up', 'sysbench'];
+export type SectionName = 'snapshot' | 'lag' | 'catch-up' | 'sysbench' | 'bidirectional';
+const sectionOrder: readonly SectionName[] = ['snapshot', 'lag', 'catch-up', 'sysbench', 'bidirectional'];
 
 const pageHeader = `# Benchmarks
 

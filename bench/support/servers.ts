@@ -91,6 +91,12 @@ export async function globalStatus(
   return new Map(rows.map((row) => [String(row.Variable_name).toLowerCase(), Number(row.Value)]));
 }
 
+/** The size of all the server's binlog files, bytes. */
+export async function binlogBytes(connection: Connection): Promise<number> {
+  const rows = await queryRows(connection, 'SHOW BINARY LOGS');
+  return rows.reduce((total, row) => total + Number(row.File_size), 0);
+}
+
 export async function serverVersion(connection: Connection): Promise<string> {
   const rows = await queryRows(connection, 'SELECT VERSION() AS version');
   return String(rows[0]?.version ?? 'unknown');

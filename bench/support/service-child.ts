@@ -19,6 +19,8 @@ limitHeapGrowth();
 const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'mysql-sync-bench-service-'));
 const batchDurationsMs: number[] = [];
 const batchRowCounts: number[] = [];
+const conflictCounts: Record<string, number> = {};
+const retryCounts: Record<string, number> = {};
 let service: SyncService | undefined;
 let store: StateStore | undefined;
 let startedAt = 0;
@@ -40,21 +42,37 @@ function rowsApplied(status: ServiceStatus): number {
   return status.directions.reduce((total, direction) => total + direction.rowsApplied, 0);
 }
 
-function createServiceLogger(request: StartRequest): Logger {
-  if (request.collectBatchDurations !== true) {
-    return createLogger({ level: 'warn', format: 'json', destination: process.stderr });
+/** Retried batches printed in full; the rest are only counted (a deadlock storm would flood the output). */
+const printedRetries = 5;
+
+/**
+ * Counts a "batch failed, retrying" line by direction and error code; prints the first few. Other warnings and
+ * errors are printed.
+ */
+function forwardWarning(line: string): void {
+  if (line.includes('"batch failed, retrying"')) {
+    const entry = JSON.parse(line) as { direction?: string; errorCode?: string };
+    const key = `${entry.direction ?? 'unknown'} ${entry.errorCode ?? 'no code'}`;
+    retryCounts[key] = (retryCounts[key] ?? 0) + 1;
+    const total = Object.values(retryCounts).reduce((sum, count) => sum + count, 0);
+    if (total > printedRetries) return;
   }
+  process.stderr.write(line);
+}
+
+function createServiceLogger(request: StartRequest): Logger {
+  const collectBatches = request.collectBatchDurations === true;
   return createLogger({
-    level: 'debug',
+    level: collectBatches ? 'debug' : 'warn',
     format: 'json',
     destination: {
       write(line: string): void {
-        if (line.includes('"applied batch"')) {
+        if (collectBatches && line.includes('"applied batch"')) {
           const entry = JSON.parse(line) as { durationMs?: number; rowCount?: number };
           batchDurationsMs.push(entry.durationMs ?? Number.NaN);
           batchRowCounts.push(entry.rowCount ?? 0);
         } else if (/"level":"(warn|error|fatal)"/.test(line)) {
-          process.stderr.write(line);
+          forwardWarning(line);
         }
       },
     },
@@ -69,7 +87,14 @@ async function start(request: StartRequest): Promise<void> {
   const config = parseConfig(document, 'benchmark');
   const logger = createServiceLogger(request);
   store = await openStateStore(config.stateStorage, { logger });
-  service = new SyncService({ config, store, logger });
+  service = new SyncService({
+    config,
+    store,
+    logger,
+    onConflict: (event) => {
+      conflictCounts[event.type] = (conflictCounts[event.type] ?? 0) + 1;
+    },
+  });
   const runningService = service;
   startedAt = performance.now();
   if (request.statusIntervalMs > 0) {
@@ -120,6 +145,8 @@ async function stop(): Promise<void> {
     stopDurationMs,
     maxRssKib: process.resourceUsage().maxRSS,
     batches: { durationsMs: batchDurationsMs, rowCounts: batchRowCounts },
+    conflicts: conflictCounts,
+    retries: retryCounts,
   });
   process.disconnect?.();
 }

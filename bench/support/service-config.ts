@@ -6,7 +6,12 @@ export interface BenchConfigOptions {
   readonly sourceDatabase: string;
   readonly target: SandboxServer;
   readonly targetDatabase: string;
-  readonly tables: readonly { readonly name: string; readonly primaryKey?: string }[];
+  readonly tables: readonly {
+    readonly name: string;
+    readonly primaryKey?: string;
+    /** More keys of the table's entry (config.yaml names), e.g. `conflict_resolution`. */
+    readonly settings?: Record<string, unknown>;
+  }[];
   /** Overrides of the `sync` section (defaults are the service's own defaults). */
   readonly sync?: Record<string, unknown>;
 }
@@ -38,7 +43,11 @@ export function benchConfigDocument(options: BenchConfigOptions): Record<string,
     },
     sync: {
       mode: 'local_to_cloud',
-      tables: options.tables.map((table) => ({ name: table.name, primary_key: table.primaryKey ?? 'id' })),
+      tables: options.tables.map((table) => ({
+        name: table.name,
+        primary_key: table.primaryKey ?? 'id',
+        ...table.settings,
+      })),
       ...options.sync,
       ...environmentSyncSettings(),
     },

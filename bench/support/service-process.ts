@@ -111,6 +111,10 @@ export interface StopResult {
   readonly memory: ProcessMemory;
   readonly childMaxRssKib: number;
   readonly batches: BatchDurations;
+  /** Conflicts the service met (bidirectional), by type. */
+  readonly conflicts: Readonly<Record<string, number>>;
+  /** Batches that failed and were retried, by `<direction> <error code>`. */
+  readonly retries: Readonly<Record<string, number>>;
 }
 
 type MessageOf<Kind extends ChildMessage['kind']> = Extract<ChildMessage, { kind: Kind }>;
@@ -222,6 +226,8 @@ export class ServiceProcess {
       memory,
       childMaxRssKib: stopped.maxRssKib,
       batches: stopped.batches,
+      conflicts: stopped.conflicts,
+      retries: stopped.retries,
     };
   }
 

@@ -32,4 +32,8 @@ export type ChildMessage =
       /** process.resourceUsage().maxRSS of the child (KiB), a cross-check of /proc VmHWM. */
       readonly maxRssKib: number;
       readonly batches: BatchDurations;
+      /** Conflicts the service met (bidirectional), by type. */
+      readonly conflicts: Readonly<Record<string, number>>;
+      /** Batches that failed and were retried, by `<direction> <error code>`. */
+      readonly retries: Readonly<Record<string, number>>;
     };
