@@ -17,6 +17,7 @@ import {
 import {
   applySessionSetupStatement,
   classifyDriverError,
+  readCommittedStatement,
   type Pool,
   type PoolConnection,
 } from '../mysql/index.js';
@@ -138,6 +139,9 @@ export interface ApplyEngineOptions {
   /** Conflict detection (bidirectional); without it every change is written as it comes. */
   readonly conflictCheck?: BatchConflictCheck;
 }
+
+/** Immediate retries of a batch that met a row inserted on the target meanwhile (bidirectional). */
+const maxPrimaryKeyRaceRetries = 5;
 
 export class ApplyEngine {
   readonly #options: ApplyEngineOptions;
@@ -436,6 +440,15 @@ export class ApplyEngine {
       } catch (error) {
         if (this.#abortController.signal.aborted) throw error;
         const kind = classifyDriverError(error);
+        if (this.#isPrimaryKeyRace(error) && attempt <= maxPrimaryKeyRaceRetries) {
+          // Bidirectional: a row with this key was inserted on the target after the conflict check read it
+          // absent. The retry reads it and judges it as a conflict.
+          this.#logger.debug(
+            { partition, attempt },
+            'a row appeared on the target during the batch; retrying',
+          );
+          continue;
+        }
         const serverRefused =
           error instanceof TableWriteError && kind !== 'connection' && driverErrorCode(error) !== undefined;
         if (serverRefused) {
@@ -459,6 +472,12 @@ export class ApplyEngine {
         await sleep(delay * (0.5 + Math.random() / 2), undefined, { signal: this.#abortController.signal });
       }
     }
+  }
+
+  #isPrimaryKeyRace(error: unknown): boolean {
+    if (this.#options.conflictCheck === undefined || driverErrorCode(error) !== 'ER_DUP_ENTRY') return false;
+    const cause = error instanceof TableWriteError ? error.cause : error;
+    return cause instanceof Error && /for key '(?:[^']*\.)?PRIMARY'/.test(cause.message);
   }
 
   async #applyBatch(partition: number, writes: readonly QueuedWrite[]): Promise<void> {
@@ -568,6 +587,7 @@ export class ApplyEngine {
         await connection.query(applySessionSetupStatement);
         this.#preparedConnections.add(connection);
       }
+      if (this.#options.conflictCheck !== undefined) await connection.query(readCommittedStatement);
       await connection.query('START TRANSACTION');
       await writeSlots(connection, targetDatabase, sourceName, slots);
       await work(connection);

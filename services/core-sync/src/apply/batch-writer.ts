@@ -10,6 +10,11 @@ export interface WriteOperation {
   readonly row: Row;
   /** The row before the change (null for an insert or a copied row): conflict detection compares it. */
   readonly before: Row | null;
+  /**
+   * Write an upsert as a plain INSERT: conflict detection found no row with this key, and a row inserted there
+   * since must fail the batch (duplicate key) so the retry meets it, rather than be overwritten unseen.
+   */
+  readonly insertOnly?: boolean;
 }
 
 /** Thrown when a statement for one table fails, so the caller knows which table the target refused. */
@@ -102,18 +107,19 @@ export class BatchWriter {
       schema.columns.filter((column) => column.generated).map((column) => column.name),
     );
     // Rows of one table normally share their columns; a DDL in the middle of a batch splits them into groups.
-    const groups = new Map<string, { columns: string[]; rows: Row[] }>();
+    const groups = new Map<string, { columns: string[]; rows: Row[]; insertOnly: boolean }>();
     for (const operation of upserts) {
       const columns = Object.keys(operation.row).filter((column) => !generated.has(column));
-      const signature = columns.join('\u0001');
+      const insertOnly = operation.insertOnly === true;
+      const signature = `${insertOnly ? 'i' : 'u'}\u0001${columns.join('\u0001')}`;
       let group = groups.get(signature);
       if (group === undefined) {
-        group = { columns, rows: [] };
+        group = { columns, rows: [], insertOnly };
         groups.set(signature, group);
       }
       group.rows.push(operation.row);
     }
-    for (const { columns, rows } of groups.values()) {
+    for (const { columns, rows, insertOnly } of groups.values()) {
       const chunkLimit = Math.min(
         this.#maxRowsPerStatement,
         Math.floor(maxPlaceholdersPerStatement / columns.length),
@@ -122,7 +128,7 @@ export class BatchWriter {
         const values: ColumnValue[] = new Array<ColumnValue>(chunk.length * columns.length);
         let valueIndex = 0;
         for (const row of chunk) for (const column of columns) values[valueIndex++] = row[column] ?? null;
-        await connection.execute(this.#upsertSql(schema, columns, chunk.length), values);
+        await connection.execute(this.#upsertSql(schema, columns, chunk.length, insertOnly), values);
       }
     }
   }
@@ -144,8 +150,8 @@ export class BatchWriter {
     return sql;
   }
 
-  #upsertSql(schema: TableSchema, columns: readonly string[], rowCount: number): string {
-    const cacheKey = `u\u0000${schema.name}\u0000${rowCount}\u0000${columns.join('\u0001')}`;
+  #upsertSql(schema: TableSchema, columns: readonly string[], rowCount: number, insertOnly: boolean): string {
+    const cacheKey = `${insertOnly ? 'i' : 'u'}\u0000${schema.name}\u0000${rowCount}\u0000${columns.join('\u0001')}`;
     let sql = this.#sqlCache.get(cacheKey);
     if (sql === undefined) {
       const rowPlaceholders = `(${placeholders(columns.length)})`;
@@ -154,8 +160,8 @@ export class BatchWriter {
       );
       sql =
         `INSERT INTO ${qualifiedName(this.#database, schema.name)} (${columnList(columns)}) VALUES ` +
-        `${Array.from({ length: rowCount }, () => rowPlaceholders).join(', ')} ` +
-        `ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`;
+        `${Array.from({ length: rowCount }, () => rowPlaceholders).join(', ')}` +
+        (insertOnly ? '' : ` ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`);
       if (this.#sqlCache.size > 2_000) this.#sqlCache.clear();
       this.#sqlCache.set(cacheKey, sql);
     }

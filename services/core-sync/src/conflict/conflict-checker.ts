@@ -153,7 +153,7 @@ export class ConflictChecker implements BatchConflictCheck {
       }
       const targetRow = targetRows.get(change.keyText) ?? null;
       const decision = decideChange(change, targetRow, excluded);
-      if (decision.action === 'apply') operations.push(finalOperation(schema.name)(change));
+      if (decision.action === 'apply') operations.push(finalOperation(schema.name, targetRow)(change));
       if (decision.action !== 'conflict') continue;
       const resolution = rule.strategy.resolve({
         table: schema.name,
@@ -179,7 +179,7 @@ export class ConflictChecker implements BatchConflictCheck {
       if (resolution.kind === 'manual') {
         opened.push({ keyText: change.keyText, id });
       } else if (resolution.winner === sourceSide) {
-        operations.push(finalOperation(schema.name)(change));
+        operations.push(finalOperation(schema.name, targetRow)(change));
       } else {
         writeBacks.push({ keyRow: change.keyRow, losing: change.after, winning: targetRow });
       }
@@ -300,7 +300,7 @@ export class ConflictChecker implements BatchConflictCheck {
     writeBacks: readonly WriteBack[],
   ): Promise<void> {
     const { sourcePool, sourceDatabase, targetSide } = this.#options;
-    await inWriteTransaction(sourcePool, async (connection) => {
+    await inWriteTransaction(sourcePool, { readCommitted: true }, async (connection) => {
       await writeMarker(connection, sourceDatabase, targetSide, markerSlot('resolution'));
       const table = qualifiedName(sourceDatabase, schema.name);
       const [selected] = await connection.query(
@@ -325,6 +325,7 @@ export class ConflictChecker implements BatchConflictCheck {
                 keyText,
                 row: writeBack.winning,
                 before: writeBack.losing,
+                ...(writeBack.losing === null ? { insertOnly: true } : {}),
               },
         );
       }
@@ -369,11 +370,19 @@ function reduceToNetChanges(writes: readonly QueuedWrite[]): NetRowChange[] {
   return [...byKey.values()];
 }
 
-function finalOperation(table: string): (change: NetRowChange) => WriteOperation {
+/** The write that brings the target to the change's final state; `targetRow` null: the target had no such row. */
+function finalOperation(table: string, targetRow?: Row | null): (change: NetRowChange) => WriteOperation {
   return (change) =>
     change.after === null
       ? { kind: 'delete', table, keyText: change.keyText, row: change.keyRow, before: change.before }
-      : { kind: 'upsert', table, keyText: change.keyText, row: change.after, before: change.before };
+      : {
+          kind: 'upsert',
+          table,
+          keyText: change.keyText,
+          row: change.after,
+          before: change.before,
+          ...(targetRow === null ? { insertOnly: true } : {}),
+        };
 }
 
 function selectByKeysSql(

@@ -28,4 +28,9 @@ export {
 } from './server-checks.js';
 export { classifyDriverError, isConnectionError, type DriverErrorKind } from './driver-errors.js';
 export { readBinlogEnd, showBinlogStatus, type BinlogStatusRow } from './binlog-status.js';
-export { applySessionSetupStatement, inWriteTransaction } from './write-transaction.js';
+export {
+  applySessionSetupStatement,
+  inWriteTransaction,
+  readCommittedStatement,
+  type WriteTransactionOptions,
+} from './write-transaction.js';
