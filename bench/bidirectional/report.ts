@@ -292,8 +292,8 @@ the service's CPU time by the changes, so work redone by retried batches counts 
   what bidirectional mode costs in this situation: the cloud → local direction streams cloud's binlog and drops
   every applied transaction as an echo, in the same process.
 - **…, 1 worker**: the same with \`sync.workers: 1\` instead of the default 8: one apply transaction at a time per
-  direction, so a direction's batches cannot deadlock each other; the difference between the two bidirectional
-  rows is what those deadlocks cost.
+  direction, so a direction's batches never wait on each other's locks (a reference for the cost of
+  contention between them).
 
 ${applyTable(applyRuns)}
 
