@@ -44,12 +44,38 @@ export function rowHash(row: Row, excluded: ReadonlySet<string> = new Set()): st
   return hash.digest('hex');
 }
 
-/** Whether two versions of a row hold the same content (both absent counts as equal). */
+/**
+ * Whether two versions of a row hold the same content (both absent counts as equal): exactly when their row
+ * hashes are equal, decided without hashing (the conflict check compares every changed row).
+ */
 export function sameRowContent(
   left: Row | null,
   right: Row | null,
   excluded: ReadonlySet<string> = new Set(),
 ): boolean {
   if (left === null || right === null) return left === right;
-  return rowHash(left, excluded) === rowHash(right, excluded);
+  let leftCount = 0;
+  for (const column in left) {
+    if (excluded.has(column)) continue;
+    leftCount += 1;
+    if (!Object.hasOwn(right, column) || !sameValue(left[column] ?? null, right[column] ?? null))
+      return false;
+  }
+  let rightCount = 0;
+  for (const column in right) if (!excluded.has(column)) rightCount += 1;
+  return leftCount === rightCount;
+}
+
+function sameValue(left: ColumnValue, right: ColumnValue): boolean {
+  if (left === null || right === null) return left === right;
+  const leftIsBytes = Buffer.isBuffer(left);
+  const rightIsBytes = Buffer.isBuffer(right);
+  if (leftIsBytes || rightIsBytes) return leftIsBytes && rightIsBytes && left.equals(right);
+  if (typeof left === typeof right)
+    return typeof left === 'number' ? numberText(left) === numberText(right as number) : left === right;
+  return valueText(left) === valueText(right);
+}
+
+function valueText(value: string | number): string {
+  return typeof value === 'number' ? numberText(value) : value;
 }
