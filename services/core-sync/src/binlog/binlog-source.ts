@@ -185,7 +185,7 @@ export class BinlogSource {
     }
   }
 
-  /** Checks the server, learns its flavour, the start GTID state and the FLOAT(M,D) scales of the tables. */
+  /** Checks the server, learns its flavour, the start GTID state and the FLOAT(precision,scale) scales of the tables. */
   async #prepare(pool: Pool): Promise<void> {
     const problems = await checkBinlogSettings(pool);
     if (problems.length > 0) {
@@ -315,7 +315,7 @@ export class BinlogSource {
     const stream = this.#stream;
     const pool = this.#controlPool;
     if (stream === undefined || pool === undefined) return;
-    // Rows after the statement decode with the new FLOAT(M,D) scales: hold reading until they are known.
+    // Rows after the statement decode with the new FLOAT(precision,scale) scales: hold reading until they are known.
     stream.hold('schema');
     void this.#readFloatScales(pool, change.tables).then(
       () => stream.release('schema'),

@@ -5,8 +5,8 @@
  * The binlog library (configured with the same driver options) already gives that form for almost every type;
  * what differs, and is fixed here:
  * - FLOAT: the binlog carries the stored float32, the server prints it with 6 significant digits (or with the
- *   column's declared decimals for FLOAT(M,D)) and mysql2 parses that text: 3.1415927410125732 → 3.14159.
- * - DOUBLE(M,D): the server prints the stored double with D decimals: -0.00009999999999998899 → -0.0001.
+ *   column's declared decimals for FLOAT(precision,scale)) and mysql2 parses that text: 3.1415927410125732 → 3.14159.
+ * - DOUBLE(precision,scale): the server prints the stored double with `scale` decimals: -0.00009999999999998899 → -0.0001.
  * - YEAR: the stored byte 0 (year 0000) decodes as 1900; the server prints 0.
  * - ENUM: the invalid-value index 0 (stored under a relaxed sql_mode) decodes as undefined; the server prints ''.
  * - Spatial values decode as point objects: they have no canonical form and are passed on as their JSON text.
@@ -31,7 +31,7 @@ export interface ColumnDescription {
   readonly name: string;
   /** The binlog type code (ENUM and SET with their real codes, not STRING). */
   readonly typeCode: number;
-  /** Declared decimals of a FLOAT(M,D) or DOUBLE(M,D) column (from information_schema); null when not declared. */
+  /** Declared decimals of a FLOAT(precision,scale) or DOUBLE(precision,scale) column (from information_schema); null when not declared. */
   readonly floatScale: number | null;
 }
 
@@ -42,7 +42,7 @@ export function canonicalFloat(value: number, floatScale: number | null): number
   return Number(text);
 }
 
-/** Canonical form of a DOUBLE(M,D) column's value (a plain DOUBLE prints its shortest round-trip form). */
+/** Canonical form of a DOUBLE(precision,scale) column's value (a plain DOUBLE prints its shortest round-trip form). */
 export function canonicalScaledDouble(value: number, scale: number): number {
   if (value === 0 || !Number.isFinite(value)) return value;
   return Number(value.toFixed(scale));
@@ -102,7 +102,7 @@ export function createRowNormalizer(columns: readonly ColumnDescription[]): RowN
   };
 }
 
-/** The declared decimals of a `float(M,D)` / `double(M,D)` column type, or null (`float`, `double`, `int`…). */
+/** The declared decimals of a `float(precision,scale)` / `double(precision,scale)` column type, or null (`float`, `double`, `int`…). */
 export function floatScaleOfColumnType(columnType: string): number | null {
   const match = /^(?:float|double|real)\(\s*\d+\s*,\s*(\d+)\s*\)/i.exec(columnType.trim());
   return match?.[1] === undefined ? null : Number(match[1]);

@@ -9,7 +9,7 @@ import type { ChangeKind, RowChange } from '../../model/index.js';
 import type { StreamEvent } from '../stream-event.js';
 import { createRowNormalizer, type RowNormalizer } from '../value-normalizer.js';
 
-/** Declared decimals of a FLOAT(M,D) column, from information_schema (the binlog does not carry them). */
+/** Declared decimals of a FLOAT(precision,scale) column, from information_schema (the binlog does not carry them). */
 export type FloatScaleLookup = (database: string, table: string, column: string) => number | null;
 
 type RowsEventName = 'writerows' | 'updaterows' | 'deleterows';
