@@ -1,5 +1,5 @@
 /** Where a server's binlog ends now: SHOW MASTER STATUS (MySQL 8.4 renamed it SHOW BINARY LOG STATUS). */
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { Connection, Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { driverErrorCode } from '../errors/index.js';
 import { BinlogPosition } from '../model/index.js';
 
@@ -7,11 +7,13 @@ export interface BinlogStatusRow extends RowDataPacket {
   File?: string;
   Position?: number | string;
   Executed_Gtid_Set?: string;
+  Binlog_Do_DB?: string;
+  Binlog_Ignore_DB?: string;
 }
 
-export async function showBinlogStatus(
-  queryable: Pool | PoolConnection,
-): Promise<BinlogStatusRow | undefined> {
+type Queryable = Pool | PoolConnection | Connection;
+
+export async function showBinlogStatus(queryable: Queryable): Promise<BinlogStatusRow | undefined> {
   try {
     const [rows] = await queryable.query<BinlogStatusRow[]>('SHOW MASTER STATUS');
     return rows[0];
@@ -26,7 +28,7 @@ export async function showBinlogStatus(
  * The file and offset after the last transaction in the binlog (no GTID state). Read inside a transaction that
  * holds a row's lock, it is at or after every committed change of that row, and before any later one.
  */
-export async function readBinlogEnd(queryable: Pool | PoolConnection): Promise<BinlogPosition> {
+export async function readBinlogEnd(queryable: Queryable): Promise<BinlogPosition> {
   const status = await showBinlogStatus(queryable);
   if (status?.File === undefined || status.Position === undefined) {
     throw new Error('the server has no binlog position (SHOW MASTER STATUS is empty)');

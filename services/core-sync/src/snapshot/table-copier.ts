@@ -22,6 +22,7 @@ import {
   isConnectionError,
   qualifiedName,
   quoteIdentifier,
+  showBinlogStatus,
   type Connection,
   type MysqlEndpoint,
   type Pool,
@@ -147,9 +148,9 @@ async function openConsistentReadView(reader: Connection, flavor: ServerFlavor):
   await reader.query('FLUSH TABLES WITH READ LOCK');
   try {
     await reader.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-    const [rows] = await reader.query<RowDataPacket[]>('SHOW MASTER STATUS');
-    const file: unknown = rows[0]?.File;
-    const offset = Number(rows[0]?.Position);
+    const status = await showBinlogStatus(reader);
+    const file: unknown = status?.File;
+    const offset = Number(status?.Position);
     if (typeof file !== 'string' || !Number.isFinite(offset)) {
       throw new SyncError(
         'SOURCE_SETTINGS_INVALID',

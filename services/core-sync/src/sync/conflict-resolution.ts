@@ -35,23 +35,7 @@ export interface ResolveConflictOptions {
   readonly logger: Logger;
 }
 
-/** Conflicts being resolved right now: a second request for the same one is refused rather than raced. */
-const inProgress = new Set<string>();
-
 export async function resolveConflict(options: ResolveConflictOptions): Promise<ConflictRecord> {
-  const { id } = options;
-  if (inProgress.has(id)) {
-    throw new SyncError('CONFLICT_ALREADY_RESOLVED', `conflict ${id} is being resolved by another request`);
-  }
-  inProgress.add(id);
-  try {
-    return await resolveOnce(options);
-  } finally {
-    inProgress.delete(id);
-  }
-}
-
-async function resolveOnce(options: ResolveConflictOptions): Promise<ConflictRecord> {
   const { id, choice, config, store, pools, logger } = options;
   const conflict = await store.getConflict(id);
   if (conflict === undefined) throw new SyncError('CONFLICT_NOT_FOUND', `no conflict has the id ${id}`);
@@ -79,9 +63,12 @@ async function resolveOnce(options: ResolveConflictOptions): Promise<ConflictRec
     }
     schemas.set(side, schema);
   }
-  // Neither direction decides on the row while both sides are written.
+  // Neither direction, nor another resolution of this conflict, decides on the row while both sides are written.
   const release = await options.rowClaims.claim([{ table: conflict.tableName, keyText }]);
   try {
+    if ((await store.getConflict(id))?.resolved !== false) {
+      throw new SyncError('CONFLICT_ALREADY_RESOLVED', `conflict ${id} was resolved meanwhile`);
+    }
     for (const [side, schema] of schemas) {
       const fence = await writeMarked(
         pools[side],

@@ -12,7 +12,7 @@ import type { ServiceConfig } from '../config/index.js';
 import { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
-import type { Pool, RowDataPacket } from '../mysql/index.js';
+import { showBinlogStatus, type Pool, type RowDataPacket } from '../mysql/index.js';
 
 export interface BidirectionalSetupOptions {
   readonly config: ServiceConfig;
@@ -82,8 +82,7 @@ export async function checkBidirectionalSetup(options: BidirectionalSetupOptions
 }
 
 async function checkBinlogFilters(pool: Pool, side: SideName, database: string): Promise<void> {
-  const [status] = await pool.query<RowDataPacket[]>('SHOW MASTER STATUS');
-  const row = status[0];
+  const row = await showBinlogStatus(pool);
   if (row === undefined) return;
   const list = (value: unknown): string[] =>
     typeof value === 'string' && value.trim() !== '' ? value.split(',').map((name) => name.trim()) : [];
