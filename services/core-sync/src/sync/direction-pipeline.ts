@@ -41,6 +41,7 @@ import {
   readTableSchema,
   type MysqlEndpoint,
   type Pool,
+  inWriteTransaction,
   type PoolConnection,
 } from '../mysql/index.js';
 import { copyTable, prepareTable, type TablePair } from '../snapshot/index.js';
@@ -247,8 +248,8 @@ export class DirectionPipeline {
     this.#setState('snapshotting');
     const snapshotPositions = new Map<string, BinlogPosition>();
     if (facts.sourcePosition !== null) {
+      await this.#commitSnapshotSlots(plan.fresh, facts.sourcePosition);
       for (const table of plan.fresh) {
-        await this.#commitSnapshotSlot(table, facts.sourcePosition);
         snapshotPositions.set(table, facts.sourcePosition);
         this.#logger.info(
           { table, binlogPosition: facts.sourcePosition.toString() },
@@ -494,7 +495,7 @@ export class DirectionPipeline {
                   ),
               }),
         });
-        await this.#commitSnapshotSlot(tableConfig.name, result.position);
+        await this.#commitSnapshotSlots([tableConfig.name], result.position);
         // Progress is reported as chunks are queued; the result counts the rows actually written.
         status.rowsCopied = result.rowsCopied;
         positions.set(tableConfig.name, result.position);
@@ -507,18 +508,18 @@ export class DirectionPipeline {
     return positions;
   }
 
-  async #commitSnapshotSlot(table: string, position: BinlogPosition): Promise<void> {
+  /** Records that these tables hold every source change up to `position` (one target transaction). */
+  async #commitSnapshotSlots(tables: readonly string[], position: BinlogPosition): Promise<void> {
+    if (tables.length === 0) return;
     const { config, source, target, targetPool } = this.#options;
-    const connection = await targetPool.getConnection();
-    try {
-      await connection.query('START TRANSACTION');
-      await writeSlots(connection, config.databases[target].database, source, [
-        { slot: snapshotSlot(table), position },
-      ]);
-      await connection.query('COMMIT');
-    } finally {
-      connection.release();
-    }
+    await inWriteTransaction(targetPool, (connection) =>
+      writeSlots(
+        connection,
+        config.databases[target].database,
+        source,
+        tables.map((table) => ({ slot: snapshotSlot(table), position })),
+      ),
+    );
   }
 
   async #targetHasRows(table: string): Promise<boolean> {
