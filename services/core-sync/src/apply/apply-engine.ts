@@ -140,6 +140,15 @@ export interface ApplyEngineOptions {
   readonly conflictCheck?: BatchConflictCheck;
 }
 
+/** One source transaction on its way into the partition queues. */
+interface TransactionDispatch {
+  readonly transaction: SourceTransaction;
+  /** False when the transaction is newer than every checkpoint: none of its changes can be on the target. */
+  readonly mayBeApplied: boolean;
+  queued: number;
+  readonly touchedQueues: Set<PartitionQueue>;
+}
+
 /** Immediate retries of a batch that met a row inserted on the target meanwhile (bidirectional). */
 const maxPrimaryKeyRaceRetries = 5;
 
@@ -195,37 +204,103 @@ export class ApplyEngine {
 
   /** Hands a committed source transaction to the partitions. Synchronous: ordering is the caller's. */
   dispatch(transaction: SourceTransaction): void {
-    let queued = 0;
-    const touchedQueues = new Set<PartitionQueue>();
     this.#lastSequence = transaction.sequence;
+    // Changes committed after every checkpoint slot's position cannot have been applied yet: no skip check.
+    const highestFloor = this.#options.checkpoints.highestFloor;
+    const mayBeApplied = highestFloor !== undefined && transaction.commitPosition.isAtOrBefore(highestFloor);
+    const dispatch: TransactionDispatch = { transaction, mayBeApplied, queued: 0, touchedQueues: new Set() };
     for (const change of transaction.changes) {
       const pause = this.#pauses.get(change.table);
       if (pause !== undefined && transaction.sequence >= pause.fromSequence) continue;
-      for (const operation of this.#operationsFor(change)) {
-        const floor = this.#options.checkpoints.skipFloor(operation.table, operation.keyText);
-        if (floor !== undefined && transaction.commitPosition.isAtOrBefore(floor)) continue;
-        const partition = partitionFor(operation.table, operation.keyText, this.#queues.length);
-        const queue = this.#queues[partition];
-        if (queue === undefined) continue;
-        queue.push({
-          operation,
-          sequence: transaction.sequence,
-          commitPosition: transaction.commitPosition,
-          commitTimestamp: transaction.commitTimestamp,
-        });
-        touchedQueues.add(queue);
-        queued += 1;
-      }
+      this.#queueChange(change, dispatch);
     }
+    const { queued } = dispatch;
     this.#tracker.dispatched(transaction.sequence, transaction.commitPosition, queued);
     this.#queuedCount += queued;
     this.#peakQueueDepth = Math.max(this.#peakQueueDepth, this.#queuedCount);
-    for (const queue of touchedQueues) queue.wake();
+    for (const queue of dispatch.touchedQueues) queue.wake();
     if (!this.#sourcePaused && this.#queuedCount >= this.#options.queueCapacity) {
       this.#sourcePaused = true;
       this.#pauseCount += 1;
       this.#options.hooks.pauseSource();
     }
+  }
+
+  /** Queues a change as its write operations: an upsert, a delete, or both when an update changed the key. */
+  #queueChange(change: RowChange, dispatch: TransactionDispatch): void {
+    const schema = this.#tables.get(change.table);
+    if (schema === undefined) return;
+    const primaryKey = schema.primaryKey;
+    const table = change.table;
+    switch (change.kind) {
+      case 'insert':
+        if (change.after === null) return;
+        this.#queueOperation(
+          {
+            kind: 'upsert',
+            table,
+            keyText: primaryKeyText(change.after, primaryKey),
+            row: change.after,
+            before: null,
+          },
+          dispatch,
+        );
+        return;
+      case 'delete':
+        if (change.before === null) return;
+        this.#queueOperation(
+          {
+            kind: 'delete',
+            table,
+            keyText: primaryKeyText(change.before, primaryKey),
+            row: change.before,
+            before: change.before,
+          },
+          dispatch,
+        );
+        return;
+      case 'update': {
+        if (change.after === null) return;
+        const afterKey = primaryKeyText(change.after, primaryKey);
+        const beforeKey = change.before === null ? afterKey : primaryKeyText(change.before, primaryKey);
+        if (beforeKey === afterKey || change.before === null) {
+          this.#queueOperation(
+            { kind: 'upsert', table, keyText: afterKey, row: change.after, before: change.before },
+            dispatch,
+          );
+          return;
+        }
+        // The key changed: the old key disappears and the new one appears (as an insert), each in its own
+        // partition's order.
+        this.#queueOperation(
+          { kind: 'delete', table, keyText: beforeKey, row: change.before, before: change.before },
+          dispatch,
+        );
+        this.#queueOperation(
+          { kind: 'upsert', table, keyText: afterKey, row: change.after, before: null },
+          dispatch,
+        );
+        return;
+      }
+    }
+  }
+
+  #queueOperation(operation: WriteOperation, dispatch: TransactionDispatch): void {
+    const { transaction } = dispatch;
+    if (dispatch.mayBeApplied) {
+      const floor = this.#options.checkpoints.skipFloor(operation.table, operation.keyText);
+      if (floor !== undefined && transaction.commitPosition.isAtOrBefore(floor)) return;
+    }
+    const queue = this.#queues[partitionFor(operation.table, operation.keyText, this.#queues.length)];
+    if (queue === undefined) return;
+    queue.push({
+      operation,
+      sequence: transaction.sequence,
+      commitPosition: transaction.commitPosition,
+      commitTimestamp: transaction.commitTimestamp,
+    });
+    dispatch.touchedQueues.add(queue);
+    dispatch.queued += 1;
   }
 
   /**
@@ -318,63 +393,6 @@ export class ApplyEngine {
     await Promise.allSettled(this.#workers);
     await this.#watermarkWrite;
     if (this.#fatalError === undefined) await this.#flushWatermark(true);
-  }
-
-  #operationsFor(change: RowChange): WriteOperation[] {
-    const schema = this.#tables.get(change.table);
-    if (schema === undefined) return [];
-    const primaryKey = schema.primaryKey;
-    switch (change.kind) {
-      case 'insert':
-        return change.after === null
-          ? []
-          : [
-              {
-                kind: 'upsert',
-                table: change.table,
-                keyText: primaryKeyText(change.after, primaryKey),
-                row: change.after,
-                before: null,
-              },
-            ];
-      case 'delete':
-        return change.before === null
-          ? []
-          : [
-              {
-                kind: 'delete',
-                table: change.table,
-                keyText: primaryKeyText(change.before, primaryKey),
-                row: change.before,
-                before: change.before,
-              },
-            ];
-      case 'update': {
-        if (change.after === null) return [];
-        const afterKey = primaryKeyText(change.after, primaryKey);
-        const beforeKey = change.before === null ? afterKey : primaryKeyText(change.before, primaryKey);
-        const upsert: WriteOperation = {
-          kind: 'upsert',
-          table: change.table,
-          keyText: afterKey,
-          row: change.after,
-          before: change.before,
-        };
-        if (beforeKey === afterKey || change.before === null) return [upsert];
-        // The key changed: the old key disappears and the new one appears (as an insert), each in its own
-        // partition's order.
-        return [
-          {
-            kind: 'delete',
-            table: change.table,
-            keyText: beforeKey,
-            row: change.before,
-            before: change.before,
-          },
-          { ...upsert, before: null },
-        ];
-      }
-    }
   }
 
   async #runWorker(partition: number): Promise<void> {

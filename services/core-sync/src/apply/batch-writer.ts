@@ -107,17 +107,27 @@ export class BatchWriter {
       schema.columns.filter((column) => column.generated).map((column) => column.name),
     );
     // Rows of one table normally share their columns; a DDL in the middle of a batch splits them into groups.
-    const groups = new Map<string, { columns: string[]; rows: Row[]; insertOnly: boolean }>();
+    // A row with the same keys (in the same order) as the one before joins its group without building a signature.
+    const groups = new Map<string, UpsertGroup>();
+    let currentGroup: UpsertGroup | undefined;
+    let currentKeys: readonly string[] = [];
     for (const operation of upserts) {
-      const columns = Object.keys(operation.row).filter((column) => !generated.has(column));
       const insertOnly = operation.insertOnly === true;
-      const signature = `${insertOnly ? 'i' : 'u'}\u0001${columns.join('\u0001')}`;
-      let group = groups.get(signature);
-      if (group === undefined) {
-        group = { columns, rows: [], insertOnly };
-        groups.set(signature, group);
+      if (
+        currentGroup === undefined ||
+        currentGroup.insertOnly !== insertOnly ||
+        !hasKeysInOrder(operation.row, currentKeys)
+      ) {
+        currentKeys = Object.keys(operation.row);
+        const columns = currentKeys.filter((column) => !generated.has(column));
+        const signature = `${insertOnly ? 'i' : 'u'}\u0001${columns.join('\u0001')}`;
+        currentGroup = groups.get(signature);
+        if (currentGroup === undefined) {
+          currentGroup = { columns, rows: [], insertOnly };
+          groups.set(signature, currentGroup);
+        }
       }
-      group.rows.push(operation.row);
+      currentGroup.rows.push(operation.row);
     }
     for (const { columns, rows, insertOnly } of groups.values()) {
       const chunkLimit = Math.min(
@@ -167,6 +177,22 @@ export class BatchWriter {
     }
     return sql;
   }
+}
+
+interface UpsertGroup {
+  readonly columns: readonly string[];
+  readonly rows: Row[];
+  readonly insertOnly: boolean;
+}
+
+/** True when the row's own keys are exactly `keys`, in that order. */
+function hasKeysInOrder(row: Row, keys: readonly string[]): boolean {
+  let index = 0;
+  for (const key in row) {
+    if (key !== keys[index]) return false;
+    index += 1;
+  }
+  return index === keys.length;
 }
 
 function placeholders(count: number): string {

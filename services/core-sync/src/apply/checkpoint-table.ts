@@ -136,6 +136,8 @@ export class CheckpointState {
   /** partitionCount → table → partition → position (several counts when `workers` changed between runs). */
   readonly #partitionFloors = new Map<number, Map<string, Map<number, BinlogPosition>>>();
   readonly #tablesWithSlots = new Set<string>();
+  /** The latest position any slot records: a change committed after it needs no skip check. */
+  readonly highestFloor: BinlogPosition | undefined;
 
   constructor(slots: readonly SlotPosition[]) {
     let watermark: BinlogPosition | null = null;
@@ -161,6 +163,11 @@ export class CheckpointState {
       }
     }
     this.watermark = watermark;
+    const floors: BinlogPosition[] = [...this.#snapshotFloors.values()];
+    for (const byTable of this.#partitionFloors.values()) {
+      for (const byPartition of byTable.values()) floors.push(...byPartition.values());
+    }
+    this.highestFloor = BinlogPosition.latest(floors);
   }
 
   /** True when the target has ever committed anything (snapshot or change) of this table from this source. */
@@ -182,14 +189,5 @@ export class CheckpointState {
       if (position !== undefined && (floor === undefined || position.isAfter(floor))) floor = position;
     }
     return floor;
-  }
-
-  /** The latest position any slot records: once streaming passes it, no change needs a skip check. */
-  get highestFloor(): BinlogPosition | undefined {
-    const positions: BinlogPosition[] = [...this.#snapshotFloors.values()];
-    for (const byTable of this.#partitionFloors.values()) {
-      for (const byPartition of byTable.values()) positions.push(...byPartition.values());
-    }
-    return BinlogPosition.latest(positions);
   }
 }

@@ -5,6 +5,7 @@ import type { ColumnValue, Row } from '../model/index.js';
  * to choose its partition. Equal keys give equal text whatever the value's JS type for the same column.
  */
 export function primaryKeyText(row: Row, primaryKey: readonly string[]): string {
+  if (primaryKey.length === 1) return valueKeyText(row[primaryKey[0] ?? ''] ?? null);
   const parts: string[] = [];
   for (const column of primaryKey) parts.push(valueKeyText(row[column] ?? null));
   return parts.join('\u0001');
@@ -16,13 +17,22 @@ function valueKeyText(value: ColumnValue): string {
   return typeof value === 'number' ? `n${value}` : `s${value}`;
 }
 
-/** FNV-1a (32 bit) of the table name and key text, reduced to a partition index. */
+const fnvOffsetBasis = 0x811c9dc5;
+const fnvPrime = 0x01000193;
+const tableKeySeparator = 0x0002;
+
+/**
+ * FNV-1a (32 bit) of `table + "\u0002" + keyText`, reduced to a partition index. Checkpoint slots are per
+ * partition, so this must give the same index in every release for the same inputs (partitioner.test.ts pins it).
+ */
 export function partitionFor(table: string, keyText: string, partitionCount: number): number {
-  let hash = 0x811c9dc5;
-  const text = `${table}\u0002${keyText}`;
-  for (let index = 0; index < text.length; index += 1) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
+  let hash = fnvOffsetBasis;
+  for (let index = 0; index < table.length; index += 1) {
+    hash = Math.imul(hash ^ table.charCodeAt(index), fnvPrime);
+  }
+  hash = Math.imul(hash ^ tableKeySeparator, fnvPrime);
+  for (let index = 0; index < keyText.length; index += 1) {
+    hash = Math.imul(hash ^ keyText.charCodeAt(index), fnvPrime);
   }
   return (hash >>> 0) % partitionCount;
 }

@@ -7,6 +7,8 @@ export class BinlogPosition {
   readonly file: string;
   readonly offset: number;
   readonly gtid: string | null;
+  /** The numeric suffix of the file name (`binlog.000012` → 12); files of one server sort by it. */
+  readonly fileSequence: number;
 
   constructor(file: string, offset: number, gtid: string | null = null) {
     if (file.length === 0) throw new RangeError('a binlog position needs a file name');
@@ -16,12 +18,9 @@ export class BinlogPosition {
     this.file = file;
     this.offset = offset;
     this.gtid = gtid === '' ? null : gtid;
-  }
-
-  /** The numeric suffix of the file name (`binlog.000012` → 12); files of one server sort by it. */
-  get fileSequence(): number {
-    const match = /\.(\d+)$/.exec(this.file);
-    return match?.[1] === undefined ? 0 : Number(match[1]);
+    // Computed once: positions are compared for every queued change.
+    const match = /\.(\d+)$/.exec(file);
+    this.fileSequence = match?.[1] === undefined ? 0 : Number(match[1]);
   }
 
   /** Negative when this position is before `other`, zero when equal, positive when after. */

@@ -104,6 +104,14 @@ interface MutableTableStatus {
 /** Snapshot writers per table: a trial on 2 cores peaked with 4 connections writing 1,000-row INSERTs. */
 const snapshotWriterConnections = 4;
 
+/**
+ * Rows per streaming statement (a batch of `batch_insert_size` rows is several statements in one transaction).
+ * mysql2 caches each statement size once per connection, with one parameter-definition object per placeholder.
+ * With 1,000-row statements a heap snapshot during the catch-up benchmark held 85,000 of them (16 MB of a 66 MB
+ * live heap); at 256 rows, 44,000 (8 MB of 39 MB), peak RSS fell from about 205 to 190 MB and throughput rose.
+ */
+const streamingRowsPerStatement = 256;
+
 export class DirectionPipeline {
   readonly #options: DirectionPipelineOptions;
   readonly #logger: Logger;
@@ -301,7 +309,7 @@ export class DirectionPipeline {
       tables: targetSchemas,
       partitionCount: config.sync.workers,
       batchSize: config.sync.batchInsertSize,
-      maxRowsPerStatement: config.sync.batchInsertSize,
+      maxRowsPerStatement: Math.min(config.sync.batchInsertSize, streamingRowsPerStatement),
       queueCapacity: config.sync.queueCapacity,
       checkpoints,
       startPosition,
