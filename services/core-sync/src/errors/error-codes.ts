@@ -136,6 +136,58 @@ export const errorCodes = {
     retryable: false,
     httpStatus: 500,
   },
+  SYNC_ALREADY_RUNNING: {
+    description:
+      'A full sync is already running (started by a person, the scheduler or the binlog fallback); only one runs at a time. Wait for it to end, or stop it with POST /api/v1/sync/stop.',
+    retryable: true,
+    httpStatus: 409,
+  },
+  SYNC_NOT_RUNNING: {
+    description: 'There is no full sync running to stop. GET /api/v1/sync/status shows the last run.',
+    retryable: false,
+    httpStatus: 409,
+  },
+  SYNC_REQUEST_INVALID: {
+    description:
+      'A full-sync request names a table that is not configured, or a direction the configured sync.mode does not sync. The message names it.',
+    retryable: false,
+    httpStatus: 400,
+  },
+  FULL_SYNC_FAILED: {
+    description:
+      'A full sync run failed: the message names the table and what failed (reading a chunk, writing a fix). Rows already repaired stay repaired; run it again once the cause is fixed.',
+    retryable: true,
+    httpStatus: 500,
+  },
+  REQUEST_INVALID: {
+    description:
+      'The API request is malformed: a parameter or body field is missing, has the wrong type or is out of range. The details name each field at fault.',
+    retryable: false,
+    httpStatus: 400,
+  },
+  UNAUTHORIZED: {
+    description:
+      'The API request has no bearer token, or not one the service knows. Send `Authorization: Bearer <token>` with server.auth_token or one of server.read_only_tokens.',
+    retryable: false,
+    httpStatus: 401,
+  },
+  FORBIDDEN: {
+    description:
+      'The token is a read-only token (server.read_only_tokens) and the request changes something. Use the admin token (server.auth_token).',
+    retryable: false,
+    httpStatus: 403,
+  },
+  NOT_FOUND: {
+    description: 'No such API route or resource. GET /api/v1/openapi.json lists every route.',
+    retryable: false,
+    httpStatus: 404,
+  },
+  RATE_LIMITED: {
+    description:
+      'Too many requests with a wrong token from this client address; further attempts are refused for a while. Wait, then use a valid token.',
+    retryable: true,
+    httpStatus: 429,
+  },
   INTERNAL: {
     description: 'An unexpected error (a bug). Please report it with the log lines around it.',
     retryable: false,

@@ -7,3 +7,4 @@ export type {
   TableStatus,
   StreamView,
 } from './direction-status.js';
+export { type ConflictChoice } from './conflict-resolution.js';

@@ -1,0 +1,18 @@
+export {
+  ServiceEvents,
+  publicEventTypes,
+  type BatchAppliedEvent,
+  type ConflictDetectedEvent,
+  type ConflictResolvedEvent,
+  type DirectionName,
+  type DirectionStatusEvent,
+  type LagSampleEvent,
+  type RunProgress,
+  type RunProgressEvent,
+  type RunState,
+  type RunStateEvent,
+  type ServiceEvent,
+  type ServiceEventListener,
+  type ServiceEventType,
+  type TableProgress,
+} from './service-events.js';

@@ -1,0 +1,66 @@
+/**
+ * What the HTTP API asks of the rest of the service. The composition root (main.ts) hands the API objects that
+ * implement these; the API depends on nothing else of the engine, so its routes are tested against the real
+ * implementations and, for input validation and auth, against small in-memory ones.
+ */
+import type { SyncMode } from '../config/index.js';
+import type { RunProgress } from '../events/index.js';
+import type { ConflictChoice } from '../sync/index.js';
+import type { ConflictFilter, ConflictRecord, PageRequest, SyncHistoryEntry } from '../store/index.js';
+
+export interface TriggerRequest {
+  /** Configured table names; all configured tables when absent. */
+  readonly tables?: readonly string[];
+  /** One of the directions the configured mode allows; the configured mode when absent. */
+  readonly direction?: SyncMode;
+}
+
+/** Starts, stops and reports full-sync runs. */
+export interface SyncControl {
+  /**
+   * Starts a full sync and returns its first progress. Throws a SyncError: SYNC_ALREADY_RUNNING (409) while a
+   * run is active, SYNC_REQUEST_INVALID (400) for an unknown table or a direction the configured mode does not
+   * sync.
+   */
+  trigger(request: TriggerRequest, triggeredBy: string, traceId: string): Promise<RunProgress>;
+  /** Stops the active run (whole batches only) and resolves with its final progress; null when none runs. */
+  stop(): Promise<RunProgress | null>;
+  /** The active run, else the last one since the service started; null before the first. */
+  readonly currentRun: RunProgress | null;
+  /** Newest first. */
+  history(page: PageRequest): Promise<{ entries: SyncHistoryEntry[]; total: number }>;
+}
+
+export interface ConflictAccess {
+  /** Newest first; `total` counts every conflict that matches. */
+  list(filter: ConflictFilter): Promise<{ conflicts: ConflictRecord[]; total: number }>;
+  /** Throws CONFLICT_NOT_FOUND (404). */
+  get(id: string): Promise<ConflictRecord>;
+  /**
+   * Writes the chosen version to both sides and marks the conflict resolved. Throws CONFLICT_NOT_FOUND (404),
+   * CONFLICT_ALREADY_RESOLVED (409) or CONFLICT_RESOLUTION_INVALID (400, edited data that does not fit the table).
+   */
+  resolve(id: string, choice: ConflictChoice, resolvedBy: string): Promise<ConflictRecord>;
+}
+
+/** The outcome of a configuration change. */
+export interface ConfigUpdateResult {
+  /** Key paths (YAML spelling, e.g. `sync.tables`, `scheduler.interval`) whose new values are in effect. */
+  readonly applied: readonly string[];
+  /** Key paths saved to the file whose new values take effect only after a restart of the process. */
+  readonly restartRequired: readonly string[];
+  /** The configuration now in the file, secrets redacted, in the YAML document's shape (snake_case). */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+export interface ConfigAccess {
+  /** The running configuration, secrets redacted, in the YAML document's shape (snake_case keys). */
+  current(): Readonly<Record<string, unknown>>;
+  /**
+   * Validates a whole configuration document (the shape `current()` returns; a redacted secret left as it was
+   * keeps the current value), saves it to the config file atomically (write to a temporary file, then rename),
+   * and applies what can change while running. Throws CONFIG_INVALID (400) listing every problem by key path
+   * (`details.problems`), changing nothing.
+   */
+  update(document: unknown, changedBy: string): Promise<ConfigUpdateResult>;
+}

@@ -1,0 +1,7 @@
+export type {
+  ConfigAccess,
+  ConfigUpdateResult,
+  ConflictAccess,
+  SyncControl,
+  TriggerRequest,
+} from './contracts.js';
