@@ -9,6 +9,7 @@ import { SyncError, describeError, driverErrorCode } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import {
   BinlogPosition,
+  type Row,
   type RowChange,
   type SideName,
   type SourceTransaction,
@@ -30,7 +31,7 @@ import {
   type CheckpointState,
   type SlotPosition,
 } from './checkpoint-table.js';
-import { PartitionQueue, type QueuedWrite } from './partition-queue.js';
+import { PartitionQueue, type QueuedWrite, type RefreshTicket } from './partition-queue.js';
 import { partitionFor, primaryKeyText } from './partitioner.js';
 import { TransactionTracker } from './transaction-tracker.js';
 
@@ -138,15 +139,39 @@ export interface ApplyEngineOptions {
   readonly hooks: ApplyHooks;
   /** Conflict detection (bidirectional); without it every change is written as it comes. */
   readonly conflictCheck?: BatchConflictCheck;
+  /** Needed for `refresh()` (full sync). */
+  readonly refreshResolver?: RefreshResolver;
 }
 
-/** One source transaction on its way into the partition queues. */
+/** One source transaction (or full-sync refresh) on its way into the partition queues. */
 interface TransactionDispatch {
-  readonly transaction: SourceTransaction;
+  readonly sequence: number;
+  readonly commitPosition: BinlogPosition;
+  readonly commitTimestamp: number;
   /** False when the transaction is newer than every checkpoint: none of its changes can be on the target. */
   readonly mayBeApplied: boolean;
   queued: number;
   readonly touchedQueues: Set<PartitionQueue>;
+  readonly ticket?: RefreshTicket;
+}
+
+/** What a refresh changed on the target. */
+export interface RefreshOutcome {
+  /** Rows written or deleted on the target (not counting rows that already matched the source). */
+  readonly rowsWritten: number;
+}
+
+/**
+ * Full sync: turns refresh requests into writes when their batch is applied, inside its transaction: reads the
+ * source's current rows for the keys and (one-way) the target's, and returns the writes that make the target
+ * match. Bidirectional resolvers return the source's rows as inserts and leave the comparison to the conflict check.
+ */
+export interface RefreshResolver {
+  resolve(
+    connection: PoolConnection,
+    schema: TableSchema,
+    refreshes: readonly WriteOperation[],
+  ): Promise<WriteOperation[]>;
 }
 
 /** Immediate retries of a batch that met a row inserted on the target meanwhile (bidirectional). */
@@ -177,6 +202,7 @@ export class ApplyEngine {
   #watermarkWrittenAt = 0;
   #drainWaiters: (() => void)[] = [];
   #lastSequence = -1;
+  readonly #openTickets = new Set<RefreshTicket>();
 
   constructor(options: ApplyEngineOptions) {
     this.#options = options;
@@ -204,18 +230,77 @@ export class ApplyEngine {
 
   /** Hands a committed source transaction to the partitions. Synchronous: ordering is the caller's. */
   dispatch(transaction: SourceTransaction): void {
-    this.#lastSequence = transaction.sequence;
+    // The engine numbers what it queues itself: full-sync refreshes (refresh()) sit between source transactions.
+    const sequence = this.#lastSequence + 1;
+    this.#lastSequence = sequence;
     // Changes committed after every checkpoint slot's position cannot have been applied yet: no skip check.
     const highestFloor = this.#options.checkpoints.highestFloor;
     const mayBeApplied = highestFloor !== undefined && transaction.commitPosition.isAtOrBefore(highestFloor);
-    const dispatch: TransactionDispatch = { transaction, mayBeApplied, queued: 0, touchedQueues: new Set() };
+    const dispatch: TransactionDispatch = {
+      sequence,
+      commitPosition: transaction.commitPosition,
+      commitTimestamp: transaction.commitTimestamp,
+      mayBeApplied,
+      queued: 0,
+      touchedQueues: new Set(),
+    };
     for (const change of transaction.changes) {
       const pause = this.#pauses.get(change.table);
-      if (pause !== undefined && transaction.sequence >= pause.fromSequence) continue;
+      if (pause !== undefined && sequence >= pause.fromSequence) continue;
       this.#queueChange(change, dispatch);
     }
+    this.#finishDispatch(dispatch);
+  }
+
+  /**
+   * Full sync: brings the target's rows of these keys to the source's state, in order with the stream. The
+   * refresh is queued like a source transaction at the current end of the stream: whatever was read before it is
+   * applied first, and the source's rows are read when it is applied (`RefreshResolver`), so it can neither
+   * undo a newer change nor be undone by an older one. Resolves once applied with the rows it changed.
+   */
+  refresh(table: string, keyRows: readonly Row[]): Promise<RefreshOutcome> {
+    const schema = this.#tables.get(table);
+    const position = this.#tracker.lastDispatchedPosition;
+    if (this.#stopping || this.#fatalError !== undefined || position === null || schema === undefined) {
+      const reason =
+        schema === undefined
+          ? `${table} is not synced in this direction`
+          : position === null
+            ? 'the apply engine has no stream position yet'
+            : 'the apply engine is stopping';
+      return Promise.reject(new SyncError('FULL_SYNC_FAILED', `cannot refresh rows of ${table}: ${reason}`));
+    }
+    if (this.#pauses.has(table)) {
+      return Promise.reject(
+        new SyncError('FULL_SYNC_FAILED', `cannot refresh rows of ${table}: the table is paused`),
+      );
+    }
+    if (keyRows.length === 0) return Promise.resolve({ rowsWritten: 0 });
+    const sequence = this.#lastSequence + 1;
+    this.#lastSequence = sequence;
+    return new Promise<RefreshOutcome>((resolve, reject) => {
+      const ticket: RefreshTicket = { remaining: keyRows.length, rowsWritten: 0, resolve, reject };
+      this.#openTickets.add(ticket);
+      const dispatch: TransactionDispatch = {
+        sequence,
+        commitPosition: position,
+        commitTimestamp: Date.now(),
+        mayBeApplied: false,
+        queued: 0,
+        touchedQueues: new Set(),
+        ticket,
+      };
+      for (const keyRow of keyRows) {
+        const keyText = primaryKeyText(keyRow, schema.primaryKey);
+        this.#queueOperation({ kind: 'refresh', table, keyText, row: keyRow, before: null }, dispatch);
+      }
+      this.#finishDispatch(dispatch);
+    });
+  }
+
+  #finishDispatch(dispatch: TransactionDispatch): void {
     const { queued } = dispatch;
-    this.#tracker.dispatched(transaction.sequence, transaction.commitPosition, queued);
+    this.#tracker.dispatched(dispatch.sequence, dispatch.commitPosition, queued);
     this.#queuedCount += queued;
     this.#peakQueueDepth = Math.max(this.#peakQueueDepth, this.#queuedCount);
     for (const queue of dispatch.touchedQueues) queue.wake();
@@ -286,18 +371,18 @@ export class ApplyEngine {
   }
 
   #queueOperation(operation: WriteOperation, dispatch: TransactionDispatch): void {
-    const { transaction } = dispatch;
     if (dispatch.mayBeApplied) {
       const floor = this.#options.checkpoints.skipFloor(operation.table, operation.keyText);
-      if (floor !== undefined && transaction.commitPosition.isAtOrBefore(floor)) return;
+      if (floor !== undefined && dispatch.commitPosition.isAtOrBefore(floor)) return;
     }
     const queue = this.#queues[partitionFor(operation.table, operation.keyText, this.#queues.length)];
     if (queue === undefined) return;
     queue.push({
       operation,
-      sequence: transaction.sequence,
-      commitPosition: transaction.commitPosition,
-      commitTimestamp: transaction.commitTimestamp,
+      sequence: dispatch.sequence,
+      commitPosition: dispatch.commitPosition,
+      commitTimestamp: dispatch.commitTimestamp,
+      ...(dispatch.ticket === undefined ? {} : { refresh: dispatch.ticket }),
     });
     dispatch.touchedQueues.add(queue);
     dispatch.queued += 1;
@@ -391,6 +476,9 @@ export class ApplyEngine {
     clearInterval(this.#watermarkTimer);
     for (const queue of this.#queues) queue.wake();
     await Promise.allSettled(this.#workers);
+    this.#rejectOpenRefreshes(
+      new SyncError('FULL_SYNC_FAILED', 'the apply engine stopped before the refresh'),
+    );
     await this.#watermarkWrite;
     if (this.#fatalError === undefined) await this.#flushWatermark(true);
   }
@@ -421,6 +509,14 @@ export class ApplyEngine {
     let runSequence = -1;
     let runLength = 0;
     for (const item of batch) {
+      const ticket = item.refresh;
+      if (ticket !== undefined) {
+        ticket.remaining -= 1;
+        if (ticket.remaining === 0) {
+          this.#openTickets.delete(ticket);
+          ticket.resolve({ rowsWritten: ticket.rowsWritten });
+        }
+      }
       if (item.sequence !== runSequence) {
         if (runLength > 0) this.#tracker.acknowledge(runSequence, runLength);
         runSequence = item.sequence;
@@ -548,25 +644,30 @@ export class ApplyEngine {
     partition: number,
   ): Promise<void> {
     const afterCommit: (() => Promise<void>)[] = [];
+    // Rows each refresh wrote in the attempt that committed (a rolled-back attempt's counts are discarded).
+    let refreshWrites = new Map<RefreshTicket, number>();
     await this.#inTransaction(slots, async (connection) => {
       afterCommit.length = 0;
+      refreshWrites = new Map();
       const conflictCheck = this.#options.conflictCheck;
-      if (conflictCheck === undefined) {
-        for (const [table, operations] of BatchWriter.reduce(writes.map((item) => item.operation))) {
-          const schema = this.#tables.get(table);
-          if (schema !== undefined) await this.#writer.writeTable(connection, schema, operations);
-        }
-        return;
-      }
       const writesByTable = new Map<string, QueuedWrite[]>();
       for (const item of writes) {
         const tableWrites = writesByTable.get(item.operation.table) ?? [];
         tableWrites.push(item);
         writesByTable.set(item.operation.table, tableWrites);
       }
-      for (const [table, tableWrites] of writesByTable) {
+      for (const [table, queuedWrites] of writesByTable) {
         const schema = this.#tables.get(table);
         if (schema === undefined) continue;
+        const tableWrites = await this.#resolveRefreshes(connection, schema, queuedWrites, refreshWrites);
+        if (conflictCheck === undefined) {
+          await this.#writer.writeTable(
+            connection,
+            schema,
+            BatchWriter.reduce(tableWrites.map((item) => item.operation)).get(table) ?? [],
+          );
+          continue;
+        }
         const outcome = await conflictCheck.check(connection, schema, tableWrites);
         try {
           await this.#writer.writeTable(connection, schema, outcome.operations);
@@ -577,6 +678,7 @@ export class ApplyEngine {
         if (outcome.afterCommit !== undefined) afterCommit.push(outcome.afterCommit);
       }
     });
+    for (const [ticket, rowsWritten] of refreshWrites) ticket.rowsWritten += rowsWritten;
     for (const action of afterCommit) {
       try {
         await action();
@@ -587,6 +689,48 @@ export class ApplyEngine {
         );
       }
     }
+  }
+
+  /**
+   * Replaces a table's full-sync refreshes by the writes their resolver finds (the source's current rows), in
+   * place; refreshes that need no write disappear. Counts each ticket's writes into `refreshWrites`.
+   */
+  async #resolveRefreshes(
+    connection: PoolConnection,
+    schema: TableSchema,
+    tableWrites: readonly QueuedWrite[],
+    refreshWrites: Map<RefreshTicket, number>,
+  ): Promise<QueuedWrite[]> {
+    // A refresh followed by a change of the same row in this batch is superseded by that change.
+    const lastIndexByKey = new Map<string, number>();
+    tableWrites.forEach((item, index) => lastIndexByKey.set(item.operation.keyText, index));
+    const refreshes = tableWrites.filter(
+      (item, index) => item.refresh !== undefined && lastIndexByKey.get(item.operation.keyText) === index,
+    );
+    if (refreshes.length === 0) {
+      return tableWrites.filter((item) => item.refresh === undefined);
+    }
+    const resolver = this.#options.refreshResolver;
+    if (resolver === undefined) throw new Error('a refresh was queued without a refresh resolver');
+    const resolved = await resolver.resolve(
+      connection,
+      schema,
+      refreshes.map((item) => item.operation),
+    );
+    const resolvedByKey = new Map(resolved.map((operation) => [operation.keyText, operation]));
+    const result: QueuedWrite[] = [];
+    for (const [index, item] of tableWrites.entries()) {
+      if (item.refresh === undefined) {
+        result.push(item);
+        continue;
+      }
+      if (lastIndexByKey.get(item.operation.keyText) !== index) continue;
+      const operation = resolvedByKey.get(item.operation.keyText);
+      if (operation === undefined) continue;
+      result.push({ ...item, operation });
+      refreshWrites.set(item.refresh, (refreshWrites.get(item.refresh) ?? 0) + 1);
+    }
+    return result;
   }
 
   /**
@@ -761,6 +905,12 @@ export class ApplyEngine {
     this.#stopping = true;
     this.#abortController.abort();
     for (const queue of this.#queues) queue.wake();
+    this.#rejectOpenRefreshes(this.#fatalError);
     this.#options.hooks.onFatalError(this.#fatalError);
+  }
+
+  #rejectOpenRefreshes(error: Error): void {
+    for (const ticket of this.#openTickets) ticket.reject(error);
+    this.#openTickets.clear();
   }
 }

@@ -3,7 +3,8 @@ import { columnList, qualifiedName, quoteIdentifier, type PoolConnection } from 
 
 /** A row change reduced to what the target needs: the row's final state (upsert) or its absence (delete). */
 export interface WriteOperation {
-  readonly kind: 'upsert' | 'delete';
+  /** `refresh` (full sync) is resolved into an upsert or a delete before anything is written. */
+  readonly kind: 'upsert' | 'delete' | 'refresh';
   readonly table: string;
   readonly keyText: string;
   /** The after image for an upsert, the before image (only its key is used) for a delete. */
@@ -69,6 +70,9 @@ export class BatchWriter {
     schema: TableSchema,
     operations: readonly WriteOperation[],
   ): Promise<void> {
+    if (operations.some((operation) => operation.kind === 'refresh')) {
+      throw new Error(`a refresh of ${schema.name} reached the writer unresolved`);
+    }
     try {
       const deletes = operations.filter((operation) => operation.kind === 'delete');
       const upserts = operations.filter((operation) => operation.kind === 'upsert');

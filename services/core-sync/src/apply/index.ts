@@ -7,6 +7,8 @@ export {
   type BackpressureState,
   type BatchConflictCheck,
   type ConflictCheckOutcome,
+  type RefreshOutcome,
+  type RefreshResolver,
 } from './apply-engine.js';
 export type { QueuedWrite } from './partition-queue.js';
 export {

@@ -1,6 +1,14 @@
 import type { BinlogPosition } from '../model/index.js';
 import type { WriteOperation } from './batch-writer.js';
 
+/** The caller of a full-sync refresh, waiting until each of its keys is applied. */
+export interface RefreshTicket {
+  remaining: number;
+  rowsWritten: number;
+  readonly resolve: (outcome: { rowsWritten: number }) => void;
+  readonly reject: (error: Error) => void;
+}
+
 /** One write waiting in a partition, with the source transaction it belongs to. */
 export interface QueuedWrite {
   readonly operation: WriteOperation;
@@ -8,6 +16,8 @@ export interface QueuedWrite {
   readonly commitPosition: BinlogPosition;
   /** Commit time on the source, ms since epoch. */
   readonly commitTimestamp: number;
+  /** Set on full-sync refreshes (operation kind `refresh`). */
+  readonly refresh?: RefreshTicket;
 }
 
 /** A FIFO of writes for one partition that a worker awaits; batches end on source-transaction boundaries. */

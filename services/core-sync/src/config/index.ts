@@ -23,3 +23,4 @@ export type {
   ConfigLogLevel,
   ConfigLogFormat,
 } from './types.js';
+export { syncModes, syncSides, conflictResolutions } from './types.js';

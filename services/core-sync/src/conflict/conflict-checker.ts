@@ -32,8 +32,8 @@ import type { BinlogPosition, Row, SideName, TableSchema } from '../model/index.
 import {
   inWriteTransaction,
   qualifiedName,
-  quoteIdentifier,
   readBinlogEnd,
+  selectRowsByKeys,
   type Pool,
   type PoolConnection,
 } from '../mysql/index.js';
@@ -94,9 +94,6 @@ interface WriteBack {
   readonly losing: Row | null;
   readonly winning: Row | null;
 }
-
-/** Keys per `SELECT … FOR UPDATE` statement. */
-const keysPerRead = 1_000;
 
 export class ConflictChecker implements BatchConflictCheck {
   readonly #options: ConflictCheckerOptions;
@@ -284,12 +281,14 @@ export class ConflictChecker implements BatchConflictCheck {
   ): Promise<Map<string, Row>> {
     const rows = new Map<string, Row>();
     const table = qualifiedName(this.#options.targetDatabase, schema.name);
-    for (let start = 0; start < changes.length; start += keysPerRead) {
-      const chunk = changes.slice(start, start + keysPerRead);
-      const statement = selectByKeysSql(table, schema.primaryKey, chunk.length, true);
-      const [selected] = await connection.query(statement, keyValues(schema.primaryKey, chunk));
-      for (const row of selected as Row[]) rows.set(primaryKeyText(row, schema.primaryKey), { ...row });
-    }
+    const selected = await selectRowsByKeys(
+      connection,
+      table,
+      schema.primaryKey,
+      changes.map((change) => change.keyRow),
+      { forUpdate: true },
+    );
+    for (const row of selected) rows.set(primaryKeyText(row, schema.primaryKey), row);
     return rows;
   }
 
@@ -303,15 +302,15 @@ export class ConflictChecker implements BatchConflictCheck {
     await inWriteTransaction(sourcePool, { readCommitted: true }, async (connection) => {
       await writeMarker(connection, sourceDatabase, targetSide, markerSlot('resolution'));
       const table = qualifiedName(sourceDatabase, schema.name);
-      const [selected] = await connection.query(
-        selectByKeysSql(table, schema.primaryKey, writeBacks.length, true),
-        keyValues(
-          schema.primaryKey,
-          writeBacks.map((writeBack) => ({ keyRow: writeBack.keyRow })),
-        ),
+      const selected = await selectRowsByKeys(
+        connection,
+        table,
+        schema.primaryKey,
+        writeBacks.map((writeBack) => writeBack.keyRow),
+        { forUpdate: true },
       );
       const current = new Map<string, Row>();
-      for (const row of selected as Row[]) current.set(primaryKeyText(row, schema.primaryKey), { ...row });
+      for (const row of selected) current.set(primaryKeyText(row, schema.primaryKey), row);
       const operations: WriteOperation[] = [];
       for (const writeBack of writeBacks) {
         const keyText = primaryKeyText(writeBack.keyRow, schema.primaryKey);
@@ -383,29 +382,6 @@ function finalOperation(table: string, targetRow?: Row | null): (change: NetRowC
           before: change.before,
           ...(targetRow === null ? { insertOnly: true } : {}),
         };
-}
-
-function selectByKeysSql(
-  table: string,
-  primaryKey: readonly string[],
-  keyCount: number,
-  forUpdate: boolean,
-): string {
-  const keyExpression =
-    primaryKey.length === 1
-      ? quoteIdentifier(primaryKey[0] ?? '')
-      : `(${primaryKey.map((column) => quoteIdentifier(column)).join(', ')})`;
-  const tuple = primaryKey.length === 1 ? '?' : `(${primaryKey.map(() => '?').join(', ')})`;
-  return (
-    `SELECT * FROM ${table} WHERE ${keyExpression} IN (${Array.from({ length: keyCount }, () => tuple).join(', ')})` +
-    (forUpdate ? ' FOR UPDATE' : '')
-  );
-}
-
-function keyValues(primaryKey: readonly string[], changes: readonly { keyRow: Row }[]): unknown[] {
-  const values: unknown[] = [];
-  for (const change of changes) for (const column of primaryKey) values.push(change.keyRow[column] ?? null);
-  return values;
 }
 
 /** A UUID-shaped id derived from the change, so the same conflict met again (a retried batch) has the same id. */

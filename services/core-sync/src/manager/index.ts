@@ -5,3 +5,6 @@ export type {
   SyncControl,
   TriggerRequest,
 } from './contracts.js';
+export { SyncManager, type FullSyncHost, type SyncManagerOptions } from './sync-manager.js';
+export { RunStateMachine, nextRunState, runEvents, runStates, type RunEvent } from './run-state.js';
+export { Scheduler, type SchedulerOptions, type SchedulerTickOutcome } from './scheduler.js';

@@ -34,3 +34,4 @@ export {
   readCommittedStatement,
   type WriteTransactionOptions,
 } from './write-transaction.js';
+export { keyValues, keysPerLookup, selectByKeysSql, selectRowsByKeys } from './rows-by-key.js';

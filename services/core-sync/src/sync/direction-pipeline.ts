@@ -12,6 +12,11 @@ import {
   readSlots,
   snapshotSlot,
   writeSlots,
+  BatchWriter,
+  primaryKeyText,
+  type BatchAppliedEvent,
+  type RefreshOutcome,
+  type RefreshResolver,
   type TablePause,
   type SlotPosition,
 } from '../apply/index.js';
@@ -33,7 +38,13 @@ import {
 } from '../conflict/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import { newTraceId, withTraceId, type Logger } from '../logging/index.js';
-import { BinlogPosition, type SideName, type SourceTransaction, type TableSchema } from '../model/index.js';
+import {
+  BinlogPosition,
+  type Row,
+  type SideName,
+  type SourceTransaction,
+  type TableSchema,
+} from '../model/index.js';
 import {
   describeColumnDifferences,
   qualifiedName,
@@ -44,6 +55,11 @@ import {
   inWriteTransaction,
   type PoolConnection,
 } from '../mysql/index.js';
+import {
+  bidirectionalRefreshResolver,
+  oneWayRefreshResolver,
+  type FullSyncDirection,
+} from '../fullsync/index.js';
 import { copyTable, prepareTable, type TablePair } from '../snapshot/index.js';
 import type { StateStore } from '../store/index.js';
 import type { DirectionState, DirectionStatus, TableState, TableStatus } from './direction-status.js';
@@ -58,6 +74,8 @@ export interface DirectionPipelineOptions {
   readonly logger: Logger;
   /** Called whenever the status changes in a way an operator should see (state, pause, failure). */
   readonly onStatusChange?: (status: DirectionStatus) => void;
+  /** Every committed apply batch (metrics). */
+  readonly onBatchApplied?: (event: BatchAppliedEvent) => void;
   /** Set in bidirectional mode: conflicts are detected, and copies are marked so the other side drops them. */
   readonly bidirectional?: {
     readonly openConflicts: OpenConflicts;
@@ -112,7 +130,7 @@ const snapshotWriterConnections = 4;
  */
 const streamingRowsPerStatement = 256;
 
-export class DirectionPipeline {
+export class DirectionPipeline implements FullSyncDirection {
   readonly #options: DirectionPipelineOptions;
   readonly #logger: Logger;
   readonly #direction: string;
@@ -145,6 +163,90 @@ export class DirectionPipeline {
 
   get direction(): string {
     return this.#direction;
+  }
+
+  get source(): SideName {
+    return this.#options.source;
+  }
+
+  get target(): SideName {
+    return this.#options.target;
+  }
+
+  /** Source and target schema of a synced table (known once the direction has started). */
+  tableSchemas(table: string): { source: TableSchema; target: TableSchema } | undefined {
+    const pair = this.#schemas.get(table);
+    return pair === undefined ? undefined : { source: pair.source, target: pair.target };
+  }
+
+  /**
+   * Full sync: makes the target's rows for these keys match the source's current rows, in order with the stream
+   * (apply-engine.ts `refresh`). With `realtime: false` nothing streams and one-way repairs are written directly.
+   */
+  async refresh(table: string, keyRows: readonly Row[]): Promise<RefreshOutcome> {
+    const engine = this.#engine;
+    if (engine !== undefined) return engine.refresh(table, keyRows);
+    const pair = this.#schemas.get(table);
+    if (this.#state !== 'idle' || pair === undefined) {
+      throw new SyncError(
+        'FULL_SYNC_FAILED',
+        `cannot repair ${table} through ${this.#direction}: the direction is ${this.#state}`,
+      );
+    }
+    if (this.#options.bidirectional !== undefined) {
+      throw new SyncError(
+        'FULL_SYNC_FAILED',
+        'a bidirectional full sync needs sync.realtime: true (its repairs go through the streams, where conflicts are checked)',
+      );
+    }
+    const { config, targetPool, target } = this.#options;
+    const targetDatabase = config.databases[target].database;
+    const resolver = this.#refreshResolver();
+    const writer = new BatchWriter(targetDatabase, streamingRowsPerStatement);
+    return inWriteTransaction(targetPool, async (connection) => {
+      const operations = await resolver.resolve(
+        connection,
+        pair.target,
+        keyRows.map((row) => ({
+          kind: 'refresh',
+          table,
+          keyText: primaryKeyText(row, pair.target.primaryKey),
+          row,
+          before: null,
+        })),
+      );
+      await writer.writeTable(connection, pair.target, operations);
+      return { rowsWritten: operations.length };
+    });
+  }
+
+  /** Resolves true once every change read so far is applied, false after `timeoutMs`. */
+  async settle(timeoutMs: number): Promise<boolean> {
+    const engine = this.#engine;
+    if (engine === undefined) return true;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        engine.drained().then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #refreshResolver(): RefreshResolver {
+    const { config, source, target, sourcePool, bidirectional } = this.#options;
+    const options = {
+      sourcePool,
+      sourceDatabase: config.databases[source].database,
+      targetDatabase: config.databases[target].database,
+    };
+    return bidirectional === undefined
+      ? oneWayRefreshResolver(options)
+      : bidirectionalRefreshResolver(options);
   }
 
   get status(): DirectionStatus {
@@ -314,6 +416,7 @@ export class DirectionPipeline {
       checkpoints,
       startPosition,
       logger: this.#logger,
+      refreshResolver: this.#refreshResolver(),
       ...(bidirectional === undefined
         ? {}
         : {
@@ -347,6 +450,7 @@ export class DirectionPipeline {
             const status = this.#tables.get(table);
             if (status !== undefined) status.rowsApplied += rowCount;
           }
+          this.#options.onBatchApplied?.(event);
         },
         onTablePaused: (pause) => {
           const status = this.#tables.get(pause.table);

@@ -5,6 +5,8 @@
 import type { ServiceConfig } from '../config/index.js';
 import { OpenConflicts, OwnWrites, RowClaims, type ConflictEvent } from '../conflict/index.js';
 import { describeError } from '../errors/index.js';
+import type { DirectionName, ServiceEvents } from '../events/index.js';
+import type { CompareSide, FullSyncDirection } from '../fullsync/index.js';
 import type { Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
 import { createMysqlPool, type Pool } from '../mysql/index.js';
@@ -22,6 +24,10 @@ export interface SyncServiceOptions {
   readonly onStatusChange?: (status: DirectionStatus) => void;
   /** Every conflict met while applying (bidirectional), resolved or stored for a person. */
   readonly onConflict?: (event: ConflictEvent) => void;
+  /** Where status changes, batches, conflicts and lag samples are published (metrics, the API's SSE stream). */
+  readonly events?: ServiceEvents;
+  /** How often lag samples are published while streaming (default 1 s). */
+  readonly lagSampleIntervalMs?: number;
 }
 
 export interface ServiceStatus {
@@ -29,7 +35,11 @@ export interface ServiceStatus {
   readonly directions: readonly DirectionStatus[];
 }
 
-/** Snapshot writers and the watermark writer need connections beside the apply workers. */
+function directionName(source: SideName): DirectionName {
+  return source === 'local' ? 'local_to_cloud' : 'cloud_to_local';
+}
+
+/** Snapshot writers, the watermark writer and full-sync compares need connections beside the apply workers. */
 const extraConnections = 6;
 
 export class SyncService {
@@ -40,6 +50,8 @@ export class SyncService {
   readonly #openConflicts = new OpenConflicts();
   readonly #ownWrites = new OwnWrites();
   readonly #rowClaims = new RowClaims();
+  #lagSampler: NodeJS.Timeout | undefined;
+  readonly #rowsAppliedAtSample = new Map<string, { rowsApplied: number; at: number }>();
 
   constructor(options: SyncServiceOptions) {
     this.#options = options;
@@ -66,7 +78,9 @@ export class SyncService {
               ['local', 'cloud'],
               ['cloud', 'local'],
             ];
+    const events = this.#options.events;
     for (const [source, target] of pairs) {
+      const direction = directionName(source);
       this.#directions.push(
         new DirectionPipeline({
           config,
@@ -76,16 +90,35 @@ export class SyncService {
           targetPool: this.#pool(target),
           store: this.#options.store,
           logger: this.#options.logger,
-          ...(this.#options.onStatusChange === undefined
-            ? {}
-            : { onStatusChange: this.#options.onStatusChange }),
+          onStatusChange: (status) => {
+            this.#options.onStatusChange?.(status);
+            events?.publish({ type: 'status', direction, status });
+          },
+          onBatchApplied: (batch) =>
+            events?.publish({
+              type: 'batch',
+              direction,
+              rowCountByTable: Object.fromEntries(batch.rowCountByTable),
+              rowCount: batch.rowCount,
+              durationMs: batch.durationMs,
+            }),
           ...(bidirectional
             ? {
                 bidirectional: {
                   openConflicts: this.#openConflicts,
                   ownWrites: this.#ownWrites,
                   rowClaims: this.#rowClaims,
-                  ...(this.#options.onConflict === undefined ? {} : { onConflict: this.#options.onConflict }),
+                  onConflict: (conflict: ConflictEvent) => {
+                    this.#options.onConflict?.(conflict);
+                    events?.publish({
+                      type: 'conflict-detected',
+                      id: conflict.id,
+                      table: conflict.table,
+                      conflictType: conflict.type,
+                      strategy: conflict.strategy,
+                      winner: conflict.winner,
+                    });
+                  },
                 },
               }
             : {}),
@@ -113,6 +146,7 @@ export class SyncService {
           await direction.begin(plan);
         }),
       );
+      this.#startLagSampler();
     } catch (error) {
       await this.stop();
       throw error;
@@ -125,7 +159,7 @@ export class SyncService {
    */
   async resolveConflict(id: string, choice: ConflictChoice, resolvedBy: string): Promise<ConflictRecord> {
     const { config, store } = this.#options;
-    return resolveConflict({
+    const resolved = await resolveConflict({
       id,
       choice,
       resolvedBy,
@@ -137,10 +171,63 @@ export class SyncService {
       rowClaims: this.#rowClaims,
       logger: this.#logger,
     });
+    this.#options.events?.publish({
+      type: 'conflict-resolved',
+      id: resolved.id,
+      table: resolved.tableName,
+      resolvedBy,
+      resolution: 'side' in choice ? choice.side : 'merged',
+    });
+    return resolved;
+  }
+
+  /** The directions a full sync repairs through, `local_to_cloud` first. */
+  get fullSyncDirections(): readonly FullSyncDirection[] {
+    return [...this.#directions].sort((left, right) =>
+      left.source === 'local' ? -1 : right.source === 'local' ? 1 : 0,
+    );
+  }
+
+  /** Where a full sync reads each side (the service's own pools). */
+  get compareSides(): Readonly<Record<SideName, CompareSide>> {
+    const { databases } = this.#options.config;
+    return {
+      local: { pool: this.#pool('local'), database: databases.local.database },
+      cloud: { pool: this.#pool('cloud'), database: databases.cloud.database },
+    };
+  }
+
+  #startLagSampler(): void {
+    const events = this.#options.events;
+    if (events === undefined || this.#lagSampler !== undefined) return;
+    this.#lagSampler = setInterval(() => {
+      const now = Date.now();
+      for (const status of this.status.directions) {
+        if (status.stream === null) continue;
+        const direction = directionName(status.source);
+        const previous = this.#rowsAppliedAtSample.get(direction);
+        this.#rowsAppliedAtSample.set(direction, { rowsApplied: status.rowsApplied, at: now });
+        const seconds = previous === undefined ? 0 : (now - previous.at) / 1000;
+        events.publish({
+          type: 'lag',
+          direction,
+          lagMs: status.stream.lagMs,
+          queueDepth: status.queueDepth,
+          rowsPerSecond:
+            previous === undefined || seconds <= 0
+              ? 0
+              : Math.round((status.rowsApplied - previous.rowsApplied) / seconds),
+          position: status.stream.position,
+        });
+      }
+    }, this.#options.lagSampleIntervalMs ?? 1_000);
+    this.#lagSampler.unref();
   }
 
   /** Stops every direction (draining queued changes within the shutdown timeout) and closes the pools. */
   async stop(): Promise<void> {
+    clearInterval(this.#lagSampler);
+    this.#lagSampler = undefined;
     await Promise.all(this.#directions.map((direction) => direction.stop()));
     for (const [side, pool] of this.#pools) {
       try {

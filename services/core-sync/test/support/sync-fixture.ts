@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { expect } from 'vitest';
 import { parseConfig, type ServiceConfig } from '../../src/config/index.js';
+import { ServiceEvents } from '../../src/events/index.js';
 import { openStateStore, type StateStore } from '../../src/store/index.js';
 import { SyncService } from '../../src/sync/index.js';
 import { findFreePort } from '../../src/sandbox/index.js';
@@ -36,6 +37,10 @@ export interface RunningService {
   readonly service: SyncService;
   readonly store: StateStore;
   readonly config: ServiceConfig;
+  /** The bus the service publishes on (subscribe before acting to see what follows). */
+  readonly events: ServiceEvents;
+  /** Listener failures on the bus (a test asserts there are none). */
+  readonly listenerErrors: unknown[];
   stop(): Promise<void>;
 }
 
@@ -93,12 +98,16 @@ export async function createSyncFixture(
       const config = parseConfig(document, 'test');
       const logger: Logger = pino({ level: process.env.MYSQL_SYNC_TEST_LOG_LEVEL ?? 'silent' });
       const store = await openStateStore(config.stateStorage, { logger });
-      const service = new SyncService({ config, store, logger });
+      const listenerErrors: unknown[] = [];
+      const events = new ServiceEvents((error) => listenerErrors.push(error));
+      const service = new SyncService({ config, store, logger, events });
       let stopped = false;
       const handle: RunningService = {
         service,
         store,
         config,
+        events,
+        listenerErrors,
         async stop() {
           if (stopped) return;
           stopped = true;

@@ -1,0 +1,120 @@
+/**
+ * How a full-sync refresh becomes writes when its batch is applied (apply-engine.ts `refresh()`): the source's
+ * current rows for the refreshed keys are read at that moment, so the refresh is ordered with the stream.
+ */
+import { primaryKeyText, type RefreshResolver, type WriteOperation } from '../apply/index.js';
+import { sameRowContent } from '../conflict/index.js';
+import type { Row, TableSchema } from '../model/index.js';
+import { qualifiedName, selectRowsByKeys, type Pool, type PoolConnection } from '../mysql/index.js';
+
+export interface RefreshSource {
+  readonly sourcePool: Pool;
+  readonly sourceDatabase: string;
+  readonly targetDatabase: string;
+}
+
+/** Generated columns are computed by each server from the others: never compared, never written. */
+export function generatedColumns(schema: TableSchema): Set<string> {
+  return new Set(schema.columns.filter((column) => column.generated).map((column) => column.name));
+}
+
+async function readSourceRows(
+  options: RefreshSource,
+  schema: TableSchema,
+  keyRows: readonly Row[],
+): Promise<Map<string, Row>> {
+  const rows = await selectRowsByKeys(
+    options.sourcePool,
+    qualifiedName(options.sourceDatabase, schema.name),
+    schema.primaryKey,
+    keyRows,
+  );
+  return new Map(rows.map((row) => [primaryKeyText(row, schema.primaryKey), row]));
+}
+
+/**
+ * One-way: the target must equal the source. Reads the target's rows in the batch's transaction (locked), and
+ * returns an upsert for a row missing or different there and a delete for a row the source no longer has.
+ */
+export function oneWayRefreshResolver(options: RefreshSource): RefreshResolver {
+  return {
+    async resolve(
+      connection: PoolConnection,
+      schema: TableSchema,
+      refreshes: readonly WriteOperation[],
+    ): Promise<WriteOperation[]> {
+      const keyRows = refreshes.map((refresh) => refresh.row);
+      const sourceRows = await readSourceRows(options, schema, keyRows);
+      const targetRows = new Map(
+        (
+          await selectRowsByKeys(
+            connection,
+            qualifiedName(options.targetDatabase, schema.name),
+            schema.primaryKey,
+            keyRows,
+            { forUpdate: true },
+          )
+        ).map((row) => [primaryKeyText(row, schema.primaryKey), row]),
+      );
+      const excluded = generatedColumns(schema);
+      const operations: WriteOperation[] = [];
+      for (const refresh of refreshes) {
+        const sourceRow = sourceRows.get(refresh.keyText) ?? null;
+        const targetRow = targetRows.get(refresh.keyText) ?? null;
+        if (sameRowContent(sourceRow, targetRow, excluded)) continue;
+        operations.push(
+          sourceRow === null
+            ? {
+                kind: 'delete',
+                table: schema.name,
+                keyText: refresh.keyText,
+                row: refresh.row,
+                before: targetRow,
+              }
+            : {
+                kind: 'upsert',
+                table: schema.name,
+                keyText: refresh.keyText,
+                row: sourceRow,
+                before: targetRow,
+              },
+        );
+      }
+      return operations;
+    },
+  };
+}
+
+/**
+ * Bidirectional: the source's current row goes to the target as an insert (no before image), so the conflict
+ * check compares it with the target's row and the table's strategy decides between the two versions. A row
+ * the source does not have is left alone: the other direction's refresh copies it back (nothing is deleted).
+ */
+export function bidirectionalRefreshResolver(options: RefreshSource): RefreshResolver {
+  return {
+    async resolve(
+      _connection: PoolConnection,
+      schema: TableSchema,
+      refreshes: readonly WriteOperation[],
+    ): Promise<WriteOperation[]> {
+      const sourceRows = await readSourceRows(
+        options,
+        schema,
+        refreshes.map((refresh) => refresh.row),
+      );
+      const operations: WriteOperation[] = [];
+      for (const refresh of refreshes) {
+        const sourceRow = sourceRows.get(refresh.keyText);
+        if (sourceRow === undefined) continue;
+        operations.push({
+          kind: 'upsert',
+          table: schema.name,
+          keyText: refresh.keyText,
+          row: sourceRow,
+          before: null,
+        });
+      }
+      return operations;
+    },
+  };
+}

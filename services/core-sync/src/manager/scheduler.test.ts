@@ -1,0 +1,114 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { SyncError } from '../errors/index.js';
+import type { RunProgress } from '../events/index.js';
+import type { DirectionStatus, ServiceStatus } from '../sync/index.js';
+import { Scheduler } from './scheduler.js';
+import type { SyncManager } from './sync-manager.js';
+
+const logger = pino({ level: 'silent' });
+
+/** A stand-in for the sync manager that records triggers; `running` decides what a trigger meets. */
+function recordingManager(): Pick<SyncManager, 'trigger' | 'isRunning'> & {
+  running: boolean;
+  triggers: { kind: string | undefined; triggeredBy: string }[];
+} {
+  const manager = {
+    running: false,
+    triggers: [] as { kind: string | undefined; triggeredBy: string }[],
+    get isRunning() {
+      return manager.running;
+    },
+    trigger(_request: unknown, triggeredBy: string, traceId: string, kind?: string): Promise<RunProgress> {
+      if (manager.running) return Promise.reject(new SyncError('SYNC_ALREADY_RUNNING', 'busy'));
+      manager.triggers.push({ kind, triggeredBy });
+      return Promise.resolve({ runId: `run-${manager.triggers.length}`, traceId } as RunProgress);
+    },
+  };
+  return manager;
+}
+
+function statusWithStream(state: string): ServiceStatus {
+  const direction = {
+    source: 'local',
+    target: 'cloud',
+    state: 'streaming',
+    stream: { state, position: null, lagMs: null, reconnectAttempt: 1, lastError: null },
+  } as unknown as DirectionStatus;
+  return { mode: 'local_to_cloud', directions: [direction] };
+}
+
+const wait = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+describe('Scheduler', () => {
+  it('starts a full sync on every tick of a per-second cron, and skips ticks while a run is active', async () => {
+    const manager = recordingManager();
+    const scheduler = new Scheduler({
+      config: { enabled: true, interval: '* * * * * *', fallbackAfterMs: 60_000 },
+      manager,
+      status: () => statusWithStream('streaming'),
+      logger,
+    });
+    scheduler.start();
+    try {
+      expect(scheduler.nextRun).toBeInstanceOf(Date);
+      await wait(2_300);
+      expect(manager.triggers.length).toBeGreaterThanOrEqual(2);
+      expect(
+        manager.triggers.every((trigger) => trigger.kind === 'scheduled' && trigger.triggeredBy === 'cron'),
+      ).toBe(true);
+      manager.running = true;
+      const before = manager.triggers.length;
+      await wait(2_100);
+      expect(manager.triggers.length).toBe(before);
+      expect(
+        scheduler.outcomes.filter((outcome) => outcome === 'skipped-running').length,
+      ).toBeGreaterThanOrEqual(2);
+    } finally {
+      scheduler.stop();
+    }
+  });
+
+  it('does not schedule when disabled', async () => {
+    const manager = recordingManager();
+    const scheduler = new Scheduler({
+      config: { enabled: false, interval: '* * * * * *', fallbackAfterMs: 60_000 },
+      manager,
+      status: () => statusWithStream('streaming'),
+      logger,
+    });
+    scheduler.start();
+    await wait(1_200);
+    scheduler.stop();
+    expect(scheduler.nextRun).toBeNull();
+    expect(manager.triggers).toEqual([]);
+  });
+
+  it('runs one fallback full sync per outage of a stream that stays down too long', async () => {
+    const manager = recordingManager();
+    let streamState = 'reconnecting';
+    const scheduler = new Scheduler({
+      config: { enabled: false, interval: '* * * * *', fallbackAfterMs: 100 },
+      manager,
+      status: () => statusWithStream(streamState),
+      logger,
+      fallbackCheckIntervalMs: 10,
+    });
+    scheduler.start();
+    try {
+      await wait(60);
+      expect(manager.triggers).toEqual([]);
+      await wait(200);
+      expect(manager.triggers).toEqual([{ kind: 'fallback', triggeredBy: 'binlog-fallback' }]);
+      await wait(200);
+      expect(manager.triggers.length).toBe(1);
+      streamState = 'streaming';
+      await wait(50);
+      streamState = 'reconnecting';
+      await wait(300);
+      expect(manager.triggers.length).toBe(2);
+    } finally {
+      scheduler.stop();
+    }
+  });
+});

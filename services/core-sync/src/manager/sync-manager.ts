@@ -1,0 +1,242 @@
+/**
+ * The sync manager: starts, stops and reports full-sync runs (manual, scheduled, fallback) beside the streams,
+ * one run at a time (run-state.ts), each recorded in the state store's history and published as events.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ServiceConfig, SyncMode } from '../config/index.js';
+import { SyncError, describeError } from '../errors/index.js';
+import type { RunProgress, ServiceEvents } from '../events/index.js';
+import {
+  RunProgressTracker,
+  runFullSync,
+  type CompareSide,
+  type FullSyncDirection,
+} from '../fullsync/index.js';
+import { withTraceId, type Logger } from '../logging/index.js';
+import type { SideName } from '../model/index.js';
+import type { PageRequest, StateStore, SyncHistoryEntry, SyncHistoryKind } from '../store/index.js';
+import type { SyncControl, TriggerRequest } from './contracts.js';
+import { RunStateMachine } from './run-state.js';
+
+/** What the manager needs of the sync service. */
+export interface FullSyncHost {
+  readonly fullSyncDirections: readonly FullSyncDirection[];
+  readonly compareSides: Readonly<Record<SideName, CompareSide>>;
+}
+
+export interface SyncManagerOptions {
+  readonly config: ServiceConfig;
+  readonly host: FullSyncHost;
+  readonly store: StateStore;
+  readonly events: ServiceEvents;
+  readonly logger: Logger;
+  /** At most one progress event per this interval (default 250 ms); state changes are always published. */
+  readonly progressIntervalMs?: number;
+}
+
+interface ActiveRun {
+  readonly tracker: RunProgressTracker;
+  readonly abortController: AbortController;
+  readonly finished: Promise<RunProgress>;
+}
+
+export class SyncManager implements SyncControl {
+  readonly #options: SyncManagerOptions;
+  readonly #logger: Logger;
+  readonly #machine = new RunStateMachine();
+  #active: ActiveRun | undefined;
+  #lastRun: RunProgress | null = null;
+
+  constructor(options: SyncManagerOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ component: 'sync-manager' });
+  }
+
+  get currentRun(): RunProgress | null {
+    return this.#active?.tracker.snapshot() ?? this.#lastRun;
+  }
+
+  get isRunning(): boolean {
+    return this.#machine.isRunning;
+  }
+
+  async history(page: PageRequest): Promise<{ entries: SyncHistoryEntry[]; total: number }> {
+    return this.#options.store.listHistory(page);
+  }
+
+  async trigger(
+    request: TriggerRequest,
+    triggeredBy: string,
+    traceId: string,
+    kind: SyncHistoryKind = 'manual',
+  ): Promise<RunProgress> {
+    const tables = this.#checkRequest(request);
+    if (this.#machine.isRunning) {
+      throw new SyncError('SYNC_ALREADY_RUNNING', 'a full sync is already running', {
+        details: { runId: this.#active?.tracker.snapshot().runId },
+      });
+    }
+    const directions = this.#options.host.fullSyncDirections;
+    if (directions.length === 0) {
+      throw new SyncError('FULL_SYNC_FAILED', 'the sync service has not started its directions');
+    }
+    this.#machine.apply('start');
+    const runId = randomUUID();
+    const direction = this.#options.config.sync.mode;
+    const tracker = new RunProgressTracker({ runId, kind, direction, traceId }, tables);
+    const abortController = new AbortController();
+    const startedAt = new Date(tracker.snapshot().startedAt);
+    try {
+      await this.#options.store.insertHistory({
+        id: runId,
+        kind,
+        startedAt,
+        completedAt: null,
+        direction,
+        tablesSynced: [...tables],
+        totalRows: 0,
+        rowsChanged: 0,
+        conflictsDetected: 0,
+        status: 'running',
+        errorMessage: null,
+        traceId,
+        triggerSource: triggeredBy,
+      });
+    } catch (error) {
+      this.#machine.apply('fail');
+      throw error;
+    }
+    const finished = withTraceId(traceId, () =>
+      this.#execute(tracker, directions, abortController.signal, triggeredBy),
+    );
+    this.#active = { tracker, abortController, finished };
+    const first = tracker.snapshot();
+    this.#options.events.publish({ type: 'run', progress: first });
+    return first;
+  }
+
+  /** Stops the active run; resolves with its final progress once its queued repairs are applied. */
+  async stop(): Promise<RunProgress | null> {
+    const active = this.#active;
+    if (active === undefined) return null;
+    active.abortController.abort();
+    return active.finished;
+  }
+
+  /** Resolves when the active run (if any) has finished. */
+  async idle(): Promise<void> {
+    await this.#active?.finished;
+  }
+
+  #checkRequest(request: TriggerRequest): string[] {
+    const { config } = this.#options;
+    const configured = config.sync.tables.map((table) => table.name);
+    const unknown = (request.tables ?? []).filter((table) => !configured.includes(table));
+    if (unknown.length > 0) {
+      throw new SyncError('SYNC_REQUEST_INVALID', `not configured for sync: ${unknown.join(', ')}`, {
+        details: { tables: unknown, configured },
+      });
+    }
+    const direction: SyncMode = request.direction ?? config.sync.mode;
+    if (direction !== config.sync.mode) {
+      throw new SyncError(
+        'SYNC_REQUEST_INVALID',
+        `direction ${direction} is not what this service syncs (sync.mode is ${config.sync.mode})`,
+        { details: { direction, mode: config.sync.mode } },
+      );
+    }
+    const tables = request.tables === undefined || request.tables.length === 0 ? configured : request.tables;
+    return [...new Set(tables)];
+  }
+
+  async #execute(
+    tracker: RunProgressTracker,
+    directions: readonly FullSyncDirection[],
+    signal: AbortSignal,
+    triggeredBy: string,
+  ): Promise<RunProgress> {
+    const { config, events } = this.#options;
+    const runId = tracker.snapshot().runId;
+    const logger = this.#logger.child({ runId });
+    logger.info({ tables: tracker.snapshot().tables.length, triggeredBy }, 'full sync started');
+    const progressIntervalMs = this.#options.progressIntervalMs ?? 250;
+    let lastPublishedAt = 0;
+    const publishProgress = (): void => {
+      const now = Date.now();
+      if (now - lastPublishedAt < progressIntervalMs) return;
+      lastPublishedAt = now;
+      events.publish({ type: 'progress', progress: tracker.snapshot(now) });
+    };
+    // Conflicts met while the run is active on its tables (by its repairs or by the streams).
+    const unsubscribe = events.subscribe((event) => {
+      if (event.type === 'conflict-detected' && tracker.has(event.table)) {
+        tracker.table(event.table).conflicts += 1;
+      }
+    });
+    try {
+      await runFullSync({
+        tables: tracker.snapshot().tables.map((table) => table.table),
+        directions,
+        sides: this.#options.host.compareSides,
+        chunkSize: config.sync.snapshotChunkSize,
+        concurrency: config.sync.snapshotConcurrency,
+        signal,
+        progress: tracker,
+        onProgress: publishProgress,
+        logger,
+      });
+      const failed = tracker.snapshot().tables.filter((table) => table.state === 'failed');
+      if (signal.aborted) {
+        this.#machine.apply('stop');
+        tracker.finish('stopped');
+      } else if (failed.length > 0) {
+        this.#machine.apply('fail');
+        tracker.finish('failed', {
+          code: 'FULL_SYNC_FAILED',
+          message: failed.map((table) => `${table.table}: ${table.error ?? 'failed'}`).join('; '),
+        });
+      } else {
+        this.#machine.apply('complete');
+        tracker.finish('completed');
+      }
+    } catch (error) {
+      this.#machine.apply('fail');
+      tracker.finish('failed', { code: 'FULL_SYNC_FAILED', message: describeError(error) });
+    } finally {
+      unsubscribe();
+    }
+    const final = tracker.snapshot();
+    this.#lastRun = final;
+    this.#active = undefined;
+    await this.#recordEnd(final, logger);
+    events.publish({ type: 'progress', progress: final });
+    events.publish({ type: 'run', progress: final });
+    logger.info(
+      {
+        status: final.state,
+        rowsCompared: final.rowsCompared,
+        rowsChanged: final.rowsChanged,
+        conflicts: final.conflicts,
+        error: final.error?.message,
+      },
+      'full sync finished',
+    );
+    return final;
+  }
+
+  async #recordEnd(final: RunProgress, logger: Logger): Promise<void> {
+    try {
+      await this.#options.store.updateHistory(final.runId, {
+        completedAt: final.finishedAt === null ? new Date() : new Date(final.finishedAt),
+        totalRows: final.rowsCompared,
+        rowsChanged: final.rowsChanged,
+        conflictsDetected: final.conflicts,
+        status: final.state,
+        errorMessage: final.error?.message ?? null,
+      });
+    } catch (error) {
+      // The run itself is over and its repairs are on the target; only its history entry is incomplete.
+      logger.error({ error: describeError(error) }, 'failed to record the end of a full sync in the history');
+    }
+  }
+}
