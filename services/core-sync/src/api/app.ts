@@ -1,47 +1,195 @@
-import { randomUUID } from 'node:crypto';
-import Fastify, { LogController } from 'fastify';
-import type { Logger } from '../logging/index.js';
-import type { ServiceStatus } from '../sync/index.js';
+/**
+ * The HTTP API: `GET /health` (open) and everything under `/api/v1` (bearer tokens; see auth.ts). The request
+ * path through the app:
+ *
+ *   onRequest: trace id echoed as x-request-id, 503 while shutting down
+ *   onRequest: CORS (only when server.cors_origins is set; answers preflights before auth)
+ *   onRequest: authentication and authorisation of /api/v1/* (auth.ts)
+ *   validation of params, query, body against the zod schemas (schemas.ts) → 400 naming each field
+ *   handler → response shaped by its zod schema
+ *   any error → one error body (errors.ts)
+ *
+ * docs/api.md documents the routes, the error codes and the event stream for operators.
+ */
+import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import {
+  createSerializerCompiler,
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { SyncError } from '../errors/index.js';
+import { redactedPaths, type Logger } from '../logging/index.js';
+import type { AppDependencies, RouteContext } from './api-context.js';
+import { ApiAuthenticator, FailedAuthLimiter, TokenAuthority } from './auth.js';
+import { installErrorHandling, requestValidatorCompiler } from './errors.js';
 import { assessHealth } from './health.js';
+import { registerConfigRoutes } from './routes/config.js';
+import { registerConflictRoutes } from './routes/conflicts.js';
+import { registerSyncRoutes } from './routes/sync.js';
+import { registerSystemRoutes } from './routes/system.js';
+import { errorResponses, healthReportSchema, jsonResponse } from './schemas.js';
+import { jsonReplacer, SseHub } from './sse-hub.js';
+import { registerStreamRoute } from './sse-route.js';
+import { requestTraceId } from './trace-id.js';
 
-export interface AppDependencies {
-  readonly logger: Logger;
-  /** The live status of the sync service. */
-  readonly status: () => ServiceStatus;
-  readonly requestTimeoutMs?: number;
+export type { AppDependencies, MetricsSource } from './api-context.js';
+export { requestTraceId } from './trace-id.js';
+
+/** Request bodies larger than this are refused with 413. */
+export const bodyLimitBytes = 1024 * 1024;
+
+/** Header paths that never reach a log line, besides the service-wide secrets. */
+const headerRedactions = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'request.headers.authorization',
+  'headers.authorization',
+  'headers.cookie',
+];
+
+function apiLogger(logger: Logger): Logger {
+  const paths = [...new Set([...redactedPaths, ...headerRedactions])];
+  return logger.child({ component: 'api' }, { redact: { paths, censor: '[redacted]' } });
 }
 
-/** Trace ids: an incoming W3C `traceparent` or `x-request-id` is adopted, else a new one is made. */
-function requestTraceId(headers: Record<string, string | string[] | undefined>): string {
-  const traceparent = headers.traceparent;
-  if (typeof traceparent === 'string') {
-    const match = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/i.exec(traceparent.trim());
-    if (match?.[1] !== undefined) return match[1].toLowerCase();
+function warnAboutAccess(logger: Logger, authority: TokenAuthority): void {
+  if (authority.open) {
+    logger.warn(
+      'the API is open to anyone who can reach it: set server.auth_token (and server.read_only_tokens) in production',
+    );
+  } else if (!authority.hasAdminToken) {
+    logger.warn('no server.auth_token is set: read-only tokens can read, and nobody can change anything');
   }
-  const requestId = headers['x-request-id'];
-  if (typeof requestId === 'string' && /^[\w.:-]{1,128}$/.test(requestId)) return requestId;
-  return randomUUID().replaceAll('-', '');
 }
 
-/** The HTTP API. This version serves `GET /health`; the rest of the API arrives with the sync manager. */
 export function buildApp(dependencies: AppDependencies) {
+  const logger = apiLogger(dependencies.logger);
+  // Typed as fastify's own logger so the instance has fastify's default types (hooks, handlers) throughout.
+  const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
-    loggerInstance: dependencies.logger.child({ component: 'api' }),
+    loggerInstance,
     genReqId: (request) => requestTraceId(request.headers),
     requestTimeout: dependencies.requestTimeoutMs ?? 30_000,
+    bodyLimit: bodyLimitBytes,
+    // Answered by our own hook instead, in the one error shape.
+    return503OnClosing: false,
     // Probes hit /health every few seconds: logging each would bury everything else.
     logController: new LogController({
       requestIdLogLabel: 'traceId',
       disableRequestLogging: (request) => request.url === '/health',
     }),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(requestValidatorCompiler);
+  app.setSerializerCompiler(createSerializerCompiler({ replacer: jsonReplacer }));
+
+  const authority = new TokenAuthority(dependencies.server);
+  warnAboutAccess(logger, authority);
+  const auth = new ApiAuthenticator(authority, new FailedAuthLimiter(dependencies.authRateLimit));
+  const hub = new SseHub({
+    events: dependencies.events,
+    logger: dependencies.logger.child({ component: 'sse' }),
+    ...(dependencies.sseBufferSize === undefined ? {} : { bufferSize: dependencies.sseBufferSize }),
+    ...(dependencies.sseHeartbeatMs === undefined ? {} : { heartbeatMs: dependencies.sseHeartbeatMs }),
+    ...(dependencies.sseClientBufferBytes === undefined
+      ? {}
+      : { maxClientBufferBytes: dependencies.sseClientBufferBytes }),
   });
 
-  app.get('/health', async (_request, reply) => {
-    const report = assessHealth(dependencies.status());
-    return reply.code(report.status === 'down' ? 503 : 200).send(report);
+  let stopping = false;
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done(stopping ? new SyncError('SERVICE_STOPPING', 'the service is shutting down') : undefined);
   });
+  if (dependencies.server.corsOrigins.length > 0) {
+    void app.register(fastifyCors, corsOptions(dependencies.server.corsOrigins));
+  }
+  app.addHook('onRequest', auth.authenticate);
+  // Streams would hold the server open: end them before fastify waits for its connections.
+  app.addHook('preClose', (done) => {
+    stopping = true;
+    hub.close();
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    hub.close();
+    done();
+  });
+
+  void app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'mysql-sync core-sync API',
+        version: '1',
+        description: 'Real-time MySQL synchronisation: control full syncs, resolve conflicts, read status.',
+      },
+      components: { securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearerToken: [] }],
+      tags: [{ name: 'sync' }, { name: 'conflicts' }, { name: 'config' }, { name: 'system' }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  installErrorHandling(app);
+
+  // Inside a plugin, like every route, so that the OpenAPI plugin (loaded before it) sees it.
+  void app.register((root, _options, done) => {
+    root.get(
+      '/health',
+      {
+        schema: {
+          summary: 'Liveness and readiness',
+          description:
+            '200 when ok or degraded (paused tables), 503 when a direction failed or its binlog stream is down. No token needed.',
+          tags: ['system'],
+          security: [],
+          response: {
+            200: jsonResponse(healthReportSchema, 'ok or degraded.'),
+            503: jsonResponse(healthReportSchema, 'down; the reasons say why.'),
+            ...errorResponses(500),
+          },
+        },
+      },
+      (_request, reply) => {
+        const report = assessHealth(dependencies.status());
+        return reply.code(report.status === 'down' ? 503 : 200).send(report);
+      },
+    );
+    done();
+  });
+
+  const context: RouteContext = { dependencies, auth };
+  void app.register(
+    (api, _options, done) => {
+      registerSyncRoutes(api, context);
+      registerStreamRoute(api, hub);
+      registerConflictRoutes(api, context);
+      registerConfigRoutes(api, context);
+      registerSystemRoutes(api, context);
+      done();
+    },
+    { prefix: '/api/v1' },
+  );
 
   return app;
+}
+
+/** Cross-origin access for the listed origins only (exact match; `*` allows any). */
+function corsOptions(corsOrigins: readonly string[]): FastifyCorsOptions {
+  const allowed = new Set(corsOrigins);
+  const anyOrigin = allowed.has('*');
+  return {
+    origin: (origin, callback) => callback(null, origin !== undefined && (anyOrigin || allowed.has(origin))),
+    methods: ['GET', 'POST', 'PUT'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', 'traceparent', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'WWW-Authenticate'],
+    maxAge: 600,
+    // A malformed preflight from an allowed origin gets the headers rather than a plain-text 400.
+    strictPreflight: false,
+  };
 }
 
 export type App = ReturnType<typeof buildApp>;

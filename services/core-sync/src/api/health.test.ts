@@ -1,7 +1,6 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { DirectionStatus, ServiceStatus } from '../sync/index.js';
-import { buildApp } from './app.js';
+import { buildTestApi } from './testing/api-test-kit.js';
 
 function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
   return {
@@ -26,7 +25,7 @@ function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
 }
 
 async function health(status: ServiceStatus): Promise<{ statusCode: number; body: Record<string, unknown> }> {
-  const app = buildApp({ logger: pino({ level: 'silent' }), status: () => status });
+  const { app } = buildTestApi({ status: () => status });
   const response = await app.inject({ url: '/health' });
   await app.close();
   return { statusCode: response.statusCode, body: response.json() };

@@ -1,2 +1,6 @@
-export { buildApp, type App, type AppDependencies } from './app.js';
+export { buildApp, bodyLimitBytes, type App, type AppDependencies, type MetricsSource } from './app.js';
 export { assessHealth, type HealthReport } from './health.js';
+export { requestTraceId } from './trace-id.js';
+export { SseHub, sseRetryMs, type SseConnection, type SseHubOptions } from './sse-hub.js';
+export type { AuthRateLimitOptions, Caller } from './auth.js';
+export type { ErrorBody, ValidationIssue } from './errors.js';

@@ -188,6 +188,24 @@ export const errorCodes = {
     retryable: true,
     httpStatus: 429,
   },
+  PAYLOAD_TOO_LARGE: {
+    description:
+      'The API request body is larger than the service accepts (1 MiB). Send a smaller body; a configuration document is far below this limit.',
+    retryable: false,
+    httpStatus: 413,
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    description:
+      'The API request body has a Content-Type the service does not read. Send JSON with `Content-Type: application/json`.',
+    retryable: false,
+    httpStatus: 415,
+  },
+  SERVICE_STOPPING: {
+    description:
+      'The service is shutting down and no longer takes requests. Retry against another replica, or once the service has restarted.',
+    retryable: true,
+    httpStatus: 503,
+  },
   INTERNAL: {
     description: 'An unexpected error (a bug). Please report it with the log lines around it.',
     retryable: false,

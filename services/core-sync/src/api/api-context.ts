@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ServerConfig } from '../config/index.js';
+import type { ServiceEvents } from '../events/index.js';
+import type { Logger } from '../logging/index.js';
+import type { ConfigAccess, ConflictAccess, SyncControl } from '../manager/index.js';
+import type { ServiceStatus } from '../sync/index.js';
+import type { ApiAuthenticator, AuthRateLimitOptions } from './auth.js';
+
+/** The Prometheus registry as the API sees it. */
+export interface MetricsSource {
+  /** The Content-Type of the text `render()` returns. */
+  readonly contentType: string;
+  render(): Promise<string>;
+}
+
+export interface AppDependencies {
+  readonly logger: Logger;
+  /** The live status of the sync service. */
+  readonly status: () => ServiceStatus;
+  /** Time allowed to receive a whole request (default 30 s). */
+  readonly requestTimeoutMs?: number;
+  readonly control: SyncControl;
+  readonly conflicts: ConflictAccess;
+  readonly configuration: ConfigAccess;
+  readonly metrics: MetricsSource;
+  /** The bus whose public events the SSE stream carries. */
+  readonly events: ServiceEvents;
+  /** Tokens and CORS origins (server.* of the configuration). */
+  readonly server: Pick<ServerConfig, 'authToken' | 'readOnlyTokens' | 'corsOrigins'>;
+  /** Interval of the SSE heartbeat comments (default 15 s). */
+  readonly sseHeartbeatMs?: number;
+  /** Events the SSE stream keeps for Last-Event-ID replay (default 1,000). */
+  readonly sseBufferSize?: number;
+  /** Bytes an SSE client may have waiting before it is disconnected (default 4 MiB). */
+  readonly sseClientBufferBytes?: number;
+  /** Limits on wrong tokens per client address (default 20 a minute, then blocked for a minute). */
+  readonly authRateLimit?: AuthRateLimitOptions;
+}
+
+/** What the route modules get. */
+export interface RouteContext {
+  readonly dependencies: AppDependencies;
+  readonly auth: ApiAuthenticator;
+}
+
+/** The fastify instance the `/api/v1` routes are registered on (zod schemas, typed handlers). */
+export type ApiInstance = Parameters<FastifyPluginAsyncZod>[0];

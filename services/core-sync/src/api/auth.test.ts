@@ -1,0 +1,240 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FailedAuthLimiter, TokenAuthority, bearerToken } from './auth.js';
+import {
+  adminHeaders,
+  adminToken,
+  bearer,
+  buildTestApi,
+  readOnlyHeaders,
+  readOnlyTokens,
+  type TestApi,
+} from './testing/api-test-kit.js';
+
+let api: TestApi;
+
+afterEach(async () => {
+  await api.app.close();
+});
+
+const mutations = [
+  { method: 'POST', url: '/api/v1/sync/trigger', payload: {} },
+  { method: 'POST', url: '/api/v1/sync/stop', payload: {} },
+  { method: 'POST', url: '/api/v1/conflicts/conflict-1/resolve', payload: { side: 'local' } },
+  { method: 'PUT', url: '/api/v1/config', payload: { server: { port: 1 } } },
+] as const;
+
+const reads = [
+  '/api/v1/sync/status',
+  '/api/v1/sync/history',
+  '/api/v1/conflicts',
+  '/api/v1/conflicts/conflict-1',
+  '/api/v1/config',
+  '/api/v1/metrics',
+  '/api/v1/openapi.json',
+] as const;
+
+describe('authentication', () => {
+  it('answers 401 with a Bearer challenge when the token is missing or wrong', async () => {
+    api = buildTestApi();
+    const missing = await api.app.inject({ url: '/api/v1/sync/status' });
+    const wrong = await api.app.inject({
+      url: '/api/v1/sync/status',
+      headers: bearer('not-the-right-token-at-all'),
+    });
+    const otherScheme = await api.app.inject({
+      url: '/api/v1/sync/status',
+      headers: { authorization: `Basic ${adminToken}` },
+    });
+    expect([missing, wrong, otherScheme].map((response) => response.statusCode)).toEqual([401, 401, 401]);
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="mysql-sync"');
+    expect(wrong.headers['www-authenticate']).toBe('Bearer realm="mysql-sync", error="invalid_token"');
+    expect(missing.json()).toEqual({
+      error: {
+        code: 'UNAUTHORIZED',
+        message: 'this request needs an Authorization: Bearer <token> header',
+        traceId: missing.headers['x-request-id'],
+      },
+    });
+    expect(wrong.json()).toMatchObject({
+      error: { code: 'UNAUTHORIZED', message: 'the bearer token is not one the service knows' },
+    });
+  });
+
+  it('lets the admin token and every read-only token read every GET route', async () => {
+    api = buildTestApi();
+    const statuses: Record<string, number[]> = {};
+    for (const url of reads) {
+      statuses[url] = [];
+      for (const token of [adminToken, ...readOnlyTokens]) {
+        const response = await api.app.inject({ url, headers: bearer(token) });
+        statuses[url].push(response.statusCode);
+      }
+    }
+    expect(statuses).toEqual(Object.fromEntries(reads.map((url) => [url, [200, 200, 200]])));
+  });
+
+  it('answers 403 FORBIDDEN to a read-only token on every mutation, and changes nothing', async () => {
+    api = buildTestApi();
+    for (const mutation of mutations) {
+      const response = await api.app.inject({ ...mutation, headers: readOnlyHeaders });
+      expect([mutation.url, response.statusCode, response.json()]).toEqual([
+        mutation.url,
+        403,
+        {
+          error: {
+            code: 'FORBIDDEN',
+            message: 'the token read-only-0 is read-only; this request needs the admin token',
+            traceId: response.headers['x-request-id'],
+          },
+        },
+      ]);
+    }
+    expect(api.control.triggers).toEqual([]);
+    expect(api.configuration.updates).toEqual([]);
+    expect(api.conflicts.records.get('conflict-1')?.resolved).toBe(false);
+  });
+
+  it('lets the admin token change things, naming it `admin`', async () => {
+    api = buildTestApi();
+    const response = await api.app.inject({ ...mutations[3], headers: adminHeaders });
+    expect(response.statusCode).toBe(200);
+    expect(api.configuration.updates.map((update) => update.changedBy)).toEqual(['admin']);
+  });
+
+  it('keeps /health open', async () => {
+    api = buildTestApi();
+    expect((await api.app.inject({ url: '/health' })).statusCode).toBe(200);
+  });
+
+  it('is open, as `anonymous`, when no token is configured', async () => {
+    api = buildTestApi({ server: { readOnlyTokens: [], corsOrigins: [] } });
+    const response = await api.app.inject({ method: 'POST', url: '/api/v1/sync/trigger' });
+    expect(response.statusCode).toBe(202);
+    expect(api.control.triggers.map((call) => call.triggeredBy)).toEqual(['anonymous']);
+    expect(api.logs.records()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'the API is open to anyone who can reach it: set server.auth_token (and server.read_only_tokens) in production',
+      }),
+    );
+  });
+
+  it('refuses every change when only read-only tokens are configured', async () => {
+    api = buildTestApi({ server: { readOnlyTokens: [...readOnlyTokens], corsOrigins: [] } });
+    const read = await api.app.inject({ url: '/api/v1/config', headers: readOnlyHeaders });
+    const change = await api.app.inject({ ...mutations[0], headers: readOnlyHeaders });
+    expect([read.statusCode, change.statusCode]).toEqual([200, 403]);
+  });
+});
+
+describe('the failed-authentication rate limit', () => {
+  it('answers 429 with Retry-After after 20 wrong tokens from one address, even to a right token', async () => {
+    api = buildTestApi();
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const response = await api.app.inject({
+        url: '/api/v1/sync/status',
+        headers: bearer(`guess-number-${attempt}-padding`),
+        remoteAddress: '203.0.113.9',
+      });
+      statuses.push(response.statusCode);
+    }
+    expect(statuses).toEqual(new Array(20).fill(401));
+    const blocked = await api.app.inject({
+      url: '/api/v1/sync/status',
+      headers: adminHeaders,
+      remoteAddress: '203.0.113.9',
+    });
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.headers['retry-after']).toBe('60');
+    expect(blocked.json()).toMatchObject({
+      error: { code: 'RATE_LIMITED', details: { retryAfterSeconds: 60 } },
+    });
+    const otherAddress = await api.app.inject({
+      url: '/api/v1/sync/status',
+      headers: adminHeaders,
+      remoteAddress: '203.0.113.10',
+    });
+    expect(otherAddress.statusCode).toBe(200);
+    // A missing token is not a guess: it does not count.
+    const health = await api.app.inject({ url: '/health', remoteAddress: '203.0.113.9' });
+    expect(health.statusCode).toBe(200);
+  });
+
+  it('lifts the block after a minute and forgets old windows', () => {
+    let now = 1_000_000;
+    const limiter = new FailedAuthLimiter({ maxFailures: 3, now: () => now });
+    expect([limiter.recordFailure('a1'), limiter.recordFailure('a1'), limiter.recordFailure('a1')]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(limiter.blockedForMs('a1')).toBe(60_000);
+    now += 59_999;
+    expect(limiter.blockedForMs('a1')).toBe(1);
+    now += 1;
+    expect(limiter.blockedForMs('a1')).toBe(0);
+    // A new window starts: two more failures do not block again.
+    limiter.recordFailure('a1');
+    limiter.recordFailure('a1');
+    expect(limiter.blockedForMs('a1')).toBe(0);
+  });
+
+  it('remembers a bounded number of addresses, forgetting the least recently failing', () => {
+    const limiter = new FailedAuthLimiter({ maxFailures: 2, maxTrackedClients: 3 });
+    limiter.recordFailure('first');
+    limiter.recordFailure('first');
+    for (const address of ['second', 'third', 'fourth']) limiter.recordFailure(address);
+    expect(limiter.trackedClients).toBe(3);
+    expect(limiter.blockedForMs('first')).toBe(0);
+  });
+});
+
+describe('tokens', () => {
+  it('are matched whole, whatever their length, and labelled by position', () => {
+    const authority = new TokenAuthority({ authToken: adminToken, readOnlyTokens: [...readOnlyTokens] });
+    expect(authority.identify(adminToken)).toEqual({ label: 'admin', canWrite: true });
+    expect(authority.identify(readOnlyTokens[1])).toEqual({ label: 'read-only-1', canWrite: false });
+    expect(authority.identify(adminToken.slice(0, -1))).toBeNull();
+    expect(authority.identify(`${adminToken}x`)).toBeNull();
+    expect(authority.identify('')).toBeNull();
+  });
+
+  it('are read from `Bearer <token>` only', () => {
+    expect(bearerToken('Bearer abc')).toBe('abc');
+    expect(bearerToken('bearer   abc ')).toBe('abc');
+    expect(bearerToken('Bearer')).toBeNull();
+    expect(bearerToken('Bearer a b')).toBeNull();
+    expect(bearerToken(undefined)).toBeNull();
+  });
+
+  it('never reach the logs, right or wrong, at any level', async () => {
+    api = buildTestApi();
+    const wrongToken = 'wrong-token-that-must-not-be-logged';
+    await api.app.inject({ url: '/api/v1/sync/status', headers: adminHeaders });
+    await api.app.inject({ url: '/api/v1/sync/status', headers: bearer(wrongToken) });
+    await api.app.inject({ method: 'POST', url: '/api/v1/sync/trigger', headers: readOnlyHeaders });
+    api.control.failure = new Error('boom');
+    await api.app.inject({ url: '/api/v1/sync/history', headers: adminHeaders });
+    const output = api.logs.output();
+    expect(output).toContain('incoming request');
+    expect(output).toContain('request failed');
+    for (const secret of [adminToken, ...readOnlyTokens, wrongToken]) expect(output).not.toContain(secret);
+    expect(output.toLowerCase()).not.toContain('bearer ');
+  });
+
+  it('are redacted from the request headers if anything logs them', async () => {
+    api = buildTestApi();
+    api.app.get('/debug-headers', (request) => {
+      request.log.info({ request: { headers: request.headers }, headers: request.headers }, 'headers seen');
+      return { logged: true };
+    });
+    await api.app.inject({ url: '/debug-headers', headers: adminHeaders });
+    const record = api.logs.records().find((line) => line.msg === 'headers seen');
+    expect(record).toMatchObject({
+      request: { headers: { authorization: '[redacted]' } },
+      headers: { authorization: '[redacted]' },
+    });
+    expect(api.logs.output()).not.toContain(adminToken);
+  });
+});

@@ -1,0 +1,56 @@
+import { withTraceId } from '../../logging/index.js';
+import type { ApiInstance, RouteContext } from '../api-context.js';
+import {
+  configDocumentSchema,
+  configUpdateResponseSchema,
+  errorResponses,
+  jsonResponse,
+} from '../schemas.js';
+
+/** `GET /config` and `PUT /config`. */
+export function registerConfigRoutes(api: ApiInstance, context: RouteContext): void {
+  const { configuration } = context.dependencies;
+
+  api.get(
+    '/config',
+    {
+      schema: {
+        summary: 'The running configuration, secrets redacted',
+        description:
+          'In the YAML file’s shape (snake_case keys); every password and token reads `[redacted]`.',
+        tags: ['config'],
+        response: {
+          200: jsonResponse(configDocumentSchema, 'The configuration, secrets redacted.'),
+          ...errorResponses(401, 429, 500, 503),
+        },
+      },
+    },
+    () => configuration.current(),
+  );
+
+  api.put(
+    '/config',
+    {
+      schema: {
+        summary: 'Replace the configuration',
+        description:
+          'Send the whole document (as GET /config returns it; a secret left as `[redacted]` keeps its value). It is validated, saved to the config file atomically, and applied where it can be while running; the answer lists which keys are in effect and which need a restart. 400 CONFIG_INVALID lists every problem in details.problems and changes nothing.',
+        tags: ['config'],
+        body: configDocumentSchema,
+        response: {
+          200: jsonResponse(configUpdateResponseSchema, 'Saved; what is in effect and what needs a restart.'),
+          ...errorResponses(400, 401, 403, 413, 415, 429, 500, 503),
+        },
+      },
+    },
+    async (request) => {
+      const caller = context.auth.callerOf(request);
+      const result = await withTraceId(request.id, () => configuration.update(request.body, caller.label));
+      request.log.info(
+        { changedBy: caller.label, applied: result.applied, restartRequired: result.restartRequired },
+        'configuration changed',
+      );
+      return result;
+    },
+  );
+}

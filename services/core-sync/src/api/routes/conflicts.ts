@@ -1,0 +1,100 @@
+import { withTraceId } from '../../logging/index.js';
+import type { ConflictRecord } from '../../store/index.js';
+import type { ConflictChoice } from '../../sync/index.js';
+import type { ApiInstance, RouteContext } from '../api-context.js';
+import {
+  conflictListQuerySchema,
+  conflictListResponseSchema,
+  conflictParamsSchema,
+  conflictSchema,
+  errorResponses,
+  jsonResponse,
+  resolveBodySchema,
+} from '../schemas.js';
+
+/** `/conflicts`, `/conflicts/:id`, `/conflicts/:id/resolve`. */
+export function registerConflictRoutes(api: ApiInstance, context: RouteContext): void {
+  const { conflicts } = context.dependencies;
+
+  api.get(
+    '/conflicts',
+    {
+      schema: {
+        summary: 'List conflicts',
+        description:
+          'Newest first; filter by table and by resolved=true|false; paged with limit (1–500, default 50) and offset.',
+        tags: ['conflicts'],
+        querystring: conflictListQuerySchema,
+        response: {
+          200: jsonResponse(conflictListResponseSchema, 'One page of conflicts.'),
+          ...errorResponses(400, 401, 429, 500, 503),
+        },
+      },
+    },
+    async (request) => {
+      const { table, resolved, limit, offset } = request.query;
+      const page = await conflicts.list({
+        limit,
+        offset,
+        ...(table === undefined ? {} : { tableName: table }),
+        ...(resolved === undefined ? {} : { resolved }),
+      });
+      return { conflicts: page.conflicts.map(conflictJson), total: page.total, limit, offset };
+    },
+  );
+
+  api.get(
+    '/conflicts/:id',
+    {
+      schema: {
+        summary: 'One conflict, with both versions of the row',
+        tags: ['conflicts'],
+        params: conflictParamsSchema,
+        response: {
+          200: jsonResponse(conflictSchema, 'The conflict.'),
+          ...errorResponses(400, 401, 404, 429, 500, 503),
+        },
+      },
+    },
+    async (request) => conflictJson(await conflicts.get(request.params.id)),
+  );
+
+  api.post(
+    '/conflicts/:id/resolve',
+    {
+      schema: {
+        summary: 'Resolve a conflict',
+        description:
+          'Writes the chosen version (one side’s row, or edited data keeping the primary key) to both databases and marks the conflict resolved. 404 CONFLICT_NOT_FOUND, 409 CONFLICT_ALREADY_RESOLVED, 400 CONFLICT_RESOLUTION_INVALID.',
+        tags: ['conflicts'],
+        params: conflictParamsSchema,
+        body: resolveBodySchema,
+        response: {
+          200: jsonResponse(conflictSchema, 'The conflict, resolved.'),
+          ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429, 500, 503),
+        },
+      },
+    },
+    async (request) => {
+      const caller = context.auth.callerOf(request);
+      const { side, data } = request.body;
+      const choice: ConflictChoice = side === undefined ? { data } : { side };
+      const resolved = await withTraceId(request.id, () =>
+        conflicts.resolve(request.params.id, choice, caller.label),
+      );
+      request.log.info(
+        { conflictId: resolved.id, table: resolved.tableName, resolvedBy: caller.label },
+        'conflict resolved',
+      );
+      return conflictJson(resolved);
+    },
+  );
+}
+
+function conflictJson(conflict: ConflictRecord) {
+  return {
+    ...conflict,
+    detectedAt: conflict.detectedAt.toISOString(),
+    resolvedAt: conflict.resolvedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,338 @@
+/**
+ * The zod schemas of the API: they validate requests, shape responses (a response field not listed here is not
+ * sent) and are the OpenAPI document's source (schemas with an `id` become `components.schemas` entries).
+ *
+ * Request bodies and query strings are strict: an unknown field is a 400 naming it, because a misspelt option
+ * (`direciton`) that was silently ignored would start a different sync than the one the operator asked for.
+ */
+import { z } from 'zod';
+import { syncModes } from '../config/index.js';
+
+// ── shared ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export const errorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe('A code from docs/api.md "Error codes", e.g. REQUEST_INVALID.'),
+      message: z.string(),
+      traceId: z.string().describe('Also in the x-request-id header and in the log lines of this request.'),
+      details: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe('Structured facts: `issues` for REQUEST_INVALID, `problems` for CONFIG_INVALID.'),
+    }),
+  })
+  .meta({ id: 'Error', description: 'Every error answer of the API.' });
+
+/** A JSON answer with its description, for the OpenAPI document. */
+export function jsonResponse<Schema extends z.ZodType>(schema: Schema, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+const errorDescriptions = {
+  400: 'The request is invalid: REQUEST_INVALID names each field at fault in details.issues (or a more precise code).',
+  401: 'No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which.',
+  403: 'A read-only token on a request that changes something (FORBIDDEN).',
+  404: 'No such resource.',
+  409: 'The request conflicts with the current state.',
+  413: 'The request body is larger than 1 MiB (PAYLOAD_TOO_LARGE).',
+  415: 'The request body is not JSON (UNSUPPORTED_MEDIA_TYPE).',
+  429: 'Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long.',
+  500: 'An unexpected error (INTERNAL); the log has it under the traceId.',
+  503: 'The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable.',
+} as const;
+
+export type ErrorStatus = keyof typeof errorDescriptions;
+
+/** Error answers of a route, by status, all in the one shape. */
+export function errorResponses<Status extends ErrorStatus>(
+  ...statuses: Status[]
+): Record<Status, ReturnType<typeof jsonResponse<typeof errorResponseSchema>>> {
+  return Object.fromEntries(
+    statuses.map((status) => [status, jsonResponse(errorResponseSchema, errorDescriptions[status])]),
+  ) as Record<Status, ReturnType<typeof jsonResponse<typeof errorResponseSchema>>>;
+}
+
+const isoTimestamp = z.string().describe('ISO 8601 timestamp (UTC).');
+const count = z.int().min(0);
+
+function pageQuery(defaultLimit: number) {
+  return {
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(500)
+      .default(defaultLimit)
+      .describe(`Entries per page, 1–500 (default ${defaultLimit}).`),
+    offset: z.coerce.number().int().min(0).default(0).describe('Entries to skip (default 0).'),
+  };
+}
+
+// ── sync ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export const triggerBodySchema = z
+  .strictObject({
+    tables: z
+      .array(z.string().min(1).max(256))
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('Configured table names to sync; every configured table when absent.'),
+    direction: z
+      .enum(syncModes)
+      .optional()
+      .describe('A direction the configured sync.mode allows; the configured mode when absent.'),
+  })
+  .nullable()
+  .transform((body) => body ?? {})
+  .meta({
+    id: 'TriggerRequest',
+    description: 'May be omitted: a full sync of every table in the configured mode.',
+  });
+
+export const stopBodySchema = z.strictObject({}).nullable().describe('No body, or an empty object.');
+
+const tableProgressSchema = z.object({
+  table: z.string(),
+  state: z.enum(['pending', 'comparing', 'done', 'failed', 'stopped']),
+  chunksTotal: count,
+  chunksCompared: count,
+  rowsTotal: count.describe('Rows on the larger side: estimated before the compare, exact after.'),
+  rowsCompared: count,
+  rowsChanged: count,
+  conflicts: count,
+  error: z.string().nullable(),
+});
+
+export const runProgressSchema = z
+  .object({
+    runId: z.string(),
+    kind: z.enum(['initial', 'manual', 'scheduled', 'fallback']),
+    state: z.enum(['idle', 'running', 'completed', 'failed', 'stopped']),
+    direction: z.string(),
+    startedAt: isoTimestamp,
+    finishedAt: isoTimestamp.nullable(),
+    tables: z.array(tableProgressSchema).readonly(),
+    rowsTotal: count,
+    rowsCompared: count,
+    rowsChanged: count,
+    conflicts: count,
+    percent: z.number().min(0).max(100).describe('0–100, by rows compared.'),
+    rowsPerSecond: z.number().min(0),
+    etaSeconds: z
+      .number()
+      .nullable()
+      .describe('Seconds left at the current rate; null before there is a rate.'),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    traceId: z.string(),
+  })
+  .meta({ id: 'RunProgress', description: 'A full-sync run: its state and progress.' });
+
+const binlogPositionSchema = z.object({
+  file: z.string(),
+  offset: count,
+  gtid: z.string().nullable(),
+});
+
+const tablePauseSchema = z.object({
+  table: z.string(),
+  reason: z.enum(['row-rejected', 'schema-change']),
+  message: z.string(),
+  fromSequence: z.number(),
+  resumePosition: binlogPositionSchema.nullable(),
+  position: binlogPositionSchema.nullable(),
+  row: z.record(z.string(), z.unknown()).nullable().describe('The refused row, for row rejections.'),
+  errorCode: z.string().nullable(),
+});
+
+const directionStatusSchema = z
+  .object({
+    source: z.enum(['local', 'cloud']),
+    target: z.enum(['local', 'cloud']),
+    state: z.enum(['starting', 'snapshotting', 'streaming', 'idle', 'stopping', 'stopped', 'failed']),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    stream: z
+      .object({
+        state: z.string(),
+        position: z.string().nullable(),
+        lagMs: z.number().nullable(),
+        reconnectAttempt: count,
+        lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+      })
+      .nullable(),
+    watermark: z.string().nullable(),
+    queueDepth: count,
+    backpressure: z
+      .object({
+        queueCapacity: count,
+        sourcePaused: z.boolean(),
+        pauseCount: count,
+        peakQueueDepth: count,
+      })
+      .nullable(),
+    rowsApplied: count,
+    tables: z
+      .array(
+        z.object({
+          table: z.string(),
+          state: z.enum(['pending', 'snapshotting', 'streaming', 'synced', 'paused']),
+          rowsApplied: count,
+          rowsCopied: count,
+          pause: tablePauseSchema.nullable(),
+        }),
+      )
+      .readonly(),
+  })
+  .meta({
+    id: 'DirectionStatus',
+    description: 'One replication direction (local → cloud or cloud → local).',
+  });
+
+export const healthReportSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded', 'down']),
+    reasons: z
+      .array(z.string())
+      .readonly()
+      .describe('Why the service is not fully healthy; empty when it is.'),
+    mode: z.string(),
+    directions: z
+      .array(
+        z.object({
+          direction: z.string(),
+          state: z.string(),
+          stream: z.string().nullable(),
+          lagMs: z.number().nullable(),
+          pausedTables: z.array(z.string()).readonly(),
+        }),
+      )
+      .readonly(),
+  })
+  .meta({ id: 'HealthReport', description: '`down` is answered with 503 by GET /health.' });
+
+export const statusResponseSchema = z.object({
+  mode: z.enum(syncModes),
+  directions: z.array(directionStatusSchema).readonly(),
+  run: runProgressSchema
+    .nullable()
+    .describe('The active full-sync run, else the last one; null before the first.'),
+  health: healthReportSchema,
+});
+
+export const historyQuerySchema = z.strictObject(pageQuery(50));
+
+const historyEntrySchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['initial', 'manual', 'scheduled', 'fallback']),
+    startedAt: isoTimestamp,
+    completedAt: isoTimestamp.nullable(),
+    direction: z.string(),
+    tablesSynced: z.array(z.string()),
+    totalRows: count,
+    rowsChanged: count,
+    conflictsDetected: count,
+    status: z.string(),
+    errorMessage: z.string().nullable(),
+    traceId: z.string().nullable(),
+    triggerSource: z
+      .string()
+      .nullable()
+      .describe('Who or what started it: a token label, `cron`, `binlog-fallback`…'),
+  })
+  .meta({ id: 'SyncHistoryEntry' });
+
+export const historyResponseSchema = z.object({
+  entries: z.array(historyEntrySchema).describe('Newest first.'),
+  total: count,
+  limit: count,
+  offset: count,
+});
+
+// ── conflicts ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+export const conflictListQuerySchema = z.strictObject({
+  table: z.string().min(1).max(256).optional().describe('Only conflicts of this table.'),
+  resolved: z
+    .enum(['true', 'false'])
+    .transform((text) => text === 'true')
+    .optional()
+    .describe('Only resolved (`true`) or unresolved (`false`) conflicts.'),
+  ...pageQuery(50),
+});
+
+export const conflictParamsSchema = z.strictObject({
+  id: z.string().min(1).max(200).describe('The conflict id from GET /api/v1/conflicts.'),
+});
+
+export const conflictSchema = z
+  .object({
+    id: z.string(),
+    tableName: z.string(),
+    primaryKeyValue: z.string().describe('The row key, serialised (a JSON array of the key columns).'),
+    localData: z.unknown().describe('The local row; null when absent there.'),
+    cloudData: z.unknown().describe('The cloud row; null when absent there.'),
+    conflictType: z.string().describe('insert_insert, update_update, update_delete or delete_update.'),
+    detectedAt: isoTimestamp,
+    resolved: z.boolean(),
+    resolutionStrategy: z.string().nullable(),
+    resolvedAt: isoTimestamp.nullable(),
+    resolvedData: z.unknown(),
+    resolvedBy: z.string().nullable(),
+    resolutionSide: z.string().nullable(),
+    sourcePosition: z.string().nullable(),
+  })
+  .meta({ id: 'Conflict' });
+
+export const conflictListResponseSchema = z.object({
+  conflicts: z.array(conflictSchema).describe('Newest first.'),
+  total: count,
+  limit: count,
+  offset: count,
+});
+
+export const resolveBodySchema = z
+  .strictObject({
+    side: z.enum(['local', 'cloud']).optional().describe('Keep this side’s version of the row.'),
+    data: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('The edited merged row: column values, keeping the row’s primary key.'),
+  })
+  .refine((body) => (body.side === undefined) !== (body.data === undefined), {
+    message: 'give exactly one of side or data',
+  })
+  .meta({
+    id: 'ConflictResolution',
+    description: '`{ "side": "local" }`, `{ "side": "cloud" }` or `{ "data": {…} }`.',
+  });
+
+// ── config ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export const configDocumentSchema = z.record(z.string(), z.unknown()).meta({
+  id: 'ConfigDocument',
+  description:
+    'The configuration in the YAML file’s shape (snake_case). Secrets read `[redacted]`; sending `[redacted]` back keeps the current value.',
+});
+
+export const configUpdateResponseSchema = z
+  .object({
+    applied: z.array(z.string()).readonly().describe('Key paths whose new values are in effect.'),
+    restartRequired: z
+      .array(z.string())
+      .readonly()
+      .describe('Key paths saved to the file that take effect after a restart.'),
+    config: configDocumentSchema,
+  })
+  .meta({ id: 'ConfigUpdateResult' });
+
+// ── system ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+export const streamHeadersSchema = z.looseObject({
+  'last-event-id': z
+    .string()
+    .max(64)
+    .optional()
+    .describe('The id of the last event received; the events after it are replayed when still buffered.'),
+});

@@ -1,0 +1,270 @@
+/**
+ * Fans the public events of the service bus out to Server-Sent-Events clients.
+ *
+ *   ServiceEvents ──publish──► SseHub: keep public types, number them, frame once
+ *                                 ├─► ring buffer (last `bufferSize` frames, for Last-Event-ID replay)
+ *                                 └─► every client's connection (its buffered bytes capped; over the cap → dropped)
+ *
+ * Publishing never waits for a client: a frame is handed to each connection's buffer and the publisher moves on.
+ * A client whose buffer grows past `maxClientBufferBytes` is disconnected; it reconnects with `Last-Event-ID`
+ * and gets what it missed from the ring buffer, or a `reset` event when that fell out of the buffer.
+ *
+ * Event ids are integers that only grow, also across restarts of the service: they start at the start time in
+ * microseconds, so a client that reconnects to a restarted service with an old id gets `reset`, never another
+ * run's events under ids it already saw.
+ */
+import type { Logger } from '../logging/index.js';
+import { publicEventTypes, type ServiceEvent, type ServiceEvents } from '../events/index.js';
+
+/** What the hub needs of a client connection (a `ServerResponse` after its head was written). */
+export interface SseConnection {
+  write(chunk: string): boolean;
+  end(): void;
+  destroy(): void;
+  /** Bytes handed to the connection and not yet sent to the client. */
+  readonly writableLength: number;
+  readonly writableEnded: boolean;
+  readonly destroyed: boolean;
+  once(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+export interface SseHubOptions {
+  readonly events: ServiceEvents;
+  readonly logger: Logger;
+  /** Events kept for replay (default 1,000). */
+  readonly bufferSize?: number;
+  /** Interval of `: heartbeat` comments (default 15 s). */
+  readonly heartbeatMs?: number;
+  /** Bytes a client may have waiting before it is dropped (default 4 MiB). */
+  readonly maxClientBufferBytes?: number;
+  /** The id before the first event's (default: the current time in microseconds). */
+  readonly firstEventId?: number;
+}
+
+/** What the client's `retry:` field tells the browser to wait before reconnecting. */
+export const sseRetryMs = 3000;
+
+interface BufferedFrame {
+  readonly id: number;
+  readonly frame: string;
+  readonly bytes: number;
+}
+
+/** A fixed-capacity ring of the newest frames, oldest first. */
+class FrameRing {
+  readonly #slots: (BufferedFrame | undefined)[];
+  #start = 0;
+  #size = 0;
+
+  constructor(capacity: number) {
+    this.#slots = new Array<BufferedFrame | undefined>(capacity);
+  }
+
+  push(frame: BufferedFrame): void {
+    const capacity = this.#slots.length;
+    if (capacity === 0) return;
+    this.#slots[(this.#start + this.#size) % capacity] = frame;
+    if (this.#size < capacity) this.#size += 1;
+    else this.#start = (this.#start + 1) % capacity;
+  }
+
+  get oldestId(): number | undefined {
+    return this.#size === 0 ? undefined : this.#slots[this.#start]?.id;
+  }
+
+  /** Frames with an id greater than `afterId`, oldest first. */
+  framesAfter(afterId: number): BufferedFrame[] {
+    const frames: BufferedFrame[] = [];
+    for (let offset = 0; offset < this.#size; offset += 1) {
+      const frame = this.#slots[(this.#start + offset) % this.#slots.length];
+      if (frame !== undefined && frame.id > afterId) frames.push(frame);
+    }
+    return frames;
+  }
+}
+
+class SseClient {
+  readonly connection: SseConnection;
+  readonly #maxBufferedBytes: number;
+
+  constructor(connection: SseConnection, maxBufferedBytes: number) {
+    this.connection = connection;
+    this.#maxBufferedBytes = maxBufferedBytes;
+  }
+
+  get open(): boolean {
+    return !this.connection.destroyed && !this.connection.writableEnded;
+  }
+
+  /** Hands the chunk to the connection; false when the client is too far behind to take it. */
+  send(chunk: string, bytes: number): boolean {
+    if (this.connection.writableLength + bytes > this.#maxBufferedBytes) return false;
+    this.connection.write(chunk);
+    return true;
+  }
+}
+
+/** Keeps bigint values (row data can hold them) from breaking JSON.stringify. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+const heartbeatFrame = ': heartbeat\n\n';
+
+export class SseHub {
+  readonly #logger: Logger;
+  readonly #ring: FrameRing;
+  readonly #clients = new Set<SseClient>();
+  readonly #heartbeatMs: number;
+  readonly #maxClientBufferBytes: number;
+  readonly #unsubscribe: () => void;
+  #lastId: number;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #closed = false;
+  #droppedClients = 0;
+
+  constructor(options: SseHubOptions) {
+    this.#logger = options.logger;
+    this.#ring = new FrameRing(options.bufferSize ?? 1000);
+    this.#heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.#maxClientBufferBytes = options.maxClientBufferBytes ?? 4 * 1024 * 1024;
+    this.#lastId = options.firstEventId ?? Date.now() * 1000;
+    this.#unsubscribe = options.events.subscribe((event) => this.#publish(event));
+  }
+
+  /** The id of the newest event (the first id minus one before any). */
+  get lastEventId(): number {
+    return this.#lastId;
+  }
+
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  /** Clients disconnected because they could not keep up, since the start. */
+  get droppedClients(): number {
+    return this.#droppedClients;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Starts streaming to a connection whose head is written: `retry:`, then what it missed after
+   * `lastEventIdHeader` (or `reset` when that is no longer buffered), then live events until it closes.
+   */
+  attach(connection: SseConnection, lastEventIdHeader: string | undefined): void {
+    if (this.#closed) {
+      connection.end();
+      return;
+    }
+    const client = new SseClient(connection, this.#maxClientBufferBytes);
+    connection.once('close', () => this.#remove(client));
+    connection.on('error', (error) => {
+      this.#logger.debug({ err: error }, 'event-stream connection failed');
+      this.#remove(client);
+    });
+    this.#clients.add(client);
+    const retryFrame = `retry: ${sseRetryMs}\n\n`;
+    const opening = [retryFrame, ...this.#catchUp(lastEventIdHeader)];
+    for (const chunk of opening) {
+      if (!this.#deliver(client, chunk, Buffer.byteLength(chunk))) return;
+    }
+    this.#startHeartbeat();
+  }
+
+  /** Ends every stream and stops listening to the bus; later clients are ended at once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    this.#stopHeartbeat();
+    for (const client of this.#clients) {
+      // A client with unsent bytes could hold the shutdown until it reads them: cut it off instead.
+      if (client.connection.writableLength > 0) client.connection.destroy();
+      else client.connection.end();
+    }
+    this.#clients.clear();
+  }
+
+  /** The frames a reconnecting client missed, or a `reset` event when they are gone. */
+  #catchUp(lastEventIdHeader: string | undefined): string[] {
+    if (lastEventIdHeader === undefined) return [];
+    const text = lastEventIdHeader.trim();
+    const lastSeen = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
+    if (lastSeen === this.#lastId) return [];
+    const oldestId = this.#ring.oldestId;
+    const replayable =
+      Number.isSafeInteger(lastSeen) &&
+      oldestId !== undefined &&
+      lastSeen >= oldestId - 1 &&
+      lastSeen < this.#lastId;
+    if (replayable) return this.#ring.framesAfter(lastSeen).map((buffered) => buffered.frame);
+    const reset = {
+      reason:
+        'the events after the given Last-Event-ID are no longer buffered: reload the state through the API',
+      lastEventId: text,
+      oldestBufferedId: oldestId ?? null,
+    };
+    // The reset carries the newest id, so the next reconnect resumes from here rather than resetting again.
+    return [`id: ${this.#lastId}\nevent: reset\ndata: ${JSON.stringify(reset)}\n\n`];
+  }
+
+  #publish(event: ServiceEvent): void {
+    if (!publicEventTypes.has(event.type)) return;
+    let data: string;
+    try {
+      data = JSON.stringify(event, jsonReplacer);
+    } catch (error) {
+      this.#logger.error(
+        { err: error, eventType: event.type },
+        'could not serialise an event for the stream',
+      );
+      return;
+    }
+    this.#lastId += 1;
+    const frame = `id: ${this.#lastId}\nevent: ${event.type}\ndata: ${data}\n\n`;
+    const buffered = { id: this.#lastId, frame, bytes: Buffer.byteLength(frame) };
+    this.#ring.push(buffered);
+    for (const client of this.#clients) this.#deliver(client, frame, buffered.bytes);
+  }
+
+  /** Sends to one client, dropping it when it cannot keep up; false when it is gone. */
+  #deliver(client: SseClient, chunk: string, bytes: number): boolean {
+    if (!client.open) {
+      this.#remove(client);
+      return false;
+    }
+    if (client.send(chunk, bytes)) return true;
+    this.#droppedClients += 1;
+    this.#logger.warn(
+      { bufferedBytes: client.connection.writableLength, limitBytes: this.#maxClientBufferBytes },
+      'dropped an event-stream client that could not keep up',
+    );
+    this.#remove(client);
+    client.connection.destroy();
+    return false;
+  }
+
+  #remove(client: SseClient): void {
+    this.#clients.delete(client);
+    if (this.#clients.size === 0) this.#stopHeartbeat();
+  }
+
+  #startHeartbeat(): void {
+    if (this.#heartbeat !== undefined || this.#closed) return;
+    this.#heartbeat = setInterval(() => {
+      const bytes = Buffer.byteLength(heartbeatFrame);
+      for (const client of this.#clients) this.#deliver(client, heartbeatFrame, bytes);
+    }, this.#heartbeatMs);
+    this.#heartbeat.unref();
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat === undefined) return;
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+}
