@@ -1,14 +1,25 @@
 /**
- * The composition root: configuration → logger → state store → sync service → HTTP server; on SIGTERM/SIGINT,
- * stop in reverse order (stop reading the binlog, apply what is queued, write the checkpoint, close) and exit 0.
+ * The composition root: configuration → logger → event bus → state store → sync service (under its supervisor,
+ * which restarts it on configuration changes) → metrics → sync manager → scheduler → HTTP server; on
+ * SIGTERM/SIGINT, stop in reverse order (stop the scheduler and any full sync, stop reading the binlog, apply
+ * what is queued, write the checkpoints, close) and exit 0.
  */
+import path from 'node:path';
 import { buildApp } from './api/index.js';
-import { loadConfig, redactConfig, type ServiceConfig } from './config/index.js';
+import { defaultConfigPath, loadConfig, redactConfig, type ServiceConfig } from './config/index.js';
 import { SyncError, describeError } from './errors/index.js';
+import { ServiceEvents } from './events/index.js';
 import { createLogger, type Logger } from './logging/index.js';
+import {
+  ConfigFileAccess,
+  Scheduler,
+  ServiceSupervisor,
+  SyncManager,
+  conflictAccess,
+} from './manager/index.js';
+import { createServiceMetrics } from './metrics/index.js';
 import { limitHeapGrowth } from './runtime/index.js';
 import { openStateStore } from './store/index.js';
-import { SyncService } from './sync/index.js';
 
 async function main(): Promise<number> {
   limitHeapGrowth();
@@ -39,12 +50,69 @@ async function main(): Promise<number> {
 }
 
 async function run(config: ServiceConfig, logger: Logger): Promise<number> {
+  const events = new ServiceEvents((error, event) =>
+    logger.error({ error: describeError(error), eventType: event.type }, 'an event listener failed'),
+  );
   const store = await openStateStore(config.stateStorage, { logger });
-  const service = new SyncService({ config, store, logger });
+  const supervisor = new ServiceSupervisor({ config, store, events, logger });
+  const metrics = createServiceMetrics({
+    events,
+    status: () => supervisor.status,
+    tables: () => supervisor.config.sync.tables.map((table) => table.name),
+    logger,
+  });
+  const manager = new SyncManager({
+    config: () => supervisor.config,
+    host: supervisor,
+    store,
+    events,
+    logger,
+  });
+  let scheduler = new Scheduler({
+    config: config.scheduler,
+    manager,
+    status: () => supervisor.status,
+    logger,
+  });
+  const configuration = new ConfigFileAccess({
+    filePath: path.resolve(process.env.CONFIG_PATH ?? defaultConfigPath),
+    current: () => supervisor.config,
+    logger,
+    applyLive: async (next, changed) => {
+      if (changed.some((keyPath) => keyPath.startsWith('sync.') || keyPath.startsWith('databases.'))) {
+        if (manager.isRunning) {
+          throw new SyncError(
+            'SYNC_ALREADY_RUNNING',
+            'a full sync is running: stop it or wait for it before changing sync or database settings',
+          );
+        }
+        await supervisor.reconfigure(next);
+      }
+      if (changed.some((keyPath) => keyPath.startsWith('scheduler.'))) {
+        scheduler.stop();
+        scheduler = new Scheduler({
+          config: next.scheduler,
+          manager,
+          status: () => supervisor.status,
+          logger,
+        });
+        scheduler.start();
+      }
+      if (changed.includes('logging.level')) logger.level = next.logging.level;
+    },
+  });
   const app = buildApp({
     logger,
-    status: () => service.status,
+    status: () => supervisor.status,
     requestTimeoutMs: config.server.readTimeoutMs,
+    control: manager,
+    conflicts: conflictAccess(store, (id, choice, resolvedBy) =>
+      supervisor.resolveConflict(id, choice, resolvedBy),
+    ),
+    configuration,
+    metrics,
+    events,
+    server: config.server,
   });
   let shuttingDown: Promise<number> | undefined;
   const shutdown = (signal: string): Promise<number> => {
@@ -58,8 +126,11 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
         process.exit(1);
       }, config.sync.shutdownTimeoutMs + 10_000);
       forceExit.unref();
-      await service.stop();
+      scheduler.stop();
+      await manager.stop();
+      await supervisor.stop();
       await app.close();
+      metrics.dispose();
       await store.close();
       logger.info('stopped');
       logger.flush();
@@ -76,12 +147,14 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
   });
   await app.listen({ port: config.server.port, host: config.server.host });
   try {
-    await service.start();
+    await supervisor.start();
   } catch (error) {
     await app.close();
+    metrics.dispose();
     await store.close();
     throw error;
   }
+  scheduler.start();
   logger.info({ mode: config.sync.mode, tables: config.sync.tables.length }, 'mysql-sync is running');
   return stopped;
 }

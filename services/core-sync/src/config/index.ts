@@ -1,4 +1,10 @@
-export { loadConfig, parseConfig, defaultConfigPath, type LoadConfigOptions } from './loader.js';
+export {
+  loadConfig,
+  parseConfig,
+  validateConfigDocument,
+  defaultConfigPath,
+  type LoadConfigOptions,
+} from './loader.js';
 export { redactConfig, redactedText } from './redact.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { environmentPrefix } from './environment.js';
@@ -24,3 +30,11 @@ export type {
   ConfigLogFormat,
 } from './types.js';
 export { syncModes, syncSides, conflictResolutions } from './types.js';
+export {
+  configToDocument,
+  redactDocument,
+  secretKeyPaths,
+  setValueAt,
+  valueAt,
+  type ConfigDocument,
+} from './document.js';

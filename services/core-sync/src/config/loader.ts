@@ -49,6 +49,21 @@ export function loadConfig(options: LoadConfigOptions = {}): ServiceConfig {
 }
 
 /**
+ * Validates a document as if it were the config file: the `MYSQL_SYNC_*` overrides of `environment` apply on top,
+ * as they would at the next start. Throws `CONFIG_INVALID` listing every problem.
+ */
+export function validateConfigDocument(
+  document: unknown,
+  source: string,
+  environment: NodeJS.ProcessEnv = process.env,
+): ServiceConfig {
+  const { overrides, problems: nameProblems } = readEnvironmentOverrides(environment);
+  if (!isRecord(document)) return validateDocument(document, source, nameProblems, []);
+  const overlay = applyEnvironmentOverrides(document, overrides);
+  return validateDocument(overlay.document, source, [...nameProblems, ...overlay.problems], overlay.applied);
+}
+
+/**
  * Validates an already-parsed document (snake_case keys, as in the YAML) and returns the deeply frozen
  * configuration; `source` names where it came from in the error message. Throws `CONFIG_INVALID`.
  */

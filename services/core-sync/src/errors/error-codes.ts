@@ -24,6 +24,12 @@ export const errorCodes = {
     retryable: false,
     httpStatus: 400,
   },
+  CONFIG_SAVE_FAILED: {
+    description:
+      'A valid configuration change could not be saved to the config file (a read-only mount, a full disk, missing permissions). The message says whether the change runs anyway (then the file still holds the previous configuration, which the next start uses); make the file writable and send the change again, or edit the file and restart.',
+    retryable: false,
+    httpStatus: 500,
+  },
   SOURCE_SETTINGS_INVALID: {
     description:
       'A source server is not configured for row-based replication (binlog off, binlog_format, binlog_row_image or binlog_row_metadata wrong). The message names the setting and the value it needs.',

@@ -8,3 +8,11 @@ export type {
 export { SyncManager, type FullSyncHost, type SyncManagerOptions } from './sync-manager.js';
 export { RunStateMachine, nextRunState, runEvents, runStates, type RunEvent } from './run-state.js';
 export { Scheduler, type SchedulerOptions, type SchedulerTickOutcome } from './scheduler.js';
+export { ServiceSupervisor, type ServiceSupervisorOptions } from './service-supervisor.js';
+export {
+  ConfigFileAccess,
+  changedKeyPaths,
+  isLiveKeyPath,
+  type ConfigFileAccessOptions,
+} from './config-access.js';
+export { conflictAccess } from './conflict-access.js';

@@ -25,7 +25,8 @@ export interface FullSyncHost {
 }
 
 export interface SyncManagerOptions {
-  readonly config: ServiceConfig;
+  /** The running configuration (it can change while running). */
+  readonly config: () => ServiceConfig;
   readonly host: FullSyncHost;
   readonly store: StateStore;
   readonly events: ServiceEvents;
@@ -82,7 +83,7 @@ export class SyncManager implements SyncControl {
     }
     this.#machine.apply('start');
     const runId = randomUUID();
-    const direction = this.#options.config.sync.mode;
+    const direction = this.#options.config().sync.mode;
     const tracker = new RunProgressTracker({ runId, kind, direction, traceId }, tables);
     const abortController = new AbortController();
     const startedAt = new Date(tracker.snapshot().startedAt);
@@ -129,7 +130,7 @@ export class SyncManager implements SyncControl {
   }
 
   #checkRequest(request: TriggerRequest): string[] {
-    const { config } = this.#options;
+    const config = this.#options.config();
     const configured = config.sync.tables.map((table) => table.name);
     const unknown = (request.tables ?? []).filter((table) => !configured.includes(table));
     if (unknown.length > 0) {
@@ -155,7 +156,8 @@ export class SyncManager implements SyncControl {
     signal: AbortSignal,
     triggeredBy: string,
   ): Promise<RunProgress> {
-    const { config, events } = this.#options;
+    const { events } = this.#options;
+    const config = this.#options.config();
     const runId = tracker.snapshot().runId;
     const logger = this.#logger.child({ runId });
     logger.info({ tables: tracker.snapshot().tables.length, triggeredBy }, 'full sync started');

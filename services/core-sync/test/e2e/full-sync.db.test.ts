@@ -41,7 +41,7 @@ async function divergeSilently(database: TestDatabase, statements: string): Prom
 
 function manager(running: RunningService, progressIntervalMs = 0): SyncManager {
   return new SyncManager({
-    config: running.config,
+    config: () => running.config,
     host: running.service,
     store: running.store,
     events: running.events,

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { configToDocument, redactDocument, valueAt } from './document.js';
+import { parseConfig } from './loader.js';
+import { redactedText } from './redact.js';
+
+const database = (name: string) => ({
+  host: `${name}.example`,
+  port: 3307,
+  user: 'sync',
+  password: `${name}-secret`,
+  database: 'shop',
+  replication_password: `${name}-replication-secret`,
+  server_id: 77,
+});
+
+const documents = {
+  minimal: {
+    databases: { local: database('local'), cloud: database('cloud') },
+    state_storage: { type: 'sqlite', file_path: '/tmp/state.db' },
+    sync: { tables: [{ name: 'orders', primary_key: 'id' }] },
+  },
+  bidirectional: {
+    databases: { local: database('local'), cloud: database('cloud') },
+    state_storage: {
+      type: 'mysql',
+      host: 'state',
+      user: 'root',
+      password: 'state-secret',
+      database: 'sync_state',
+    },
+    sync: {
+      mode: 'bidirectional',
+      workers: 3,
+      batch_insert_size: 500,
+      heartbeat_interval: '2s',
+      tables: [
+        {
+          name: 'orders',
+          primary_key: 'tenant_id,id',
+          conflict_resolution: 'last_write_wins',
+          timestamp_column: 'updated_at',
+          batch_size: 50,
+        },
+        { name: 'notes', primary_key: ['id'], conflict_resolution: 'manual' },
+        {
+          name: 'users',
+          primary_key: 'id',
+          conflict_resolution: 'source_priority',
+          prefer: 'cloud',
+          tie_breaker: 'local',
+        },
+      ],
+    },
+    scheduler: { enabled: true, interval: '*/5 * * * * *', fallback_after: '90s' },
+    server: {
+      port: 9000,
+      auth_token: 'admin-token-0123456789',
+      read_only_tokens: ['reader-token-0123456789'],
+      cors_origins: ['https://ops.example'],
+    },
+    logging: { level: 'debug', format: 'pretty' },
+  },
+};
+
+describe('configToDocument', () => {
+  it.each(Object.entries(documents))(
+    'gives back the same configuration when parsed again (%s)',
+    (_name, document) => {
+      const config = parseConfig(document, 'test');
+      expect(parseConfig(configToDocument(config), 'round trip')).toEqual(config);
+    },
+  );
+
+  it('redacts every password and token that is set, and nothing else', () => {
+    const document = configToDocument(parseConfig(documents.bidirectional, 'test'));
+    const redacted = redactDocument(document);
+    for (const keyPath of [
+      ['databases', 'local', 'password'],
+      ['databases', 'cloud', 'replication_password'],
+      ['state_storage', 'password'],
+      ['server', 'auth_token'],
+    ]) {
+      expect(valueAt(redacted, keyPath)).toBe(redactedText);
+    }
+    expect(valueAt(redacted, ['server', 'read_only_tokens'])).toEqual([redactedText]);
+    expect(JSON.stringify(redacted)).not.toMatch(/secret|token-0123/);
+    expect(valueAt(redacted, ['databases', 'local', 'host'])).toBe('local.example');
+    // The original is untouched.
+    expect(valueAt(document, ['server', 'auth_token'])).toBe('admin-token-0123456789');
+  });
+});

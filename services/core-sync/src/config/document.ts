@@ -1,0 +1,144 @@
+/**
+ * The configuration as a YAML-shaped document (snake_case keys, durations as text), the inverse of the schema:
+ * `parseConfig(configToDocument(config))` gives `config` back. The API shows and edits this shape.
+ */
+import { formatDuration } from './duration.js';
+import { redactedText } from './redact.js';
+import type { DatabaseConfig, ServiceConfig, TableConfig } from './types.js';
+
+export type ConfigDocument = Record<string, unknown>;
+
+function databaseDocument(database: DatabaseConfig): Record<string, unknown> {
+  return {
+    host: database.host,
+    port: database.port,
+    user: database.user,
+    password: database.password,
+    database: database.database,
+    replication_user: database.replicationUser,
+    replication_password: database.replicationPassword,
+    ...(database.serverId === undefined ? {} : { server_id: database.serverId }),
+    connection_limit: database.connectionLimit,
+  };
+}
+
+function tableDocument(table: TableConfig, defaultBatchSize: number): Record<string, unknown> {
+  return {
+    name: table.name,
+    primary_key: table.primaryKey.join(','),
+    conflict_resolution: table.conflictResolution,
+    ...(table.prefer === undefined ? {} : { prefer: table.prefer }),
+    tie_breaker: table.tieBreaker,
+    ...(table.timestampColumn === undefined ? {} : { timestamp_column: table.timestampColumn }),
+    ...(table.batchSize === defaultBatchSize ? {} : { batch_size: table.batchSize }),
+  };
+}
+
+export function configToDocument(config: ServiceConfig): ConfigDocument {
+  const { sync, scheduler, server, stateStorage } = config;
+  return {
+    databases: {
+      local: databaseDocument(config.databases.local),
+      cloud: databaseDocument(config.databases.cloud),
+    },
+    state_storage:
+      stateStorage.type === 'sqlite'
+        ? { type: 'sqlite', file_path: stateStorage.filePath }
+        : {
+            type: 'mysql',
+            host: stateStorage.host,
+            port: stateStorage.port,
+            user: stateStorage.user,
+            password: stateStorage.password,
+            database: stateStorage.database,
+          },
+    sync: {
+      mode: sync.mode,
+      tables: sync.tables.map((table) => tableDocument(table, sync.batchInsertSize)),
+      workers: sync.workers,
+      realtime: sync.realtime,
+      batch_insert_size: sync.batchInsertSize,
+      queue_capacity: sync.queueCapacity,
+      create_missing_tables: sync.createMissingTables,
+      snapshot_concurrency: sync.snapshotConcurrency,
+      snapshot_chunk_size: sync.snapshotChunkSize,
+      heartbeat_interval: formatDuration(sync.heartbeatIntervalMs),
+      reconnect_initial_delay: formatDuration(sync.reconnectInitialDelayMs),
+      reconnect_max_delay: formatDuration(sync.reconnectMaxDelayMs),
+      shutdown_timeout: formatDuration(sync.shutdownTimeoutMs),
+    },
+    scheduler: {
+      enabled: scheduler.enabled,
+      interval: scheduler.interval,
+      fallback_after: formatDuration(scheduler.fallbackAfterMs),
+    },
+    server: {
+      port: server.port,
+      host: server.host,
+      ...(server.authToken === undefined ? {} : { auth_token: server.authToken }),
+      read_only_tokens: [...server.readOnlyTokens],
+      read_timeout: formatDuration(server.readTimeoutMs),
+      write_timeout: formatDuration(server.writeTimeoutMs),
+      cors_origins: [...server.corsOrigins],
+    },
+    logging: { level: config.logging.level, format: config.logging.format },
+  };
+}
+
+/** Key paths of every secret in a document: passwords and tokens. */
+export const secretKeyPaths: readonly (readonly string[])[] = [
+  ['databases', 'local', 'password'],
+  ['databases', 'local', 'replication_password'],
+  ['databases', 'cloud', 'password'],
+  ['databases', 'cloud', 'replication_password'],
+  ['state_storage', 'password'],
+  ['server', 'auth_token'],
+];
+
+function isRecordValue(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The value at a key path, or undefined. */
+export function valueAt(document: unknown, keyPath: readonly string[]): unknown {
+  let current: unknown = document;
+  for (const key of keyPath) {
+    if (!isRecordValue(current)) return undefined;
+    current = current[key];
+  }
+  return current;
+}
+
+/** Sets (or with `undefined`, removes) the value at a key path, creating objects on the way; in place. */
+export function setValueAt(
+  document: Record<string, unknown>,
+  keyPath: readonly string[],
+  value: unknown,
+): void {
+  let current: Record<string, unknown> = document;
+  for (const key of keyPath.slice(0, -1)) {
+    const next = current[key];
+    if (!isRecordValue(next)) {
+      if (value === undefined) return;
+      current[key] = {};
+    }
+    current = current[key] as Record<string, unknown>;
+  }
+  const last = keyPath.at(-1);
+  if (last === undefined) return;
+  if (value === undefined) delete current[last];
+  else current[last] = value;
+}
+
+/** A copy of the document with every secret that is set replaced by `[redacted]`. */
+export function redactDocument(document: ConfigDocument): ConfigDocument {
+  const copy = structuredClone(document);
+  for (const keyPath of secretKeyPaths) {
+    if (valueAt(copy, keyPath) !== undefined) setValueAt(copy, keyPath, redactedText);
+  }
+  const server = copy.server;
+  if (isRecordValue(server) && Array.isArray(server.read_only_tokens)) {
+    server.read_only_tokens = server.read_only_tokens.map(() => redactedText);
+  }
+  return copy;
+}

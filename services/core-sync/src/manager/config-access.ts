@@ -1,0 +1,188 @@
+/**
+ * The configuration API's backing: shows the running configuration (secrets redacted) and takes a whole new
+ * document, which is validated exactly as the file would be at start (environment overrides included), applied
+ * while running where possible, and only then saved over the config file (temporary file + rename).
+ *
+ * Secrets sent back as `[redacted]` keep the value the file has (or stay out of the file when an environment
+ * variable supplies them), so reading, editing and writing the document never writes a secret into the file.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import {
+  configToDocument,
+  redactDocument,
+  redactedText,
+  secretKeyPaths,
+  setValueAt,
+  validateConfigDocument,
+  valueAt,
+  type ConfigDocument,
+  type ServiceConfig,
+} from '../config/index.js';
+import { SyncError, describeError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import type { ConfigAccess, ConfigUpdateResult } from './contracts.js';
+
+export interface ConfigFileAccessOptions {
+  /** The config file (CONFIG_PATH, resolved). */
+  readonly filePath: string;
+  /** Where MYSQL_SYNC_* overrides are read (default process.env). */
+  readonly environment?: NodeJS.ProcessEnv;
+  readonly current: () => ServiceConfig;
+  /**
+   * Puts `next` into effect for the key paths that can change while running (see `liveKeyPaths`); rejects when
+   * it cannot (the previous configuration then still runs).
+   */
+  readonly applyLive: (next: ServiceConfig, changedLive: readonly string[]) => Promise<void>;
+  readonly logger: Logger;
+}
+
+/** Sections whose changes take effect without restarting the process. */
+const livePrefixes = ['databases.', 'sync.', 'scheduler.', 'logging.level'];
+
+export function isLiveKeyPath(keyPath: string): boolean {
+  return livePrefixes.some((prefix) => keyPath === prefix || keyPath.startsWith(prefix));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Key paths (two levels deep, e.g. `sync.tables`, `databases.local`) whose values differ. */
+export function changedKeyPaths(before: ConfigDocument, after: ConfigDocument): string[] {
+  const changed: string[] = [];
+  for (const section of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const left = before[section];
+    const right = after[section];
+    if (isRecord(left) && isRecord(right)) {
+      for (const key of new Set([...Object.keys(left), ...Object.keys(right)])) {
+        if (JSON.stringify(left[key]) !== JSON.stringify(right[key])) changed.push(`${section}.${key}`);
+      }
+    } else if (JSON.stringify(left) !== JSON.stringify(right)) {
+      changed.push(section);
+    }
+  }
+  return changed;
+}
+
+export class ConfigFileAccess implements ConfigAccess {
+  readonly #options: ConfigFileAccessOptions;
+  readonly #logger: Logger;
+  #updating: Promise<unknown> = Promise.resolve();
+
+  constructor(options: ConfigFileAccessOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ component: 'config' });
+  }
+
+  current(): Readonly<Record<string, unknown>> {
+    return redactDocument(configToDocument(this.#options.current()));
+  }
+
+  update(document: unknown, changedBy: string): Promise<ConfigUpdateResult> {
+    const run = this.#updating.then(() => this.#update(document, changedBy));
+    this.#updating = run.catch(() => undefined);
+    return run;
+  }
+
+  async #update(document: unknown, changedBy: string): Promise<ConfigUpdateResult> {
+    if (!isRecord(document)) {
+      throw new SyncError(
+        'CONFIG_INVALID',
+        'the configuration must be a JSON object (the document GET returns)',
+        {
+          details: { problems: [{ path: '', message: 'must be an object' }] },
+        },
+      );
+    }
+    const fileDocument = await this.#readFileDocument();
+    const toSave = restoreSecrets(structuredClone(document), fileDocument);
+    const next = validateConfigDocument(
+      toSave,
+      `the configuration sent by ${changedBy}`,
+      this.#options.environment ?? process.env,
+    );
+    const before = configToDocument(this.#options.current());
+    const changed = changedKeyPaths(before, configToDocument(next));
+    if (changed.length === 0) return { applied: [], restartRequired: [], config: this.current() };
+    const live = changed.filter(isLiveKeyPath);
+    const restartRequired = changed.filter((keyPath) => !isLiveKeyPath(keyPath));
+    const temporaryPath = `${this.#options.filePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await writeFile(temporaryPath, stringifyYaml(toSave), { mode: 0o600 });
+    } catch (error) {
+      throw new SyncError(
+        'CONFIG_SAVE_FAILED',
+        `cannot write the configuration next to ${this.#options.filePath}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    try {
+      await this.#options.applyLive(next, live);
+    } catch (error) {
+      await rm(temporaryPath, { force: true });
+      throw error;
+    }
+    try {
+      await rename(temporaryPath, this.#options.filePath);
+    } catch (error) {
+      await rm(temporaryPath, { force: true });
+      throw new SyncError(
+        'CONFIG_SAVE_FAILED',
+        `the new configuration runs, but replacing ${this.#options.filePath} failed: the file still has the previous one`,
+        { cause: error },
+      );
+    }
+    this.#logger.info({ changedBy, applied: live, restartRequired }, 'configuration changed');
+    return { applied: live, restartRequired, config: redactDocument(configToDocument(next)) };
+  }
+
+  async #readFileDocument(): Promise<Record<string, unknown>> {
+    let text: string;
+    try {
+      text = await readFile(this.#options.filePath, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw new SyncError('CONFIG_SAVE_FAILED', `cannot read ${this.#options.filePath}`, { cause: error });
+    }
+    try {
+      const parsed: unknown = parseYaml(text);
+      return isRecord(parsed) ? parsed : {};
+    } catch (error) {
+      this.#logger.warn(
+        { error: describeError(error) },
+        'the config file is not valid YAML any more; its secrets are not reused',
+      );
+      return {};
+    }
+  }
+}
+
+/** Puts back, for each secret sent as `[redacted]`, the file's value (removing it when the file has none). */
+function restoreSecrets(
+  document: Record<string, unknown>,
+  fileDocument: Record<string, unknown>,
+): Record<string, unknown> {
+  for (const keyPath of secretKeyPaths) {
+    if (valueAt(document, keyPath) === redactedText)
+      setValueAt(document, keyPath, valueAt(fileDocument, keyPath));
+  }
+  const tokens = valueAt(document, ['server', 'read_only_tokens']);
+  if (Array.isArray(tokens)) {
+    const fileTokens = valueAt(fileDocument, ['server', 'read_only_tokens']);
+    const restored = tokens
+      .map((token: unknown, index) =>
+        token === redactedText
+          ? Array.isArray(fileTokens)
+            ? (fileTokens[index] as unknown)
+            : undefined
+          : token,
+      )
+      .filter((token) => token !== undefined);
+    setValueAt(document, ['server', 'read_only_tokens'], restored);
+  }
+  return document;
+}

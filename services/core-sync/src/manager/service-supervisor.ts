@@ -1,0 +1,119 @@
+/**
+ * Owns the running sync service and replaces it when the configuration changes while running: the old service
+ * stops the way a shutdown does (reading stops, queued changes are applied, checkpoints written), and a new one
+ * starts on the new configuration from those checkpoints. If the new one cannot start, the previous
+ * configuration is started again and the error is reported.
+ */
+import type { ServiceConfig } from '../config/index.js';
+import { SyncError, describeError } from '../errors/index.js';
+import type { ServiceEvents } from '../events/index.js';
+import type { CompareSide, FullSyncDirection } from '../fullsync/index.js';
+import type { Logger } from '../logging/index.js';
+import type { SideName } from '../model/index.js';
+import type { ConflictRecord, StateStore } from '../store/index.js';
+import { SyncService, type ConflictChoice, type ServiceStatus } from '../sync/index.js';
+import type { FullSyncHost } from './sync-manager.js';
+
+export interface ServiceSupervisorOptions {
+  readonly config: ServiceConfig;
+  readonly store: StateStore;
+  readonly events: ServiceEvents;
+  readonly logger: Logger;
+}
+
+export class ServiceSupervisor implements FullSyncHost {
+  readonly #options: ServiceSupervisorOptions;
+  readonly #logger: Logger;
+  #config: ServiceConfig;
+  #service: SyncService;
+  /** Reconfigurations run one after the other. */
+  #reconfiguring: Promise<void> = Promise.resolve();
+
+  constructor(options: ServiceSupervisorOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ component: 'supervisor' });
+    this.#config = options.config;
+    this.#service = this.#create(options.config);
+  }
+
+  get config(): ServiceConfig {
+    return this.#config;
+  }
+
+  get status(): ServiceStatus {
+    return this.#service.status;
+  }
+
+  get fullSyncDirections(): readonly FullSyncDirection[] {
+    return this.#service.fullSyncDirections;
+  }
+
+  get compareSides(): Readonly<Record<SideName, CompareSide>> {
+    return this.#service.compareSides;
+  }
+
+  async start(): Promise<void> {
+    await this.#service.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.#reconfiguring;
+    await this.#service.stop();
+  }
+
+  resolveConflict(id: string, choice: ConflictChoice, resolvedBy: string): Promise<ConflictRecord> {
+    return this.#service.resolveConflict(id, choice, resolvedBy);
+  }
+
+  /** Restarts the sync service on `next`; rejects (with the previous configuration running again) when it cannot start. */
+  reconfigure(next: ServiceConfig): Promise<void> {
+    const run = this.#reconfiguring.then(() => this.#restart(next));
+    this.#reconfiguring = run.catch(() => undefined);
+    return run;
+  }
+
+  #create(config: ServiceConfig): SyncService {
+    return new SyncService({
+      config,
+      store: this.#options.store,
+      logger: this.#options.logger,
+      events: this.#options.events,
+    });
+  }
+
+  async #restart(next: ServiceConfig): Promise<void> {
+    const previous = this.#config;
+    this.#logger.info('restarting the sync service on a new configuration');
+    await this.#service.stop();
+    this.#config = next;
+    this.#service = this.#create(next);
+    try {
+      await this.#service.start();
+      this.#logger.info({ mode: next.sync.mode, tables: next.sync.tables.length }, 'sync service restarted');
+    } catch (error) {
+      this.#logger.error(
+        { error: describeError(error) },
+        'the new configuration could not start; starting the previous one again',
+      );
+      this.#config = previous;
+      this.#service = this.#create(previous);
+      try {
+        await this.#service.start();
+      } catch (restoreError) {
+        this.#logger.error(
+          { error: describeError(restoreError) },
+          'the previous configuration did not start either',
+        );
+      }
+      // The configuration was valid but does not work with these databases (a table missing, a schema that
+      // differs…): a problem with the request, reported with the reason.
+      throw new SyncError('CONFIG_INVALID', `the new configuration did not start: ${describeError(error)}`, {
+        cause: error,
+        details: {
+          problems: [{ path: '', message: describeError(error) }],
+          causeCode: error instanceof SyncError ? error.code : 'INTERNAL',
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The HTTP API of a real core-sync process (the `npm start` entry point) over two real MariaDB servers: auth,
+ * a full sync triggered over HTTP and watched over SSE to 100 %, its history, metrics, and a configuration
+ * change applied while running.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import { openEventStream } from '../support/sse-client.js';
+import {
+  createSyncFixture,
+  eventually,
+  expectTablesEqual,
+  waitUntilHealthy,
+} from '../support/sync-fixture.js';
+
+const adminToken = 'admin-token-0123456789abcdef';
+const readerToken = 'reader-token-0123456789abcdef';
+
+const ordersTable = `CREATE TABLE orders (
+  id INT PRIMARY KEY, customer VARCHAR(40) NOT NULL, total DECIMAL(10,2) NOT NULL
+)`;
+const extrasTable = 'CREATE TABLE extras (id INT PRIMARY KEY, label VARCHAR(20) NOT NULL)';
+
+describe('HTTP API of a running service', () => {
+  it('serves status, a full sync with live progress, history, metrics and a live configuration change', async () => {
+    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'api');
+    await fixture.source.query(`${ordersTable}; ${extrasTable}`);
+    await fixture.source.query(
+      "INSERT INTO orders SELECT seq, CONCAT('customer-', seq), seq / 4 FROM seq_1_to_3000; INSERT INTO extras VALUES (1, 'one'), (2, 'two')",
+    );
+    const document = fixture.configDocument({
+      tables: [{ name: 'orders', primary_key: 'id' }],
+      sync: { snapshot_chunk_size: 250 },
+      server: { auth_token: adminToken, read_only_tokens: [readerToken] },
+    });
+    const service = await fixture.spawnService(document);
+    await waitUntilHealthy(service);
+    const base = `http://127.0.0.1:${service.port}`;
+    const call = async (method: string, route: string, token?: string, body?: unknown) => {
+      const response = await fetch(`${base}${route}`, {
+        method,
+        headers: {
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: text.startsWith('{') ? (JSON.parse(text) as unknown) : text,
+      };
+    };
+
+    // Auth: none or a wrong token is 401, a read-only token may read but not change.
+    expect(await call('GET', '/api/v1/sync/status')).toMatchObject({
+      status: 401,
+      body: { error: { code: 'UNAUTHORIZED' } },
+    });
+    expect((await call('GET', '/api/v1/sync/status', 'wrong-token-0123456789abcdef')).status).toBe(401);
+    const status = await call('GET', '/api/v1/sync/status', readerToken);
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ mode: 'local_to_cloud', directions: [{ state: 'streaming' }] });
+    expect(await call('POST', '/api/v1/sync/trigger', readerToken, {})).toMatchObject({
+      status: 403,
+      body: { error: { code: 'FORBIDDEN' } },
+    });
+
+    // A full sync over HTTP repairs a diverged target; progress arrives over SSE up to 100 %.
+    await fixture.target.query(
+      'SET SESSION sql_log_bin = 0; DELETE FROM orders WHERE id % 100 = 0; UPDATE orders SET total = 0 WHERE id = 7; SET SESSION sql_log_bin = 1',
+    );
+    const stream = await openEventStream(`${base}/api/v1/sync/stream`, {
+      authorization: `Bearer ${adminToken}`,
+    });
+    try {
+      expect(stream.status).toBe(200);
+      const triggered = await call('POST', '/api/v1/sync/trigger', adminToken, { tables: ['orders'] });
+      expect(triggered.status).toBe(202);
+      const runId = (triggered.body as { runId: string }).runId;
+      expect(runId).toMatch(/^[\da-f-]{36}$/);
+      const done = await stream.waitFor(
+        (event) =>
+          event.event === 'run' &&
+          (event.data as { progress: { runId: string; state: string } }).progress.state === 'completed',
+      );
+      const progress = stream.events.filter((event) => event.event === 'progress');
+      expect(progress.length).toBeGreaterThan(1);
+      expect(progress.at(-1)?.data).toMatchObject({ progress: { runId, percent: 100 } });
+      expect(done.data).toMatchObject({
+        progress: { runId, rowsChanged: 31, tables: [{ table: 'orders', state: 'done' }] },
+      });
+      const ids = stream.events.map((event) => Number(event.id));
+      expect(ids.every((id, index) => index === 0 || id > (ids[index - 1] ?? 0))).toBe(true);
+    } finally {
+      stream.close();
+    }
+    await expectTablesEqual(fixture, 'orders', 'id');
+
+    const history = await call('GET', '/api/v1/sync/history?limit=5', readerToken);
+    expect(history).toMatchObject({
+      status: 200,
+      body: { total: 1, entries: [{ status: 'completed', kind: 'manual', rowsChanged: 31 }] },
+    });
+    expect((await call('GET', '/api/v1/sync/history?limit=0', readerToken)).status).toBe(400);
+
+    const metrics = await call('GET', '/api/v1/metrics', readerToken);
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatch(/mysql_sync_rows_applied_total\{[^}]*table="orders"[^}]*\} \d+/);
+    expect(metrics.body).toMatch(/mysql_sync_full_sync_runs_total\{[^}]*status="completed"[^}]*\} 1/);
+
+    // The configuration: secrets redacted; a new table added while running starts syncing.
+    const config = await call('GET', '/api/v1/config', readerToken);
+    expect(config.status).toBe(200);
+    expect(JSON.stringify(config.body)).not.toContain(adminToken);
+    const edited = structuredClone(config.body) as { sync: { tables: unknown[]; workers: number } };
+    edited.sync.tables.push({ name: 'extras', primary_key: 'id' });
+    const invalid = structuredClone(edited);
+    invalid.sync.workers = -1;
+    const refused = await call('PUT', '/api/v1/config', adminToken, invalid);
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: 'CONFIG_INVALID' } } });
+    expect(JSON.stringify(refused.body)).toContain('sync.workers');
+    const changed = await call('PUT', '/api/v1/config', adminToken, edited);
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({
+      applied: expect.arrayContaining(['sync.tables']) as unknown,
+      restartRequired: [],
+    });
+    await eventually(() => expectTablesEqual(fixture, 'extras', 'id'), 30_000);
+    await fixture.source.query("INSERT INTO extras VALUES (3, 'three')");
+    await eventually(() => expectTablesEqual(fixture, 'extras', 'id'), 30_000);
+    await waitUntilHealthy(service);
+    // The token still works after the change: the redacted secret kept its value in the file.
+    expect((await call('GET', '/api/v1/sync/status', adminToken)).status).toBe(200);
+    expect(await service.kill('SIGTERM')).toBe(0);
+  });
+});
