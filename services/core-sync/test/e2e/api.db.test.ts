@@ -132,6 +132,84 @@ describe('HTTP API of a running service', () => {
     await waitUntilHealthy(service);
     // The token still works after the change: the redacted secret kept its value in the file.
     expect((await call('GET', '/api/v1/sync/status', adminToken)).status).toBe(200);
+
+    // A valid document that cannot run (a table the source does not have) is refused; the previous one runs on.
+    const current = (await call('GET', '/api/v1/config', adminToken)).body as { sync: { tables: unknown[] } };
+    const ghost = structuredClone(current);
+    ghost.sync.tables.push({ name: 'ghost', primary_key: 'id' });
+    const ghostRefused = await call('PUT', '/api/v1/config', adminToken, ghost);
+    expect(ghostRefused).toMatchObject({ status: 400, body: { error: { code: 'CONFIG_INVALID' } } });
+    expect(JSON.stringify(ghostRefused.body)).toContain('ghost');
+    await waitUntilHealthy(service);
+    expect((await call('GET', '/api/v1/config', readerToken)).body).toEqual(current);
+    await fixture.source.query("INSERT INTO extras VALUES (4, 'four')");
+    await eventually(() => expectTablesEqual(fixture, 'extras', 'id'), 30_000);
+    expect(await service.kill('SIGTERM')).toBe(0);
+  });
+
+  it('lists a conflict stored for a person and resolves it over HTTP, both sides ending as chosen', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'apiconf',
+    );
+    const itemsTable = 'CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(40) NOT NULL)';
+    await fixture.source.query(itemsTable);
+    await fixture.target.query(itemsTable);
+    await fixture.source.query("INSERT INTO items VALUES (1, 'original'), (2, 'untouched')");
+    const document = fixture.configDocument({
+      tables: [{ name: 'items', primary_key: 'id', conflict_resolution: 'manual' }],
+      sync: { mode: 'bidirectional' },
+      server: { auth_token: adminToken, read_only_tokens: [readerToken] },
+    });
+    const service = await fixture.spawnService(document);
+    await waitUntilHealthy(service, 2);
+    await eventually(() => expectTablesEqual(fixture, 'items', 'id'), 30_000);
+    const base = `http://127.0.0.1:${service.port}`;
+    const get = async (route: string) => {
+      const response = await fetch(`${base}${route}`, {
+        headers: { authorization: `Bearer ${readerToken}` },
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    // The cloud's row changes unseen (binlog off); then the local side changes the same row: when the local
+    // change reaches the cloud, its before image no longer matches there.
+    await fixture.target.query(
+      "SET SESSION sql_log_bin = 0; UPDATE items SET label = 'cloud edit' WHERE id = 1; SET SESSION sql_log_bin = 1",
+    );
+    await fixture.source.query("UPDATE items SET label = 'local edit' WHERE id = 1");
+    let conflictId = '';
+    await eventually(async () => {
+      const listed = await get('/api/v1/conflicts?resolved=false&table=items');
+      expect(listed.status).toBe(200);
+      const conflicts = listed.body.conflicts as { id: string; tableName: string }[];
+      expect(conflicts).toHaveLength(1);
+      conflictId = conflicts[0]?.id ?? '';
+    }, 30_000);
+    expect((await get(`/api/v1/conflicts/${conflictId}`)).body).toMatchObject({
+      id: conflictId,
+      resolved: false,
+      localData: { id: 1, label: 'local edit' },
+      cloudData: { id: 1, label: 'cloud edit' },
+    });
+    expect((await get('/api/v1/conflicts/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    const resolve = (token: string, body: unknown) =>
+      fetch(`${base}/api/v1/conflicts/${conflictId}/resolve`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await resolve(readerToken, { side: 'cloud' })).status).toBe(403);
+    expect((await resolve(adminToken, { side: 'sideways' })).status).toBe(400);
+    const resolved = await resolve(adminToken, { side: 'cloud' });
+    expect(resolved.status).toBe(200);
+    expect(await resolved.json()).toMatchObject({ id: conflictId, resolved: true, resolutionSide: 'cloud' });
+    expect((await resolve(adminToken, { side: 'local' })).status).toBe(409);
+    await eventually(async () => {
+      await expectTablesEqual(fixture, 'items', 'id');
+      const rows = await fixture.source.query<{ label: string }>('SELECT label FROM items WHERE id = 1');
+      expect(rows).toEqual([{ label: 'cloud edit' }]);
+    }, 30_000);
     expect(await service.kill('SIGTERM')).toBe(0);
   });
 });
