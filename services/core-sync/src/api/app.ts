@@ -34,6 +34,7 @@ import { errorResponses, healthReportSchema, jsonResponse } from './schemas.js';
 import { jsonReplacer, SseHub } from './sse-hub.js';
 import { registerStreamRoute } from './sse-route.js';
 import { requestTraceId } from './trace-id.js';
+import { UnusedConnections } from './unused-connections.js';
 
 export type { AppDependencies, MetricsSource } from './api-context.js';
 export { requestTraceId } from './trace-id.js';
@@ -108,9 +109,11 @@ export function buildApp(dependencies: AppDependencies) {
   }
   app.addHook('onRequest', auth.authenticate);
   // Streams would hold the server open: end them before fastify waits for its connections.
+  const unusedConnections = new UnusedConnections(app.server);
   app.addHook('preClose', (done) => {
     stopping = true;
     hub.close();
+    unusedConnections.destroyAll();
     done();
   });
   app.addHook('onClose', (_instance, done) => {
