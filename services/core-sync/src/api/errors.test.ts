@@ -188,15 +188,36 @@ describe('unexpected errors', () => {
     });
   });
 
-  it('hide the message of a server-side SyncError behind its code’s documentation', () => {
+  it('pass a server-side SyncError’s own message and details, never its cause', () => {
+    const cause = new Error("connect ECONNREFUSED; Access denied for user 'root' using password hunter2");
     const found = describeFailure(
-      new SyncError('DATABASE_UNAVAILABLE', 'connect to cloud at 10.0.0.5 as root failed', {
-        details: { host: 'x' },
+      new SyncError('DATABASE_UNAVAILABLE', 'failed to read the binlog position', {
+        cause,
+        details: { side: 'cloud' },
       }),
     );
-    expect(found).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE', unexpected: true });
-    expect(found.message).not.toContain('10.0.0.5');
-    expect(found).not.toHaveProperty('details');
+    expect(found).toEqual({
+      status: 503,
+      code: 'DATABASE_UNAVAILABLE',
+      message: 'failed to read the binlog position',
+      details: { side: 'cloud' },
+      unexpected: true,
+    });
+  });
+
+  it('treat a SyncError INTERNAL as a bug: generic message, no details', async () => {
+    api = buildTestApi();
+    api.control.failure = new SyncError('INTERNAL', 'state store: row 7 has a NaN in rows_changed', {
+      details: { row: 7 },
+    });
+    const response = await api.app.inject({ url: '/api/v1/sync/history', headers: readOnlyHeaders });
+    expect(response.statusCode).toBe(500);
+    expect(response.json<ErrorAnswer>().error).toEqual({
+      code: 'INTERNAL',
+      message:
+        'An unexpected error occurred. It was logged with this traceId; please report it with the log lines around it.',
+      traceId: response.headers['x-request-id'],
+    });
   });
 });
 

@@ -3,13 +3,14 @@
  * wrong to it:
  *
  *   request part fails its schema        → 400 REQUEST_INVALID, details.issues = [{ path: 'body.tables[0]', message }]
- *   SyncError below 500 (404, 409, 400…) → its status, code, message and details
- *   SyncError of 500 and above           → its status and code, the code's documented text (never the message)
+ *   SyncError (404, 409, 400, 503…)      → its status, code, own message and details; never its cause
+ *   SyncError INTERNAL                   → 500 INTERNAL with the generic message, like any other bug
  *   fastify's body errors                → 400 (bad or empty JSON), 413 PAYLOAD_TOO_LARGE, 415 UNSUPPORTED_MEDIA_TYPE
  *   anything else                        → 500 INTERNAL with a generic message
  *
- * Messages of unexpected errors (a driver's text can hold SQL or a password) never leave the service: they are
- * logged with the trace id, which the answer carries so the two can be matched.
+ * A SyncError's own message is written by the service and says what was being done; the driver's text is its
+ * cause, which (like every unexpected error's message: it can hold SQL) never leaves the service. Both are logged
+ * with the trace id, which the answer carries so the two can be matched.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { z } from 'zod';
@@ -131,18 +132,15 @@ export function describeFailure(error: unknown): Failure {
   if (error instanceof RequestValidationError) {
     return failure('REQUEST_INVALID', error.message, { issues: error.issues });
   }
-  if (isSyncError(error)) {
-    if (error.httpStatus < 500) {
-      return {
-        status: error.httpStatus,
-        code: error.code,
-        message: error.message,
-        unexpected: false,
-        ...(error.details === undefined ? {} : { details: error.details }),
-      };
-    }
-    // The message of a server-side failure can quote a driver; the code's documentation says what it means.
-    return { ...failure(error.code, errorCodes[error.code].description), status: error.httpStatus };
+  if (isSyncError(error) && error.code !== 'INTERNAL') {
+    // The service's own message says what was being done; the cause (a driver's text) stays in the log.
+    return {
+      status: error.httpStatus,
+      code: error.code,
+      message: error.message,
+      unexpected: error.httpStatus >= 500,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    };
   }
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {
