@@ -255,4 +255,39 @@ describe('full sync', () => {
     );
     expect(run.conflicts).toBeGreaterThanOrEqual(1);
   });
+
+  it('compares and repairs 24 tables at once with four table workers', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'full24',
+    );
+    const tables = Array.from({ length: 24 }, (_unused, index) => `shard_${String(index).padStart(2, '0')}`);
+    const statements = tables
+      .map(
+        (table) =>
+          `CREATE TABLE ${table} (id INT PRIMARY KEY, label VARCHAR(20) NOT NULL); ` +
+          `INSERT INTO ${table} SELECT seq, CONCAT('${table}-', seq) FROM seq_1_to_400`,
+      )
+      .join('; ');
+    await fixture.source.query(statements);
+    await using running = await startDisposableService(
+      fixture,
+      fixture.configDocument({
+        tables: tables.map((table) => ({ name: table, primary_key: 'id' })),
+        sync: { snapshot_chunk_size: 100, snapshot_concurrency: 4 },
+      }),
+    );
+    await divergeSilently(
+      fixture.target,
+      tables.map((table, index) => `DELETE FROM ${table} WHERE id = ${index + 1}`).join('; '),
+    );
+    const syncManager = manager(running);
+    await syncManager.trigger({}, 'test', 'trace-24');
+    const run = await finished(syncManager);
+    expect(run).toMatchObject({ state: 'completed', rowsChanged: 24, rowsCompared: 24 * 400 });
+    // Four chunks of 100 keys, and the open-ended one after the last key (where extra target rows would be).
+    expect(run.tables.every((table) => table.state === 'done' && table.chunksCompared === 5)).toBe(true);
+    for (const table of tables) await expectTablesEqual(fixture, table, 'id');
+  });
 });
