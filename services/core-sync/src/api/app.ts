@@ -12,7 +12,7 @@
  * docs/api.md documents the routes, the error codes and the event stream for operators.
  */
 import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors';
-import fastifySwagger from '@fastify/swagger';
+import fastifySwagger, { type SwaggerOptions } from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import {
   createSerializerCompiler,
@@ -25,12 +25,10 @@ import { redactedPaths, type Logger } from '../logging/index.js';
 import type { AppDependencies, RouteContext } from './api-context.js';
 import { ApiAuthenticator, FailedAuthLimiter, TokenAuthority } from './auth.js';
 import { installErrorHandling, requestValidatorCompiler } from './errors.js';
-import { assessHealth } from './health.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { registerConflictRoutes } from './routes/conflicts.js';
 import { registerSyncRoutes } from './routes/sync.js';
-import { registerSystemRoutes } from './routes/system.js';
-import { errorResponses, healthReportSchema, jsonResponse } from './schemas.js';
+import { registerHealthRoute, registerSystemRoutes } from './routes/system.js';
 import { jsonReplacer, SseHub } from './sse-hub.js';
 import { registerStreamRoute } from './sse-route.js';
 import { requestTraceId } from './trace-id.js';
@@ -66,8 +64,7 @@ function warnAboutAccess(logger: Logger, authority: TokenAuthority): void {
   }
 }
 
-export function buildApp(dependencies: AppDependencies) {
-  const logger = apiLogger(dependencies.logger);
+function createServer(dependencies: AppDependencies, logger: Logger) {
   // Typed as fastify's own logger so the instance has fastify's default types (hooks, handlers) throughout.
   const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
@@ -85,11 +82,13 @@ export function buildApp(dependencies: AppDependencies) {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(requestValidatorCompiler);
   app.setSerializerCompiler(createSerializerCompiler({ replacer: jsonReplacer }));
+  return app;
+}
 
-  const authority = new TokenAuthority(dependencies.server);
-  warnAboutAccess(logger, authority);
-  const auth = new ApiAuthenticator(authority, new FailedAuthLimiter(dependencies.authRateLimit));
-  const hub = new SseHub({
+type Server = ReturnType<typeof createServer>;
+
+function createHub(dependencies: AppDependencies): SseHub {
+  return new SseHub({
     events: dependencies.events,
     logger: dependencies.logger.child({ component: 'sse' }),
     ...(dependencies.sseBufferSize === undefined ? {} : { bufferSize: dependencies.sseBufferSize }),
@@ -98,17 +97,23 @@ export function buildApp(dependencies: AppDependencies) {
       ? {}
       : { maxClientBufferBytes: dependencies.sseClientBufferBytes }),
   });
+}
 
+/** The onRequest hooks in their order (trace id, shutdown, CORS, auth) and the shutdown of streams. */
+function installHooks(
+  app: Server,
+  corsOrigins: readonly string[],
+  auth: ApiAuthenticator,
+  hub: SseHub,
+): void {
   let stopping = false;
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done(stopping ? new SyncError('SERVICE_STOPPING', 'the service is shutting down') : undefined);
   });
-  if (dependencies.server.corsOrigins.length > 0) {
-    void app.register(fastifyCors, corsOptions(dependencies.server.corsOrigins));
-  }
+  if (corsOrigins.length > 0) void app.register(fastifyCors, corsOptions(corsOrigins));
   app.addHook('onRequest', auth.authenticate);
-  // Streams would hold the server open: end them before fastify waits for its connections.
+  // Streams and never-used connections would hold the server open: end them before fastify waits for it.
   const unusedConnections = new UnusedConnections(app.server);
   app.addHook('preClose', (done) => {
     stopping = true;
@@ -120,50 +125,23 @@ export function buildApp(dependencies: AppDependencies) {
     hub.close();
     done();
   });
+}
 
-  void app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'mysql-sync core-sync API',
-        version: '1',
-        description: 'Real-time MySQL synchronisation: control full syncs, resolve conflicts, read status.',
-      },
-      components: { securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearerToken: [] }],
-      tags: [{ name: 'sync' }, { name: 'conflicts' }, { name: 'config' }, { name: 'system' }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+export function buildApp(dependencies: AppDependencies) {
+  const logger = apiLogger(dependencies.logger);
+  const app = createServer(dependencies, logger);
+  const authority = new TokenAuthority(dependencies.server);
+  warnAboutAccess(logger, authority);
+  const auth = new ApiAuthenticator(authority, new FailedAuthLimiter(dependencies.authRateLimit));
+  const hub = createHub(dependencies);
+  installHooks(app, dependencies.server.corsOrigins, auth, hub);
+  // Before the routes: the OpenAPI plugin collects the routes registered after it.
+  void app.register(fastifySwagger, openApiOptions);
   installErrorHandling(app);
-
-  // Inside a plugin, like every route, so that the OpenAPI plugin (loaded before it) sees it.
   void app.register((root, _options, done) => {
-    root.get(
-      '/health',
-      {
-        schema: {
-          summary: 'Liveness and readiness',
-          description:
-            '200 when ok or degraded (paused tables), 503 when a direction failed or its binlog stream is down. No token needed.',
-          tags: ['system'],
-          security: [],
-          response: {
-            200: jsonResponse(healthReportSchema, 'ok or degraded.'),
-            503: jsonResponse(healthReportSchema, 'down; the reasons say why.'),
-            ...errorResponses(500),
-          },
-        },
-      },
-      (_request, reply) => {
-        const report = assessHealth(dependencies.status());
-        return reply.code(report.status === 'down' ? 503 : 200).send(report);
-      },
-    );
+    registerHealthRoute(root, dependencies.status);
     done();
   });
-
   const context: RouteContext = { dependencies, auth };
   void app.register(
     (api, _options, done) => {
@@ -176,9 +154,24 @@ export function buildApp(dependencies: AppDependencies) {
     },
     { prefix: '/api/v1' },
   );
-
   return app;
 }
+
+const openApiOptions: SwaggerOptions = {
+  openapi: {
+    openapi: '3.0.3',
+    info: {
+      title: 'mysql-sync core-sync API',
+      version: '1',
+      description: 'Real-time MySQL synchronisation: control full syncs, resolve conflicts, read status.',
+    },
+    components: { securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearerToken: [] }],
+    tags: [{ name: 'sync' }, { name: 'conflicts' }, { name: 'config' }, { name: 'system' }],
+  },
+  transform: jsonSchemaTransform,
+  transformObject: jsonSchemaTransformObject,
+};
 
 /** Cross-origin access for the listed origins only (exact match; `*` allows any). */
 function corsOptions(corsOrigins: readonly string[]): FastifyCorsOptions {

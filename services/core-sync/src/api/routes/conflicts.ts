@@ -14,6 +14,12 @@ import {
 
 /** `/conflicts`, `/conflicts/:id`, `/conflicts/:id/resolve`. */
 export function registerConflictRoutes(api: ApiInstance, context: RouteContext): void {
+  registerConflictReads(api, context);
+  registerConflictResolution(api, context);
+}
+
+/** `/conflicts` and `/conflicts/:id`. */
+function registerConflictReads(api: ApiInstance, context: RouteContext): void {
   const { conflicts } = context.dependencies;
 
   api.get(
@@ -58,6 +64,11 @@ export function registerConflictRoutes(api: ApiInstance, context: RouteContext):
     },
     async (request) => conflictJson(await conflicts.get(request.params.id)),
   );
+}
+
+/** `/conflicts/:id/resolve`. */
+function registerConflictResolution(api: ApiInstance, context: RouteContext): void {
+  const { conflicts } = context.dependencies;
 
   api.post(
     '/conflicts/:id/resolve',

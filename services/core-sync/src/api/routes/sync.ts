@@ -17,7 +17,13 @@ import {
 
 /** `/sync/trigger`, `/sync/stop`, `/sync/status`, `/sync/history` (the stream is in sse-route.ts). */
 export function registerSyncRoutes(api: ApiInstance, context: RouteContext): void {
-  const { control, status } = context.dependencies;
+  registerRunRoutes(api, context);
+  registerReportRoutes(api, context);
+}
+
+/** `/sync/trigger` and `/sync/stop`. */
+function registerRunRoutes(api: ApiInstance, context: RouteContext): void {
+  const { control } = context.dependencies;
 
   api.post(
     '/sync/trigger',
@@ -72,6 +78,11 @@ export function registerSyncRoutes(api: ApiInstance, context: RouteContext): voi
       return progress;
     },
   );
+}
+
+/** `/sync/status` and `/sync/history`. */
+function registerReportRoutes(api: ApiInstance, context: RouteContext): void {
+  const { control, status } = context.dependencies;
 
   api.get(
     '/sync/status',

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import type { ServiceStatus } from '../../sync/index.js';
 import type { ApiInstance, RouteContext } from '../api-context.js';
-import { errorResponses, jsonResponse } from '../schemas.js';
+import { assessHealth } from '../health.js';
+import { errorResponses, healthReportSchema, jsonResponse } from '../schemas.js';
 
 const openApiDocumentSchema = z
   .looseObject({
@@ -9,6 +11,32 @@ const openApiDocumentSchema = z
     paths: z.record(z.string(), z.unknown()),
   })
   .describe('An OpenAPI 3 document.');
+
+/** `GET /health`, outside /api/v1 and without a token. */
+export function registerHealthRoute(root: ApiInstance, status: () => ServiceStatus): void {
+  root.get(
+    '/health',
+    {
+      schema: {
+        summary: 'Liveness and readiness',
+        description:
+          '200 when ok or degraded (paused tables), 503 when a direction failed or its binlog stream is down. No token needed.',
+        tags: ['system'],
+        security: [],
+        response: {
+          200: jsonResponse(healthReportSchema, 'ok or degraded.'),
+          503: jsonResponse(healthReportSchema, 'down; the reasons say why.'),
+          ...errorResponses(500),
+        },
+      },
+    },
+    (_request, reply) => {
+      const report = assessHealth(status());
+      reply.code(report.status === 'down' ? 503 : 200);
+      return report;
+    },
+  );
+}
 
 /** `GET /metrics` and `GET /openapi.json`. */
 export function registerSystemRoutes(api: ApiInstance, context: RouteContext): void {
