@@ -4,7 +4,8 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/test-d
 import { BinlogPosition, type RowChange, type SourceTransaction, type TableSchema } from '../model/index.js';
 import { createMysqlPool, readTableSchema, type Pool } from '../mysql/index.js';
 import type { SyncError } from '../errors/index.js';
-import { ApplyEngine, type TablePause } from './apply-engine.js';
+import { ApplyEngine } from './apply-engine.js';
+import type { TablePause } from './engine-types.js';
 import { CheckpointState, ensureCheckpointTable, readSlots } from './checkpoint-table.js';
 
 const silentLogger = pino({ level: 'silent' });

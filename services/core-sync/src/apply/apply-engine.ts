@@ -11,137 +11,19 @@ import {
   BinlogPosition,
   type Row,
   type RowChange,
-  type SideName,
   type SourceTransaction,
   type TableSchema,
 } from '../model/index.js';
-import {
-  applySessionSetupStatement,
-  classifyDriverError,
-  readCommittedStatement,
-  type Pool,
-  type PoolConnection,
-} from '../mysql/index.js';
+import { classifyDriverError } from '../mysql/index.js';
+import { BatchTransactions } from './batch-transaction.js';
 import { BatchWriter, TableWriteError, type WriteOperation } from './batch-writer.js';
-import {
-  partitionSlot,
-  readSlots,
-  writeSlots,
-  watermarkSlot,
-  type CheckpointState,
-  type SlotPosition,
-} from './checkpoint-table.js';
+import type { ApplyEngineOptions, BackpressureState, RefreshOutcome, TablePause } from './engine-types.js';
+import { partitionSlot, watermarkSlot, type SlotPosition } from './checkpoint-table.js';
+import { forEachWriteOperation } from './change-operations.js';
 import { PartitionQueue, type QueuedWrite, type RefreshTicket } from './partition-queue.js';
+import { resolveRefreshes } from './refresh-writes.js';
 import { partitionFor, primaryKeyText } from './partitioner.js';
 import { TransactionTracker } from './transaction-tracker.js';
-
-export interface TablePause {
-  readonly table: string;
-  readonly reason: 'row-rejected' | 'schema-change';
-  readonly message: string;
-  /** Changes of this table from this source transaction on are held back. */
-  readonly fromSequence: number;
-  /** Streaming must resume at or before this position for the held changes to be read again. */
-  readonly resumePosition: BinlogPosition | null;
-  /** The commit position of the first held transaction, when known. */
-  readonly position: BinlogPosition | null;
-  /** The refused row (primary key and values), for row rejections. */
-  readonly row: Record<string, unknown> | null;
-  readonly errorCode: string | null;
-}
-
-export interface BatchAppliedEvent {
-  readonly partition: number;
-  readonly rowCountByTable: ReadonlyMap<string, number>;
-  readonly rowCount: number;
-  readonly durationMs: number;
-  readonly lastCommitPosition: BinlogPosition;
-  readonly lastCommitTimestamp: number;
-}
-
-/** The change queue's backpressure on the source, for status. */
-export interface BackpressureState {
-  readonly queueCapacity: number;
-  /** True while the source is asked to stop reading because the queue is full. */
-  readonly sourcePaused: boolean;
-  /** How many times the source was paused since the start. */
-  readonly pauseCount: number;
-  /** The most changes queued at once (the capacity plus at most one source transaction). */
-  readonly peakQueueDepth: number;
-}
-
-export interface ApplyHooks {
-  /** The queue is full: stop reading the source. */
-  pauseSource(): void;
-  /** The queue has room again. */
-  resumeSource(): void;
-  onBatchApplied?(event: BatchAppliedEvent): void;
-  onTablePaused(pause: TablePause): void;
-  /** A new watermark was committed on the target. */
-  onWatermark?(watermark: BinlogPosition): void;
-  /** The target refused a batch for a reason that retrying may cure; `attempt` counts from 1. */
-  onRetry?(error: unknown, attempt: number): void;
-  /** An error that is not the target's doing (a bug): the engine stops. */
-  onFatalError(error: SyncError): void;
-}
-
-/** What a conflict check lets through for one table of a batch, and what it does once the batch committed. */
-export interface ConflictCheckOutcome {
-  /** The operations to write, one per row (its final state). */
-  readonly operations: readonly WriteOperation[];
-  /** Runs inside the batch's transaction after its rows are written (records that must not be lost). */
-  readonly beforeCommit?: () => Promise<void>;
-  /** Runs after the batch committed (writing a resolution back to the source side). */
-  readonly afterCommit?: () => Promise<void>;
-}
-
-/** Bidirectional sync: decides, inside a batch's transaction, which writes reach the target. */
-export interface BatchConflictCheck {
-  /**
-   * Waits until no one else is deciding on the batch's rows, and holds them until the returned function is called
-   * (after the batch and its `afterCommit` actions, or its failure).
-   */
-  claimRows(writes: readonly QueuedWrite[]): Promise<() => void>;
-  check(
-    connection: PoolConnection,
-    schema: TableSchema,
-    writes: readonly QueuedWrite[],
-  ): Promise<ConflictCheckOutcome>;
-}
-
-export interface ApplyEngineOptions {
-  readonly sourceName: SideName;
-  readonly targetName: SideName;
-  readonly targetPool: Pool;
-  readonly targetDatabase: string;
-  /** The target's schema of every synced table (primary key, generated columns). */
-  readonly tables: ReadonlyMap<string, TableSchema>;
-  readonly partitionCount: number;
-  /** Target transactions hold about this many row changes (whole source transactions, so sometimes more). */
-  readonly batchSize: number;
-  /** Rows per multi-row statement. */
-  readonly maxRowsPerStatement: number;
-  readonly queueCapacity: number;
-  readonly checkpoints: CheckpointState;
-  /** Where the source stream starts; the watermark before anything is applied. */
-  readonly startPosition: BinlogPosition | null;
-  readonly watermarkIntervalMs?: number;
-  /**
-   * While nothing is applied, the position still advances (transactions of other tables, and in bidirectional
-   * mode the other direction's own writes, which are dropped as echoes); it is recorded only this often. Writing
-   * it each time would itself be a transaction the other direction reads: two idle directions would keep
-   * answering each other. Default 5 minutes.
-   */
-  readonly idleWatermarkIntervalMs?: number;
-  readonly retryInitialDelayMs?: number;
-  readonly retryMaxDelayMs?: number;
-  readonly logger: Logger;
-  readonly hooks: ApplyHooks;
-  /** Conflict detection (bidirectional); without it every change is written as it comes. */
-  readonly conflictCheck?: BatchConflictCheck;
-  /** Needed for `refresh()` (full sync). */
-  readonly refreshResolver?: RefreshResolver;
-}
 
 /** One source transaction (or full-sync refresh) on its way into the partition queues. */
 interface TransactionDispatch {
@@ -155,25 +37,6 @@ interface TransactionDispatch {
   readonly ticket?: RefreshTicket;
 }
 
-/** What a refresh changed on the target. */
-export interface RefreshOutcome {
-  /** Rows written or deleted on the target (not counting rows that already matched the source). */
-  readonly rowsWritten: number;
-}
-
-/**
- * Full sync: turns refresh requests into writes when their batch is applied, inside its transaction: reads the
- * source's current rows for the keys and (one-way) the target's, and returns the writes that make the target
- * match. Bidirectional resolvers return the source's rows as inserts and leave the comparison to the conflict check.
- */
-export interface RefreshResolver {
-  resolve(
-    connection: PoolConnection,
-    schema: TableSchema,
-    refreshes: readonly WriteOperation[],
-  ): Promise<WriteOperation[]>;
-}
-
 /** Immediate retries of a batch that met a row inserted on the target meanwhile (bidirectional). */
 const maxPrimaryKeyRaceRetries = 5;
 
@@ -184,7 +47,7 @@ export class ApplyEngine {
   readonly #tracker: TransactionTracker;
   readonly #queues: PartitionQueue[];
   readonly #pauses = new Map<string, TablePause>();
-  readonly #preparedConnections = new WeakSet<object>();
+  readonly #transactions: BatchTransactions;
   readonly #workers: Promise<void>[] = [];
   readonly #abortController = new AbortController();
   #tables: ReadonlyMap<string, TableSchema>;
@@ -211,6 +74,13 @@ export class ApplyEngine {
       direction: `${options.sourceName}_to_${options.targetName}`,
     });
     this.#writer = new BatchWriter(options.targetDatabase, options.maxRowsPerStatement);
+    this.#transactions = new BatchTransactions({
+      targetPool: options.targetPool,
+      targetDatabase: options.targetDatabase,
+      sourceName: options.sourceName,
+      readCommitted: options.conflictCheck !== undefined,
+      logger: this.#logger,
+    });
     this.#tracker = new TransactionTracker(options.startPosition);
     this.#committedWatermark = options.checkpoints.watermark;
     this.#tables = options.tables;
@@ -311,63 +181,13 @@ export class ApplyEngine {
     }
   }
 
-  /** Queues a change as its write operations: an upsert, a delete, or both when an update changed the key. */
+  /** Queues a change as its write operations (change-operations.ts). */
   #queueChange(change: RowChange, dispatch: TransactionDispatch): void {
     const schema = this.#tables.get(change.table);
     if (schema === undefined) return;
-    const primaryKey = schema.primaryKey;
-    const table = change.table;
-    switch (change.kind) {
-      case 'insert':
-        if (change.after === null) return;
-        this.#queueOperation(
-          {
-            kind: 'upsert',
-            table,
-            keyText: primaryKeyText(change.after, primaryKey),
-            row: change.after,
-            before: null,
-          },
-          dispatch,
-        );
-        return;
-      case 'delete':
-        if (change.before === null) return;
-        this.#queueOperation(
-          {
-            kind: 'delete',
-            table,
-            keyText: primaryKeyText(change.before, primaryKey),
-            row: change.before,
-            before: change.before,
-          },
-          dispatch,
-        );
-        return;
-      case 'update': {
-        if (change.after === null) return;
-        const afterKey = primaryKeyText(change.after, primaryKey);
-        const beforeKey = change.before === null ? afterKey : primaryKeyText(change.before, primaryKey);
-        if (beforeKey === afterKey || change.before === null) {
-          this.#queueOperation(
-            { kind: 'upsert', table, keyText: afterKey, row: change.after, before: change.before },
-            dispatch,
-          );
-          return;
-        }
-        // The key changed: the old key disappears and the new one appears (as an insert), each in its own
-        // partition's order.
-        this.#queueOperation(
-          { kind: 'delete', table, keyText: beforeKey, row: change.before, before: change.before },
-          dispatch,
-        );
-        this.#queueOperation(
-          { kind: 'upsert', table, keyText: afterKey, row: change.after, before: null },
-          dispatch,
-        );
-        return;
-      }
-    }
+    forEachWriteOperation(change, schema.primaryKey, (operation) =>
+      this.#queueOperation(operation, dispatch),
+    );
   }
 
   #queueOperation(operation: WriteOperation, dispatch: TransactionDispatch): void {
@@ -646,7 +466,7 @@ export class ApplyEngine {
     const afterCommit: (() => Promise<void>)[] = [];
     // Rows each refresh wrote in the attempt that committed (a rolled-back attempt's counts are discarded).
     let refreshWrites = new Map<RefreshTicket, number>();
-    await this.#inTransaction(slots, async (connection) => {
+    await this.#transactions.run(slots, async (connection) => {
       afterCommit.length = 0;
       refreshWrites = new Map();
       const conflictCheck = this.#options.conflictCheck;
@@ -659,7 +479,13 @@ export class ApplyEngine {
       for (const [table, queuedWrites] of writesByTable) {
         const schema = this.#tables.get(table);
         if (schema === undefined) continue;
-        const tableWrites = await this.#resolveRefreshes(connection, schema, queuedWrites, refreshWrites);
+        const tableWrites = await resolveRefreshes(
+          connection,
+          schema,
+          queuedWrites,
+          refreshWrites,
+          this.#options.refreshResolver,
+        );
         if (conflictCheck === undefined) {
           await this.#writer.writeTable(
             connection,
@@ -688,111 +514,6 @@ export class ApplyEngine {
           'writing a conflict resolution back to the source failed; the other direction carries it',
         );
       }
-    }
-  }
-
-  /**
-   * Replaces a table's full-sync refreshes by the writes their resolver finds (the source's current rows), in
-   * place; refreshes that need no write disappear. Counts each ticket's writes into `refreshWrites`.
-   */
-  async #resolveRefreshes(
-    connection: PoolConnection,
-    schema: TableSchema,
-    tableWrites: readonly QueuedWrite[],
-    refreshWrites: Map<RefreshTicket, number>,
-  ): Promise<QueuedWrite[]> {
-    // A refresh followed by a change of the same row in this batch is superseded by that change.
-    const lastIndexByKey = new Map<string, number>();
-    tableWrites.forEach((item, index) => lastIndexByKey.set(item.operation.keyText, index));
-    const refreshes = tableWrites.filter(
-      (item, index) => item.refresh !== undefined && lastIndexByKey.get(item.operation.keyText) === index,
-    );
-    if (refreshes.length === 0) {
-      return tableWrites.filter((item) => item.refresh === undefined);
-    }
-    const resolver = this.#options.refreshResolver;
-    if (resolver === undefined) throw new Error('a refresh was queued without a refresh resolver');
-    const resolved = await resolver.resolve(
-      connection,
-      schema,
-      refreshes.map((item) => item.operation),
-    );
-    const resolvedByKey = new Map(resolved.map((operation) => [operation.keyText, operation]));
-    const result: QueuedWrite[] = [];
-    for (const [index, item] of tableWrites.entries()) {
-      if (item.refresh === undefined) {
-        result.push(item);
-        continue;
-      }
-      if (lastIndexByKey.get(item.operation.keyText) !== index) continue;
-      const operation = resolvedByKey.get(item.operation.keyText);
-      if (operation === undefined) continue;
-      result.push({ ...item, operation });
-      refreshWrites.set(item.refresh, (refreshWrites.get(item.refresh) ?? 0) + 1);
-    }
-    return result;
-  }
-
-  /**
-   * Runs `work` in one target transaction that first writes `slots`. A connection lost during COMMIT leaves the
-   * outcome unknown: the slots are read back to learn it, so a committed batch is never applied twice.
-   */
-  async #inTransaction(
-    slots: readonly SlotPosition[],
-    work: (connection: PoolConnection) => Promise<void>,
-  ): Promise<void> {
-    const { targetPool, targetDatabase, sourceName } = this.#options;
-    const connection = await targetPool.getConnection();
-    let healthy = true;
-    try {
-      if (!this.#preparedConnections.has(connection)) {
-        await connection.query(applySessionSetupStatement);
-        this.#preparedConnections.add(connection);
-      }
-      if (this.#options.conflictCheck !== undefined) await connection.query(readCommittedStatement);
-      await connection.query('START TRANSACTION');
-      await writeSlots(connection, targetDatabase, sourceName, slots);
-      await work(connection);
-      try {
-        await connection.query('COMMIT');
-      } catch (commitError) {
-        healthy = false;
-        if (classifyDriverError(commitError) === 'connection' && (await this.#slotsCommitted(slots))) return;
-        throw commitError;
-      }
-    } catch (error) {
-      if (healthy) {
-        try {
-          await connection.query('ROLLBACK');
-        } catch (rollbackError) {
-          healthy = false;
-          this.#logger.warn(
-            { error: describeError(rollbackError) },
-            'rollback failed; discarding the connection',
-          );
-        }
-      }
-      if (classifyDriverError(error) === 'connection') healthy = false;
-      throw error;
-    } finally {
-      if (healthy) connection.release();
-      else connection.destroy();
-    }
-  }
-
-  async #slotsCommitted(slots: readonly SlotPosition[]): Promise<boolean> {
-    if (slots.length === 0) return false;
-    try {
-      const committed = await readSlots(
-        this.#options.targetPool,
-        this.#options.targetDatabase,
-        this.#options.sourceName,
-      );
-      const bySlot = new Map(committed.map((entry) => [entry.slot, entry.position]));
-      return slots.every((expected) => bySlot.get(expected.slot)?.compare(expected.position) === 0);
-    } catch {
-      // Unknown either way: treat as not committed; the retry re-applies the same final row states.
-      return false;
     }
   }
 
@@ -834,7 +555,7 @@ export class ApplyEngine {
     let refused: { item: QueuedWrite; error: unknown } | undefined;
     const rollbackMarker = new Error('isolation pass rolls back');
     try {
-      await this.#inTransaction([], async (connection) => {
+      await this.#transactions.run([], async (connection) => {
         for (const item of tableWrites) {
           try {
             await this.#writer.writeTable(connection, schema, [item.operation]);
@@ -883,7 +604,7 @@ export class ApplyEngine {
       return;
     }
     try {
-      await this.#inTransaction([{ slot: watermarkSlot, position: watermark }], () => Promise.resolve());
+      await this.#transactions.run([{ slot: watermarkSlot, position: watermark }], () => Promise.resolve());
       this.#committedWatermark = watermark;
       this.#rowsAppliedAtWatermark = rowsApplied;
       this.#watermarkWrittenAt = Date.now();

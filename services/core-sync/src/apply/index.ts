@@ -1,15 +1,15 @@
-export {
-  ApplyEngine,
-  type ApplyEngineOptions,
-  type ApplyHooks,
-  type TablePause,
-  type BatchAppliedEvent,
-  type BackpressureState,
-  type BatchConflictCheck,
-  type ConflictCheckOutcome,
-  type RefreshOutcome,
-  type RefreshResolver,
-} from './apply-engine.js';
+export { ApplyEngine } from './apply-engine.js';
+export type {
+  ApplyEngineOptions,
+  ApplyHooks,
+  TablePause,
+  BatchAppliedEvent,
+  BackpressureState,
+  BatchConflictCheck,
+  ConflictCheckOutcome,
+  RefreshOutcome,
+  RefreshResolver,
+} from './engine-types.js';
 export type { QueuedWrite } from './partition-queue.js';
 export {
   BatchWriter,

@@ -1,0 +1,135 @@
+/** The apply engine's public shapes: its options, hooks, pauses, and the conflict-check and refresh seams. */
+import type { SyncError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import type { BinlogPosition, SideName, TableSchema } from '../model/index.js';
+import type { Pool, PoolConnection } from '../mysql/index.js';
+import type { WriteOperation } from './batch-writer.js';
+import type { CheckpointState } from './checkpoint-table.js';
+import type { QueuedWrite } from './partition-queue.js';
+
+export interface TablePause {
+  readonly table: string;
+  readonly reason: 'row-rejected' | 'schema-change';
+  readonly message: string;
+  /** Changes of this table from this source transaction on are held back. */
+  readonly fromSequence: number;
+  /** Streaming must resume at or before this position for the held changes to be read again. */
+  readonly resumePosition: BinlogPosition | null;
+  /** The commit position of the first held transaction, when known. */
+  readonly position: BinlogPosition | null;
+  /** The refused row (primary key and values), for row rejections. */
+  readonly row: Record<string, unknown> | null;
+  readonly errorCode: string | null;
+}
+
+export interface BatchAppliedEvent {
+  readonly partition: number;
+  readonly rowCountByTable: ReadonlyMap<string, number>;
+  readonly rowCount: number;
+  readonly durationMs: number;
+  readonly lastCommitPosition: BinlogPosition;
+  readonly lastCommitTimestamp: number;
+}
+
+/** The change queue's backpressure on the source, for status. */
+export interface BackpressureState {
+  readonly queueCapacity: number;
+  /** True while the source is asked to stop reading because the queue is full. */
+  readonly sourcePaused: boolean;
+  /** How many times the source was paused since the start. */
+  readonly pauseCount: number;
+  /** The most changes queued at once (the capacity plus at most one source transaction). */
+  readonly peakQueueDepth: number;
+}
+
+export interface ApplyHooks {
+  /** The queue is full: stop reading the source. */
+  pauseSource(): void;
+  /** The queue has room again. */
+  resumeSource(): void;
+  onBatchApplied?(event: BatchAppliedEvent): void;
+  onTablePaused(pause: TablePause): void;
+  /** A new watermark was committed on the target. */
+  onWatermark?(watermark: BinlogPosition): void;
+  /** The target refused a batch for a reason that retrying may cure; `attempt` counts from 1. */
+  onRetry?(error: unknown, attempt: number): void;
+  /** An error that is not the target's doing (a bug): the engine stops. */
+  onFatalError(error: SyncError): void;
+}
+
+/** What a conflict check lets through for one table of a batch, and what it does once the batch committed. */
+export interface ConflictCheckOutcome {
+  /** The operations to write, one per row (its final state). */
+  readonly operations: readonly WriteOperation[];
+  /** Runs inside the batch's transaction after its rows are written (records that must not be lost). */
+  readonly beforeCommit?: () => Promise<void>;
+  /** Runs after the batch committed (writing a resolution back to the source side). */
+  readonly afterCommit?: () => Promise<void>;
+}
+
+/** Bidirectional sync: decides, inside a batch's transaction, which writes reach the target. */
+export interface BatchConflictCheck {
+  /**
+   * Waits until no one else is deciding on the batch's rows, and holds them until the returned function is called
+   * (after the batch and its `afterCommit` actions, or its failure).
+   */
+  claimRows(writes: readonly QueuedWrite[]): Promise<() => void>;
+  check(
+    connection: PoolConnection,
+    schema: TableSchema,
+    writes: readonly QueuedWrite[],
+  ): Promise<ConflictCheckOutcome>;
+}
+
+export interface ApplyEngineOptions {
+  readonly sourceName: SideName;
+  readonly targetName: SideName;
+  readonly targetPool: Pool;
+  readonly targetDatabase: string;
+  /** The target's schema of every synced table (primary key, generated columns). */
+  readonly tables: ReadonlyMap<string, TableSchema>;
+  readonly partitionCount: number;
+  /** Target transactions hold about this many row changes (whole source transactions, so sometimes more). */
+  readonly batchSize: number;
+  /** Rows per multi-row statement. */
+  readonly maxRowsPerStatement: number;
+  readonly queueCapacity: number;
+  readonly checkpoints: CheckpointState;
+  /** Where the source stream starts; the watermark before anything is applied. */
+  readonly startPosition: BinlogPosition | null;
+  readonly watermarkIntervalMs?: number;
+  /**
+   * While nothing is applied, the position still advances (transactions of other tables, and in bidirectional
+   * mode the other direction's own writes, which are dropped as echoes); it is recorded only this often. Writing
+   * it each time would itself be a transaction the other direction reads: two idle directions would keep
+   * answering each other. Default 5 minutes.
+   */
+  readonly idleWatermarkIntervalMs?: number;
+  readonly retryInitialDelayMs?: number;
+  readonly retryMaxDelayMs?: number;
+  readonly logger: Logger;
+  readonly hooks: ApplyHooks;
+  /** Conflict detection (bidirectional); without it every change is written as it comes. */
+  readonly conflictCheck?: BatchConflictCheck;
+  /** Needed for `refresh()` (full sync). */
+  readonly refreshResolver?: RefreshResolver;
+}
+
+/** What a refresh changed on the target. */
+export interface RefreshOutcome {
+  /** Rows written or deleted on the target (not counting rows that already matched the source). */
+  readonly rowsWritten: number;
+}
+
+/**
+ * Full sync: turns refresh requests into writes when their batch is applied, inside its transaction: reads the
+ * source's current rows for the keys and (one-way) the target's, and returns the writes that make the target
+ * match. Bidirectional resolvers return the source's rows as inserts and leave the comparison to the conflict check.
+ */
+export interface RefreshResolver {
+  resolve(
+    connection: PoolConnection,
+    schema: TableSchema,
+    refreshes: readonly WriteOperation[],
+  ): Promise<WriteOperation[]>;
+}
