@@ -24,3 +24,42 @@ export async function readProcessCpuMs(pid: number): Promise<number> {
   const systemTicks = Number(fields[12]);
   return ((userTicks + systemTicks) / clockTicksPerSecond()) * 1000;
 }
+
+/**
+ * CPU used by some processes from `start()` on, in percent of one core over the wall time since then: pids by
+ * name, plus `bench` for this process (the benchmark's own work, e.g. queries it runs or streams it reads).
+ */
+export class CpuMeter {
+  readonly #pids: Readonly<Record<string, number>>;
+  readonly #startCpuMs: Readonly<Record<string, number>>;
+  readonly #startBench: NodeJS.CpuUsage;
+  readonly #startedAt: number;
+
+  private constructor(pids: Readonly<Record<string, number>>, startCpuMs: Record<string, number>) {
+    this.#pids = pids;
+    this.#startCpuMs = startCpuMs;
+    this.#startBench = process.cpuUsage();
+    this.#startedAt = performance.now();
+  }
+
+  static async start(pids: Readonly<Record<string, number>>): Promise<CpuMeter> {
+    const entries = await Promise.all(
+      Object.entries(pids).map(async ([name, pid]) => [name, await readProcessCpuMs(pid)] as const),
+    );
+    return new CpuMeter(pids, Object.fromEntries(entries));
+  }
+
+  /** Percent of one core used by each process (and `bench`) since the start, and the wall time. */
+  async read(): Promise<{ wallMs: number; percents: Record<string, number> }> {
+    const wallMs = performance.now() - this.#startedAt;
+    const bench = process.cpuUsage(this.#startBench);
+    const percents: Record<string, number> = { bench: ((bench.user + bench.system) / 1000 / wallMs) * 100 };
+    await Promise.all(
+      Object.entries(this.#pids).map(async ([name, pid]) => {
+        const usedMs = (await readProcessCpuMs(pid)) - (this.#startCpuMs[name] ?? 0);
+        percents[name] = (usedMs / wallMs) * 100;
+      }),
+    );
+    return { wallMs, percents };
+  }
+}

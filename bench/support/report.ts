@@ -11,8 +11,25 @@ import { formatLoadAverage, machineSummary, type MachineInfo } from './machine.j
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const reportPath = path.join(repositoryRoot, 'docs/BENCHMARKS.md');
 
-export type SectionName = 'snapshot' | 'lag' | 'catch-up' | 'sysbench' | 'bidirectional';
-const sectionOrder: readonly SectionName[] = ['snapshot', 'lag', 'catch-up', 'sysbench', 'bidirectional'];
+export type SectionName =
+  | 'snapshot'
+  | 'lag'
+  | 'catch-up'
+  | 'sysbench'
+  | 'bidirectional'
+  | 'full-sync'
+  | 'many-tables'
+  | 'sse-clients';
+const sectionOrder: readonly SectionName[] = [
+  'snapshot',
+  'lag',
+  'catch-up',
+  'sysbench',
+  'bidirectional',
+  'full-sync',
+  'many-tables',
+  'sse-clients',
+];
 
 const pageHeader = `# Benchmarks
 
@@ -51,14 +68,27 @@ export async function writeReportSection(section: SectionName, body: string): Pr
   if (startIndex >= 0 && endIndex > startIndex) {
     page = page.slice(0, startIndex) + replacement + page.slice(endIndex + end.length);
   } else {
+    const position = sectionOrder.indexOf(section);
     const laterSection = sectionOrder
-      .slice(sectionOrder.indexOf(section) + 1)
+      .slice(position + 1)
       .map((name) => page.indexOf(markers(name).start))
       .find((index) => index >= 0);
-    page =
-      laterSection === undefined
-        ? `${page.trimEnd()}\n\n${replacement}\n`
-        : `${page.slice(0, laterSection)}${replacement}\n\n${page.slice(laterSection)}`;
+    // Else right after the nearest earlier section, ahead of any text written by hand below the sections.
+    const earlierSectionEnd = sectionOrder
+      .slice(0, position)
+      .reverse()
+      .map((name) => {
+        const endIndex = page.indexOf(markers(name).end);
+        return endIndex < 0 ? -1 : endIndex + markers(name).end.length;
+      })
+      .find((index) => index >= 0);
+    if (laterSection !== undefined) {
+      page = `${page.slice(0, laterSection)}${replacement}\n\n${page.slice(laterSection)}`;
+    } else if (earlierSectionEnd !== undefined) {
+      page = `${page.slice(0, earlierSectionEnd)}\n\n${replacement}${page.slice(earlierSectionEnd)}`;
+    } else {
+      page = `${page.trimEnd()}\n\n${replacement}\n`;
+    }
   }
   await writeFile(reportPath, page);
 }

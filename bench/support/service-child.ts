@@ -1,7 +1,9 @@
 /**
  * Runs core-sync's SyncService (what main.ts runs, without the HTTP API) in its own process for a benchmark,
  * so the service's memory (VmHWM) and CPU are measured apart from the load generator. Driven over IPC
- * (`service-protocol.ts`): start with a configuration document, report status, stop.
+ * (`service-protocol.ts`): start with a configuration document, report status, stop. With `composition` in the
+ * start request the rest of main.ts's composition runs too (`service-composition.ts`: event bus, metrics, sync
+ * manager, HTTP API), and `full-sync` messages run full syncs.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +13,8 @@ import { createLogger, type Logger } from '../../services/core-sync/src/logging/
 import { limitHeapGrowth } from '../../services/core-sync/src/runtime/index.js';
 import { openStateStore, type StateStore } from '../../services/core-sync/src/store/index.js';
 import { SyncService, type ServiceStatus } from '../../services/core-sync/src/sync/index.js';
-import type { ChildMessage, ParentMessage, StartRequest } from './service-protocol.js';
+import type { ServiceComposition } from './service-composition.js';
+import type { ChildMessage, FullSyncRequest, ParentMessage, StartRequest } from './service-protocol.js';
 
 // As main.ts does before anything else.
 limitHeapGrowth();
@@ -23,6 +26,7 @@ const conflictCounts: Record<string, number> = {};
 const retryCounts: Record<string, number> = {};
 let service: SyncService | undefined;
 let store: StateStore | undefined;
+let composition: ServiceComposition | undefined;
 let startedAt = 0;
 let statusTimer: NodeJS.Timeout | undefined;
 let rowsTimer: NodeJS.Timeout | undefined;
@@ -87,15 +91,35 @@ async function start(request: StartRequest): Promise<void> {
   const config = parseConfig(document, 'benchmark');
   const logger = createServiceLogger(request);
   store = await openStateStore(config.stateStorage, { logger });
+  // Loaded only when asked for, so the other benchmarks' child does not carry fastify and prom-client.
+  const composing = request.composition === undefined ? undefined : await import('./service-composition.js');
+  const events = composing?.createEventBus(logger);
   service = new SyncService({
     config,
     store,
     logger,
+    ...(events === undefined ? {} : { events }),
     onConflict: (event) => {
       conflictCounts[event.type] = (conflictCounts[event.type] ?? 0) + 1;
     },
   });
   const runningService = service;
+  let apiPort: number | undefined;
+  if (composing !== undefined && events !== undefined && request.composition !== undefined) {
+    // As main.ts: the manager and the API exist (and listen) before the service starts.
+    const composed = await composing.ServiceComposition.create({
+      config,
+      configDocument: document,
+      store,
+      service: runningService,
+      events,
+      logger,
+      apiToken: request.composition.apiToken,
+      workDirectory,
+    });
+    composition = composed.composition;
+    apiPort = composed.apiPort;
+  }
   startedAt = performance.now();
   if (request.statusIntervalMs > 0) {
     statusTimer = setInterval(() => {
@@ -129,14 +153,38 @@ async function start(request: StartRequest): Promise<void> {
     kind: 'started',
     startDurationMs: performance.now() - startedAt,
     status: runningService.status,
+    ...(apiPort === undefined ? {} : { apiPort }),
   });
+}
+
+async function runFullSync(request: FullSyncRequest): Promise<void> {
+  if (composition === undefined) {
+    await send({
+      kind: 'full-sync-refused',
+      message: 'full syncs need the start request to ask for the composition (SyncManager)',
+    });
+    return;
+  }
+  let finished: ChildMessage;
+  try {
+    finished = await composition.runFullSync(request.tables);
+  } catch (error) {
+    finished = {
+      kind: 'full-sync-refused',
+      message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    };
+  }
+  await send(finished);
 }
 
 async function stop(): Promise<void> {
   clearInterval(statusTimer);
   clearInterval(rowsTimer);
   const stopStartedAt = performance.now();
+  // main.ts's order: stop any full sync, then the service, then the API, then the store.
+  await composition?.stopRuns();
   await service?.stop();
+  await composition?.close();
   await store?.close();
   const stopDurationMs = performance.now() - stopStartedAt;
   rmSync(workDirectory, { recursive: true, force: true });
@@ -155,6 +203,9 @@ process.on('message', (message: ParentMessage) => {
   switch (message.kind) {
     case 'start':
       void start(message);
+      break;
+    case 'full-sync':
+      void runFullSync(message);
       break;
     case 'stop':
       void stop();

@@ -14,12 +14,18 @@
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ServiceStatus } from '../../services/core-sync/src/sync/index.js';
-import type { BatchDurations, ChildMessage, ParentMessage, StartRequest } from './service-protocol.js';
+import type {
+  BatchDurations,
+  ChildMessage,
+  FullSyncRequest,
+  ParentMessage,
+  StartRequest,
+} from './service-protocol.js';
 import { describeSyncSettings, environmentSyncSettings } from './service-config.js';
 
 const execFileAsync = promisify(execFile);
@@ -119,6 +125,8 @@ export interface StopResult {
 
 type MessageOf<Kind extends ChildMessage['kind']> = Extract<ChildMessage, { kind: Kind }>;
 
+export type FullSyncResult = Omit<MessageOf<'full-sync-finished'>, 'kind'>;
+
 export async function readProcessMemory(pid: number): Promise<ProcessMemory> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const field = (name: string): number =>
@@ -185,16 +193,33 @@ export class ServiceProcess {
     return () => this.#statusListeners.delete(listener);
   }
 
-  /** Starts the service; resolves when its start() has returned (the initial snapshot is done). */
+  /**
+   * Starts the service; resolves when its start() has returned (the initial snapshot is done). `apiPort` is the
+   * HTTP API's port when the request asked for the composition.
+   */
   async start(
     request: Omit<StartRequest, 'kind'>,
-  ): Promise<{ startDurationMs: number; status: ServiceStatus }> {
+  ): Promise<{ startDurationMs: number; status: ServiceStatus; apiPort: number | undefined }> {
     this.#send({ kind: 'start', ...request });
     const outcome = await this.#next(['started', 'failed']);
     if (outcome.kind === 'failed') throw new Error(`core-sync failed to start: ${outcome.message}`);
     if (outcome.kind !== 'started') throw new Error(`unexpected message ${outcome.kind}`);
     this.#latestStatus = outcome.status;
-    return { startDurationMs: outcome.startDurationMs, status: outcome.status };
+    return { startDurationMs: outcome.startDurationMs, status: outcome.status, apiPort: outcome.apiPort };
+  }
+
+  /**
+   * Runs a full sync through the child's SyncManager (the service must have been started with `composition`);
+   * resolves when the run has ended, whatever its final state (`progress.state`), and rejects when the manager
+   * refused to start it.
+   */
+  async fullSync(request: Omit<FullSyncRequest, 'kind'> = {}): Promise<FullSyncResult> {
+    this.#send({ kind: 'full-sync', ...request });
+    const outcome = await this.#next(['full-sync-finished', 'full-sync-refused']);
+    if (outcome.kind === 'full-sync-refused')
+      throw new Error(`the full sync did not start: ${outcome.message}`);
+    if (outcome.kind !== 'full-sync-finished') throw new Error(`unexpected message ${outcome.kind}`);
+    return { elapsedMs: outcome.elapsedMs, progress: outcome.progress, publicEvents: outcome.publicEvents };
   }
 
   /** Resolves with the child's elapsed time when its applied-row count reaches `rowsAppliedTarget`. */
@@ -212,6 +237,14 @@ export class ServiceProcess {
 
   async memory(): Promise<ProcessMemory> {
     return readProcessMemory(this.pid);
+  }
+
+  /**
+   * Resets the child's peak RSS (VmHWM) to its current RSS (`5` written to /proc/<pid>/clear_refs), so that the
+   * next `memory()` gives the peak of what happened in between.
+   */
+  async resetPeakRss(): Promise<void> {
+    await writeFile(`/proc/${this.pid}/clear_refs`, '5');
   }
 
   /** Stops the service gracefully (it applies what is queued and writes its checkpoints), then the child exits. */
