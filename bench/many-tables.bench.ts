@@ -272,7 +272,11 @@ function reportBody(
     const rows = figures.tableCount * figures.rowsPerTable;
     const phases: [string, PhaseFigures, string][] = [
       ['snapshot (initial sync)', figures.snapshot, formatMebibytes(figures.streamPeakRssKib)],
-      ['full sync compare', figures.fullSync, formatMebibytes(figures.fullSync.measurement.peakRssKib)],
+      [
+        'full sync compare',
+        figures.fullSync,
+        `${formatMebibytes(figures.fullSync.measurement.peakRssKib)} (${formatMebibytes(figures.fullSync.measurement.rssAtStartKib)} at its start)`,
+      ],
     ];
     return phases.map(([phase, measured, peak]) => [
       String(figures.tableCount),
@@ -332,7 +336,8 @@ any sample (every ~100 ms): its own sockets in state ESTABLISHED to the server's
 /proc/<pid>/fd and /proc/<pid>/net/tcp, so pooled, snapshot-reader and binlog connections alike, idle or not.
 In brackets the most of them the server's processlist showed doing something at once (\`COMMAND\` not \`Sleep\`;
 the binlog dump of the stream counts as busy throughout). Peak RSS is the child's VmHWM: for the snapshot, from
-its start through the snapshot and the stream burst; for the full sync, during the run (reset before it). CPU
+its start through the snapshot and the stream burst; for the full sync, during the run (reset before it, so it
+starts from the RSS the child already had: V8 does not give the heap back at once). CPU
 is user + system time in percent of one core (the machine has 2). "Statements prepared on the target at the end" is
 the target server's \`Prepared_stmt_count\` at the end of the phase, counting from the service's start (the
 service's connections are the only ones that prepare statements there; the full sync's count includes the stream

@@ -16,6 +16,8 @@ export interface FullSyncMeasurement {
   readonly cpuPercent: Readonly<Record<string, number>>;
   /** The child's peak RSS during the run. */
   readonly peakRssKib: number;
+  /** The child's RSS when the run started (what the peak started from: the heap is not given back at once). */
+  readonly rssAtStartKib: number;
   readonly progress: RunProgress;
   readonly publicEvents: Readonly<Record<string, number>>;
 }
@@ -41,6 +43,7 @@ export async function measureFullSync(
   tables?: readonly string[],
 ): Promise<FullSyncMeasurement> {
   await service.resetPeakRss();
+  const rssAtStartKib = (await service.memory()).rssKib;
   const meter = await CpuMeter.start({
     service: service.pid,
     source: servers.source.pid ?? -1,
@@ -60,6 +63,7 @@ export async function measureFullSync(
     durationMs: result.elapsedMs,
     cpuPercent: percents,
     peakRssKib: memory.peakRssKib,
+    rssAtStartKib,
     progress,
     publicEvents: result.publicEvents,
   };
