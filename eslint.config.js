@@ -1,9 +1,10 @@
 // @ts-check
 import eslint from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', 'services/web-ui/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', 'services/web-ui/src/api/openapi.d.ts'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -27,7 +28,18 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['bench/**', 'scripts/**', 'services/core-sync/src/demo/**', 'services/core-sync/test/**'],
+    // The dashboard: React's rules of hooks (and the React Compiler's checks) on its components.
+    files: ['services/web-ui/src/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat['recommended-latest'],
+  },
+  {
+    files: [
+      'bench/**',
+      'scripts/**',
+      'services/web-ui/scripts/**',
+      'services/core-sync/src/demo/**',
+      'services/core-sync/test/**',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

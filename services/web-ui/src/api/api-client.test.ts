@@ -1,0 +1,83 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest';
+import { apiError, FakeApi } from '../test-support/fake-api';
+import { ApiClient, ApiError } from './api-client';
+
+function client(api: FakeApi): ApiClient {
+  return new ApiClient({ baseUrl: 'http://api.test/', token: 'token-1', fetch: api.fetch });
+}
+
+describe('ApiClient', () => {
+  it('sends the token as a bearer header and the filters as a query string', async () => {
+    const api = new FakeApi().answer('GET /api/v1/conflicts', 200, {
+      conflicts: [],
+      total: 0,
+      limit: 20,
+      offset: 40,
+    });
+    await client(api).conflicts({ table: 'items', resolved: 'false', limit: 20, offset: 40 });
+    expect(api.requests).toEqual([
+      {
+        method: 'GET',
+        path: '/api/v1/conflicts?table=items&resolved=false&limit=20&offset=40',
+        headers: { authorization: 'Bearer token-1', accept: 'application/json' },
+        body: undefined,
+      },
+    ]);
+  });
+
+  it('turns an error answer into an ApiError with the code, message, trace id and field problems', async () => {
+    const api = new FakeApi().answer(
+      'PUT /api/v1/config',
+      400,
+      apiError('CONFIG_INVALID', 'invalid configuration', {
+        problems: [{ path: 'sync.workers', message: 'must be at least 1' }, { path: 7 }],
+      }),
+    );
+    const failure = await client(api)
+      .updateConfig({})
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(failure).toBeInstanceOf(ApiError);
+    const error = failure as ApiError;
+    expect([error.status, error.code, error.message, error.traceId]).toEqual([
+      400,
+      'CONFIG_INVALID',
+      'invalid configuration',
+      'trace-test',
+    ]);
+    expect(error.fieldProblems).toEqual([{ path: 'sync.workers', message: 'must be at least 1' }]);
+  });
+
+  it('says where it tried when core-sync cannot be reached', async () => {
+    const unreachable = new ApiClient({
+      baseUrl: 'http://api.test',
+      token: 'token-1',
+      fetch: () => Promise.reject(new TypeError('Failed to fetch')),
+    });
+    await expect(unreachable.status()).rejects.toMatchObject({
+      status: 0,
+      code: 'NETWORK',
+      message: expect.stringContaining(
+        'cannot reach core-sync at http://api.test (Failed to fetch)',
+      ) as unknown,
+    });
+  });
+
+  it('asks what a token may do with a request that can never run', async () => {
+    const route = 'POST /api/v1/conflicts/web-ui-access-check/resolve';
+    const readOnly = new FakeApi().answer(route, 403, apiError('FORBIDDEN', 'read-only'));
+    const admin = new FakeApi().answer(
+      route,
+      400,
+      apiError('REQUEST_INVALID', 'body.accessCheck: unknown field'),
+    );
+    const other = new FakeApi().answer(route, 404, apiError('NOT_FOUND', 'no such route'));
+    expect(await client(readOnly).writeAccess()).toBe('read-only');
+    expect(await client(admin).writeAccess()).toBe('admin');
+    expect(await client(other).writeAccess()).toBe('unknown');
+    expect(admin.requests[0]?.body).toEqual({ accessCheck: true });
+  });
+});

@@ -1,0 +1,1458 @@
+/**
+ * Generated from src/api/openapi.json (core-sync’s OpenAPI document) by `npm run openapi:update`.
+ * Do not edit: change core-sync’s route schemas, then regenerate.
+ */
+export interface paths {
+  '/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Liveness and readiness
+     * @description 200 when ok or degraded (paused tables), 503 when a direction failed or its binlog stream is down. No token needed.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description ok or degraded. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['HealthReport'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description down; the reasons say why. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['HealthReport'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sync/trigger': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start a full sync
+     * @description Compares the tables chunk by chunk on both sides and repairs the differences. One run at a time: 409 SYNC_ALREADY_RUNNING while one runs. Answers at once with the run’s first progress; follow it on GET /sync/stream or GET /sync/status.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': components['schemas']['TriggerRequestInput'];
+        };
+      };
+      responses: {
+        /** @description The run started: its first progress. */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RunProgress'];
+          };
+        };
+        /** @description The request is invalid: REQUEST_INVALID names each field at fault in details.issues (or a more precise code). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A read-only token on a request that changes something (FORBIDDEN). */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request conflicts with the current state. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than 1 MiB (PAYLOAD_TOO_LARGE). */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is not JSON (UNSUPPORTED_MEDIA_TYPE). */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sync/stop': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Stop the running full sync
+     * @description Stops after the batches in flight (whole batches only) and answers with the run’s final progress. 409 SYNC_NOT_RUNNING when no run is active.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description No body, or an empty object. */
+      requestBody?: {
+        content: {
+          'application/json': Record<string, never> | null;
+        };
+      };
+      responses: {
+        /** @description The run stopped: its final progress. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['RunProgress'];
+          };
+        };
+        /** @description The request is invalid: REQUEST_INVALID names each field at fault in details.issues (or a more precise code). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A read-only token on a request that changes something (FORBIDDEN). */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request conflicts with the current state. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than 1 MiB (PAYLOAD_TOO_LARGE). */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is not JSON (UNSUPPORTED_MEDIA_TYPE). */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sync/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Replication and full-sync status
+     * @description Each direction’s state, the current or last full-sync run, and the health assessment.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The status. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              mode: 'local_to_cloud' | 'cloud_to_local' | 'bidirectional';
+              readonly directions: components['schemas']['DirectionStatus'][];
+              /** @description The active full-sync run, else the last one; null before the first. */
+              run: components['schemas']['RunProgress'] | null;
+              health: components['schemas']['HealthReport'];
+            };
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sync/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Past full-sync runs
+     * @description Newest first, paged with limit (1–500, default 50) and offset.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Entries per page, 1–500 (default 50). */
+          limit?: number;
+          /** @description Entries to skip (default 0). */
+          offset?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of runs. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Newest first. */
+              entries: components['schemas']['SyncHistoryEntry'][];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description The request is invalid: REQUEST_INVALID names each field at fault in details.issues (or a more precise code). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sync/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Stream sync events (Server-Sent Events)
+     * @description Server-Sent Events: the public events of the service as they happen (see docs/api.md "Event stream"). Each event is `id: <n>`, `event: <type>` (status, lag, conflict-detected, conflict-resolved, progress, run, reset) and `data: <JSON>`. Send `Last-Event-ID` to replay what was missed; `: heartbeat` comments come every 15 s. Authenticate with the Authorization header (a token in the URL is never accepted).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description The id of the last event received; the events after it are replayed when still buffered. */
+          'last-event-id'?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description An endless text/event-stream. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': string;
+          };
+        };
+        /** @description The request is invalid: REQUEST_INVALID names each field at fault in details.issues (or a more precise code). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/conflicts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List conflicts
+     * @description Newest first; filter by table and by resolved=true|false; paged with limit (1–500, default 50) and offset.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Only conflicts of this table. */
+          table?: string;
+          /** @description Only resolved (`true`) or unresolved (`false`) conflicts. */
+          resolved?: 'true' | 'false';
+          /** @description Entries per page, 1–500 (default 50). */
+          limit?: number;
+          /** @description Entries to skip (default 0). */
+          offset?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One page of conflicts. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description Newest first. */
+              conflicts: components['schemas']['Conflict'][];
+              total: number;
+              limit: number;
+              offset: number;
+            };
+          };
+        };
+        /** @description The request is invalid: REQUEST_INVALID names each field at fault in details.issues (or a more precise code). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/conflicts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One conflict, with both versions of the row */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The conflict id from GET /api/v1/conflicts. */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The conflict. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Conflict'];
+          };
+        };
+        /** @description The request is invalid: REQUEST_INVALID names each field at fault in details.issues (or a more precise code). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No such resource. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/conflicts/{id}/resolve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resolve a conflict
+     * @description Writes the chosen version (one side’s row, or edited data keeping the primary key) to both databases and marks the conflict resolved. 404 CONFLICT_NOT_FOUND, 409 CONFLICT_ALREADY_RESOLVED, 400 CONFLICT_RESOLUTION_INVALID.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The conflict id from GET /api/v1/conflicts. */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['ConflictResolutionInput'];
+        };
+      };
+      responses: {
+        /** @description The conflict, resolved. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Conflict'];
+          };
+        };
+        /** @description The request is invalid: REQUEST_INVALID names each field at fault in details.issues (or a more precise code). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A read-only token on a request that changes something (FORBIDDEN). */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No such resource. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request conflicts with the current state. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than 1 MiB (PAYLOAD_TOO_LARGE). */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is not JSON (UNSUPPORTED_MEDIA_TYPE). */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/config': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The running configuration, secrets redacted
+     * @description In the YAML file’s shape (snake_case keys); every password and token reads `[redacted]`.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The configuration, secrets redacted. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ConfigDocument'];
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    /**
+     * Replace the configuration
+     * @description Send the whole document (as GET /config returns it; a secret left as `[redacted]` keeps its value). It is validated, saved to the config file atomically, and applied where it can be while running; the answer lists which keys are in effect and which need a restart. 400 CONFIG_INVALID lists every problem in details.problems and changes nothing.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['ConfigDocumentInput'];
+        };
+      };
+      responses: {
+        /** @description Saved; what is in effect and what needs a restart. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ConfigUpdateResult'];
+          };
+        };
+        /** @description The request is invalid: REQUEST_INVALID names each field at fault in details.issues (or a more precise code). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A read-only token on a request that changes something (FORBIDDEN). */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than 1 MiB (PAYLOAD_TOO_LARGE). */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is not JSON (UNSUPPORTED_MEDIA_TYPE). */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/metrics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Prometheus metrics
+     * @description The Prometheus text exposition format. Scrape with the read-only token as a bearer token.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Prometheus text format. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/plain': string;
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/openapi.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * This API’s OpenAPI document
+     * @description Generated from the route schemas. Needs a token like every /api/v1 route; a read-only token is enough.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The OpenAPI 3 document. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              openapi: string;
+              info: {
+                [key: string]: unknown;
+              };
+              paths: {
+                [key: string]: unknown;
+              };
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+  schemas: {
+    /** @description May be omitted: a full sync of every table in the configured mode. */
+    TriggerRequestInput: {
+      /** @description Configured table names to sync; every configured table when absent. */
+      tables?: string[];
+      /**
+       * @description A direction the configured sync.mode allows; the configured mode when absent.
+       * @enum {string}
+       */
+      direction?: 'local_to_cloud' | 'cloud_to_local' | 'bidirectional';
+    } | null;
+    /** @description `{ "side": "local" }`, `{ "side": "cloud" }` or `{ "data": {…} }`. */
+    ConflictResolutionInput: {
+      /**
+       * @description Keep this side’s version of the row.
+       * @enum {string}
+       */
+      side?: 'local' | 'cloud';
+      /** @description The edited merged row: column values, keeping the row’s primary key. */
+      data?: {
+        [key: string]: unknown;
+      };
+    };
+    /** @description The configuration in the YAML file’s shape (snake_case). Secrets read `[redacted]`; sending `[redacted]` back keeps the current value. */
+    ConfigDocumentInput: {
+      [key: string]: unknown;
+    };
+    /** @description Every error answer of the API. */
+    Error: {
+      error: {
+        /** @description A code from docs/api.md "Error codes", e.g. REQUEST_INVALID. */
+        code: string;
+        message: string;
+        /** @description Also in the x-request-id header and in the log lines of this request. */
+        traceId: string;
+        /** @description Structured facts: `issues` for REQUEST_INVALID, `problems` for CONFIG_INVALID. */
+        details?: {
+          [key: string]: unknown;
+        };
+      };
+    };
+    /** @description A full-sync run: its state and progress. */
+    RunProgress: {
+      runId: string;
+      /** @enum {string} */
+      kind: 'initial' | 'manual' | 'scheduled' | 'fallback';
+      /** @enum {string} */
+      state: 'idle' | 'running' | 'completed' | 'failed' | 'stopped';
+      direction: string;
+      /** @description ISO 8601 timestamp (UTC). */
+      startedAt: string;
+      /** @description ISO 8601 timestamp (UTC). */
+      finishedAt: string | null;
+      readonly tables: {
+        table: string;
+        /** @enum {string} */
+        state: 'pending' | 'comparing' | 'done' | 'failed' | 'stopped';
+        chunksTotal: number;
+        chunksCompared: number;
+        /** @description Rows on the larger side: estimated before the compare, exact after. */
+        rowsTotal: number;
+        rowsCompared: number;
+        rowsChanged: number;
+        conflicts: number;
+        error: string | null;
+      }[];
+      rowsTotal: number;
+      rowsCompared: number;
+      rowsChanged: number;
+      conflicts: number;
+      /** @description 0–100, by rows compared. */
+      percent: number;
+      rowsPerSecond: number;
+      /** @description Seconds left at the current rate; null before there is a rate. */
+      etaSeconds: number | null;
+      error: {
+        code: string;
+        message: string;
+      } | null;
+      traceId: string;
+    };
+    /** @description One replication direction (local → cloud or cloud → local). */
+    DirectionStatus: {
+      /** @enum {string} */
+      source: 'local' | 'cloud';
+      /** @enum {string} */
+      target: 'local' | 'cloud';
+      /** @enum {string} */
+      state: 'starting' | 'snapshotting' | 'streaming' | 'idle' | 'stopping' | 'stopped' | 'failed';
+      error: {
+        code: string;
+        message: string;
+      } | null;
+      stream: {
+        state: string;
+        position: string | null;
+        lagMs: number | null;
+        reconnectAttempt: number;
+        lastError: {
+          code: string;
+          message: string;
+        } | null;
+      } | null;
+      watermark: string | null;
+      queueDepth: number;
+      backpressure: {
+        queueCapacity: number;
+        sourcePaused: boolean;
+        pauseCount: number;
+        peakQueueDepth: number;
+      } | null;
+      rowsApplied: number;
+      readonly tables: {
+        table: string;
+        /** @enum {string} */
+        state: 'pending' | 'snapshotting' | 'streaming' | 'synced' | 'paused';
+        rowsApplied: number;
+        rowsCopied: number;
+        pause: {
+          table: string;
+          /** @enum {string} */
+          reason: 'row-rejected' | 'schema-change';
+          message: string;
+          fromSequence: number;
+          resumePosition: {
+            file: string;
+            offset: number;
+            gtid: string | null;
+          } | null;
+          position: {
+            file: string;
+            offset: number;
+            gtid: string | null;
+          } | null;
+          /** @description The refused row, for row rejections. */
+          row: {
+            [key: string]: unknown;
+          } | null;
+          errorCode: string | null;
+        } | null;
+      }[];
+    };
+    /** @description `down` is answered with 503 by GET /health. */
+    HealthReport: {
+      /** @enum {string} */
+      status: 'ok' | 'degraded' | 'down';
+      /** @description Why the service is not fully healthy; empty when it is. */
+      readonly reasons: string[];
+      mode: string;
+      readonly directions: {
+        direction: string;
+        state: string;
+        stream: string | null;
+        lagMs: number | null;
+        readonly pausedTables: string[];
+      }[];
+    };
+    SyncHistoryEntry: {
+      id: string;
+      /** @enum {string} */
+      kind: 'initial' | 'manual' | 'scheduled' | 'fallback';
+      /** @description ISO 8601 timestamp (UTC). */
+      startedAt: string;
+      /** @description ISO 8601 timestamp (UTC). */
+      completedAt: string | null;
+      direction: string;
+      tablesSynced: string[];
+      totalRows: number;
+      rowsChanged: number;
+      conflictsDetected: number;
+      status: string;
+      errorMessage: string | null;
+      traceId: string | null;
+      /** @description Who or what started it: a token label, `cron`, `binlog-fallback`… */
+      triggerSource: string | null;
+    };
+    Conflict: {
+      id: string;
+      tableName: string;
+      /** @description The row key, serialised (a JSON array of the key columns). */
+      primaryKeyValue: string;
+      /** @description The local row; null when absent there. */
+      localData: unknown;
+      /** @description The cloud row; null when absent there. */
+      cloudData: unknown;
+      /** @description insert_insert, update_update, update_delete or delete_update. */
+      conflictType: string;
+      /** @description ISO 8601 timestamp (UTC). */
+      detectedAt: string;
+      resolved: boolean;
+      resolutionStrategy: string | null;
+      /** @description ISO 8601 timestamp (UTC). */
+      resolvedAt: string | null;
+      resolvedData: unknown;
+      resolvedBy: string | null;
+      resolutionSide: string | null;
+      sourcePosition: string | null;
+    };
+    /** @description The configuration in the YAML file’s shape (snake_case). Secrets read `[redacted]`; sending `[redacted]` back keeps the current value. */
+    ConfigDocument: {
+      [key: string]: unknown;
+    };
+    ConfigUpdateResult: {
+      /** @description Key paths whose new values are in effect. */
+      readonly applied: string[];
+      /** @description Key paths saved to the file that take effect after a restart. */
+      readonly restartRequired: string[];
+      config: components['schemas']['ConfigDocument'];
+    };
+  };
+  responses: never;
+  parameters: never;
+  requestBodies: never;
+  headers: never;
+  pathItems: never;
+}
+export type $defs = Record<string, never>;
+export type operations = Record<string, never>;

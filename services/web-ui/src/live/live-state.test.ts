@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import type { DirectionStatus, RunProgress, StatusResponse } from '../api/types';
+import {
+  initialLiveState,
+  liveReducer,
+  overview,
+  sampleWindowMs,
+  streamHealth,
+  tableRate,
+  type LiveAction,
+  type LiveState,
+} from './live-state';
+
+function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
+  return {
+    source: 'local',
+    target: 'cloud',
+    state: 'streaming',
+    error: null,
+    stream: {
+      state: 'streaming',
+      position: 'binlog.000001:4',
+      lagMs: 12,
+      reconnectAttempt: 0,
+      lastError: null,
+    },
+    watermark: null,
+    queueDepth: 0,
+    backpressure: null,
+    rowsApplied: 0,
+    tables: [{ table: 'items', state: 'streaming', rowsApplied: 0, rowsCopied: 0, pause: null }],
+    ...overrides,
+  };
+}
+
+function run(overrides: Partial<RunProgress> = {}): RunProgress {
+  return {
+    runId: 'run-1',
+    kind: 'manual',
+    state: 'running',
+    direction: 'local_to_cloud',
+    startedAt: '2025-01-02T03:04:05.000Z',
+    finishedAt: null,
+    tables: [
+      {
+        table: 'items',
+        state: 'comparing',
+        chunksTotal: 4,
+        chunksCompared: 1,
+        rowsTotal: 1000,
+        rowsCompared: 250,
+        rowsChanged: 0,
+        conflicts: 0,
+        error: null,
+      },
+    ],
+    rowsTotal: 1000,
+    rowsCompared: 250,
+    rowsChanged: 0,
+    conflicts: 0,
+    percent: 25,
+    rowsPerSecond: 500,
+    etaSeconds: 1.5,
+    error: null,
+    traceId: 'trace-1',
+    ...overrides,
+  };
+}
+
+const snapshot: StatusResponse = {
+  mode: 'bidirectional',
+  directions: [direction(), direction({ source: 'cloud', target: 'local' })],
+  run: null,
+  health: { status: 'ok', reasons: [], mode: 'bidirectional', directions: [] },
+};
+
+function apply(actions: LiveAction[], state: LiveState = initialLiveState): LiveState {
+  return actions.reduce(liveReducer, state);
+}
+
+describe('the live state', () => {
+  it('takes the snapshot, then replaces a direction from its status event', () => {
+    const state = apply([
+      { kind: 'snapshot', status: snapshot },
+      {
+        kind: 'event',
+        receivedAt: 1,
+        event: {
+          type: 'status',
+          direction: 'cloud_to_local',
+          status: direction({
+            source: 'cloud',
+            target: 'local',
+            stream: {
+              state: 'reconnecting',
+              position: null,
+              lagMs: null,
+              reconnectAttempt: 2,
+              lastError: null,
+            },
+          }),
+        },
+      },
+    ]);
+    expect(state.directions.map((entry) => [entry.source, streamHealth(entry)])).toEqual([
+      ['local', 'up'],
+      ['cloud', 'reconnecting'],
+    ]);
+  });
+
+  it('keeps lag samples per direction for the chart window only', () => {
+    const lag = (receivedAt: number, rowsPerSecond: number): LiveAction => ({
+      kind: 'event',
+      receivedAt,
+      event: {
+        type: 'lag',
+        direction: 'local_to_cloud',
+        lagMs: 20,
+        queueDepth: 7,
+        rowsPerSecond,
+        position: null,
+      },
+    });
+    const state = apply([
+      { kind: 'snapshot', status: snapshot },
+      lag(1_000, 10),
+      lag(2_000, 20),
+      lag(1_000 + sampleWindowMs + 500, 30),
+    ]);
+    expect(state.samples.local_to_cloud?.map((sample) => sample.rowsPerSecond)).toEqual([20, 30]);
+    expect(state.samples.cloud_to_local).toBeUndefined();
+    expect(state.directions[0]?.queueDepth).toBe(7);
+  });
+
+  it('follows a run through progress and run events and counts conflicts waiting for a person', () => {
+    const state = apply([
+      { kind: 'snapshot', status: snapshot },
+      { kind: 'event', receivedAt: 0, event: { type: 'run', progress: run({ percent: 0 }) } },
+      { kind: 'event', receivedAt: 1, event: { type: 'progress', progress: run() } },
+      {
+        kind: 'event',
+        receivedAt: 2,
+        event: {
+          type: 'conflict-detected',
+          id: 'c1',
+          table: 'items',
+          conflictType: 'update_update',
+          strategy: 'manual',
+          winner: null,
+        },
+      },
+      {
+        kind: 'event',
+        receivedAt: 3,
+        event: {
+          type: 'conflict-detected',
+          id: 'c2',
+          table: 'items',
+          conflictType: 'update_update',
+          strategy: 'source_priority',
+          winner: 'local',
+        },
+      },
+      {
+        kind: 'event',
+        receivedAt: 4,
+        event: { type: 'run', progress: run({ state: 'completed', percent: 100 }) },
+      },
+    ]);
+    expect(state.run).toMatchObject({ state: 'completed', percent: 100 });
+    expect(state.runRevision).toBe(2);
+    expect(state.conflictRevision).toBe(2);
+    expect(state.conflictsAwaiting).toBe(1);
+  });
+
+  it('computes a table’s rate and ETA from when the page first saw it compare', () => {
+    const state = apply([
+      { kind: 'event', receivedAt: 10_000, event: { type: 'progress', progress: run() } },
+    ]);
+    const clock = state.tableClocks.items;
+    expect(clock).toEqual({ runId: 'run-1', since: 10_000, rowsAtStart: 250 });
+    expect(tableRate(clock, { rowsCompared: 450, rowsTotal: 1000, state: 'comparing' }, 12_000)).toEqual({
+      rowsPerSecond: 100,
+      etaSeconds: 5.5,
+    });
+    expect(
+      tableRate(clock, { rowsCompared: 1000, rowsTotal: 1000, state: 'done' }, 12_000).rowsPerSecond,
+    ).toBeNull();
+  });
+
+  it('sums the service up: error over syncing over idle', () => {
+    const loaded = apply([{ kind: 'snapshot', status: snapshot }]);
+    expect(overview(loaded).state).toBe('idle');
+    const running = liveReducer(loaded, {
+      kind: 'event',
+      receivedAt: 0,
+      event: { type: 'run', progress: run() },
+    });
+    expect(overview(running)).toEqual({ state: 'syncing', explanation: 'full sync running (25 %)' });
+    const failed = liveReducer(running, {
+      kind: 'event',
+      receivedAt: 0,
+      event: {
+        type: 'status',
+        direction: 'local_to_cloud',
+        status: direction({
+          state: 'failed',
+          error: { code: 'BINLOG_PURGED', message: 'binlog file purged' },
+        }),
+      },
+    });
+    expect(overview(failed)).toEqual({
+      state: 'error',
+      explanation: 'local_to_cloud failed: binlog file purged',
+    });
+  });
+});

@@ -1,0 +1,146 @@
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import type { ApiClient } from '../api/api-client';
+import type { RunProgress, StatusResponse, SyncDirection, TriggerRequest } from '../api/types';
+import { ErrorNotice, ReadOnlyNote } from '../components/notices';
+import { formatDirection } from '../logic/format';
+import { useAction, useReadOnly } from '../session/session-context';
+
+/** The directions a full sync may take in a mode (a one-way mode syncs its own direction only). */
+export function allowedDirections(mode: StatusResponse['mode'] | null): SyncDirection[] {
+  switch (mode) {
+    case 'bidirectional':
+      return ['bidirectional', 'local_to_cloud', 'cloud_to_local'];
+    case 'local_to_cloud':
+    case 'cloud_to_local':
+      return [mode];
+    case null:
+      return [];
+  }
+}
+
+const trigger = (client: ApiClient, request: TriggerRequest): Promise<RunProgress> => client.trigger(request);
+const stop = (client: ApiClient): Promise<RunProgress> => client.stop();
+
+/** Start a full sync (all tables or some, a direction) and stop the running one. */
+export function SyncControl(props: {
+  readonly mode: StatusResponse['mode'] | null;
+  readonly tables: readonly string[];
+  readonly run: RunProgress | null;
+}): ReactNode {
+  const readOnly = useReadOnly();
+  const formId = useId();
+  const directions = allowedDirections(props.mode);
+  const [direction, setDirection] = useState<SyncDirection | ''>('');
+  const [allTables, setAllTables] = useState(true);
+  const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
+  const starting = useAction(trigger);
+  const stopping = useAction(stop);
+  const running = props.run?.state === 'running';
+  const noTableChosen = !allTables && chosen.size === 0;
+
+  const submit = (event: FormEvent<HTMLFormElement>): void => {
+    event.preventDefault();
+    stopping.clearError();
+    const request: TriggerRequest = {
+      ...(allTables ? {} : { tables: props.tables.filter((table) => chosen.has(table)) }),
+      ...(direction === '' ? {} : { direction }),
+    };
+    void starting.run(request);
+  };
+
+  const toggle = (table: string, checked: boolean): void => {
+    const next = new Set(chosen);
+    if (checked) next.add(table);
+    else next.delete(table);
+    setChosen(next);
+  };
+
+  const startDisabledReason = readOnly
+    ? 'read-only token'
+    : running
+      ? 'a full sync is running'
+      : noTableChosen
+        ? 'choose at least one table'
+        : null;
+
+  return (
+    <form className="sync-control" onSubmit={submit} aria-labelledby={`${formId}-title`}>
+      <h2 id={`${formId}-title`}>Full sync</h2>
+      <p className="muted small">
+        Compares every chosen table chunk by chunk on both sides and repairs the rows that differ.
+      </p>
+      {readOnly && <ReadOnlyNote />}
+      <fieldset disabled={readOnly || running}>
+        <legend>Tables</legend>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={allTables}
+            onChange={(event) => setAllTables(event.target.checked)}
+          />
+          All configured tables
+        </label>
+        {!allTables && (
+          <div className="check-grid">
+            {props.tables.map((table) => (
+              <label className="check" key={table}>
+                <input
+                  type="checkbox"
+                  name="tables"
+                  value={table}
+                  checked={chosen.has(table)}
+                  onChange={(event) => toggle(table, event.target.checked)}
+                />
+                {table}
+              </label>
+            ))}
+          </div>
+        )}
+      </fieldset>
+      <label htmlFor={`${formId}-direction`}>Direction</label>
+      <select
+        id={`${formId}-direction`}
+        value={direction}
+        onChange={(event) => setDirection(event.target.value as SyncDirection | '')}
+        disabled={readOnly || running}
+      >
+        <option value="">
+          The configured mode{props.mode === null ? '' : ` (${formatDirection(props.mode)})`}
+        </option>
+        {directions.map((name) => (
+          <option key={name} value={name}>
+            {formatDirection(name)}
+          </option>
+        ))}
+      </select>
+      <div className="actions">
+        <button
+          type="submit"
+          className="button-primary"
+          disabled={startDisabledReason !== null || starting.pending}
+          title={startDisabledReason ?? undefined}
+        >
+          {starting.pending ? 'Starting…' : 'Start sync'}
+        </button>
+        <button
+          type="button"
+          disabled={readOnly || !running || stopping.pending}
+          title={readOnly ? 'read-only token' : running ? undefined : 'no full sync is running'}
+          onClick={() => {
+            starting.clearError();
+            void stopping.run();
+          }}
+        >
+          {stopping.pending ? 'Stopping…' : 'Stop sync'}
+        </button>
+      </div>
+      {startDisabledReason !== null && !readOnly && (
+        <p className="muted small" aria-live="polite">
+          Start is unavailable: {startDisabledReason}.
+        </p>
+      )}
+      <ErrorNotice title="The sync did not start" error={starting.error} onDismiss={starting.clearError} />
+      <ErrorNotice title="The sync did not stop" error={stopping.error} onDismiss={stopping.clearError} />
+    </form>
+  );
+}
