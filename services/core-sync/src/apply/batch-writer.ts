@@ -1,5 +1,11 @@
 import type { ColumnValue, Row, TableSchema } from '../model/index.js';
-import { columnList, qualifiedName, quoteIdentifier, type PoolConnection } from '../mysql/index.js';
+import {
+  columnList,
+  executePrepared,
+  qualifiedName,
+  quoteIdentifier,
+  type PoolConnection,
+} from '../mysql/index.js';
 
 /** A row change reduced to what the target needs: the row's final state (upsert) or its absence (delete). */
 export interface WriteOperation {
@@ -97,7 +103,7 @@ export class BatchWriter {
       const values: ColumnValue[] = [];
       for (const operation of chunk)
         for (const column of keyColumns) values.push(operation.row[column] ?? null);
-      await connection.execute(this.#deleteSql(schema, chunk.length), values);
+      await executePrepared(connection, this.#deleteSql(schema, chunk.length), values);
     }
   }
 
@@ -142,7 +148,7 @@ export class BatchWriter {
         const values: ColumnValue[] = new Array<ColumnValue>(chunk.length * columns.length);
         let valueIndex = 0;
         for (const row of chunk) for (const column of columns) values[valueIndex++] = row[column] ?? null;
-        await connection.execute(this.#upsertSql(schema, columns, chunk.length, insertOnly), values);
+        await executePrepared(connection, this.#upsertSql(schema, columns, chunk.length, insertOnly), values);
       }
     }
   }

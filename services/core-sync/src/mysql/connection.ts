@@ -39,6 +39,9 @@ export const canonicalValueOptions = {
  */
 export const sessionSetupStatement = "SET time_zone = '+00:00'";
 
+/** Prepared statements each connection keeps (see prepared-statements.ts). */
+export const preparedStatementsPerConnection = 128;
+
 function programName(purpose: string | undefined): string {
   return `mysql-sync${purpose === undefined ? '' : `:${purpose}`}`;
 }
@@ -60,6 +63,9 @@ export function createMysqlPool(endpoint: MysqlEndpoint, options: PoolOptions = 
     waitForConnections: true,
     queueLimit: 0,
     connectAttributes: { program_name: programName(options.purpose) },
+    // Statements prepared per connection (the least recently used is closed): bounds the memory of the
+    // statement caches here and on the server (max_prepared_stmt_count is 16,382 for the whole server).
+    maxPreparedStatements: preparedStatementsPerConnection,
   });
   // Runs before the connection is handed out, and queries on one connection execute in order.
   pool.pool.on('connection', (connection) => {

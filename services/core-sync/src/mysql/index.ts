@@ -2,6 +2,7 @@ export {
   createMysqlPool,
   createMysqlConnection,
   canonicalValueOptions,
+  preparedStatementsPerConnection,
   sessionSetupStatement,
   type MysqlEndpoint,
   type PoolOptions,
@@ -35,3 +36,4 @@ export {
   type WriteTransactionOptions,
 } from './write-transaction.js';
 export { keyValues, keysPerLookup, selectByKeysSql, selectRowsByKeys } from './rows-by-key.js';
+export { dropParameterDefinitions, executePrepared } from './prepared-statements.js';
