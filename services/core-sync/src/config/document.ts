@@ -61,6 +61,7 @@ export function configToDocument(config: ServiceConfig): ConfigDocument {
       queue_capacity: sync.queueCapacity,
       create_missing_tables: sync.createMissingTables,
       snapshot_concurrency: sync.snapshotConcurrency,
+      snapshot_writers: sync.snapshotWriters,
       snapshot_chunk_size: sync.snapshotChunkSize,
       heartbeat_interval: formatDuration(sync.heartbeatIntervalMs),
       reconnect_initial_delay: formatDuration(sync.reconnectInitialDelayMs),

@@ -88,6 +88,7 @@ sync:
   queue_capacity: 500
   create_missing_tables: false
   snapshot_concurrency: 2
+  snapshot_writers: 3
   snapshot_chunk_size: 250
   heartbeat_interval: 2s
   reconnect_initial_delay: 100
@@ -177,6 +178,7 @@ describe('parseConfig', () => {
         queueCapacity: 500,
         createMissingTables: false,
         snapshotConcurrency: 2,
+        snapshotWriters: 3,
         snapshotChunkSize: 250,
         heartbeatIntervalMs: 2_000,
         reconnectInitialDelayMs: 100,
@@ -229,6 +231,7 @@ describe('parseConfig', () => {
       queueCapacity: 10_000,
       createMissingTables: true,
       snapshotConcurrency: 4,
+      snapshotWriters: 2,
       snapshotChunkSize: 1000,
       heartbeatIntervalMs: 5_000,
       reconnectInitialDelayMs: 500,

@@ -88,6 +88,8 @@ export interface SyncConfig {
   readonly queueCapacity: number;
   readonly createMissingTables: boolean;
   readonly snapshotConcurrency: number;
+  /** Connections writing one table's snapshot copy. */
+  readonly snapshotWriters: number;
   readonly snapshotChunkSize: number;
   readonly heartbeatIntervalMs: number;
   readonly reconnectInitialDelayMs: number;

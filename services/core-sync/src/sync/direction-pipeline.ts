@@ -119,9 +119,6 @@ interface MutableTableStatus {
   pause: TablePause | null;
 }
 
-/** Snapshot writers per table: a trial on 2 cores peaked with 4 connections writing 1,000-row INSERTs. */
-const snapshotWriterConnections = 4;
-
 /**
  * Rows per streaming statement (a batch of `batch_insert_size` rows is several statements in one transaction).
  * mysql2 caches each statement size once per connection, with one parameter-definition object per placeholder.
@@ -588,7 +585,7 @@ export class DirectionPipeline implements FullSyncDirection {
           sourceSchema: pair.source,
           targetSchema: pair.target,
           chunkSize: tableConfig.batchSize,
-          writerConnections: snapshotWriterConnections,
+          writerConnections: config.sync.snapshotWriters,
           logger: this.#logger,
           signal: this.#abortController.signal,
           onProgress: (progress) => {
