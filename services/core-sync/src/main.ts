@@ -9,7 +9,7 @@ import { buildApp } from './api/index.js';
 import { defaultConfigPath, loadConfig, redactConfig, type ServiceConfig } from './config/index.js';
 import { SyncError, describeError } from './errors/index.js';
 import { ServiceEvents } from './events/index.js';
-import { createLogger, type Logger } from './logging/index.js';
+import { createLogger, newTraceId, type Logger } from './logging/index.js';
 import {
   ConfigFileAccess,
   Scheduler,
@@ -68,12 +68,18 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
     events,
     logger,
   });
-  let scheduler = new Scheduler({
-    config: config.scheduler,
-    manager,
-    status: () => supervisor.status,
-    logger,
-  });
+  // With scheduler.resync_on_purged_binlog: a direction whose binlog was purged copies its tables again.
+  const resyncAfterPurge = (source: 'local' | 'cloud'): Promise<void> =>
+    manager.recordRun('fallback', 'binlog-purged', newTraceId(), () => supervisor.resnapshot(source));
+  const createScheduler = (schedulerConfig: ServiceConfig['scheduler']): Scheduler =>
+    new Scheduler({
+      config: schedulerConfig,
+      manager,
+      status: () => supervisor.status,
+      logger,
+      resyncAfterPurge,
+    });
+  let scheduler = createScheduler(config.scheduler);
   const configuration = new ConfigFileAccess({
     filePath: path.resolve(process.env.CONFIG_PATH ?? defaultConfigPath),
     current: () => supervisor.config,
@@ -90,12 +96,7 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
       }
       if (changed.some((keyPath) => keyPath.startsWith('scheduler.'))) {
         scheduler.stop();
-        scheduler = new Scheduler({
-          config: next.scheduler,
-          manager,
-          status: () => supervisor.status,
-          logger,
-        });
+        scheduler = createScheduler(next.scheduler);
         scheduler.start();
       }
       if (changed.includes('logging.level')) logger.level = next.logging.level;

@@ -72,6 +72,7 @@ export function configToDocument(config: ServiceConfig): ConfigDocument {
       enabled: scheduler.enabled,
       interval: scheduler.interval,
       fallback_after: formatDuration(scheduler.fallbackAfterMs),
+      resync_on_purged_binlog: scheduler.resyncOnPurgedBinlog,
     },
     server: {
       port: server.port,

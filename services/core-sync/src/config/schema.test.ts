@@ -185,7 +185,7 @@ describe('parseConfig', () => {
         reconnectMaxDelayMs: 60_000,
         shutdownTimeoutMs: 45_000,
       },
-      scheduler: { enabled: true, interval: '0 */5 * * * *', fallbackAfterMs: 3_600_000 },
+      scheduler: { enabled: true, interval: '0 */5 * * * *', fallbackAfterMs: 3_600_000, resyncOnPurgedBinlog: false },
       server: {
         port: 9090,
         host: '127.0.0.1',
@@ -238,7 +238,7 @@ describe('parseConfig', () => {
       reconnectMaxDelayMs: 30_000,
       shutdownTimeoutMs: 30_000,
     });
-    expect(config.scheduler).toEqual({ enabled: false, interval: '*/10 * * * *', fallbackAfterMs: 300_000 });
+    expect(config.scheduler).toEqual({ enabled: false, interval: '*/10 * * * *', fallbackAfterMs: 300_000, resyncOnPurgedBinlog: false });
     expect(config.server).toEqual({
       port: 8080,
       host: '0.0.0.0',

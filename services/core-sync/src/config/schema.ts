@@ -242,11 +242,13 @@ const schedulerSchema = z
       .refine(isCronExpression, { error: problemMessages.cronExpression })
       .default('*/10 * * * *'),
     fallback_after: duration('5m'),
+    resync_on_purged_binlog: z.boolean().default(false),
   })
   .transform((raw) => ({
     enabled: raw.enabled,
     interval: raw.interval.trim(),
     fallbackAfterMs: raw.fallback_after,
+    resyncOnPurgedBinlog: raw.resync_on_purged_binlog,
   }));
 
 const originPattern = /^https?:\/\/[^/\s?#]+$/;

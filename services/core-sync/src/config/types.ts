@@ -102,6 +102,8 @@ export interface SchedulerConfig {
   /** Cron expression (5 or 6 fields) for the periodic reconciliation run. */
   readonly interval: string;
   readonly fallbackAfterMs: number;
+  /** One-way: copy the tables again when the binlog position to resume from was purged. */
+  readonly resyncOnPurgedBinlog: boolean;
 }
 
 export interface ServerConfig {

@@ -44,7 +44,12 @@ describe('Scheduler', () => {
   it('starts a full sync on every tick of a per-second cron, and skips ticks while a run is active', async () => {
     const manager = recordingManager();
     const scheduler = new Scheduler({
-      config: { enabled: true, interval: '* * * * * *', fallbackAfterMs: 60_000 },
+      config: {
+        enabled: true,
+        interval: '* * * * * *',
+        fallbackAfterMs: 60_000,
+        resyncOnPurgedBinlog: false,
+      },
       manager,
       status: () => statusWithStream('streaming'),
       logger,
@@ -72,7 +77,12 @@ describe('Scheduler', () => {
   it('does not schedule when disabled', async () => {
     const manager = recordingManager();
     const scheduler = new Scheduler({
-      config: { enabled: false, interval: '* * * * * *', fallbackAfterMs: 60_000 },
+      config: {
+        enabled: false,
+        interval: '* * * * * *',
+        fallbackAfterMs: 60_000,
+        resyncOnPurgedBinlog: false,
+      },
       manager,
       status: () => statusWithStream('streaming'),
       logger,
@@ -88,7 +98,7 @@ describe('Scheduler', () => {
     const manager = recordingManager();
     let streamState = 'reconnecting';
     const scheduler = new Scheduler({
-      config: { enabled: false, interval: '* * * * *', fallbackAfterMs: 100 },
+      config: { enabled: false, interval: '* * * * *', fallbackAfterMs: 100, resyncOnPurgedBinlog: false },
       manager,
       status: () => statusWithStream(streamState),
       logger,

@@ -2,7 +2,9 @@
  * Starts full syncs on their own: on the configured cron schedule (`scheduler.interval`, when
  * `scheduler.enabled`), and as a fallback when a binlog stream has been down longer than
  * `scheduler.fallback_after` (changes may be piling up unseen: a full sync repairs what the stream missed once
- * the databases answer again). A tick that finds a run active is skipped and logged, never queued.
+ * the databases answer again), and, with `scheduler.resync_on_purged_binlog`, copies the tables again when a
+ * direction failed because the binlog to resume from was purged (no stream can repair that). A tick that finds
+ * a run active is skipped and logged, never queued.
  */
 import { Cron } from 'croner';
 import type { SchedulerConfig } from '../config/index.js';
@@ -18,6 +20,8 @@ export interface SchedulerOptions {
   readonly logger: Logger;
   /** How often stream states are checked for the fallback (default 5 s). */
   readonly fallbackCheckIntervalMs?: number;
+  /** Copies the tables of a direction again (`source` is the side its binlog comes from). */
+  readonly resyncAfterPurge?: (source: 'local' | 'cloud') => Promise<void>;
 }
 
 export type SchedulerTickOutcome = 'started' | 'skipped-running' | 'failed';
@@ -31,6 +35,8 @@ export class Scheduler {
   readonly #downSince = new Map<string, number>();
   /** Directions whose current outage already triggered a fallback run. */
   readonly #fallbackDone = new Set<string>();
+  /** Directions whose purged-binlog failure is being (or was) recovered from. */
+  readonly #purgeHandled = new Set<string>();
   readonly #outcomes: SchedulerTickOutcome[] = [];
 
   constructor(options: SchedulerOptions) {
@@ -107,10 +113,43 @@ export class Scheduler {
     );
   }
 
+  #recoverFromPurge(name: string, source: 'local' | 'cloud'): void {
+    const resync = this.#options.resyncAfterPurge;
+    if (!this.#options.config.resyncOnPurgedBinlog || resync === undefined || this.#purgeHandled.has(name))
+      return;
+    this.#purgeHandled.add(name);
+    this.#logger.warn({ direction: name }, 'the binlog to resume from was purged: copying the tables again');
+    resync(source).then(
+      () =>
+        this.#logger.info(
+          { direction: name },
+          'tables copied again after a purged binlog; streaming resumed',
+        ),
+      (error: unknown) => {
+        // Tried again at the next check unless it failed for a reason retrying cannot cure.
+        if (error instanceof SyncError && error.code === 'SYNC_ALREADY_RUNNING')
+          this.#purgeHandled.delete(name);
+        this.#logger.error(
+          {
+            direction: name,
+            errorCode: error instanceof SyncError ? error.code : undefined,
+            error: describeError(error),
+          },
+          'copying the tables again after a purged binlog failed',
+        );
+      },
+    );
+  }
+
   #checkStreams(): void {
     const now = Date.now();
     for (const direction of this.#options.status().directions) {
       const name = `${direction.source}_to_${direction.target}`;
+      if (direction.state === 'failed' && direction.error?.code === 'BINLOG_PURGED') {
+        this.#recoverFromPurge(name, direction.source);
+        continue;
+      }
+      if (direction.state === 'streaming') this.#purgeHandled.delete(name);
       const streaming = direction.stream === null || direction.stream.state === 'streaming';
       if (streaming) {
         // Back up: the stream resumes from its checkpoint; a fallback run is needed again only after a new outage.

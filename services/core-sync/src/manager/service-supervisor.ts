@@ -4,12 +4,14 @@
  * starts on the new configuration from those checkpoints. If the new one cannot start, the previous
  * configuration is started again and the error is reported.
  */
+import { checkpointTableName } from '../apply/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import type { ServiceEvents } from '../events/index.js';
 import type { CompareSide, FullSyncDirection } from '../fullsync/index.js';
 import type { Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
+import { createMysqlPool, qualifiedName } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 import { SyncService, type ConflictChoice, type ServiceStatus } from '../sync/index.js';
 import type { FullSyncHost } from './sync-manager.js';
@@ -63,6 +65,53 @@ export class ServiceSupervisor implements FullSyncHost {
 
   resolveConflict(id: string, choice: ConflictChoice, resolvedBy: string): Promise<ConflictRecord> {
     return this.#service.resolveConflict(id, choice, resolvedBy);
+  }
+
+  /**
+   * One-way recovery from a purged binlog: the target's checkpoints of `source` are deleted and the service
+   * restarts, so the tables are copied again (rows the source no longer has are deleted from the target) and
+   * streaming resumes from the copy's position. Refused in bidirectional mode, where both sides may hold rows
+   * the other lacks and a copy cannot tell new rows from deleted ones.
+   */
+  resnapshot(source: SideName): Promise<void> {
+    const run = this.#reconfiguring.then(() => this.#resnapshot(source));
+    this.#reconfiguring = run.catch(() => undefined);
+    return run;
+  }
+
+  async #resnapshot(source: SideName): Promise<void> {
+    const config = this.#config;
+    if (config.sync.mode === 'bidirectional') {
+      throw new SyncError(
+        'FULL_SYNC_FAILED',
+        'copying the tables again after a purged binlog is not automatic in bidirectional mode: empty one side and restart (see docs/full-sync.md)',
+      );
+    }
+    const target: SideName = source === 'local' ? 'cloud' : 'local';
+    this.#logger.warn({ source, target }, 'copying the tables again: the binlog to resume from was purged');
+    await this.#service.stop();
+    const targetDatabase = config.databases[target];
+    const pool = createMysqlPool(
+      {
+        host: targetDatabase.host,
+        port: targetDatabase.port,
+        user: targetDatabase.user,
+        password: targetDatabase.password,
+        database: targetDatabase.database,
+      },
+      { connectionLimit: 1, purpose: 'resync' },
+    );
+    try {
+      await pool.query(
+        `DELETE FROM ${qualifiedName(targetDatabase.database, checkpointTableName)} WHERE source_name = ?`,
+        [source],
+      );
+    } finally {
+      await pool.end();
+    }
+    await this.#options.store.deleteCheckpoints(source);
+    this.#service = this.#create(config);
+    await this.#service.start();
   }
 
   /** Restarts the sync service on `next`; rejects (with the previous configuration running again) when it cannot start. */

@@ -116,6 +116,55 @@ export class SyncManager implements SyncControl {
     return first;
   }
 
+  /**
+   * Records `work` in the history as a run of `kind` (a recovery that is not a compare, such as copying the tables
+   * again after a purged binlog). Refused with SYNC_ALREADY_RUNNING while a full sync runs.
+   */
+  async recordRun(
+    kind: SyncHistoryKind,
+    triggeredBy: string,
+    traceId: string,
+    work: () => Promise<void>,
+  ): Promise<void> {
+    if (!this.#machine.tryApply('start')) {
+      throw new SyncError('SYNC_ALREADY_RUNNING', 'a full sync is already running');
+    }
+    const config = this.#options.config();
+    const id = randomUUID();
+    const startedAt = new Date();
+    try {
+      await this.#options.store.insertHistory({
+        id,
+        kind,
+        startedAt,
+        completedAt: null,
+        direction: config.sync.mode,
+        tablesSynced: config.sync.tables.map((table) => table.name),
+        totalRows: 0,
+        rowsChanged: 0,
+        conflictsDetected: 0,
+        status: 'running',
+        errorMessage: null,
+        traceId,
+        triggerSource: triggeredBy,
+      });
+      await work();
+      this.#machine.apply('complete');
+      await this.#options.store.updateHistory(id, { completedAt: new Date(), status: 'completed' });
+    } catch (error) {
+      if (this.#machine.isRunning) this.#machine.apply('fail');
+      await this.#options.store
+        .updateHistory(id, { completedAt: new Date(), status: 'failed', errorMessage: describeError(error) })
+        .catch((historyError: unknown) =>
+          this.#logger.error(
+            { error: describeError(historyError) },
+            'failed to record a failed run in the history',
+          ),
+        );
+      throw error;
+    }
+  }
+
   /** Stops the active run; resolves with its final progress once its queued repairs are applied. */
   async stop(): Promise<RunProgress | null> {
     const active = this.#active;

@@ -254,5 +254,50 @@ describe('resilience', () => {
       expect(second.output()).toContain('BINLOG_PURGED');
       expect(await second.kill('SIGTERM')).toBe(0);
     });
+
+    it('copies the tables again after a purged binlog when scheduler.resync_on_purged_binlog is on', async () => {
+      await using fixture = await createSyncFixture(
+        formatServerUrl(sourceServer.connectionInfo),
+        inject('cloudServerUrl'),
+        'resync',
+      );
+      await fixture.source.query(sourceTables);
+      await fixture.target.query(targetTables);
+      const document = fixture.configDocument({ tables });
+      document.scheduler = { resync_on_purged_binlog: true };
+      const first = await fixture.spawnService(document);
+      await waitUntilHealthy(first);
+      await fixture.source.query('INSERT INTO events (writer, payload) VALUES (6, ?), (6, ?)', [
+        'kept',
+        'deleted later',
+      ]);
+      await eventually(() => expectTablesEqual(fixture, 'events', 'id'));
+      expect(await first.kill('SIGTERM')).toBe(0);
+
+      // While the service is down: an insert, a delete, then the binlog it would resume from is purged.
+      await fixture.source.query('INSERT INTO events (writer, payload) VALUES (6, ?)', ['while down']);
+      await fixture.source.query("DELETE FROM events WHERE payload = 'deleted later'");
+      await fixture.source.query('FLUSH BINARY LOGS');
+      const logs = await fixture.source.query('SHOW BINARY LOGS');
+      const newest = String(logs.at(-1)?.Log_name);
+      await eventually(async () => {
+        await fixture.source.query(`PURGE BINARY LOGS TO '${newest}'`);
+        const left = await fixture.source.query<{ Log_name: string }>('SHOW BINARY LOGS');
+        expect(left.map((log) => log.Log_name)).toEqual([newest]);
+      }, 30_000);
+
+      const second = await fixture.spawnService(document);
+      // The direction fails with BINLOG_PURGED, the scheduler copies the tables again, streaming resumes.
+      await eventually(() => expect(second.output()).toContain('BINLOG_PURGED'), 30_000);
+      await waitUntilHealthy(second);
+      await eventually(() => expectTablesEqual(fixture, 'events', 'id'), 30_000);
+      await fixture.source.query('INSERT INTO events (writer, payload) VALUES (6, ?)', ['after the copy']);
+      await eventually(() => expectTablesEqual(fixture, 'events', 'id'), 30_000);
+      const history = await fetch(`http://127.0.0.1:${second.port}/api/v1/sync/history`);
+      expect(await history.json()).toMatchObject({
+        entries: [{ kind: 'fallback', triggerSource: 'binlog-purged', status: 'completed' }],
+      });
+      expect(await second.kill('SIGTERM')).toBe(0);
+    });
   });
 });
