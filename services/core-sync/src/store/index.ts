@@ -18,5 +18,6 @@ export {
   type ConflictResolution,
   type ConflictFilter,
   type PageRequest,
+  type LeaseState,
 } from './state-store.js';
 export { findMigrationsDirectory } from './migrator.js';

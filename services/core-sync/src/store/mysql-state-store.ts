@@ -94,6 +94,9 @@ class MysqlDriver implements StoreDriver {
     }
   }
 
+  readonly nowMillisecondsSql = 'CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)';
+  readonly insertIgnoreSql = 'INSERT IGNORE INTO';
+
   upsertSql(table: string, columns: readonly string[], keyColumns: readonly string[]): string {
     // VALUES(column) rather than the row alias: MariaDB has no `AS new` syntax.
     const assignments = columns

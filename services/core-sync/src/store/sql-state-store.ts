@@ -28,6 +28,7 @@ import {
 import type {
   CheckpointRecord,
   ConflictFilter,
+  LeaseState,
   ConflictRecord,
   ConflictResolution,
   PageRequest,
@@ -55,6 +56,10 @@ export interface StoreDriver {
   executeInTransaction(statements: readonly SqlStatement[]): Promise<void>;
   /** An INSERT that replaces the non-key columns of the row when its key exists. */
   upsertSql(table: string, columns: readonly string[], keyColumns: readonly string[]): string;
+  /** The store's clock in milliseconds since the epoch, as an SQL expression (leases use the store's time). */
+  readonly nowMillisecondsSql: string;
+  /** `INSERT` that does nothing when the row's key exists. */
+  readonly insertIgnoreSql: string;
   /** A case-sensitive "column starts with prefix" condition and its parameters. */
   startsWith(column: string, prefix: string): SqlStatement;
   ping(): Promise<void>;
@@ -319,6 +324,58 @@ export class SqlStateStore implements StateStore {
         ],
       );
       return changedRows === 1;
+    });
+  }
+
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseState> {
+    return this.#attempt('acquire the lease', async () => {
+      if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0)
+        throw invalidArgument(`ttlMs must be a positive integer, got ${ttlMs}`);
+      const now = this.#driver.nowMillisecondsSql;
+      // Each step is one atomic statement: the row lock of the UPDATE decides between replicas racing.
+      let held =
+        (await this.#driver.execute(
+          `${this.#driver.insertIgnoreSql} leases (name, holder, epoch, expires_at_ms, acquired_at_ms) ` +
+            `SELECT ?, ?, 1, ${now} + ?, ${now}`,
+          [name, holder, ttlMs],
+        )) === 1;
+      if (!held) {
+        held =
+          (await this.#driver.execute(
+            `UPDATE leases SET expires_at_ms = ${now} + ? WHERE name = ? AND holder = ? AND expires_at_ms > ${now}`,
+            [ttlMs, name, holder],
+          )) === 1;
+      }
+      if (!held) {
+        held =
+          (await this.#driver.execute(
+            `UPDATE leases SET holder = ?, epoch = epoch + 1, expires_at_ms = ${now} + ?, acquired_at_ms = ${now} ` +
+              `WHERE name = ? AND expires_at_ms <= ${now}`,
+            [holder, ttlMs, name],
+          )) === 1;
+      }
+      const [row] = await this.#driver.select(
+        'SELECT holder, epoch, expires_at_ms FROM leases WHERE name = ?',
+        [name],
+      );
+      if (row === undefined) throw new Error(`the lease ${name} disappeared while being acquired`);
+      const current = String(row.holder);
+      return {
+        name,
+        holder: current,
+        epoch: readInteger(row, 'epoch'),
+        expiresAt: new Date(readInteger(row, 'expires_at_ms')),
+        held: held && current === holder,
+      };
+    });
+  }
+
+  releaseLease(name: string, holder: string): Promise<void> {
+    return this.#attempt('release the lease', async () => {
+      await this.#driver.execute(
+        `UPDATE leases SET expires_at_ms = ${this.#driver.nowMillisecondsSql} WHERE name = ? AND holder = ?`,
+        [name, holder],
+      );
     });
   }
 }

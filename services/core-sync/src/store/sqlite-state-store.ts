@@ -72,6 +72,9 @@ class SqliteDriver implements StoreDriver {
     });
   }
 
+  readonly nowMillisecondsSql = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+  readonly insertIgnoreSql = 'INSERT OR IGNORE INTO';
+
   upsertSql(table: string, columns: readonly string[], keyColumns: readonly string[]): string {
     const assignments = columns
       .filter((column) => !keyColumns.includes(column))

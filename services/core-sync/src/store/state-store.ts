@@ -131,6 +131,17 @@ export interface ConflictFilter extends PageRequest {
 
 export type SyncHistoryChanges = Partial<Omit<SyncHistoryEntry, 'id'>>;
 
+/** The leadership lease of a replica set, as the store saw it after an acquire. */
+export interface LeaseState {
+  readonly name: string;
+  readonly holder: string;
+  /** Grows by one each time the lease changes hands. */
+  readonly epoch: number;
+  readonly expiresAt: Date;
+  /** True when the caller holds the lease now (acquired or renewed by this call). */
+  readonly held: boolean;
+}
+
 export interface StateStore {
   readonly dialect: StateStoreDialect;
   /** Closes the connections; safe to call twice. */
@@ -173,4 +184,13 @@ export interface StateStore {
    * already resolved (by anyone) or does not exist.
    */
   markConflictResolved(id: string, resolution: ConflictResolution): Promise<boolean>;
+
+  /**
+   * Takes or renews the lease `name` for `holder` for `ttlMs` (by the store's clock): renewed when the holder
+   * has it and it has not expired; taken, with the epoch one higher, when it has expired or never existed;
+   * otherwise left to its holder. Atomic across processes sharing the store.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<LeaseState>;
+  /** Ends the holder's lease now, so a standby can take it at once; does nothing when another holds it. */
+  releaseLease(name: string, holder: string): Promise<void>;
 }
