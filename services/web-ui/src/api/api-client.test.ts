@@ -65,19 +65,4 @@ describe('ApiClient', () => {
       ) as unknown,
     });
   });
-
-  it('asks what a token may do with a request that can never run', async () => {
-    const route = 'POST /api/v1/conflicts/web-ui-access-check/resolve';
-    const readOnly = new FakeApi().answer(route, 403, apiError('FORBIDDEN', 'read-only'));
-    const admin = new FakeApi().answer(
-      route,
-      400,
-      apiError('REQUEST_INVALID', 'body.accessCheck: unknown field'),
-    );
-    const other = new FakeApi().answer(route, 404, apiError('NOT_FOUND', 'no such route'));
-    expect(await client(readOnly).writeAccess()).toBe('read-only');
-    expect(await client(admin).writeAccess()).toBe('admin');
-    expect(await client(other).writeAccess()).toBe('unknown');
-    expect(admin.requests[0]?.body).toEqual({ accessCheck: true });
-  });
 });

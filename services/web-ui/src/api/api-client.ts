@@ -127,22 +127,6 @@ export class ApiClient {
     return this.#request('PUT', '/api/v1/config', document);
   }
 
-  /**
-   * Whether this token may change things, asked without changing anything. The API has no route that says so,
-   * but it authorises before it validates: a resolve request whose body can never be valid answers 403 to a
-   * read-only token and 400 to an admin token, and nothing runs either way. Any other answer is "unknown";
-   * the first mutation's 403 then decides.
-   */
-  async writeAccess(): Promise<'admin' | 'read-only' | 'unknown'> {
-    const response = await this.#send('POST', '/api/v1/conflicts/web-ui-access-check/resolve', {
-      accessCheck: true,
-    });
-    if (response.status === 403) return 'read-only';
-    if (response.status === 400) return 'admin';
-    if (response.status === 401) throw await errorFrom(response, `${this.baseUrl}`);
-    return 'unknown';
-  }
-
   async #send(method: Method, path: string, body?: unknown): Promise<Response> {
     const url = `${this.baseUrl}${path}`;
     const headers: Record<string, string> = { ...this.authHeaders(), accept: 'application/json' };

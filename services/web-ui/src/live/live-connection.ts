@@ -15,6 +15,11 @@ export interface LiveConnectionOptions {
   /** Something went wrong that the page must show (a snapshot that failed, an unreadable event). */
   readonly onProblem: (problem: Error | null) => void;
   readonly eventStreamOptions?: { initialRetryMs?: number; silenceTimeoutMs?: number };
+  /**
+   * How often the snapshot is reloaded besides: counters the stream has no event for (rows applied, positions)
+   * stay current. Skipped while the tab is hidden. Default 5 s.
+   */
+  readonly refreshIntervalMs?: number;
 }
 
 export class LiveConnection {
@@ -23,6 +28,7 @@ export class LiveConnection {
   #closed = false;
   #snapshotInFlight = false;
   #snapshotAgain = false;
+  #refreshTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: LiveConnectionOptions) {
     this.#options = options;
@@ -59,10 +65,14 @@ export class LiveConnection {
 
   start(): void {
     this.#stream.start();
+    this.#refreshTimer = setInterval(() => {
+      if (globalThis.document?.visibilityState !== 'hidden') this.reloadSnapshot();
+    }, this.#options.refreshIntervalMs ?? 5_000);
   }
 
   close(): void {
     this.#closed = true;
+    clearInterval(this.#refreshTimer);
     this.#stream.close();
   }
 

@@ -49,7 +49,7 @@ export function DashboardScreen(): ReactNode {
           <DirectionCard key={directionName(direction)} direction={direction} state={state} now={now} />
         ))}
       </div>
-      <div className="grid two">
+      <div className="grid run-and-control">
         <section className="card" aria-labelledby="current-run-title">
           <h2 id="current-run-title">Current full sync</h2>
           {state.run === null ? (

@@ -67,7 +67,14 @@ export function LiveChart(props: {
         y: { range: (_plot, _minimum, maximum) => [0, Math.max(1, maximum) * 1.1] },
       },
       axes: [
-        { stroke: 'currentColor', grid: { stroke: 'rgba(127,127,127,0.15)' } },
+        {
+          stroke: 'currentColor',
+          grid: { stroke: 'rgba(127,127,127,0.15)' },
+          values: (_plot, splits) =>
+            splits.map((seconds) =>
+              new Date(seconds * 1000).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' }),
+            ),
+        },
         {
           stroke: 'currentColor',
           grid: { stroke: 'rgba(127,127,127,0.15)' },
@@ -103,7 +110,12 @@ export function LiveChart(props: {
   }, [seriesKey, props.unit]);
 
   useEffect(() => {
-    plot.current?.setData(data);
+    const current = plot.current;
+    if (current === null) return;
+    current.setData(data);
+    // The axis always spans the whole window, so the chart reads the same with one sample or three hundred.
+    const windowEnd = Math.floor(props.now / 1000);
+    current.setScale('x', { min: windowEnd - windowSeconds, max: windowEnd });
   });
 
   return (

@@ -5,17 +5,12 @@ import { ErrorNotice, ReadOnlyNote } from '../components/notices';
 import { formatDirection } from '../logic/format';
 import { useAction, useReadOnly } from '../session/session-context';
 
-/** The directions a full sync may take in a mode (a one-way mode syncs its own direction only). */
+/**
+ * The directions a full sync may take: core-sync runs full syncs in its configured mode only (another one
+ * answers 400 SYNC_REQUEST_INVALID), so the choice is the configured mode, shown so the operator sees it.
+ */
 export function allowedDirections(mode: StatusResponse['mode'] | null): SyncDirection[] {
-  switch (mode) {
-    case 'bidirectional':
-      return ['bidirectional', 'local_to_cloud', 'cloud_to_local'];
-    case 'local_to_cloud':
-    case 'cloud_to_local':
-      return [mode];
-    case null:
-      return [];
-  }
+  return mode === null ? [] : [mode];
 }
 
 const trigger = (client: ApiClient, request: TriggerRequest): Promise<RunProgress> => client.trigger(request);
@@ -31,6 +26,7 @@ export function SyncControl(props: {
   const formId = useId();
   const directions = allowedDirections(props.mode);
   const [direction, setDirection] = useState<SyncDirection | ''>('');
+  const directionId = `${formId}-direction`;
   const [allTables, setAllTables] = useState(true);
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
   const starting = useAction(trigger);
@@ -97,9 +93,10 @@ export function SyncControl(props: {
           </div>
         )}
       </fieldset>
-      <label htmlFor={`${formId}-direction`}>Direction</label>
+      <label htmlFor={directionId}>Direction</label>
       <select
-        id={`${formId}-direction`}
+        id={directionId}
+        aria-describedby={`${directionId}-hint`}
         value={direction}
         onChange={(event) => setDirection(event.target.value as SyncDirection | '')}
         disabled={readOnly || running}
@@ -113,6 +110,9 @@ export function SyncControl(props: {
           </option>
         ))}
       </select>
+      <span className="hint" id={`${directionId}-hint`}>
+        Full syncs run in the configured mode (sync.mode).
+      </span>
       <div className="actions">
         <button
           type="submit"
