@@ -61,7 +61,15 @@ function Shell(): ReactNode {
   const summary = overview(state);
   return (
     <>
-      <a className="skip-link" href="#main">
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(event) => {
+          // The hash is the route here: move the focus without navigating.
+          event.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header className="top-bar">

@@ -98,6 +98,8 @@ describe('the dashboard in a browser', () => {
     await page.goto(`${ui.url}/`);
     const tokenField = page.getByLabel('Bearer token');
     await tokenField.waitFor();
+    // The form is ready for the keyboard: the token field has the focus.
+    expect(await tokenField.evaluate((element) => element === document.activeElement)).toBe(true);
     await screenshot('sign-in');
 
     await tokenField.fill('wrong-token-0123456789abcdef');
@@ -123,6 +125,11 @@ describe('the dashboard in a browser', () => {
       local: Object.keys(localStorage),
     }));
     expect(stored).toEqual({ session: adminToken, local: [] });
+    // Keyboard: the first Tab reaches the skip link, which moves the focus to the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
   });
 
   it('starts a full sync of a chosen table and shows its progress up to 100 %', async () => {
