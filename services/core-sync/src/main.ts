@@ -12,6 +12,7 @@ import { ServiceEvents } from './events/index.js';
 import { createLogger, newTraceId, type Logger } from './logging/index.js';
 import {
   ConfigFileAccess,
+  Leadership,
   Scheduler,
   ServiceSupervisor,
   SyncManager,
@@ -115,6 +116,24 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
     events,
     server: config.server,
   });
+  // High availability: this replica syncs only while it holds the lease (manager/leadership.ts).
+  const leadership = config.highAvailability.enabled
+    ? new Leadership({
+        config: config.highAvailability,
+        store,
+        logger,
+        onElected: async (epoch) => {
+          await supervisor.start(epoch);
+          scheduler.start();
+        },
+        onDeposed: async () => {
+          scheduler.stop();
+          await manager.stop();
+          await supervisor.stepDown();
+        },
+      })
+    : undefined;
+  if (leadership !== undefined) supervisor.markStandby();
   let shuttingDown: Promise<number> | undefined;
   const shutdown = (signal: string): Promise<number> => {
     shuttingDown ??= (async () => {
@@ -129,6 +148,7 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
       forceExit.unref();
       scheduler.stop();
       await manager.stop();
+      await leadership?.stop();
       await supervisor.stop();
       await app.close();
       metrics.dispose();
@@ -147,15 +167,19 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
     }
   });
   await app.listen({ port: config.server.port, host: config.server.host });
-  try {
-    await supervisor.start();
-  } catch (error) {
-    await app.close();
-    metrics.dispose();
-    await store.close();
-    throw error;
+  if (leadership !== undefined) {
+    leadership.start();
+  } else {
+    try {
+      await supervisor.start();
+    } catch (error) {
+      await app.close();
+      metrics.dispose();
+      await store.close();
+      throw error;
+    }
+    scheduler.start();
   }
-  scheduler.start();
   logger.info({ mode: config.sync.mode, tables: config.sync.tables.length }, 'mysql-sync is running');
   return stopped;
 }

@@ -2,6 +2,8 @@ import type { DirectionStatus, ServiceStatus } from '../sync/index.js';
 
 export interface HealthReport {
   readonly status: 'ok' | 'degraded' | 'down';
+  /** With high_availability: whether this replica leads or stands by (a standby is healthy). */
+  readonly role?: 'leader' | 'standby';
   /** Why the service is not fully healthy; empty when it is. */
   readonly reasons: readonly string[];
   readonly mode: string;
@@ -45,6 +47,7 @@ export function assessHealth(status: ServiceStatus): HealthReport {
   }
   return {
     status: down ? 'down' : reasons.length > 0 ? 'degraded' : 'ok',
+    ...(status.role === undefined ? {} : { role: status.role }),
     reasons,
     mode: status.mode,
     directions: status.directions.map((direction) => ({

@@ -192,6 +192,10 @@ const directionStatusSchema = z
 export const healthReportSchema = z
   .object({
     status: z.enum(['ok', 'degraded', 'down']),
+    role: z
+      .enum(['leader', 'standby'])
+      .optional()
+      .describe('With high_availability: whether this replica leads (syncs) or stands by.'),
     reasons: z
       .array(z.string())
       .readonly()

@@ -79,6 +79,7 @@ export class ApplyEngine {
       targetDatabase: options.targetDatabase,
       sourceName: options.sourceName,
       readCommitted: options.conflictCheck !== undefined,
+      ...(options.fenceEpoch === undefined ? {} : { fenceEpoch: options.fenceEpoch }),
       logger: this.#logger,
     });
     this.#tracker = new TransactionTracker(options.startPosition);

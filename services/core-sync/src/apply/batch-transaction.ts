@@ -13,7 +13,7 @@ import {
   type Pool,
   type PoolConnection,
 } from '../mysql/index.js';
-import { readSlots, writeSlots, type SlotPosition } from './checkpoint-table.js';
+import { checkFence, readSlots, writeSlots, type SlotPosition } from './checkpoint-table.js';
 
 export interface BatchTransactionOptions {
   readonly targetPool: Pool;
@@ -21,6 +21,8 @@ export interface BatchTransactionOptions {
   readonly sourceName: SideName;
   /** Conflict checks read at READ COMMITTED (see mysql/write-transaction.ts). */
   readonly readCommitted: boolean;
+  /** High availability: this leader's lease epoch; every batch checks the target's fence against it. */
+  readonly fenceEpoch?: number;
   readonly logger: Logger;
 }
 
@@ -47,6 +49,8 @@ export class BatchTransactions {
       }
       if (this.#options.readCommitted) await connection.query(readCommittedStatement);
       await connection.query('START TRANSACTION');
+      const { fenceEpoch } = this.#options;
+      if (fenceEpoch !== undefined) await checkFence(connection, targetDatabase, sourceName, fenceEpoch);
       await writeSlots(connection, targetDatabase, sourceName, slots);
       await work(connection);
       try {

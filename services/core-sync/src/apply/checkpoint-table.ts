@@ -12,11 +12,14 @@
  */
 import type { Pool, PoolConnection, RowDataPacket } from '../mysql/index.js';
 import { qualifiedName } from '../mysql/index.js';
+import { SyncError } from '../errors/index.js';
 import { BinlogPosition } from '../model/index.js';
 import { partitionFor } from './partitioner.js';
 
 export const checkpointTableName = '_mysql_sync_checkpoint';
 export const watermarkSlot = 'watermark';
+/** The row whose `epoch` fences writes by a deposed leader (high availability); not a position. */
+export const fenceSlot = 'fence';
 
 export function partitionSlot(partitionCount: number, partition: number, table: string): string {
   return `p:${partitionCount}:${partition}:${table}`;
@@ -59,6 +62,7 @@ interface SlotRow extends RowDataPacket {
   gtid: string | null;
 }
 
+/** The positions recorded for one source (marker rows carry no position and the fence row is not one). */
 export async function readSlots(
   pool: Pool | PoolConnection,
   database: string,
@@ -66,8 +70,8 @@ export async function readSlots(
 ): Promise<SlotPosition[]> {
   const [rows] = await pool.query<SlotRow[]>(
     `SELECT slot, binlog_file, binlog_position, gtid FROM ${qualifiedName(database, checkpointTableName)}
-      WHERE source_name = ?`,
-    [sourceName],
+      WHERE source_name = ? AND slot <> ? AND slot NOT LIKE 'marker:%'`,
+    [sourceName, fenceSlot],
   );
   return rows.map((row) => ({
     slot: row.slot,
@@ -190,4 +194,114 @@ export class CheckpointState {
     }
     return floor;
   }
+}
+
+/**
+ * Raises the fence of `sourceName`'s writes on this target to `epoch` (a new leader, at start). It waits for
+ * the batches of an older leader that are reading the fence (see `checkFence`), and every later batch of that
+ * leader sees the higher epoch and rolls back. Throws LEASE_LOST when a newer leader has raised it already.
+ *
+ * An older leader frozen in the middle of a batch (a long pause, a suspended VM) holds its shared lock until its
+ * connection ends, which would keep the new leader waiting: while the raise waits, the connections blocking it
+ * (they can only be the old leader's: nothing else touches the fence row) are ended, so their batches roll back.
+ * That needs the server's `sys.innodb_lock_waits` view (MySQL 5.7+, MariaDB 10.6+) and the PROCESS privilege;
+ * ending a connection of the same user needs nothing more.
+ */
+export async function raiseFence(
+  pool: Pool,
+  database: string,
+  sourceName: string,
+  epoch: number,
+  onBlocked?: (connectionIds: readonly number[], error?: unknown) => void,
+): Promise<void> {
+  const table = qualifiedName(database, checkpointTableName);
+  const connection = await pool.getConnection();
+  try {
+    const [idRows] = await connection.query<ConnectionIdRow[]>('SELECT CONNECTION_ID() AS id');
+    const ownId = Number(idRows[0]?.id);
+    const raised = connection.query(
+      `INSERT INTO ${table} (source_name, slot, binlog_file, binlog_position, gtid, epoch, updated_at)
+       VALUES (?, ?, 'fence', 0, NULL, ?, UTC_TIMESTAMP(6))
+       ON DUPLICATE KEY UPDATE epoch = GREATEST(epoch, VALUES(epoch)), updated_at = VALUES(updated_at)`,
+      [sourceName, fenceSlot, epoch],
+    );
+    let done = false;
+    const finished = raised.then(() => {
+      done = true;
+    });
+    while (!done) {
+      await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+      if (!done) await endBlockers(pool, ownId, onBlocked);
+    }
+    await finished;
+    const [rows] = await connection.query<FenceRow[]>(
+      `SELECT epoch FROM ${table} WHERE source_name = ? AND slot = ?`,
+      [sourceName, fenceSlot],
+    );
+    const current = Number(rows[0]?.epoch ?? 0);
+    if (current > epoch) throw leaseLost(sourceName, epoch, current);
+  } finally {
+    connection.release();
+  }
+}
+
+interface ConnectionIdRow extends RowDataPacket {
+  id: number | string;
+}
+
+interface BlockerRow extends RowDataPacket {
+  blocking_pid: number | string | null;
+}
+
+async function endBlockers(
+  pool: Pool,
+  waitingId: number,
+  onBlocked: ((connectionIds: readonly number[], error?: unknown) => void) | undefined,
+): Promise<void> {
+  try {
+    const [rows] = await pool.query<BlockerRow[]>(
+      'SELECT DISTINCT blocking_pid FROM sys.innodb_lock_waits WHERE waiting_pid = ?',
+      [waitingId],
+    );
+    const blockers = rows
+      .map((row) => Number(row.blocking_pid))
+      .filter((id) => Number.isSafeInteger(id) && id > 0 && id !== waitingId);
+    if (blockers.length === 0) return;
+    onBlocked?.(blockers);
+    for (const id of blockers) await pool.query(`KILL CONNECTION ${id}`);
+  } catch (error) {
+    // Without the view or the privilege the raise waits for the old leader's connection to end by itself.
+    onBlocked?.([], error);
+  }
+}
+
+/**
+ * Inside a batch's transaction: reads the fence with a shared lock (batches of one leader do not block each
+ * other; a new leader's `raiseFence` waits for them) and throws LEASE_LOST when a newer leader raised it.
+ */
+export async function checkFence(
+  connection: PoolConnection,
+  database: string,
+  sourceName: string,
+  epoch: number,
+): Promise<void> {
+  const [rows] = await connection.query<FenceRow[]>(
+    `SELECT epoch FROM ${qualifiedName(database, checkpointTableName)}
+      WHERE source_name = ? AND slot = ? LOCK IN SHARE MODE`,
+    [sourceName, fenceSlot],
+  );
+  const current = Number(rows[0]?.epoch ?? 0);
+  if (current > epoch) throw leaseLost(sourceName, epoch, current);
+}
+
+interface FenceRow extends RowDataPacket {
+  epoch: number | string;
+}
+
+function leaseLost(sourceName: string, epoch: number, current: number): SyncError {
+  return new SyncError(
+    'LEASE_LOST',
+    `another replica leads now (lease epoch ${current}, this one ${epoch}): writes from ${sourceName} are fenced`,
+    { details: { epoch, currentEpoch: current } },
+  );
 }

@@ -111,6 +111,8 @@ export interface ApplyEngineOptions {
   readonly hooks: ApplyHooks;
   /** Conflict detection (bidirectional); without it every change is written as it comes. */
   readonly conflictCheck?: BatchConflictCheck;
+  /** High availability: this leader's lease epoch (batches are fenced by it on the target). */
+  readonly fenceEpoch?: number;
   /** Needed for `refresh()` (full sync). */
   readonly refreshResolver?: RefreshResolver;
 }

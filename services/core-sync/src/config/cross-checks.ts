@@ -14,6 +14,7 @@ export function crossFieldProblems(document: unknown): ConfigProblem[] {
     ...reconnectDelayProblems(document.sync),
     ...tokenProblems(document.server),
     ...sameDatabaseProblems(document.databases),
+    ...highAvailabilityProblems(document.high_availability, document.state_storage),
   ];
 }
 
@@ -96,4 +97,26 @@ function sameDatabaseProblems(databases: unknown): ConfigProblem[] {
         'is the same database as databases.local (host, port and database); a database cannot sync with itself',
     },
   ];
+}
+
+/** Replicas can only share a lease through a MySQL state store, and must renew it well before it expires. */
+function highAvailabilityProblems(highAvailability: unknown, stateStorage: unknown): ConfigProblem[] {
+  if (!isRecord(highAvailability) || highAvailability.enabled !== true) return [];
+  const problems: ConfigProblem[] = [];
+  if (!isRecord(stateStorage) || stateStorage.type !== 'mysql') {
+    problems.push({
+      path: 'high_availability.enabled',
+      message: 'needs state_storage.type: mysql (the replicas share the lease through it)',
+    });
+  }
+  const ttl = parseDuration(highAvailability.lease_ttl ?? '15s');
+  const renew = parseDuration(highAvailability.renew_interval ?? '5s');
+  if (ttl !== undefined && renew !== undefined && renew * 2 > ttl) {
+    problems.push({
+      path: 'high_availability.renew_interval',
+      message:
+        'must be at most half of high_availability.lease_ttl (a lease must survive one missed renewal)',
+    });
+  }
+  return problems;
 }

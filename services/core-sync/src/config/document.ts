@@ -84,6 +84,12 @@ export function configToDocument(config: ServiceConfig): ConfigDocument {
       cors_origins: [...server.corsOrigins],
     },
     logging: { level: config.logging.level, format: config.logging.format },
+    high_availability: {
+      enabled: config.highAvailability.enabled,
+      lease_name: config.highAvailability.leaseName,
+      lease_ttl: formatDuration(config.highAvailability.leaseTtlMs),
+      renew_interval: formatDuration(config.highAvailability.renewIntervalMs),
+    },
   };
 }
 

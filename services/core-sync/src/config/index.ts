@@ -23,6 +23,7 @@ export type {
   SchedulerConfig,
   ServerConfig,
   LoggingConfig,
+  HighAvailabilityConfig,
   SyncMode,
   SyncSide,
   ConflictResolution,

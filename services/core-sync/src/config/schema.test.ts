@@ -185,7 +185,12 @@ describe('parseConfig', () => {
         reconnectMaxDelayMs: 60_000,
         shutdownTimeoutMs: 45_000,
       },
-      scheduler: { enabled: true, interval: '0 */5 * * * *', fallbackAfterMs: 3_600_000, resyncOnPurgedBinlog: false },
+      scheduler: {
+        enabled: true,
+        interval: '0 */5 * * * *',
+        fallbackAfterMs: 3_600_000,
+        resyncOnPurgedBinlog: false,
+      },
       server: {
         port: 9090,
         host: '127.0.0.1',
@@ -196,6 +201,12 @@ describe('parseConfig', () => {
         corsOrigins: ['http://localhost:3000', 'https://sync-ui.example.com'],
       },
       logging: { level: 'debug', format: 'pretty' },
+      highAvailability: {
+        enabled: false,
+        leaseName: 'mysql-sync',
+        leaseTtlMs: 15_000,
+        renewIntervalMs: 5_000,
+      },
     };
     expect(parseConfig(parseYaml(fullYaml), 'full.yaml')).toEqual(expected);
   });
@@ -238,7 +249,12 @@ describe('parseConfig', () => {
       reconnectMaxDelayMs: 30_000,
       shutdownTimeoutMs: 30_000,
     });
-    expect(config.scheduler).toEqual({ enabled: false, interval: '*/10 * * * *', fallbackAfterMs: 300_000, resyncOnPurgedBinlog: false });
+    expect(config.scheduler).toEqual({
+      enabled: false,
+      interval: '*/10 * * * *',
+      fallbackAfterMs: 300_000,
+      resyncOnPurgedBinlog: false,
+    });
     expect(config.server).toEqual({
       port: 8080,
       host: '0.0.0.0',
@@ -399,6 +415,45 @@ describe('parseConfig rejects', () => {
       sync: { tables: [table], reconnect_initial_delay: '10s', reconnect_max_delay: '1s' },
     };
     expect(problemPaths(document)).toEqual(['databases.cloud', 'sync.reconnect_max_delay']);
+  });
+
+  it('high availability without a MySQL state store, or renewing too rarely for its lease', () => {
+    const databases = {
+      local: { host: 'local', user: 'sync_user', database: 'app' },
+      cloud: { host: 'cloud', user: 'sync_user', database: 'app' },
+    };
+    expect(
+      problemsOf({
+        databases,
+        sync: { tables: [table] },
+        high_availability: { enabled: true, lease_ttl: '10s', renew_interval: '6s' },
+      }),
+    ).toEqual([
+      {
+        path: 'high_availability.enabled',
+        message: 'needs state_storage.type: mysql (the replicas share the lease through it)',
+      },
+      {
+        path: 'high_availability.renew_interval',
+        message:
+          'must be at most half of high_availability.lease_ttl (a lease must survive one missed renewal)',
+      },
+    ]);
+    const config = parseConfig(
+      {
+        databases,
+        state_storage: { type: 'mysql', host: 'state', user: 'root', database: 'sync_state' },
+        sync: { tables: [table] },
+        high_availability: { enabled: true, lease_name: 'pair-a', lease_ttl: '6s', renew_interval: '2s' },
+      },
+      'test',
+    );
+    expect(config.highAvailability).toEqual({
+      enabled: true,
+      leaseName: 'pair-a',
+      leaseTtlMs: 6_000,
+      renewIntervalMs: 2_000,
+    });
   });
 
   it('missing sections and a document that is not a mapping', () => {

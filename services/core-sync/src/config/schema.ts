@@ -277,6 +277,20 @@ const serverSchema = z
     corsOrigins: [...raw.cors_origins],
   }));
 
+const highAvailabilitySchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    lease_name: nonEmptyText.max(64).default('mysql-sync'),
+    lease_ttl: duration('15s'),
+    renew_interval: duration('5s'),
+  })
+  .transform((raw) => ({
+    enabled: raw.enabled,
+    leaseName: raw.lease_name,
+    leaseTtlMs: raw.lease_ttl,
+    renewIntervalMs: raw.renew_interval,
+  }));
+
 const loggingSchema = z.strictObject({
   level: z.enum(logLevels).default('info'),
   format: z.enum(logFormats).default('json'),
@@ -291,6 +305,7 @@ export const serviceConfigSchema = z
     scheduler: schedulerSchema.prefault({}),
     server: serverSchema.prefault({}),
     logging: loggingSchema.prefault({}),
+    high_availability: highAvailabilitySchema.prefault({}),
   })
   .transform((raw): ServiceConfig => ({
     databases: raw.databases,
@@ -299,4 +314,5 @@ export const serviceConfigSchema = z
     scheduler: raw.scheduler,
     server: raw.server,
     logging: { level: raw.logging.level, format: raw.logging.format },
+    highAvailability: raw.high_availability,
   }));

@@ -123,6 +123,16 @@ export interface LoggingConfig {
   readonly format: ConfigLogFormat;
 }
 
+export interface HighAvailabilityConfig {
+  /** Several replicas share a MySQL state store; the one holding the lease streams and applies. */
+  readonly enabled: boolean;
+  /** One lease per database pair: replicas of the same pair use the same name. */
+  readonly leaseName: string;
+  /** How long a lease lasts without renewal: a dead leader is replaced after at most this long. */
+  readonly leaseTtlMs: number;
+  readonly renewIntervalMs: number;
+}
+
 export interface ServiceConfig {
   readonly databases: { readonly local: DatabaseConfig; readonly cloud: DatabaseConfig };
   readonly stateStorage: StateStorageConfig;
@@ -130,4 +140,5 @@ export interface ServiceConfig {
   readonly scheduler: SchedulerConfig;
   readonly server: ServerConfig;
   readonly logging: LoggingConfig;
+  readonly highAvailability: HighAvailabilityConfig;
 }

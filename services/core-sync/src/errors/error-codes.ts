@@ -212,6 +212,12 @@ export const errorCodes = {
     retryable: true,
     httpStatus: 503,
   },
+  LEASE_LOST: {
+    description:
+      'This replica held the leadership lease (high_availability) but another replica has taken it over, because the lease was not renewed in time (a pause, or the state store unreachable). Its writes are refused on the target (fenced by the lease epoch) and it goes back to standby; the new leader carries on from the checkpoints. Nothing is lost or applied twice.',
+    retryable: true,
+    httpStatus: 503,
+  },
   INTERNAL: {
     description: 'An unexpected error (a bug). Please report it with the log lines around it.',
     retryable: false,

@@ -16,3 +16,4 @@ export {
   type ConfigFileAccessOptions,
 } from './config-access.js';
 export { conflictAccess } from './conflict-access.js';
+export { Leadership, type LeadershipOptions, type LeadershipRole } from './leadership.js';

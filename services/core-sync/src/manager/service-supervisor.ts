@@ -30,6 +30,9 @@ export class ServiceSupervisor implements FullSyncHost {
   #service: SyncService;
   /** Reconfigurations run one after the other. */
   #reconfiguring: Promise<void> = Promise.resolve();
+  /** High availability: the lease epoch this replica leads with; undefined when it does not use a lease. */
+  #fenceEpoch: number | undefined;
+  #role: 'leader' | 'standby' | undefined;
 
   constructor(options: ServiceSupervisorOptions) {
     this.#options = options;
@@ -43,7 +46,13 @@ export class ServiceSupervisor implements FullSyncHost {
   }
 
   get status(): ServiceStatus {
-    return this.#service.status;
+    const status = this.#service.status;
+    return this.#role === undefined ? status : { ...status, role: this.#role };
+  }
+
+  /** High availability: this replica waits for the lease (status reports `standby`). */
+  markStandby(): void {
+    this.#role = 'standby';
   }
 
   get fullSyncDirections(): readonly FullSyncDirection[] {
@@ -54,13 +63,30 @@ export class ServiceSupervisor implements FullSyncHost {
     return this.#service.compareSides;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts the sync service. With high availability, `fenceEpoch` is the lease epoch it leads with: a fresh
+   * service is started each time the replica is elected (after a previous term it stepped down from).
+   */
+  async start(fenceEpoch?: number): Promise<void> {
+    if (fenceEpoch !== undefined) {
+      this.#fenceEpoch = fenceEpoch;
+      this.#role = 'leader';
+      this.#service = this.#create(this.#config);
+    }
     await this.#service.start();
   }
 
   async stop(): Promise<void> {
     await this.#reconfiguring;
     await this.#service.stop();
+  }
+
+  /** High availability: stops leading (the lease is lost or released) and waits for the next term. */
+  async stepDown(): Promise<void> {
+    this.#role = 'standby';
+    await this.#reconfiguring;
+    // No draining: another replica leads now, and this one's writes are fenced on the targets.
+    await this.#service.stop({ drain: false });
   }
 
   resolveConflict(id: string, choice: ConflictChoice, resolvedBy: string): Promise<ConflictRecord> {
@@ -127,11 +153,18 @@ export class ServiceSupervisor implements FullSyncHost {
       store: this.#options.store,
       logger: this.#options.logger,
       events: this.#options.events,
+      ...(this.#fenceEpoch === undefined ? {} : { fenceEpoch: this.#fenceEpoch }),
     });
   }
 
   async #restart(next: ServiceConfig): Promise<void> {
     const previous = this.#config;
+    if (this.#role === 'standby') {
+      // Not leading: the new configuration is what the next term starts with.
+      this.#config = next;
+      this.#service = this.#create(next);
+      return;
+    }
     this.#logger.info('restarting the sync service on a new configuration');
     await this.#service.stop();
     this.#config = next;

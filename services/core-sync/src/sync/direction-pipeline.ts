@@ -8,6 +8,7 @@ import {
   checkpointTableName,
   ensureCheckpointTable,
   markerSlot,
+  raiseFence,
   writeMarker,
   readSlots,
   snapshotSlot,
@@ -76,6 +77,8 @@ export interface DirectionPipelineOptions {
   readonly onStatusChange?: (status: DirectionStatus) => void;
   /** Every committed apply batch (metrics). */
   readonly onBatchApplied?: (event: BatchAppliedEvent) => void;
+  /** High availability: the leader's lease epoch; the target's fence is raised to it and every batch checks it. */
+  readonly fenceEpoch?: number;
   /** Set in bidirectional mode: conflicts are detected, and copies are marked so the other side drops them. */
   readonly bidirectional?: {
     readonly openConflicts: OpenConflicts;
@@ -352,6 +355,23 @@ export class DirectionPipeline implements FullSyncDirection {
     const slotsBefore = this.#slotsBefore;
     const facts = this.#facts;
     if (facts === undefined) throw new Error('begin() needs prepare() first');
+    const { fenceEpoch } = this.#options;
+    // High availability: from here on, batches of an older leader on this target roll back.
+    if (fenceEpoch !== undefined) {
+      await raiseFence(targetPool, targetDatabase, source, fenceEpoch, (connectionIds, error) => {
+        if (error === undefined) {
+          this.#logger.warn(
+            { connectionIds, epoch: fenceEpoch },
+            "ending the previous leader's connections that hold the fence (it was paused mid-batch)",
+          );
+        } else {
+          this.#logger.warn(
+            { error: describeError(error), epoch: fenceEpoch },
+            'cannot see what holds the fence (sys.innodb_lock_waits, PROCESS privilege); waiting for it',
+          );
+        }
+      });
+    }
     this.#setState('snapshotting');
     const snapshotPositions = new Map<string, BinlogPosition>();
     if (facts.sourcePosition !== null) {
@@ -414,6 +434,7 @@ export class DirectionPipeline implements FullSyncDirection {
       startPosition,
       logger: this.#logger,
       refreshResolver: this.#refreshResolver(),
+      ...(this.#options.fenceEpoch === undefined ? {} : { fenceEpoch: this.#options.fenceEpoch }),
       ...(bidirectional === undefined
         ? {}
         : {
@@ -640,7 +661,11 @@ export class DirectionPipeline implements FullSyncDirection {
   }
 
   /** Stops reading, applies what is queued (within the shutdown timeout), writes the watermark. */
-  async stop(): Promise<void> {
+  /**
+   * Stops reading, applies what is queued (within the shutdown timeout; not when `drain` is false, as for a
+   * deposed leader whose writes are fenced anyway), writes the checkpoints, and ends.
+   */
+  async stop(options: { readonly drain?: boolean } = {}): Promise<void> {
     if (this.#state === 'stopped') return;
     const wasFailed = this.#state === 'failed';
     if (!wasFailed) this.#setState('stopping');
@@ -648,7 +673,9 @@ export class DirectionPipeline implements FullSyncDirection {
     await this.#binlogSource?.stop();
     await this.#schemaCheck;
     const engine = this.#engine;
-    if (engine !== undefined) {
+    if (engine !== undefined && options.drain === false) {
+      await engine.stop();
+    } else if (engine !== undefined) {
       const timeoutMs = this.#options.config.sync.shutdownTimeoutMs;
       let timer: NodeJS.Timeout | undefined;
       const drained = await Promise.race([
@@ -668,8 +695,11 @@ export class DirectionPipeline implements FullSyncDirection {
     }
     const watermark = engine?.committedWatermark;
     await this.#checkpointSave;
-    if (watermark !== null && watermark !== undefined) await this.#saveCheckpoints(watermark);
-    await this.#saveTableStates();
+    // A deposed leader leaves the state store to the new one (its copies would be older).
+    if (options.drain !== false) {
+      if (watermark !== null && watermark !== undefined) await this.#saveCheckpoints(watermark);
+      await this.#saveTableStates();
+    }
     if (!wasFailed) this.#setState('stopped');
   }
 

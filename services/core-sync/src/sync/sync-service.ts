@@ -28,10 +28,14 @@ export interface SyncServiceOptions {
   readonly events?: ServiceEvents;
   /** How often lag samples are published while streaming (default 1 s). */
   readonly lagSampleIntervalMs?: number;
+  /** High availability: this leader's lease epoch (writes on the targets are fenced by it). */
+  readonly fenceEpoch?: number;
 }
 
 export interface ServiceStatus {
   readonly mode: ServiceConfig['sync']['mode'];
+  /** With high_availability: whether this replica leads (streams and applies) or stands by. */
+  readonly role?: 'leader' | 'standby';
   readonly directions: readonly DirectionStatus[];
 }
 
@@ -90,6 +94,7 @@ export class SyncService {
           targetPool: this.#pool(target),
           store: this.#options.store,
           logger: this.#options.logger,
+          ...(this.#options.fenceEpoch === undefined ? {} : { fenceEpoch: this.#options.fenceEpoch }),
           onStatusChange: (status) => {
             this.#options.onStatusChange?.(status);
             events?.publish({ type: 'status', direction, status });
@@ -225,10 +230,10 @@ export class SyncService {
   }
 
   /** Stops every direction (draining queued changes within the shutdown timeout) and closes the pools. */
-  async stop(): Promise<void> {
+  async stop(options: { readonly drain?: boolean } = {}): Promise<void> {
     clearInterval(this.#lagSampler);
     this.#lagSampler = undefined;
-    await Promise.all(this.#directions.map((direction) => direction.stop()));
+    await Promise.all(this.#directions.map((direction) => direction.stop(options)));
     for (const [side, pool] of this.#pools) {
       try {
         await pool.end();

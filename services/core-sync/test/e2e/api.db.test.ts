@@ -211,5 +211,11 @@ describe('HTTP API of a running service', () => {
       expect(rows).toEqual([{ label: 'cloud edit' }]);
     }, 30_000);
     expect(await service.kill('SIGTERM')).toBe(0);
+    // The resolution's marker rows (checkpoint rows without a position) do not stop the next start.
+    const restarted = await fixture.spawnService(document);
+    await waitUntilHealthy(restarted, 2);
+    await fixture.source.query("UPDATE items SET label = 'after restart' WHERE id = 2");
+    await eventually(() => expectTablesEqual(fixture, 'items', 'id'), 30_000);
+    expect(await restarted.kill('SIGTERM')).toBe(0);
   });
 });

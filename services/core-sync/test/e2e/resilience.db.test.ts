@@ -13,7 +13,7 @@ import {
   waitUntilHealthy,
   type SyncFixture,
 } from '../support/sync-fixture.js';
-import type { TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import type { StreamView } from '../../src/sync/index.js';
 
 const sourceTables = `
@@ -164,6 +164,123 @@ describe('resilience', () => {
     await waitUntilHealthy(service);
     await expectSyncedExactlyOnce(fixture);
     expect(await service.kill('SIGTERM')).toBe(0);
+  });
+
+  it('high availability: a standby takes over within seconds when the leader is killed, nothing lost or applied twice', async () => {
+    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'ha');
+    await using stateDatabase = await createTestDatabase(inject('stateServerUrl'), 'ha_state');
+    await fixture.source.query(sourceTables);
+    await fixture.target.query(targetTables);
+    const document = fixture.configDocument({ tables, sync: { batch_insert_size: 50 } });
+    document.state_storage = {
+      type: 'mysql',
+      host: stateDatabase.server.host,
+      port: stateDatabase.server.port,
+      user: stateDatabase.server.user,
+      password: stateDatabase.server.password,
+      database: stateDatabase.name,
+    };
+    document.high_availability = { enabled: true, lease_ttl: '2s', renew_interval: '400ms' };
+    const replicas = [await fixture.spawnService(document), await fixture.spawnService(document)];
+    const roles = async () =>
+      Promise.all(
+        replicas.map(async (replica) => {
+          if (replica.child.exitCode !== null || replica.child.signalCode !== null) return 'dead';
+          const health = await replica.health();
+          return `${String(health.body.role)}:${health.statusCode}:${JSON.stringify(health.body.directions)}`;
+        }),
+      );
+    let leaderIndex = -1;
+    await eventually(async () => {
+      const current = await roles();
+      leaderIndex = current.findIndex(
+        (role) => role.startsWith('leader:200:') && role.includes('"streaming"'),
+      );
+      expect(leaderIndex).toBeGreaterThanOrEqual(0);
+      expect(current[1 - leaderIndex]).toMatch(/^standby:200:\[\]$/);
+    }, 60_000);
+    const load = await startWriteLoad(fixture.source, 7);
+    try {
+      await waitForProgress(load, 40);
+      const leader = replicas[leaderIndex];
+      const standby = replicas[1 - leaderIndex];
+      if (leader === undefined || standby === undefined) throw new Error('no replicas');
+      expect(await leader.kill('SIGKILL')).toBeNull();
+      const killedAt = Date.now();
+      await eventually(
+        async () => {
+          const health = await standby.health();
+          expect(health.body).toMatchObject({ role: 'leader', directions: [{ state: 'streaming' }] });
+        },
+        30_000,
+        100,
+      );
+      // The lease lasts 2 s: the standby leads within about that, plus a renew interval and its start-up.
+      expect(Date.now() - killedAt).toBeLessThan(10_000);
+      await waitForProgress(load, 40);
+    } finally {
+      await load.stop();
+    }
+    await expectSyncedExactlyOnce(fixture);
+    for (const replica of replicas) await replica.kill('SIGTERM');
+  });
+
+  it('high availability: a leader paused past its lease is fenced when it wakes, and stands by', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'hapause',
+    );
+    await using stateDatabase = await createTestDatabase(inject('stateServerUrl'), 'hapause_state');
+    await fixture.source.query(sourceTables);
+    await fixture.target.query(targetTables);
+    const document = fixture.configDocument({ tables, sync: { batch_insert_size: 50 } });
+    document.state_storage = {
+      type: 'mysql',
+      host: stateDatabase.server.host,
+      port: stateDatabase.server.port,
+      user: stateDatabase.server.user,
+      password: stateDatabase.server.password,
+      database: stateDatabase.name,
+    };
+    document.high_availability = { enabled: true, lease_ttl: '2s', renew_interval: '400ms' };
+    const first = await fixture.spawnService(document);
+    await eventually(async () => {
+      expect((await first.health()).body).toMatchObject({
+        role: 'leader',
+        directions: [{ state: 'streaming' }],
+      });
+    }, 60_000);
+    const second = await fixture.spawnService(document);
+    await eventually(
+      async () => expect((await second.health()).body).toMatchObject({ role: 'standby' }),
+      60_000,
+    );
+    const load = await startWriteLoad(fixture.source, 8);
+    try {
+      await waitForProgress(load, 30);
+      // Frozen (a long GC pause, a suspended VM): it keeps its connections and believes it leads.
+      first.child.kill('SIGSTOP');
+      await eventually(async () => {
+        expect((await second.health()).body).toMatchObject({
+          role: 'leader',
+          directions: [{ state: 'streaming' }],
+        });
+      }, 30_000);
+      await waitForProgress(load, 30);
+      first.child.kill('SIGCONT');
+      // Awake: its next batch meets the new leader's fence (LEASE_LOST), and it finds the lease taken.
+      await eventually(
+        async () => expect((await first.health()).body).toMatchObject({ role: 'standby' }),
+        30_000,
+      );
+      await waitForProgress(load, 30);
+    } finally {
+      await load.stop();
+    }
+    await expectSyncedExactlyOnce(fixture);
+    expect((await second.health()).body).toMatchObject({ role: 'leader' });
+    for (const replica of [first, second]) expect(await replica.kill('SIGTERM')).toBe(0);
   });
 
   describe('with a source server of its own', () => {

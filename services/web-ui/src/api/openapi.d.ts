@@ -1384,6 +1384,11 @@ export interface components {
     HealthReport: {
       /** @enum {string} */
       status: 'ok' | 'degraded' | 'down';
+      /**
+       * @description With high_availability: whether this replica leads (syncs) or stands by.
+       * @enum {string}
+       */
+      role?: 'leader' | 'standby';
       /** @description Why the service is not fully healthy; empty when it is. */
       readonly reasons: string[];
       mode: string;
