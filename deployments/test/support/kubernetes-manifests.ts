@@ -81,7 +81,7 @@ export function loadManifests(kustomization: Kustomization = readKustomization()
   return manifests;
 }
 
-function toManifest(document: unknown, source: string): Manifest {
+export function toManifest(document: unknown, source: string): Manifest {
   if (!isRecord(document)) throw new Error(`${source}: a document is not a mapping`);
   const apiVersion = stringField(document, 'apiVersion');
   const kind = stringField(document, 'kind');
