@@ -91,13 +91,16 @@ export class Leadership {
     if (this.#role === 'stopped') return;
     const { config, store } = this.#options;
     try {
-      const lease = await store.acquireLease(config.leaseName, this.holder, config.leaseTtlMs);
+      const lease = await withTimeout(
+        store.acquireLease(config.leaseName, this.holder, config.leaseTtlMs),
+        config.renewIntervalMs,
+      );
       if (lease.held) {
         this.#confirmedAt = Date.now();
         if (this.#role === 'standby') await this.#lead(lease.epoch);
       } else if (this.#role === 'leader') {
         this.#logger.warn(
-          { holder: lease.holder, epoch: lease.epoch },
+          { leaseHolder: lease.holder, epoch: lease.epoch },
           'the lease was taken over: stepping down',
         );
         await this.#stepDown();
@@ -148,5 +151,26 @@ export class Leadership {
     } catch (error) {
       this.#logger.error({ error: describeError(error) }, 'stopping the sync after losing the lease failed');
     }
+  }
+}
+
+/**
+ * A store call that does not answer in time counts as a failed renewal: a leader whose calls hang (the store or
+ * its connections stuck) must still step down once its lease may have passed to another replica.
+ */
+async function withTimeout<Result>(work: Promise<Result>, timeoutMs: number): Promise<Result> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the state store did not answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

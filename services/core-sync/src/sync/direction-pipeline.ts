@@ -149,6 +149,7 @@ export class DirectionPipeline implements FullSyncDirection {
   readonly #traceId = newTraceId();
   #slotsBefore: SlotPosition[] = [];
   #facts: DirectionFacts | undefined;
+  #stopped: Promise<void> | undefined;
   /** The state-store copy of the checkpoints being written (never rejects: failures are logged). */
   #checkpointSave: Promise<void> = Promise.resolve();
 
@@ -665,7 +666,13 @@ export class DirectionPipeline implements FullSyncDirection {
    * Stops reading, applies what is queued (within the shutdown timeout; not when `drain` is false, as for a
    * deposed leader whose writes are fenced anyway), writes the checkpoints, and ends.
    */
-  async stop(options: { readonly drain?: boolean } = {}): Promise<void> {
+  stop(options: { readonly drain?: boolean } = {}): Promise<void> {
+    // Once: a second call (a deposed leader's step-down, then the process's shutdown) waits for the first.
+    this.#stopped ??= this.#stop(options);
+    return this.#stopped;
+  }
+
+  async #stop(options: { readonly drain?: boolean }): Promise<void> {
     if (this.#state === 'stopped') return;
     const wasFailed = this.#state === 'failed';
     if (!wasFailed) this.#setState('stopping');
@@ -673,7 +680,8 @@ export class DirectionPipeline implements FullSyncDirection {
     await this.#binlogSource?.stop();
     await this.#schemaCheck;
     const engine = this.#engine;
-    if (engine !== undefined && options.drain === false) {
+    // A failed direction's queue is not applied any more: nothing to wait for.
+    if (engine !== undefined && (options.drain === false || wasFailed)) {
       await engine.stop();
     } else if (engine !== undefined) {
       const timeoutMs = this.#options.config.sync.shutdownTimeoutMs;

@@ -261,18 +261,39 @@ describe('resilience', () => {
       await waitForProgress(load, 30);
       // Frozen (a long GC pause, a suspended VM): it keeps its connections and believes it leads.
       first.child.kill('SIGSTOP');
+      const frozenAt = Date.now();
       await eventually(async () => {
         expect((await second.health()).body).toMatchObject({
           role: 'leader',
           directions: [{ state: 'streaming' }],
         });
       }, 30_000);
+      const takeoverMs = Date.now() - frozenAt;
       await waitForProgress(load, 30);
       first.child.kill('SIGCONT');
-      // Awake: its next batch meets the new leader's fence (LEASE_LOST), and it finds the lease taken.
+      const wokeAt = Date.now();
+      // Awake: it finds the lease taken at its next renewal; a batch it tries first meets the new leader's fence.
       await eventually(
-        async () => expect((await first.health()).body).toMatchObject({ role: 'standby' }),
+        async () =>
+          expect((await first.health()).body, first.output().split('\n').slice(-25).join('\n')).toMatchObject(
+            {
+              role: 'standby',
+            },
+          ),
         30_000,
+      );
+      // A dead leader is replaced after its lease (2 s), a renew interval and the new leader's start; a woken
+      // one steps down at its next renewal.
+      expect(takeoverMs).toBeLessThan(10_000);
+      expect(Date.now() - wokeAt).toBeLessThan(10_000);
+      // It steps down when its renewal finds the lease taken, or when the store does not answer before its lease
+      // may have passed on; a batch it tries first is fenced (LEASE_LOST).
+      await eventually(
+        () =>
+          expect(first.output()).toMatch(
+            /the lease was taken over: stepping down|could not renew or acquire the lease/,
+          ),
+        5_000,
       );
       await waitForProgress(load, 30);
     } finally {
