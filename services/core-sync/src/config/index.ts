@@ -7,7 +7,7 @@ export {
 } from './loader.js';
 export { redactConfig, redactedText } from './redact.js';
 export { parseDuration, formatDuration } from './duration.js';
-export { environmentPrefix } from './environment.js';
+export { environmentPrefix, readEnvironmentOverrides } from './environment.js';
 export type { ConfigProblem } from './problems.js';
 export type {
   ServiceConfig,

@@ -11,6 +11,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
   configToDocument,
+  readEnvironmentOverrides,
   redactDocument,
   redactedText,
   secretKeyPaths,
@@ -97,12 +98,13 @@ export class ConfigFileAccess implements ConfigAccess {
       );
     }
     const fileDocument = await this.#readFileDocument();
-    const toSave = restoreSecrets(structuredClone(document), fileDocument);
-    const next = validateConfigDocument(
-      toSave,
-      `the configuration sent by ${changedBy}`,
-      this.#options.environment ?? process.env,
+    const environment = this.#options.environment ?? process.env;
+    const toSave = keepEnvironmentValuesOut(
+      restoreSecrets(structuredClone(document), fileDocument),
+      fileDocument,
+      environment,
     );
+    const next = validateConfigDocument(toSave, `the configuration sent by ${changedBy}`, environment);
     const before = configToDocument(this.#options.current());
     const changed = changedKeyPaths(before, configToDocument(next));
     if (changed.length === 0) return { applied: [], restartRequired: [], config: this.current() };
@@ -159,6 +161,28 @@ export class ConfigFileAccess implements ConfigAccess {
       return {};
     }
   }
+}
+
+/**
+ * Values the environment supplies (MYSQL_SYNC_* overrides) come back in the document as they run; saving them
+ * would write, say, a Compose file's host names into the config file. Where the document still has the
+ * environment's value, the file keeps its own (or stays without the key); a value the request changed is saved
+ * (the environment still wins at the next start, as it did before).
+ */
+function keepEnvironmentValuesOut(
+  document: Record<string, unknown>,
+  fileDocument: Record<string, unknown>,
+  environment: NodeJS.ProcessEnv,
+): Record<string, unknown> {
+  for (const override of readEnvironmentOverrides(environment).overrides) {
+    const keyPath = override.path.filter((segment): segment is string => typeof segment === 'string');
+    // List entries (`…__0__…`) are left as sent: their place in the list may have changed.
+    if (keyPath.length !== override.path.length) continue;
+    if (JSON.stringify(valueAt(document, keyPath)) === JSON.stringify(override.value)) {
+      setValueAt(document, keyPath, valueAt(fileDocument, keyPath));
+    }
+  }
+  return document;
 }
 
 /** Puts back, for each secret sent as `[redacted]`, the file's value (removing it when the file has none). */
