@@ -93,7 +93,8 @@ export class Leadership {
     try {
       const lease = await withTimeout(
         store.acquireLease(config.leaseName, this.holder, config.leaseTtlMs),
-        config.renewIntervalMs,
+        // Generous: a slow answer is not a lost lease; half the lease still leaves time to step down.
+        config.leaseTtlMs / 2,
       );
       if (lease.held) {
         this.#confirmedAt = Date.now();
