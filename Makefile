@@ -1,5 +1,6 @@
-# The two commands of the README: `make demo` starts a local sandbox pair with core-sync between them;
-# `make test` runs every check CI runs. Both install what they need first.
+# The two commands of the README: `make demo` starts a local sandbox pair with core-sync (bidirectional) and the
+# web dashboard between them, with writes on both sides; `make test` runs every check CI runs. Both install what
+# they need first.
 .PHONY: install demo test build start lint format bench clean
 
 install:
