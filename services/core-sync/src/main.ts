@@ -131,6 +131,10 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
           await manager.stop();
           await supervisor.stepDown();
         },
+        fencedOut: () =>
+          supervisor.status.directions.some(
+            (direction) => direction.state === 'failed' && direction.error?.code === 'LEASE_LOST',
+          ),
       })
     : undefined;
   if (leadership !== undefined) supervisor.markStandby();

@@ -31,6 +31,11 @@ export interface LeadershipOptions {
   readonly onDeposed: () => Promise<void>;
   /** This replica's name in the lease (default host name, process id and a random suffix). */
   readonly holder?: string;
+  /**
+   * True when the leader's writes were fenced out by a newer leader (LEASE_LOST): it steps down and releases the
+   * lease, so the next term (this replica's or another's) starts fresh with a higher epoch.
+   */
+  readonly fencedOut?: () => boolean;
 }
 
 export class Leadership {
@@ -90,6 +95,10 @@ export class Leadership {
   async #tick(): Promise<void> {
     if (this.#role === 'stopped') return;
     const { config, store } = this.#options;
+    if (this.#role === 'leader' && this.#options.fencedOut?.() === true) {
+      this.#logger.warn({ epoch: this.#epoch }, 'fenced out by a newer leader: stepping down');
+      await this.#stepDown();
+    }
     try {
       const lease = await withTimeout(
         store.acquireLease(config.leaseName, this.holder, config.leaseTtlMs),
@@ -152,6 +161,16 @@ export class Leadership {
     } catch (error) {
       this.#logger.error({ error: describeError(error) }, 'stopping the sync after losing the lease failed');
     }
+    // If this replica still holds the lease in the store (its renewals only answered late), end it: the next
+    // term then starts with a higher epoch instead of resuming this one.
+    const { config, store } = this.#options;
+    await withTimeout(store.releaseLease(config.leaseName, this.holder), config.leaseTtlMs / 2).catch(
+      (error: unknown) =>
+        this.#logger.warn(
+          { error: describeError(error) },
+          'could not release the lease; it expires by itself',
+        ),
+    );
   }
 }
 

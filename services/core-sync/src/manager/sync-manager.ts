@@ -35,6 +35,33 @@ export interface SyncManagerOptions {
   readonly progressIntervalMs?: number;
 }
 
+/** The history entry of a run that has just started. */
+function runningEntry(run: {
+  readonly id: string;
+  readonly kind: SyncHistoryKind;
+  readonly startedAt: Date;
+  readonly direction: string;
+  readonly tables: readonly string[];
+  readonly traceId: string;
+  readonly triggeredBy: string;
+}): SyncHistoryEntry {
+  return {
+    id: run.id,
+    kind: run.kind,
+    startedAt: run.startedAt,
+    completedAt: null,
+    direction: run.direction,
+    tablesSynced: [...run.tables],
+    totalRows: 0,
+    rowsChanged: 0,
+    conflictsDetected: 0,
+    status: 'running',
+    errorMessage: null,
+    traceId: run.traceId,
+    triggerSource: run.triggeredBy,
+  };
+}
+
 interface ActiveRun {
   readonly tracker: RunProgressTracker;
   readonly abortController: AbortController;
@@ -88,21 +115,9 @@ export class SyncManager implements SyncControl {
     const abortController = new AbortController();
     const startedAt = new Date(tracker.snapshot().startedAt);
     try {
-      await this.#options.store.insertHistory({
-        id: runId,
-        kind,
-        startedAt,
-        completedAt: null,
-        direction,
-        tablesSynced: [...tables],
-        totalRows: 0,
-        rowsChanged: 0,
-        conflictsDetected: 0,
-        status: 'running',
-        errorMessage: null,
-        traceId,
-        triggerSource: triggeredBy,
-      });
+      await this.#options.store.insertHistory(
+        runningEntry({ id: runId, kind, startedAt, direction, tables, traceId, triggeredBy }),
+      );
     } catch (error) {
       this.#machine.apply('fail');
       throw error;
@@ -133,21 +148,17 @@ export class SyncManager implements SyncControl {
     const id = randomUUID();
     const startedAt = new Date();
     try {
-      await this.#options.store.insertHistory({
-        id,
-        kind,
-        startedAt,
-        completedAt: null,
-        direction: config.sync.mode,
-        tablesSynced: config.sync.tables.map((table) => table.name),
-        totalRows: 0,
-        rowsChanged: 0,
-        conflictsDetected: 0,
-        status: 'running',
-        errorMessage: null,
-        traceId,
-        triggerSource: triggeredBy,
-      });
+      await this.#options.store.insertHistory(
+        runningEntry({
+          id,
+          kind,
+          startedAt,
+          direction: config.sync.mode,
+          tables: config.sync.tables.map((table) => table.name),
+          traceId,
+          triggeredBy,
+        }),
+      );
       await work();
       this.#machine.apply('complete');
       await this.#options.store.updateHistory(id, { completedAt: new Date(), status: 'completed' });

@@ -107,6 +107,26 @@ async function expectSyncedExactlyOnce(fixture: SyncFixture): Promise<void> {
   expect(written.map((row) => row.table_name)).toEqual(['counters', 'events']);
 }
 
+/** The tables on both sides, and a configuration for replicas sharing a lease in `stateDatabase` (2 s lease). */
+async function highAvailabilityDocument(
+  fixture: SyncFixture,
+  stateDatabase: TestDatabase,
+): Promise<Record<string, unknown>> {
+  await fixture.source.query(sourceTables);
+  await fixture.target.query(targetTables);
+  const document = fixture.configDocument({ tables, sync: { batch_insert_size: 50 } });
+  document.state_storage = {
+    type: 'mysql',
+    host: stateDatabase.server.host,
+    port: stateDatabase.server.port,
+    user: stateDatabase.server.user,
+    password: stateDatabase.server.password,
+    database: stateDatabase.name,
+  };
+  document.high_availability = { enabled: true, lease_ttl: '2s', renew_interval: '400ms' };
+  return document;
+}
+
 describe('resilience', () => {
   it('survives kill -9 under a continuous write load: target equals source, nothing applied twice', async () => {
     await using fixture = await createSyncFixture(
@@ -169,18 +189,7 @@ describe('resilience', () => {
   it('high availability: a standby takes over within seconds when the leader is killed, nothing lost or applied twice', async () => {
     await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'ha');
     await using stateDatabase = await createTestDatabase(inject('stateServerUrl'), 'ha_state');
-    await fixture.source.query(sourceTables);
-    await fixture.target.query(targetTables);
-    const document = fixture.configDocument({ tables, sync: { batch_insert_size: 50 } });
-    document.state_storage = {
-      type: 'mysql',
-      host: stateDatabase.server.host,
-      port: stateDatabase.server.port,
-      user: stateDatabase.server.user,
-      password: stateDatabase.server.password,
-      database: stateDatabase.name,
-    };
-    document.high_availability = { enabled: true, lease_ttl: '2s', renew_interval: '400ms' };
+    const document = await highAvailabilityDocument(fixture, stateDatabase);
     const replicas = [await fixture.spawnService(document), await fixture.spawnService(document)];
     const roles = async () =>
       Promise.all(
@@ -232,18 +241,7 @@ describe('resilience', () => {
       'hapause',
     );
     await using stateDatabase = await createTestDatabase(inject('stateServerUrl'), 'hapause_state');
-    await fixture.source.query(sourceTables);
-    await fixture.target.query(targetTables);
-    const document = fixture.configDocument({ tables, sync: { batch_insert_size: 50 } });
-    document.state_storage = {
-      type: 'mysql',
-      host: stateDatabase.server.host,
-      port: stateDatabase.server.port,
-      user: stateDatabase.server.user,
-      password: stateDatabase.server.password,
-      database: stateDatabase.name,
-    };
-    document.high_availability = { enabled: true, lease_ttl: '2s', renew_interval: '400ms' };
+    const document = await highAvailabilityDocument(fixture, stateDatabase);
     const first = await fixture.spawnService(document);
     await eventually(async () => {
       expect((await first.health()).body).toMatchObject({
