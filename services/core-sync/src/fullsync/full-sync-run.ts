@@ -137,14 +137,14 @@ async function repair(
   const progress = options.progress.table(table);
   const [forward, backward] = options.directions;
   if (forward === undefined) return;
+  const keyRows = [
+    ...difference.onlyReference,
+    ...difference.onlyOther,
+    ...difference.differing.map((pair) => pair.reference),
+  ];
   if (backward === undefined) {
     // One-way: the refresh reads the source's rows when it is applied and makes the target equal them.
-    const keys = [
-      ...difference.onlyReference,
-      ...difference.onlyOther,
-      ...difference.differing.map((pair) => pair.reference),
-    ];
-    const outcome = await forward.refresh(table, keys);
+    const outcome = await forward.refresh(table, keyRows);
     progress.rowsChanged += outcome.rowsWritten;
     return;
   }
@@ -152,11 +152,6 @@ async function repair(
   // both apply what they have read, then compare these rows again; what still differs is real.
   const settleTimeoutMs = options.settleTimeoutMs ?? 5_000;
   await Promise.all([forward.settle(settleTimeoutMs), backward.settle(settleTimeoutMs)]);
-  const keyRows = [
-    ...difference.onlyReference,
-    ...difference.onlyOther,
-    ...difference.differing.map((pair) => pair.reference),
-  ];
   const [referenceRows, otherRows] = await Promise.all(
     [forward.source, forward.target].map((side) =>
       selectRowsByKeys(

@@ -150,6 +150,10 @@ export class DirectionPipeline implements FullSyncDirection {
   #slotsBefore: SlotPosition[] = [];
   #facts: DirectionFacts | undefined;
   #stopped: Promise<void> | undefined;
+  /** How full-sync refreshes become writes in this direction (fullsync/refresh-resolvers.ts). */
+  readonly #refreshResolver: RefreshResolver;
+  /** Writes full-sync repairs when nothing streams (`realtime: false`). */
+  #directWriter: BatchWriter | undefined;
   /** The state-store copy of the checkpoints being written (never rejects: failures are logged). */
   #checkpointSave: Promise<void> = Promise.resolve();
 
@@ -157,6 +161,15 @@ export class DirectionPipeline implements FullSyncDirection {
     this.#options = options;
     this.#direction = `${options.source}_to_${options.target}`;
     this.#logger = options.logger.child({ component: 'pipeline', direction: this.#direction });
+    const resolverOptions = {
+      sourcePool: options.sourcePool,
+      sourceDatabase: options.config.databases[options.source].database,
+      targetDatabase: options.config.databases[options.target].database,
+    };
+    this.#refreshResolver =
+      options.bidirectional === undefined
+        ? oneWayRefreshResolver(resolverOptions)
+        : bidirectionalRefreshResolver(resolverOptions);
     for (const table of options.config.sync.tables) {
       this.#tables.set(table.name, { state: 'pending', rowsApplied: 0, rowsCopied: 0, pause: null });
     }
@@ -202,8 +215,10 @@ export class DirectionPipeline implements FullSyncDirection {
     }
     const { config, targetPool, target } = this.#options;
     const targetDatabase = config.databases[target].database;
-    const resolver = this.#refreshResolver();
-    const writer = new BatchWriter(targetDatabase, streamingRowsPerStatement);
+    const resolver = this.#refreshResolver;
+    // One writer for the direction: it caches the statements it builds.
+    this.#directWriter ??= new BatchWriter(targetDatabase, streamingRowsPerStatement);
+    const writer = this.#directWriter;
     return inWriteTransaction(targetPool, async (connection) => {
       const operations = await resolver.resolve(
         connection,
@@ -236,18 +251,6 @@ export class DirectionPipeline implements FullSyncDirection {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  #refreshResolver(): RefreshResolver {
-    const { config, source, target, sourcePool, bidirectional } = this.#options;
-    const options = {
-      sourcePool,
-      sourceDatabase: config.databases[source].database,
-      targetDatabase: config.databases[target].database,
-    };
-    return bidirectional === undefined
-      ? oneWayRefreshResolver(options)
-      : bidirectionalRefreshResolver(options);
   }
 
   get status(): DirectionStatus {
@@ -434,7 +437,7 @@ export class DirectionPipeline implements FullSyncDirection {
       checkpoints,
       startPosition,
       logger: this.#logger,
-      refreshResolver: this.#refreshResolver(),
+      refreshResolver: this.#refreshResolver,
       ...(this.#options.fenceEpoch === undefined ? {} : { fenceEpoch: this.#options.fenceEpoch }),
       ...(bidirectional === undefined
         ? {}
@@ -685,15 +688,7 @@ export class DirectionPipeline implements FullSyncDirection {
       await engine.stop();
     } else if (engine !== undefined) {
       const timeoutMs = this.#options.config.sync.shutdownTimeoutMs;
-      let timer: NodeJS.Timeout | undefined;
-      const drained = await Promise.race([
-        engine.drained().then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (!drained) {
+      if (!(await this.settle(timeoutMs))) {
         this.#logger.warn(
           { queueDepth: engine.queueDepth, timeoutMs },
           'shutdown timeout: stopping with changes still queued; they are read again at the next start',

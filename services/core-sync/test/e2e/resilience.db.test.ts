@@ -127,6 +127,19 @@ async function highAvailabilityDocument(
   return document;
 }
 
+/** Rotates the binlog and purges every older file: a position in them can no longer be resumed from. */
+async function purgeAllButNewBinlog(database: TestDatabase): Promise<void> {
+  await database.query('FLUSH BINARY LOGS');
+  const logs = await database.query('SHOW BINARY LOGS');
+  const newest = String(logs.at(-1)?.Log_name);
+  // MariaDB keeps a file until its binlog checkpoint has moved on (crash recovery): purge until it is gone.
+  await eventually(async () => {
+    await database.query(`PURGE BINARY LOGS TO '${newest}'`);
+    const left = await database.query<{ Log_name: string }>('SHOW BINARY LOGS');
+    expect(left.map((log) => log.Log_name)).toEqual([newest]);
+  }, 30_000);
+}
+
 describe('resilience', () => {
   it('survives kill -9 under a continuous write load: target equals source, nothing applied twice', async () => {
     await using fixture = await createSyncFixture(
@@ -367,15 +380,7 @@ describe('resilience', () => {
 
       // While the service is down: more changes, then the binlog it would resume from is rotated away and purged.
       await fixture.source.query('INSERT INTO events (writer, payload) VALUES (5, ?)', ['while down']);
-      await fixture.source.query('FLUSH BINARY LOGS');
-      const logs = await fixture.source.query('SHOW BINARY LOGS');
-      const newest = String(logs.at(-1)?.Log_name);
-      // MariaDB keeps a file until its binlog checkpoint has moved on (crash recovery): purge until it is gone.
-      await eventually(async () => {
-        await fixture.source.query(`PURGE BINARY LOGS TO '${newest}'`);
-        const left = await fixture.source.query<{ Log_name: string }>('SHOW BINARY LOGS');
-        expect(left.map((log) => log.Log_name)).toEqual([newest]);
-      }, 30_000);
+      await purgeAllButNewBinlog(fixture.source);
 
       const second = await fixture.spawnService(document);
       await eventually(async () => {
@@ -409,14 +414,7 @@ describe('resilience', () => {
       // While the service is down: an insert, a delete, then the binlog it would resume from is purged.
       await fixture.source.query('INSERT INTO events (writer, payload) VALUES (6, ?)', ['while down']);
       await fixture.source.query("DELETE FROM events WHERE payload = 'deleted later'");
-      await fixture.source.query('FLUSH BINARY LOGS');
-      const logs = await fixture.source.query('SHOW BINARY LOGS');
-      const newest = String(logs.at(-1)?.Log_name);
-      await eventually(async () => {
-        await fixture.source.query(`PURGE BINARY LOGS TO '${newest}'`);
-        const left = await fixture.source.query<{ Log_name: string }>('SHOW BINARY LOGS');
-        expect(left.map((log) => log.Log_name)).toEqual([newest]);
-      }, 30_000);
+      await purgeAllButNewBinlog(fixture.source);
 
       const second = await fixture.spawnService(document);
       // The direction fails with BINLOG_PURGED, the scheduler copies the tables again, streaming resumes.
