@@ -20,13 +20,25 @@ const documents = {
     sync: { tables: [{ name: 'orders', primary_key: 'id' }] },
   },
   bidirectional: {
-    databases: { local: database('local'), cloud: database('cloud') },
+    databases: {
+      local: {
+        ...database('local'),
+        tls: {
+          mode: 'verify_identity',
+          ca_file: '/tls/ca.pem',
+          cert_file: '/tls/c.pem',
+          key_file: '/tls/k.pem',
+        },
+      },
+      cloud: { ...database('cloud'), tls: { mode: 'disabled' } },
+    },
     state_storage: {
       type: 'mysql',
       host: 'state',
       user: 'root',
       password: 'state-secret',
       database: 'sync_state',
+      tls: { mode: 'verify_ca', ca_file: '/tls/state-ca.pem' },
     },
     sync: {
       mode: 'bidirectional',
@@ -57,6 +69,7 @@ const documents = {
       auth_token: 'admin-token-0123456789',
       read_only_tokens: ['reader-token-0123456789'],
       cors_origins: ['https://ops.example'],
+      trust_proxy: ['10.0.0.0/8', '127.0.0.1'],
     },
     logging: { level: 'debug', format: 'pretty' },
   },
@@ -85,6 +98,13 @@ describe('configToDocument', () => {
     expect(valueAt(redacted, ['server', 'read_only_tokens'])).toEqual([redactedText]);
     expect(JSON.stringify(redacted)).not.toMatch(/secret|token-0123/);
     expect(valueAt(redacted, ['databases', 'local', 'host'])).toBe('local.example');
+    // TLS settings are file paths (the key material is read at start and never enters the configuration).
+    expect(valueAt(redacted, ['databases', 'local', 'tls'])).toEqual({
+      mode: 'verify_identity',
+      ca_file: '/tls/ca.pem',
+      cert_file: '/tls/c.pem',
+      key_file: '/tls/k.pem',
+    });
     // The original is untouched.
     expect(valueAt(document, ['server', 'auth_token'])).toBe('admin-token-0123456789');
   });

@@ -4,9 +4,19 @@
  */
 import { formatDuration } from './duration.js';
 import { redactedText } from './redact.js';
-import type { DatabaseConfig, ServiceConfig, TableConfig } from './types.js';
+import type { DatabaseConfig, ServiceConfig, TableConfig, TlsConfig } from './types.js';
 
 export type ConfigDocument = Record<string, unknown>;
+
+/** File paths only: the certificates and keys themselves never enter the configuration. */
+function tlsDocument(tls: TlsConfig): Record<string, unknown> {
+  return {
+    mode: tls.mode,
+    ...(tls.caFile === undefined ? {} : { ca_file: tls.caFile }),
+    ...(tls.certFile === undefined ? {} : { cert_file: tls.certFile }),
+    ...(tls.keyFile === undefined ? {} : { key_file: tls.keyFile }),
+  };
+}
 
 function databaseDocument(database: DatabaseConfig): Record<string, unknown> {
   return {
@@ -19,6 +29,7 @@ function databaseDocument(database: DatabaseConfig): Record<string, unknown> {
     replication_password: database.replicationPassword,
     ...(database.serverId === undefined ? {} : { server_id: database.serverId }),
     connection_limit: database.connectionLimit,
+    tls: tlsDocument(database.tls),
   };
 }
 
@@ -51,6 +62,7 @@ export function configToDocument(config: ServiceConfig): ConfigDocument {
             user: stateStorage.user,
             password: stateStorage.password,
             database: stateStorage.database,
+            tls: tlsDocument(stateStorage.tls),
           },
     sync: {
       mode: sync.mode,
@@ -82,6 +94,7 @@ export function configToDocument(config: ServiceConfig): ConfigDocument {
       read_timeout: formatDuration(server.readTimeoutMs),
       write_timeout: formatDuration(server.writeTimeoutMs),
       cors_origins: [...server.corsOrigins],
+      trust_proxy: typeof server.trustProxy === 'object' ? [...server.trustProxy] : server.trustProxy,
     },
     logging: { level: config.logging.level, format: config.logging.format },
     high_availability: {

@@ -24,6 +24,9 @@ const verbatimKeys: ReadonlySet<string> = new Set([
   'replication_user',
   'replication_password',
   'file_path',
+  'ca_file',
+  'cert_file',
+  'key_file',
   'name',
   'timestamp_column',
   'interval',
@@ -31,6 +34,7 @@ const verbatimKeys: ReadonlySet<string> = new Set([
   'read_only_tokens',
   'cors_origins',
   'primary_key',
+  'trust_proxy',
 ]);
 
 export interface EnvironmentOverride {
@@ -84,7 +88,7 @@ function parseOverrideValue(
 ): { readonly value: unknown } | { readonly problem: string } {
   const lastKey = path.findLast((segment): segment is string => typeof segment === 'string');
   const isListEntry = typeof path.at(-1) === 'number';
-  const listKeys = ['read_only_tokens', 'cors_origins', 'primary_key'];
+  const listKeys = ['read_only_tokens', 'cors_origins', 'primary_key', 'trust_proxy'];
   const verbatim =
     lastKey !== undefined && verbatimKeys.has(lastKey) && (isListEntry || !listKeys.includes(lastKey));
   if (verbatim) return { value: text };

@@ -149,6 +149,44 @@ describe('loadConfig', () => {
     expect(config.server.port).toBe(8080);
   });
 
+  it('sets TLS and trust_proxy from the environment, file paths verbatim', () => {
+    const configPath = writeConfig(minimalYaml);
+    const config = loadConfig({
+      configPath,
+      environment: {
+        MYSQL_SYNC_DATABASES__LOCAL__TLS__MODE: 'verify_identity',
+        MYSQL_SYNC_DATABASES__LOCAL__TLS__CA_FILE: '/etc/tls/0123',
+        MYSQL_SYNC_DATABASES__LOCAL__TLS__CERT_FILE: 'null',
+        MYSQL_SYNC_DATABASES__LOCAL__TLS__KEY_FILE: 'yes',
+        MYSQL_SYNC_DATABASES__CLOUD__TLS: '{ mode: disabled }',
+        MYSQL_SYNC_SERVER__TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+      },
+    });
+    expect(config.databases.local.tls).toEqual({
+      mode: 'verify_identity',
+      caFile: '/etc/tls/0123',
+      certFile: 'null',
+      keyFile: 'yes',
+    });
+    expect(config.databases.cloud.tls).toEqual({ mode: 'disabled' });
+    expect(config.server.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    const hops = loadConfig({ configPath, environment: { MYSQL_SYNC_SERVER__TRUST_PROXY: '2' } });
+    expect(hops.server.trustProxy).toBe(2);
+    const entry = loadConfig({ configPath, environment: { MYSQL_SYNC_SERVER__TRUST_PROXY__0: '::1' } });
+    expect(entry.server.trustProxy).toEqual(['::1']);
+    const error = loadError({
+      configPath,
+      environment: {
+        MYSQL_SYNC_DATABASES__LOCAL__TLS__MODE: 'verify',
+        MYSQL_SYNC_SERVER__TRUST_PROXY: 'yes',
+      },
+    });
+    expect(problemsOf(error).map((problem) => problem.path)).toEqual([
+      'databases.local.tls.mode',
+      'server.trust_proxy',
+    ]);
+  });
+
   it('reports bad overrides together with the file problems, naming the variable', () => {
     const configPath = writeConfig(
       minimalYaml.replace('primary_key: id', 'primary_key: id\n      batch_size: -1'),

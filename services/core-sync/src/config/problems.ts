@@ -19,6 +19,10 @@ export const problemMessages = {
   duration: 'must be a duration such as "500ms", "30s", "5m", "1h", or a number of milliseconds',
   cronExpression: 'must be a cron expression with 5 or 6 space-separated fields, such as "*/10 * * * *"',
   origin: 'must be "*" or an origin such as "https://ui.example.com" (scheme, host and port; no path)',
+  trustProxy:
+    'must be false, true, a hop count, or a list of proxy addresses and CIDR ranges (such as [10.0.0.0/8])',
+  proxyAddress:
+    'must be an IP address, a CIDR range such as "10.0.0.0/8", or one of loopback, linklocal, uniquelocal',
 } as const;
 
 /** `['sync', 'tables', 1, 'name']` → `sync.tables[1].name`; the empty path is `(root)`. */

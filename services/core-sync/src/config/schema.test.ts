@@ -56,6 +56,11 @@ databases:
     replication_password: repl-secret
     server_id: 4001
     connection_limit: 20
+    tls:
+      mode: verify_identity
+      ca_file: /etc/mysql-sync/tls/ca.pem
+      cert_file: /etc/mysql-sync/tls/client.pem
+      key_file: /etc/mysql-sync/tls/client-key.pem
   cloud:
     host: db.example.com
     user: sync_user
@@ -67,6 +72,8 @@ state_storage:
   user: state_user
   password: state-secret
   database: sync_state
+  tls:
+    mode: required
 sync:
   mode: bidirectional
   tables:
@@ -106,6 +113,7 @@ server:
   read_timeout: 10s
   write_timeout: 20s
   cors_origins: ["http://localhost:3000", "https://sync-ui.example.com"]
+  trust_proxy: [10.0.0.0/8, "::1"]
 logging:
   level: debug
   format: pretty
@@ -125,6 +133,12 @@ describe('parseConfig', () => {
           replicationPassword: 'repl-secret',
           serverId: 4001,
           connectionLimit: 20,
+          tls: {
+            mode: 'verify_identity',
+            caFile: '/etc/mysql-sync/tls/ca.pem',
+            certFile: '/etc/mysql-sync/tls/client.pem',
+            keyFile: '/etc/mysql-sync/tls/client-key.pem',
+          },
         },
         cloud: {
           host: 'db.example.com',
@@ -135,6 +149,7 @@ describe('parseConfig', () => {
           replicationUser: 'sync_user',
           replicationPassword: 'cloud-secret',
           connectionLimit: 10,
+          tls: { mode: 'preferred' },
         },
       },
       stateStorage: {
@@ -144,6 +159,7 @@ describe('parseConfig', () => {
         user: 'state_user',
         password: 'state-secret',
         database: 'sync_state',
+        tls: { mode: 'required' },
       },
       sync: {
         mode: 'bidirectional',
@@ -199,6 +215,7 @@ describe('parseConfig', () => {
         readTimeoutMs: 10_000,
         writeTimeoutMs: 20_000,
         corsOrigins: ['http://localhost:3000', 'https://sync-ui.example.com'],
+        trustProxy: ['10.0.0.0/8', '::1'],
       },
       logging: { level: 'debug', format: 'pretty' },
       highAvailability: {
@@ -222,6 +239,7 @@ describe('parseConfig', () => {
       replicationUser: 'sync_user',
       replicationPassword: '',
       connectionLimit: 10,
+      tls: { mode: 'preferred' },
     });
     expect(config.stateStorage).toEqual({ type: 'sqlite', filePath: './data/sync_state.db' });
     expect(config.sync).toEqual({
@@ -262,6 +280,7 @@ describe('parseConfig', () => {
       readTimeoutMs: 30_000,
       writeTimeoutMs: 30_000,
       corsOrigins: [],
+      trustProxy: false,
     });
     expect(config.logging).toEqual({ level: 'info', format: 'json' });
   });
@@ -509,5 +528,164 @@ describe('parseConfig rejects', () => {
       server: { auth_token: secret.slice(0, 10) },
     };
     for (const problem of problemsOf(document)) expect(problem.message).not.toContain('hunter2');
+  });
+});
+
+describe('parseConfig: TLS of the database connections', () => {
+  function withLocalTls(tls: unknown): Record<string, unknown> {
+    const document = minimalDocument();
+    const databases = document.databases as Record<string, Record<string, unknown>>;
+    return { ...document, databases: { ...databases, local: { ...databases.local, tls } } };
+  }
+
+  it('accepts every mode, with files where the mode uses them', () => {
+    for (const mode of ['disabled', 'preferred', 'required']) {
+      expect(parseConfig(withLocalTls({ mode }), 'test').databases.local.tls).toEqual({ mode });
+    }
+    expect(
+      parseConfig(withLocalTls({ mode: 'verify_ca', ca_file: 'ca.pem' }), 'test').databases.local.tls,
+    ).toEqual({ mode: 'verify_ca', caFile: 'ca.pem' });
+    // Without ca_file, a verify mode trusts Node's bundled public CAs (a managed cloud database).
+    expect(parseConfig(withLocalTls({ mode: 'verify_identity' }), 'test').databases.local.tls).toEqual({
+      mode: 'verify_identity',
+    });
+    expect(
+      parseConfig(
+        withLocalTls({ mode: 'required', cert_file: 'client.pem', key_file: 'client-key.pem' }),
+        'test',
+      ).databases.local.tls,
+    ).toEqual({ mode: 'required', certFile: 'client.pem', keyFile: 'client-key.pem' });
+  });
+
+  it('defaults to preferred for the databases and a MySQL state store', () => {
+    const config = parseConfig(
+      {
+        ...minimalDocument(),
+        state_storage: { type: 'mysql', host: 'state', user: 'root', database: 'sync_state' },
+      },
+      'test',
+    );
+    expect(config.databases.cloud.tls).toEqual({ mode: 'preferred' });
+    expect(config.stateStorage).toMatchObject({ type: 'mysql', tls: { mode: 'preferred' } });
+    expect(parseConfig(withLocalTls(null), 'test').databases.local.tls).toEqual({ mode: 'preferred' });
+  });
+
+  it('rejects an unknown mode or key, naming the key path', () => {
+    expect(problemsOf(withLocalTls({ mode: 'verify' }))).toEqual([
+      {
+        path: 'databases.local.tls.mode',
+        message: 'must be one of "disabled", "preferred", "required", "verify_ca", "verify_identity"',
+      },
+    ]);
+    expect(problemsOf(withLocalTls({ mode: 'required', ca: 'ca.pem' }))).toEqual([
+      {
+        path: 'databases.local.tls.ca',
+        message: 'unknown key (allowed: mode, ca_file, cert_file, key_file)',
+      },
+    ]);
+    expect(problemsOf(withLocalTls({ mode: 'verify_ca', cert_flie: 'c.pem' }))).toEqual([
+      { path: 'databases.local.tls.cert_flie', message: 'unknown key (did you mean "cert_file"?)' },
+    ]);
+    expect(problemPaths(withLocalTls({ mode: 'required', ca_file: '' }))).toEqual([
+      'databases.local.tls.ca_file',
+    ]);
+    expect(problemPaths(withLocalTls('required'))).toEqual(['databases.local.tls']);
+  });
+
+  it('rejects a CA file with a mode that does not check the certificate', () => {
+    for (const mode of ['preferred', 'required', 'disabled']) {
+      expect(problemsOf(withLocalTls({ mode, ca_file: 'ca.pem' }))).toEqual([
+        {
+          path: 'databases.local.tls.ca_file',
+          message: `is only used by mode verify_ca or verify_identity (mode ${mode} does not check the server's certificate)`,
+        },
+      ]);
+    }
+    // The default mode is preferred: a CA alone does not turn verification on behind the operator's back.
+    expect(problemPaths(withLocalTls({ ca_file: 'ca.pem' }))).toEqual(['databases.local.tls.ca_file']);
+  });
+
+  it('rejects a client certificate without its key and the other way round', () => {
+    expect(problemsOf(withLocalTls({ mode: 'verify_ca', ca_file: 'ca.pem', cert_file: 'c.pem' }))).toEqual([
+      {
+        path: 'databases.local.tls.key_file',
+        message: 'required with cert_file (the client certificate needs its key)',
+      },
+    ]);
+    expect(problemsOf(withLocalTls({ mode: 'required', key_file: 'k.pem' }))).toEqual([
+      {
+        path: 'databases.local.tls.cert_file',
+        message: 'required with key_file (the key needs its client certificate)',
+      },
+    ]);
+    expect(problemsOf(withLocalTls({ mode: 'disabled', cert_file: 'c.pem', key_file: 'k.pem' }))).toEqual([
+      { path: 'databases.local.tls.cert_file', message: 'is not used when mode is disabled' },
+      { path: 'databases.local.tls.key_file', message: 'is not used when mode is disabled' },
+    ]);
+  });
+
+  it('checks the state store TLS the same way', () => {
+    expect(
+      problemPaths({
+        ...minimalDocument(),
+        state_storage: {
+          type: 'mysql',
+          host: 'state',
+          user: 'root',
+          database: 'sync_state',
+          tls: { mode: 'required', cert_file: 'c.pem' },
+        },
+      }),
+    ).toEqual(['state_storage.tls.key_file']);
+    expect(
+      problemsOf({ ...minimalDocument(), state_storage: { type: 'sqlite', tls: { mode: 'required' } } }),
+    ).toEqual([{ path: 'state_storage.tls', message: 'unknown key (allowed: type, file_path)' }]);
+  });
+});
+
+describe('parseConfig: server.trust_proxy', () => {
+  function trustProxyOf(trustProxy: unknown): unknown {
+    return parseConfig({ ...minimalDocument(), server: { trust_proxy: trustProxy } }, 'test').server
+      .trustProxy;
+  }
+
+  function trustProxyProblems(trustProxy: unknown): ConfigProblem[] {
+    return problemsOf({ ...minimalDocument(), server: { trust_proxy: trustProxy } });
+  }
+
+  it('accepts false, true, a hop count, and addresses or CIDR ranges as a list or comma-separated text', () => {
+    expect(trustProxyOf(false)).toBe(false);
+    expect(trustProxyOf(true)).toBe(true);
+    expect(trustProxyOf(2)).toBe(2);
+    expect(trustProxyOf(['10.0.0.0/8', '192.168.1.7', 'fd00::/8', '::1', 'loopback'])).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+      '::1',
+      'loopback',
+    ]);
+    expect(trustProxyOf('10.0.0.0/8, 127.0.0.1')).toEqual(['10.0.0.0/8', '127.0.0.1']);
+  });
+
+  it('rejects hop counts out of range, names that are not addresses, and bad prefixes', () => {
+    const hopCount = 'as a hop count must be a whole number from 1 to 100';
+    expect(trustProxyProblems(0)).toEqual([{ path: 'server.trust_proxy', message: hopCount }]);
+    expect(trustProxyProblems(1.5)).toEqual([{ path: 'server.trust_proxy', message: hopCount }]);
+    const address =
+      'must be an IP address, a CIDR range such as "10.0.0.0/8", or one of loopback, linklocal, uniquelocal';
+    expect(trustProxyProblems(['10.0.0.0/8', 'proxy.example.com', '10.0.0.0/33', '::1/129', 7])).toEqual([
+      { path: 'server.trust_proxy[1]', message: address },
+      { path: 'server.trust_proxy[2]', message: address },
+      { path: 'server.trust_proxy[3]', message: address },
+      { path: 'server.trust_proxy[4]', message: address },
+    ]);
+    expect(trustProxyProblems('10.0.0.1,')).toEqual([{ path: 'server.trust_proxy', message: address }]);
+    expect(trustProxyProblems([])).toEqual([
+      {
+        path: 'server.trust_proxy',
+        message:
+          'must be false, true, a hop count, or a list of proxy addresses and CIDR ranges (such as [10.0.0.0/8])',
+      },
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isRecord } from './document-values.js';
 import { maximumDurationMs, parseDuration } from './duration.js';
@@ -8,6 +9,7 @@ import {
   logLevels,
   syncModes,
   syncSides,
+  tlsModes,
   type DatabaseConfig,
   type ServiceConfig,
   type StateStorageConfig,
@@ -15,6 +17,8 @@ import {
   type SyncMode,
   type SyncSide,
   type TableConfig,
+  type TlsConfig,
+  type TrustProxy,
 } from './types.js';
 
 /**
@@ -72,6 +76,55 @@ const primaryKeySchema = z.unknown().transform((value, context): string[] => {
   return trimmed;
 });
 
+const verifyingModes: ReadonlySet<string> = new Set(['verify_ca', 'verify_identity']);
+
+/**
+ * `tls` of a database or the MySQL state store: absent means `mode: preferred`. The files are only named here;
+ * they are read when the connections are set up (mysql/tls.ts), so a missing file is reported at start.
+ */
+const tlsSchema = z
+  .strictObject({
+    mode: z.enum(tlsModes).default('preferred'),
+    ca_file: nonEmptyText.optional(),
+    cert_file: nonEmptyText.optional(),
+    key_file: nonEmptyText.optional(),
+  })
+  .transform((raw, context): TlsConfig => {
+    const problems: { key: string; message: string }[] = [];
+    if (raw.ca_file !== undefined && !verifyingModes.has(raw.mode)) {
+      problems.push({
+        key: 'ca_file',
+        message: `is only used by mode verify_ca or verify_identity (mode ${raw.mode} does not check the server's certificate)`,
+      });
+    }
+    if (raw.mode === 'disabled') {
+      for (const key of ['cert_file', 'key_file'] as const) {
+        if (raw[key] !== undefined) problems.push({ key, message: 'is not used when mode is disabled' });
+      }
+    } else if (raw.cert_file !== undefined && raw.key_file === undefined) {
+      problems.push({
+        key: 'key_file',
+        message: 'required with cert_file (the client certificate needs its key)',
+      });
+    } else if (raw.key_file !== undefined && raw.cert_file === undefined) {
+      problems.push({
+        key: 'cert_file',
+        message: 'required with key_file (the key needs its client certificate)',
+      });
+    }
+    for (const problem of problems) {
+      context.addIssue({ code: 'custom', message: problem.message, path: [problem.key] });
+    }
+    if (problems.length > 0) return z.NEVER;
+    return {
+      mode: raw.mode,
+      ...(raw.ca_file === undefined ? {} : { caFile: raw.ca_file }),
+      ...(raw.cert_file === undefined ? {} : { certFile: raw.cert_file }),
+      ...(raw.key_file === undefined ? {} : { keyFile: raw.key_file }),
+    };
+  })
+  .prefault({});
+
 const databaseSchema = z
   .strictObject({
     host: nonEmptyText,
@@ -83,6 +136,7 @@ const databaseSchema = z
     replication_password: z.string().optional(),
     server_id: z.int().min(1).max(4_294_967_295).optional(),
     connection_limit: z.int().min(1).max(1_000).default(10),
+    tls: tlsSchema,
   })
   .transform((raw): DatabaseConfig => ({
     host: raw.host,
@@ -94,6 +148,7 @@ const databaseSchema = z
     replicationPassword: raw.replication_password ?? raw.password,
     serverId: raw.server_id,
     connectionLimit: raw.connection_limit,
+    tls: raw.tls,
   }));
 
 const stateStorageSchema = z
@@ -111,6 +166,7 @@ const stateStorageSchema = z
         user: nonEmptyText,
         password: z.string().default(''),
         database: nonEmptyText,
+        tls: tlsSchema,
       }),
     ]),
   )
@@ -257,6 +313,48 @@ const originSchema = z.string().refine((text) => text === '*' || originPattern.t
 });
 const tokenSchema = z.string().min(16);
 
+const proxyNames: ReadonlySet<string> = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address (`10.0.0.7`, `::1`), a CIDR range (`10.0.0.0/8`), or proxy-addr's `loopback`/`linklocal`/`uniquelocal`. */
+export function isProxyAddress(text: string): boolean {
+  if (proxyNames.has(text)) return true;
+  const [address = '', prefix, ...rest] = text.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/** false, true, a hop count, a list of addresses, or the same list as one comma-separated text (for MYSQL_SYNC_*). */
+const trustProxySchema = z
+  .unknown()
+  .transform((value, context): TrustProxy => {
+    if (typeof value === 'boolean') return value;
+    if (typeof value === 'number') {
+      if (Number.isInteger(value) && value >= 1 && value <= 100) return value;
+      context.addIssue({ code: 'custom', message: 'as a hop count must be a whole number from 1 to 100' });
+      return z.NEVER;
+    }
+    const entries: unknown = typeof value === 'string' ? value.split(',') : value;
+    if (!Array.isArray(entries) || entries.length === 0) {
+      context.addIssue({ code: 'custom', message: problemMessages.trustProxy });
+      return z.NEVER;
+    }
+    const addresses = entries.map((entry: unknown) => (typeof entry === 'string' ? entry.trim() : entry));
+    let valid = true;
+    for (const [index, address] of addresses.entries()) {
+      if (typeof address === 'string' && isProxyAddress(address)) continue;
+      valid = false;
+      context.addIssue({
+        code: 'custom',
+        message: problemMessages.proxyAddress,
+        ...(Array.isArray(value) ? { path: [index] } : {}),
+      });
+    }
+    return valid ? (addresses as string[]) : z.NEVER;
+  })
+  .prefault(false);
+
 const serverSchema = z
   .strictObject({
     port: z.int().min(0).max(65_535).default(8080),
@@ -266,6 +364,7 @@ const serverSchema = z
     read_timeout: duration('30s'),
     write_timeout: duration('30s'),
     cors_origins: z.array(originSchema).default([]),
+    trust_proxy: trustProxySchema,
   })
   .transform((raw) => ({
     port: raw.port,
@@ -275,6 +374,7 @@ const serverSchema = z
     readTimeoutMs: raw.read_timeout,
     writeTimeoutMs: raw.write_timeout,
     corsOrigins: [...raw.cors_origins],
+    trustProxy: raw.trust_proxy,
   }));
 
 const highAvailabilitySchema = z

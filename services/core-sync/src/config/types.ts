@@ -18,6 +18,26 @@ export type ConfigLogLevel = (typeof logLevels)[number];
 export const logFormats = ['json', 'pretty'] as const;
 export type ConfigLogFormat = (typeof logFormats)[number];
 
+export const tlsModes = ['disabled', 'preferred', 'required', 'verify_ca', 'verify_identity'] as const;
+/**
+ * MySQL's `--ssl-mode`: `disabled` never encrypts; `preferred` encrypts when the server offers TLS, without
+ * checking its certificate; `required` always encrypts, without checking the certificate; `verify_ca` also checks
+ * that a trusted CA signed the server's certificate; `verify_identity` also checks that the certificate names the
+ * host connected to.
+ */
+export type TlsMode = (typeof tlsModes)[number];
+
+/** How the connections to one server are encrypted (docs/configuration.md, "TLS"). File contents are read at start. */
+export interface TlsConfig {
+  readonly mode: TlsMode;
+  /** PEM file of the CA certificate(s) the server's certificate must chain to (verify modes only). */
+  readonly caFile?: string;
+  /** PEM file of a client certificate (with `keyFile`), for accounts that `REQUIRE X509` / `SUBJECT` / `ISSUER`. */
+  readonly certFile?: string;
+  /** PEM file of the client certificate's private key (unencrypted). */
+  readonly keyFile?: string;
+}
+
 export interface DatabaseConfig {
   readonly host: string;
   readonly port: number;
@@ -31,6 +51,8 @@ export interface DatabaseConfig {
   readonly serverId?: number;
   /** Size of the connection pool for reads and writes. */
   readonly connectionLimit: number;
+  /** Encryption of every connection to this server (pools, snapshot readers, the binlog stream). */
+  readonly tls: TlsConfig;
 }
 
 export interface SqliteStateStorageConfig {
@@ -45,6 +67,7 @@ export interface MysqlStateStorageConfig {
   readonly user: string;
   readonly password: string;
   readonly database: string;
+  readonly tls: TlsConfig;
 }
 
 export type StateStorageConfig = SqliteStateStorageConfig | MysqlStateStorageConfig;
@@ -116,7 +139,15 @@ export interface ServerConfig {
   readonly readTimeoutMs: number;
   readonly writeTimeoutMs: number;
   readonly corsOrigins: readonly string[];
+  /**
+   * Which peers' `X-Forwarded-For` is believed, so a request's address (failed-auth limit, logs) is the client's
+   * rather than the reverse proxy's: false (none, the default), true (any), a hop count, or addresses/CIDRs.
+   */
+  readonly trustProxy: TrustProxy;
 }
+
+/** fastify's `trustProxy`: nobody, everybody, the nearest N hops, or these addresses and CIDR ranges. */
+export type TrustProxy = boolean | number | readonly string[];
 
 export interface LoggingConfig {
   readonly level: ConfigLogLevel;

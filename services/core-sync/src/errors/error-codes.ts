@@ -112,6 +112,18 @@ export const errorCodes = {
     retryable: true,
     httpStatus: 503,
   },
+  DATABASE_TLS_FAILED: {
+    description:
+      'A database connection could not be secured as its `tls` settings ask: a ca_file, cert_file or key_file is missing, unreadable or not PEM (or the key does not belong to the certificate); the server offers no TLS while the mode requires it; or the TLS handshake failed — the server certificate is not signed by the configured CA, does not name the host (verify_identity), or has expired. The message names the side (local, cloud, state store), the key path and the reason. Fix the files or the server, or choose another tls.mode, and start again.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  DATABASE_ACCESS_DENIED: {
+    description:
+      'A database refused the login of a configured account: a wrong user or password, a host the account may not connect from, or an account that REQUIREs SSL or X509 over a connection without TLS or without a client certificate. The message names the side, the user and whether the connection was encrypted; fix the account or the settings (password, tls.mode, tls.cert_file/key_file) and start again.',
+    retryable: false,
+    httpStatus: 500,
+  },
   APPLY_FAILED: {
     description:
       'A batch could not be written to the target and was rolled back. It is retried with backoff; nothing is lost.',

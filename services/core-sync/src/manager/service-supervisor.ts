@@ -13,7 +13,7 @@ import type { Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
 import { createMysqlPool, qualifiedName } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
-import { SyncService, type ConflictChoice, type ServiceStatus } from '../sync/index.js';
+import { SyncService, connectSide, type ConflictChoice, type ServiceStatus } from '../sync/index.js';
 import type { FullSyncHost } from './sync-manager.js';
 
 export interface ServiceSupervisorOptions {
@@ -117,14 +117,12 @@ export class ServiceSupervisor implements FullSyncHost {
     this.#logger.warn({ source, target }, 'copying the tables again: the binlog to resume from was purged');
     await this.#service.stop();
     const targetDatabase = config.databases[target];
+    const endpoints = await connectSide(targetDatabase, target, {
+      checkReplication: false,
+      logger: this.#logger,
+    });
     const pool = createMysqlPool(
-      {
-        host: targetDatabase.host,
-        port: targetDatabase.port,
-        user: targetDatabase.user,
-        password: targetDatabase.password,
-        database: targetDatabase.database,
-      },
+      { ...endpoints.application, database: targetDatabase.database },
       { connectionLimit: 1, purpose: 'resync' },
     );
     try {

@@ -1,4 +1,5 @@
 import mysql from 'mysql2/promise';
+import type { ConnectionTls } from './tls.js';
 
 export type { Pool, PoolConnection, Connection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 
@@ -9,6 +10,8 @@ export interface MysqlEndpoint {
   readonly user: string;
   readonly password: string;
   readonly database?: string;
+  /** Encryption of its connections (tls.ts); unencrypted when absent. */
+  readonly tls?: ConnectionTls;
 }
 
 export interface PoolOptions {
@@ -46,13 +49,23 @@ function programName(purpose: string | undefined): string {
   return `mysql-sync${purpose === undefined ? '' : `:${purpose}`}`;
 }
 
-export function createMysqlPool(endpoint: MysqlEndpoint, options: PoolOptions = {}): mysql.Pool {
-  const pool = mysql.createPool({
+/** Where, as whom and how securely: the options every connection to an endpoint starts from. */
+export function endpointOptions(endpoint: MysqlEndpoint) {
+  const ssl = endpoint.tls?.driverOptions;
+  return {
     host: endpoint.host,
     port: endpoint.port,
     user: endpoint.user,
     password: endpoint.password,
     ...(endpoint.database === undefined ? {} : { database: endpoint.database }),
+    // One options object per endpoint: mysql2 builds one TLS context for all the connections that share it.
+    ...(ssl === undefined ? {} : { ssl }),
+  };
+}
+
+export function createMysqlPool(endpoint: MysqlEndpoint, options: PoolOptions = {}): mysql.Pool {
+  const pool = mysql.createPool({
+    ...endpointOptions(endpoint),
     ...canonicalValueOptions,
     connectionLimit: options.connectionLimit ?? 10,
     maxIdle: options.connectionLimit ?? 10,
@@ -79,11 +92,7 @@ export async function createMysqlConnection(
   purpose?: string,
 ): Promise<mysql.Connection> {
   const connection = await mysql.createConnection({
-    host: endpoint.host,
-    port: endpoint.port,
-    user: endpoint.user,
-    password: endpoint.password,
-    ...(endpoint.database === undefined ? {} : { database: endpoint.database }),
+    ...endpointOptions(endpoint),
     ...canonicalValueOptions,
     connectTimeout: 10_000,
     connectAttributes: { program_name: programName(purpose) },

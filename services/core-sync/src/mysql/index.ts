@@ -1,6 +1,7 @@
 export {
   createMysqlPool,
   createMysqlConnection,
+  endpointOptions,
   canonicalValueOptions,
   preparedStatementsPerConnection,
   sessionSetupStatement,
@@ -12,6 +13,14 @@ export {
   type RowDataPacket,
   type ResultSetHeader,
 } from './connection.js';
+export { ConnectionTls, loadTls, type TlsMode, type TlsOrigin, type TlsSettings } from './tls.js';
+export {
+  checkConnection,
+  describeEncryption,
+  type CheckedEndpoint,
+  type SecuredEndpoint,
+  type SessionEncryption,
+} from './connection-check.js';
 export { quoteIdentifier, qualifiedName, columnList } from './identifiers.js';
 export {
   readTableSchema,

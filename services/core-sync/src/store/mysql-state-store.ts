@@ -8,6 +8,13 @@ import mysql from 'mysql2/promise';
 import { SyncError, driverErrorCode, isSyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import {
+  checkConnection,
+  endpointOptions,
+  loadTls,
+  type SecuredEndpoint,
+  type TlsSettings,
+} from '../mysql/index.js';
+import {
   runMigrations,
   type AppliedMigration,
   type MigrationAdapter,
@@ -29,6 +36,8 @@ export interface MysqlStateStoreConfig {
   readonly user: string;
   readonly password: string;
   readonly database: string;
+  /** `state_storage.tls`; `preferred` when absent. */
+  readonly tls?: TlsSettings;
 }
 
 const connectionLimit = 4;
@@ -224,17 +233,14 @@ class MysqlMigrationAdapter implements MigrationAdapter {
 }
 
 /** Creates the database unless it exists; without the privilege to, relies on it existing. */
-async function ensureDatabase(config: MysqlStateStoreConfig): Promise<void> {
+async function ensureDatabase(endpoint: SecuredEndpoint, database: string): Promise<void> {
   const connection = await mysql.createConnection({
-    host: config.host,
-    port: config.port,
-    user: config.user,
-    password: config.password,
+    ...endpointOptions(endpoint),
     connectTimeout: connectTimeoutMilliseconds,
   });
   try {
     await connection.query(
-      `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(config.database)} CHARACTER SET utf8mb4`,
+      `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)} CHARACTER SET utf8mb4`,
     );
   } catch (error) {
     const code = driverErrorCode(error);
@@ -244,13 +250,9 @@ async function ensureDatabase(config: MysqlStateStoreConfig): Promise<void> {
   }
 }
 
-function createPool(config: MysqlStateStoreConfig, logger: Logger | undefined): mysql.Pool {
+function createPool(endpoint: SecuredEndpoint, logger: Logger | undefined): mysql.Pool {
   const pool = mysql.createPool({
-    host: config.host,
-    port: config.port,
-    user: config.user,
-    password: config.password,
-    database: config.database,
+    ...endpointOptions(endpoint),
     connectionLimit,
     waitForConnections: true,
     enableKeepAlive: true,
@@ -285,9 +287,22 @@ export async function openMysqlStateStore(
   const where = `${config.database} on ${config.host}:${config.port}`;
   let pool: mysql.Pool;
   try {
-    await ensureDatabase(config);
-    pool = createPool(config, options.logger);
+    // Reads the TLS files and logs in once, settling `preferred`; a TLS or login problem keeps its own code.
+    const tls = loadTls(config.tls ?? { mode: 'preferred' }, {
+      keyPath: 'state_storage.tls',
+      label: 'state store',
+    });
+    const server = { host: config.host, port: config.port, user: config.user, password: config.password };
+    const { endpoint } = await checkConnection({ ...server, tls }, 'state-store-check');
+    await ensureDatabase(endpoint, config.database);
+    pool = createPool({ ...endpoint, database: config.database }, options.logger);
   } catch (error) {
+    if (
+      isSyncError(error) &&
+      (error.code === 'DATABASE_TLS_FAILED' || error.code === 'DATABASE_ACCESS_DENIED')
+    ) {
+      throw error;
+    }
     throw new SyncError('STATE_STORE_FAILED', `failed to open the MySQL state store ${where}`, {
       cause: error,
       details: { host: config.host, port: config.port, database: config.database },

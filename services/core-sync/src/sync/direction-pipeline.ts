@@ -63,12 +63,15 @@ import {
 } from '../fullsync/index.js';
 import { copyTable, prepareTable, type TablePair } from '../snapshot/index.js';
 import type { StateStore } from '../store/index.js';
+import type { SideEndpoints } from './database-endpoints.js';
 import type { DirectionState, DirectionStatus, TableState, TableStatus } from './direction-status.js';
 
 export interface DirectionPipelineOptions {
   readonly config: ServiceConfig;
   readonly source: SideName;
   readonly target: SideName;
+  /** Where the source is read and streamed from (database-endpoints.ts), TLS settled. */
+  readonly sourceEndpoints: SideEndpoints;
   readonly sourcePool: Pool;
   readonly targetPool: Pool;
   readonly store: StateStore;
@@ -602,7 +605,7 @@ export class DirectionPipeline implements FullSyncDirection {
         if (pair === undefined || status === undefined) continue;
         status.state = 'snapshotting';
         const result = await copyTable({
-          sourceEndpoint: this.#applicationEndpoint(source),
+          sourceEndpoint: this.#applicationEndpoint(),
           sourceDatabase: config.databases[source].database,
           sourceFlavor,
           targetPool,
@@ -765,23 +768,11 @@ export class DirectionPipeline implements FullSyncDirection {
   }
 
   #replicationEndpoint(): MysqlEndpoint {
-    const databaseConfig = this.#options.config.databases[this.#options.source];
-    return {
-      host: databaseConfig.host,
-      port: databaseConfig.port,
-      user: databaseConfig.replicationUser,
-      password: databaseConfig.replicationPassword,
-    };
+    return this.#options.sourceEndpoints.replication;
   }
 
-  #applicationEndpoint(side: SideName): MysqlEndpoint {
-    const databaseConfig = this.#options.config.databases[side];
-    return {
-      host: databaseConfig.host,
-      port: databaseConfig.port,
-      user: databaseConfig.user,
-      password: databaseConfig.password,
-    };
+  #applicationEndpoint(): MysqlEndpoint {
+    return this.#options.sourceEndpoints.application;
   }
 
   #setState(state: DirectionState): void {

@@ -8,3 +8,4 @@ export type {
   StreamView,
 } from './direction-status.js';
 export { type ConflictChoice } from './conflict-resolution.js';
+export { connectSide, type SideEndpoints, type ConnectSideOptions } from './database-endpoints.js';

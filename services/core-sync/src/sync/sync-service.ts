@@ -4,7 +4,7 @@
  */
 import type { ServiceConfig } from '../config/index.js';
 import { OpenConflicts, OwnWrites, RowClaims, type ConflictEvent } from '../conflict/index.js';
-import { describeError } from '../errors/index.js';
+import { SyncError, describeError } from '../errors/index.js';
 import type { DirectionName, ServiceEvents } from '../events/index.js';
 import type { CompareSide, FullSyncDirection } from '../fullsync/index.js';
 import type { Logger } from '../logging/index.js';
@@ -15,6 +15,7 @@ import { planBidirectionalStart } from './bidirectional-plan.js';
 import { resolveConflict, type ConflictChoice } from './conflict-resolution.js';
 import { DirectionPipeline, oneWayPlan } from './direction-pipeline.js';
 import type { DirectionStatus } from './direction-status.js';
+import { connectSide, type SideEndpoints } from './database-endpoints.js';
 import { checkBidirectionalSetup } from './loop-checks.js';
 
 export interface SyncServiceOptions {
@@ -50,6 +51,8 @@ export class SyncService {
   readonly #options: SyncServiceOptions;
   readonly #logger: Logger;
   readonly #pools = new Map<SideName, Pool>();
+  readonly #endpoints = new Map<SideName, SideEndpoints>();
+  #connecting: Promise<void> | undefined;
   readonly #directions: DirectionPipeline[] = [];
   readonly #openConflicts = new OpenConflicts();
   readonly #ownWrites = new OwnWrites();
@@ -69,27 +72,57 @@ export class SyncService {
     };
   }
 
+  /** The (source, target) pairs of the configured mode. */
+  #pairs(): [SideName, SideName][] {
+    switch (this.#options.config.sync.mode) {
+      case 'local_to_cloud':
+        return [['local', 'cloud']];
+      case 'cloud_to_local':
+        return [['cloud', 'local']];
+      case 'bidirectional':
+        return [
+          ['local', 'cloud'],
+          ['cloud', 'local'],
+        ];
+    }
+  }
+
+  /**
+   * Reads both sides' TLS files and logs in once as each account (settling `tls.mode: preferred`), before any pool
+   * exists; done once, or again after it failed.
+   */
+  async #connectSides(): Promise<void> {
+    this.#connecting ??= (async () => {
+      const { config, logger } = this.#options;
+      const sources = new Set(this.#pairs().map(([source]) => source));
+      for (const side of ['local', 'cloud'] as const) {
+        const endpoints = await connectSide(config.databases[side], side, {
+          checkReplication: config.sync.realtime && sources.has(side),
+          logger: logger.child({ component: 'connections' }),
+        });
+        this.#endpoints.set(side, endpoints);
+      }
+    })().catch((error: unknown) => {
+      this.#connecting = undefined;
+      throw error;
+    });
+    return this.#connecting;
+  }
+
   /** Starts every direction; rejects (after stopping what started) when one cannot start. */
   async start(): Promise<void> {
     const { config } = this.#options;
     const bidirectional = config.sync.mode === 'bidirectional';
-    const pairs: [SideName, SideName][] =
-      config.sync.mode === 'local_to_cloud'
-        ? [['local', 'cloud']]
-        : config.sync.mode === 'cloud_to_local'
-          ? [['cloud', 'local']]
-          : [
-              ['local', 'cloud'],
-              ['cloud', 'local'],
-            ];
+    await this.#connectSides();
     const events = this.#options.events;
-    for (const [source, target] of pairs) {
+    for (const [source, target] of this.#pairs()) {
       const direction = directionName(source);
       this.#directions.push(
         new DirectionPipeline({
           config,
           source,
           target,
+          sourceEndpoints: this.#sideEndpoints(source),
           sourcePool: this.#pool(source),
           targetPool: this.#pool(target),
           store: this.#options.store,
@@ -164,6 +197,7 @@ export class SyncService {
    */
   async resolveConflict(id: string, choice: ConflictChoice, resolvedBy: string): Promise<ConflictRecord> {
     const { config, store } = this.#options;
+    await this.#connectSides();
     const resolved = await resolveConflict({
       id,
       choice,
@@ -244,19 +278,22 @@ export class SyncService {
     this.#pools.clear();
   }
 
+  /** The side's endpoints (`start()` and `resolveConflict()` set them up first). */
+  #sideEndpoints(side: SideName): SideEndpoints {
+    const endpoints = this.#endpoints.get(side);
+    if (endpoints === undefined) {
+      throw new SyncError('INTERNAL', `the ${side} database's connections were used before they were set up`);
+    }
+    return endpoints;
+  }
+
   #pool(side: SideName): Pool {
     let pool = this.#pools.get(side);
     if (pool === undefined) {
       const { config } = this.#options;
       const databaseConfig = config.databases[side];
       pool = createMysqlPool(
-        {
-          host: databaseConfig.host,
-          port: databaseConfig.port,
-          user: databaseConfig.user,
-          password: databaseConfig.password,
-          database: databaseConfig.database,
-        },
+        { ...this.#sideEndpoints(side).application, database: databaseConfig.database },
         {
           connectionLimit: Math.max(databaseConfig.connectionLimit, config.sync.workers + extraConnections),
           purpose: side,
