@@ -19,6 +19,8 @@ export const problemMessages = {
   duration: 'must be a duration such as "500ms", "30s", "5m", "1h", or a number of milliseconds',
   cronExpression: 'must be a cron expression with 5 or 6 space-separated fields, such as "*/10 * * * *"',
   origin: 'must be "*" or an origin such as "https://ui.example.com" (scheme, host and port; no path)',
+  identityNeedsHostName:
+    'verify_identity needs host to be the name the server certificate is issued for, not an IP address (the driver cannot check an address against the certificate); use the host name, or verify_ca',
   trustProxy:
     'must be false, true, a hop count, or a list of proxy addresses and CIDR ranges (such as [10.0.0.0/8])',
   proxyAddress:

@@ -605,6 +605,35 @@ describe('parseConfig: TLS of the database connections', () => {
     expect(problemPaths(withLocalTls({ ca_file: 'ca.pem' }))).toEqual(['databases.local.tls.ca_file']);
   });
 
+  it('rejects verify_identity with an IP address for host, which the driver cannot check', () => {
+    const message =
+      'verify_identity needs host to be the name the server certificate is issued for, not an IP address (the driver cannot check an address against the certificate); use the host name, or verify_ca';
+    const document = withLocalTls({ mode: 'verify_identity' });
+    const databases = document.databases as Record<string, Record<string, unknown>>;
+    for (const host of ['127.0.0.1', '::1']) {
+      expect(
+        problemsOf({ ...document, databases: { ...databases, local: { ...databases.local, host } } }),
+      ).toEqual([{ path: 'databases.local.tls.mode', message }]);
+    }
+    expect(
+      problemsOf({
+        ...minimalDocument(),
+        state_storage: {
+          type: 'mysql',
+          host: '10.1.2.3',
+          user: 'root',
+          database: 'sync_state',
+          tls: { mode: 'verify_identity' },
+        },
+      }),
+    ).toEqual([{ path: 'state_storage.tls.mode', message }]);
+    // verify_ca does not look at the name, so an address is fine.
+    const byAddress = { ...databases.local, host: '127.0.0.1', tls: { mode: 'verify_ca' } };
+    expect(
+      parseConfig({ ...document, databases: { ...databases, local: byAddress } }, 'test').databases.local.tls,
+    ).toEqual({ mode: 'verify_ca' });
+  });
+
   it('rejects a client certificate without its key and the other way round', () => {
     expect(problemsOf(withLocalTls({ mode: 'verify_ca', ca_file: 'ca.pem', cert_file: 'c.pem' }))).toEqual([
       {

@@ -125,6 +125,21 @@ const tlsSchema = z
   })
   .prefault({});
 
+/**
+ * verify_identity matches the host name connected to against the server's certificate. The driver (mysql2) only
+ * does that for a name: for an IP address it would check the certificate against "localhost" instead, so an IP
+ * host with verify_identity is refused rather than checked less than it says.
+ */
+function checkIdentityHost(raw: { host: string; tls: TlsConfig }, context: z.core.$RefinementCtx): void {
+  if (raw.tls.mode === 'verify_identity' && isIP(raw.host) !== 0) {
+    context.addIssue({
+      code: 'custom',
+      path: ['tls', 'mode'],
+      message: problemMessages.identityNeedsHostName,
+    });
+  }
+}
+
 const databaseSchema = z
   .strictObject({
     host: nonEmptyText,
@@ -138,6 +153,7 @@ const databaseSchema = z
     connection_limit: z.int().min(1).max(1_000).default(10),
     tls: tlsSchema,
   })
+  .superRefine(checkIdentityHost)
   .transform((raw): DatabaseConfig => ({
     host: raw.host,
     port: raw.port,
@@ -159,15 +175,17 @@ const stateStorageSchema = z
     },
     z.discriminatedUnion('type', [
       z.strictObject({ type: z.literal('sqlite'), file_path: nonEmptyText.default('./data/sync_state.db') }),
-      z.strictObject({
-        type: z.literal('mysql'),
-        host: nonEmptyText,
-        port: databasePort.default(3306),
-        user: nonEmptyText,
-        password: z.string().default(''),
-        database: nonEmptyText,
-        tls: tlsSchema,
-      }),
+      z
+        .strictObject({
+          type: z.literal('mysql'),
+          host: nonEmptyText,
+          port: databasePort.default(3306),
+          user: nonEmptyText,
+          password: z.string().default(''),
+          database: nonEmptyText,
+          tls: tlsSchema,
+        })
+        .superRefine(checkIdentityHost),
     ]),
   )
   .transform((raw): StateStorageConfig =>

@@ -4,6 +4,7 @@
  * to change — a TLS handshake refused, a server without TLS, an account that REQUIREs SSL/X509 — naming the side,
  * the account and the TLS settings.
  */
+import { isIP } from 'node:net';
 import mysql from 'mysql2/promise';
 import { SyncError, driverErrorCode } from '../errors/index.js';
 import { endpointOptions, type MysqlEndpoint } from './connection.js';
@@ -120,6 +121,15 @@ export async function checkConnection(
   endpoint: SecuredEndpoint,
   purpose = 'connection-check',
 ): Promise<CheckedEndpoint> {
+  const { settings, origin } = endpoint.tls;
+  if (settings.mode === 'verify_identity' && isIP(endpoint.host) !== 0) {
+    // mysql2 would check the certificate against "localhost" for an address (the schema refuses this too).
+    throw new SyncError(
+      'DATABASE_TLS_FAILED',
+      `${origin.keyPath}.mode verify_identity needs a host name, not the address ${endpoint.host}: use the name the certificate is issued for, or verify_ca`,
+      { details: { server: serverOf(endpoint), tls: endpoint.tls.toJSON() } },
+    );
+  }
   try {
     return { endpoint, encryption: await login(endpoint, purpose) };
   } catch (error) {

@@ -124,16 +124,23 @@ function readCertificates(
   return { pem, first };
 }
 
+/** PKCS#8 `ENCRYPTED PRIVATE KEY`, or a traditional key with `Proc-Type: 4,ENCRYPTED`. */
+const encryptedKeyPattern = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/;
+
 function readPrivateKey(origin: TlsOrigin, file: string): { pem: string; key: KeyObject } {
   const pem = readPem(origin, 'key_file', file);
+  if (encryptedKeyPattern.test(pem)) {
+    throw tlsFileError(
+      origin,
+      'key_file',
+      file,
+      'is an encrypted private key; give the key without a passphrase (openssl pkey -in key.pem -out plain.pem)',
+    );
+  }
   try {
     return { pem, key: createPrivateKey(pem) };
   } catch (error) {
-    const reason =
-      driverErrorCode(error) === 'ERR_MISSING_PASSPHRASE'
-        ? 'is an encrypted private key; give the key without a passphrase (openssl pkey -in key.pem -out plain.pem)'
-        : 'holds no PEM private key that can be read';
-    throw tlsFileError(origin, 'key_file', file, reason, error);
+    throw tlsFileError(origin, 'key_file', file, 'holds no PEM private key that can be read', error);
   }
 }
 
