@@ -25,8 +25,12 @@ export interface AppDependencies {
   readonly metrics: MetricsSource;
   /** The bus whose public events the SSE stream carries. */
   readonly events: ServiceEvents;
-  /** Tokens and CORS origins (server.* of the configuration). */
-  readonly server: Pick<ServerConfig, 'authToken' | 'readOnlyTokens' | 'corsOrigins'>;
+  /**
+   * Tokens, CORS origins and which proxies' X-Forwarded-For to believe (server.* of the configuration;
+   * `trustProxy` defaults to false: the address is the TCP peer's).
+   */
+  readonly server: Pick<ServerConfig, 'authToken' | 'readOnlyTokens' | 'corsOrigins'> &
+    Partial<Pick<ServerConfig, 'trustProxy'>>;
   /** Interval of the SSE heartbeat comments (default 15 s). */
   readonly sseHeartbeatMs?: number;
   /** Events the SSE stream keeps for Last-Event-ID replay (default 1,000). */

@@ -20,6 +20,7 @@ import {
   jsonSchemaTransformObject,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { ServerConfig } from '../config/index.js';
 import { SyncError } from '../errors/index.js';
 import { redactedPaths, type Logger } from '../logging/index.js';
 import type { AppDependencies, RouteContext } from './api-context.js';
@@ -64,11 +65,27 @@ function warnAboutAccess(logger: Logger, authority: TokenAuthority): void {
   }
 }
 
+/**
+ * fastify's `trustProxy` from server.trust_proxy: whose X-Forwarded-For makes `request.ip` (the address the
+ * failed-auth limit counts and the logs show). false: the TCP peer; true: the left-most forwarded address, from
+ * anyone; addresses/CIDRs: the proxies that may speak for a client; a number: that many proxies in front, whoever
+ * they are. fastify takes a bare number as "trust nobody" (a hop count cannot tell a proxy from a direct client),
+ * so the count is given as the function Express uses for it: the peer and the next `count - 1` forwarders.
+ */
+function trustProxyOption(
+  trustProxy: ServerConfig['trustProxy'] | undefined,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trustProxy === undefined) return false;
+  if (typeof trustProxy === 'number') return (_address, hop) => hop < trustProxy;
+  return typeof trustProxy === 'object' ? [...trustProxy] : trustProxy;
+}
+
 function createServer(dependencies: AppDependencies, logger: Logger) {
   // Typed as fastify's own logger so the instance has fastify's default types (hooks, handlers) throughout.
   const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
     loggerInstance,
+    trustProxy: trustProxyOption(dependencies.server.trustProxy),
     genReqId: (request) => requestTraceId(request.headers),
     requestTimeout: dependencies.requestTimeoutMs ?? 30_000,
     bodyLimit: bodyLimitBytes,
