@@ -35,7 +35,10 @@ const operatorNotes: Partial<Record<ErrorCode, string>> = {
   MIGRATION_FAILED: 'See [Upgrades and state-store migrations](#upgrades-and-state-store-migrations).',
   UNAUTHORIZED: 'See [Rotating tokens](#rotating-tokens).',
   RATE_LIMITED:
-    'Behind a proxy or an Ingress every client shares one address: see [Kubernetes](#kubernetes).',
+    "Behind a proxy or an Ingress every client shares the proxy's address unless `server.trust_proxy` names the proxy ([configuration.md](configuration.md#server), [Kubernetes](#kubernetes)).",
+  DATABASE_TLS_FAILED: 'See [TLS to the databases](#tls-to-the-databases).',
+  DATABASE_ACCESS_DENIED:
+    'See [Accounts and grants](#accounts-and-grants) and [TLS to the databases](#tls-to-the-databases).',
   LEASE_LOST: 'See [docs/high-availability.md](high-availability.md).',
 };
 

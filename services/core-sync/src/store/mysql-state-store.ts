@@ -9,6 +9,7 @@ import { SyncError, driverErrorCode, isSyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import {
   checkConnection,
+  describeEncryption,
   endpointOptions,
   loadTls,
   type SecuredEndpoint,
@@ -279,6 +280,37 @@ function createPool(endpoint: SecuredEndpoint, logger: Logger | undefined): mysq
   return pool;
 }
 
+/**
+ * Reads `state_storage.tls`'s files and logs in once (settling `preferred`), logging what was negotiated. Throws
+ * DATABASE_TLS_FAILED or DATABASE_ACCESS_DENIED, which the caller passes on with their own code.
+ */
+async function connectStateStore(
+  config: MysqlStateStoreConfig,
+  logger: Logger | undefined,
+): Promise<SecuredEndpoint> {
+  const tls = loadTls(config.tls ?? { mode: 'preferred' }, {
+    keyPath: 'state_storage.tls',
+    label: 'state store',
+  });
+  const server = { host: config.host, port: config.port, user: config.user, password: config.password };
+  const { endpoint, encryption } = await checkConnection({ ...server, tls }, 'state-store-check');
+  const fields = {
+    component: 'state-store',
+    user: config.user,
+    tlsMode: tls.settings.mode,
+    encryption: describeEncryption(encryption),
+  };
+  if (tls.settings.mode === 'preferred' && !endpoint.tls.encrypted) {
+    logger?.warn(
+      fields,
+      'the state store offers no TLS: its connections are not encrypted (set state_storage.tls.mode to require it)',
+    );
+  } else {
+    logger?.info(fields, 'state store login checked');
+  }
+  return endpoint;
+}
+
 /** Opens the MySQL state store (creating its database when missing and allowed) and migrates it. */
 export async function openMysqlStateStore(
   config: MysqlStateStoreConfig,
@@ -287,13 +319,7 @@ export async function openMysqlStateStore(
   const where = `${config.database} on ${config.host}:${config.port}`;
   let pool: mysql.Pool;
   try {
-    // Reads the TLS files and logs in once, settling `preferred`; a TLS or login problem keeps its own code.
-    const tls = loadTls(config.tls ?? { mode: 'preferred' }, {
-      keyPath: 'state_storage.tls',
-      label: 'state store',
-    });
-    const server = { host: config.host, port: config.port, user: config.user, password: config.password };
-    const { endpoint } = await checkConnection({ ...server, tls }, 'state-store-check');
+    const endpoint = await connectStateStore(config, options.logger);
     await ensureDatabase(endpoint, config.database);
     pool = createPool({ ...endpoint, database: config.database }, options.logger);
   } catch (error) {
