@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import mysql from 'mysql2/promise';
-import { SyncError, driverErrorCode } from '../errors/index.js';
+import { SyncError, describeError, driverErrorCode } from '../errors/index.js';
 import { endpointOptions, type MysqlEndpoint } from './connection.js';
 import type { ConnectionTls } from './tls.js';
 
@@ -23,9 +23,11 @@ export interface SessionEncryption {
 }
 
 export interface CheckedEndpoint {
-  /** The endpoint to connect with: a `preferred` server without TLS gets unencrypted connections. */
+  /** The endpoint to connect with: a `preferred` server without working TLS gets unencrypted connections. */
   readonly endpoint: SecuredEndpoint;
   readonly encryption: SessionEncryption;
+  /** Why `preferred` fell back to plain text (`the server offers no TLS`…); null when it did not. */
+  readonly fallbackReason: string | null;
 }
 
 const checkTimeoutMs = 10_000;
@@ -61,12 +63,12 @@ async function login(endpoint: SecuredEndpoint, purpose: string): Promise<Sessio
   }
 }
 
-function accessDeniedHint(tls: ConnectionTls): string {
+function accessDeniedHint(tls: ConnectionTls, fallbackReason: string | null): string {
   const { keyPath } = tls.origin;
   if (!tls.encrypted) {
     return (
       ` over an unencrypted connection (${keyPath}.mode ${tls.settings.mode}` +
-      (tls.settings.mode === 'preferred' ? ', and the server offers no TLS' : '') +
+      (fallbackReason === null ? '' : `, and ${fallbackReason}`) +
       `); if the account REQUIREs SSL or X509, set ${keyPath}.mode to required or stricter`
     );
   }
@@ -76,7 +78,11 @@ function accessDeniedHint(tls: ConnectionTls): string {
   return ` over TLS with the client certificate ${tls.settings.certFile}`;
 }
 
-function classifyFailure(endpoint: SecuredEndpoint, error: unknown): SyncError {
+function classifyFailure(
+  endpoint: SecuredEndpoint,
+  error: unknown,
+  fallbackReason: string | null = null,
+): SyncError {
   const { tls } = endpoint;
   const { label, keyPath } = tls.origin;
   const server = `the ${label} ${serverOf(endpoint)}`;
@@ -103,7 +109,7 @@ function classifyFailure(endpoint: SecuredEndpoint, error: unknown): SyncError {
   if (code !== undefined && accessDeniedCodes.has(code)) {
     return new SyncError(
       'DATABASE_ACCESS_DENIED',
-      `user ${endpoint.user} may not log in to ${server}${accessDeniedHint(tls)}`,
+      `user ${endpoint.user} may not log in to ${server}${accessDeniedHint(tls, fallbackReason)}`,
       { cause: error, details },
     );
   }
@@ -131,18 +137,36 @@ export async function checkConnection(
     );
   }
   try {
-    return { endpoint, encryption: await login(endpoint, purpose) };
+    return { endpoint, encryption: await login(endpoint, purpose), fallbackReason: null };
   } catch (error) {
-    if (driverErrorCode(error) === 'HANDSHAKE_NO_SSL_SUPPORT' && endpoint.tls.settings.mode === 'preferred') {
-      const plain = { ...endpoint, tls: endpoint.tls.withoutEncryption() };
-      try {
-        return { endpoint: plain, encryption: await login(plain, purpose) };
-      } catch (plainError) {
-        throw classifyFailure(plain, plainError);
-      }
+    const fallbackReason = settings.mode === 'preferred' ? preferredFallbackReason(error) : null;
+    if (fallbackReason === null) throw classifyFailure(endpoint, error);
+    const plain = { ...endpoint, tls: endpoint.tls.withoutEncryption() };
+    try {
+      return { endpoint: plain, encryption: await login(plain, purpose), fallbackReason };
+    } catch (plainError) {
+      throw classifyFailure(plain, plainError, fallbackReason);
     }
-    throw classifyFailure(endpoint, error);
   }
+}
+
+/** OpenSSL's short reason (`tlsv1 alert protocol version`) when it gave one, else the message's first line. */
+function handshakeFailure(error: unknown): string {
+  const reason = error instanceof Error ? (error as { reason?: unknown }).reason : undefined;
+  if (typeof reason === 'string' && reason !== '') return reason;
+  return describeError(error).split('\n')[0]?.trim() ?? 'unknown';
+}
+
+/**
+ * `preferred` connects in plain text where TLS cannot be had: a server that does not offer it, or a TLS handshake
+ * that fails (an old server's protocol versions, a broken server certificate) — as a plain-text connection would
+ * have worked before TLS existed here. null for every other failure.
+ */
+function preferredFallbackReason(error: unknown): string | null {
+  const code = driverErrorCode(error);
+  if (code === 'HANDSHAKE_NO_SSL_SUPPORT') return 'the server offers no TLS';
+  if (code === 'HANDSHAKE_SSL_ERROR') return `the TLS handshake failed (${handshakeFailure(error)})`;
+  return null;
 }
 
 /** One line for logs: `TLSv1.3 TLS_AES_256_GCM_SHA384`, or `unencrypted`. */

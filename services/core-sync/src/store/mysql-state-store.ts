@@ -293,17 +293,20 @@ async function connectStateStore(
     label: 'state store',
   });
   const server = { host: config.host, port: config.port, user: config.user, password: config.password };
-  const { endpoint, encryption } = await checkConnection({ ...server, tls }, 'state-store-check');
+  const { endpoint, encryption, fallbackReason } = await checkConnection(
+    { ...server, tls },
+    'state-store-check',
+  );
   const fields = {
     component: 'state-store',
     user: config.user,
     tlsMode: tls.settings.mode,
     encryption: describeEncryption(encryption),
   };
-  if (tls.settings.mode === 'preferred' && !endpoint.tls.encrypted) {
+  if (fallbackReason !== null) {
     logger?.warn(
-      fields,
-      'the state store offers no TLS: its connections are not encrypted (set state_storage.tls.mode to require it)',
+      { ...fields, reason: fallbackReason },
+      `the state store's connections are not encrypted: TLS was preferred, but ${fallbackReason}`,
     );
   } else {
     logger?.info(fields, 'state store login checked');

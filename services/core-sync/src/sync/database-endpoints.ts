@@ -36,10 +36,10 @@ function logChecked(logger: Logger, side: SideName, checked: CheckedEndpoint): v
     tlsMode: tls.settings.mode,
     encryption: describeEncryption(checked.encryption),
   };
-  if (tls.settings.mode === 'preferred' && !tls.encrypted) {
+  if (checked.fallbackReason !== null) {
     logger.warn(
-      fields,
-      `the ${side} database offers no TLS: its connections are not encrypted (set databases.${side}.tls.mode to require it)`,
+      { ...fields, reason: checked.fallbackReason },
+      `the ${side} database's connections are not encrypted: TLS was preferred, but ${checked.fallbackReason}`,
     );
   } else {
     logger.info(fields, 'database login checked');

@@ -5,6 +5,7 @@
  * service's sessions (the binlog dump included) with its cipher.
  */
 import { randomBytes } from 'node:crypto';
+import nodeTls from 'node:tls';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SyncError, describeError } from '../../src/errors/index.js';
@@ -37,7 +38,8 @@ beforeAll(async () => {
   server = await SandboxServer.start({
     name: 'test-tls',
     serverId: 103,
-    extraArguments: [...certificates.serverArguments, '--performance-schema=ON'],
+    // TLS 1.2 only, so a client that insists on 1.3 fails its handshake (the preferred fallback test).
+    extraArguments: [...certificates.serverArguments, '--tls-version=TLSv1.2', '--performance-schema=ON'],
   });
   const admin = await mysql.createConnection({ ...server.connectionInfo, multipleStatements: true });
   await admin.query(`
@@ -286,24 +288,54 @@ describe('TLS to the databases, end to end', () => {
   });
 
   it('preferred encrypts when the server offers TLS and falls back when it does not; required refuses a server without TLS', async () => {
-    const check = (url: string, account: { user: string; password: string }, settings: TlsSettings) => {
-      const target = parseServerUrl(url);
-      const tls = loadTls(settings, { keyPath: 'databases.local.tls', label: 'local database' });
-      return checkConnection({ host: target.host, port: target.port, ...account, tls });
-    };
     const tlsServer = await check(serverUrl(), accounts.app, { mode: 'preferred' });
     expect(tlsServer.endpoint.tls.encrypted).toBe(true);
-    expect(tlsServer.encryption.tlsVersion).toMatch(/^TLSv1\.[23]$/);
+    expect(tlsServer.encryption.tlsVersion).toBe('TLSv1.2');
     expect(tlsServer.encryption.cipher).not.toBeNull();
+    expect(tlsServer.fallbackReason).toBeNull();
 
     // The shared sandboxes have no TLS.
     const root = parseServerUrl(inject('localServerUrl'));
     const plainServer = await check(inject('localServerUrl'), root, { mode: 'preferred' });
     expect(plainServer.endpoint.tls.encrypted).toBe(false);
     expect(plainServer.encryption).toEqual({ tlsVersion: null, cipher: null });
+    expect(plainServer.fallbackReason).toBe('the server offers no TLS');
     await expect(check(inject('localServerUrl'), root, { mode: 'required' })).rejects.toMatchObject({
       code: 'DATABASE_TLS_FAILED',
       message: `the local database ${root.host}:${root.port} does not offer TLS, but databases.local.tls.mode is required: enable TLS on the server (ssl_cert, ssl_key) or choose another mode`,
     });
   });
+
+  it('preferred also falls back to plain text when the TLS handshake fails; required does not', async () => {
+    const previousMinimum = nodeTls.DEFAULT_MIN_VERSION;
+    // The server speaks TLS 1.2 only: a client that insists on 1.3 cannot agree on a protocol.
+    nodeTls.DEFAULT_MIN_VERSION = 'TLSv1.3';
+    try {
+      const root = { user: server.connectionInfo.user, password: server.connectionInfo.password };
+      const fallback = await check(serverUrl(), root, { mode: 'preferred' });
+      expect(fallback.endpoint.tls.encrypted).toBe(false);
+      expect(fallback.encryption).toEqual({ tlsVersion: null, cipher: null });
+      expect(fallback.fallbackReason).toMatch(/^the TLS handshake failed \(.*protocol/);
+      // An account that REQUIREs SSL cannot follow it there, and is told why.
+      await expect(check(serverUrl(), accounts.app, { mode: 'preferred' })).rejects.toMatchObject({
+        code: 'DATABASE_ACCESS_DENIED',
+        message: expect.stringMatching(
+          /^user tls_app may not log in to the local database 127\.0\.0\.1:\d+ over an unencrypted connection \(databases\.local\.tls\.mode preferred, and the TLS handshake failed \(.*\)\); if the account REQUIREs SSL or X509, set databases\.local\.tls\.mode to required or stricter$/,
+        ) as unknown,
+      });
+      await expect(check(serverUrl(), root, { mode: 'required' })).rejects.toMatchObject({
+        code: 'DATABASE_TLS_FAILED',
+        message: `the TLS handshake with the local database 127.0.0.1:${server.port} failed (databases.local.tls.mode required)`,
+      });
+    } finally {
+      nodeTls.DEFAULT_MIN_VERSION = previousMinimum;
+    }
+  });
 });
+
+/** The first login of `account` on the server at `url`, with `settings` as databases.local.tls. */
+function check(url: string, account: { user: string; password: string }, settings: TlsSettings) {
+  const target = parseServerUrl(url);
+  const tls = loadTls(settings, { keyPath: 'databases.local.tls', label: 'local database' });
+  return checkConnection({ host: target.host, port: target.port, ...account, tls });
+}
