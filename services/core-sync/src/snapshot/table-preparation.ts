@@ -22,6 +22,8 @@ export interface PrepareTableOptions {
   readonly table: string;
   /** The primary key the configuration names for the table. */
   readonly configuredPrimaryKey: readonly string[];
+  /** The table's configured `timestamp_column`, when it has one. */
+  readonly timestampColumn?: string | undefined;
   readonly sourcePool: Pool;
   readonly sourceDatabase: string;
   readonly sourceLabel: string;
@@ -60,6 +62,14 @@ export async function prepareTable(options: PrepareTableOptions): Promise<TableP
       'TABLE_NO_PRIMARY_KEY',
       `table ${table}: sync.tables[].primary_key is (${columnList(options.configuredPrimaryKey)}) but the table's primary key is (${columnList(source.primaryKey)})`,
       { details: { table, configured: options.configuredPrimaryKey, actual: source.primaryKey } },
+    );
+  }
+  const { timestampColumn } = options;
+  if (timestampColumn !== undefined && !source.columns.some((column) => column.name === timestampColumn)) {
+    throw new SyncError(
+      'TABLE_SCHEMA_MISMATCH',
+      `table ${table} has no column ${timestampColumn}, which sync.tables[].timestamp_column names`,
+      { details: { table, timestampColumn, columns: source.columns.map((column) => column.name) } },
     );
   }
   let target = await readTableSchema(options.targetPool, targetDatabase, table);

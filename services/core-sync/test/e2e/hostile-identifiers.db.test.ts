@@ -125,7 +125,7 @@ async function countOf(database: TestDatabase, table: string): Promise<number> {
 }
 
 describe('hostile identifiers', () => {
-  it('one way: snapshot, streamed inserts, updates and deletes, and a full-sync repair', async () => {
+  it('one way: snapshot, streamed inserts, updates and deletes, a restart, DDL and a full-sync repair', async () => {
     await using fixture = await createSyncFixture(
       inject('localServerUrl'),
       inject('cloudServerUrl'),
@@ -145,16 +145,14 @@ describe('hostile identifiers', () => {
       code: 'TABLE_NO_PRIMARY_KEY',
       message: `table ${wideTable}: sync.tables[].primary_key is (\`ke\`\`y\`, \`"one"\`, \`order\`) but the table's primary key is (\`ke\`\`y,"one"\`, \`order\`)`,
     });
-    await using running = await startDisposableService(
-      fixture,
-      fixture.configDocument({
-        tables: [
-          { name: wideTable, primary_key: [...wideKey] },
-          { name: reservedTable, primary_key: 'key' },
-        ],
-        sync: { snapshot_chunk_size: 50 },
-      }),
-    );
+    const document = fixture.configDocument({
+      tables: [
+        { name: wideTable, primary_key: [...wideKey] },
+        { name: reservedTable, primary_key: 'key' },
+      ],
+      sync: { snapshot_chunk_size: 50 },
+    });
+    const first = await fixture.startService(document);
     // The snapshot created the missing target tables from the source definitions and copied every row.
     await expectSameRows(fixture, wideTable, wideKey);
     await expectSameRows(fixture, reservedTable, ['key']);
@@ -172,6 +170,19 @@ describe('hostile identifiers', () => {
       await expectSameRows(fixture, reservedTable, ['key']);
     }, 30_000);
     expect(await countOf(fixture.target, wideTable)).toBe(240 + 5 - 10);
+
+    // Stopped and started again, it resumes from the checkpoints it keeps per table name.
+    await first.stop();
+    await fixture.source.query(
+      `UPDATE ${quoted(wideTable)} SET ${quoted("it's")} = 'stopped' WHERE ${quoted(wideKey[0])} BETWEEN 40 AND 60;
+       DELETE FROM ${quoted(reservedTable)} WHERE ${quoted('key')} = 1`,
+    );
+    await using running = await startDisposableService(fixture, document);
+    await eventually(async () => {
+      await expectSameRows(fixture, wideTable, wideKey);
+      await expectSameRows(fixture, reservedTable, ['key']);
+    }, 30_000);
+    expect(running.service.status.directions[0]?.tables.map((table) => table.rowsCopied)).toEqual([0, 0]);
 
     await divergeSilently(
       fixture.target,
