@@ -44,7 +44,7 @@ export const errorCodes = {
   },
   DATABASE_NOT_FOUND: {
     description:
-      'A configured database (databases.local.database or databases.cloud.database) does not exist on its server. Names are case-sensitive and used exactly as written; check the name or create the database.',
+      'A configured database (databases.local.database or databases.cloud.database) does not exist on its server, or the configured user may not use it. Names are case-sensitive and used exactly as written; check the name, create the database or grant the user access to it.',
     retryable: false,
     httpStatus: 500,
   },

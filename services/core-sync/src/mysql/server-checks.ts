@@ -106,17 +106,21 @@ export interface DatabaseLabel {
 
 /**
  * Opens a connection of the pool (whose connections use `label.database`): DATABASE_NOT_FOUND when the server
- * has no such database, DATABASE_UNAVAILABLE when it cannot be reached.
+ * has no such database (or denies it to the user), DATABASE_UNAVAILABLE when it cannot be reached.
  */
 export async function checkDatabaseExists(pool: Pool, label: DatabaseLabel): Promise<void> {
   try {
     await pool.query('SELECT 1');
   } catch (error) {
     const details = { ...label };
-    if (driverErrorCode(error) === 'ER_BAD_DB_ERROR') {
+    const code = driverErrorCode(error);
+    // A user without global privileges is told "access denied" for a database that does not exist, too.
+    if (code === 'ER_BAD_DB_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
+      const why =
+        code === 'ER_BAD_DB_ERROR' ? 'does not exist' : 'does not exist or this user may not use it';
       throw new SyncError(
         'DATABASE_NOT_FOUND',
-        `database ${label.database} does not exist on the ${label.side} server ${label.server} (databases.${label.side}.database)`,
+        `database ${label.database} ${why} on the ${label.side} server ${label.server} (databases.${label.side}.database)`,
         { cause: error, details },
       );
     }

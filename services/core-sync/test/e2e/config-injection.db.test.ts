@@ -80,9 +80,30 @@ describe('configuration values that reach SQL', () => {
         },
       });
     }
-    for (const { document, refusal } of refusals) {
-      await expect(fixture.startService(document), JSON.stringify(refusal)).rejects.toMatchObject(refusal);
-      await expectVictimsIntact(fixture);
+    // A user without global privileges is denied a database that does not exist: named the same way.
+    const limitedUser = `limited_${fixture.source.name.slice(-8)}`;
+    await fixture.source.query(
+      `CREATE USER '${limitedUser}'@'%' IDENTIFIED BY 'limited-password'; ` +
+        `GRANT SELECT ON ${quoteIdentifier(fixture.source.name)}.* TO '${limitedUser}'@'%'`,
+    );
+    try {
+      const document = fixture.configDocument({ tables: [{ name: 'items', primary_key: 'id' }] });
+      const databases = document.databases as Record<string, Record<string, unknown>>;
+      const database = `nope${injection}`;
+      databases.local = { ...databases.local, user: limitedUser, password: 'limited-password', database };
+      refusals.push({
+        document,
+        refusal: {
+          code: 'DATABASE_NOT_FOUND',
+          message: `database ${database} does not exist or this user may not use it on the local server ${String(databases.local.host)}:${String(databases.local.port)} (databases.local.database)`,
+        },
+      });
+      for (const { document: refused, refusal } of refusals) {
+        await expect(fixture.startService(refused), JSON.stringify(refusal)).rejects.toMatchObject(refusal);
+        await expectVictimsIntact(fixture);
+      }
+    } finally {
+      await fixture.source.query(`DROP USER '${limitedUser}'@'%'`);
     }
     // Nothing was created on the target either.
     expect(await fixture.target.query('SHOW TABLES')).toEqual([
