@@ -29,12 +29,26 @@ function skipComment(statement: string, index: number): number {
   return index;
 }
 
-function readQuoted(statement: string, start: number): { text: string; end: number } {
+/**
+ * Reads a quoted identifier or string from its opening quote: a doubled quote stands for one; in a string
+ * (`backslashEscapes`, the server's default sql_mode) a backslash escapes the next character, so `'it\'s'` ends
+ * where the server ends it.
+ */
+function readQuoted(
+  statement: string,
+  start: number,
+  backslashEscapes = false,
+): { text: string; end: number } {
   const quote = statement[start] ?? '`';
   let text = '';
   let index = start + 1;
   while (index < statement.length) {
     const character = statement[index] ?? '';
+    if (backslashEscapes && character === '\\') {
+      text += statement.slice(index, index + 2);
+      index += 2;
+      continue;
+    }
     if (character === quote) {
       if (statement[index + 1] === quote) {
         text += quote;
@@ -67,7 +81,7 @@ export function tokenize(statement: string): Token[] {
       tokens.push({ kind: 'quoted', text: quoted.text });
       index = quoted.end;
     } else if (character === "'") {
-      index = readQuoted(statement, index).end;
+      index = readQuoted(statement, index, true).end;
       tokens.push({ kind: 'symbol', text: "'" });
     } else if (wordPattern.test(character)) {
       let end = index + 1;

@@ -73,6 +73,19 @@ const documents = {
     },
     logging: { level: 'debug', format: 'pretty' },
   },
+  hostileNames: {
+    databases: {
+      local: { ...database('local'), database: "shop`; DROP DATABASE x; -- 'é'" },
+      cloud: database('cloud'),
+    },
+    sync: {
+      tables: [
+        // Only the list form can name a column with a comma or a leading blank.
+        { name: 'a, b `c`', primary_key: ['ke,y', ' padded', 'order'] },
+        { name: 'select', primary_key: 'key' },
+      ],
+    },
+  },
 };
 
 describe('configToDocument', () => {

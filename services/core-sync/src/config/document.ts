@@ -33,10 +33,16 @@ function databaseDocument(database: DatabaseConfig): Record<string, unknown> {
   };
 }
 
+/** `"id"` or `"tenant_id,id"`, or the list when a name would not survive that text (a comma, blanks at an end). */
+function primaryKeyDocument(primaryKey: readonly string[]): string | string[] {
+  const asText = primaryKey.every((column) => !column.includes(',') && column.trim() === column);
+  return asText ? primaryKey.join(',') : [...primaryKey];
+}
+
 function tableDocument(table: TableConfig, defaultBatchSize: number): Record<string, unknown> {
   return {
     name: table.name,
-    primary_key: table.primaryKey.join(','),
+    primary_key: primaryKeyDocument(table.primaryKey),
     conflict_resolution: table.conflictResolution,
     ...(table.prefer === undefined ? {} : { prefer: table.prefer }),
     tie_breaker: table.tieBreaker,

@@ -315,6 +315,17 @@ describe('parseConfig', () => {
     expect(config.sync.tables.length).toBeGreaterThan(0);
   });
 
+  it('splits a text primary key on commas and trims it, and keeps the names of a list exactly', () => {
+    const primaryKeyOf = (primaryKey: unknown) =>
+      parseConfig(withSync({ tables: [{ name: 'items', primary_key: primaryKey }] }), 't').sync.tables[0]
+        ?.primaryKey;
+    expect(primaryKeyOf(' ke,y , order')).toEqual(['ke', 'y', 'order']);
+    expect(primaryKeyOf(['ke,y', ' order', 'it`s "x"'])).toEqual(['ke,y', ' order', 'it`s "x"']);
+    expect(problemsOf(withSync({ tables: [{ name: 'items', primary_key: ['id', ' '] }] }))).toEqual([
+      { path: 'sync.tables[0].primary_key', message: 'must name at least one column and no empty ones' },
+    ]);
+  });
+
   it('normalises primary keys the same whether written as text or as a list', () => {
     const column = fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/);
     fc.assert(

@@ -50,13 +50,15 @@ function duration(defaultText: string) {
     .prefault(defaultText);
 }
 
-/** `"id"`, `"tenant_id,id"` or `[tenant_id, id]` → the column list. */
+/** `"id"`, `"tenant_id,id"` or `[tenant_id, id]` → the column list (a name with a comma needs the list). */
 const primaryKeySchema = z.unknown().transform((value, context): string[] => {
   if (value === undefined) {
     context.addIssue({ code: 'custom', message: 'required' });
     return z.NEVER;
   }
-  const columns = typeof value === 'string' ? value.split(',') : value;
+  // The text form splits on commas and trims blanks; a list keeps each name exactly as written (MySQL allows a
+  // comma or a leading blank in a column name).
+  const columns = typeof value === 'string' ? value.split(',').map((column) => column.trim()) : value;
   if (!Array.isArray(columns) || !columns.every((column) => typeof column === 'string')) {
     context.addIssue({
       code: 'custom',
@@ -64,16 +66,15 @@ const primaryKeySchema = z.unknown().transform((value, context): string[] => {
     });
     return z.NEVER;
   }
-  const trimmed = columns.map((column) => column.trim());
-  if (trimmed.length === 0 || trimmed.some((column) => column === '')) {
+  if (columns.length === 0 || columns.some((column) => column.trim() === '')) {
     context.addIssue({ code: 'custom', message: 'must name at least one column and no empty ones' });
     return z.NEVER;
   }
-  if (new Set(trimmed).size !== trimmed.length) {
+  if (new Set(columns).size !== columns.length) {
     context.addIssue({ code: 'custom', message: 'names a column twice' });
     return z.NEVER;
   }
-  return trimmed;
+  return columns;
 });
 
 const verifyingModes: ReadonlySet<string> = new Set(['verify_ca', 'verify_identity']);

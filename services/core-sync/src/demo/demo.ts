@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
+import { qualifiedName, quoteIdentifier } from '../mysql/index.js';
 import {
   SandboxServer,
   findFreePort,
@@ -202,8 +203,8 @@ async function main(): Promise<void> {
     const cloud = await mysql.createConnection({ ...cloudServer.connectionInfo, multipleStatements: true });
     connections.push(cloud);
     for (const connection of [local, cloud]) {
-      await connection.query(`CREATE DATABASE ${databaseName}`);
-      await connection.query(`USE ${databaseName}`);
+      await connection.query(`CREATE DATABASE ${quoteIdentifier(databaseName)}`);
+      await connection.query(`USE ${quoteIdentifier(databaseName)}`);
       for (const statement of sampleSchemaStatements) await connection.query(statement);
     }
     for (const statement of sampleDataStatements) await local.query(statement);
@@ -331,7 +332,7 @@ async function main(): Promise<void> {
 async function reportCounts(local: mysql.Connection, cloud: mysql.Connection): Promise<void> {
   const parts: string[] = [];
   for (const { name } of sampleTables) {
-    const sql = `SELECT COUNT(*) AS total FROM ${databaseName}.${name}`;
+    const sql = `SELECT COUNT(*) AS total FROM ${qualifiedName(databaseName, name)}`;
     const [localRows] = await local.query<mysql.RowDataPacket[]>(sql);
     const [cloudRows] = await cloud.query<mysql.RowDataPacket[]>(sql);
     parts.push(`${name} ${String(localRows[0]?.total)}/${String(cloudRows[0]?.total)}`);

@@ -42,6 +42,12 @@ export const errorCodes = {
     retryable: false,
     httpStatus: 500,
   },
+  DATABASE_NOT_FOUND: {
+    description:
+      'A configured database (databases.local.database or databases.cloud.database) does not exist on its server, or the configured user may not use it. Names are case-sensitive and used exactly as written; check the name, create the database or grant the user access to it.',
+    retryable: false,
+    httpStatus: 500,
+  },
   TABLE_NOT_FOUND: {
     description: 'A configured table does not exist on the source database. Check sync.tables[].name.',
     retryable: false,
@@ -55,7 +61,7 @@ export const errorCodes = {
   },
   TABLE_SCHEMA_MISMATCH: {
     description:
-      'The target table exists but its columns differ from the source table. The message names the columns; align the schemas (or drop the empty target table to let the service create it).',
+      'The target table exists but its columns differ from the source table, or sync.tables[].timestamp_column names a column the table does not have. The message names the columns; align the schemas (or drop the empty target table to let the service create it), or fix timestamp_column.',
     retryable: false,
     httpStatus: 500,
   },

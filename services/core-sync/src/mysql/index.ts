@@ -28,10 +28,12 @@ export {
   describeColumnDifferences,
 } from './schema-introspection.js';
 export {
+  checkDatabaseExists,
   readServerInfo,
   readServerVariables,
   checkBinlogSettings,
   formatSettingProblems,
+  type DatabaseLabel,
   type ServerFlavor,
   type ServerInfo,
   type SettingProblem,

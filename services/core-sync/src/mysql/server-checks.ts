@@ -1,4 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { SyncError, driverErrorCode } from '../errors/index.js';
 
 export type ServerFlavor = 'mariadb' | 'mysql';
 
@@ -92,4 +93,41 @@ export function formatSettingProblems(serverLabel: string, problems: readonly Se
     (problem) => `  ${problem.setting} is ${problem.actual}, needs ${problem.required}: ${problem.remedy}`,
   );
   return `${serverLabel} is not ready for row-based change capture:\n${lines.join('\n')}`;
+}
+
+/** What `checkDatabaseExists` names in its errors. */
+export interface DatabaseLabel {
+  /** `local` or `cloud`. */
+  readonly side: string;
+  readonly database: string;
+  /** `host:port`. */
+  readonly server: string;
+}
+
+/**
+ * Opens a connection of the pool (whose connections use `label.database`): DATABASE_NOT_FOUND when the server
+ * has no such database (or denies it to the user), DATABASE_UNAVAILABLE when it cannot be reached.
+ */
+export async function checkDatabaseExists(pool: Pool, label: DatabaseLabel): Promise<void> {
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    const details = { ...label };
+    const code = driverErrorCode(error);
+    // A user without global privileges is told "access denied" for a database that does not exist, too.
+    if (code === 'ER_BAD_DB_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
+      const why =
+        code === 'ER_BAD_DB_ERROR' ? 'does not exist' : 'does not exist or this user may not use it';
+      throw new SyncError(
+        'DATABASE_NOT_FOUND',
+        `database ${label.database} ${why} on the ${label.side} server ${label.server} (databases.${label.side}.database)`,
+        { cause: error, details },
+      );
+    }
+    throw new SyncError(
+      'DATABASE_UNAVAILABLE',
+      `cannot connect to database ${label.database} on the ${label.side} server ${label.server}`,
+      { cause: error, details },
+    );
+  }
 }

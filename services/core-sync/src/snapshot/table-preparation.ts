@@ -2,8 +2,10 @@ import { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { TableSchema } from '../model/index.js';
 import {
+  columnList,
   describeColumnDifferences,
   qualifiedName,
+  quoteIdentifier,
   readCreateTableStatement,
   readTableSchema,
   type Pool,
@@ -20,6 +22,8 @@ export interface PrepareTableOptions {
   readonly table: string;
   /** The primary key the configuration names for the table. */
   readonly configuredPrimaryKey: readonly string[];
+  /** The table's configured `timestamp_column`, when it has one. */
+  readonly timestampColumn?: string | undefined;
   readonly sourcePool: Pool;
   readonly sourceDatabase: string;
   readonly sourceLabel: string;
@@ -49,15 +53,23 @@ export async function prepareTable(options: PrepareTableOptions): Promise<TableP
   if (source.primaryKey.length === 0) {
     throw new SyncError(
       'TABLE_NO_PRIMARY_KEY',
-      `table ${table} in ${options.sourceLabel} database ${sourceDatabase} has no primary key; every synced table needs one (ALTER TABLE ${table} ADD PRIMARY KEY (...))`,
+      `table ${table} in ${options.sourceLabel} database ${sourceDatabase} has no primary key; every synced table needs one (ALTER TABLE ${quoteIdentifier(table)} ADD PRIMARY KEY (...))`,
       { details: { table, database: sourceDatabase } },
     );
   }
-  if (source.primaryKey.join(',') !== options.configuredPrimaryKey.join(',')) {
+  if (!sameColumns(source.primaryKey, options.configuredPrimaryKey)) {
     throw new SyncError(
       'TABLE_NO_PRIMARY_KEY',
-      `table ${table}: sync.tables[].primary_key is ${options.configuredPrimaryKey.join(',')} but the table's primary key is ${source.primaryKey.join(',')}`,
+      `table ${table}: sync.tables[].primary_key is (${columnList(options.configuredPrimaryKey)}) but the table's primary key is (${columnList(source.primaryKey)})`,
       { details: { table, configured: options.configuredPrimaryKey, actual: source.primaryKey } },
+    );
+  }
+  const { timestampColumn } = options;
+  if (timestampColumn !== undefined && !source.columns.some((column) => column.name === timestampColumn)) {
+    throw new SyncError(
+      'TABLE_SCHEMA_MISMATCH',
+      `table ${table} has no column ${timestampColumn}, which sync.tables[].timestamp_column names`,
+      { details: { table, timestampColumn, columns: source.columns.map((column) => column.name) } },
     );
   }
   let target = await readTableSchema(options.targetPool, targetDatabase, table);
@@ -91,9 +103,9 @@ export async function prepareTable(options: PrepareTableOptions): Promise<TableP
     ...differences.extraOnTarget.map((column) => `${column} exists only on ${options.targetLabel}`),
     ...differences.typeMismatches.map((column) => `${column} has another type`),
   ];
-  if (target.primaryKey.join(',') !== source.primaryKey.join(',')) {
+  if (!sameColumns(target.primaryKey, source.primaryKey)) {
     problems.push(
-      `primary key is (${target.primaryKey.join(', ')}) on ${options.targetLabel}, (${source.primaryKey.join(', ')}) on ${options.sourceLabel}`,
+      `primary key is (${columnList(target.primaryKey)}) on ${options.targetLabel}, (${columnList(source.primaryKey)}) on ${options.sourceLabel}`,
     );
   }
   if (problems.length > 0) {
@@ -106,9 +118,58 @@ export async function prepareTable(options: PrepareTableOptions): Promise<TableP
   return { source, target, created };
 }
 
-/** Rewrites `CREATE TABLE \`name\`` to create the table in the target database, without the AUTO_INCREMENT counter. */
-function targetCreateStatement(createStatement: string, targetDatabase: string, table: string): string {
-  const withoutCounter = createStatement.replace(/\sAUTO_INCREMENT=\d+/, '');
-  const headerEnd = withoutCounter.indexOf('(');
-  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(targetDatabase, table)} ${withoutCounter.slice(headerEnd)}`;
+/** Same column names in the same order (compared as lists: a name may contain a comma). */
+function sameColumns(left: readonly string[], right: readonly string[]): boolean {
+  return left.length === right.length && left.every((column, index) => column === right[index]);
+}
+
+/**
+ * Rewrites the source's `SHOW CREATE TABLE` statement to create the table in the target database, without the
+ * AUTO_INCREMENT counter. The table name is skipped as the quoted identifier it is (it may hold parentheses, quotes
+ * or line breaks), and the counter is removed from the table options only (a comment or default may hold the same
+ * text). SHOW CREATE TABLE indents every definition line, so the first line that starts with `)` closes them.
+ */
+export function targetCreateStatement(
+  createStatement: string,
+  targetDatabase: string,
+  table: string,
+): string {
+  const body = createStatement.slice(afterTableName(createStatement, table));
+  const definitionsEnd = body.indexOf('\n)');
+  const optionsStart = definitionsEnd === -1 ? body.length : definitionsEnd;
+  const optionsEnd = body.indexOf('\n', optionsStart + 1);
+  const splitAt = optionsEnd === -1 ? body.length : optionsEnd;
+  const options = body.slice(optionsStart, splitAt).replace(/\sAUTO_INCREMENT=\d+/, '');
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(targetDatabase, table)} ${body.slice(0, optionsStart)}${options}${body.slice(splitAt)}`;
+}
+
+/** Where the definitions open: the `(` after `CREATE TABLE <name>` (the name quoted with ` or ", or bare). */
+function afterTableName(createStatement: string, table: string): number {
+  const header = /^CREATE\s+TABLE\s+/i.exec(createStatement);
+  let index = header?.[0].length ?? -1;
+  const quote = createStatement[index];
+  if (quote === '`' || quote === '"') {
+    index += 1;
+    for (;;) {
+      const closing = createStatement.indexOf(quote, index);
+      if (closing === -1) {
+        index = -1;
+        break;
+      }
+      index = closing + 1;
+      if (createStatement[index] !== quote) break;
+      index += 1;
+    }
+  } else if (index !== -1) {
+    while (index < createStatement.length && !/[\s(]/.test(createStatement[index] ?? '')) index += 1;
+  }
+  const open = index === -1 ? -1 : createStatement.indexOf('(', index);
+  if (open === -1 || createStatement.slice(index, open).trim() !== '') {
+    throw new SyncError(
+      'SNAPSHOT_FAILED',
+      `cannot read the definition of table ${quoteIdentifier(table)} from SHOW CREATE TABLE`,
+      { details: { table, statement: createStatement.slice(0, 200) } },
+    );
+  }
+  return open;
 }

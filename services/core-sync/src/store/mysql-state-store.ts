@@ -7,6 +7,7 @@
 import mysql from 'mysql2/promise';
 import { SyncError, driverErrorCode, isSyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import { quoteIdentifier } from '../mysql/index.js';
 import {
   checkConnection,
   describeEncryption,
@@ -52,10 +53,6 @@ const privilegeErrorCodes = new Set([
   'ER_ACCESS_DENIED_ERROR',
   'ER_SPECIFIC_ACCESS_DENIED_ERROR',
 ]);
-
-function quoteIdentifier(identifier: string): string {
-  return `\`${identifier.replaceAll('`', '``')}\``;
-}
 
 /** Escapes LIKE's wildcards with `!` (not backslash, whose meaning depends on NO_BACKSLASH_ESCAPES). */
 function escapeLikePattern(text: string): string {

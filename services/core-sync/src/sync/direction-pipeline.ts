@@ -47,6 +47,7 @@ import {
   type TableSchema,
 } from '../model/index.js';
 import {
+  checkDatabaseExists,
   describeColumnDifferences,
   qualifiedName,
   readServerInfo,
@@ -321,6 +322,13 @@ export class DirectionPipeline implements FullSyncDirection {
       { tables: config.sync.tables.map((table) => table.name), realtime: config.sync.realtime },
       'starting direction',
     );
+    for (const [side, pool] of [
+      [source, sourcePool],
+      [target, targetPool],
+    ] as const) {
+      const { database, host, port } = config.databases[side];
+      await checkDatabaseExists(pool, { side, database, server: `${host}:${port}` });
+    }
     if (config.sync.realtime) await checkReplicationAccess(this.#replicationEndpoint());
     // Read first: writes after it are streamed, writes before it show in the emptiness checks below.
     const sourcePosition = config.sync.realtime ? await readCurrentPosition(sourcePool) : null;
@@ -328,6 +336,7 @@ export class DirectionPipeline implements FullSyncDirection {
       const pair = await prepareTable({
         table: tableConfig.name,
         configuredPrimaryKey: tableConfig.primaryKey,
+        timestampColumn: tableConfig.timestampColumn,
         sourcePool,
         sourceDatabase,
         sourceLabel: source,

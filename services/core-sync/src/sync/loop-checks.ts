@@ -25,6 +25,7 @@ const sides: readonly SideName[] = ['local', 'cloud'];
 export async function checkBidirectionalSetup(options: BidirectionalSetupOptions): Promise<void> {
   const { config, pools, logger } = options;
   const tables = config.sync.tables.map((table) => table.name);
+  const synced = new Set(tables);
   const autoIncrement = new Map<SideName, { increment: number; offset: number; tables: string[] }>();
   for (const side of sides) {
     const pool = pools[side];
@@ -36,7 +37,8 @@ export async function checkBidirectionalSetup(options: BidirectionalSetupOptions
         WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE IN (?)`,
       [database, tables],
     );
-    for (const trigger of triggers) {
+    // information_schema compares names without regard to case or accents: keep the exact matches only.
+    for (const trigger of triggers.filter((row) => synced.has(String(row.table_name)))) {
       logger.warn(
         { side, table: String(trigger.table_name), trigger: String(trigger.trigger_name) },
         'a synced table has a trigger: it fires on rows the service applies, and what it writes then is not ' +
@@ -55,7 +57,7 @@ export async function checkBidirectionalSetup(options: BidirectionalSetupOptions
     autoIncrement.set(side, {
       increment: Number(counters[0]?.increment ?? 1),
       offset: Number(counters[0]?.offset_value ?? 1),
-      tables: autoColumns.map((row) => String(row.table_name)),
+      tables: autoColumns.map((row) => String(row.table_name)).filter((table) => synced.has(table)),
     });
   }
   const local = autoIncrement.get('local');

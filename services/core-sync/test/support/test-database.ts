@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import { canonicalValueOptions, sessionSetupStatement } from '../../src/mysql/index.js';
+import { canonicalValueOptions, quoteIdentifier, sessionSetupStatement } from '../../src/mysql/index.js';
 import { parseServerUrl, type ServerUrlParts } from './server-url.js';
 
 export interface TestDatabase extends AsyncDisposable {
@@ -20,7 +20,9 @@ export async function createTestDatabase(serverUrl: string, label: string): Prom
   const server = parseServerUrl(serverUrl);
   const name = `${label}_${randomBytes(4).toString('hex')}`;
   const admin = await mysql.createConnection({ ...server });
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.query(
+    `CREATE DATABASE ${quoteIdentifier(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+  );
   await admin.end();
   const pool = mysql.createPool({
     ...server,
@@ -41,7 +43,7 @@ export async function createTestDatabase(serverUrl: string, label: string): Prom
       return rows as Row[];
     },
     async [Symbol.asyncDispose](): Promise<void> {
-      await pool.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await pool.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`);
       await pool.end();
     },
   };

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { tablesChangedByStatement } from './ddl-parser.js';
+
+const inShop = (...tables: string[]) => tables.map((table) => ({ database: 'shop', table }));
+
+describe('tablesChangedByStatement', () => {
+  it('reads quoted names holding backticks, quotes, dots, commas, blanks and reserved words as one name', () => {
+    expect(
+      tablesChangedByStatement('ALTER TABLE `it``em\'s "list", v.1 \\ (x)` ADD COLUMN c INT', 'shop'),
+    ).toEqual(inShop('it`em\'s "list", v.1 \\ (x)'));
+    expect(
+      tablesChangedByStatement('DROP TABLE IF EXISTS `select`, `a.b`, `other db`.`order`', 'shop'),
+    ).toEqual([...inShop('select', 'a.b'), { database: 'other db', table: 'order' }]);
+    expect(tablesChangedByStatement('RENAME TABLE `表 é` TO `new name`, x TO `y``z`', 'shop')).toEqual(
+      inShop('表 é', 'new name', 'x', 'y`z'),
+    );
+    expect(tablesChangedByStatement('TRUNCATE `group`', 'shop')).toEqual(inShop('group'));
+    expect(tablesChangedByStatement('CREATE INDEX `i,x` ON `k.e.y` (`a`)', 'shop')).toEqual(inShop('k.e.y'));
+  });
+
+  it('reads names in double quotes (ANSI_QUOTES) and bare unicode names', () => {
+    expect(tablesChangedByStatement('ALTER TABLE "a ""b""" ADD c INT', 'shop')).toEqual(inShop('a "b"'));
+    expect(tablesChangedByStatement('alter table café add c int', 'shop')).toEqual(inShop('café'));
+  });
+
+  it('finds a RENAME after string literals with escaped and doubled quotes, and skips comments', () => {
+    expect(
+      tablesChangedByStatement(
+        "ALTER TABLE /* `not`.`this` */ items COMMENT 'it\\'s, RENAME TO fake', RENAME TO `real`",
+        'shop',
+      ),
+    ).toEqual(inShop('items', 'real'));
+    expect(
+      tablesChangedByStatement("ALTER TABLE items COMMENT 'a''b, RENAME TO fake', RENAME TO `real`", 'shop'),
+    ).toEqual(inShop('items', 'real'));
+    expect(
+      tablesChangedByStatement("ALTER TABLE items COMMENT 'ends with \\\\', RENAME TO `real`", 'shop'),
+    ).toEqual(inShop('items', 'real'));
+  });
+
+  it('ignores statements that change no table', () => {
+    expect(tablesChangedByStatement("INSERT INTO `items` VALUES (1, 'ALTER TABLE x')", 'shop')).toEqual([]);
+    expect(tablesChangedByStatement('CREATE TEMPORARY TABLE `t` (a INT)', 'shop')).toEqual([]);
+    expect(tablesChangedByStatement('CREATE DATABASE `x`', 'shop')).toEqual([]);
+  });
+});
