@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['**/*.db.test.ts', '**/node_modules/**'],
+          // Time limits only catch hangs: speed is measured by the benchmarks, and the property tests (API fuzz,
+          // auth matrix) send hundreds of requests, which takes well over vitest's 5 s on a loaded 2-core machine.
+          testTimeout: 60_000,
         },
       },
       {
