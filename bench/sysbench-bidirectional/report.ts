@@ -231,6 +231,43 @@ ${runSummaryLines(run)
 ${rowDiffDetails(run)}`;
 }
 
+/** One line per run: the figures the issue asks about. */
+function overviewTable(runs: readonly RunFigures[]): string {
+  const lagCell = (direction: DirectionFigures | undefined): string => {
+    const lags = direction?.lags.map((lag) => lag.lagMs) ?? [];
+    return `${formatMilliseconds(percentile(lags, 50))} / ${formatMilliseconds(percentile(lags, 99))} / ${formatMilliseconds(maximum(lags))} ms`;
+  };
+  const drainCell = (direction: DirectionFigures | undefined): string =>
+    direction?.drainMs === undefined
+      ? 'NOT within the timeout'
+      : `${formatMilliseconds(direction.drainMs)} ms`;
+  return markdownTable(
+    [
+      'Run',
+      'sysbench tps local / cloud',
+      'Lag local → cloud p50 / p99 / max',
+      'Lag cloud → local p50 / p99 / max',
+      'Back to zero after the load (local → cloud / cloud → local)',
+      'Conflicts resolved',
+      'Service peak RSS (load)',
+      'Sides identical afterwards',
+    ],
+    runs.map((run) => {
+      const [first, second] = run.directions;
+      return [
+        runLabel(run.plan),
+        `${formatCount(run.loads.local.transactions / (run.loadMs / 1000))} / ${formatCount(run.loads.cloud.transactions / (run.loadMs / 1000))}`,
+        lagCell(first),
+        lagCell(second),
+        `${drainCell(first)} / ${drainCell(second)}`,
+        formatCount(total(run.conflictDecisions)),
+        formatMebibytes(run.memory.loadPeakKib),
+        runFailures(run).length === 0 ? 'yes' : '**NO**',
+      ];
+    }),
+  );
+}
+
 export function reportBody(settings: Settings, runs: readonly RunFigures[], context: string): string {
   const workload = `sysbench ${settings.workload} --tables=${settings.tables} --table-size=${settings.tableSize} --threads=${settings.threads} --time=${settings.seconds}`;
   const rates = settings.rates.map(rateLabel).join(', then ');
@@ -269,6 +306,10 @@ ranges, bench/support/chunk-checksum.ts); the heartbeat table without its stamp 
 the differing rows, and the benchmark exits non-zero. Conflicts are counted twice: by the service's conflict
 hook, per direction and outcome, and from \`mysql_sync_conflicts_total\` scraped from \`GET /api/v1/metrics\` before
 the service stops. Service RSS is sampled every second (VmRSS); the peaks are VmHWM, reset after the initial copy.
+The queues hold at most \`sync.queue_capacity\` changes (10,000 by default): where a window's queue maximum reaches it,
+backpressure paused the binlog reader and the lag grows for as long as the load outpaces the apply.
+
+${overviewTable(runs)}
 
 ${runs.map(runSection).join('\n')}`;
 }
