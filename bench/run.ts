@@ -1,8 +1,8 @@
 /**
  * Runs the benchmarks one after the other (`npm run bench`), or the ones named:
  *
- *   node --import tsx bench/run.ts [snapshot] [lag] [catch-up] [sysbench] [bidirectional] [full-sync] [many-tables]
- *     [sse-clients] [-- options of a single benchmark]
+ *   node --import tsx bench/run.ts [snapshot] [lag] [catch-up] [sysbench] [bidirectional] [sysbench-bidirectional]
+ *     [full-sync] [many-tables] [sse-clients] [-- options of a single benchmark]
  *
  * Each benchmark is also a script of its own (`node --import tsx bench/<name>.bench.ts --help` for its options).
  */
@@ -14,6 +14,8 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'catch-up': async () => (await import('./catch-up.bench.js')).runCatchUpBenchmark,
   sysbench: async () => (await import('./sysbench.bench.js')).runSysbenchBenchmark,
   bidirectional: async () => (await import('./bidirectional.bench.js')).runBidirectionalBenchmark,
+  'sysbench-bidirectional': async () =>
+    (await import('./sysbench-bidirectional.bench.js')).runSysbenchBidirectionalBenchmark,
   'full-sync': async () => (await import('./full-sync.bench.js')).runFullSyncBenchmark,
   'many-tables': async () => (await import('./many-tables.bench.js')).runManyTablesBenchmark,
   'sse-clients': async () => (await import('./sse-clients.bench.js')).runSseClientsBenchmark,

@@ -6,18 +6,19 @@
  *
  *   node --import tsx bench/sysbench.bench.ts [--seconds=60] [--table-size=100000] [--threads=4] [--tables=4]
  */
-import { execFile, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Connection } from '../services/core-sync/src/mysql/index.js';
 import type { SandboxServer } from '../services/core-sync/src/sandbox/index.js';
 import { isMainModule, numberOption, parseOptions, runStandalone } from './support/cli.js';
+import { createAppliedAtTrigger, measureClockOffset, type ClockOffset } from './support/commit-clock.js';
 import {
-  appliedAtColumn,
-  createAppliedAtTrigger,
-  measureClockOffset,
-  wallClockMicros,
-  type ClockOffset,
-} from './support/commit-clock.js';
+  createHeartbeatTable,
+  heartbeatIntervalMs,
+  heartbeatLags,
+  startHeartbeats,
+  timeHeartbeat,
+  type HeartbeatLag,
+  type HeartbeatTable,
+} from './support/heartbeats.js';
 import { describeMachine, machineSummary } from './support/machine.js';
 import { readProcessCpuMs } from './support/process-cpu.js';
 import { invokedCommand, markdownTable, runContext, writeReportSection } from './support/report.js';
@@ -25,29 +26,27 @@ import {
   benchServerArguments,
   connect,
   globalStatus,
-  queryRows,
   recreateDatabase,
   withServerPair,
 } from './support/servers.js';
 import { benchConfigDocument } from './support/service-config.js';
 import { ServiceProcess, rowsAppliedOf, serviceRunnerDescription } from './support/service-process.js';
+import { formatCount, formatMebibytes, formatMilliseconds, maximum, percentile } from './support/stats.js';
 import {
-  formatCount,
-  formatMebibytes,
-  formatMilliseconds,
-  maximum,
-  percentile,
-  sleep,
-} from './support/stats.js';
+  runSysbench,
+  summariseSysbench,
+  sysbenchArguments,
+  sysbenchAvailable,
+  sysbenchMissingMessage,
+  type SysbenchLoad,
+} from './support/sysbench.js';
 import { compareTable, describeComparison, type TableComparison } from './support/table-compare.js';
 
-const execFileAsync = promisify(execFile);
 const usage =
   'node --import tsx bench/sysbench.bench.ts [--seconds=60] [--table-size=100000] [--threads=4] [--tables=4]';
 const sourceDatabase = 'sbtest';
 const targetDatabase = 'sbtest_target';
 const heartbeatTable = 'bench_heartbeat';
-const heartbeatIntervalMs = 100;
 const sampleIntervalMs = 1_000;
 /** Lag under this counts as caught up after the load stops. */
 const caughtUpLagMs = 50;
@@ -59,13 +58,6 @@ interface Settings {
   readonly tableSize: number;
   readonly threads: number;
   readonly tables: number;
-}
-
-interface Heartbeat {
-  readonly id: number;
-  readonly committedAtMicros: number;
-  /** Milliseconds since the load started. */
-  readonly atMs: number;
 }
 
 interface Sample {
@@ -82,7 +74,7 @@ interface SysbenchFigures {
   readonly sourceRowEvents: number;
   readonly rowsApplied: number;
   readonly samples: readonly Sample[];
-  readonly heartbeatLags: readonly { atMs: number; lagMs: number }[];
+  readonly heartbeatLags: readonly HeartbeatLag[];
   readonly drainMs: number | undefined;
   readonly peakRssKib: number;
   /** Peak RSS when the initial snapshot of the tables was done, before the load. */
@@ -95,139 +87,13 @@ interface SysbenchFigures {
   readonly offset: ClockOffset;
 }
 
-async function sysbenchAvailable(): Promise<boolean> {
-  try {
-    await execFileAsync('sysbench', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function sysbenchArguments(source: SandboxServer, settings: Settings): string[] {
-  return [
-    'oltp_write_only',
-    '--db-driver=mysql',
-    '--mysql-host=127.0.0.1',
-    `--mysql-port=${source.port}`,
-    '--mysql-user=root',
-    '--mysql-password=',
-    `--mysql-db=${sourceDatabase}`,
-    `--tables=${settings.tables}`,
-    `--table-size=${settings.tableSize}`,
-    `--threads=${settings.threads}`,
-  ];
-}
-
-/** Runs sysbench; resolves with its output, rejects with it when sysbench fails. */
-async function runSysbench(argumentList: readonly string[]): Promise<string> {
-  const child = spawn('sysbench', [...argumentList], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  const exitCode = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', resolve);
-  });
-  if (exitCode !== 0)
-    throw new Error(`sysbench ${argumentList.join(' ')} exited with ${exitCode}:\n${output}`);
-  return output;
-}
-
-/** The transactions/queries/latency lines of sysbench's summary. */
-function summarise(output: string): string {
-  const pick = (pattern: RegExp): string => pattern.exec(output)?.[1]?.trim() ?? '?';
-  return (
-    `${pick(/transactions:\s+\d+\s+\(([\d.]+) per sec\.\)/)} transactions/s, ` +
-    `${pick(/queries:\s+\d+\s+\(([\d.]+) per sec\.\)/)} queries/s, ` +
-    `latency avg ${pick(/avg:\s+([\d.]+)/)} ms, 95th percentile ${pick(/95th percentile:\s+([\d.]+)/)} ms, ` +
-    `${pick(/ignored errors:\s+(\d+)/)} ignored errors`
-  );
+function sysbenchLoad(settings: Settings): SysbenchLoad {
+  return { workload: 'oltp_write_only', ...settings };
 }
 
 async function sourceRowEvents(connection: Connection): Promise<number> {
   const status = await globalStatus(connection, rowCounters);
   return rowCounters.reduce((total, name) => total + (status.get(name.toLowerCase()) ?? 0), 0);
-}
-
-/** Writes one heartbeat row every 100 ms until `stop()` is called. */
-function startHeartbeats(
-  connection: Connection,
-  loadStartedAt: number,
-): { stop: () => Promise<Heartbeat[]> } {
-  const heartbeats: Heartbeat[] = [];
-  let running = true;
-  let nextId = 1;
-  const loop = (async () => {
-    while (running) {
-      const id = nextId;
-      nextId += 1;
-      await connection.query(`INSERT INTO \`${heartbeatTable}\` (id, written_us) VALUES (?, ?)`, [
-        id,
-        wallClockMicros(),
-      ]);
-      heartbeats.push({ id, committedAtMicros: wallClockMicros(), atMs: performance.now() - loadStartedAt });
-      await sleep(heartbeatIntervalMs);
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return heartbeats;
-    },
-  };
-}
-
-async function heartbeatLags(
-  target: Connection,
-  heartbeats: readonly Heartbeat[],
-  offset: ClockOffset,
-): Promise<{ atMs: number; lagMs: number }[]> {
-  const rows = await queryRows(
-    target,
-    `SELECT id, ${appliedAtColumn} AS applied_us FROM \`${targetDatabase}\`.\`${heartbeatTable}\``,
-  );
-  const appliedById = new Map(rows.map((row) => [Number(row.id), Number(row.applied_us)]));
-  return heartbeats.flatMap((heartbeat) => {
-    const appliedAt = appliedById.get(heartbeat.id);
-    return appliedAt === undefined
-      ? []
-      : [
-          {
-            atMs: heartbeat.atMs,
-            lagMs: (appliedAt - offset.offsetMicros - heartbeat.committedAtMicros) / 1000,
-          },
-        ];
-  });
-}
-
-/** Writes a heartbeat and waits for it on the target; resolves with how long it took (ms), or undefined. */
-async function timeFinalHeartbeat(
-  source: Connection,
-  target: Connection,
-  id: number,
-  timeoutMs: number,
-): Promise<number | undefined> {
-  await source.query(`INSERT INTO \`${heartbeatTable}\` (id, written_us) VALUES (?, ?)`, [
-    id,
-    wallClockMicros(),
-  ]);
-  const writtenAt = performance.now();
-  while (performance.now() - writtenAt < timeoutMs) {
-    const rows = await queryRows(
-      target,
-      `SELECT 1 FROM \`${targetDatabase}\`.\`${heartbeatTable}\` WHERE id = ?`,
-      [id],
-    );
-    if (rows.length > 0) return performance.now() - writtenAt;
-    await sleep(5);
-  }
-  return undefined;
 }
 
 async function prepareTables(
@@ -238,20 +104,24 @@ async function prepareTables(
   await recreateDatabase(connections.source, sourceDatabase);
   await recreateDatabase(connections.target, targetDatabase);
   const preparedAt = performance.now();
-  await runSysbench([...sysbenchArguments(servers.source, settings), 'prepare']);
+  await runSysbench([
+    ...sysbenchArguments(servers.source, sourceDatabase, sysbenchLoad(settings)),
+    'prepare',
+  ]);
   console.log(
     `  sysbench prepare: ${settings.tables} tables of ${formatCount(settings.tableSize)} rows in ${((performance.now() - preparedAt) / 1000).toFixed(1)} s`,
   );
-  for (const [connection, database] of [
-    [connections.source, sourceDatabase],
-    [connections.target, targetDatabase],
-  ] as const) {
-    await connection.query(
-      `CREATE TABLE \`${database}\`.\`${heartbeatTable}\` (id BIGINT NOT NULL PRIMARY KEY, written_us BIGINT NOT NULL, ${appliedAtColumn} BIGINT NULL)`,
-    );
-  }
+  await createHeartbeatTable({
+    connection: connections.source,
+    database: sourceDatabase,
+    table: heartbeatTable,
+  });
+  await createHeartbeatTable({
+    connection: connections.target,
+    database: targetDatabase,
+    table: heartbeatTable,
+  });
   await createAppliedAtTrigger(connections.target, targetDatabase, heartbeatTable);
-  await connections.source.query(`USE \`${sourceDatabase}\``);
 }
 
 async function runLoad(
@@ -292,11 +162,21 @@ async function runLoad(
         });
       });
     }, sampleIntervalMs);
-    const heartbeats = startHeartbeats(connections.heartbeat, loadStartedAt);
+    const origin: HeartbeatTable = {
+      connection: connections.heartbeat,
+      database: sourceDatabase,
+      table: heartbeatTable,
+    };
+    const arrival: HeartbeatTable = {
+      connection: connections.target,
+      database: targetDatabase,
+      table: heartbeatTable,
+    };
+    const heartbeats = startHeartbeats(origin, 1, loadStartedAt);
     let output: string;
     try {
       output = await runSysbench([
-        ...sysbenchArguments(servers.source, settings),
+        ...sysbenchArguments(servers.source, sourceDatabase, sysbenchLoad(settings)),
         `--time=${settings.seconds}`,
         '--report-interval=10',
         'run',
@@ -307,12 +187,7 @@ async function runLoad(
     const loadMs = performance.now() - loadStartedAt;
     const sourceEvents = (await sourceRowEvents(connections.source)) - eventsBefore;
     const sent = await heartbeats.stop();
-    const drainMs = await timeFinalHeartbeat(
-      connections.heartbeat,
-      connections.target,
-      sent.length + 1,
-      120_000,
-    );
+    const drainMs = await timeHeartbeat(origin, arrival, sent.nextId, 120_000);
     const cpuElapsedMs = performance.now() - loadStartedAt;
     const cpuPercents = await Promise.all(
       cpuPids.map(
@@ -335,12 +210,12 @@ async function runLoad(
     }
     return {
       settings,
-      sysbenchSummary: summarise(output),
+      sysbenchSummary: summariseSysbench(output),
       loadMs,
       sourceRowEvents: sourceEvents,
       rowsApplied,
       samples,
-      heartbeatLags: await heartbeatLags(connections.target, sent, offset),
+      heartbeatLags: await heartbeatLags(arrival, sent.heartbeats, offset),
       drainMs,
       peakRssKib: memory.peakRssKib,
       snapshotPeakRssKib: snapshotMemory.peakRssKib,
@@ -440,10 +315,7 @@ export async function runSysbenchBenchmark(argumentList: readonly string[]): Pro
     tables: numberOption(options.tables, 4, 'tables'),
   };
   if (!(await sysbenchAvailable())) {
-    console.log(
-      'sysbench benchmark SKIPPED: `sysbench` is not on PATH. Install it (Debian/Ubuntu: `apt-get install -y sysbench`) ' +
-        'and run `npm run bench -- sysbench` again. docs/BENCHMARKS.md was left as it was.',
-    );
+    console.log(sysbenchMissingMessage('sysbench'));
     return;
   }
   const command = invokedCommand();
@@ -457,7 +329,6 @@ export async function runSysbenchBenchmark(argumentList: readonly string[]): Pro
     };
     try {
       await prepareTables({ source }, connections, settings);
-      await connections.heartbeat.query(`USE \`${sourceDatabase}\``);
       return await runLoad({ source, target }, connections, settings);
     } finally {
       await Promise.all(Object.values(connections).map((connection) => connection.end()));

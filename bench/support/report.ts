@@ -17,6 +17,7 @@ export type SectionName =
   | 'catch-up'
   | 'sysbench'
   | 'bidirectional'
+  | 'sysbench-bidirectional'
   | 'full-sync'
   | 'many-tables'
   | 'sse-clients';
@@ -26,6 +27,7 @@ const sectionOrder: readonly SectionName[] = [
   'catch-up',
   'sysbench',
   'bidirectional',
+  'sysbench-bidirectional',
   'full-sync',
   'many-tables',
   'sse-clients',

@@ -23,6 +23,7 @@ const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'mysql-sync-bench-servi
 const batchDurationsMs: number[] = [];
 const batchRowCounts: number[] = [];
 const conflictCounts: Record<string, number> = {};
+const conflictDecisionCounts: Record<string, number> = {};
 const retryCounts: Record<string, number> = {};
 let service: SyncService | undefined;
 let store: StateStore | undefined;
@@ -101,6 +102,8 @@ async function start(request: StartRequest): Promise<void> {
     ...(events === undefined ? {} : { events }),
     onConflict: (event) => {
       conflictCounts[event.type] = (conflictCounts[event.type] ?? 0) + 1;
+      const decision = `${event.sourceSide} → ${event.sourceSide === 'local' ? 'cloud' : 'local'}, ${event.type}, ${event.winner === null ? 'stored for a person' : `${event.winner} won`}`;
+      conflictDecisionCounts[decision] = (conflictDecisionCounts[decision] ?? 0) + 1;
     },
   });
   const runningService = service;
@@ -194,6 +197,7 @@ async function stop(): Promise<void> {
     maxRssKib: process.resourceUsage().maxRSS,
     batches: { durationsMs: batchDurationsMs, rowCounts: batchRowCounts },
     conflicts: conflictCounts,
+    conflictDecisions: conflictDecisionCounts,
     retries: retryCounts,
   });
   process.disconnect?.();

@@ -119,6 +119,8 @@ export interface StopResult {
   readonly batches: BatchDurations;
   /** Conflicts the service met (bidirectional), by type. */
   readonly conflicts: Readonly<Record<string, number>>;
+  /** The same conflicts by `<source> → <target>, <type>, <outcome>`. */
+  readonly conflictDecisions: Readonly<Record<string, number>>;
   /** Batches that failed and were retried, by `<direction> <error code>`. */
   readonly retries: Readonly<Record<string, number>>;
 }
@@ -260,6 +262,7 @@ export class ServiceProcess {
       childMaxRssKib: stopped.maxRssKib,
       batches: stopped.batches,
       conflicts: stopped.conflicts,
+      conflictDecisions: stopped.conflictDecisions,
       retries: stopped.retries,
     };
   }

@@ -72,6 +72,8 @@ export type ChildMessage =
       readonly batches: BatchDurations;
       /** Conflicts the service met (bidirectional), by type. */
       readonly conflicts: Readonly<Record<string, number>>;
+      /** The same conflicts by `<source> → <target>, <type>, <outcome>` (the direction that met each). */
+      readonly conflictDecisions: Readonly<Record<string, number>>;
       /** Batches that failed and were retried, by `<direction> <error code>`. */
       readonly retries: Readonly<Record<string, number>>;
     };

@@ -7,7 +7,9 @@
  * 1. the batch's changes of a table are reduced to one net change per row (first before image, last after image);
  * 2. the target's current rows for those keys are read in one `SELECT … FOR UPDATE` (they cannot change until
  *    the batch commits);
- * 3. each row is applied, skipped (already there), or is a conflict that the table's strategy resolves:
+ * 3. each row is applied, skipped (already there — unless only the columns the row hash leaves out differ and the
+ *    strategy prefers the incoming version, see `#incomingStampsWin`), or is a conflict that the table's strategy
+ *    resolves:
  *    - the incoming side wins: the row is written to the target in the batch;
  *    - the target side wins: nothing is written to the target, and once the batch committed the winning row is
  *      written back to the source in a marked transaction — only if the source still holds the version that
@@ -150,7 +152,10 @@ export class ConflictChecker implements BatchConflictCheck {
       }
       const targetRow = targetRows.get(change.keyText) ?? null;
       const decision = decideChange(change, targetRow, excluded);
-      if (decision.action === 'apply') operations.push(finalOperation(schema.name, targetRow)(change));
+      const applies =
+        decision.action === 'apply' ||
+        (decision.action === 'skip' && this.#incomingStampsWin(rule, schema.name, change, targetRow));
+      if (applies) operations.push(finalOperation(schema.name, targetRow)(change));
       if (decision.action !== 'conflict') continue;
       const resolution = rule.strategy.resolve({
         table: schema.name,
@@ -202,6 +207,34 @@ export class ConflictChecker implements BatchConflictCheck {
         ? {}
         : { afterCommit: () => this.#writeBack(schema, excluded, writeBacks) }),
     };
+  }
+
+  /**
+   * Whether a change the target already holds (same content) must still be written because the target's row
+   * differs in the columns the row hash leaves out (the timestamp column, columns the server stamps ON UPDATE),
+   * and the table's strategy prefers the incoming version. That is the same change made on both sides before
+   * either crossed over (`k = k + 1` on both): not a conflict — nothing is recorded — but each direction meets it
+   * and asks the strategy about the same two versions, so both agree: the direction whose source wins writes its
+   * whole row, the other leaves its target as it is, and both sides end with one version. With the manual
+   * strategy both sides keep their own stamps.
+   */
+  #incomingStampsWin(
+    rule: ConflictTableRule,
+    table: string,
+    change: NetRowChange,
+    targetRow: Row | null,
+  ): boolean {
+    if (change.after === null || targetRow === null || sameRowContent(change.after, targetRow)) return false;
+    const resolution = rule.strategy.resolve({
+      table,
+      keyText: change.keyText,
+      type: change.before === null ? 'insert_insert' : 'update_update',
+      sourceSide: this.#options.sourceSide,
+      sourceRow: change.after,
+      targetSide: this.#options.targetSide,
+      targetRow,
+    });
+    return resolution.kind === 'automatic' && resolution.winner === this.#options.sourceSide;
   }
 
   /**

@@ -246,6 +246,107 @@ describe('bidirectional conflicts', () => {
   });
 });
 
+/**
+ * The same change made on both sides before either crossed over (sysbench's `k = k + 1` on both sides at once)
+ * leaves rows that differ only in the columns the conflict check leaves out of the row hash (the timestamp
+ * column, columns the server stamps ON UPDATE). They are not conflicts, but both sides must still end with one
+ * version of the whole row: the one the table's strategy prefers.
+ */
+describe('the same change on both sides', () => {
+  /** Rows 1 and 2 synced, then changed alike on both sides with the service stopped by `change(side)`. */
+  async function changeAlike(
+    fixture: SyncFixture,
+    table: string,
+    document: Record<string, unknown>,
+    change: (database: TestDatabase, side: 'local' | 'cloud') => Promise<void>,
+  ): Promise<void> {
+    await createOnBothSides(fixture, table);
+    {
+      await using running = await startDisposableService(fixture, document);
+      await fixture.source.query(
+        "INSERT INTO items (id, label, quantity) VALUES (1, 'one', 1), (2, 'two', 2)",
+      );
+      await eventually(() => expectTablesEqual(fixture, 'items', 'id'));
+      expect(running.service.status.directions).toHaveLength(2);
+    }
+    await change(fixture.target, 'cloud');
+    await change(fixture.source, 'local');
+  }
+
+  async function stamps(database: TestDatabase, column: string): Promise<Record<number, string>> {
+    const rows = await database.query<{ id: number; stamp: string }>(
+      `SELECT id, CAST(${column} AS CHAR) AS stamp FROM items ORDER BY id`,
+    );
+    return Object.fromEntries(rows.map((row) => [row.id, row.stamp]));
+  }
+
+  it('last_write_wins: both sides keep the newer timestamp', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'lwwalike',
+    );
+    const document = bidirectionalItemsDocument(fixture, {
+      conflict_resolution: 'last_write_wins',
+      timestamp_column: 'updated_at',
+    });
+    // Row 1 is stamped later on local, row 2 later on cloud.
+    await changeAlike(fixture, itemsTable, document, async (database, side) => {
+      await database.query('UPDATE items SET quantity = quantity + 10, updated_at = ? WHERE id = 1', [
+        side === 'local' ? '2024-06-01 00:00:00.000002' : '2024-06-01 00:00:00.000001',
+      ]);
+      await database.query('UPDATE items SET quantity = quantity + 10, updated_at = ? WHERE id = 2', [
+        side === 'cloud' ? '2024-06-01 00:00:00.000002' : '2024-06-01 00:00:00.000001',
+      ]);
+    });
+    await using running = await startDisposableService(fixture, document);
+    const expected = { 1: '2024-06-01 00:00:00.000002', 2: '2024-06-01 00:00:00.000002' };
+    await eventually(async () => {
+      expect(await stamps(fixture.source, 'updated_at')).toEqual(expected);
+      expect(await stamps(fixture.target, 'updated_at')).toEqual(expected);
+      await expectTablesEqual(fixture, 'items', 'id');
+    }, 20_000);
+    // Not conflicts: the rows' content was the same on both sides.
+    const { conflicts } = await running.store.listConflicts({ limit: 50, offset: 0 });
+    expect(conflicts).toEqual([]);
+  });
+
+  it("source_priority: both sides keep the preferred side's ON UPDATE timestamp", async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'prioalike',
+    );
+    const table = `CREATE TABLE items (
+      id INT PRIMARY KEY,
+      label VARCHAR(64) NOT NULL,
+      quantity INT NOT NULL,
+      touched_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6)
+    )`;
+    const document = bidirectionalItemsDocument(fixture, {
+      conflict_resolution: 'source_priority',
+      prefer: 'cloud',
+    });
+    // The server stamps touched_at from the session's clock, set apart on each side.
+    await changeAlike(fixture, table, document, async (database, side) => {
+      await database.query(
+        `SET @@timestamp = ${side === 'cloud' ? 1717200000 : 1717300000}; ` +
+          "UPDATE items SET label = CONCAT(label, ' changed') WHERE id IN (1, 2); SET @@timestamp = DEFAULT",
+      );
+    });
+    await using running = await startDisposableService(fixture, document);
+    await eventually(async () => {
+      expect(Object.values(await stamps(fixture.source, 'touched_at'))).toEqual([
+        '2024-06-01 00:00:00.000000',
+        '2024-06-01 00:00:00.000000',
+      ]);
+      await expectTablesEqual(fixture, 'items', 'id');
+    }, 20_000);
+    const { conflicts } = await running.store.listConflicts({ limit: 50, offset: 0 });
+    expect(conflicts).toEqual([]);
+  });
+});
+
 /** `count` single-row insert transactions with ids from `firstId`. */
 async function writeBurst(database: TestDatabase, firstId: number, count: number): Promise<void> {
   for (let offset = 0; offset < count; offset += 1) {
