@@ -11,6 +11,7 @@ import { pino, type Logger } from 'pino';
 import { expect } from 'vitest';
 import { parseConfig, type ServiceConfig } from '../../src/config/index.js';
 import { ServiceEvents } from '../../src/events/index.js';
+import { quoteIdentifier } from '../../src/mysql/index.js';
 import { openStateStore, type StateStore } from '../../src/store/index.js';
 import { SyncService } from '../../src/sync/index.js';
 import { findFreePort } from '../../src/sandbox/index.js';
@@ -243,7 +244,7 @@ export async function eventually(
 
 /** Asserts both sides hold exactly the same rows (full row comparison, ordered by primary key). */
 export async function expectTablesEqual(fixture: SyncFixture, table: string, orderBy: string): Promise<void> {
-  const query = `SELECT * FROM \`${table}\` ORDER BY ${orderBy}`;
+  const query = `SELECT * FROM ${quoteIdentifier(table)} ORDER BY ${orderBy}`;
   const [sourceRows, targetRows] = await Promise.all([
     fixture.source.query(query),
     fixture.target.query(query),
