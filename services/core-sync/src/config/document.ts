@@ -19,6 +19,7 @@ function databaseDocument(database: DatabaseConfig): Record<string, unknown> {
     replication_password: database.replicationPassword,
     ...(database.serverId === undefined ? {} : { server_id: database.serverId }),
     connection_limit: database.connectionLimit,
+    query_timeout: formatDuration(database.queryTimeoutMs),
   };
 }
 

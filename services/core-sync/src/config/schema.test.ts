@@ -56,6 +56,7 @@ databases:
     replication_password: repl-secret
     server_id: 4001
     connection_limit: 20
+    query_timeout: 15s
   cloud:
     host: db.example.com
     user: sync_user
@@ -125,6 +126,7 @@ describe('parseConfig', () => {
           replicationPassword: 'repl-secret',
           serverId: 4001,
           connectionLimit: 20,
+          queryTimeoutMs: 15_000,
         },
         cloud: {
           host: 'db.example.com',
@@ -135,6 +137,7 @@ describe('parseConfig', () => {
           replicationUser: 'sync_user',
           replicationPassword: 'cloud-secret',
           connectionLimit: 10,
+          queryTimeoutMs: 60_000,
         },
       },
       stateStorage: {
@@ -222,6 +225,7 @@ describe('parseConfig', () => {
       replicationUser: 'sync_user',
       replicationPassword: '',
       connectionLimit: 10,
+      queryTimeoutMs: 60_000,
     });
     expect(config.stateStorage).toEqual({ type: 'sqlite', filePath: './data/sync_state.db' });
     expect(config.sync).toEqual({

@@ -83,6 +83,7 @@ const databaseSchema = z
     replication_password: z.string().optional(),
     server_id: z.int().min(1).max(4_294_967_295).optional(),
     connection_limit: z.int().min(1).max(1_000).default(10),
+    query_timeout: duration('60s'),
   })
   .transform((raw): DatabaseConfig => ({
     host: raw.host,
@@ -94,6 +95,7 @@ const databaseSchema = z
     replicationPassword: raw.replication_password ?? raw.password,
     serverId: raw.server_id,
     connectionLimit: raw.connection_limit,
+    queryTimeoutMs: raw.query_timeout,
   }));
 
 const stateStorageSchema = z

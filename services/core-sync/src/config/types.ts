@@ -31,6 +31,11 @@ export interface DatabaseConfig {
   readonly serverId?: number;
   /** Size of the connection pool for reads and writes. */
   readonly connectionLimit: number;
+  /**
+   * How long a statement on a pooled connection may wait with nothing coming from the server before the
+   * connection is given up (a stalled network or a hung server); the work is then retried on a new connection.
+   */
+  readonly queryTimeoutMs: number;
 }
 
 export interface SqliteStateStorageConfig {

@@ -4,6 +4,8 @@ export {
   canonicalValueOptions,
   preparedStatementsPerConnection,
   sessionSetupStatement,
+  statementSilenceCode,
+  watchStatementSilence,
   type MysqlEndpoint,
   type PoolOptions,
   type Pool,
@@ -27,7 +29,12 @@ export {
   type ServerInfo,
   type SettingProblem,
 } from './server-checks.js';
-export { classifyDriverError, isConnectionError, type DriverErrorKind } from './driver-errors.js';
+export {
+  classifyDriverError,
+  isConnectionError,
+  isConnectionLost,
+  type DriverErrorKind,
+} from './driver-errors.js';
 export { readBinlogEnd, showBinlogStatus, type BinlogStatusRow } from './binlog-status.js';
 export {
   applySessionSetupStatement,

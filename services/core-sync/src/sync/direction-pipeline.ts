@@ -506,6 +506,7 @@ export class DirectionPipeline implements FullSyncDirection {
       heartbeatIntervalMs: config.sync.heartbeatIntervalMs,
       reconnectInitialDelayMs: config.sync.reconnectInitialDelayMs,
       reconnectMaxDelayMs: config.sync.reconnectMaxDelayMs,
+      queryTimeoutMs: sourceConfig.queryTimeoutMs,
       logger: this.#logger,
       handler: {
         onTransaction: (transaction) => this.#onTransaction(transaction),

@@ -260,6 +260,8 @@ export class SyncService {
         {
           connectionLimit: Math.max(databaseConfig.connectionLimit, config.sync.workers + extraConnections),
           purpose: side,
+          queryTimeoutMs: databaseConfig.queryTimeoutMs,
+          queryTimeoutSetting: `databases.${side}.query_timeout`,
         },
       );
       this.#pools.set(side, pool);
