@@ -17,8 +17,8 @@ export interface HealthReport {
 }
 
 /**
- * `down` (HTTP 503) when a direction failed or its binlog stream is not connected; `degraded` (200) when tables
- * are paused; `ok` otherwise.
+ * `down` (HTTP 503) when a direction failed, its binlog stream is not connected or its target cannot be reached;
+ * `degraded` (200) when tables are paused or batches are retried after an error from the target; `ok` otherwise.
  */
 export function assessHealth(status: ServiceStatus): HealthReport {
   const reasons: string[] = [];
@@ -41,6 +41,12 @@ export function assessHealth(status: ServiceStatus): HealthReport {
     } else if (direction.state === 'stopping' || direction.state === 'stopped') {
       down = true;
       reasons.push(`${name} is ${direction.state}`);
+    }
+    const applyFailure = direction.applyFailure;
+    if (applyFailure !== null && direction.state === 'streaming') {
+      // The target cannot be reached: nothing is applied (the stream may look fine, paused by backpressure).
+      if (applyFailure.code === 'DATABASE_UNAVAILABLE') down = true;
+      reasons.push(`${name} ${applyFailure.code} since ${applyFailure.since}: ${applyFailure.message}`);
     }
     for (const table of pausedTables(direction))
       reasons.push(`${name} table ${table.table} is paused: ${table.pause?.message ?? ''}`);

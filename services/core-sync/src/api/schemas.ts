@@ -172,6 +172,12 @@ const directionStatusSchema = z
       })
       .nullable(),
     rowsApplied: count,
+    applyFailure: z
+      .object({ code: z.string(), message: z.string(), since: isoTimestamp })
+      .nullable()
+      .describe(
+        'Batches failing and being retried: DATABASE_UNAVAILABLE (the target cannot be reached) or APPLY_FAILED (it answered with an error worth retrying), since when; null while batches succeed.',
+      ),
     tables: z
       .array(
         z.object({

@@ -14,10 +14,16 @@ import {
   type SourceTransaction,
   type TableSchema,
 } from '../model/index.js';
-import { classifyDriverError } from '../mysql/index.js';
-import { BatchTransactions } from './batch-transaction.js';
+import { classifyDriverError, isConnectionLost } from '../mysql/index.js';
+import { BatchAttempts, BatchTransactions } from './batch-transaction.js';
 import { BatchWriter, TableWriteError, type WriteOperation } from './batch-writer.js';
-import type { ApplyEngineOptions, BackpressureState, RefreshOutcome, TablePause } from './engine-types.js';
+import type {
+  ApplyEngineOptions,
+  ApplyFailure,
+  BackpressureState,
+  RefreshOutcome,
+  TablePause,
+} from './engine-types.js';
 import { partitionSlot, watermarkSlot, type SlotPosition } from './checkpoint-table.js';
 import { forEachWriteOperation } from './change-operations.js';
 import { PartitionQueue, type QueuedWrite, type RefreshTicket } from './partition-queue.js';
@@ -35,6 +41,18 @@ interface TransactionDispatch {
   queued: number;
   readonly touchedQueues: Set<PartitionQueue>;
   readonly ticket?: RefreshTicket;
+}
+
+/** What a batch's attempt does once it committed: conflict write-backs, and the rows each refresh wrote. */
+interface BatchEffects {
+  readonly afterCommit: readonly (() => Promise<void>)[];
+  readonly refreshWrites: ReadonlyMap<RefreshTicket, number>;
+}
+
+/** One batch across its attempts: what they carry over, and the effects of the last attempt that reached COMMIT. */
+interface BatchRetry {
+  readonly attempts: BatchAttempts;
+  effects: BatchEffects | undefined;
 }
 
 /** Immediate retries of a batch that met a row inserted on the target meanwhile (bidirectional). */
@@ -66,6 +84,10 @@ export class ApplyEngine {
   #drainWaiters: (() => void)[] = [];
   #lastSequence = -1;
   readonly #openTickets = new Set<RefreshTicket>();
+  /** Partitions whose last batch attempt failed (retryable), with the failure. */
+  readonly #failingPartitions = new Map<number, ApplyFailure>();
+  /** The watermark writes' attempts: a lost one is ended before the next (nothing proves it; it is rewritten). */
+  readonly #watermarkAttempts = new BatchAttempts();
 
   constructor(options: ApplyEngineOptions) {
     this.#options = options;
@@ -256,6 +278,15 @@ export class ApplyEngine {
     };
   }
 
+  /** Batches failing and being retried (the oldest failing partition's failure), or null. */
+  get applyFailure(): ApplyFailure | null {
+    let oldest: ApplyFailure | null = null;
+    for (const failure of this.#failingPartitions.values()) {
+      if (oldest === null || failure.since < oldest.since) oldest = failure;
+    }
+    return oldest;
+  }
+
   get rowsApplied(): number {
     return this.#rowsApplied;
   }
@@ -366,11 +397,16 @@ export class ApplyEngine {
   async #applyWithRetry(partition: number, batch: readonly QueuedWrite[]): Promise<void> {
     const retryInitialDelayMs = this.#options.retryInitialDelayMs ?? 200;
     const retryMaxDelayMs = this.#options.retryMaxDelayMs ?? 10_000;
+    const retry: BatchRetry = {
+      attempts: new BatchAttempts(decisiveSlots(this.#queues.length, partition, batch)),
+      effects: undefined,
+    };
     for (let attempt = 1; ; attempt += 1) {
       const writes = batch.filter((item) => !this.#isHeld(item));
       if (writes.length === 0) return;
       try {
-        await this.#applyBatch(partition, writes);
+        await this.#applyBatch(partition, writes, retry);
+        this.#noteApplyOutcome(partition, null);
         return;
       } catch (error) {
         if (this.#abortController.signal.aborted) throw error;
@@ -390,7 +426,8 @@ export class ApplyEngine {
           await this.#pauseRejectedTable(error.table, writes, error);
           continue;
         }
-        if (kind !== 'connection' && driverErrorCode(error) === undefined) throw error;
+        if (kind !== 'connection' && !isConnectionLost(error) && driverErrorCode(error) === undefined)
+          throw error;
         const delay = Math.min(retryMaxDelayMs, retryInitialDelayMs * 2 ** Math.min(attempt - 1, 16));
         this.#logger.warn(
           {
@@ -404,9 +441,28 @@ export class ApplyEngine {
           'batch failed, retrying',
         );
         this.#options.hooks.onRetry?.(error, attempt);
+        this.#noteApplyOutcome(partition, error);
         await sleep(delay * (0.5 + Math.random() / 2), undefined, { signal: this.#abortController.signal });
       }
     }
+  }
+
+  /** Tracks which partitions fail; the hook hears when the direction's failure appears, changes code or ends. */
+  #noteApplyOutcome(partition: number, error: unknown): void {
+    const before = this.applyFailure;
+    if (error === null) {
+      if (!this.#failingPartitions.delete(partition)) return;
+    } else {
+      const code = isConnectionLost(error) ? 'DATABASE_UNAVAILABLE' : 'APPLY_FAILED';
+      const since = this.#failingPartitions.get(partition)?.since ?? Date.now();
+      this.#failingPartitions.set(partition, {
+        code,
+        message: `writing to ${this.#options.targetName} failed, retrying: ${describeError(error)}`,
+        since,
+      });
+    }
+    const after = this.applyFailure;
+    if (before?.code !== after?.code) this.#options.hooks.onApplyFailure?.(after);
   }
 
   #isPrimaryKeyRace(error: unknown): boolean {
@@ -415,7 +471,7 @@ export class ApplyEngine {
     return cause instanceof Error && /for key '(?:[^']*\.)?PRIMARY'/.test(cause.message);
   }
 
-  async #applyBatch(partition: number, writes: readonly QueuedWrite[]): Promise<void> {
+  async #applyBatch(partition: number, writes: readonly QueuedWrite[], retry: BatchRetry): Promise<void> {
     const startedAt = performance.now();
     const lastPositionByTable = new Map<string, BinlogPosition>();
     const rowCountByTable = new Map<string, number>();
@@ -430,7 +486,7 @@ export class ApplyEngine {
     // Bidirectional: the other direction does not decide on these rows meanwhile (conflict/row-claims.ts).
     const releaseRows = await this.#options.conflictCheck?.claimRows(writes);
     try {
-      await this.#writeBatch(writes, slots, partition);
+      await this.#writeBatch(writes, slots, partition, retry);
     } finally {
       releaseRows?.();
     }
@@ -458,55 +514,66 @@ export class ApplyEngine {
     }
   }
 
-  /** Writes the batch in one target transaction (through the conflict check, if any), then its write-backs. */
+  /**
+   * Writes the batch in one target transaction (through the conflict check, if any), then its write-backs. When
+   * an earlier attempt turns out to have committed, its write-backs and refresh counts are the ones that count.
+   */
   async #writeBatch(
     writes: readonly QueuedWrite[],
     slots: readonly SlotPosition[],
     partition: number,
+    retry: BatchRetry,
   ): Promise<void> {
-    const afterCommit: (() => Promise<void>)[] = [];
-    // Rows each refresh wrote in the attempt that committed (a rolled-back attempt's counts are discarded).
-    let refreshWrites = new Map<RefreshTicket, number>();
-    await this.#transactions.run(slots, async (connection) => {
-      afterCommit.length = 0;
-      refreshWrites = new Map();
-      const conflictCheck = this.#options.conflictCheck;
-      const writesByTable = new Map<string, QueuedWrite[]>();
-      for (const item of writes) {
-        const tableWrites = writesByTable.get(item.operation.table) ?? [];
-        tableWrites.push(item);
-        writesByTable.set(item.operation.table, tableWrites);
-      }
-      for (const [table, queuedWrites] of writesByTable) {
-        const schema = this.#tables.get(table);
-        if (schema === undefined) continue;
-        const tableWrites = await resolveRefreshes(
-          connection,
-          schema,
-          queuedWrites,
-          refreshWrites,
-          this.#options.refreshResolver,
-        );
-        if (conflictCheck === undefined) {
-          await this.#writer.writeTable(
+    // 'committed-earlier' keeps the effects of the attempt that committed (recorded before its COMMIT).
+    await this.#transactions.run(
+      slots,
+      async (connection) => {
+        retry.effects = undefined;
+        const afterCommit: (() => Promise<void>)[] = [];
+        const refreshWrites = new Map<RefreshTicket, number>();
+        const conflictCheck = this.#options.conflictCheck;
+        const writesByTable = new Map<string, QueuedWrite[]>();
+        for (const item of writes) {
+          const tableWrites = writesByTable.get(item.operation.table) ?? [];
+          tableWrites.push(item);
+          writesByTable.set(item.operation.table, tableWrites);
+        }
+        for (const [table, queuedWrites] of writesByTable) {
+          const schema = this.#tables.get(table);
+          if (schema === undefined) continue;
+          const tableWrites = await resolveRefreshes(
             connection,
             schema,
-            BatchWriter.reduce(tableWrites.map((item) => item.operation)).get(table) ?? [],
+            queuedWrites,
+            refreshWrites,
+            this.#options.refreshResolver,
           );
-          continue;
+          if (conflictCheck === undefined) {
+            await this.#writer.writeTable(
+              connection,
+              schema,
+              BatchWriter.reduce(tableWrites.map((item) => item.operation)).get(table) ?? [],
+            );
+            continue;
+          }
+          const checked = await conflictCheck.check(connection, schema, tableWrites);
+          try {
+            await this.#writer.writeTable(connection, schema, checked.operations);
+          } catch (error) {
+            throw error instanceof TableWriteError ? error : new TableWriteError(table, error);
+          }
+          await checked.beforeCommit?.();
+          if (checked.afterCommit !== undefined) afterCommit.push(checked.afterCommit);
         }
-        const outcome = await conflictCheck.check(connection, schema, tableWrites);
-        try {
-          await this.#writer.writeTable(connection, schema, outcome.operations);
-        } catch (error) {
-          throw error instanceof TableWriteError ? error : new TableWriteError(table, error);
-        }
-        await outcome.beforeCommit?.();
-        if (outcome.afterCommit !== undefined) afterCommit.push(outcome.afterCommit);
-      }
-    });
-    for (const [ticket, rowsWritten] of refreshWrites) ticket.rowsWritten += rowsWritten;
-    for (const action of afterCommit) {
+        // COMMIT follows: if its outcome is lost, these are the effects of the attempt that may have committed.
+        retry.effects = { afterCommit, refreshWrites };
+      },
+      retry.attempts,
+    );
+    const effects = retry.effects;
+    if (effects === undefined) return;
+    for (const [ticket, rowsWritten] of effects.refreshWrites) ticket.rowsWritten += rowsWritten;
+    for (const action of effects.afterCommit) {
       try {
         await action();
       } catch (error) {
@@ -605,7 +672,11 @@ export class ApplyEngine {
       return;
     }
     try {
-      await this.#transactions.run([{ slot: watermarkSlot, position: watermark }], () => Promise.resolve());
+      await this.#transactions.run(
+        [{ slot: watermarkSlot, position: watermark }],
+        () => Promise.resolve(),
+        this.#watermarkAttempts,
+      );
       this.#committedWatermark = watermark;
       this.#rowsAppliedAtWatermark = rowsApplied;
       this.#watermarkWrittenAt = Date.now();
@@ -635,4 +706,27 @@ export class ApplyEngine {
     for (const ticket of this.#openTickets) ticket.reject(error);
     this.#openTickets.clear();
   }
+}
+
+/**
+ * The batch's slots whose position only this batch can have written: a table's slot is decisive when a source
+ * transaction of the batch (not a refresh, which takes the position of the last transaction read) commits at the
+ * slot's new position — that transaction's changes of this partition are all in this batch, so the slot held an
+ * earlier position before it.
+ */
+function decisiveSlots(
+  partitionCount: number,
+  partition: number,
+  batch: readonly QueuedWrite[],
+): Set<string> {
+  const lastByTable = new Map<string, BinlogPosition>();
+  for (const item of batch) lastByTable.set(item.operation.table, item.commitPosition);
+  const decisive = new Set<string>();
+  for (const item of batch) {
+    if (item.refresh !== undefined) continue;
+    const last = lastByTable.get(item.operation.table);
+    if (last !== undefined && item.commitPosition.compare(last) === 0)
+      decisive.add(partitionSlot(partitionCount, partition, item.operation.table));
+  }
+  return decisive;
 }

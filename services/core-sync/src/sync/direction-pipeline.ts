@@ -15,6 +15,7 @@ import {
   writeSlots,
   BatchWriter,
   primaryKeyText,
+  type ApplyFailure,
   type BatchAppliedEvent,
   type RefreshOutcome,
   type RefreshResolver,
@@ -275,6 +276,7 @@ export class DirectionPipeline implements FullSyncDirection {
       queueDepth: this.#engine?.queueDepth ?? 0,
       backpressure: this.#engine?.backpressure ?? null,
       rowsApplied: this.#engine?.rowsApplied ?? 0,
+      applyFailure: applyFailureView(this.#engine?.applyFailure ?? null),
       tables: [...this.#tables].map(([table, status]): TableStatus => ({
         table,
         ...status,
@@ -489,6 +491,7 @@ export class DirectionPipeline implements FullSyncDirection {
           // Chained, so stop() can wait for the last copy before the store closes.
           this.#checkpointSave = this.#checkpointSave.then(() => this.#saveCheckpoints(watermark));
         },
+        onApplyFailure: () => this.#notify(),
         onFatalError: (error) => this.#fail(error),
       },
     });
@@ -810,6 +813,12 @@ export class DirectionPipeline implements FullSyncDirection {
     void this.#binlogSource?.stop();
     void this.#engine?.stop();
   }
+}
+
+function applyFailureView(failure: ApplyFailure | null): DirectionStatus['applyFailure'] {
+  return failure === null
+    ? null
+    : { code: failure.code, message: failure.message, since: new Date(failure.since).toISOString() };
 }
 
 /** A replica id unlikely to clash with real servers: 0x4D53xxxx ("MS"), distinct per direction. */

@@ -164,6 +164,20 @@ describe('FaultProxy', () => {
     expect(client.received.length).toBe(1_004);
   });
 
+  it('cuts only a connection whose client sent a given text first', async () => {
+    const other = connect();
+    const dump = connect();
+    dump.socket.write('dump');
+    await waitFor(() => dump.text() === 'dump');
+    const cut = proxy.cutAfter(500, { clientSent: 'dump' });
+    other.socket.write('big');
+    await waitFor(() => other.received.length === 65_536);
+    dump.socket.write('big');
+    expect(await cut).toMatchObject({ id: 2, bytesToClient: 504 });
+    await waitFor(() => dump.closed);
+    expect(other.closed).toBe(false);
+  });
+
   it('resets a connection right after it sent a text: the server got it, the client no answer', async () => {
     const client = connect();
     const triggered = proxy.onClientText('COMMIT', 'reset-after');

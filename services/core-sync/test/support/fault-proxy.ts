@@ -47,6 +47,8 @@ export type TextAction = 'reset-before' | 'reset-after' | 'hold';
 interface ByteCut {
   readonly direction: FlowDirection;
   readonly bytes: number;
+  /** Only connections whose client's first bytes contain this (see Link.clientPrefix). */
+  readonly clientSent: Buffer | undefined;
   /** Bytes each connection had forwarded in `direction` when the cut was armed. */
   readonly baseline: Map<number, number>;
   readonly resolve: (snapshot: ConnectionSnapshot) => void;
@@ -57,6 +59,9 @@ interface TextTrigger {
   readonly action: TextAction;
   readonly resolve: (snapshot: ConnectionSnapshot) => void;
 }
+
+/** How many of a client's first bytes a connection keeps (Link.clientPrefix). */
+const clientPrefixBytes = 8_192;
 
 /** How long a reset after a write waits for the peer to read those bytes (see #resetSoon). */
 const resetDelayMs = 20;
@@ -81,6 +86,8 @@ class Link {
   readonly queued: Record<FlowDirection, HeldItem[]> = { toServer: [], toClient: [] };
   /** The last bytes the client sent, so a text split over two chunks is still found. */
   clientTail = Buffer.alloc(0);
+  /** The first bytes the client sent (its log-in and set-up statements): tell what a connection is for. */
+  clientPrefix = Buffer.alloc(0);
 
   constructor(id: number, client: Socket, upstream: Socket | undefined) {
     this.id = id;
@@ -199,15 +206,22 @@ export class FaultProxy implements AsyncDisposable {
   }
 
   /**
-   * Cuts (RST both ways) the first connection that forwards `bytes` more bytes in `direction`, exactly after the
-   * `bytes`-th one — in the middle of whatever packet it carries. Resolves with the connection as it was cut.
+   * Cuts (RST both ways) the first connection that forwards `bytes` more bytes in `direction` (default
+   * `toClient`), exactly after the `bytes`-th one — in the middle of whatever packet it carries. With
+   * `clientSent`, only a connection whose client sent that text among its first bytes (a binlog dump connection
+   * sets `@master_heartbeat_period`). Resolves with the connection as it was cut.
    */
-  cutAfter(bytes: number, direction: FlowDirection = 'toClient'): Promise<ConnectionSnapshot> {
+  cutAfter(
+    bytes: number,
+    options: { readonly direction?: FlowDirection; readonly clientSent?: string } = {},
+  ): Promise<ConnectionSnapshot> {
     if (!Number.isSafeInteger(bytes) || bytes < 1) throw new RangeError(`cannot cut after ${bytes} bytes`);
+    const direction = options.direction ?? 'toClient';
+    const clientSent = options.clientSent === undefined ? undefined : Buffer.from(options.clientSent);
     return new Promise((resolve) => {
       const baseline = new Map<number, number>();
       for (const link of this.#links.values()) baseline.set(link.id, this.#forwarded(link, direction));
-      this.#byteCut = { direction, bytes, baseline, resolve };
+      this.#byteCut = { direction, bytes, clientSent, baseline, resolve };
     });
   }
 
@@ -273,6 +287,9 @@ export class FaultProxy implements AsyncDisposable {
 
   #receive(link: Link, direction: FlowDirection, item: HeldItem): void {
     if (link.silent || !link.open) return;
+    if (item !== 'end' && direction === 'toServer' && link.clientPrefix.length < clientPrefixBytes) {
+      link.clientPrefix = Buffer.concat([link.clientPrefix, item]).subarray(0, clientPrefixBytes);
+    }
     if (item !== 'end' && direction === 'toServer' && this.#textTrigger !== undefined) {
       if (this.#applyTextTrigger(link, item)) return;
     }
@@ -321,7 +338,11 @@ export class FaultProxy implements AsyncDisposable {
     const cut = this.#byteCut;
     let chunk = item;
     let cutHere = false;
-    if (cut !== undefined && cut.direction === direction) {
+    if (
+      cut !== undefined &&
+      cut.direction === direction &&
+      (cut.clientSent === undefined || link.clientPrefix.includes(cut.clientSent))
+    ) {
       const already = this.#forwarded(link, direction) - (cut.baseline.get(link.id) ?? 0);
       const allowed = cut.bytes - already;
       if (allowed <= chunk.length) {

@@ -1350,6 +1350,13 @@ export interface components {
         peakQueueDepth: number;
       } | null;
       rowsApplied: number;
+      /** @description Batches failing and being retried: DATABASE_UNAVAILABLE (the target cannot be reached) or APPLY_FAILED (it answered with an error worth retrying), since when; null while batches succeed. */
+      applyFailure: {
+        code: string;
+        message: string;
+        /** @description ISO 8601 timestamp (UTC). */
+        since: string;
+      } | null;
       readonly tables: {
         table: string;
         /** @enum {string} */
