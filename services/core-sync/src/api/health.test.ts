@@ -129,6 +129,28 @@ describe('GET /health', () => {
     expect(deadlocked).toMatchObject({ statusCode: 200, body: { status: 'degraded' } });
   });
 
+  it('is 200 degraded while the state store is unavailable, with the outage in the report', async () => {
+    const stateStore = {
+      available: false,
+      unavailableSince: '2030-01-01T00:00:00.000Z',
+      error: {
+        code: 'STATE_STORE_UNAVAILABLE',
+        message: 'failed to save checkpoints: the mysql state store is unavailable: connect ECONNREFUSED',
+      },
+    };
+    const response = await health({ mode: 'local_to_cloud', directions: [direction()], stateStore });
+    expect(response).toMatchObject({
+      statusCode: 200,
+      body: {
+        status: 'degraded',
+        stateStore,
+        reasons: [
+          'state store STATE_STORE_UNAVAILABLE since 2030-01-01T00:00:00.000Z: failed to save checkpoints: the mysql state store is unavailable: connect ECONNREFUSED',
+        ],
+      },
+    });
+  });
+
   it('is 200 degraded, naming the table, when a table is paused', async () => {
     const response = await health({
       mode: 'local_to_cloud',

@@ -15,7 +15,7 @@ import {
   type TableSchema,
 } from '../model/index.js';
 import { classifyDriverError, isConnectionLost } from '../mysql/index.js';
-import { BatchAttempts, BatchTransactions } from './batch-transaction.js';
+import { BatchAttempts, BatchTransactions, targetConnectionLost } from './batch-transaction.js';
 import { BatchWriter, TableWriteError, type WriteOperation } from './batch-writer.js';
 import type {
   ApplyEngineOptions,
@@ -453,7 +453,7 @@ export class ApplyEngine {
     if (error === null) {
       if (!this.#failingPartitions.delete(partition)) return;
     } else {
-      const code = isConnectionLost(error) ? 'DATABASE_UNAVAILABLE' : 'APPLY_FAILED';
+      const code = targetConnectionLost(error) ? 'DATABASE_UNAVAILABLE' : 'APPLY_FAILED';
       const since = this.#failingPartitions.get(partition)?.since ?? Date.now();
       this.#failingPartitions.set(partition, {
         code,

@@ -10,7 +10,7 @@
  * and once it holds the locks the slots say for good whether the earlier attempt committed. A committed batch is
  * never applied twice, and a lost connection never leaves its locks on the target.
  */
-import { describeError } from '../errors/index.js';
+import { describeError, isSyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
 import {
@@ -93,7 +93,7 @@ export class BatchTransactions {
       await connection.query('COMMIT');
       return 'committed';
     } catch (error) {
-      lost = isConnectionLost(error);
+      lost = targetConnectionLost(error);
       if (lost && slotsSent && slots.length > 0 && attempts !== undefined) attempts.uncertain = slots;
       if (!lost) await this.#rollBack(connection).catch(() => (lost = true));
       throw error;
@@ -154,4 +154,13 @@ export class BatchTransactions {
       throw rollbackError;
     }
   }
+}
+
+/**
+ * True when the target connection is gone. A state-store error raised inside the batch (saving a conflict) wraps
+ * the store's own driver error: the target connection is fine, and the batch is simply rolled back.
+ */
+export function targetConnectionLost(error: unknown): boolean {
+  if (isSyncError(error) && error.code.startsWith('STATE_STORE_')) return false;
+  return isConnectionLost(error);
 }

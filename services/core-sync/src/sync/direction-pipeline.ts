@@ -726,8 +726,8 @@ export class DirectionPipeline implements FullSyncDirection {
       );
       await this.#saveTableStates(watermark);
     } catch (error) {
-      this.#logger.warn(
-        { error: describeError(error) },
+      this.#logStoreFailure(
+        error,
         'failed to copy checkpoints to the state store; the target keeps them, will retry',
       );
     }
@@ -761,11 +761,14 @@ export class DirectionPipeline implements FullSyncDirection {
         });
       }
     } catch (error) {
-      this.#logger.warn(
-        { error: describeError(error) },
-        'failed to write table states to the state store; will retry',
-      );
+      this.#logStoreFailure(error, 'failed to write table states to the state store; will retry');
     }
+  }
+
+  /** A store outage is logged by the store when it begins and ends; each failed copy during it only at debug. */
+  #logStoreFailure(error: unknown, message: string): void {
+    const duringOutage = error instanceof SyncError && error.code === 'STATE_STORE_UNAVAILABLE';
+    this.#logger[duringOutage ? 'debug' : 'warn']({ error: describeError(error) }, message);
   }
 
   #replicationEndpoint(): MysqlEndpoint {

@@ -1398,6 +1398,17 @@ export interface components {
       role?: 'leader' | 'standby';
       /** @description Why the service is not fully healthy; empty when it is. */
       readonly reasons: string[];
+      /** @description Whether the state store answers. Syncing goes on while it does not (degraded): see the error code STATE_STORE_UNAVAILABLE. */
+      stateStore?: {
+        available: boolean;
+        /** @description When the current outage began; null while available. */
+        unavailableSince: string | null;
+        /** @description STATE_STORE_UNAVAILABLE and what the last failed call met; null while available. */
+        error: {
+          code: string;
+          message: string;
+        } | null;
+      };
       mode: string;
       readonly directions: {
         direction: string;
