@@ -14,8 +14,9 @@ import {
   type SourceTransaction,
   type TableSchema,
 } from '../model/index.js';
-import { classifyDriverError, isConnectionLost } from '../mysql/index.js';
-import { BatchAttempts, BatchTransactions, targetConnectionLost } from './batch-transaction.js';
+import { classifyDriverError, isConnectionLost, type PoolConnection } from '../mysql/index.js';
+import { ApplyFailures } from './apply-failures.js';
+import { BatchAttempts, BatchTransactions, decisiveSlots } from './batch-transaction.js';
 import { BatchWriter, TableWriteError, type WriteOperation } from './batch-writer.js';
 import type {
   ApplyEngineOptions,
@@ -84,8 +85,8 @@ export class ApplyEngine {
   #drainWaiters: (() => void)[] = [];
   #lastSequence = -1;
   readonly #openTickets = new Set<RefreshTicket>();
-  /** Partitions whose last batch attempt failed (retryable), with the failure. */
-  readonly #failingPartitions = new Map<number, ApplyFailure>();
+  /** Partitions whose batches fail and are retried. */
+  readonly #failures: ApplyFailures;
   /** The watermark writes' attempts: a lost one is ended before the next (nothing proves it; it is rewritten). */
   readonly #watermarkAttempts = new BatchAttempts();
 
@@ -108,6 +109,9 @@ export class ApplyEngine {
     this.#committedWatermark = options.checkpoints.watermark;
     this.#tables = options.tables;
     this.#queues = Array.from({ length: options.partitionCount }, () => new PartitionQueue());
+    this.#failures = new ApplyFailures(options.targetName, (failure) =>
+      options.hooks.onApplyFailure?.(failure),
+    );
   }
 
   start(): void {
@@ -280,11 +284,7 @@ export class ApplyEngine {
 
   /** Batches failing and being retried (the oldest failing partition's failure), or null. */
   get applyFailure(): ApplyFailure | null {
-    let oldest: ApplyFailure | null = null;
-    for (const failure of this.#failingPartitions.values()) {
-      if (oldest === null || failure.since < oldest.since) oldest = failure;
-    }
-    return oldest;
+    return this.#failures.current;
   }
 
   get rowsApplied(): number {
@@ -406,7 +406,7 @@ export class ApplyEngine {
       if (writes.length === 0) return;
       try {
         await this.#applyBatch(partition, writes, retry);
-        this.#noteApplyOutcome(partition, null);
+        this.#failures.succeeded(partition);
         return;
       } catch (error) {
         if (this.#abortController.signal.aborted) throw error;
@@ -441,28 +441,10 @@ export class ApplyEngine {
           'batch failed, retrying',
         );
         this.#options.hooks.onRetry?.(error, attempt);
-        this.#noteApplyOutcome(partition, error);
+        this.#failures.failed(partition, error);
         await sleep(delay * (0.5 + Math.random() / 2), undefined, { signal: this.#abortController.signal });
       }
     }
-  }
-
-  /** Tracks which partitions fail; the hook hears when the direction's failure appears, changes code or ends. */
-  #noteApplyOutcome(partition: number, error: unknown): void {
-    const before = this.applyFailure;
-    if (error === null) {
-      if (!this.#failingPartitions.delete(partition)) return;
-    } else {
-      const code = targetConnectionLost(error) ? 'DATABASE_UNAVAILABLE' : 'APPLY_FAILED';
-      const since = this.#failingPartitions.get(partition)?.since ?? Date.now();
-      this.#failingPartitions.set(partition, {
-        code,
-        message: `writing to ${this.#options.targetName} failed, retrying: ${describeError(error)}`,
-        since,
-      });
-    }
-    const after = this.applyFailure;
-    if (before?.code !== after?.code) this.#options.hooks.onApplyFailure?.(after);
   }
 
   #isPrimaryKeyRace(error: unknown): boolean {
@@ -527,47 +509,7 @@ export class ApplyEngine {
     // 'committed-earlier' keeps the effects of the attempt that committed (recorded before its COMMIT).
     await this.#transactions.run(
       slots,
-      async (connection) => {
-        retry.effects = undefined;
-        const afterCommit: (() => Promise<void>)[] = [];
-        const refreshWrites = new Map<RefreshTicket, number>();
-        const conflictCheck = this.#options.conflictCheck;
-        const writesByTable = new Map<string, QueuedWrite[]>();
-        for (const item of writes) {
-          const tableWrites = writesByTable.get(item.operation.table) ?? [];
-          tableWrites.push(item);
-          writesByTable.set(item.operation.table, tableWrites);
-        }
-        for (const [table, queuedWrites] of writesByTable) {
-          const schema = this.#tables.get(table);
-          if (schema === undefined) continue;
-          const tableWrites = await resolveRefreshes(
-            connection,
-            schema,
-            queuedWrites,
-            refreshWrites,
-            this.#options.refreshResolver,
-          );
-          if (conflictCheck === undefined) {
-            await this.#writer.writeTable(
-              connection,
-              schema,
-              BatchWriter.reduce(tableWrites.map((item) => item.operation)).get(table) ?? [],
-            );
-            continue;
-          }
-          const checked = await conflictCheck.check(connection, schema, tableWrites);
-          try {
-            await this.#writer.writeTable(connection, schema, checked.operations);
-          } catch (error) {
-            throw error instanceof TableWriteError ? error : new TableWriteError(table, error);
-          }
-          await checked.beforeCommit?.();
-          if (checked.afterCommit !== undefined) afterCommit.push(checked.afterCommit);
-        }
-        // COMMIT follows: if its outcome is lost, these are the effects of the attempt that may have committed.
-        retry.effects = { afterCommit, refreshWrites };
-      },
+      (connection) => this.#writeTables(connection, writes, retry),
       retry.attempts,
     );
     const effects = retry.effects;
@@ -583,6 +525,53 @@ export class ApplyEngine {
         );
       }
     }
+  }
+
+  /** One attempt's writes inside the batch transaction; its effects are recorded just before COMMIT. */
+  async #writeTables(
+    connection: PoolConnection,
+    writes: readonly QueuedWrite[],
+    retry: BatchRetry,
+  ): Promise<void> {
+    retry.effects = undefined;
+    const afterCommit: (() => Promise<void>)[] = [];
+    const refreshWrites = new Map<RefreshTicket, number>();
+    const conflictCheck = this.#options.conflictCheck;
+    const writesByTable = new Map<string, QueuedWrite[]>();
+    for (const item of writes) {
+      const tableWrites = writesByTable.get(item.operation.table) ?? [];
+      tableWrites.push(item);
+      writesByTable.set(item.operation.table, tableWrites);
+    }
+    for (const [table, queuedWrites] of writesByTable) {
+      const schema = this.#tables.get(table);
+      if (schema === undefined) continue;
+      const tableWrites = await resolveRefreshes(
+        connection,
+        schema,
+        queuedWrites,
+        refreshWrites,
+        this.#options.refreshResolver,
+      );
+      if (conflictCheck === undefined) {
+        await this.#writer.writeTable(
+          connection,
+          schema,
+          BatchWriter.reduce(tableWrites.map((item) => item.operation)).get(table) ?? [],
+        );
+        continue;
+      }
+      const checked = await conflictCheck.check(connection, schema, tableWrites);
+      try {
+        await this.#writer.writeTable(connection, schema, checked.operations);
+      } catch (error) {
+        throw error instanceof TableWriteError ? error : new TableWriteError(table, error);
+      }
+      await checked.beforeCommit?.();
+      if (checked.afterCommit !== undefined) afterCommit.push(checked.afterCommit);
+    }
+    // COMMIT follows: if its outcome is lost, these are the effects of the attempt that may have committed.
+    retry.effects = { afterCommit, refreshWrites };
   }
 
   /** Finds the change the target refuses (row by row, rolled back) and pauses its table from that change on. */
@@ -706,27 +695,4 @@ export class ApplyEngine {
     for (const ticket of this.#openTickets) ticket.reject(error);
     this.#openTickets.clear();
   }
-}
-
-/**
- * The batch's slots whose position only this batch can have written: a table's slot is decisive when a source
- * transaction of the batch (not a refresh, which takes the position of the last transaction read) commits at the
- * slot's new position — that transaction's changes of this partition are all in this batch, so the slot held an
- * earlier position before it.
- */
-function decisiveSlots(
-  partitionCount: number,
-  partition: number,
-  batch: readonly QueuedWrite[],
-): Set<string> {
-  const lastByTable = new Map<string, BinlogPosition>();
-  for (const item of batch) lastByTable.set(item.operation.table, item.commitPosition);
-  const decisive = new Set<string>();
-  for (const item of batch) {
-    if (item.refresh !== undefined) continue;
-    const last = lastByTable.get(item.operation.table);
-    if (last !== undefined && item.commitPosition.compare(last) === 0)
-      decisive.add(partitionSlot(partitionCount, partition, item.operation.table));
-  }
-  return decisive;
 }

@@ -12,7 +12,7 @@
  */
 import { describeError, isSyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import type { SideName } from '../model/index.js';
+import type { BinlogPosition, SideName } from '../model/index.js';
 import {
   applySessionSetupStatement,
   isConnectionLost,
@@ -20,7 +20,8 @@ import {
   type Pool,
   type PoolConnection,
 } from '../mysql/index.js';
-import { checkFence, lockSlots, writeSlots, type SlotPosition } from './checkpoint-table.js';
+import { checkFence, lockSlots, partitionSlot, writeSlots, type SlotPosition } from './checkpoint-table.js';
+import type { QueuedWrite } from './partition-queue.js';
 
 export interface BatchTransactionOptions {
   readonly targetPool: Pool;
@@ -163,4 +164,27 @@ export class BatchTransactions {
 export function targetConnectionLost(error: unknown): boolean {
   if (isSyncError(error) && error.code.startsWith('STATE_STORE_')) return false;
   return isConnectionLost(error);
+}
+
+/**
+ * The batch's slots whose position only this batch can have written: a table's slot is decisive when a source
+ * transaction of the batch (not a refresh, which takes the position of the last transaction read) commits at the
+ * slot's new position — that transaction's changes of this partition are all in this batch, so the slot held an
+ * earlier position before it.
+ */
+export function decisiveSlots(
+  partitionCount: number,
+  partition: number,
+  batch: readonly QueuedWrite[],
+): Set<string> {
+  const lastByTable = new Map<string, BinlogPosition>();
+  for (const item of batch) lastByTable.set(item.operation.table, item.commitPosition);
+  const decisive = new Set<string>();
+  for (const item of batch) {
+    if (item.refresh !== undefined) continue;
+    const last = lastByTable.get(item.operation.table);
+    if (last !== undefined && item.commitPosition.compare(last) === 0)
+      decisive.add(partitionSlot(partitionCount, partition, item.operation.table));
+  }
+  return decisive;
 }
