@@ -19,6 +19,7 @@ function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
     queueDepth: 0,
     backpressure: null,
     rowsApplied: 0,
+    applyFailure: null,
     tables: [{ table: 'users', state: 'streaming', rowsApplied: 0, rowsCopied: 0, pause: null }],
     ...overrides,
   };
@@ -88,6 +89,65 @@ describe('GET /health', () => {
     expect(failed.body).toMatchObject({
       status: 'down',
       reasons: ['cloud_to_local failed: binlog file binlog.000001 was purged'],
+    });
+  });
+
+  it('is 503 while the target cannot be reached, 200 degraded while it answers batches with retryable errors', async () => {
+    const unreachable = await health({
+      mode: 'local_to_cloud',
+      directions: [
+        direction({
+          applyFailure: {
+            code: 'DATABASE_UNAVAILABLE',
+            message: 'writing to cloud failed, retrying: connect ETIMEDOUT',
+            since: '2030-01-01T00:00:00.000Z',
+          },
+        }),
+      ],
+    });
+    expect(unreachable).toMatchObject({
+      statusCode: 503,
+      body: {
+        status: 'down',
+        reasons: [
+          'local_to_cloud DATABASE_UNAVAILABLE since 2030-01-01T00:00:00.000Z: writing to cloud failed, retrying: connect ETIMEDOUT',
+        ],
+      },
+    });
+    const deadlocked = await health({
+      mode: 'local_to_cloud',
+      directions: [
+        direction({
+          applyFailure: {
+            code: 'APPLY_FAILED',
+            message: 'writing to cloud failed, retrying: Deadlock found',
+            since: '2030-01-01T00:00:00.000Z',
+          },
+        }),
+      ],
+    });
+    expect(deadlocked).toMatchObject({ statusCode: 200, body: { status: 'degraded' } });
+  });
+
+  it('is 200 degraded while the state store is unavailable, with the outage in the report', async () => {
+    const stateStore = {
+      available: false,
+      unavailableSince: '2030-01-01T00:00:00.000Z',
+      error: {
+        code: 'STATE_STORE_UNAVAILABLE',
+        message: 'failed to save checkpoints: the mysql state store is unavailable: connect ECONNREFUSED',
+      },
+    };
+    const response = await health({ mode: 'local_to_cloud', directions: [direction()], stateStore });
+    expect(response).toMatchObject({
+      statusCode: 200,
+      body: {
+        status: 'degraded',
+        stateStore,
+        reasons: [
+          'state store STATE_STORE_UNAVAILABLE since 2030-01-01T00:00:00.000Z: failed to save checkpoints: the mysql state store is unavailable: connect ECONNREFUSED',
+        ],
+      },
     });
   });
 

@@ -172,6 +172,12 @@ const directionStatusSchema = z
       })
       .nullable(),
     rowsApplied: count,
+    applyFailure: z
+      .object({ code: z.string(), message: z.string(), since: isoTimestamp })
+      .nullable()
+      .describe(
+        'Batches failing and being retried: DATABASE_UNAVAILABLE (the target cannot be reached) or APPLY_FAILED (it answered with an error worth retrying), since when; null while batches succeed.',
+      ),
     tables: z
       .array(
         z.object({
@@ -200,6 +206,21 @@ export const healthReportSchema = z
       .array(z.string())
       .readonly()
       .describe('Why the service is not fully healthy; empty when it is.'),
+    stateStore: z
+      .object({
+        available: z.boolean(),
+        unavailableSince: isoTimestamp
+          .nullable()
+          .describe('When the current outage began; null while available.'),
+        error: z
+          .object({ code: z.string(), message: z.string() })
+          .nullable()
+          .describe('STATE_STORE_UNAVAILABLE and what the last failed call met; null while available.'),
+      })
+      .optional()
+      .describe(
+        'Whether the state store answers. Syncing goes on while it does not (degraded): see the error code STATE_STORE_UNAVAILABLE.',
+      ),
     mode: z.string(),
     directions: z
       .array(

@@ -14,10 +14,17 @@ import {
   type SourceTransaction,
   type TableSchema,
 } from '../model/index.js';
-import { classifyDriverError } from '../mysql/index.js';
-import { BatchTransactions } from './batch-transaction.js';
+import { classifyDriverError, isConnectionLost, type PoolConnection } from '../mysql/index.js';
+import { ApplyFailures } from './apply-failures.js';
+import { BatchAttempts, BatchTransactions, decisiveSlots } from './batch-transaction.js';
 import { BatchWriter, TableWriteError, type WriteOperation } from './batch-writer.js';
-import type { ApplyEngineOptions, BackpressureState, RefreshOutcome, TablePause } from './engine-types.js';
+import type {
+  ApplyEngineOptions,
+  ApplyFailure,
+  BackpressureState,
+  RefreshOutcome,
+  TablePause,
+} from './engine-types.js';
 import { partitionSlot, watermarkSlot, type SlotPosition } from './checkpoint-table.js';
 import { forEachWriteOperation } from './change-operations.js';
 import { PartitionQueue, type QueuedWrite, type RefreshTicket } from './partition-queue.js';
@@ -35,6 +42,18 @@ interface TransactionDispatch {
   queued: number;
   readonly touchedQueues: Set<PartitionQueue>;
   readonly ticket?: RefreshTicket;
+}
+
+/** What a batch's attempt does once it committed: conflict write-backs, and the rows each refresh wrote. */
+interface BatchEffects {
+  readonly afterCommit: readonly (() => Promise<void>)[];
+  readonly refreshWrites: ReadonlyMap<RefreshTicket, number>;
+}
+
+/** One batch across its attempts: what they carry over, and the effects of the last attempt that reached COMMIT. */
+interface BatchRetry {
+  readonly attempts: BatchAttempts;
+  effects: BatchEffects | undefined;
 }
 
 /** Immediate retries of a batch that met a row inserted on the target meanwhile (bidirectional). */
@@ -66,6 +85,10 @@ export class ApplyEngine {
   #drainWaiters: (() => void)[] = [];
   #lastSequence = -1;
   readonly #openTickets = new Set<RefreshTicket>();
+  /** Partitions whose batches fail and are retried. */
+  readonly #failures: ApplyFailures;
+  /** The watermark writes' attempts: a lost one is ended before the next (nothing proves it; it is rewritten). */
+  readonly #watermarkAttempts = new BatchAttempts();
 
   constructor(options: ApplyEngineOptions) {
     this.#options = options;
@@ -86,6 +109,9 @@ export class ApplyEngine {
     this.#committedWatermark = options.checkpoints.watermark;
     this.#tables = options.tables;
     this.#queues = Array.from({ length: options.partitionCount }, () => new PartitionQueue());
+    this.#failures = new ApplyFailures(options.targetName, (failure) =>
+      options.hooks.onApplyFailure?.(failure),
+    );
   }
 
   start(): void {
@@ -256,6 +282,11 @@ export class ApplyEngine {
     };
   }
 
+  /** Batches failing and being retried (the oldest failing partition's failure), or null. */
+  get applyFailure(): ApplyFailure | null {
+    return this.#failures.current;
+  }
+
   get rowsApplied(): number {
     return this.#rowsApplied;
   }
@@ -366,11 +397,16 @@ export class ApplyEngine {
   async #applyWithRetry(partition: number, batch: readonly QueuedWrite[]): Promise<void> {
     const retryInitialDelayMs = this.#options.retryInitialDelayMs ?? 200;
     const retryMaxDelayMs = this.#options.retryMaxDelayMs ?? 10_000;
+    const retry: BatchRetry = {
+      attempts: new BatchAttempts(decisiveSlots(this.#queues.length, partition, batch)),
+      effects: undefined,
+    };
     for (let attempt = 1; ; attempt += 1) {
       const writes = batch.filter((item) => !this.#isHeld(item));
       if (writes.length === 0) return;
       try {
-        await this.#applyBatch(partition, writes);
+        await this.#applyBatch(partition, writes, retry);
+        this.#failures.succeeded(partition);
         return;
       } catch (error) {
         if (this.#abortController.signal.aborted) throw error;
@@ -390,7 +426,8 @@ export class ApplyEngine {
           await this.#pauseRejectedTable(error.table, writes, error);
           continue;
         }
-        if (kind !== 'connection' && driverErrorCode(error) === undefined) throw error;
+        if (kind !== 'connection' && !isConnectionLost(error) && driverErrorCode(error) === undefined)
+          throw error;
         const delay = Math.min(retryMaxDelayMs, retryInitialDelayMs * 2 ** Math.min(attempt - 1, 16));
         this.#logger.warn(
           {
@@ -404,6 +441,7 @@ export class ApplyEngine {
           'batch failed, retrying',
         );
         this.#options.hooks.onRetry?.(error, attempt);
+        this.#failures.failed(partition, error);
         await sleep(delay * (0.5 + Math.random() / 2), undefined, { signal: this.#abortController.signal });
       }
     }
@@ -415,7 +453,7 @@ export class ApplyEngine {
     return cause instanceof Error && /for key '(?:[^']*\.)?PRIMARY'/.test(cause.message);
   }
 
-  async #applyBatch(partition: number, writes: readonly QueuedWrite[]): Promise<void> {
+  async #applyBatch(partition: number, writes: readonly QueuedWrite[], retry: BatchRetry): Promise<void> {
     const startedAt = performance.now();
     const lastPositionByTable = new Map<string, BinlogPosition>();
     const rowCountByTable = new Map<string, number>();
@@ -430,7 +468,7 @@ export class ApplyEngine {
     // Bidirectional: the other direction does not decide on these rows meanwhile (conflict/row-claims.ts).
     const releaseRows = await this.#options.conflictCheck?.claimRows(writes);
     try {
-      await this.#writeBatch(writes, slots, partition);
+      await this.#writeBatch(writes, slots, partition, retry);
     } finally {
       releaseRows?.();
     }
@@ -458,55 +496,26 @@ export class ApplyEngine {
     }
   }
 
-  /** Writes the batch in one target transaction (through the conflict check, if any), then its write-backs. */
+  /**
+   * Writes the batch in one target transaction (through the conflict check, if any), then its write-backs. When
+   * an earlier attempt turns out to have committed, its write-backs and refresh counts are the ones that count.
+   */
   async #writeBatch(
     writes: readonly QueuedWrite[],
     slots: readonly SlotPosition[],
     partition: number,
+    retry: BatchRetry,
   ): Promise<void> {
-    const afterCommit: (() => Promise<void>)[] = [];
-    // Rows each refresh wrote in the attempt that committed (a rolled-back attempt's counts are discarded).
-    let refreshWrites = new Map<RefreshTicket, number>();
-    await this.#transactions.run(slots, async (connection) => {
-      afterCommit.length = 0;
-      refreshWrites = new Map();
-      const conflictCheck = this.#options.conflictCheck;
-      const writesByTable = new Map<string, QueuedWrite[]>();
-      for (const item of writes) {
-        const tableWrites = writesByTable.get(item.operation.table) ?? [];
-        tableWrites.push(item);
-        writesByTable.set(item.operation.table, tableWrites);
-      }
-      for (const [table, queuedWrites] of writesByTable) {
-        const schema = this.#tables.get(table);
-        if (schema === undefined) continue;
-        const tableWrites = await resolveRefreshes(
-          connection,
-          schema,
-          queuedWrites,
-          refreshWrites,
-          this.#options.refreshResolver,
-        );
-        if (conflictCheck === undefined) {
-          await this.#writer.writeTable(
-            connection,
-            schema,
-            BatchWriter.reduce(tableWrites.map((item) => item.operation)).get(table) ?? [],
-          );
-          continue;
-        }
-        const outcome = await conflictCheck.check(connection, schema, tableWrites);
-        try {
-          await this.#writer.writeTable(connection, schema, outcome.operations);
-        } catch (error) {
-          throw error instanceof TableWriteError ? error : new TableWriteError(table, error);
-        }
-        await outcome.beforeCommit?.();
-        if (outcome.afterCommit !== undefined) afterCommit.push(outcome.afterCommit);
-      }
-    });
-    for (const [ticket, rowsWritten] of refreshWrites) ticket.rowsWritten += rowsWritten;
-    for (const action of afterCommit) {
+    // 'committed-earlier' keeps the effects of the attempt that committed (recorded before its COMMIT).
+    await this.#transactions.run(
+      slots,
+      (connection) => this.#writeTables(connection, writes, retry),
+      retry.attempts,
+    );
+    const effects = retry.effects;
+    if (effects === undefined) return;
+    for (const [ticket, rowsWritten] of effects.refreshWrites) ticket.rowsWritten += rowsWritten;
+    for (const action of effects.afterCommit) {
       try {
         await action();
       } catch (error) {
@@ -516,6 +525,53 @@ export class ApplyEngine {
         );
       }
     }
+  }
+
+  /** One attempt's writes inside the batch transaction; its effects are recorded just before COMMIT. */
+  async #writeTables(
+    connection: PoolConnection,
+    writes: readonly QueuedWrite[],
+    retry: BatchRetry,
+  ): Promise<void> {
+    retry.effects = undefined;
+    const afterCommit: (() => Promise<void>)[] = [];
+    const refreshWrites = new Map<RefreshTicket, number>();
+    const conflictCheck = this.#options.conflictCheck;
+    const writesByTable = new Map<string, QueuedWrite[]>();
+    for (const item of writes) {
+      const tableWrites = writesByTable.get(item.operation.table) ?? [];
+      tableWrites.push(item);
+      writesByTable.set(item.operation.table, tableWrites);
+    }
+    for (const [table, queuedWrites] of writesByTable) {
+      const schema = this.#tables.get(table);
+      if (schema === undefined) continue;
+      const tableWrites = await resolveRefreshes(
+        connection,
+        schema,
+        queuedWrites,
+        refreshWrites,
+        this.#options.refreshResolver,
+      );
+      if (conflictCheck === undefined) {
+        await this.#writer.writeTable(
+          connection,
+          schema,
+          BatchWriter.reduce(tableWrites.map((item) => item.operation)).get(table) ?? [],
+        );
+        continue;
+      }
+      const checked = await conflictCheck.check(connection, schema, tableWrites);
+      try {
+        await this.#writer.writeTable(connection, schema, checked.operations);
+      } catch (error) {
+        throw error instanceof TableWriteError ? error : new TableWriteError(table, error);
+      }
+      await checked.beforeCommit?.();
+      if (checked.afterCommit !== undefined) afterCommit.push(checked.afterCommit);
+    }
+    // COMMIT follows: if its outcome is lost, these are the effects of the attempt that may have committed.
+    retry.effects = { afterCommit, refreshWrites };
   }
 
   /** Finds the change the target refuses (row by row, rolled back) and pauses its table from that change on. */
@@ -605,7 +661,11 @@ export class ApplyEngine {
       return;
     }
     try {
-      await this.#transactions.run([{ slot: watermarkSlot, position: watermark }], () => Promise.resolve());
+      await this.#transactions.run(
+        [{ slot: watermarkSlot, position: watermark }],
+        () => Promise.resolve(),
+        this.#watermarkAttempts,
+      );
       this.#committedWatermark = watermark;
       this.#rowsAppliedAtWatermark = rowsApplied;
       this.#watermarkWrittenAt = Date.now();

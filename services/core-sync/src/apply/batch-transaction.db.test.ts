@@ -1,9 +1,10 @@
 import { pino } from 'pino';
 import { describe, expect, inject, it } from 'vitest';
+import { FaultProxy } from '../../test/support/fault-proxy.js';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import { BinlogPosition } from '../model/index.js';
-import { createMysqlPool } from '../mysql/index.js';
-import { BatchTransactions } from './batch-transaction.js';
+import { createMysqlPool, type PoolConnection } from '../mysql/index.js';
+import { BatchAttempts, BatchTransactions } from './batch-transaction.js';
 import { ensureCheckpointTable, raiseFence, readSlots } from './checkpoint-table.js';
 
 describe('fenced batch transactions (high availability)', () => {
@@ -46,6 +47,67 @@ describe('fenced batch transactions (high availability)', () => {
       ]);
       // A leader that finds a newer fence than its own epoch at start learns it was deposed.
       await expect(raiseFence(pool, database.name, 'local', 1)).rejects.toMatchObject({ code: 'LEASE_LOST' });
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe('batch transactions whose connection is lost', () => {
+  it('learn whether a batch held at its COMMIT committed late, and end it when it had not', async () => {
+    await using database = await createTestDatabase(inject('cloudServerUrl'), 'uncertain');
+    await using proxy = await FaultProxy.start(database.server);
+    const pool = createMysqlPool(
+      { ...database.server, host: proxy.host, port: proxy.port, database: database.name },
+      { queryTimeoutMs: 2_000, queryTimeoutSetting: 'test query_timeout' },
+    );
+    try {
+      await ensureCheckpointTable(pool, database.name);
+      await database.query('CREATE TABLE items (id INT PRIMARY KEY)');
+      const transactions = new BatchTransactions({
+        targetPool: pool,
+        targetDatabase: database.name,
+        sourceName: 'local',
+        readCommitted: false,
+        logger: pino({ level: 'silent' }),
+      });
+      const slot = (offset: number) => [
+        { slot: 'p:1:0:items', position: new BinlogPosition('binlog.000001', offset) },
+      ];
+      const insert = (id: number, runs: number[]) => async (connection: PoolConnection) => {
+        runs.push(id);
+        await connection.query('INSERT INTO items VALUES (?)', [id]);
+      };
+
+      // Held at COMMIT past the timeout, then delivered: the server commits after the service gave up on it.
+      const lateCommit = new BatchAttempts(new Set(['p:1:0:items']));
+      const runs: number[] = [];
+      const held = proxy.onClientText('COMMIT', 'hold');
+      await expect(transactions.run(slot(100), insert(1, runs), lateCommit)).rejects.toMatchObject({
+        code: 'ETIMEDOUT',
+      });
+      await held;
+      expect(lateCommit.uncertain).toEqual(slot(100));
+      proxy.heal();
+      await expect(transactions.run(slot(100), insert(1, runs), lateCommit)).resolves.toBe(
+        'committed-earlier',
+      );
+      expect(runs).toEqual([1]);
+      expect(lateCommit.uncertain).toBeUndefined();
+
+      // Held at COMMIT and never delivered: the server keeps the transaction open, with its locks, until the
+      // retry ends it; the retry then writes the batch once.
+      const lostCommit = new BatchAttempts(new Set(['p:1:0:items']));
+      const stuck = proxy.onClientText('COMMIT', 'hold');
+      await expect(transactions.run(slot(200), insert(2, runs), lostCommit)).rejects.toMatchObject({
+        code: 'ETIMEDOUT',
+      });
+      await stuck;
+      await expect(transactions.run(slot(200), insert(2, runs), lostCommit)).resolves.toBe('committed');
+      proxy.heal();
+      expect(runs).toEqual([1, 2, 2]);
+      expect(await database.query('SELECT id FROM items ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
+      expect(await readSlots(pool, database.name, 'local')).toEqual(slot(200));
     } finally {
       await pool.end();
     }

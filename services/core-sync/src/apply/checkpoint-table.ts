@@ -212,28 +212,22 @@ export async function raiseFence(
   database: string,
   sourceName: string,
   epoch: number,
-  onBlocked?: (connectionIds: readonly number[], error?: unknown) => void,
+  onBlocked?: BlockedHandler,
 ): Promise<void> {
   const table = qualifiedName(database, checkpointTableName);
   const connection = await pool.getConnection();
   try {
-    const [idRows] = await connection.query<ConnectionIdRow[]>('SELECT CONNECTION_ID() AS id');
-    const ownId = Number(idRows[0]?.id);
-    const raised = connection.query(
-      `INSERT INTO ${table} (source_name, slot, binlog_file, binlog_position, gtid, epoch, updated_at)
-       VALUES (?, ?, 'fence', 0, NULL, ?, UTC_TIMESTAMP(6))
-       ON DUPLICATE KEY UPDATE epoch = GREATEST(epoch, VALUES(epoch)), updated_at = VALUES(updated_at)`,
-      [sourceName, fenceSlot, epoch],
+    await endingBlockers(
+      pool,
+      connection,
+      connection.query(
+        `INSERT INTO ${table} (source_name, slot, binlog_file, binlog_position, gtid, epoch, updated_at)
+         VALUES (?, ?, 'fence', 0, NULL, ?, UTC_TIMESTAMP(6))
+         ON DUPLICATE KEY UPDATE epoch = GREATEST(epoch, VALUES(epoch)), updated_at = VALUES(updated_at)`,
+        [sourceName, fenceSlot, epoch],
+      ),
+      onBlocked,
     );
-    let done = false;
-    const finished = raised.then(() => {
-      done = true;
-    });
-    while (!done) {
-      await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 1_000))]);
-      if (!done) await endBlockers(pool, ownId, onBlocked);
-    }
-    await finished;
     const [rows] = await connection.query<FenceRow[]>(
       `SELECT epoch FROM ${table} WHERE source_name = ? AND slot = ?`,
       [sourceName, fenceSlot],
@@ -245,8 +239,68 @@ export async function raiseFence(
   }
 }
 
-interface ConnectionIdRow extends RowDataPacket {
-  id: number | string;
+/** Told which connections were ended because they blocked the service (or why they could not be seen). */
+export type BlockedHandler = (connectionIds: readonly number[], error?: unknown) => void;
+
+/**
+ * Inside the caller's transaction: locks the slots' rows and reads their positions. A transaction of the service
+ * whose connection was lost (a stalled or cut network: the server still holds it open, its locks with it) is
+ * ended first, as `raiseFence` does; once the locks are ours, what the slots hold is final — nothing that wrote
+ * them before can still commit.
+ */
+export async function lockSlots(
+  pool: Pool,
+  connection: PoolConnection,
+  database: string,
+  sourceName: string,
+  slots: readonly string[],
+  onBlocked?: BlockedHandler,
+): Promise<Map<string, BinlogPosition>> {
+  const positions = new Map<string, BinlogPosition>();
+  if (slots.length === 0) return positions;
+  const [rows] = await endingBlockers(
+    pool,
+    connection,
+    connection.query<SlotRow[]>(
+      `SELECT slot, binlog_file, binlog_position, gtid FROM ${qualifiedName(database, checkpointTableName)}
+        WHERE source_name = ? AND slot IN (?) FOR UPDATE`,
+      [sourceName, [...slots]],
+    ),
+    onBlocked,
+  );
+  for (const row of rows) {
+    positions.set(row.slot, new BinlogPosition(row.binlog_file, Number(row.binlog_position), row.gtid));
+  }
+  return positions;
+}
+
+/**
+ * Waits for `statement`, running on `connection`; while it waits for locks, ends (after 250 ms, then every second) the connections
+ * holding them. Only for statements on checkpoint rows: nothing but the service's own transactions lock those, so
+ * a blocker is always a transaction of the service that can no longer finish by itself (a frozen leader, a
+ * connection lost to the network). That needs the server's `sys.innodb_lock_waits` view (MySQL 5.7+, MariaDB
+ * 10.6+) and the PROCESS privilege; ending a connection of the same user needs nothing more.
+ */
+async function endingBlockers<Result>(
+  pool: Pool,
+  connection: PoolConnection,
+  statement: Promise<Result>,
+  onBlocked: BlockedHandler | undefined,
+): Promise<Result> {
+  const ownId = connection.threadId;
+  let done = false;
+  const finished = statement.finally(() => {
+    done = true;
+  });
+  // Rejections are awaited below; until then they are not unhandled.
+  finished.catch(() => undefined);
+  // The first look soon (a lost connection's transaction is the usual blocker), then once a second.
+  for (let check = 0; !done; check += 1) {
+    const delayMs = check === 0 ? 250 : 1_000;
+    await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, delayMs))]);
+    if (!done && ownId !== null) await endBlockers(pool, ownId, onBlocked);
+  }
+  return finished;
 }
 
 interface BlockerRow extends RowDataPacket {
@@ -256,7 +310,7 @@ interface BlockerRow extends RowDataPacket {
 async function endBlockers(
   pool: Pool,
   waitingId: number,
-  onBlocked: ((connectionIds: readonly number[], error?: unknown) => void) | undefined,
+  onBlocked: BlockedHandler | undefined,
 ): Promise<void> {
   try {
     const [rows] = await pool.query<BlockerRow[]>(

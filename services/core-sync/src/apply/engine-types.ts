@@ -42,6 +42,17 @@ export interface BackpressureState {
   readonly peakQueueDepth: number;
 }
 
+/**
+ * Batches failing and being retried: `DATABASE_UNAVAILABLE` when the target cannot be reached (connection lost,
+ * refused, timed out), `APPLY_FAILED` when it answered with an error worth retrying (a deadlock, a lock wait).
+ */
+export interface ApplyFailure {
+  readonly code: 'DATABASE_UNAVAILABLE' | 'APPLY_FAILED';
+  readonly message: string;
+  /** When the oldest partition still failing began to (ms since epoch). */
+  readonly since: number;
+}
+
 export interface ApplyHooks {
   /** The queue is full: stop reading the source. */
   pauseSource(): void;
@@ -53,6 +64,8 @@ export interface ApplyHooks {
   onWatermark?(watermark: BinlogPosition): void;
   /** The target refused a batch for a reason that retrying may cure; `attempt` counts from 1. */
   onRetry?(error: unknown, attempt: number): void;
+  /** Batches began failing (or the failure changed code), or every partition succeeds again (null). */
+  onApplyFailure?(failure: ApplyFailure | null): void;
   /** An error that is not the target's doing (a bug): the engine stops. */
   onFatalError(error: SyncError): void;
 }

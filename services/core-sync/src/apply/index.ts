@@ -2,6 +2,7 @@ export { ApplyEngine } from './apply-engine.js';
 export type {
   ApplyEngineOptions,
   ApplyHooks,
+  ApplyFailure,
   TablePause,
   BatchAppliedEvent,
   BackpressureState,

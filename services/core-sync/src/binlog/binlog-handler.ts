@@ -58,6 +58,11 @@ export interface BinlogSourceOptions {
   heartbeatIntervalMs: number;
   reconnectInitialDelayMs: number;
   reconnectMaxDelayMs: number;
+  /**
+   * The control connection's statements (server checks, column look-ups) give up after this long without an
+   * answer (mysql/connection.ts `watchStatementSilence`); no limit when absent. The dump itself has the watchdog.
+   */
+  queryTimeoutMs?: number;
   /** Transactions that write a row to this table (in `database`) are dropped whole: they are the service's own applied writes (loop prevention, used later). */
   markerTable?: string;
   handler: BinlogHandler;

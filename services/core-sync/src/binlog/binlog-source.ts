@@ -172,6 +172,12 @@ export class BinlogSource {
       const pool = (this.#controlPool ??= createMysqlPool(this.#options.endpoint, {
         connectionLimit: 2,
         purpose: `binlog:${this.#options.side}`,
+        ...(this.#options.queryTimeoutMs === undefined
+          ? {}
+          : {
+              queryTimeoutMs: this.#options.queryTimeoutMs,
+              queryTimeoutSetting: `databases.${this.#options.side}.query_timeout`,
+            }),
       }));
       await this.#prepare(pool);
       if (attempt !== this.#attempt || this.#closing) return;

@@ -30,6 +30,7 @@ function databaseDocument(database: DatabaseConfig): Record<string, unknown> {
     ...(database.serverId === undefined ? {} : { server_id: database.serverId }),
     connection_limit: database.connectionLimit,
     tls: tlsDocument(database.tls),
+    query_timeout: formatDuration(database.queryTimeoutMs),
   };
 }
 

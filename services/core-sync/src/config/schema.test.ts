@@ -61,6 +61,7 @@ databases:
       ca_file: /etc/mysql-sync/tls/ca.pem
       cert_file: /etc/mysql-sync/tls/client.pem
       key_file: /etc/mysql-sync/tls/client-key.pem
+    query_timeout: 15s
   cloud:
     host: db.example.com
     user: sync_user
@@ -139,6 +140,7 @@ describe('parseConfig', () => {
             certFile: '/etc/mysql-sync/tls/client.pem',
             keyFile: '/etc/mysql-sync/tls/client-key.pem',
           },
+          queryTimeoutMs: 15_000,
         },
         cloud: {
           host: 'db.example.com',
@@ -150,6 +152,7 @@ describe('parseConfig', () => {
           replicationPassword: 'cloud-secret',
           connectionLimit: 10,
           tls: { mode: 'preferred' },
+          queryTimeoutMs: 60_000,
         },
       },
       stateStorage: {
@@ -240,6 +243,7 @@ describe('parseConfig', () => {
       replicationPassword: '',
       connectionLimit: 10,
       tls: { mode: 'preferred' },
+      queryTimeoutMs: 60_000,
     });
     expect(config.stateStorage).toEqual({ type: 'sqlite', filePath: './data/sync_state.db' });
     expect(config.sync).toEqual({

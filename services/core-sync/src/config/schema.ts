@@ -153,6 +153,7 @@ const databaseSchema = z
     server_id: z.int().min(1).max(4_294_967_295).optional(),
     connection_limit: z.int().min(1).max(1_000).default(10),
     tls: tlsSchema,
+    query_timeout: duration('60s'),
   })
   .superRefine(checkIdentityHost)
   .transform((raw): DatabaseConfig => ({
@@ -166,6 +167,7 @@ const databaseSchema = z
     serverId: raw.server_id,
     connectionLimit: raw.connection_limit,
     tls: raw.tls,
+    queryTimeoutMs: raw.query_timeout,
   }));
 
 const stateStorageSchema = z

@@ -53,6 +53,11 @@ export interface DatabaseConfig {
   readonly connectionLimit: number;
   /** Encryption of every connection to this server (pools, snapshot readers, the binlog stream). */
   readonly tls: TlsConfig;
+  /**
+   * How long a statement on a pooled connection may wait with nothing coming from the server before the
+   * connection is given up (a stalled network or a hung server); the work is then retried on a new connection.
+   */
+  readonly queryTimeoutMs: number;
 }
 
 export interface SqliteStateStorageConfig {

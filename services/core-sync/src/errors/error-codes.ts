@@ -148,6 +148,12 @@ export const errorCodes = {
     retryable: true,
     httpStatus: 503,
   },
+  STATE_STORE_UNAVAILABLE: {
+    description:
+      'The state store cannot be reached (MySQL: the server is down, refuses or drops connections, or does not answer within 30 s; SQLite: the file cannot be opened, read or written). Syncing goes on: the checkpoints that make it exactly-once are on the target databases, not in the store. What waits until the store is back: the copies of checkpoints and table states the API shows, the sync history (a full sync run cannot be recorded), and in bidirectional mode every batch that meets a conflict (it is rolled back and retried, so the conflict is recorded exactly once). The outage shows on GET /health (degraded) and GET /api/v1/sync/status, and is logged when it begins and when it ends. With high availability, a leader that cannot renew its lease steps down.',
+    retryable: true,
+    httpStatus: 503,
+  },
   MIGRATION_FAILED: {
     description:
       'A state-store schema migration failed. The message names the migration file; the store is left at the previous version.',

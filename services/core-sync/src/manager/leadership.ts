@@ -15,7 +15,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { HighAvailabilityConfig } from '../config/index.js';
-import { describeError } from '../errors/index.js';
+import { SyncError, describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { StateStore } from '../store/index.js';
 
@@ -118,7 +118,9 @@ export class Leadership {
     } catch (error) {
       // The store does not answer: a leader keeps leading until its lease would have expired, then steps down
       // (another replica may have taken it over by then).
-      this.#logger.warn(
+      // A store outage is logged by the store when it begins and ends; each tick during it only at debug.
+      const storeOutage = error instanceof SyncError && error.code === 'STATE_STORE_UNAVAILABLE';
+      this.#logger[storeOutage ? 'debug' : 'warn'](
         { error: describeError(error), role: this.#role },
         'could not renew or acquire the lease',
       );

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import mysql from 'mysql2/promise';
 import type { ConnectionTls } from './tls.js';
 
@@ -18,6 +19,43 @@ export interface PoolOptions {
   readonly connectionLimit?: number;
   /** A name for the pool's connections, visible in the server's processlist through `program_name`. */
   readonly purpose?: string;
+  /** See `watchStatementSilence`; no limit when absent. */
+  readonly queryTimeoutMs?: number;
+  /** Names the setting behind `queryTimeoutMs` in the error (e.g. `databases.cloud.query_timeout`). */
+  readonly queryTimeoutSetting?: string;
+}
+
+/** The parts of a mysql2 core connection the statement watchdog reads. */
+interface WatchedConnection {
+  readonly stream: Socket;
+  /** mysql2's command in progress (null or undefined when the connection is idle). mysql2 is pinned exactly. */
+  readonly _command?: unknown;
+}
+
+/** The error a connection is ended with when its server fell silent in the middle of a statement. */
+export const statementSilenceCode = 'ETIMEDOUT';
+
+/**
+ * Ends a connection whose server has sent nothing for `timeoutMs` while a statement waits for its answer: a
+ * stalled network, a pulled cable or a hung server would otherwise keep the statement (and the worker waiting on
+ * it) forever — TCP keepalive does not help while a middlebox still acknowledges, and takes many minutes when
+ * it does. The statement fails with a connection error (code ETIMEDOUT), the pool drops the connection and the
+ * caller retries on a new one. Idle pooled connections are left alone.
+ */
+export function watchStatementSilence(pool: mysql.Pool, timeoutMs: number, setting: string): void {
+  pool.pool.on('connection', (connection) => {
+    const watched = connection as unknown as WatchedConnection;
+    const socket = watched.stream;
+    socket.setTimeout(timeoutMs);
+    socket.on('timeout', () => {
+      if (watched._command === null || watched._command === undefined || socket.destroyed) return;
+      const error = new Error(
+        `the server sent nothing for ${timeoutMs} ms while a statement waited for its answer (${setting}); the connection was given up`,
+      ) as NodeJS.ErrnoException;
+      error.code = statementSilenceCode;
+      socket.destroy(error);
+    });
+  });
 }
 
 /**
@@ -84,6 +122,13 @@ export function createMysqlPool(endpoint: MysqlEndpoint, options: PoolOptions = 
   pool.pool.on('connection', (connection) => {
     connection.query(sessionSetupStatement);
   });
+  if (options.queryTimeoutMs !== undefined) {
+    watchStatementSilence(
+      pool,
+      options.queryTimeoutMs,
+      options.queryTimeoutSetting ?? `${options.purpose ?? 'database'} query_timeout`,
+    );
+  }
   return pool;
 }
 

@@ -28,6 +28,28 @@ const connectionErrorCodes = new Set([
   'ER_TOO_MANY_USER_CONNECTIONS',
 ]);
 
+/**
+ * Codes that mean the connection itself is gone (not a server's "try again" answer such as a deadlock): whatever
+ * the session had open may still be open on the server, or may have committed.
+ */
+const connectionLostCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'ER_CLIENT_INTERACTION_TIMEOUT',
+  'ER_NET_READ_ERROR',
+  'ER_NET_WRITE_INTERRUPTED',
+  'ER_NET_READ_INTERRUPTED',
+  'ER_NET_ERROR_ON_WRITE',
+]);
+
 /** Codes that say this row (not the connection) is refused by the target: retrying cannot help. */
 const rowRejectionCodes = new Set([
   'ER_DATA_TOO_LONG',
@@ -64,4 +86,19 @@ export function classifyDriverError(error: unknown): DriverErrorKind {
 
 export function isConnectionError(error: unknown): boolean {
   return classifyDriverError(error) === 'connection';
+}
+
+/**
+ * True when the connection an error came from is unusable: a lost-connection code, or the driver's `fatal` flag
+ * (mysql2 sets it on every network failure, including a command sent to a connection that already died).
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const code = driverErrorCode(error);
+  if (code !== undefined && connectionLostCodes.has(code)) return true;
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 8; depth += 1) {
+    if ((current as { fatal?: unknown }).fatal === true) return true;
+    current = current.cause;
+  }
+  return false;
 }

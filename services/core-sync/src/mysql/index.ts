@@ -5,6 +5,8 @@ export {
   canonicalValueOptions,
   preparedStatementsPerConnection,
   sessionSetupStatement,
+  statementSilenceCode,
+  watchStatementSilence,
   type MysqlEndpoint,
   type PoolOptions,
   type Pool,
@@ -38,7 +40,12 @@ export {
   type ServerInfo,
   type SettingProblem,
 } from './server-checks.js';
-export { classifyDriverError, isConnectionError, type DriverErrorKind } from './driver-errors.js';
+export {
+  classifyDriverError,
+  isConnectionError,
+  isConnectionLost,
+  type DriverErrorKind,
+} from './driver-errors.js';
 export { readBinlogEnd, showBinlogStatus, type BinlogStatusRow } from './binlog-status.js';
 export {
   applySessionSetupStatement,

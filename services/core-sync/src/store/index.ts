@@ -8,6 +8,7 @@ export {
   type StateStore,
   type StateStoreConfig,
   type StateStoreDialect,
+  type StateStoreAvailability,
   type OpenStateStoreOptions,
   type CheckpointRecord,
   type TableSyncState,

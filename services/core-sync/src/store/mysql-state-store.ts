@@ -7,9 +7,11 @@
 import mysql from 'mysql2/promise';
 import { SyncError, driverErrorCode, isSyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import { quoteIdentifier } from '../mysql/index.js';
 import {
   checkConnection,
+  isConnectionLost,
+  quoteIdentifier,
+  watchStatementSilence,
   describeEncryption,
   endpointOptions,
   loadTls,
@@ -44,6 +46,10 @@ export interface MysqlStateStoreConfig {
 
 const connectionLimit = 4;
 const connectTimeoutMilliseconds = 10_000;
+/** A statement that hears nothing back from the store for this long gives its connection up (a stalled network). */
+const statementTimeoutMilliseconds = 30_000;
+/** Besides a lost connection: the server cannot be found or takes no more connections. */
+const unreachableCodes = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN']);
 /** Server-wide name (GET_LOCK names are not per database): instances migrating different databases take turns. */
 const migrationLockName = 'mysql_sync_migrations';
 const migrationLockTimeoutSeconds = 30;
@@ -131,6 +137,11 @@ class MysqlDriver implements StoreDriver {
 
   async close(): Promise<void> {
     await this.#pool.end();
+  }
+
+  isUnavailable(error: unknown): boolean {
+    const code = driverErrorCode(error);
+    return isConnectionLost(error) || (code !== undefined && unreachableCodes.has(code));
   }
 }
 
@@ -263,6 +274,7 @@ function createPool(endpoint: SecuredEndpoint, logger: Logger | undefined): mysq
     supportBigNumbers: true,
     bigNumberStrings: true,
   });
+  watchStatementSilence(pool, statementTimeoutMilliseconds, 'the MySQL state store');
   // The core pool hands out callback connections; the SET is queued before the connection's first query.
   pool.pool.on('connection', (connection) => {
     connection.query("SET time_zone = '+00:00'", (error) => {
@@ -345,5 +357,5 @@ export async function openMysqlStateStore(
       details: { host: config.host, port: config.port, database: config.database },
     });
   }
-  return new SqlStateStore(new MysqlDriver(pool));
+  return new SqlStateStore(new MysqlDriver(pool), options.logger);
 }

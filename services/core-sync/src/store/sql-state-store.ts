@@ -3,7 +3,8 @@
  * statement, a transaction, and the few SQL fragments that differ between dialects). Every statement uses
  * placeholders; the backends prepare and cache them.
  */
-import { SyncError, isSyncError } from '../errors/index.js';
+import { SyncError, describeError, isSyncError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
 import {
   checkpointColumns,
   checkpointFromRow,
@@ -33,6 +34,7 @@ import type {
   ConflictResolution,
   PageRequest,
   StateStore,
+  StateStoreAvailability,
   StateStoreDialect,
   SyncHistoryChanges,
   SyncHistoryEntry,
@@ -64,6 +66,8 @@ export interface StoreDriver {
   startsWith(column: string, prefix: string): SqlStatement;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** True when the error means the store cannot be reached or used at all (not a refused statement). */
+  isUnavailable(error: unknown): boolean;
 }
 
 function placeholders(count: number): string {
@@ -101,10 +105,15 @@ export class SqlStateStore implements StateStore {
   readonly #timestamps: TimestampCodec;
   readonly #upsertCheckpointSql: string;
   readonly #upsertTableStateSql: string;
+  readonly #log: Logger | undefined;
   #closed = false;
+  #availability: StateStoreAvailability = { available: true, unavailableSince: null, error: null };
+  /** Calls that failed during the current outage (logged when it ends). */
+  #failedDuringOutage = 0;
 
-  constructor(driver: StoreDriver) {
+  constructor(driver: StoreDriver, logger?: Logger) {
     this.#driver = driver;
+    this.#log = logger?.child({ component: 'state-store' });
     this.dialect = driver.dialect;
     this.#timestamps = driver.timestamps;
     this.#upsertCheckpointSql = driver.upsertSql('checkpoints', checkpointColumns, ['source_name', 'slot']);
@@ -116,15 +125,66 @@ export class SqlStateStore implements StateStore {
 
   /** Runs one store operation; any failure becomes a SyncError saying which operation failed. */
   async #attempt<Result>(action: string, work: () => Promise<Result>): Promise<Result> {
+    if (this.#closed) {
+      throw new SyncError(
+        'STATE_STORE_FAILED',
+        `failed to ${action}: the ${this.dialect} state store is closed`,
+      );
+    }
+    let result: Result;
     try {
-      if (this.#closed) throw new Error('the state store is closed');
-      return await work();
+      result = await work();
     } catch (error) {
       if (isSyncError(error)) throw error;
+      if (this.#driver.isUnavailable(error)) {
+        const unavailable = new SyncError(
+          'STATE_STORE_UNAVAILABLE',
+          `failed to ${action}: the ${this.dialect} state store is unavailable`,
+          { cause: error },
+        );
+        this.#noteUnavailable(unavailable);
+        throw unavailable;
+      }
       throw new SyncError('STATE_STORE_FAILED', `failed to ${action} in the ${this.dialect} state store`, {
         cause: error,
       });
     }
+    this.#noteAvailable();
+    return result;
+  }
+
+  get availability(): StateStoreAvailability {
+    return this.#availability;
+  }
+
+  async checkAvailability(): Promise<StateStoreAvailability> {
+    // A failure is recorded in `availability` (and logged once per outage) by #attempt: nothing more to do here.
+    await this.ping().catch(() => undefined);
+    return this.#availability;
+  }
+
+  #noteUnavailable(error: SyncError): void {
+    this.#failedDuringOutage += 1;
+    const first = this.#availability.available;
+    this.#availability = {
+      available: false,
+      unavailableSince: this.#availability.unavailableSince ?? new Date(),
+      error: { code: 'STATE_STORE_UNAVAILABLE', message: describeError(error) },
+    };
+    if (!first) return;
+    this.#log?.error(
+      { errorCode: error.code, error: describeError(error) },
+      'state store unavailable: syncing goes on (checkpoints are on the targets); copies of checkpoints, table states, history and conflicts wait until it is back',
+    );
+  }
+
+  #noteAvailable(): void {
+    const since = this.#availability.unavailableSince;
+    if (since === null) return;
+    const failedCalls = this.#failedDuringOutage;
+    this.#availability = { available: true, unavailableSince: null, error: null };
+    this.#failedDuringOutage = 0;
+    this.#log?.warn({ outageMs: Date.now() - since.getTime(), failedCalls }, 'state store available again');
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,8 @@ export interface SqliteStateStoreConfig {
 }
 
 const busyTimeoutMilliseconds = 5_000;
+/** The file cannot be opened, read or written (a missing mount, a full or read-only disk). */
+const unavailableCodes = ['SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_READONLY'];
 const migrationLockTimeoutMilliseconds = 30_000;
 const migrationLockPollMilliseconds = 25;
 
@@ -94,6 +96,11 @@ class SqliteDriver implements StoreDriver {
     return promised(() => {
       this.#prepare('SELECT 1 AS ok').get();
     });
+  }
+
+  isUnavailable(error: unknown): boolean {
+    const code = driverErrorCode(error);
+    return code !== undefined && unavailableCodes.some((prefix) => code.startsWith(prefix));
   }
 
   close(): Promise<void> {
@@ -241,5 +248,5 @@ export async function openSqliteStateStore(
       details: { filePath: config.filePath },
     });
   }
-  return new SqlStateStore(new SqliteDriver(database));
+  return new SqlStateStore(new SqliteDriver(database), options.logger);
 }

@@ -6,7 +6,10 @@
  * Times are `Date`s stored with millisecond precision in UTC. JSON-valued fields hold any JSON value and come
  * back exactly as written (object key order, strings that spell BIGINT/DECIMAL values); `null` and `undefined`
  * are stored as SQL NULL and come back as `null`; a `bigint` inside a value is stored as its decimal string.
- * Every failure is a `SyncError` with code STATE_STORE_FAILED (or MIGRATION_FAILED when opening).
+ * Every failure is a `SyncError` with code STATE_STORE_UNAVAILABLE when the store cannot be reached (a MySQL
+ * server gone, refused, timed out; a SQLite file that cannot be opened or written), STATE_STORE_FAILED otherwise
+ * (MIGRATION_FAILED when opening). An outage is tracked in `availability` and logged once, when it begins and when
+ * it ends, not at every failed call.
  */
 import type { Logger } from '../logging/index.js';
 
@@ -142,8 +145,20 @@ export interface LeaseState {
   readonly held: boolean;
 }
 
+/** Whether the store answers, as its calls last found it. */
+export interface StateStoreAvailability {
+  readonly available: boolean;
+  /** When the current outage began (null while available). */
+  readonly unavailableSince: Date | null;
+  /** What the last failed call met (null while available). */
+  readonly error: { readonly code: 'STATE_STORE_UNAVAILABLE'; readonly message: string } | null;
+}
+
 export interface StateStore {
   readonly dialect: StateStoreDialect;
+  readonly availability: StateStoreAvailability;
+  /** Pings the store (so an outage, or its end, is noticed while nothing else calls it); never rejects. */
+  checkAvailability(): Promise<StateStoreAvailability>;
   /** Closes the connections; safe to call twice. */
   close(): Promise<void>;
   /** Resolves when the store answers; throws STATE_STORE_FAILED when it does not. */

@@ -15,6 +15,7 @@ import {
   writeSlots,
   BatchWriter,
   primaryKeyText,
+  type ApplyFailure,
   type BatchAppliedEvent,
   type RefreshOutcome,
   type RefreshResolver,
@@ -279,6 +280,7 @@ export class DirectionPipeline implements FullSyncDirection {
       queueDepth: this.#engine?.queueDepth ?? 0,
       backpressure: this.#engine?.backpressure ?? null,
       rowsApplied: this.#engine?.rowsApplied ?? 0,
+      applyFailure: applyFailureView(this.#engine?.applyFailure ?? null),
       tables: [...this.#tables].map(([table, status]): TableStatus => ({
         table,
         ...status,
@@ -501,6 +503,7 @@ export class DirectionPipeline implements FullSyncDirection {
           // Chained, so stop() can wait for the last copy before the store closes.
           this.#checkpointSave = this.#checkpointSave.then(() => this.#saveCheckpoints(watermark));
         },
+        onApplyFailure: () => this.#notify(),
         onFatalError: (error) => this.#fail(error),
       },
     });
@@ -518,6 +521,7 @@ export class DirectionPipeline implements FullSyncDirection {
       heartbeatIntervalMs: config.sync.heartbeatIntervalMs,
       reconnectInitialDelayMs: config.sync.reconnectInitialDelayMs,
       reconnectMaxDelayMs: config.sync.reconnectMaxDelayMs,
+      queryTimeoutMs: sourceConfig.queryTimeoutMs,
       logger: this.#logger,
       handler: {
         onTransaction: (transaction) => this.#onTransaction(transaction),
@@ -734,8 +738,8 @@ export class DirectionPipeline implements FullSyncDirection {
       );
       await this.#saveTableStates(watermark);
     } catch (error) {
-      this.#logger.warn(
-        { error: describeError(error) },
+      this.#logStoreFailure(
+        error,
         'failed to copy checkpoints to the state store; the target keeps them, will retry',
       );
     }
@@ -769,11 +773,14 @@ export class DirectionPipeline implements FullSyncDirection {
         });
       }
     } catch (error) {
-      this.#logger.warn(
-        { error: describeError(error) },
-        'failed to write table states to the state store; will retry',
-      );
+      this.#logStoreFailure(error, 'failed to write table states to the state store; will retry');
     }
+  }
+
+  /** A store outage is logged by the store when it begins and ends; each failed copy during it only at debug. */
+  #logStoreFailure(error: unknown, message: string): void {
+    const duringOutage = error instanceof SyncError && error.code === 'STATE_STORE_UNAVAILABLE';
+    this.#logger[duringOutage ? 'debug' : 'warn']({ error: describeError(error) }, message);
   }
 
   #replicationEndpoint(): MysqlEndpoint {
@@ -809,6 +816,12 @@ export class DirectionPipeline implements FullSyncDirection {
     void this.#binlogSource?.stop();
     void this.#engine?.stop();
   }
+}
+
+function applyFailureView(failure: ApplyFailure | null): DirectionStatus['applyFailure'] {
+  return failure === null
+    ? null
+    : { code: failure.code, message: failure.message, since: new Date(failure.since).toISOString() };
 }
 
 /** A replica id unlikely to clash with real servers: 0x4D53xxxx ("MS"), distinct per direction. */

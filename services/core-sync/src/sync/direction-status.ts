@@ -40,5 +40,10 @@ export interface DirectionStatus {
   /** The change queue's pauses of the binlog reader (null before streaming starts). */
   readonly backpressure: BackpressureState | null;
   readonly rowsApplied: number;
+  /**
+   * Batches failing and being retried (DATABASE_UNAVAILABLE: the target cannot be reached; APPLY_FAILED: it
+   * answered with an error worth retrying), since when (ISO time); null while batches succeed.
+   */
+  readonly applyFailure: { readonly code: string; readonly message: string; readonly since: string } | null;
   readonly tables: readonly TableStatus[];
 }

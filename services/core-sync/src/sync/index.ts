@@ -1,4 +1,9 @@
-export { SyncService, type SyncServiceOptions, type ServiceStatus } from './sync-service.js';
+export {
+  SyncService,
+  type SyncServiceOptions,
+  type ServiceStatus,
+  type StateStoreView,
+} from './sync-service.js';
 export { DirectionPipeline, type DirectionPipelineOptions } from './direction-pipeline.js';
 export type {
   DirectionState,

@@ -33,12 +33,25 @@ export interface SyncServiceOptions {
   readonly fenceEpoch?: number;
 }
 
+/** Whether the state store answers (see store/state-store.ts StateStoreAvailability), for the API. */
+export interface StateStoreView {
+  readonly available: boolean;
+  /** ISO time the current outage began; null while available. */
+  readonly unavailableSince: string | null;
+  readonly error: { readonly code: string; readonly message: string } | null;
+}
+
 export interface ServiceStatus {
   readonly mode: ServiceConfig['sync']['mode'];
   /** With high_availability: whether this replica leads (streams and applies) or stands by. */
   readonly role?: 'leader' | 'standby';
   readonly directions: readonly DirectionStatus[];
+  /** Absent where no store is attached (tests). */
+  readonly stateStore?: StateStoreView;
 }
+
+/** How often the state store is pinged, so an outage (or its end) shows while nothing else calls it. */
+const storeProbeIntervalMs = 5_000;
 
 function directionName(source: SideName): DirectionName {
   return source === 'local' ? 'local_to_cloud' : 'cloud_to_local';
@@ -58,6 +71,7 @@ export class SyncService {
   readonly #ownWrites = new OwnWrites();
   readonly #rowClaims = new RowClaims();
   #lagSampler: NodeJS.Timeout | undefined;
+  #storeProbe: NodeJS.Timeout | undefined;
   readonly #rowsAppliedAtSample = new Map<string, { rowsApplied: number; at: number }>();
 
   constructor(options: SyncServiceOptions) {
@@ -66,9 +80,15 @@ export class SyncService {
   }
 
   get status(): ServiceStatus {
+    const availability = this.#options.store.availability;
     return {
       mode: this.#options.config.sync.mode,
       directions: this.#directions.map((direction) => direction.status),
+      stateStore: {
+        available: availability.available,
+        unavailableSince: availability.unavailableSince?.toISOString() ?? null,
+        error: availability.error,
+      },
     };
   }
 
@@ -185,6 +205,11 @@ export class SyncService {
         }),
       );
       this.#startLagSampler();
+      this.#storeProbe = setInterval(
+        () => void this.#options.store.checkAvailability(),
+        storeProbeIntervalMs,
+      );
+      this.#storeProbe.unref();
     } catch (error) {
       await this.stop();
       throw error;
@@ -267,6 +292,8 @@ export class SyncService {
   async stop(options: { readonly drain?: boolean } = {}): Promise<void> {
     clearInterval(this.#lagSampler);
     this.#lagSampler = undefined;
+    clearInterval(this.#storeProbe);
+    this.#storeProbe = undefined;
     await Promise.all(this.#directions.map((direction) => direction.stop(options)));
     for (const [side, pool] of this.#pools) {
       try {
@@ -297,6 +324,8 @@ export class SyncService {
         {
           connectionLimit: Math.max(databaseConfig.connectionLimit, config.sync.workers + extraConnections),
           purpose: side,
+          queryTimeoutMs: databaseConfig.queryTimeoutMs,
+          queryTimeoutSetting: `databases.${side}.query_timeout`,
         },
       );
       this.#pools.set(side, pool);

@@ -14,98 +14,15 @@ import {
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import {
+  expectSyncedExactlyOnce,
+  sourceTables,
+  startWriteLoad,
+  targetTables,
+  waitForProgress,
+  writeLogTables as tables,
+} from '../support/write-log-load.js';
 import type { StreamView } from '../../src/sync/index.js';
-
-const sourceTables = `
-  CREATE TABLE events (id INT AUTO_INCREMENT PRIMARY KEY, writer INT NOT NULL, payload VARCHAR(100) NOT NULL);
-  CREATE TABLE counters (id INT PRIMARY KEY, value INT NOT NULL);
-  INSERT INTO counters VALUES (1, 0), (2, 0)`;
-
-/**
- * The target's tables, with triggers that log every row the service writes: an INSERT … ON DUPLICATE KEY UPDATE
- * fires BEFORE INSERT on each attempt, so a source transaction applied twice would log the same event id (or the
- * same counter value) twice. The log rows commit or roll back with the batch that wrote them.
- */
-const targetTables = `
-  CREATE TABLE events (id INT AUTO_INCREMENT PRIMARY KEY, writer INT NOT NULL, payload VARCHAR(100) NOT NULL);
-  CREATE TABLE counters (id INT PRIMARY KEY, value INT NOT NULL);
-  CREATE TABLE write_log (table_name VARCHAR(20) NOT NULL, row_id INT NOT NULL, value INT NOT NULL);
-  CREATE TRIGGER events_write_log BEFORE INSERT ON events FOR EACH ROW
-    INSERT INTO write_log VALUES ('events', NEW.id, 0);
-  CREATE TRIGGER counters_write_log BEFORE INSERT ON counters FOR EACH ROW
-    INSERT INTO write_log VALUES ('counters', NEW.id, NEW.value)`;
-
-const tables = [
-  { name: 'events', primary_key: 'id' },
-  { name: 'counters', primary_key: 'id' },
-];
-
-interface WriteLoad {
-  /** Source transactions committed so far. */
-  readonly committed: () => number;
-  /** Stops writing and resolves when the last transaction has finished (rejects if a write failed). */
-  stop(): Promise<void>;
-}
-
-/**
- * Writes to the source until stopped: each transaction inserts three events, deletes an old one now and then, and
- * bumps a counter — so every kind of change is in flight when a fault hits.
- */
-async function startWriteLoad(database: TestDatabase, writer: number): Promise<WriteLoad> {
-  const connection = await mysql.createConnection({ ...database.server, database: database.name });
-  let running = true;
-  let committed = 0;
-  const loop = (async () => {
-    try {
-      while (running) {
-        await connection.beginTransaction();
-        await connection.query('INSERT INTO events (writer, payload) VALUES (?, ?), (?, ?), (?, ?)', [
-          writer,
-          `a${committed}`,
-          writer,
-          `b${committed}`,
-          writer,
-          `c${committed}`,
-        ]);
-        if (committed % 7 === 0)
-          await connection.query('DELETE FROM events WHERE writer = ? ORDER BY id LIMIT 1', [writer]);
-        await connection.query('UPDATE counters SET value = value + 1 WHERE id = ?', [1 + (committed % 2)]);
-        await connection.commit();
-        committed += 1;
-      }
-    } finally {
-      await connection.end();
-    }
-  })();
-  return {
-    committed: () => committed,
-    async stop() {
-      running = false;
-      await loop;
-    },
-  };
-}
-
-async function waitForProgress(load: WriteLoad, transactions: number): Promise<void> {
-  const target = load.committed() + transactions;
-  await eventually(() => expect(load.committed()).toBeGreaterThanOrEqual(target), 30_000, 20);
-}
-
-/** Both tables equal on both sides, and no source change was written to the target twice. */
-async function expectSyncedExactlyOnce(fixture: SyncFixture): Promise<void> {
-  await eventually(async () => {
-    await expectTablesEqual(fixture, 'events', 'id');
-    await expectTablesEqual(fixture, 'counters', 'id');
-  }, 60_000);
-  const repeated = await fixture.target.query(
-    'SELECT table_name, row_id, value, COUNT(*) AS writes FROM write_log GROUP BY table_name, row_id, value HAVING writes > 1',
-  );
-  expect(repeated, 'rows the service wrote more than once').toEqual([]);
-  const written = await fixture.target.query<{ table_name: string }>(
-    'SELECT table_name, COUNT(*) AS writes FROM write_log GROUP BY table_name ORDER BY table_name',
-  );
-  expect(written.map((row) => row.table_name)).toEqual(['counters', 'events']);
-}
 
 /** The tables on both sides, and a configuration for replicas sharing a lease in `stateDatabase` (2 s lease). */
 async function highAvailabilityDocument(

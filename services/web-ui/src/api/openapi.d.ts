@@ -1350,6 +1350,13 @@ export interface components {
         peakQueueDepth: number;
       } | null;
       rowsApplied: number;
+      /** @description Batches failing and being retried: DATABASE_UNAVAILABLE (the target cannot be reached) or APPLY_FAILED (it answered with an error worth retrying), since when; null while batches succeed. */
+      applyFailure: {
+        code: string;
+        message: string;
+        /** @description ISO 8601 timestamp (UTC). */
+        since: string;
+      } | null;
       readonly tables: {
         table: string;
         /** @enum {string} */
@@ -1391,6 +1398,17 @@ export interface components {
       role?: 'leader' | 'standby';
       /** @description Why the service is not fully healthy; empty when it is. */
       readonly reasons: string[];
+      /** @description Whether the state store answers. Syncing goes on while it does not (degraded): see the error code STATE_STORE_UNAVAILABLE. */
+      stateStore?: {
+        available: boolean;
+        /** @description When the current outage began; null while available. */
+        unavailableSince: string | null;
+        /** @description STATE_STORE_UNAVAILABLE and what the last failed call met; null while available. */
+        error: {
+          code: string;
+          message: string;
+        } | null;
+      };
       mode: string;
       readonly directions: {
         direction: string;

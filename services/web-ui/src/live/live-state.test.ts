@@ -28,6 +28,7 @@ function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
     queueDepth: 0,
     backpressure: null,
     rowsApplied: 0,
+    applyFailure: null,
     tables: [{ table: 'items', state: 'streaming', rowsApplied: 0, rowsCopied: 0, pause: null }],
     ...overrides,
   };

@@ -258,6 +258,7 @@ export function directionStatus(overrides: Partial<DirectionStatus> = {}): Direc
     queueDepth: 0,
     backpressure: null,
     rowsApplied: 0,
+    applyFailure: null,
     tables: [{ table: 'users', state: 'streaming', rowsApplied: 0, rowsCopied: 0, pause: null }],
     ...overrides,
   };

@@ -28,6 +28,7 @@ export function directionStatus(overrides: Partial<DirectionStatus> = {}): Direc
     queueDepth: 0,
     backpressure: { queueCapacity: 10_000, sourcePaused: false, pauseCount: 0, peakQueueDepth: 0 },
     rowsApplied: 0,
+    applyFailure: null,
     tables: configuredTables.map((table) => ({
       table,
       state: 'streaming',
