@@ -3,6 +3,7 @@ export type {
   ApplyEngineOptions,
   ApplyHooks,
   TablePause,
+  TablePauseReason,
   BatchAppliedEvent,
   BackpressureState,
   BatchConflictCheck,
@@ -28,6 +29,8 @@ export {
   fenceSlot,
   writeMarker,
   markerSlot,
+  copyMarkerSlot,
+  readUnfinishedCopies,
   deleteSlots,
   partitionSlot,
   snapshotSlot,
@@ -36,3 +39,9 @@ export {
 } from './checkpoint-table.js';
 export { partitionFor, primaryKeyText } from './partitioner.js';
 export { TransactionTracker } from './transaction-tracker.js';
+export {
+  describeTargetRefusal,
+  stoppedCopyMessage,
+  rowForPause,
+  type TargetRefusal,
+} from './table-pauses.js';
