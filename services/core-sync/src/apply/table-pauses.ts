@@ -12,8 +12,10 @@ import type { TablePauseReason } from './engine-types.js';
 export interface TargetRefusal {
   readonly reason: Extract<TablePauseReason, 'target-read-only' | 'target-full' | 'row-too-large'>;
   readonly code: ErrorCode;
-  /** What is wrong, with the server's words: "cloud is read-only (ER_OPTION_PREVENTS_STATEMENT: …)". */
+  /** What is wrong: "cloud is read-only". */
   readonly problem: string;
+  /** The server's words, when it refused: "ER_OPTION_PREVENTS_STATEMENT: The MariaDB server is running…". */
+  readonly serverSaid: string | null;
   /** What the operator does about it. */
   readonly remedy: string;
   /** The driver's code, when the server refused. */
@@ -30,6 +32,7 @@ export function describeTargetRefusal(error: unknown, target: SideName): TargetR
       reason: 'row-too-large',
       code: 'ROW_TOO_LARGE',
       problem: `${target} cannot take a row in one statement: ${tooLarge.message}`,
+      serverSaid: null,
       remedy: `raise max_allowed_packet on ${target} above the largest row (SET GLOBAL max_allowed_packet, and in its my.cnf), then restart core-sync`,
       errorCode: null,
       row: isRecord(tooLarge.details?.row) ? tooLarge.details.row : null,
@@ -37,13 +40,14 @@ export function describeTargetRefusal(error: unknown, target: SideName): TargetR
   }
   const kind = classifyDriverError(error);
   const errorCode = driverErrorCode(error) ?? null;
-  const serverSaid = `(${errorCode}: ${serverMessage(error)})`;
+  const serverSaid = `${errorCode}: ${serverMessage(error)}`;
   switch (kind) {
     case 'target-read-only':
       return {
         reason: 'target-read-only',
         code: 'TARGET_READ_ONLY',
-        problem: `${target} is read-only ${serverSaid}`,
+        problem: `${target} is read-only`,
+        serverSaid,
         remedy: `make ${target} writable (SET GLOBAL read_only = OFF) or point databases.${target} at the writable primary, then restart core-sync`,
         errorCode,
         row: null,
@@ -52,7 +56,8 @@ export function describeTargetRefusal(error: unknown, target: SideName): TargetR
       return {
         reason: 'target-full',
         code: 'TARGET_FULL',
-        problem: `${target} is full ${serverSaid}`,
+        problem: `${target} is full`,
+        serverSaid,
         remedy: `free space on ${target} or raise its limit (disk, tablespace, quota), then restart core-sync`,
         errorCode,
         row: null,
@@ -66,12 +71,16 @@ export function describeTargetRefusal(error: unknown, target: SideName): TargetR
 
 /** The pause message of a table whose changes the refusal holds back while streaming. */
 export function heldChangesMessage(refusal: TargetRefusal, table: string): string {
-  return `${refusal.problem}; the batch was rolled back and the changes of ${table} are held from here on (nothing is lost): ${refusal.remedy}`;
+  return `${problemWithServerWords(refusal)}; the batch was rolled back and the changes of ${table} are held from here on (nothing is lost): ${refusal.remedy}`;
 }
 
 /** The pause message of a table whose initial copy the refusal stopped. */
 export function stoppedCopyMessage(refusal: TargetRefusal, table: string): string {
-  return `${refusal.problem}; the copy of ${table} stopped and its changes are not applied (nothing is lost: the table is copied again at the next start): ${refusal.remedy}`;
+  return `${problemWithServerWords(refusal)}; the copy of ${table} stopped and its changes are not applied (nothing is lost: the table is copied again at the next start): ${refusal.remedy}`;
+}
+
+function problemWithServerWords(refusal: TargetRefusal): string {
+  return refusal.serverSaid === null ? refusal.problem : `${refusal.problem} (${refusal.serverSaid})`;
 }
 
 /** Values longer than this are shown cut short in a pause (a status must not carry a 16 MB blob). */

@@ -860,10 +860,16 @@ export class DirectionPipeline implements FullSyncDirection {
 
   #fail(error: unknown): void {
     if (this.#state === 'failed') return;
+    // A target that refuses every write where no table can be paused (creating the checkpoint table at start).
+    const refusal = describeTargetRefusal(error, this.#options.target);
     this.#error =
       error instanceof SyncError
         ? error
-        : new SyncError('INTERNAL', `direction ${this.#direction} failed`, { cause: error });
+        : refusal !== undefined
+          ? new SyncError(refusal.code, `${this.#direction} stopped: ${refusal.problem}: ${refusal.remedy}`, {
+              cause: error,
+            })
+          : new SyncError('INTERNAL', `direction ${this.#direction} failed`, { cause: error });
     this.#logger.error(
       { errorCode: this.#error.code, error: describeError(this.#error) },
       'direction failed',
