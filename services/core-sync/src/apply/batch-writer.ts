@@ -247,7 +247,7 @@ function rowBytes(row: Row, columns: readonly string[], exact: boolean): number 
  * Splits rows into runs whose values fit in one packet of `packetBytes` (normally a single run: rows are small).
  * Throws ROW_TOO_LARGE when one row alone does not fit.
  */
-function* runsWithinPacket(
+export function* runsWithinPacket(
   rows: readonly Row[],
   columns: readonly string[],
   packetBytes: number,
