@@ -137,13 +137,24 @@ const binlogPositionSchema = z.object({
 
 const tablePauseSchema = z.object({
   table: z.string(),
-  reason: z.enum(['row-rejected', 'schema-change']),
-  message: z.string(),
+  reason: z.enum(['row-rejected', 'schema-change', 'target-read-only', 'target-full', 'row-too-large']),
+  code: z
+    .string()
+    .describe(
+      'The error code: ROW_REJECTED, TABLE_PAUSED_DDL, TARGET_READ_ONLY, TARGET_FULL or ROW_TOO_LARGE.',
+    ),
+  message: z.string().describe('What is wrong and what to do about it.'),
   fromSequence: z.number(),
   resumePosition: binlogPositionSchema.nullable(),
   position: binlogPositionSchema.nullable(),
-  row: z.record(z.string(), z.unknown()).nullable().describe('The refused row, for row rejections.'),
-  errorCode: z.string().nullable(),
+  row: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('The refused row, for row rejections (long values cut short, binary ones as their size).'),
+  errorCode: z
+    .string()
+    .nullable()
+    .describe("The database driver's code of the error, when the server refused."),
 });
 
 const directionStatusSchema = z

@@ -162,6 +162,7 @@ describe('GET /api/v1/sync/status', () => {
           pause: {
             table: 'users',
             reason: 'row-rejected',
+            code: 'ROW_REJECTED',
             message: 'Data too long',
             fromSequence: 3,
             resumePosition: new BinlogPosition('binlog.000002', 120, '0-1-5'),

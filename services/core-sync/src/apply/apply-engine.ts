@@ -29,6 +29,12 @@ import { partitionSlot, watermarkSlot, type SlotPosition } from './checkpoint-ta
 import { forEachWriteOperation } from './change-operations.js';
 import { PartitionQueue, type QueuedWrite, type RefreshTicket } from './partition-queue.js';
 import { resolveRefreshes } from './refresh-writes.js';
+import {
+  describeTargetRefusal,
+  heldChangesMessage,
+  rowForPause,
+  type TargetRefusal,
+} from './table-pauses.js';
 import { partitionFor, primaryKeyText } from './partitioner.js';
 import { TransactionTracker } from './transaction-tracker.js';
 
@@ -112,6 +118,7 @@ export class ApplyEngine {
     this.#failures = new ApplyFailures(options.targetName, (failure) =>
       options.hooks.onApplyFailure?.(failure),
     );
+    for (const pause of options.heldTables ?? []) this.#pauses.set(pause.table, pause);
   }
 
   start(): void {
@@ -249,6 +256,7 @@ export class ApplyEngine {
     this.#pauseTable({
       table,
       reason,
+      code: reason === 'schema-change' ? 'TABLE_PAUSED_DDL' : 'ROW_REJECTED',
       message,
       fromSequence: this.#lastSequence + 1,
       resumePosition: this.#tracker.lastDispatchedPosition,
@@ -420,8 +428,16 @@ export class ApplyEngine {
           );
           continue;
         }
+        const refusal = describeTargetRefusal(error, this.#options.targetName);
+        if (refusal !== undefined && refusal.reason !== 'row-too-large') {
+          // Read-only or full: every write would fail, whatever the row. Each table of the batch is held.
+          this.#pauseTablesOfBatch(writes, refusal);
+          continue;
+        }
         const serverRefused =
-          error instanceof TableWriteError && kind !== 'connection' && driverErrorCode(error) !== undefined;
+          error instanceof TableWriteError &&
+          kind !== 'connection' &&
+          (driverErrorCode(error) !== undefined || refusal !== undefined);
         if (serverRefused) {
           await this.#pauseRejectedTable(error.table, writes, error);
           continue;
@@ -587,16 +603,44 @@ export class ApplyEngine {
     };
     const culprit = refused.item;
     if (culprit === undefined) return;
+    const refusal = describeTargetRefusal(refused.error, this.#options.targetName);
     this.#pauseTable({
       table,
-      reason: 'row-rejected',
-      message: `the target refused a row of ${table}: ${describeError(refused.error)}`,
+      ...(refusal === undefined
+        ? {
+            reason: 'row-rejected',
+            code: 'ROW_REJECTED',
+            message: `the target refused a row of ${table}: ${describeError(refused.error)}`,
+          }
+        : { reason: refusal.reason, code: refusal.code, message: heldChangesMessage(refusal, table) }),
       fromSequence: culprit.sequence,
       resumePosition: this.#tracker.positionBefore(culprit.sequence),
       position: culprit.commitPosition,
-      row: { ...culprit.operation.row },
-      errorCode: driverErrorCode(refused.error) ?? null,
+      row: rowForPause(culprit.operation.row),
+      errorCode: refusal?.errorCode ?? driverErrorCode(refused.error) ?? null,
     });
+  }
+
+  /** Holds every table of a batch the target refused as a whole (read-only, full), each from its first change. */
+  #pauseTablesOfBatch(writes: readonly QueuedWrite[], refusal: TargetRefusal): void {
+    const firstByTable = new Map<string, QueuedWrite>();
+    for (const item of writes) {
+      const first = firstByTable.get(item.operation.table);
+      if (first === undefined || item.sequence < first.sequence) firstByTable.set(item.operation.table, item);
+    }
+    for (const [table, first] of firstByTable) {
+      this.#pauseTable({
+        table,
+        reason: refusal.reason,
+        code: refusal.code,
+        message: heldChangesMessage(refusal, table),
+        fromSequence: first.sequence,
+        resumePosition: this.#tracker.positionBefore(first.sequence),
+        position: first.commitPosition,
+        row: null,
+        errorCode: refusal.errorCode,
+      });
+    }
   }
 
   /**
@@ -631,12 +675,20 @@ export class ApplyEngine {
     return refused;
   }
 
+  /**
+   * Holds a table's changes from `pause.fromSequence` on. A table already held from an earlier change stays held
+   * from there (several partitions can meet the same refusal): the watermark must stay before every change dropped
+   * from the queues, or a restart would not read them again.
+   */
   #pauseTable(pause: TablePause): void {
+    const existing = this.#pauses.get(pause.table);
+    if (existing !== undefined && existing.fromSequence <= pause.fromSequence) return;
     this.#pauses.set(pause.table, pause);
     this.#logger.error(
       {
         table: pause.table,
         reason: pause.reason,
+        code: pause.code,
         errorCode: pause.errorCode,
         binlogPosition: pause.position?.toString(),
         resumePosition: pause.resumePosition?.toString(),

@@ -76,9 +76,11 @@ export class BatchTransactions {
     let lost = false;
     let slotsSent = false;
     try {
-      if (!this.#preparedConnections.has(connection)) {
+      // Keyed by the server connection: mysql2 wraps it in a new object at every getConnection().
+      const serverConnection: object = (connection as { connection?: object }).connection ?? connection;
+      if (!this.#preparedConnections.has(serverConnection)) {
         await connection.query(applySessionSetupStatement);
-        this.#preparedConnections.add(connection);
+        this.#preparedConnections.add(serverConnection);
       }
       if (this.#options.readCommitted) await connection.query(readCommittedStatement);
       await connection.query('START TRANSACTION');

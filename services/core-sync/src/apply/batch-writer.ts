@@ -1,11 +1,14 @@
+import { SyncError } from '../errors/index.js';
 import type { ColumnValue, Row, TableSchema } from '../model/index.js';
 import {
   columnList,
   executePrepared,
+  maxAllowedPacket,
   qualifiedName,
   quoteIdentifier,
   type PoolConnection,
 } from '../mysql/index.js';
+import { rowForPause } from './table-pauses.js';
 
 /** A row change reduced to what the target needs: the row's final state (upsert) or its absence (delete). */
 export interface WriteOperation {
@@ -37,11 +40,16 @@ export class TableWriteError extends Error {
 /** MySQL's limit is 65,535 placeholders per prepared statement; stay below it. */
 const maxPlaceholdersPerStatement = 60_000;
 
+/** Room in a packet for the statement's own fields (command, statement id, flags, null bitmap). */
+const statementOverheadBytes = 1_024;
+
 /**
  * Writes operations as multi-row prepared statements inside the caller's transaction: per table, deletes first
  * (a removal cannot collide with anything), then upserts in the order of each row's last change
  * (`INSERT … ON DUPLICATE KEY UPDATE`). Statement sizes are rounded to powers of two so each connection
- * prepares a bounded set of statements.
+ * prepares a bounded set of statements, and a statement's values stay within the connection's
+ * max_allowed_packet (large rows go in smaller statements; a single row too large is a ROW_TOO_LARGE error,
+ * raised before anything is sent: the server would drop the connection, which looks like a network fault).
  */
 export class BatchWriter {
   readonly #database: string;
@@ -82,8 +90,9 @@ export class BatchWriter {
     try {
       const deletes = operations.filter((operation) => operation.kind === 'delete');
       const upserts = operations.filter((operation) => operation.kind === 'upsert');
-      await this.#deleteRows(connection, schema, deletes);
-      await this.#upsertRows(connection, schema, upserts);
+      const packetBytes = await maxAllowedPacket(connection);
+      await this.#deleteRows(connection, schema, deletes, packetBytes);
+      await this.#upsertRows(connection, schema, upserts, packetBytes);
     } catch (error) {
       throw new TableWriteError(schema.name, error);
     }
@@ -93,17 +102,20 @@ export class BatchWriter {
     connection: PoolConnection,
     schema: TableSchema,
     deletes: readonly WriteOperation[],
+    packetBytes: number,
   ): Promise<void> {
     const keyColumns = schema.primaryKey;
     const chunkLimit = Math.min(
       this.#maxRowsPerStatement,
       Math.floor(maxPlaceholdersPerStatement / keyColumns.length),
     );
-    for (const chunk of chunksOfPowerOfTwoSizes(deletes, chunkLimit)) {
-      const values: ColumnValue[] = [];
-      for (const operation of chunk)
-        for (const column of keyColumns) values.push(operation.row[column] ?? null);
-      await executePrepared(connection, this.#deleteSql(schema, chunk.length), values);
+    const keyRows = deletes.map((operation) => operation.row);
+    for (const run of runsWithinPacket(keyRows, keyColumns, packetBytes, schema)) {
+      for (const chunk of chunksOfPowerOfTwoSizes(run, chunkLimit)) {
+        const values: ColumnValue[] = [];
+        for (const row of chunk) for (const column of keyColumns) values.push(row[column] ?? null);
+        await executePrepared(connection, this.#deleteSql(schema, chunk.length), values);
+      }
     }
   }
 
@@ -111,6 +123,7 @@ export class BatchWriter {
     connection: PoolConnection,
     schema: TableSchema,
     upserts: readonly WriteOperation[],
+    packetBytes: number,
   ): Promise<void> {
     if (upserts.length === 0) return;
     const generated = new Set(
@@ -144,11 +157,17 @@ export class BatchWriter {
         this.#maxRowsPerStatement,
         Math.floor(maxPlaceholdersPerStatement / columns.length),
       );
-      for (const chunk of chunksOfPowerOfTwoSizes(rows, chunkLimit)) {
-        const values: ColumnValue[] = new Array<ColumnValue>(chunk.length * columns.length);
-        let valueIndex = 0;
-        for (const row of chunk) for (const column of columns) values[valueIndex++] = row[column] ?? null;
-        await executePrepared(connection, this.#upsertSql(schema, columns, chunk.length, insertOnly), values);
+      for (const run of runsWithinPacket(rows, columns, packetBytes, schema)) {
+        for (const chunk of chunksOfPowerOfTwoSizes(run, chunkLimit)) {
+          const values: ColumnValue[] = new Array<ColumnValue>(chunk.length * columns.length);
+          let valueIndex = 0;
+          for (const row of chunk) for (const column of columns) values[valueIndex++] = row[column] ?? null;
+          await executePrepared(
+            connection,
+            this.#upsertSql(schema, columns, chunk.length, insertOnly),
+            values,
+          );
+        }
       }
     }
   }
@@ -207,6 +226,61 @@ function hasKeysInOrder(row: Row, keys: readonly string[]): boolean {
 
 function placeholders(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
+}
+
+/** Bytes a value takes in an execute packet (type, length prefix, data); strings may be overestimated. */
+function valueBytes(value: ColumnValue | undefined, exact: boolean): number {
+  if (value === null || value === undefined) return 2;
+  if (typeof value === 'number') return 10;
+  if (Buffer.isBuffer(value)) return 11 + value.length;
+  // Counting UTF-8 bytes costs a pass over the string: short ones count at the most they can take.
+  return 11 + (exact || value.length > 1_024 ? Buffer.byteLength(value) : value.length * 3);
+}
+
+function rowBytes(row: Row, columns: readonly string[], exact: boolean): number {
+  let bytes = 0;
+  for (const column of columns) bytes += valueBytes(row[column], exact);
+  return bytes;
+}
+
+/**
+ * Splits rows into runs whose values fit in one packet of `packetBytes` (normally a single run: rows are small).
+ * Throws ROW_TOO_LARGE when one row alone does not fit.
+ */
+export function* runsWithinPacket(
+  rows: readonly Row[],
+  columns: readonly string[],
+  packetBytes: number,
+  schema: TableSchema,
+): Generator<readonly Row[]> {
+  const budget = packetBytes - statementOverheadBytes;
+  let start = 0;
+  let runBytes = 0;
+  for (let index = 0; index < rows.length; index += 1) {
+    const row = rows[index] as Row;
+    let bytes = rowBytes(row, columns, false);
+    if (bytes > budget) {
+      bytes = rowBytes(row, columns, true);
+      if (bytes > budget) throw rowTooLarge(schema, row, bytes, packetBytes);
+    }
+    if (runBytes + bytes > budget && index > start) {
+      yield rows.slice(start, index);
+      start = index;
+      runBytes = 0;
+    }
+    runBytes += bytes;
+  }
+  if (start === 0) yield rows;
+  else if (start < rows.length) yield rows.slice(start);
+}
+
+function rowTooLarge(schema: TableSchema, row: Row, statementBytes: number, packetBytes: number): SyncError {
+  const key = schema.primaryKey.map((column) => `${column}=${String(row[column])}`).join(', ');
+  return new SyncError(
+    'ROW_TOO_LARGE',
+    `the row of ${schema.name} with ${key} needs a statement of ${statementBytes + statementOverheadBytes} bytes, more than the target's max_allowed_packet (${packetBytes} bytes)`,
+    { details: { table: schema.name, statementBytes, maxAllowedPacket: packetBytes, row: rowForPause(row) } },
+  );
 }
 
 /**

@@ -9,6 +9,8 @@
  * - `snapshot:<table>`: the table's snapshot contains every change up to here.
  * - `marker:…`: no position, only a mark — written by the service's own transactions that are not batches (snapshot
  *   chunks, conflict resolutions) so the other direction's listener drops them as echoes.
+ * - `marker:copying:<table>`: a copy of the table into this target started and has not finished (removed in the
+ *   transaction that writes its `snapshot:` slot): the next start copies it again.
  */
 import type { Pool, PoolConnection, RowDataPacket } from '../mysql/index.js';
 import { qualifiedName } from '../mysql/index.js';
@@ -32,6 +34,26 @@ export function snapshotSlot(table: string): string {
 /** A marker slot name for `writeMarker`; keep the set of names small (one row each). */
 export function markerSlot(name: string): string {
   return `marker:${name}`;
+}
+
+/** The marker of a copy in progress (see the header). */
+export function copyMarkerSlot(table: string): string {
+  return markerSlot(`copying:${table}`);
+}
+
+const copyMarkerPrefix = copyMarkerSlot('');
+
+/** The tables whose copy from this source started and did not finish. */
+export async function readUnfinishedCopies(
+  pool: Pool,
+  database: string,
+  sourceName: string,
+): Promise<Set<string>> {
+  const [rows] = await pool.query<SlotRow[]>(
+    `SELECT slot FROM ${qualifiedName(database, checkpointTableName)} WHERE source_name = ? AND slot LIKE ?`,
+    [sourceName, `${copyMarkerPrefix}%`],
+  );
+  return new Set(rows.map((row) => row.slot.slice(copyMarkerPrefix.length)));
 }
 
 export interface SlotPosition {

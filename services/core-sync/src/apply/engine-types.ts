@@ -1,5 +1,5 @@
 /** The apply engine's public shapes: its options, hooks, pauses, and the conflict-check and refresh seams. */
-import type { SyncError } from '../errors/index.js';
+import type { ErrorCode, SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { BinlogPosition, SideName, TableSchema } from '../model/index.js';
 import type { Pool, PoolConnection } from '../mysql/index.js';
@@ -7,9 +7,18 @@ import type { WriteOperation } from './batch-writer.js';
 import type { CheckpointState } from './checkpoint-table.js';
 import type { QueuedWrite } from './partition-queue.js';
 
+/**
+ * Why a table's changes are held: the target refused a row, its schema changed, the target refuses every write
+ * (read-only) or has no room, or a row is larger than the target takes in one statement.
+ */
+export type TablePauseReason =
+  'row-rejected' | 'schema-change' | 'target-read-only' | 'target-full' | 'row-too-large';
+
 export interface TablePause {
   readonly table: string;
-  readonly reason: 'row-rejected' | 'schema-change';
+  readonly reason: TablePauseReason;
+  /** The service's error code for it (docs/operations.md, "Error codes"). */
+  readonly code: ErrorCode;
   readonly message: string;
   /** Changes of this table from this source transaction on are held back. */
   readonly fromSequence: number;
@@ -17,8 +26,9 @@ export interface TablePause {
   readonly resumePosition: BinlogPosition | null;
   /** The commit position of the first held transaction, when known. */
   readonly position: BinlogPosition | null;
-  /** The refused row (primary key and values), for row rejections. */
+  /** The refused row (primary key and values; long values cut short), for row rejections. */
   readonly row: Record<string, unknown> | null;
+  /** The database driver's code of the error (ER_DATA_TOO_LONG…), when the server refused. */
   readonly errorCode: string | null;
 }
 
@@ -128,6 +138,8 @@ export interface ApplyEngineOptions {
   readonly fenceEpoch?: number;
   /** Needed for `refresh()` (full sync). */
   readonly refreshResolver?: RefreshResolver;
+  /** Tables held from the start (their copy was stopped): none of their changes is applied. */
+  readonly heldTables?: readonly TablePause[];
 }
 
 /** What a refresh changed on the target. */

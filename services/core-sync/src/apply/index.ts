@@ -4,6 +4,7 @@ export type {
   ApplyHooks,
   ApplyFailure,
   TablePause,
+  TablePauseReason,
   BatchAppliedEvent,
   BackpressureState,
   BatchConflictCheck,
@@ -29,6 +30,8 @@ export {
   fenceSlot,
   writeMarker,
   markerSlot,
+  copyMarkerSlot,
+  readUnfinishedCopies,
   deleteSlots,
   partitionSlot,
   snapshotSlot,
@@ -37,3 +40,9 @@ export {
 } from './checkpoint-table.js';
 export { partitionFor, primaryKeyText } from './partitioner.js';
 export { TransactionTracker } from './transaction-tracker.js';
+export {
+  describeTargetRefusal,
+  stoppedCopyMessage,
+  rowForPause,
+  type TargetRefusal,
+} from './table-pauses.js';

@@ -100,6 +100,24 @@ export const errorCodes = {
     retryable: false,
     httpStatus: 500,
   },
+  TARGET_READ_ONLY: {
+    description:
+      'The target database refuses writes because it is read-only (read_only or super_read_only is ON: a replica, or a primary demoted in a switchover). The batch was rolled back and each table it touched is paused with this code; their changes stay in the source binlog, nothing is lost. Make the target writable (SET GLOBAL read_only = OFF) or point the service at the writable primary, then restart core-sync: the tables resume from their checkpoints.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  TARGET_FULL: {
+    description:
+      'The target database has no room for the rows: a disk, tablespace or table is full (the server answered "table is full" or "disk full"). The batch was rolled back and each table it touched is paused with this code; their changes stay in the source binlog, nothing is lost. Free space or raise the limit on the target, then restart core-sync.',
+    retryable: false,
+    httpStatus: 500,
+  },
+  ROW_TOO_LARGE: {
+    description:
+      "A row does not fit in one statement to the target: it is larger than the target's max_allowed_packet. The table is paused with the row's key and size (statements of several rows are split to fit, only a single row too large pauses); nothing after it is applied or lost. Raise max_allowed_packet on the target (and in its my.cnf) above the largest row, then restart core-sync.",
+    retryable: false,
+    httpStatus: 500,
+  },
   BINLOG_PURGED: {
     description:
       'The binlog file the service needs to resume from was purged on the source. Changes since then cannot be streamed: run a full resync of the affected tables (drop the checkpoint) and raise binlog retention (binlog_expire_logs_seconds).',

@@ -194,6 +194,7 @@ describe('state gauges', () => {
                 pause: {
                   table: 'orders',
                   reason: 'row-rejected',
+                  code: 'ROW_REJECTED',
                   message: 'Data too long for column note',
                   fromSequence: 17,
                   resumePosition: null,

@@ -23,7 +23,6 @@ const connectionErrorCodes = new Set([
   'ER_NET_WRITE_INTERRUPTED',
   'ER_NET_READ_INTERRUPTED',
   'ER_NET_ERROR_ON_WRITE',
-  'ER_OPTION_PREVENTS_STATEMENT',
   'ER_CANT_LOCK',
   'ER_TOO_MANY_USER_CONNECTIONS',
 ]);
@@ -73,7 +72,21 @@ const rowRejectionCodes = new Set([
   'ER_DATETIME_FUNCTION_OVERFLOW',
 ]);
 
-export type DriverErrorKind = 'connection' | 'row-rejected' | 'other';
+/**
+ * Codes that say the target refuses every write: `read_only` / `super_read_only` (ER_OPTION_PREVENTS_STATEMENT;
+ * accounts with READ_ONLY ADMIN or SUPER are not stopped by it), `innodb_read_only`, a table opened read-only.
+ * Waiting does not cure it by itself (someone must make the server writable or point the service at the primary).
+ */
+const targetReadOnlyCodes = new Set([
+  'ER_OPTION_PREVENTS_STATEMENT',
+  'ER_READ_ONLY_MODE',
+  'ER_OPEN_AS_READONLY',
+]);
+
+/** Codes that say the target has no room: a full disk, tablespace or table (InnoDB reports a full disk as 1114). */
+const targetFullCodes = new Set(['ER_RECORD_FILE_FULL', 'ER_DISK_FULL']);
+
+export type DriverErrorKind = 'connection' | 'row-rejected' | 'target-read-only' | 'target-full' | 'other';
 
 /** Classifies a driver error by its code (never by message text). */
 export function classifyDriverError(error: unknown): DriverErrorKind {
@@ -81,6 +94,8 @@ export function classifyDriverError(error: unknown): DriverErrorKind {
   if (code === undefined) return 'other';
   if (connectionErrorCodes.has(code)) return 'connection';
   if (rowRejectionCodes.has(code)) return 'row-rejected';
+  if (targetReadOnlyCodes.has(code)) return 'target-read-only';
+  if (targetFullCodes.has(code)) return 'target-full';
   return 'other';
 }
 

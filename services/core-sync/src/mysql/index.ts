@@ -55,3 +55,4 @@ export {
 } from './write-transaction.js';
 export { keyValues, keysPerLookup, selectByKeysSql, selectRowsByKeys } from './rows-by-key.js';
 export { dropParameterDefinitions, executePrepared } from './prepared-statements.js';
+export { maxAllowedPacket } from './packet-limit.js';

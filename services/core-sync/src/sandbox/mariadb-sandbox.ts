@@ -128,7 +128,7 @@ export class SandboxServer {
   readonly rootDirectory: string;
   readonly port: number;
   readonly #serverBinary: string;
-  readonly #extraArguments: readonly string[];
+  #extraArguments: readonly string[];
   #process: ChildProcess | undefined;
   #exitPromise: Promise<void> | undefined;
   #ownsRoot: boolean;
@@ -280,8 +280,10 @@ export class SandboxServer {
     await this.#exitPromise;
   }
 
-  async restart(): Promise<void> {
+  /** Stops and starts the server; with `extraArguments`, starts it with those instead (say, a larger tablespace). */
+  async restart(extraArguments?: readonly string[]): Promise<void> {
     await this.stop();
+    if (extraArguments !== undefined) this.#extraArguments = extraArguments;
     await this.launch();
   }
 

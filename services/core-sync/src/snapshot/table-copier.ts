@@ -70,10 +70,11 @@ export async function copyTable(options: CopyTableOptions): Promise<CopyTableRes
     { ...options.sourceEndpoint, database: options.sourceDatabase },
     'snapshot',
   );
+  let writer: ChunkWriter | undefined;
   try {
     const position = await openConsistentReadView(reader, options.sourceFlavor);
     const targetHadRows = await tableHasRows(options.targetPool, options.targetDatabase, table);
-    const writer = new ChunkWriter(options, targetHadRows && options.deleteExtraRows !== false);
+    writer = new ChunkWriter(options, targetHadRows && options.deleteExtraRows !== false);
     const primaryKey = options.sourceSchema.primaryKey;
     const columns = writableColumns(options.sourceSchema).map((column) => column.name);
     const sourceTable = qualifiedName(options.sourceDatabase, table);
@@ -115,6 +116,8 @@ export async function copyTable(options: CopyTableOptions): Promise<CopyTableRes
     );
     return result;
   } catch (error) {
+    // The copy ends here: no chunk may still be writing once the caller hears so (it may pause the table).
+    await writer?.settled();
     if (error instanceof SyncError) throw error;
     throw new SyncError('SNAPSHOT_FAILED', `failed to copy table ${table}`, {
       cause: error,
@@ -230,6 +233,11 @@ class ChunkWriter {
   async finish(): Promise<void> {
     await Promise.all(this.#inFlight);
     if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** Resolves once no chunk is being written (each write records its own failure). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight]);
   }
 
   async #writeWithRetry(

@@ -3,6 +3,8 @@
  * handoff", "Loop prevention"):
  *
  *   checkpoints          local rows   cloud rows   →  plan
+ *   a copy unfinished    any          any             copy again in that direction (its partial rows are
+ *                                                     overwritten); the other direction streams
  *   both directions      any          any             stream (a side found empty is filled from the other)
  *   none or one          none         none            both stream from their current position
  *   none or one          some         none            copy local → cloud; cloud → local streams fresh
@@ -31,6 +33,16 @@ export function planBidirectionalStart(facts: readonly DirectionFacts[], logger:
     if (intoFirstSide === undefined) continue;
     const firstSourceEmpty = intoFirstSide.targetEmpty;
     const secondSourceEmpty = intoSecondSide.targetEmpty;
+    // A copy that did not finish left rows on its target: without this, the table would look like a one-way pair
+    // switched to bidirectional (rows on both sides, a checkpoint in one direction) and never be copied in full.
+    if (intoSecondSide.copyUnfinished || intoFirstSide.copyUnfinished) {
+      const [copyPlan, otherPlan, other] = intoSecondSide.copyUnfinished
+        ? [firstPlan, secondPlan, intoFirstSide]
+        : [secondPlan, firstPlan, intoSecondSide];
+      copyPlan.copy.push(table);
+      if (!other.hasCheckpoint) otherPlan.fresh.push(table);
+      continue;
+    }
     if (intoSecondSide.hasCheckpoint && intoFirstSide.hasCheckpoint) {
       if (secondSourceEmpty && !firstSourceEmpty) firstPlan.copy.push(table);
       else if (firstSourceEmpty && !secondSourceEmpty) secondPlan.copy.push(table);

@@ -6,8 +6,12 @@ import {
   ApplyEngine,
   CheckpointState,
   checkpointTableName,
+  copyMarkerSlot,
+  describeTargetRefusal,
   ensureCheckpointTable,
   markerSlot,
+  readUnfinishedCopies,
+  stoppedCopyMessage,
   raiseFence,
   writeMarker,
   readSlots,
@@ -21,6 +25,7 @@ import {
   type RefreshResolver,
   type TablePause,
   type SlotPosition,
+  type TargetRefusal,
 } from '../apply/index.js';
 import {
   BinlogSource,
@@ -100,7 +105,14 @@ export interface DirectionFacts {
   readonly target: SideName;
   /** The source's position read before the tables were checked: a table started fresh streams from here. */
   readonly sourcePosition: BinlogPosition | null;
-  readonly tables: ReadonlyMap<string, { readonly hasCheckpoint: boolean; readonly targetEmpty: boolean }>;
+  readonly tables: ReadonlyMap<string, TableFacts>;
+}
+
+export interface TableFacts {
+  readonly hasCheckpoint: boolean;
+  readonly targetEmpty: boolean;
+  /** A copy of the table into the target started and did not finish (stopped, or the process died). */
+  readonly copyUnfinished: boolean;
 }
 
 /** What a direction does at start: which tables it copies, and which start streaming without a copy. */
@@ -112,10 +124,10 @@ export interface DirectionPlan {
   readonly repair: boolean;
 }
 
-/** One-way: copy every table the target has no checkpoint for, or whose target table is empty. */
+/** One-way: copy every table the target has no checkpoint for, whose target table is empty, or whose copy did not finish. */
 export function oneWayPlan(facts: DirectionFacts): DirectionPlan {
   const copy = [...facts.tables]
-    .filter(([, table]) => !table.hasCheckpoint || table.targetEmpty)
+    .filter(([, table]) => !table.hasCheckpoint || table.targetEmpty || table.copyUnfinished)
     .map(([name]) => name);
   return { copy, fresh: [], repair: true };
 }
@@ -354,13 +366,15 @@ export class DirectionPipeline implements FullSyncDirection {
     const slotsBefore = await readSlots(targetPool, targetDatabase, source);
     this.#slotsBefore = slotsBefore;
     const checkpointsBefore = new CheckpointState(slotsBefore);
-    const tables = new Map<string, { hasCheckpoint: boolean; targetEmpty: boolean }>();
+    const unfinishedCopies = await readUnfinishedCopies(targetPool, targetDatabase, source);
+    const tables = new Map<string, TableFacts>();
     for (const tableConfig of config.sync.tables) {
       const pair = this.#schemas.get(tableConfig.name);
       const targetEmpty = pair?.created === true || !(await this.#targetHasRows(tableConfig.name));
       tables.set(tableConfig.name, {
         hasCheckpoint: checkpointsBefore.hasCheckpointFor(tableConfig.name),
         targetEmpty,
+        copyUnfinished: unfinishedCopies.has(tableConfig.name),
       });
     }
     this.#facts = { source, target, sourcePosition, tables };
@@ -452,6 +466,9 @@ export class DirectionPipeline implements FullSyncDirection {
       startPosition,
       logger: this.#logger,
       refreshResolver: this.#refreshResolver,
+      heldTables: [...this.#tables.values()].flatMap((status) =>
+        status.pause === null ? [] : [status.pause],
+      ),
       ...(this.#options.fenceEpoch === undefined ? {} : { fenceEpoch: this.#options.fenceEpoch }),
       ...(bidirectional === undefined
         ? {}
@@ -609,6 +626,7 @@ export class DirectionPipeline implements FullSyncDirection {
     const positions = new Map<string, BinlogPosition>();
     if (tables.length === 0) return positions;
     const { config, source, target, sourcePool, targetPool } = this.#options;
+    const targetDatabase = config.databases[target].database;
     const sourceFlavor = (await readServerInfo(sourcePool)).flavor;
     const queue = [...tables];
     const copyNext = async (): Promise<void> => {
@@ -617,34 +635,46 @@ export class DirectionPipeline implements FullSyncDirection {
         const status = this.#tables.get(tableConfig.name);
         if (pair === undefined || status === undefined) continue;
         status.state = 'snapshotting';
-        const result = await copyTable({
-          sourceEndpoint: this.#applicationEndpoint(),
-          sourceDatabase: config.databases[source].database,
-          sourceFlavor,
-          targetPool,
-          targetDatabase: config.databases[target].database,
-          sourceSchema: pair.source,
-          targetSchema: pair.target,
-          chunkSize: tableConfig.batchSize,
-          writerConnections: config.sync.snapshotWriters,
-          logger: this.#logger,
-          signal: this.#abortController.signal,
-          onProgress: (progress) => {
-            status.rowsCopied = progress.rowsCopied;
-          },
-          deleteExtraRows: repair,
-          ...(this.#options.bidirectional === undefined
-            ? {}
-            : {
-                markTransaction: (connection: PoolConnection) =>
-                  writeMarker(
-                    connection,
-                    config.databases[target].database,
-                    source,
-                    markerSlot(`snapshot:${connection.threadId ?? 0}`),
-                  ),
-              }),
-        });
+        let result: Awaited<ReturnType<typeof copyTable>>;
+        try {
+          // Marks the copy as started: if it does not finish, the next start copies the table again.
+          await inWriteTransaction(targetPool, (connection) =>
+            writeMarker(connection, targetDatabase, source, copyMarkerSlot(tableConfig.name)),
+          );
+          result = await copyTable({
+            sourceEndpoint: this.#applicationEndpoint(),
+            sourceDatabase: config.databases[source].database,
+            sourceFlavor,
+            targetPool,
+            targetDatabase,
+            sourceSchema: pair.source,
+            targetSchema: pair.target,
+            chunkSize: tableConfig.batchSize,
+            writerConnections: config.sync.snapshotWriters,
+            logger: this.#logger,
+            signal: this.#abortController.signal,
+            onProgress: (progress) => {
+              status.rowsCopied = progress.rowsCopied;
+            },
+            deleteExtraRows: repair,
+            ...(this.#options.bidirectional === undefined
+              ? {}
+              : {
+                  markTransaction: (connection: PoolConnection) =>
+                    writeMarker(
+                      connection,
+                      targetDatabase,
+                      source,
+                      markerSlot(`snapshot:${connection.threadId ?? 0}`),
+                    ),
+                }),
+          });
+        } catch (error) {
+          const refusal = describeTargetRefusal(error, target);
+          if (refusal === undefined || this.#abortController.signal.aborted) throw error;
+          this.#pauseCopy(tableConfig.name, status, refusal);
+          continue;
+        }
         await this.#commitSnapshotSlots([tableConfig.name], result.position);
         // Progress is reported as chunks are queued; the result counts the rows actually written.
         status.rowsCopied = result.rowsCopied;
@@ -662,14 +692,46 @@ export class DirectionPipeline implements FullSyncDirection {
   async #commitSnapshotSlots(tables: readonly string[], position: BinlogPosition): Promise<void> {
     if (tables.length === 0) return;
     const { config, source, target, targetPool } = this.#options;
-    await inWriteTransaction(targetPool, (connection) =>
-      writeSlots(
+    const targetDatabase = config.databases[target].database;
+    await inWriteTransaction(targetPool, async (connection) => {
+      await writeSlots(
         connection,
-        config.databases[target].database,
+        targetDatabase,
         source,
         tables.map((table) => ({ slot: snapshotSlot(table), position })),
-      ),
+      );
+      await connection.query(
+        `DELETE FROM ${qualifiedName(targetDatabase, checkpointTableName)} WHERE source_name = ? AND slot IN (?)`,
+        [source, tables.map((table) => copyMarkerSlot(table))],
+      );
+    });
+  }
+
+  /** The target refused the copy of a table as a whole (read-only, full, a row too large): only it is held. */
+  #pauseCopy(table: string, status: MutableTableStatus, refusal: TargetRefusal): void {
+    status.state = 'paused';
+    status.pause = {
+      table,
+      reason: refusal.reason,
+      code: refusal.code,
+      message: stoppedCopyMessage(refusal, table),
+      fromSequence: 0,
+      resumePosition: null,
+      position: null,
+      row: refusal.row,
+      errorCode: refusal.errorCode,
+    };
+    this.#logger.error(
+      {
+        table,
+        reason: refusal.reason,
+        code: refusal.code,
+        errorCode: refusal.errorCode,
+        error: status.pause.message,
+      },
+      'table paused',
     );
+    this.#notify();
   }
 
   async #targetHasRows(table: string): Promise<boolean> {
@@ -765,6 +827,7 @@ export class DirectionPipeline implements FullSyncDirection {
               ? null
               : {
                   reason: status.pause.reason,
+                  code: status.pause.code,
                   errorCode: status.pause.errorCode,
                   position: status.pause.position?.toString() ?? null,
                   row: status.pause.row,
@@ -804,10 +867,16 @@ export class DirectionPipeline implements FullSyncDirection {
 
   #fail(error: unknown): void {
     if (this.#state === 'failed') return;
+    // A target that refuses every write where no table can be paused (creating the checkpoint table at start).
+    const refusal = describeTargetRefusal(error, this.#options.target);
     this.#error =
       error instanceof SyncError
         ? error
-        : new SyncError('INTERNAL', `direction ${this.#direction} failed`, { cause: error });
+        : refusal !== undefined
+          ? new SyncError(refusal.code, `${this.#direction} stopped: ${refusal.problem}: ${refusal.remedy}`, {
+              cause: error,
+            })
+          : new SyncError('INTERNAL', `direction ${this.#direction} failed`, { cause: error });
     this.#logger.error(
       { errorCode: this.#error.code, error: describeError(this.#error) },
       'direction failed',

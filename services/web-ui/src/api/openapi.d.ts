@@ -1366,7 +1366,10 @@ export interface components {
         pause: {
           table: string;
           /** @enum {string} */
-          reason: 'row-rejected' | 'schema-change';
+          reason: 'row-rejected' | 'schema-change' | 'target-read-only' | 'target-full' | 'row-too-large';
+          /** @description The error code: ROW_REJECTED, TABLE_PAUSED_DDL, TARGET_READ_ONLY, TARGET_FULL or ROW_TOO_LARGE. */
+          code: string;
+          /** @description What is wrong and what to do about it. */
           message: string;
           fromSequence: number;
           resumePosition: {
@@ -1379,10 +1382,11 @@ export interface components {
             offset: number;
             gtid: string | null;
           } | null;
-          /** @description The refused row, for row rejections. */
+          /** @description The refused row, for row rejections (long values cut short, binary ones as their size). */
           row: {
             [key: string]: unknown;
           } | null;
+          /** @description The database driver's code of the error, when the server refused. */
           errorCode: string | null;
         } | null;
       }[];
