@@ -1,32 +1,5 @@
 import { driverErrorCode } from '../errors/index.js';
 
-/** Driver and socket codes that mean the connection or server went away: retry with backoff. */
-const connectionErrorCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_CON_COUNT_ERROR',
-  'ER_SERVER_SHUTDOWN',
-  'ER_CONNECTION_KILLED',
-  'ER_QUERY_INTERRUPTED',
-  'ER_LOCK_DEADLOCK',
-  'ER_LOCK_WAIT_TIMEOUT',
-  'ER_CLIENT_INTERACTION_TIMEOUT',
-  'ER_NET_READ_ERROR',
-  'ER_NET_WRITE_INTERRUPTED',
-  'ER_NET_READ_INTERRUPTED',
-  'ER_NET_ERROR_ON_WRITE',
-  'ER_CANT_LOCK',
-  'ER_TOO_MANY_USER_CONNECTIONS',
-]);
-
 /**
  * Codes that mean the connection itself is gone (not a server's "try again" answer such as a deadlock): whatever
  * the session had open may still be open on the server, or may have committed.
@@ -47,6 +20,22 @@ const connectionLostCodes = new Set([
   'ER_NET_WRITE_INTERRUPTED',
   'ER_NET_READ_INTERRUPTED',
   'ER_NET_ERROR_ON_WRITE',
+]);
+
+/**
+ * Driver and socket codes that mean the connection or server went away, or a server's "try again" answer: retry
+ * with backoff.
+ */
+const connectionErrorCodes = new Set([
+  ...connectionLostCodes,
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ER_CON_COUNT_ERROR',
+  'ER_QUERY_INTERRUPTED',
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_CANT_LOCK',
+  'ER_TOO_MANY_USER_CONNECTIONS',
 ]);
 
 /** Codes that say this row (not the connection) is refused by the target: retrying cannot help. */
