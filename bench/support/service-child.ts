@@ -7,7 +7,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import v8 from 'node:v8';
 import { parseConfig } from '../../services/core-sync/src/config/index.js';
 import { createLogger, type Logger } from '../../services/core-sync/src/logging/index.js';
 import { limitHeapGrowth } from '../../services/core-sync/src/runtime/index.js';
@@ -31,6 +32,45 @@ let composition: ServiceComposition | undefined;
 let startedAt = 0;
 let statusTimer: NodeJS.Timeout | undefined;
 let rowsTimer: NodeJS.Timeout | undefined;
+let memoryTraceTimer: NodeJS.Timeout | undefined;
+
+/**
+ * With `BENCH_MEMORY_TRACE=<file>`, appends one JSON line a second: resident set, V8 heap (used and reserved, by
+ * space), memory outside the heap (Buffers), and each direction's queue depth, to tell retained data from heap
+ * slack when a run's peak is over its target.
+ */
+function startMemoryTrace(): void {
+  const traceFile = process.env.BENCH_MEMORY_TRACE;
+  if (traceFile === undefined || traceFile === '') return;
+  const mebibytes = (bytes: number): number => Math.round((bytes / 1_048_576) * 10) / 10;
+  memoryTraceTimer = setInterval(() => {
+    const usage = process.memoryUsage();
+    const spaces = Object.fromEntries(
+      v8
+        .getHeapSpaceStatistics()
+        .map((space) => [
+          space.space_name,
+          { used: mebibytes(space.space_used_size), size: mebibytes(space.space_size) },
+        ]),
+    );
+    const queues = service?.status.directions.map((direction) => ({
+      source: direction.source,
+      queueDepth: direction.queueDepth,
+    }));
+    const line = {
+      elapsedMs: Math.round(performance.now() - startedAt),
+      rss: mebibytes(usage.rss),
+      heapTotal: mebibytes(usage.heapTotal),
+      heapUsed: mebibytes(usage.heapUsed),
+      external: mebibytes(usage.external),
+      arrayBuffers: mebibytes(usage.arrayBuffers),
+      spaces,
+      queues,
+    };
+    appendFileSync(traceFile, `${JSON.stringify(line)}\n`);
+  }, 1_000);
+  memoryTraceTimer.unref();
+}
 
 /** Sends a message (BigInt values as text); resolves when it is handed to the channel. */
 async function send(message: ChildMessage): Promise<void> {
@@ -124,6 +164,7 @@ async function start(request: StartRequest): Promise<void> {
     apiPort = composed.apiPort;
   }
   startedAt = performance.now();
+  startMemoryTrace();
   if (request.statusIntervalMs > 0) {
     statusTimer = setInterval(() => {
       void send({ kind: 'status', elapsedMs: performance.now() - startedAt, status: runningService.status });
@@ -183,6 +224,7 @@ async function runFullSync(request: FullSyncRequest): Promise<void> {
 async function stop(): Promise<void> {
   clearInterval(statusTimer);
   clearInterval(rowsTimer);
+  clearInterval(memoryTraceTimer);
   const stopStartedAt = performance.now();
   // main.ts's order: stop any full sync, then the service, then the API, then the store.
   await composition?.stopRuns();
