@@ -80,6 +80,9 @@ export class ServiceComposition {
       conflicts: conflictAccess(store, (id, choice, resolvedBy) =>
         service.resolveConflict(id, choice, resolvedBy),
       ),
+      pauses: {
+        resume: () => Promise.reject(new Error('the benchmark child does not resume paused tables')),
+      },
       configuration: new ConfigFileAccess({
         filePath: configPath,
         current: () => config,

@@ -111,6 +111,18 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
     conflicts: conflictAccess(store, (id, choice, resolvedBy) =>
       supervisor.resolveConflict(id, choice, resolvedBy),
     ),
+    pauses: {
+      resume: async (resumedBy) => {
+        if (manager.isRunning) {
+          throw new SyncError(
+            'SYNC_ALREADY_RUNNING',
+            'a full sync is running: stop it or wait for it before resuming paused tables',
+          );
+        }
+        logger.info({ resumedBy }, 'resuming paused tables');
+        return { resumed: await supervisor.resumePausedTables() };
+      },
+    },
     configuration,
     metrics,
     events,

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ServerConfig } from '../config/index.js';
 import type { ServiceEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
-import type { ConfigAccess, ConflictAccess, SyncControl } from '../manager/index.js';
+import type { ConfigAccess, ConflictAccess, PauseControl, SyncControl } from '../manager/index.js';
 import type { ServiceStatus } from '../sync/index.js';
 import type { ApiAuthenticator, AuthRateLimitOptions } from './auth.js';
 
@@ -21,6 +21,8 @@ export interface AppDependencies {
   readonly requestTimeoutMs?: number;
   readonly control: SyncControl;
   readonly conflicts: ConflictAccess;
+  /** Resumes paused tables (`POST /sync/resume`). */
+  readonly pauses: PauseControl;
   readonly configuration: ConfigAccess;
   readonly metrics: MetricsSource;
   /** The bus whose public events the SSE stream carries. */

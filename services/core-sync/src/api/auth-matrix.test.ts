@@ -34,6 +34,7 @@ const routeCases: Readonly<Record<string, RouteCase>> = {
   'GET /health': { access: 'public' },
   'POST /api/v1/sync/trigger': { access: 'admin', body: {} },
   'POST /api/v1/sync/stop': { access: 'admin', body: {} },
+  'POST /api/v1/sync/resume': { access: 'admin', body: {} },
   'GET /api/v1/sync/status': { access: 'read' },
   'GET /api/v1/sync/history': { access: 'read' },
   'GET /api/v1/sync/stream': { access: 'read', stream: true },

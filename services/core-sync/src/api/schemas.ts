@@ -157,6 +157,26 @@ const tablePauseSchema = z.object({
     .describe("The database driver's code of the error, when the server refused."),
 });
 
+export const resumeBodySchema = z.strictObject({}).nullable().describe('No body, or an empty object.');
+
+export const resumeResponseSchema = z
+  .object({
+    resumed: z
+      .array(
+        z.object({
+          direction: z.enum(['local_to_cloud', 'cloud_to_local']),
+          table: z.string(),
+          reason: tablePauseSchema.shape.reason,
+          code: z.string().describe('The error code the table was paused with.'),
+        }),
+      )
+      .readonly()
+      .describe(
+        'The tables that were paused. Each reads its held changes again; one whose cause is not fixed pauses again.',
+      ),
+  })
+  .meta({ id: 'ResumeResult', description: 'The paused tables that were resumed.' });
+
 const directionStatusSchema = z
   .object({
     source: z.enum(['local', 'cloud']),

@@ -120,6 +120,70 @@ describe('POST /api/v1/sync/stop', () => {
   });
 });
 
+describe('POST /api/v1/sync/resume', () => {
+  it('resumes the paused tables, names them, and logs who asked', async () => {
+    api = buildTestApi();
+    const paused = [
+      {
+        direction: 'local_to_cloud' as const,
+        table: 'orders',
+        reason: 'target-read-only' as const,
+        code: 'TARGET_READ_ONLY',
+      },
+      {
+        direction: 'cloud_to_local' as const,
+        table: 'users',
+        reason: 'schema-change' as const,
+        code: 'TABLE_PAUSED_DDL',
+      },
+    ];
+    api.pauses.paused = [...paused];
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/sync/resume',
+      headers: adminHeaders,
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ resumed: paused });
+    expect(api.pauses.resumedBy).toEqual(['admin']);
+    const logged = api.logs.records().find((record) => record.msg === 'paused tables resumed');
+    expect(logged).toMatchObject({
+      resumedBy: 'admin',
+      tables: ['local_to_cloud orders', 'cloud_to_local users'],
+    });
+  });
+
+  it('answers 409 NOTHING_PAUSED when no table is paused', async () => {
+    api = buildTestApi();
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/sync/resume',
+      headers: adminHeaders,
+    });
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({
+      error: { code: 'NOTHING_PAUSED', message: 'no table is paused: there is nothing to resume' },
+    });
+    expect(api.pauses.resumedBy).toEqual([]);
+  });
+
+  it('refuses a body with fields', async () => {
+    api = buildTestApi();
+    api.pauses.paused = [
+      { direction: 'local_to_cloud', table: 'orders', reason: 'target-full', code: 'TARGET_FULL' },
+    ];
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/sync/resume',
+      headers: { ...adminHeaders, 'content-type': 'application/json' },
+      payload: { tables: ['orders'] },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: { code: 'REQUEST_INVALID' } });
+    expect(api.pauses.resumedBy).toEqual([]);
+  });
+});
+
 describe('GET /api/v1/sync/status', () => {
   it('reports the directions, the current run and the health assessment', async () => {
     api = buildTestApi();

@@ -25,7 +25,7 @@ describe('describeTargetRefusal', () => {
       problem: 'cloud is read-only',
       serverSaid: `ER_OPTION_PREVENTS_STATEMENT: ${refused.message}`,
       remedy:
-        'make cloud writable (SET GLOBAL read_only = OFF) or point databases.cloud at the writable primary, then restart core-sync',
+        'make cloud writable (SET GLOBAL read_only = OFF) or point databases.cloud at the writable primary, then resume (POST /api/v1/sync/resume) or restart core-sync',
       errorCode: 'ER_OPTION_PREVENTS_STATEMENT',
       row: null,
     });
@@ -33,7 +33,7 @@ describe('describeTargetRefusal', () => {
     expect(heldChangesMessage(refusal, 'orders')).toBe(
       `cloud is read-only (ER_OPTION_PREVENTS_STATEMENT: ${refused.message}); the batch was rolled back and the ` +
         'changes of orders are held from here on (nothing is lost): make cloud writable (SET GLOBAL read_only = ' +
-        'OFF) or point databases.cloud at the writable primary, then restart core-sync',
+        'OFF) or point databases.cloud at the writable primary, then resume (POST /api/v1/sync/resume) or restart core-sync',
     );
   });
 

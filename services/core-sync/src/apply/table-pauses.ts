@@ -33,7 +33,7 @@ export function describeTargetRefusal(error: unknown, target: SideName): TargetR
       code: 'ROW_TOO_LARGE',
       problem: `${target} cannot take a row in one statement: ${tooLarge.message}`,
       serverSaid: null,
-      remedy: `raise max_allowed_packet on ${target} above the largest row (SET GLOBAL max_allowed_packet, and in its my.cnf), then restart core-sync`,
+      remedy: `raise max_allowed_packet on ${target} above the largest row (SET GLOBAL max_allowed_packet, and in its my.cnf), then resume (POST /api/v1/sync/resume) or restart core-sync`,
       errorCode: null,
       row: isRecord(tooLarge.details?.row) ? tooLarge.details.row : null,
     };
@@ -48,7 +48,7 @@ export function describeTargetRefusal(error: unknown, target: SideName): TargetR
         code: 'TARGET_READ_ONLY',
         problem: `${target} is read-only`,
         serverSaid,
-        remedy: `make ${target} writable (SET GLOBAL read_only = OFF) or point databases.${target} at the writable primary, then restart core-sync`,
+        remedy: `make ${target} writable (SET GLOBAL read_only = OFF) or point databases.${target} at the writable primary, then resume (POST /api/v1/sync/resume) or restart core-sync`,
         errorCode,
         row: null,
       };
@@ -58,7 +58,7 @@ export function describeTargetRefusal(error: unknown, target: SideName): TargetR
         code: 'TARGET_FULL',
         problem: `${target} is full`,
         serverSaid,
-        remedy: `free space on ${target} or raise its limit (disk, tablespace, quota), then restart core-sync`,
+        remedy: `free space on ${target} or raise its limit (disk, tablespace, quota), then resume (POST /api/v1/sync/resume) or restart core-sync`,
         errorCode,
         row: null,
       };

@@ -67,7 +67,7 @@ export const errorCodes = {
   },
   TABLE_PAUSED_DDL: {
     description:
-      'A schema change (DDL) on a synced table was seen in the binlog and the target does not have the same columns. The table is paused (its changes are kept in the binlog, nothing is applied wrongly); apply the same DDL on the target and restart.',
+      'A schema change (DDL) on a synced table was seen in the binlog and the target does not have the same columns. The table is paused (its changes are kept in the binlog, nothing is applied wrongly); apply the same DDL on the target, then resume with POST /api/v1/sync/resume (or restart core-sync).',
     retryable: false,
     httpStatus: 500,
   },
@@ -96,25 +96,25 @@ export const errorCodes = {
   },
   ROW_REJECTED: {
     description:
-      'The target refused a row (for example a value too long, or a constraint). The table is paused with the row, the error and the binlog position in its status; nothing after it is applied or lost. Fix the target (or the row) and restart.',
+      'The target refused a row (for example a value too long, or a constraint). The table is paused with the row, the error and the binlog position in its status; nothing after it is applied or lost. Fix the target (or the row), then resume with POST /api/v1/sync/resume (or restart core-sync).',
     retryable: false,
     httpStatus: 500,
   },
   TARGET_READ_ONLY: {
     description:
-      'The target database refuses writes because it is read-only (read_only or super_read_only is ON: a replica, or a primary demoted in a switchover). The batch was rolled back and each table it touched is paused with this code; their changes stay in the source binlog, nothing is lost. Make the target writable (SET GLOBAL read_only = OFF) or point the service at the writable primary, then restart core-sync: the tables resume from their checkpoints.',
+      'The target database refuses writes because it is read-only (read_only or super_read_only is ON: a replica, or a primary demoted in a switchover). The batch was rolled back and each table it touched is paused with this code; their changes stay in the source binlog, nothing is lost. Make the target writable (SET GLOBAL read_only = OFF) or point the service at the writable primary, then resume with POST /api/v1/sync/resume (or restart core-sync): the tables resume from their checkpoints.',
     retryable: false,
     httpStatus: 500,
   },
   TARGET_FULL: {
     description:
-      'The target database has no room for the rows: a disk, tablespace or table is full (the server answered "table is full" or "disk full"). The batch was rolled back and each table it touched is paused with this code; their changes stay in the source binlog, nothing is lost. Free space or raise the limit on the target, then restart core-sync.',
+      'The target database has no room for the rows: a disk, tablespace or table is full (the server answered "table is full" or "disk full"). The batch was rolled back and each table it touched is paused with this code; their changes stay in the source binlog, nothing is lost. Free space or raise the limit on the target, then resume with POST /api/v1/sync/resume (or restart core-sync).',
     retryable: false,
     httpStatus: 500,
   },
   ROW_TOO_LARGE: {
     description:
-      "A row does not fit in one statement to the target: it is larger than the target's max_allowed_packet. The table is paused with the row's key and size (statements of several rows are split to fit, only a single row too large pauses); nothing after it is applied or lost. Raise max_allowed_packet on the target (and in its my.cnf) above the largest row, then restart core-sync.",
+      "A row does not fit in one statement to the target: it is larger than the target's max_allowed_packet. The table is paused with the row's key and size (statements of several rows are split to fit, only a single row too large pauses); nothing after it is applied or lost. Raise max_allowed_packet on the target (and in its my.cnf) above the largest row, then resume with POST /api/v1/sync/resume (or restart core-sync).",
     retryable: false,
     httpStatus: 500,
   },
@@ -192,6 +192,12 @@ export const errorCodes = {
   },
   SYNC_NOT_RUNNING: {
     description: 'There is no full sync running to stop. GET /api/v1/sync/status shows the last run.',
+    retryable: false,
+    httpStatus: 409,
+  },
+  NOTHING_PAUSED: {
+    description:
+      "POST /api/v1/sync/resume was asked for while no table is paused: there is nothing to resume. GET /api/v1/sync/status shows each table's state.",
     retryable: false,
     httpStatus: 409,
   },

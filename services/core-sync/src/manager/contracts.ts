@@ -3,6 +3,7 @@
  * implement these; the API depends on nothing else of the engine, so its routes are tested against the real
  * implementations and, for input validation and auth, against small in-memory ones.
  */
+import type { TablePauseReason } from '../apply/index.js';
 import type { SyncMode } from '../config/index.js';
 import type { RunProgress } from '../events/index.js';
 import type { ConflictChoice } from '../sync/index.js';
@@ -41,6 +42,25 @@ export interface ConflictAccess {
    * CONFLICT_ALREADY_RESOLVED (409) or CONFLICT_RESOLUTION_INVALID (400, edited data that does not fit the table).
    */
   resolve(id: string, choice: ConflictChoice, resolvedBy: string): Promise<ConflictRecord>;
+}
+
+/** A table that was paused when a resume was asked for. */
+export interface ResumedTable {
+  readonly direction: 'local_to_cloud' | 'cloud_to_local';
+  readonly table: string;
+  readonly reason: TablePauseReason;
+  readonly code: string;
+}
+
+/** Resumes paused tables once their cause is fixed, without restarting the process. */
+export interface PauseControl {
+  /**
+   * Restarts the sync service in the process (as a configuration change does): every paused table reads its held
+   * changes again from where it paused, and a table whose cause is not fixed pauses again. Resolves with the
+   * tables that were paused, once the service runs again. Throws NOTHING_PAUSED (409) when no table is paused,
+   * SYNC_ALREADY_RUNNING (409) while a full sync runs.
+   */
+  resume(resumedBy: string): Promise<{ readonly resumed: readonly ResumedTable[] }>;
 }
 
 /** The outcome of a configuration change. */

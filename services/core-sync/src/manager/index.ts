@@ -2,6 +2,8 @@ export type {
   ConfigAccess,
   ConfigUpdateResult,
   ConflictAccess,
+  PauseControl,
+  ResumedTable,
   SyncControl,
   TriggerRequest,
 } from './contracts.js';

@@ -14,6 +14,7 @@ import type { SideName } from '../model/index.js';
 import { createMysqlPool, qualifiedName } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 import { SyncService, connectSide, type ConflictChoice, type ServiceStatus } from '../sync/index.js';
+import type { ResumedTable } from './contracts.js';
 import type { FullSyncHost } from './sync-manager.js';
 
 export interface ServiceSupervisorOptions {
@@ -136,6 +137,62 @@ export class ServiceSupervisor implements FullSyncHost {
     await this.#options.store.deleteCheckpoints(source);
     this.#service = this.#create(config);
     await this.#service.start();
+  }
+
+  /**
+   * Resumes the paused tables: the sync service restarts on the same configuration (stopping the way a shutdown
+   * does), and each direction reads again from its watermark, which a paused table holds at its pause. Throws
+   * NOTHING_PAUSED when no table is paused. Runs after any reconfiguration in progress.
+   */
+  resumePausedTables(): Promise<ResumedTable[]> {
+    const run = this.#reconfiguring.then(() => this.#resumePausedTables());
+    this.#reconfiguring = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async #resumePausedTables(): Promise<ResumedTable[]> {
+    if (this.#role === 'standby') {
+      // Not leading: nothing runs here to resume (the leader's status is where its pauses show).
+      throw new SyncError('NOTHING_PAUSED', 'this replica stands by: no table is paused here');
+    }
+    const paused = this.#service.status.directions.flatMap((direction) =>
+      direction.tables.flatMap((table) =>
+        table.pause === null
+          ? []
+          : [
+              {
+                direction:
+                  direction.source === 'local' ? ('local_to_cloud' as const) : ('cloud_to_local' as const),
+                table: table.table,
+                reason: table.pause.reason,
+                code: table.pause.code,
+              },
+            ],
+      ),
+    );
+    if (paused.length === 0) {
+      throw new SyncError('NOTHING_PAUSED', 'no table is paused: there is nothing to resume');
+    }
+    this.#logger.info({ tables: paused }, 'resuming paused tables: restarting the sync service');
+    await this.#service.stop();
+    this.#service = this.#create(this.#config);
+    try {
+      await this.#service.start();
+    } catch (error) {
+      throw new SyncError(
+        error instanceof SyncError ? error.code : 'INTERNAL',
+        `the sync service did not start again to resume the paused tables: ${describeError(error)}`,
+        { cause: error },
+      );
+    }
+    this.#logger.info(
+      { tables: paused.map((entry) => `${entry.direction} ${entry.table}`) },
+      'paused tables resumed',
+    );
+    return paused;
   }
 
   /** Restarts the sync service on `next`; rejects (with the previous configuration running again) when it cannot start. */

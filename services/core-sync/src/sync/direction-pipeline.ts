@@ -590,7 +590,7 @@ export class DirectionPipeline implements FullSyncDirection {
     const targetSchema = await readTableSchema(targetPool, config.databases[target].database, event.table);
     let problem: string | undefined;
     if (/^\s*truncate\b/i.test(event.statement)) {
-      problem = `TRUNCATE on ${source} is not replicated (it writes no row events): truncate ${event.table} on ${target} too, then restart`;
+      problem = `TRUNCATE on ${source} is not replicated (it writes no row events): truncate ${event.table} on ${target} too, then resume (POST /api/v1/sync/resume) or restart core-sync`;
     } else if (sourceSchema === undefined) {
       problem = `table ${event.table} no longer exists on ${source}`;
     } else if (targetSchema === undefined) {
@@ -603,7 +603,7 @@ export class DirectionPipeline implements FullSyncDirection {
         ...differences.typeMismatches,
       ];
       if (columns.length > 0 || sourceSchema.primaryKey.join() !== targetSchema.primaryKey.join()) {
-        problem = `schema change on ${source} (${event.statement.trim().slice(0, 200)}) is not on ${target}: columns ${columns.join(', ') || '(primary key)'} differ; apply the same change on ${target} and restart`;
+        problem = `schema change on ${source} (${event.statement.trim().slice(0, 200)}) is not on ${target}: columns ${columns.join(', ') || '(primary key)'} differ; apply the same change on ${target}, then resume (POST /api/v1/sync/resume) or restart core-sync`;
       }
     }
     if (problem === undefined && targetSchema !== undefined) {

@@ -2,8 +2,8 @@
  * A target that refuses writes as a whole: switched to read-only (`read_only = ON`, the service logging in as an
  * account with exactly the documented grants, which read_only stops), and full (an InnoDB system tablespace that
  * cannot grow). Each time the batch rolls back, the tables pause with a status that names the error and the
- * remedy, the source goes on writing, and after the fix and a restart everything arrives exactly once — while
- * streaming and during the initial copy.
+ * remedy, the source goes on writing, and after the fix and a resume (`POST /api/v1/sync/resume`, in the same
+ * process) or a restart everything arrives exactly once — while streaming and during the initial copy.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SandboxServer, removeSandboxTemplate } from '../../src/sandbox/index.js';
@@ -98,12 +98,20 @@ async function apiStatus(service: ServiceProcess): Promise<Record<string, unknow
   return (await response.json()) as Record<string, unknown>;
 }
 
+async function resume(service: ServiceProcess): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`http://127.0.0.1:${service.port}/api/v1/sync/resume`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
 describe('a target that refuses writes', () => {
   afterAll(async () => {
     await removeSandboxTemplate();
   });
 
-  it('read-only: the tables written pause naming TARGET_READ_ONLY; writable again and restarted, all arrives once', async () => {
+  it('read-only: the tables written pause naming TARGET_READ_ONLY; writable again and resumed, all arrives once', async () => {
     const targetServer = await SandboxServer.start({ name: 'test-read-only', serverId: 112 });
     try {
       await using fixture = await createSyncFixture(
@@ -197,19 +205,50 @@ describe('a target that refuses writes', () => {
       );
       expect(Number(targetCount?.total)).toBe(50);
 
-      // Writable again, and restarted (the documented way to resume a paused table).
+      // Resumed while the target is still read-only: the held changes meet the refusal again, and pause again.
+      const tooEarly = await resume(first);
+      expect(tooEarly.status).toBe(200);
+      expect(tooEarly.body).toEqual({
+        resumed: ['items', 'notes'].map((table) => ({
+          direction: 'local_to_cloud',
+          table,
+          reason: 'target-read-only',
+          code: 'TARGET_READ_ONLY',
+        })),
+      });
+      await eventually(async () => {
+        const [direction] = (await apiStatus(first)).directions as { tables: Record<string, unknown>[] }[];
+        expect(direction?.tables.map((table) => [table.table, table.state])).toEqual([
+          ['items', 'paused'],
+          ['notes', 'paused'],
+          ['quiet', 'streaming'],
+        ]);
+      }, 60_000);
+
+      // Writable again, and resumed through the API, in the same process: everything held arrives, once.
       await fixture.target.query('SET GLOBAL read_only = OFF');
-      expect(await first.kill('SIGTERM')).toBe(0);
-      const second = await fixture.spawnService(document);
-      await waitUntilHealthy(second);
+      const resumed = await resume(first);
+      expect(resumed.status).toBe(200);
+      expect((resumed.body.resumed as { table: string }[]).map((entry) => entry.table)).toEqual([
+        'items',
+        'notes',
+      ]);
       await eventually(async () => {
         for (const table of ['items', 'notes', 'quiet']) await expectTablesEqual(fixture, table, 'id');
       }, 60_000);
       await expectWrittenOnce(fixture, 'items');
-      const status = await apiStatus(second);
+      const status = await apiStatus(first);
       const [direction] = status.directions as { tables: { state: string }[] }[];
       expect(direction?.tables.map((table) => table.state)).toEqual(['streaming', 'streaming', 'streaming']);
-      expect(await second.kill('SIGTERM')).toBe(0);
+      expect((await first.health()).body).toMatchObject({ status: 'ok' });
+      const nothingLeft = await resume(first);
+      expect(nothingLeft.status).toBe(409);
+      expect(nothingLeft.body).toMatchObject({ error: { code: 'NOTHING_PAUSED' } });
+      // The service kept running through both resumes: one process, and its changes go on.
+      await writeItems(fixture.source, 101, 10);
+      await eventually(() => expectTablesEqual(fixture, 'items', 'id'), 30_000);
+      await expectWrittenOnce(fixture, 'items');
+      expect(await first.kill('SIGTERM')).toBe(0);
     } finally {
       await targetServer.destroy();
     }

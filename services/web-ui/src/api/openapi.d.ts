@@ -309,6 +309,131 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/sync/resume': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Resume the paused tables
+     * @description Once the cause of a pause is fixed (the target writable again, the DDL applied on the target, the refused row made to fit…): restarts the sync service in the process, as a configuration change does, and every paused table reads its held changes again from where it paused. A table whose cause is not fixed pauses again; follow GET /sync/status. 409 NOTHING_PAUSED when no table is paused, 409 SYNC_ALREADY_RUNNING while a full sync runs.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      /** @description No body, or an empty object. */
+      requestBody: {
+        content: {
+          'application/json': Record<string, never> | null;
+        };
+      };
+      responses: {
+        /** @description The service runs again; these tables were paused. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['ResumeResult'];
+          };
+        };
+        /** @description The request is invalid: REQUEST_INVALID names each field at fault in details.issues (or a more precise code). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description A read-only token on a request that changes something (FORBIDDEN). */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request conflicts with the current state. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is larger than 1 MiB (PAYLOAD_TOO_LARGE). */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The request body is not JSON (UNSUPPORTED_MEDIA_TYPE). */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description The service is shutting down (SERVICE_STOPPING), or a database it needs is unavailable. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/sync/status': {
     parameters: {
       query?: never;
@@ -1318,6 +1443,19 @@ export interface components {
         message: string;
       } | null;
       traceId: string;
+    };
+    /** @description The paused tables that were resumed. */
+    ResumeResult: {
+      /** @description The tables that were paused. Each reads its held changes again; one whose cause is not fixed pauses again. */
+      readonly resumed: {
+        /** @enum {string} */
+        direction: 'local_to_cloud' | 'cloud_to_local';
+        table: string;
+        /** @enum {string} */
+        reason: 'row-rejected' | 'schema-change' | 'target-read-only' | 'target-full' | 'row-too-large';
+        /** @description The error code the table was paused with. */
+        code: string;
+      }[];
     };
     /** @description One replication direction (local → cloud or cloud → local). */
     DirectionStatus: {

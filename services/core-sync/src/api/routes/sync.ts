@@ -9,21 +9,23 @@ import {
   historyQuerySchema,
   historyResponseSchema,
   jsonResponse,
+  resumeBodySchema,
+  resumeResponseSchema,
   runProgressSchema,
   statusResponseSchema,
   stopBodySchema,
   triggerBodySchema,
 } from '../schemas.js';
 
-/** `/sync/trigger`, `/sync/stop`, `/sync/status`, `/sync/history` (the stream is in sse-route.ts). */
+/** `/sync/trigger`, `/sync/stop`, `/sync/resume`, `/sync/status`, `/sync/history` (the stream is in sse-route.ts). */
 export function registerSyncRoutes(api: ApiInstance, context: RouteContext): void {
   registerRunRoutes(api, context);
   registerReportRoutes(api, context);
 }
 
-/** `/sync/trigger` and `/sync/stop`. */
+/** `/sync/trigger`, `/sync/stop` and `/sync/resume`. */
 function registerRunRoutes(api: ApiInstance, context: RouteContext): void {
-  const { control } = context.dependencies;
+  const { control, pauses } = context.dependencies;
 
   api.post(
     '/sync/trigger',
@@ -76,6 +78,35 @@ function registerRunRoutes(api: ApiInstance, context: RouteContext): void {
       if (progress === null) throw new SyncError('SYNC_NOT_RUNNING', 'no full sync is running');
       request.log.info({ runId: progress.runId, stoppedBy: caller.label }, 'full sync stopped');
       return progress;
+    },
+  );
+
+  api.post(
+    '/sync/resume',
+    {
+      schema: {
+        summary: 'Resume the paused tables',
+        description:
+          'Once the cause of a pause is fixed (the target writable again, the DDL applied on the target, the refused row made to fit…): restarts the sync service in the process, as a configuration change does, and every paused table reads its held changes again from where it paused. A table whose cause is not fixed pauses again; follow GET /sync/status. 409 NOTHING_PAUSED when no table is paused, 409 SYNC_ALREADY_RUNNING while a full sync runs.',
+        tags: ['sync'],
+        body: resumeBodySchema,
+        response: {
+          200: jsonResponse(resumeResponseSchema, 'The service runs again; these tables were paused.'),
+          ...errorResponses(400, 401, 403, 409, 413, 415, 429, 500, 503),
+        },
+      },
+    },
+    async (request) => {
+      const caller = context.auth.callerOf(request);
+      const outcome = await withTraceId(request.id, () => pauses.resume(caller.label));
+      request.log.info(
+        {
+          resumedBy: caller.label,
+          tables: outcome.resumed.map((entry) => `${entry.direction} ${entry.table}`),
+        },
+        'paused tables resumed',
+      );
+      return outcome;
     },
   );
 }

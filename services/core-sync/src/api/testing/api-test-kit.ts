@@ -10,6 +10,8 @@ import type {
   ConfigAccess,
   ConfigUpdateResult,
   ConflictAccess,
+  PauseControl,
+  ResumedTable,
   SyncControl,
   TriggerRequest,
 } from '../../manager/index.js';
@@ -60,6 +62,25 @@ export interface TriggerCall {
   readonly request: TriggerRequest;
   readonly triggeredBy: string;
   readonly traceId: string;
+}
+
+/** Paused tables that a resume hands back (and forgets, as a restart does when their causes are fixed). */
+export class InMemoryPauseControl implements PauseControl {
+  paused: ResumedTable[] = [];
+  /** Who resumed, one entry per call that resumed something. */
+  readonly resumedBy: string[] = [];
+
+  resume(resumedBy: string): Promise<{ resumed: ResumedTable[] }> {
+    if (this.paused.length === 0) {
+      return Promise.reject(
+        new SyncError('NOTHING_PAUSED', 'no table is paused: there is nothing to resume'),
+      );
+    }
+    const resumed = this.paused;
+    this.paused = [];
+    this.resumedBy.push(resumedBy);
+    return Promise.resolve({ resumed });
+  }
 }
 
 export class InMemorySyncControl implements SyncControl {
@@ -291,6 +312,7 @@ export interface TestApi {
   readonly app: ReturnType<typeof buildApp>;
   readonly control: InMemorySyncControl;
   readonly conflicts: InMemoryConflictAccess;
+  readonly pauses: InMemoryPauseControl;
   readonly configuration: InMemoryConfigAccess;
   readonly events: ServiceEvents;
   /** Errors thrown by bus listeners (there should be none). */
@@ -308,6 +330,7 @@ export function buildTestApi(overrides: Partial<AppDependencies> = {}): TestApi 
     conflictRecord('conflict-2', { tableName: 'orders', detectedAt: new Date('2025-01-02T04:00:00.000Z') }),
     conflictRecord('conflict-3', { resolved: true, resolvedBy: 'admin', resolutionSide: 'local' }),
   ]);
+  const pauses = new InMemoryPauseControl();
   const configuration = new InMemoryConfigAccess();
   const events = new ServiceEvents((error) => listenerErrors.push(error));
   const status: ServiceStatus = { mode: 'local_to_cloud', directions: [directionStatus()] };
@@ -316,13 +339,14 @@ export function buildTestApi(overrides: Partial<AppDependencies> = {}): TestApi 
     status: () => status,
     control,
     conflicts,
+    pauses,
     configuration,
     metrics: { contentType: metricsContentType, render: () => Promise.resolve(metricsText) },
     events,
     server: { authToken: adminToken, readOnlyTokens: [...readOnlyTokens], corsOrigins: [] },
     ...overrides,
   });
-  return { app, control, conflicts, configuration, events, listenerErrors, logs };
+  return { app, control, conflicts, pauses, configuration, events, listenerErrors, logs };
 }
 
 export function bearer(token: string): { authorization: string } {
