@@ -61,7 +61,17 @@ export interface SlotPosition {
   readonly position: BinlogPosition;
 }
 
+/**
+ * Creates the checkpoint table when it is missing. An existing one is only looked up, so a start against a target
+ * that refuses writes (read-only) gets as far as streaming: the tables then pause with the target's refusal, and
+ * the service keeps reporting, rather than failing to start on a statement that changes nothing.
+ */
 export async function ensureCheckpointTable(pool: Pool, database: string): Promise<void> {
+  const [existing] = await pool.query<RowDataPacket[]>(
+    'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [database, checkpointTableName],
+  );
+  if (existing.length > 0) return;
   await pool.query(
     `CREATE TABLE IF NOT EXISTS ${qualifiedName(database, checkpointTableName)} (
        source_name VARCHAR(64) NOT NULL,

@@ -34,6 +34,8 @@ export class ServiceSupervisor implements FullSyncHost {
   /** High availability: the lease epoch this replica leads with; undefined when it does not use a lease. */
   #fenceEpoch: number | undefined;
   #role: 'leader' | 'standby' | undefined;
+  /** The tables of a resume whose restart failed (the service is not running): the next resume tries again. */
+  #resumeStartFailed: ResumedTable[] | undefined;
 
   constructor(options: ServiceSupervisorOptions) {
     this.#options = options;
@@ -158,40 +160,33 @@ export class ServiceSupervisor implements FullSyncHost {
       // Not leading: nothing runs here to resume (the leader's status is where its pauses show).
       throw new SyncError('NOTHING_PAUSED', 'this replica stands by: no table is paused here');
     }
-    const paused = this.#service.status.directions.flatMap((direction) =>
-      direction.tables.flatMap((table) =>
-        table.pause === null
-          ? []
-          : [
-              {
-                direction:
-                  direction.source === 'local' ? ('local_to_cloud' as const) : ('cloud_to_local' as const),
-                table: table.table,
-                reason: table.pause.reason,
-                code: table.pause.code,
-              },
-            ],
-      ),
-    );
+    // After a resume whose restart failed, the tables it was for are still to resume: try again.
+    const paused = this.#resumeStartFailed ?? pausedTables(this.#service.status);
     if (paused.length === 0) {
       throw new SyncError('NOTHING_PAUSED', 'no table is paused: there is nothing to resume');
     }
-    this.#logger.info({ tables: paused }, 'resuming paused tables: restarting the sync service');
+    this.#logger.info(
+      { tables: paused.map(describeResumed) },
+      'resuming paused tables: restarting the sync service',
+    );
     await this.#service.stop();
     this.#service = this.#create(this.#config);
     try {
       await this.#service.start();
     } catch (error) {
+      this.#resumeStartFailed = paused;
+      this.#logger.error(
+        { error: describeError(error), tables: paused.map(describeResumed) },
+        'the sync service did not start again to resume the paused tables; resume again once the cause is fixed',
+      );
       throw new SyncError(
         error instanceof SyncError ? error.code : 'INTERNAL',
-        `the sync service did not start again to resume the paused tables: ${describeError(error)}`,
+        `the sync service did not start again to resume the paused tables (resume again once fixed): ${describeError(error)}`,
         { cause: error },
       );
     }
-    this.#logger.info(
-      { tables: paused.map((entry) => `${entry.direction} ${entry.table}`) },
-      'paused tables resumed',
-    );
+    this.#resumeStartFailed = undefined;
+    this.#logger.info({ tables: paused.map(describeResumed) }, 'paused tables resumed');
     return paused;
   }
 
@@ -253,4 +248,27 @@ export class ServiceSupervisor implements FullSyncHost {
       });
     }
   }
+}
+
+/** Every paused table of a status, by direction. */
+function pausedTables(status: ServiceStatus): ResumedTable[] {
+  return status.directions.flatMap((direction) =>
+    direction.tables.flatMap((table) =>
+      table.pause === null
+        ? []
+        : [
+            {
+              direction:
+                direction.source === 'local' ? ('local_to_cloud' as const) : ('cloud_to_local' as const),
+              table: table.table,
+              reason: table.pause.reason,
+              code: table.pause.code,
+            },
+          ],
+    ),
+  );
+}
+
+function describeResumed(table: ResumedTable): string {
+  return `${table.direction} ${table.table}`;
 }

@@ -207,7 +207,8 @@ describe('a target that refuses writes', () => {
 
       // Resumed while the target is still read-only: the held changes meet the refusal again, and pause again.
       const tooEarly = await resume(first);
-      expect(tooEarly.status).toBe(200);
+
+      expect(tooEarly, 'the first resume').toMatchObject({ status: 200 });
       expect(tooEarly.body).toEqual({
         resumed: ['items', 'notes'].map((table) => ({
           direction: 'local_to_cloud',
@@ -225,10 +226,20 @@ describe('a target that refuses writes', () => {
         ]);
       }, 60_000);
 
-      // Writable again, and resumed through the API, in the same process: everything held arrives, once.
+      // Writable again, but down while resuming: the service cannot start again, says why, and the next resume
+      // (once the server is back) starts it and resumes the same tables.
       await fixture.target.query('SET GLOBAL read_only = OFF');
+      await targetServer.stop();
+      const whileDown = await resume(first);
+      expect(whileDown.status, JSON.stringify(whileDown.body)).toBeGreaterThanOrEqual(500);
+      expect(JSON.stringify(whileDown.body)).toMatch(
+        /the sync service did not start again to resume the paused tables \(resume again once fixed\)/,
+      );
+      await targetServer.launch();
+
+      // Resumed through the API, in the same process: everything held arrives, once.
       const resumed = await resume(first);
-      expect(resumed.status).toBe(200);
+      expect(resumed, 'the second resume').toMatchObject({ status: 200 });
       expect((resumed.body.resumed as { table: string }[]).map((entry) => entry.table)).toEqual([
         'items',
         'notes',
