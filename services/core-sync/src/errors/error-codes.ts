@@ -59,6 +59,12 @@ export const errorCodes = {
     retryable: false,
     httpStatus: 500,
   },
+  TABLE_COLUMN_UNSUPPORTED: {
+    description:
+      'A synced table has a column core-sync cannot carry: `__proto__`, which JavaScript row objects cannot hold as a key (the MySQL driver refuses such a row, and the binlog reader would drop its value). The message names the table and the column. Rename the column, or leave the table out of sync.tables. Added by a schema change while streaming, it pauses the table (TABLE_PAUSED_DDL).',
+    retryable: false,
+    httpStatus: 500,
+  },
   TABLE_SCHEMA_MISMATCH: {
     description:
       'The target table exists but its columns differ from the source table, or sync.tables[].timestamp_column names a column the table does not have. The message names the columns; align the schemas (or drop the empty target table to let the service create it), or fix timestamp_column.',

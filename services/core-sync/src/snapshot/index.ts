@@ -1,2 +1,7 @@
-export { prepareTable, type TablePair, type PrepareTableOptions } from './table-preparation.js';
+export {
+  prepareTable,
+  unsupportedColumns,
+  type TablePair,
+  type PrepareTableOptions,
+} from './table-preparation.js';
 export { copyTable, type CopyTableOptions, type CopyTableResult } from './table-copier.js';

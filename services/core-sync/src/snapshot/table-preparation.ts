@@ -35,6 +35,17 @@ export interface PrepareTableOptions {
 }
 
 /**
+ * Column names a row object cannot hold: assigning `__proto__` sets the object's prototype instead of a value (the
+ * binlog reader builds rows that way, and mysql2 refuses such a result set, closing the connection).
+ */
+const unsupportedColumnNames: ReadonlySet<string> = new Set(['__proto__']);
+
+/** The columns of `schema` that core-sync cannot carry. */
+export function unsupportedColumns(schema: TableSchema): string[] {
+  return schema.columns.map((column) => column.name).filter((name) => unsupportedColumnNames.has(name));
+}
+
+/**
  * Checks a synced table on both sides: it exists on the source with the configured primary key; on the target it
  * exists with the same columns, or is created from the source's definition.
  */
@@ -62,6 +73,14 @@ export async function prepareTable(options: PrepareTableOptions): Promise<TableP
       'TABLE_NO_PRIMARY_KEY',
       `table ${table}: sync.tables[].primary_key is (${columnList(options.configuredPrimaryKey)}) but the table's primary key is (${columnList(source.primaryKey)})`,
       { details: { table, configured: options.configuredPrimaryKey, actual: source.primaryKey } },
+    );
+  }
+  const unsupported = unsupportedColumns(source);
+  if (unsupported.length > 0) {
+    throw new SyncError(
+      'TABLE_COLUMN_UNSUPPORTED',
+      `table ${table} in ${options.sourceLabel} database ${sourceDatabase} has a column named ${unsupported.join(', ')}, which core-sync cannot carry (JavaScript row objects cannot hold that key): rename the column, or leave the table out of sync.tables`,
+      { details: { table, database: sourceDatabase, columns: unsupported } },
     );
   }
   const { timestampColumn } = options;

@@ -68,7 +68,7 @@ import {
   oneWayRefreshResolver,
   type FullSyncDirection,
 } from '../fullsync/index.js';
-import { copyTable, prepareTable, type TablePair } from '../snapshot/index.js';
+import { copyTable, prepareTable, unsupportedColumns, type TablePair } from '../snapshot/index.js';
 import type { StateStore } from '../store/index.js';
 import type { SideEndpoints } from './database-endpoints.js';
 import type { DirectionState, DirectionStatus, TableState, TableStatus } from './direction-status.js';
@@ -593,6 +593,8 @@ export class DirectionPipeline implements FullSyncDirection {
       problem = `TRUNCATE on ${source} is not replicated (it writes no row events): truncate ${event.table} on ${target} too, then resume (POST /api/v1/sync/resume) or restart core-sync`;
     } else if (sourceSchema === undefined) {
       problem = `table ${event.table} no longer exists on ${source}`;
+    } else if (unsupportedColumns(sourceSchema).length > 0) {
+      problem = `schema change on ${source} (${event.statement.trim().slice(0, 200)}) added a column named ${unsupportedColumns(sourceSchema).join(', ')}, which core-sync cannot carry (JavaScript row objects cannot hold that key): rename the column on ${source}, then resume (POST /api/v1/sync/resume) or restart core-sync`;
     } else if (targetSchema === undefined) {
       problem = `table ${event.table} does not exist on ${target}`;
     } else {
