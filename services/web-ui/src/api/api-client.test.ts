@@ -51,6 +51,40 @@ describe('ApiClient', () => {
     expect(error.fieldProblems).toEqual([{ path: 'sync.workers', message: 'must be at least 1' }]);
   });
 
+  it('resumes the paused tables with an empty body and answers which tables were resumed', async () => {
+    const resumed = [
+      { direction: 'local_to_cloud', table: 'orders', reason: 'target-read-only', code: 'TARGET_READ_ONLY' },
+    ];
+    const api = new FakeApi().answer('POST /api/v1/sync/resume', 200, { resumed });
+    expect(await client(api).resume()).toEqual({ resumed });
+    expect(api.requests).toEqual([
+      {
+        method: 'POST',
+        path: '/api/v1/sync/resume',
+        headers: {
+          authorization: 'Bearer token-1',
+          accept: 'application/json',
+          'content-type': 'application/json',
+        },
+        body: {},
+      },
+    ]);
+  });
+
+  it('turns a refused resume into an ApiError with the 409 code', async () => {
+    const api = new FakeApi().answer(
+      'POST /api/v1/sync/resume',
+      409,
+      apiError('NOTHING_PAUSED', 'no table is paused: there is nothing to resume'),
+    );
+    await expect(client(api).resume()).rejects.toMatchObject({
+      status: 409,
+      code: 'NOTHING_PAUSED',
+      message: 'no table is paused: there is nothing to resume',
+      traceId: 'trace-test',
+    });
+  });
+
   it('says where it tried when core-sync cannot be reached', async () => {
     const unreachable = new ApiClient({
       baseUrl: 'http://api.test',

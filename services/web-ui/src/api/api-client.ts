@@ -12,6 +12,7 @@ import type {
   ConflictResolution,
   HistoryPage,
   HistoryQuery,
+  ResumeResult,
   RunProgress,
   StatusResponse,
   TriggerRequest,
@@ -105,6 +106,11 @@ export class ApiClient {
 
   stop(): Promise<RunProgress> {
     return this.#request('POST', '/api/v1/sync/stop', {});
+  }
+
+  /** Resumes every paused table (core-sync restarts its sync service in the process); 409 when none is paused. */
+  resume(): Promise<ResumeResult> {
+    return this.#request('POST', '/api/v1/sync/resume', {});
   }
 
   conflicts(query: ConflictQuery = {}): Promise<ConflictPage> {

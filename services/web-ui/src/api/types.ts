@@ -18,6 +18,9 @@ export type ConfigUpdateResult = Schemas['ConfigUpdateResult'];
 export type ErrorBody = Schemas['Error'];
 export type TriggerRequest = NonNullable<Schemas['TriggerRequestInput']>;
 export type ConflictResolution = Schemas['ConflictResolutionInput'];
+export type ResumeResult = Schemas['ResumeResult'];
+export type TableStatus = DirectionStatus['tables'][number];
+export type TablePause = NonNullable<TableStatus['pause']>;
 export type SyncDirection = NonNullable<TriggerRequest['direction']>;
 
 export type StatusResponse = JsonOf<paths['/api/v1/sync/status']['get']['responses'][200]>;

@@ -35,7 +35,7 @@ export function ErrorNotice(props: {
 }
 
 export const readOnlyExplanation =
-  'You are signed in with a read-only token: you can see everything, but starting or stopping syncs, resolving conflicts and changing the configuration need the admin token (server.auth_token).';
+  'You are signed in with a read-only token: you can see everything, but starting, stopping or resuming syncs, resolving conflicts and changing the configuration need the admin token (server.auth_token).';
 
 export function ReadOnlyNote(): ReactNode {
   return (

@@ -4,6 +4,7 @@ import {
   initialLiveState,
   liveReducer,
   overview,
+  pausedTables,
   sampleWindowMs,
   streamHealth,
   tableRate,
@@ -197,7 +198,11 @@ describe('the live state', () => {
       receivedAt: 0,
       event: { type: 'run', progress: run() },
     });
-    expect(overview(running)).toEqual({ state: 'syncing', explanation: 'full sync running (25 %)' });
+    expect(overview(running)).toEqual({
+      state: 'syncing',
+      explanation: 'full sync running (25 %)',
+      problems: [],
+    });
     const failed = liveReducer(running, {
       kind: 'event',
       receivedAt: 0,
@@ -213,6 +218,147 @@ describe('the live state', () => {
     expect(overview(failed)).toEqual({
       state: 'error',
       explanation: 'local_to_cloud failed: binlog file purged',
+      problems: ['local_to_cloud failed: binlog file purged'],
     });
+  });
+
+  it('calls a direction whose batches fail to apply an error, not syncing, even with changes queued', () => {
+    const state = apply([
+      {
+        kind: 'snapshot',
+        status: {
+          ...snapshot,
+          directions: [
+            direction({
+              queueDepth: 40,
+              applyFailure: {
+                code: 'DATABASE_UNAVAILABLE',
+                message: 'cannot reach cloud at 10.0.0.2:3306 (ECONNREFUSED)',
+                since: '2025-01-02T03:04:05.000Z',
+              },
+            }),
+            direction({ source: 'cloud', target: 'local' }),
+          ],
+        },
+      },
+    ]);
+    expect(overview(state)).toEqual({
+      state: 'error',
+      explanation:
+        'local_to_cloud cannot apply changes (DATABASE_UNAVAILABLE): cannot reach cloud at 10.0.0.2:3306 (ECONNREFUSED)',
+      problems: [
+        'local_to_cloud cannot apply changes (DATABASE_UNAVAILABLE): cannot reach cloud at 10.0.0.2:3306 (ECONNREFUSED)',
+      ],
+    });
+    // The failure clears with the next status event: syncing the queue again.
+    const recovered = liveReducer(state, {
+      kind: 'event',
+      receivedAt: 0,
+      event: { type: 'status', direction: 'local_to_cloud', status: direction({ queueDepth: 40 }) },
+    });
+    expect(overview(recovered)).toEqual({
+      state: 'syncing',
+      explanation: 'local_to_cloud applying 40 queued changes',
+      problems: [],
+    });
+  });
+
+  it('keeps the snapshot’s health and calls a state store outage an error, until a snapshot says it is back', () => {
+    const outage: StatusResponse = {
+      ...snapshot,
+      health: {
+        ...snapshot.health,
+        status: 'degraded',
+        stateStore: {
+          available: false,
+          unavailableSince: '2025-01-02T03:04:05.000Z',
+          error: { code: 'STATE_STORE_UNAVAILABLE', message: 'connect ECONNREFUSED 127.0.0.1:3306' },
+        },
+      },
+    };
+    const down = apply([{ kind: 'snapshot', status: outage }]);
+    expect(down.health?.stateStore?.available).toBe(false);
+    expect(overview(down)).toEqual({
+      state: 'error',
+      explanation:
+        'state store unavailable (STATE_STORE_UNAVAILABLE): connect ECONNREFUSED 127.0.0.1:3306; syncing goes on, full syncs and resolving conflicts wait for it',
+      problems: [
+        'state store unavailable (STATE_STORE_UNAVAILABLE): connect ECONNREFUSED 127.0.0.1:3306; syncing goes on, full syncs and resolving conflicts wait for it',
+      ],
+    });
+    const back = liveReducer(down, {
+      kind: 'snapshot',
+      status: {
+        ...snapshot,
+        health: {
+          ...snapshot.health,
+          stateStore: { available: true, unavailableSince: null, error: null },
+        },
+      },
+    });
+    expect(overview(back)).toEqual({
+      state: 'idle',
+      explanation: 'up to date: streaming, nothing queued',
+      problems: [],
+    });
+  });
+
+  it('lists every problem at once, the most serious first, and each paused table with its pause', () => {
+    const pause = {
+      table: 'orders',
+      reason: 'target-read-only' as const,
+      code: 'TARGET_READ_ONLY',
+      message: 'cloud is read-only; make cloud writable, then resume',
+      fromSequence: 3,
+      resumePosition: null,
+      position: null,
+      row: null,
+      errorCode: 'ER_OPTION_PREVENTS_STATEMENT',
+    };
+    const state = apply([
+      {
+        kind: 'snapshot',
+        status: {
+          ...snapshot,
+          directions: [
+            direction({
+              applyFailure: {
+                code: 'APPLY_FAILED',
+                message: 'deadlock found',
+                since: '2025-01-02T03:04:05Z',
+              },
+              tables: [
+                { table: 'items', state: 'streaming', rowsApplied: 0, rowsCopied: 0, pause: null },
+                { table: 'orders', state: 'paused', rowsApplied: 0, rowsCopied: 0, pause },
+              ],
+            }),
+            direction({
+              source: 'cloud',
+              target: 'local',
+              state: 'failed',
+              error: { code: 'BINLOG_PURGED', message: 'binlog file purged' },
+              // A failed direction's last apply failure is not listed besides its error.
+              applyFailure: { code: 'APPLY_FAILED', message: 'stale', since: '2025-01-02T03:04:05Z' },
+            }),
+          ],
+          health: {
+            ...snapshot.health,
+            stateStore: {
+              available: false,
+              unavailableSince: null,
+              error: null,
+            },
+          },
+        },
+      },
+    ]);
+    expect(overview(state).problems).toEqual([
+      'cloud_to_local failed: binlog file purged',
+      'local_to_cloud cannot apply changes (APPLY_FAILED): deadlock found',
+      'state store unavailable; syncing goes on, full syncs and resolving conflicts wait for it',
+      'paused tables: orders',
+    ]);
+    expect(overview(state).explanation).toBe(overview(state).problems.join('; '));
+    expect(pausedTables(state)).toEqual([{ direction: 'local_to_cloud', table: 'orders', pause }]);
   });
 });

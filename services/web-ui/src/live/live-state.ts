@@ -8,9 +8,11 @@ import {
   directionName,
   type DirectionName,
   type DirectionStatus,
+  type HealthReport,
   type LiveEvent,
   type RunProgress,
   type StatusResponse,
+  type TablePause,
 } from '../api/types';
 
 /** How long samples are kept for the charts. */
@@ -28,6 +30,12 @@ export interface LiveState {
   readonly mode: StatusResponse['mode'] | null;
   readonly directions: readonly DirectionStatus[];
   readonly run: RunProgress | null;
+  /**
+   * The health assessment of the last snapshot. Only GET /sync/status carries it (the stream has no event for
+   * it), so it is as old as the snapshot (5 s at most while the tab is shown): the directions above are fresher.
+   * Used for what only it says, the state store's availability.
+   */
+  readonly health: HealthReport | null;
   readonly samples: Readonly<Partial<Record<DirectionName, readonly Sample[]>>>;
   readonly stream: StreamStateChange;
   /** Grows on every conflict event (lists reload when it changes). */
@@ -52,6 +60,7 @@ export const initialLiveState: LiveState = {
   mode: null,
   directions: [],
   run: null,
+  health: null,
   samples: {},
   stream: { state: 'connecting', reason: null, attempt: 0, nextAttemptAt: null, httpStatus: null },
   conflictRevision: 0,
@@ -74,6 +83,7 @@ export function liveReducer(state: LiveState, action: LiveAction): LiveState {
         mode: action.status.mode,
         directions: action.status.directions,
         run: action.status.run,
+        health: action.status.health,
         snapshotLoaded: true,
       };
     case 'stream':
@@ -222,33 +232,26 @@ export type OverallState = 'error' | 'syncing' | 'idle';
 
 export interface Overview {
   readonly state: OverallState;
+  /** The problems joined, or what is going on when there is none. */
   readonly explanation: string;
+  /** Every problem that needs a person, the most serious first; empty unless the state is error. */
+  readonly problems: readonly string[];
 }
 
-/** One word for the whole service: error (something needs a person), syncing (work in progress), or idle. */
+/**
+ * One word for the whole service: error (something needs a person), syncing (work in progress), or idle. Error
+ * lists every problem, as `/health`'s reasons do: failed directions, binlog streams down, batches failing to
+ * apply, the state store unavailable, paused tables.
+ */
 export function overview(state: LiveState): Overview {
-  const failed = state.directions.filter((direction) => direction.state === 'failed');
-  if (failed.length > 0) {
-    const first = failed[0];
-    return {
-      state: 'error',
-      explanation: `${failed.map(directionName).join(', ')} failed${first?.error === null || first === undefined ? '' : `: ${first.error.message}`}`,
-    };
-  }
-  const down = state.directions.filter(
-    (direction) => direction.state === 'stopped' || streamHealth(direction) === 'down',
-  );
-  if (down.length > 0) {
-    return { state: 'error', explanation: `binlog stream down: ${down.map(directionName).join(', ')}` };
-  }
-  const paused = state.directions.flatMap((direction) =>
-    direction.tables.filter((table) => table.state === 'paused').map((table) => table.table),
-  );
-  if (paused.length > 0) {
-    return { state: 'error', explanation: `paused tables: ${[...new Set(paused)].join(', ')}` };
-  }
+  const problems = healthProblems(state);
+  if (problems.length > 0) return { state: 'error', explanation: problems.join('; '), problems };
   if (state.run?.state === 'running') {
-    return { state: 'syncing', explanation: `full sync running (${Math.floor(state.run.percent)} %)` };
+    return {
+      state: 'syncing',
+      explanation: `full sync running (${Math.floor(state.run.percent)} %)`,
+      problems: [],
+    };
   }
   const busy = state.directions.filter(
     (direction) =>
@@ -267,13 +270,65 @@ export function overview(state: LiveState): Overview {
             : `${directionName(direction)} ${direction.state}`,
         )
         .join('; '),
+      problems: [],
     };
   }
   const streaming = state.directions.some((direction) => direction.state === 'streaming');
   return {
     state: 'idle',
     explanation: streaming ? 'up to date: streaming, nothing queued' : 'nothing to do',
+    problems: [],
   };
+}
+
+function healthProblems(state: LiveState): string[] {
+  const problems: string[] = [];
+  for (const direction of state.directions) {
+    if (direction.state === 'failed') {
+      problems.push(
+        `${directionName(direction)} failed${direction.error === null ? '' : `: ${direction.error.message}`}`,
+      );
+    }
+  }
+  const down = state.directions.filter(
+    (direction) => direction.state === 'stopped' || streamHealth(direction) === 'down',
+  );
+  if (down.length > 0) problems.push(`binlog stream down: ${down.map(directionName).join(', ')}`);
+  for (const direction of state.directions) {
+    // A failed direction's error says it all; its last apply failure would say it twice.
+    if (direction.applyFailure !== null && direction.state !== 'failed') {
+      problems.push(
+        `${directionName(direction)} cannot apply changes (${direction.applyFailure.code}): ${direction.applyFailure.message}`,
+      );
+    }
+  }
+  const stateStore = state.health?.stateStore;
+  if (stateStore !== undefined && !stateStore.available) {
+    problems.push(
+      `state store unavailable${stateStore.error === null ? '' : ` (${stateStore.error.code}): ${stateStore.error.message}`}; syncing goes on, full syncs and resolving conflicts wait for it`,
+    );
+  }
+  const paused = pausedTables(state).map((entry) => entry.table);
+  if (paused.length > 0) problems.push(`paused tables: ${[...new Set(paused)].join(', ')}`);
+  return problems;
+}
+
+export interface PausedTable {
+  readonly direction: DirectionName;
+  readonly table: string;
+  /** Null only if a service sent a paused state without its pause. */
+  readonly pause: TablePause | null;
+}
+
+/** Every paused table with its pause, direction by direction. */
+export function pausedTables(state: Pick<LiveState, 'directions'>): PausedTable[] {
+  return state.directions.flatMap((direction) =>
+    direction.tables.flatMap((table) =>
+      table.state === 'paused'
+        ? [{ direction: directionName(direction), table: table.table, pause: table.pause }]
+        : [],
+    ),
+  );
 }
 
 /** The latest sample of a direction, when one arrived in the last few seconds. */

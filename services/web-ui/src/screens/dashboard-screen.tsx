@@ -1,29 +1,17 @@
 import type { ReactNode } from 'react';
-import { directionName, type DirectionName, type DirectionStatus } from '../api/types';
-import { Badge, ErrorNotice, type BadgeTone } from '../components/notices';
-import { formatCount, formatDirection, formatLag, formatRate, formatSeconds } from '../logic/format';
+import { directionName } from '../api/types';
+import { Badge, ErrorNotice } from '../components/notices';
+import { formatDirection, formatSeconds } from '../logic/format';
 import { useLive, useNow } from '../live/live-context';
-import {
-  configuredTables,
-  latestSample,
-  overview,
-  streamHealth,
-  type LiveState,
-  type StreamHealth,
-} from '../live/live-state';
+import { configuredTables, overview, pausedTables, type LiveState } from '../live/live-state';
+import { DirectionCard } from './direction-card';
 import { LiveChart, type ChartSeries } from './live-charts';
+import { PausedTables } from './paused-tables';
 import { RunProgressView } from './run-progress';
 import { SyncControl } from './sync-control';
 
-const healthTone: Record<StreamHealth, BadgeTone> = {
-  up: 'good',
-  reconnecting: 'busy',
-  down: 'bad',
-  off: 'neutral',
-};
-
 export function DashboardScreen(): ReactNode {
-  const { state, problem } = useLive();
+  const { state, problem, reloadSnapshot } = useLive();
   const now = useNow();
   const summary = overview(state);
   const series: ChartSeries[] = state.directions.map((direction) => {
@@ -40,10 +28,19 @@ export function DashboardScreen(): ReactNode {
           <Badge tone={summary.state === 'error' ? 'bad' : summary.state === 'syncing' ? 'busy' : 'good'}>
             {summary.state}
           </Badge>
-          <span>{summary.explanation}</span>
+          {summary.problems.length > 1 ? (
+            <ul className="overview-problems">
+              {summary.problems.map((text) => (
+                <li key={text}>{text}</li>
+              ))}
+            </ul>
+          ) : (
+            <span>{summary.explanation}</span>
+          )}
           <span className="muted small">mode {state.mode === null ? '—' : formatDirection(state.mode)}</span>
         </section>
       )}
+      <PausedTables paused={pausedTables(state)} run={state.run} onResumed={reloadSnapshot} />
       <div className="grid directions">
         {state.directions.map((direction) => (
           <DirectionCard key={directionName(direction)} direction={direction} state={state} now={now} />
@@ -123,76 +120,4 @@ function StreamNotice(props: { readonly state: LiveState; readonly now: number }
         </p>
       );
   }
-}
-
-function DirectionCard(props: {
-  readonly direction: DirectionStatus;
-  readonly state: LiveState;
-  readonly now: number;
-}): ReactNode {
-  const { direction } = props;
-  const name: DirectionName = directionName(direction);
-  const health = streamHealth(direction);
-  const sample = latestSample(props.state, name, props.now);
-  const paused = direction.tables.filter((table) => table.state === 'paused');
-  const capacity = direction.backpressure?.queueCapacity;
-  return (
-    <section className="card direction" aria-label={formatDirection(name)} data-testid={`direction-${name}`}>
-      <h2>{formatDirection(name)}</h2>
-      <p className="direction-states">
-        <Badge
-          tone={direction.state === 'failed' ? 'bad' : direction.state === 'streaming' ? 'good' : 'busy'}
-        >
-          {direction.state}
-        </Badge>
-        <span>
-          stream <Badge tone={healthTone[health]}>{health}</Badge>
-        </span>
-      </p>
-      <dl className="figures">
-        <div>
-          <dt>Lag</dt>
-          <dd>{formatLag(sample?.lagMs ?? direction.stream?.lagMs ?? null)}</dd>
-        </div>
-        <div>
-          <dt>Throughput</dt>
-          <dd>{sample === null ? '—' : formatRate(sample.rowsPerSecond)}</dd>
-        </div>
-        <div>
-          <dt>Queue</dt>
-          <dd>
-            {formatCount(direction.queueDepth)}
-            {capacity === undefined ? '' : ` / ${formatCount(capacity)}`}
-            {direction.backpressure?.sourcePaused === true && ' (reading paused)'}
-          </dd>
-        </div>
-        <div>
-          <dt>Rows applied</dt>
-          <dd>{formatCount(direction.rowsApplied)}</dd>
-        </div>
-      </dl>
-      {direction.stream?.position != null && (
-        <p className="muted small">
-          position <code>{direction.stream.position}</code>
-          {direction.stream.reconnectAttempt > 0 &&
-            `, reconnect attempt ${direction.stream.reconnectAttempt}`}
-        </p>
-      )}
-      {direction.error !== null && (
-        <p className="notice notice-error" role="alert">
-          <code>{direction.error.code}</code> {direction.error.message}
-        </p>
-      )}
-      {direction.stream?.lastError != null && health !== 'up' && (
-        <p className="notice notice-warning">
-          <code>{direction.stream.lastError.code}</code> {direction.stream.lastError.message}
-        </p>
-      )}
-      {paused.map((table) => (
-        <p className="notice notice-warning" key={table.table}>
-          Table <strong>{table.table}</strong> is paused ({table.pause?.reason}): {table.pause?.message}
-        </p>
-      ))}
-    </section>
-  );
 }

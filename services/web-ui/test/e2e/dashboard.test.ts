@@ -3,7 +3,8 @@
  * core-sync's own test harness) over two real MariaDB servers in bidirectional mode: sign in (a wrong token
  * refused), a full sync watched to 100 %, the run in the history, a manual conflict appearing live and resolved
  * from the page with both databases ending as chosen, a configuration change refused at its fields then
- * applied, and a read-only token seeing changes disabled. Screenshots of each screen are saved on the way.
+ * applied, a table paused by a schema change shown with its remedy and resumed from the page once fixed, and a
+ * read-only token seeing changes disabled. Screenshots of each screen are saved on the way.
  */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -217,6 +218,39 @@ describe('the dashboard in a browser', () => {
       { label: 'one' },
       { label: 'two' },
     ]);
+  });
+
+  it('shows a table paused by a schema change the cloud lacks, and resumes it from the page once fixed', async () => {
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await fixture.source.query(
+      "ALTER TABLE extras ADD COLUMN note VARCHAR(20) NULL; INSERT INTO extras VALUES (3, 'three', 'held')",
+    );
+    const entry = page.getByTestId('paused-local_to_cloud-extras');
+    await entry.waitFor({ timeout: 30_000 });
+    expect(await entry.locator('.paused-head').textContent()).toBe(
+      'extraslocal → cloudschema-changeTABLE_PAUSED_DDL',
+    );
+    expect(await entry.locator('.paused-message').textContent()).toMatch(
+      /^schema change on local \(ALTER TABLE extras ADD COLUMN note .*\) is not on cloud: columns note differ; apply the same change on cloud, then resume/,
+    );
+    expect(await page.getByTestId('overview').textContent()).toMatch(/^errorpaused tables: extras/);
+
+    // What the message says: the same change on the cloud (not binlogged, so not echoed back), then resume.
+    await fixture.target.query(
+      'SET SESSION sql_log_bin = 0; ALTER TABLE extras ADD COLUMN note VARCHAR(20) NULL; SET SESSION sql_log_bin = 1',
+    );
+    await page.getByRole('button', { name: 'Resume paused tables' }).click();
+    const outcome = page.getByTestId('resume-result');
+    await outcome.waitFor({ timeout: 60_000 });
+    expect(await outcome.locator('li').allTextContents()).toEqual([
+      'extras (local → cloud, paused with TABLE_PAUSED_DDL)',
+    ]);
+    // The held row arrives, and the table no longer shows as paused.
+    await eventually(() => expectTablesEqual(fixture, 'extras', 'id'), 30_000);
+    expect(await fixture.target.query('SELECT note FROM extras WHERE id = 3')).toEqual([{ note: 'held' }]);
+    await expect.poll(() => entry.count(), { timeout: 15_000 }).toBe(0);
+    await outcome.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await page.getByTestId('paused-tables').count()).toBe(0);
   });
 
   it('shows a manual conflict as it appears and resolves it with the cloud row on both sides', async () => {
