@@ -461,7 +461,8 @@ export class DirectionPipeline implements FullSyncDirection {
       partitionCount: config.sync.workers,
       batchSize: config.sync.batchInsertSize,
       maxRowsPerStatement: Math.min(config.sync.batchInsertSize, streamingRowsPerStatement),
-      queueCapacity: config.sync.queueCapacity,
+      // sync.queue_capacity bounds the changes the process holds: both directions share it.
+      queueCapacity: directionQueueCapacity(config.sync.queueCapacity, config.sync.mode),
       checkpoints,
       startPosition,
       logger: this.#logger,
@@ -898,4 +899,12 @@ function applyFailureView(failure: ApplyFailure | null): DirectionStatus['applyF
 /** A replica id unlikely to clash with real servers: 0x4D53xxxx ("MS"), distinct per direction. */
 function defaultReplicaServerId(source: SideName, target: SideName): number {
   return 0x4d530000 + (source === 'local' ? 1 : 2) * 16 + (target === 'local' ? 1 : 2);
+}
+
+/**
+ * The changes one direction may queue: `sync.queue_capacity` is the process's budget, so the memory the queues
+ * take does not double in bidirectional mode (each direction gets half).
+ */
+export function directionQueueCapacity(capacity: number, mode: ServiceConfig['sync']['mode']): number {
+  return mode === 'bidirectional' ? Math.ceil(capacity / 2) : capacity;
 }

@@ -60,6 +60,11 @@ describe('bidirectional sync', () => {
       'streaming',
       'streaming',
     ]);
+    // sync.queue_capacity (10,000 by default) is the process's budget: each direction queues half of it.
+    expect(running.config.sync.queueCapacity).toBe(10_000);
+    expect(
+      running.service.status.directions.map((direction) => direction.backpressure?.queueCapacity),
+    ).toEqual([5_000, 5_000]);
   });
 
   it('copies a table that is empty on one side from the other, then streams both ways', async () => {
