@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DirectionStatus, RunProgress, StatusResponse } from '../api/types';
+import type { RunProgress, StatusResponse } from '../api/types';
 import {
   initialLiveState,
   liveReducer,
@@ -11,29 +11,7 @@ import {
   type LiveAction,
   type LiveState,
 } from './live-state';
-
-function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
-  return {
-    source: 'local',
-    target: 'cloud',
-    state: 'streaming',
-    error: null,
-    stream: {
-      state: 'streaming',
-      position: 'binlog.000001:4',
-      lagMs: 12,
-      reconnectAttempt: 0,
-      lastError: null,
-    },
-    watermark: null,
-    queueDepth: 0,
-    backpressure: null,
-    rowsApplied: 0,
-    applyFailure: null,
-    tables: [{ table: 'items', state: 'streaming', rowsApplied: 0, rowsCopied: 0, pause: null }],
-    ...overrides,
-  };
-}
+import { directionStatus as direction } from '../test-support/status-fixtures';
 
 function run(overrides: Partial<RunProgress> = {}): RunProgress {
   return {

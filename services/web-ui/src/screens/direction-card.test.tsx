@@ -4,31 +4,9 @@ import type { DirectionStatus } from '../api/types';
 import { initialLiveState } from '../live/live-state';
 import { formatTime } from '../logic/format';
 import { DirectionCard } from './direction-card';
+import { directionStatus as direction } from '../test-support/status-fixtures';
 
 const since = '2025-01-02T03:04:05.000Z';
-
-function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
-  return {
-    source: 'local',
-    target: 'cloud',
-    state: 'streaming',
-    error: null,
-    stream: {
-      state: 'streaming',
-      position: 'binlog.000001:4',
-      lagMs: 12,
-      reconnectAttempt: 0,
-      lastError: null,
-    },
-    watermark: null,
-    queueDepth: 0,
-    backpressure: null,
-    rowsApplied: 0,
-    applyFailure: null,
-    tables: [{ table: 'items', state: 'streaming', rowsApplied: 0, rowsCopied: 0, pause: null }],
-    ...overrides,
-  };
-}
 
 function renderCard(status: DirectionStatus): HTMLElement {
   render(<DirectionCard direction={status} state={initialLiveState} now={0} />);
