@@ -306,7 +306,7 @@ ranges, bench/support/chunk-checksum.ts); the heartbeat table without its stamp 
 the differing rows, and the benchmark exits non-zero. Conflicts are counted twice: by the service's conflict
 hook, per direction and outcome, and from \`mysql_sync_conflicts_total\` scraped from \`GET /api/v1/metrics\` before
 the service stops. Service RSS is sampled every second (VmRSS); the peaks are VmHWM, reset after the initial copy.
-The queues hold at most \`sync.queue_capacity\` changes (10,000 by default): where a window's queue maximum reaches it,
+The queues hold at most \`sync.queue_capacity\` changes in all (10,000 by default; 5,000 for each direction): where a window's queue maximum reaches it,
 backpressure paused the binlog reader and the lag grows for as long as the load outpaces the apply.
 
 ${overviewTable(runs)}
