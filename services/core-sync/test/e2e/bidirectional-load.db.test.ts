@@ -32,12 +32,13 @@ import {
 } from '../support/item-load.js';
 import {
   bidirectionalItemsDocument,
-  binlogSequence,
   createOnBothSides,
   createSyncFixture,
   eventually,
+  expectBinlogsStandStill,
   expectTablesEqual,
   startDisposableService,
+  stopLoads,
   waitUntilHealthy,
   type RunningService,
   type SyncFixture,
@@ -115,12 +116,6 @@ async function allConflicts(
     conflicts.push(...page.conflicts);
     if (offset + 1_000 >= page.total) return conflicts;
   }
-}
-
-/** Stops every load (also when one failed) and rethrows the first failure. */
-async function stopLoads(loads: readonly WriteLoad[]): Promise<void> {
-  const results = await Promise.allSettled(loads.map((load) => load.stop()));
-  for (const result of results) if (result.status === 'rejected') throw result.reason;
 }
 
 describe('bidirectional sync under load', () => {
@@ -391,13 +386,7 @@ describe('bidirectional sync under load', () => {
         ).toEqual([]),
       90_000,
     );
-    // An echo loop would keep both binlogs growing: after the last watermark write they stand still.
-    await sleep(2_500);
-    const settled = [await binlogSequence(fixture.source), await binlogSequence(fixture.target)];
-    await sleep(3_000);
-    expect([await binlogSequence(fixture.source), await binlogSequence(fixture.target)], 'binlogs').toEqual(
-      settled,
-    );
+    await expectBinlogsStandStill(fixture);
     expect(differences(expected, await readBothSides(fixture))).toEqual([]);
     for (const database of [fixture.source, fixture.target]) {
       const repeated = await database.query(

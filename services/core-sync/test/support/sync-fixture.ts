@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { expect } from 'vitest';
@@ -222,6 +223,25 @@ export async function binlogSequence(database: TestDatabase): Promise<number> {
     .map((gtid) => gtid.trim().split('-'))
     .filter((parts) => parts[0] === '0');
   return Math.max(0, ...own.map((parts) => Number(parts[2] ?? 0)));
+}
+
+/**
+ * No echo loop: once the service has caught up, neither side's binlog grows any more (an echo loop would keep
+ * both growing). Waits past the last watermark write first; takes about 5.5 s.
+ */
+export async function expectBinlogsStandStill(fixture: SyncFixture): Promise<void> {
+  await sleep(2_500);
+  const settled = [await binlogSequence(fixture.source), await binlogSequence(fixture.target)];
+  await sleep(3_000);
+  expect([await binlogSequence(fixture.source), await binlogSequence(fixture.target)], 'binlogs').toEqual(
+    settled,
+  );
+}
+
+/** Stops every write load (also when one of them failed) and rethrows the first failure. */
+export async function stopLoads(loads: readonly { stop(): Promise<void> }[]): Promise<void> {
+  const results = await Promise.allSettled(loads.map((load) => load.stop()));
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
 }
 
 /** Polls until `check` passes (it throws while not yet), or fails with the last assertion error. */

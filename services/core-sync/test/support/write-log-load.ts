@@ -4,11 +4,16 @@
  * the service writes. An INSERT … ON DUPLICATE KEY UPDATE fires BEFORE INSERT on each attempt, so a source
  * transaction applied twice logs the same event id (or the same counter value) twice; the log rows commit or roll
  * back with the batch that wrote them.
+ *
+ * Bidirectional: both sides get the target's tables (`createBothWaysTables`), each side's load writes its own
+ * event ids and counter rows (`firstId`, `counterIds`), and each side's write_log also holds its load's own inserts:
+ * an event echoed back to where it was written logs its id twice there.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { expect } from 'vitest';
 import { driverErrorCode } from '../../src/errors/index.js';
+import { isConnectionLost } from '../../src/mysql/index.js';
 import { eventually, expectTablesEqual, type SyncFixture } from './sync-fixture.js';
 import type { TestDatabase } from './test-database.js';
 
@@ -26,6 +31,17 @@ export const targetTables = `
     INSERT INTO write_log VALUES ('events', NEW.id, 0);
   CREATE TRIGGER counters_write_log BEFORE INSERT ON counters FOR EACH ROW
     INSERT INTO write_log VALUES ('counters', NEW.id, NEW.value)`;
+
+/**
+ * Bidirectional: the target's tables (events, counters, write_log and its triggers) on both sides, and the counter
+ * rows 1…4 on the source only (the service copies them to the target at start; rows on both sides and no
+ * checkpoint would be refused as diverged). Give one side's load counters 1 and 2, the other's 3 and 4.
+ */
+export async function createBothWaysTables(fixture: SyncFixture): Promise<void> {
+  await fixture.source.query(targetTables);
+  await fixture.target.query(targetTables);
+  await fixture.source.query('INSERT INTO counters VALUES (1, 0), (2, 0), (3, 0), (4, 0)');
+}
 
 export const writeLogTables = [
   { name: 'events', primary_key: 'id' },
@@ -46,6 +62,12 @@ export interface WriteLoadOptions {
   readonly counterIds?: readonly [number, number];
   /** A pause after each transaction, to hold the rate to what the test needs (default none). */
   readonly pauseMs?: number;
+  /**
+   * When the connection is lost (its server stopped or crashed), connect again until the server answers instead
+   * of failing. The transaction it was in is not counted: the server never acknowledged it (its COMMIT may still
+   * have been durable; nothing here relies on the count being exact, only on what the tables hold).
+   */
+  readonly reconnect?: boolean;
 }
 
 /**
@@ -57,7 +79,11 @@ export async function startWriteLoad(
   writer: number,
   options: WriteLoadOptions = {},
 ): Promise<WriteLoad> {
-  const connection = await mysql.createConnection({ ...database.server, database: database.name });
+  const connect = (): Promise<mysql.Connection> =>
+    mysql.createConnection({ ...database.server, database: database.name, connectTimeout: 2_000 });
+  let connection = await connect();
+  /** False while a lost connection has not been replaced yet. */
+  let open = true;
   const [firstCounter, secondCounter] = options.counterIds ?? [1, 2];
   let nextId = options.firstId;
   const eventId = (): number | null => {
@@ -89,6 +115,20 @@ export async function startWriteLoad(
     ]);
     await connection.commit();
   };
+  /** Replaces a lost connection once the server answers again (or gives up when the load is stopped). */
+  const reconnect = async (): Promise<void> => {
+    connection.destroy();
+    open = false;
+    while (running && !open) {
+      try {
+        connection = await connect();
+        open = true;
+      } catch (error) {
+        if (!isConnectionLost(error)) throw error;
+        await sleep(100);
+      }
+    }
+  };
   const loop = (async () => {
     try {
       while (running) {
@@ -97,13 +137,17 @@ export async function startWriteLoad(
           committed += 1;
           if (options.pauseMs !== undefined) await sleep(options.pauseMs);
         } catch (error) {
+          if (options.reconnect === true && isConnectionLost(error)) {
+            await reconnect();
+            continue;
+          }
           // As an application would: a deadlock or lock wait (with the service's batches) is retried.
           await connection.rollback();
           if (!isLockConflict(error)) throw error;
         }
       }
     } finally {
-      await connection.end();
+      if (open) await connection.end();
     }
   })();
   // stop() reports a failure; until then the loop's rejection is not unhandled.
