@@ -101,6 +101,7 @@ export class ConflictChecker implements BatchConflictCheck {
   readonly #options: ConflictCheckerOptions;
   readonly #logger: Logger;
   readonly #writeBackWriter: BatchWriter;
+  readonly #markerSlots = new MarkerSlots();
 
   constructor(options: ConflictCheckerOptions) {
     this.#options = options;
@@ -331,9 +332,23 @@ export class ConflictChecker implements BatchConflictCheck {
     excluded: ReadonlySet<string>,
     writeBacks: readonly WriteBack[],
   ): Promise<void> {
+    const markerIndex = this.#markerSlots.acquire();
+    try {
+      await this.#writeBackTransaction(schema, excluded, writeBacks, markerIndex);
+    } finally {
+      this.#markerSlots.release(markerIndex);
+    }
+  }
+
+  async #writeBackTransaction(
+    schema: TableSchema,
+    excluded: ReadonlySet<string>,
+    writeBacks: readonly WriteBack[],
+    markerIndex: number,
+  ): Promise<void> {
     const { sourcePool, sourceDatabase, targetSide } = this.#options;
     await inWriteTransaction(sourcePool, { readCommitted: true }, async (connection) => {
-      await writeMarker(connection, sourceDatabase, targetSide, markerSlot('resolution'));
+      await writeMarker(connection, sourceDatabase, targetSide, markerSlot(`resolution:${markerIndex}`));
       const table = qualifiedName(sourceDatabase, schema.name);
       const selected = await selectRowsByKeys(
         connection,
@@ -428,4 +443,26 @@ export function conflictId(
     .update(`${sourceSide}\u0000${table}\u0000${keyText}\u0000${position.toString()}`)
     .digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The marker rows of write-backs in progress. The marker marks a write-back's transaction as the service's own
+ * (the direction reading that side drops it as an echo); any row of the checkpoint table does. Write-backs of
+ * several partitions run at once, and one shared row would make each wait for the row lock of the one before
+ * until it commits: each holds a row of its own, from a set no larger than the write-backs ever run at once.
+ */
+class MarkerSlots {
+  readonly #free: number[] = [];
+  #created = 0;
+
+  acquire(): number {
+    const free = this.#free.pop();
+    if (free !== undefined) return free;
+    this.#created += 1;
+    return this.#created - 1;
+  }
+
+  release(index: number): void {
+    this.#free.push(index);
+  }
 }
