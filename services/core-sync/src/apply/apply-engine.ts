@@ -406,7 +406,7 @@ export class ApplyEngine {
     const retryInitialDelayMs = this.#options.retryInitialDelayMs ?? 200;
     const retryMaxDelayMs = this.#options.retryMaxDelayMs ?? 10_000;
     const retry: BatchRetry = {
-      attempts: new BatchAttempts(decisiveSlots(this.#queues.length, partition, batch)),
+      attempts: new BatchAttempts(() => decisiveSlots(this.#queues.length, partition, batch)),
       effects: undefined,
     };
     for (let attempt = 1; ; attempt += 1) {

@@ -80,7 +80,7 @@ describe('batch transactions whose connection is lost', () => {
       };
 
       // Held at COMMIT past the timeout, then delivered: the server commits after the service gave up on it.
-      const lateCommit = new BatchAttempts(new Set(['p:1:0:items']));
+      const lateCommit = new BatchAttempts(() => new Set(['p:1:0:items']));
       const runs: number[] = [];
       const held = proxy.onClientText('COMMIT', 'hold');
       await expect(transactions.run(slot(100), insert(1, runs), lateCommit)).rejects.toMatchObject({
@@ -97,7 +97,7 @@ describe('batch transactions whose connection is lost', () => {
 
       // Held at COMMIT and never delivered: the server keeps the transaction open, with its locks, until the
       // retry ends it; the retry then writes the batch once.
-      const lostCommit = new BatchAttempts(new Set(['p:1:0:items']));
+      const lostCommit = new BatchAttempts(() => new Set(['p:1:0:items']));
       const stuck = proxy.onClientText('COMMIT', 'hold');
       await expect(transactions.run(slot(200), insert(2, runs), lostCommit)).rejects.toMatchObject({
         code: 'ETIMEDOUT',

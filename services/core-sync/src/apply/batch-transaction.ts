@@ -17,6 +17,7 @@ import {
   applySessionSetupStatement,
   isConnectionLost,
   readCommittedStatement,
+  serverConnectionOf,
   type Pool,
   type PoolConnection,
 } from '../mysql/index.js';
@@ -36,17 +37,24 @@ export interface BatchTransactionOptions {
 
 /** What the attempts of one batch (or of the watermark writes) carry from one to the next. */
 export class BatchAttempts {
+  readonly #findDecisiveSlots: () => ReadonlySet<string>;
+  #decisiveSlots: ReadonlySet<string> | undefined;
+  /** The slots an attempt wrote before its connection was lost: it may have committed, or may still. */
+  uncertain: readonly SlotPosition[] | undefined;
+
+  /** `findDecisiveSlots` runs only if an attempt's outcome is ever uncertain (not for every batch). */
+  constructor(findDecisiveSlots: () => ReadonlySet<string> = () => new Set()) {
+    this.#findDecisiveSlots = findDecisiveSlots;
+  }
+
   /**
    * Slots whose position only this batch moves (a position no earlier batch wrote there): when an earlier attempt
    * may have committed, all of them at that attempt's positions prove it did. Empty when nothing proves it (a
    * batch of refreshes, the watermark): such an attempt is simply written again, which changes nothing.
    */
-  readonly decisiveSlots: ReadonlySet<string>;
-  /** The slots an attempt wrote before its connection was lost: it may have committed, or may still. */
-  uncertain: readonly SlotPosition[] | undefined;
-
-  constructor(decisiveSlots: ReadonlySet<string> = new Set()) {
-    this.decisiveSlots = decisiveSlots;
+  get decisiveSlots(): ReadonlySet<string> {
+    this.#decisiveSlots ??= this.#findDecisiveSlots();
+    return this.#decisiveSlots;
   }
 }
 
@@ -76,8 +84,7 @@ export class BatchTransactions {
     let lost = false;
     let slotsSent = false;
     try {
-      // Keyed by the server connection: mysql2 wraps it in a new object at every getConnection().
-      const serverConnection: object = (connection as { connection?: object }).connection ?? connection;
+      const serverConnection = serverConnectionOf(connection);
       if (!this.#preparedConnections.has(serverConnection)) {
         await connection.query(applySessionSetupStatement);
         this.#preparedConnections.add(serverConnection);

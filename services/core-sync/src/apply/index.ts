@@ -43,6 +43,7 @@ export { TransactionTracker } from './transaction-tracker.js';
 export {
   describeTargetRefusal,
   stoppedCopyMessage,
+  resumeOrRestart,
   rowForPause,
   type TargetRefusal,
 } from './table-pauses.js';

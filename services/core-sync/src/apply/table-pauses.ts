@@ -4,10 +4,20 @@
  * statement (larger than its max_allowed_packet). None is retried: waiting does not cure it, someone must change
  * the target. The table pauses with its own code and the remedy; its changes stay in the source binlog.
  */
-import { SyncError, describeError, driverErrorCode, type ErrorCode } from '../errors/index.js';
+import {
+  SyncError,
+  describeError,
+  driverErrorCode,
+  driverErrorOf,
+  findInCauses,
+  type ErrorCode,
+} from '../errors/index.js';
 import type { Row, SideName } from '../model/index.js';
 import { classifyDriverError } from '../mysql/index.js';
 import type { TablePauseReason } from './engine-types.js';
+
+/** How a paused table resumes once its cause is fixed: the end of every pause's remedy. */
+export const resumeOrRestart = 'resume (POST /api/v1/sync/resume) or restart core-sync';
 
 export interface TargetRefusal {
   readonly reason: Extract<TablePauseReason, 'target-read-only' | 'target-full' | 'row-too-large'>;
@@ -33,7 +43,7 @@ export function describeTargetRefusal(error: unknown, target: SideName): TargetR
       code: 'ROW_TOO_LARGE',
       problem: `${target} cannot take a row in one statement: ${tooLarge.message}`,
       serverSaid: null,
-      remedy: `raise max_allowed_packet on ${target} above the largest row (SET GLOBAL max_allowed_packet, and in its my.cnf), then resume (POST /api/v1/sync/resume) or restart core-sync`,
+      remedy: `raise max_allowed_packet on ${target} above the largest row (SET GLOBAL max_allowed_packet, and in its my.cnf), then ${resumeOrRestart}`,
       errorCode: null,
       row: isRecord(tooLarge.details?.row) ? tooLarge.details.row : null,
     };
@@ -48,7 +58,7 @@ export function describeTargetRefusal(error: unknown, target: SideName): TargetR
         code: 'TARGET_READ_ONLY',
         problem: `${target} is read-only`,
         serverSaid,
-        remedy: `make ${target} writable (SET GLOBAL read_only = OFF) or point databases.${target} at the writable primary, then resume (POST /api/v1/sync/resume) or restart core-sync`,
+        remedy: `make ${target} writable (SET GLOBAL read_only = OFF) or point databases.${target} at the writable primary, then ${resumeOrRestart}`,
         errorCode,
         row: null,
       };
@@ -58,7 +68,7 @@ export function describeTargetRefusal(error: unknown, target: SideName): TargetR
         code: 'TARGET_FULL',
         problem: `${target} is full`,
         serverSaid,
-        remedy: `free space on ${target} or raise its limit (disk, tablespace, quota), then resume (POST /api/v1/sync/resume) or restart core-sync`,
+        remedy: `free space on ${target} or raise its limit (disk, tablespace, quota), then ${resumeOrRestart}`,
         errorCode,
         row: null,
       };
@@ -101,25 +111,14 @@ export function rowForPause(row: Row): Record<string, unknown> {
   return shown;
 }
 
-/** The message of the error the server sent (the innermost one with a driver code), without our wrapping. */
+/** The message of the error the server sent (the one with a driver code), without our wrapping. */
 function serverMessage(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; current instanceof Error && depth < 8; depth += 1) {
-    if (!(current instanceof SyncError) && typeof (current as { code?: unknown }).code === 'string') {
-      return current.message;
-    }
-    current = current.cause;
-  }
-  return describeError(error);
+  return driverErrorOf(error)?.message ?? describeError(error);
 }
 
 function findSyncError(error: unknown, code: ErrorCode): SyncError | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current instanceof Error && depth < 8; depth += 1) {
-    if (current instanceof SyncError && current.code === code) return current;
-    current = current.cause;
-  }
-  return undefined;
+  const found = findInCauses(error, (candidate) => candidate instanceof SyncError && candidate.code === code);
+  return found instanceof SyncError ? found : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

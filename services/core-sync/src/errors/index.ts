@@ -4,5 +4,7 @@ export {
   isSyncError,
   describeError,
   driverErrorCode,
+  driverErrorOf,
+  findInCauses,
   type SyncErrorOptions,
 } from './sync-error.js';

@@ -45,13 +45,29 @@ export function describeError(error: unknown): string {
   return parts.join(': ');
 }
 
-/** The driver's error code (`ER_DUP_ENTRY`, `ECONNREFUSED`…) of an error or of any of its causes. */
-export function driverErrorCode(error: unknown): string | undefined {
+/** How many causes deep the helpers below look (a wrapped error is rarely more than three deep). */
+const maxCauseDepth = 8;
+
+/** The first error among `error` and its causes (outermost first) that `matches`. */
+export function findInCauses(error: unknown, matches: (candidate: Error) => boolean): Error | undefined {
   let current: unknown = error;
-  for (let depth = 0; current instanceof Error && depth < 8; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && !(current instanceof SyncError)) return code;
+  for (let depth = 0; current instanceof Error && depth < maxCauseDepth; depth += 1) {
+    if (matches(current)) return current;
     current = current.cause;
   }
   return undefined;
+}
+
+/** The driver's error (not a SyncError wrapping it) among an error and its causes: the one with a string code. */
+export function driverErrorOf(error: unknown): Error | undefined {
+  return findInCauses(
+    error,
+    (candidate) =>
+      typeof (candidate as { code?: unknown }).code === 'string' && !(candidate instanceof SyncError),
+  );
+}
+
+/** The driver's error code (`ER_DUP_ENTRY`, `ECONNREFUSED`…) of an error or of any of its causes. */
+export function driverErrorCode(error: unknown): string | undefined {
+  return (driverErrorOf(error) as { code?: string } | undefined)?.code;
 }

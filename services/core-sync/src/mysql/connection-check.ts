@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import mysql from 'mysql2/promise';
 import { SyncError, describeError, driverErrorCode } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
 import { endpointOptions, type MysqlEndpoint } from './connection.js';
 import type { ConnectionTls } from './tls.js';
 
@@ -174,4 +175,31 @@ export function describeEncryption(encryption: SessionEncryption): string {
   return encryption.cipher === null
     ? 'unencrypted'
     : `${encryption.tlsVersion ?? 'TLS'} ${encryption.cipher}`;
+}
+
+/**
+ * Logs what a login check settled: a warning when `tls.mode: preferred` fell back to plain text, else
+ * `checkedMessage` at info. `owner` names whose connections they are ("the local database", "the state store").
+ */
+export function logLoginCheck(
+  logger: Logger | undefined,
+  checked: CheckedEndpoint,
+  owner: string,
+  fields: Readonly<Record<string, unknown>>,
+  checkedMessage: string,
+): void {
+  const logged = {
+    ...fields,
+    user: checked.endpoint.user,
+    tlsMode: checked.endpoint.tls.settings.mode,
+    encryption: describeEncryption(checked.encryption),
+  };
+  if (checked.fallbackReason !== null) {
+    logger?.warn(
+      { ...logged, reason: checked.fallbackReason },
+      `${owner}'s connections are not encrypted: TLS was preferred, but ${checked.fallbackReason}`,
+    );
+  } else {
+    logger?.info(logged, checkedMessage);
+  }
 }

@@ -87,6 +87,14 @@ function programName(purpose: string | undefined): string {
   return `mysql-sync${purpose === undefined ? '' : `:${purpose}`}`;
 }
 
+/**
+ * The server connection behind a pooled connection: mysql2 wraps it in a new promise object at every
+ * getConnection(), so what is remembered per connection is keyed by this.
+ */
+export function serverConnectionOf(connection: mysql.PoolConnection): object {
+  return (connection as { connection?: object }).connection ?? connection;
+}
+
 /** Where, as whom and how securely: the options every connection to an endpoint starts from. */
 export function endpointOptions(endpoint: MysqlEndpoint) {
   const ssl = endpoint.tls?.driverOptions;

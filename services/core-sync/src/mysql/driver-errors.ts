@@ -1,4 +1,4 @@
-import { driverErrorCode } from '../errors/index.js';
+import { driverErrorCode, findInCauses } from '../errors/index.js';
 
 /**
  * Codes that mean the connection itself is gone (not a server's "try again" answer such as a deadlock): whatever
@@ -99,10 +99,5 @@ export function isConnectionError(error: unknown): boolean {
 export function isConnectionLost(error: unknown): boolean {
   const code = driverErrorCode(error);
   if (code !== undefined && connectionLostCodes.has(code)) return true;
-  let current: unknown = error;
-  for (let depth = 0; current instanceof Error && depth < 8; depth += 1) {
-    if ((current as { fatal?: unknown }).fatal === true) return true;
-    current = current.cause;
-  }
-  return false;
+  return findInCauses(error, (candidate) => (candidate as { fatal?: unknown }).fatal === true) !== undefined;
 }

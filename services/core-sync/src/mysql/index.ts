@@ -2,6 +2,7 @@ export {
   createMysqlPool,
   createMysqlConnection,
   endpointOptions,
+  serverConnectionOf,
   canonicalValueOptions,
   preparedStatementsPerConnection,
   sessionSetupStatement,
@@ -19,6 +20,7 @@ export { ConnectionTls, loadTls, type TlsMode, type TlsOrigin, type TlsSettings 
 export {
   checkConnection,
   describeEncryption,
+  logLoginCheck,
   type CheckedEndpoint,
   type SecuredEndpoint,
   type SessionEncryption,

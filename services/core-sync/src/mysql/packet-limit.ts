@@ -1,6 +1,6 @@
-import type { PoolConnection, RowDataPacket } from './connection.js';
+import { serverConnectionOf, type PoolConnection, type RowDataPacket } from './connection.js';
 
-/** Per server connection (the promise wrappers mysql2 hands out are new each time). */
+/** Per server connection (`serverConnectionOf`). */
 const limitsByConnection = new WeakMap<object, number>();
 
 /**
@@ -9,7 +9,7 @@ const limitsByConnection = new WeakMap<object, number>();
  * value it started with, so this is exact for the connection (a raised global value reaches new connections).
  */
 export async function maxAllowedPacket(connection: PoolConnection): Promise<number> {
-  const key: object = (connection as { connection?: object }).connection ?? connection;
+  const key = serverConnectionOf(connection);
   const known = limitsByConnection.get(key);
   if (known !== undefined) return known;
   const [rows] = await connection.query<RowDataPacket[]>(

@@ -12,9 +12,9 @@ import {
   isConnectionLost,
   quoteIdentifier,
   watchStatementSilence,
-  describeEncryption,
   endpointOptions,
   loadTls,
+  logLoginCheck,
   type SecuredEndpoint,
   type TlsSettings,
 } from '../mysql/index.js';
@@ -302,25 +302,15 @@ async function connectStateStore(
     label: 'state store',
   });
   const server = { host: config.host, port: config.port, user: config.user, password: config.password };
-  const { endpoint, encryption, fallbackReason } = await checkConnection(
-    { ...server, tls },
-    'state-store-check',
+  const checked = await checkConnection({ ...server, tls }, 'state-store-check');
+  logLoginCheck(
+    logger,
+    checked,
+    'the state store',
+    { component: 'state-store' },
+    'state store login checked',
   );
-  const fields = {
-    component: 'state-store',
-    user: config.user,
-    tlsMode: tls.settings.mode,
-    encryption: describeEncryption(encryption),
-  };
-  if (fallbackReason !== null) {
-    logger?.warn(
-      { ...fields, reason: fallbackReason },
-      `the state store's connections are not encrypted: TLS was preferred, but ${fallbackReason}`,
-    );
-  } else {
-    logger?.info(fields, 'state store login checked');
-  }
-  return endpoint;
+  return checked.endpoint;
 }
 
 /** Opens the MySQL state store (creating its database when missing and allowed) and migrates it. */

@@ -9,8 +9,8 @@ import type { Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
 import {
   checkConnection,
-  describeEncryption,
   loadTls,
+  logLoginCheck,
   type CheckedEndpoint,
   type SecuredEndpoint,
 } from '../mysql/index.js';
@@ -29,21 +29,7 @@ export interface ConnectSideOptions {
 }
 
 function logChecked(logger: Logger, side: SideName, checked: CheckedEndpoint): void {
-  const { tls } = checked.endpoint;
-  const fields = {
-    side,
-    user: checked.endpoint.user,
-    tlsMode: tls.settings.mode,
-    encryption: describeEncryption(checked.encryption),
-  };
-  if (checked.fallbackReason !== null) {
-    logger.warn(
-      { ...fields, reason: checked.fallbackReason },
-      `the ${side} database's connections are not encrypted: TLS was preferred, but ${checked.fallbackReason}`,
-    );
-  } else {
-    logger.info(fields, 'database login checked');
-  }
+  logLoginCheck(logger, checked, `the ${side} database`, { side }, 'database login checked');
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   markerSlot,
   readUnfinishedCopies,
   stoppedCopyMessage,
+  resumeOrRestart,
   raiseFence,
   writeMarker,
   readSlots,
@@ -53,7 +54,6 @@ import {
   type TableSchema,
 } from '../model/index.js';
 import {
-  checkDatabaseExists,
   describeColumnDifferences,
   qualifiedName,
   readServerInfo,
@@ -336,13 +336,6 @@ export class DirectionPipeline implements FullSyncDirection {
       { tables: config.sync.tables.map((table) => table.name), realtime: config.sync.realtime },
       'starting direction',
     );
-    for (const [side, pool] of [
-      [source, sourcePool],
-      [target, targetPool],
-    ] as const) {
-      const { database, host, port } = config.databases[side];
-      await checkDatabaseExists(pool, { side, database, server: `${host}:${port}` });
-    }
     if (config.sync.realtime) await checkReplicationAccess(this.#replicationEndpoint());
     // Read first: writes after it are streamed, writes before it show in the emptiness checks below.
     const sourcePosition = config.sync.realtime ? await readCurrentPosition(sourcePool) : null;
@@ -589,13 +582,14 @@ export class DirectionPipeline implements FullSyncDirection {
     for (const transaction of this.#heldTransactions.splice(0)) this.#engine?.dispatch(transaction);
     const sourceSchema = await readTableSchema(sourcePool, config.databases[source].database, event.table);
     const targetSchema = await readTableSchema(targetPool, config.databases[target].database, event.table);
+    const unsupported = sourceSchema === undefined ? [] : unsupportedColumns(sourceSchema);
     let problem: string | undefined;
     if (/^\s*truncate\b/i.test(event.statement)) {
-      problem = `TRUNCATE on ${source} is not replicated (it writes no row events): truncate ${event.table} on ${target} too, then resume (POST /api/v1/sync/resume) or restart core-sync`;
+      problem = `TRUNCATE on ${source} is not replicated (it writes no row events): truncate ${event.table} on ${target} too, then ${resumeOrRestart}`;
     } else if (sourceSchema === undefined) {
       problem = `table ${event.table} no longer exists on ${source}`;
-    } else if (unsupportedColumns(sourceSchema).length > 0) {
-      problem = `schema change on ${source} (${event.statement.trim().slice(0, 200)}) added a column named ${unsupportedColumns(sourceSchema).join(', ')}, which core-sync cannot carry (JavaScript row objects cannot hold that key): rename the column on ${source}, then resume (POST /api/v1/sync/resume) or restart core-sync`;
+    } else if (unsupported.length > 0) {
+      problem = `schema change on ${source} (${event.statement.trim().slice(0, 200)}) added a column named ${unsupported.join(', ')}, which core-sync cannot carry (JavaScript row objects cannot hold that key): rename the column on ${source}, then ${resumeOrRestart}`;
     } else if (targetSchema === undefined) {
       problem = `table ${event.table} does not exist on ${target}`;
     } else {
@@ -606,7 +600,7 @@ export class DirectionPipeline implements FullSyncDirection {
         ...differences.typeMismatches,
       ];
       if (columns.length > 0 || sourceSchema.primaryKey.join() !== targetSchema.primaryKey.join()) {
-        problem = `schema change on ${source} (${event.statement.trim().slice(0, 200)}) is not on ${target}: columns ${columns.join(', ') || '(primary key)'} differ; apply the same change on ${target}, then resume (POST /api/v1/sync/resume) or restart core-sync`;
+        problem = `schema change on ${source} (${event.statement.trim().slice(0, 200)}) is not on ${target}: columns ${columns.join(', ') || '(primary key)'} differ; apply the same change on ${target}, then ${resumeOrRestart}`;
       }
     }
     if (problem === undefined && targetSchema !== undefined) {

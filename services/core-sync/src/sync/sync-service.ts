@@ -9,7 +9,7 @@ import type { DirectionName, ServiceEvents } from '../events/index.js';
 import type { CompareSide, FullSyncDirection } from '../fullsync/index.js';
 import type { Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
-import { createMysqlPool, type Pool } from '../mysql/index.js';
+import { checkDatabaseExists, createMysqlPool, type Pool } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 import { planBidirectionalStart } from './bidirectional-plan.js';
 import { resolveConflict, type ConflictChoice } from './conflict-resolution.js';
@@ -184,6 +184,11 @@ export class SyncService {
       );
     }
     try {
+      // Once per side (both directions of a pair use the same two databases).
+      for (const side of ['local', 'cloud'] as const) {
+        const { database, host, port } = config.databases[side];
+        await checkDatabaseExists(this.#pool(side), { side, database, server: `${host}:${port}` });
+      }
       const facts = await Promise.all(this.#directions.map((direction) => direction.prepare()));
       if (bidirectional) {
         await checkBidirectionalSetup({
