@@ -5,7 +5,7 @@
  * what is queued, write the checkpoints, close) and exit 0.
  */
 import path from 'node:path';
-import { buildApp } from './api/index.js';
+import { TokenAuthority, buildApp } from './api/index.js';
 import { defaultConfigPath, loadConfig, redactConfig, type ServiceConfig } from './config/index.js';
 import { SyncError, describeError } from './errors/index.js';
 import { ServiceEvents } from './events/index.js';
@@ -21,6 +21,9 @@ import {
 import { createServiceMetrics } from './metrics/index.js';
 import { limitHeapGrowth } from './runtime/index.js';
 import { openStateStore } from './store/index.js';
+
+/** The configuration keys whose change replaces the API tokens while running. */
+const tokenKeyPaths = ['server.auth_token', 'server.read_only_tokens'];
 
 async function main(): Promise<number> {
   limitHeapGrowth();
@@ -81,6 +84,7 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
       resyncAfterPurge,
     });
   let scheduler = createScheduler(config.scheduler);
+  const tokens = new TokenAuthority(config.server);
   const configuration = new ConfigFileAccess({
     filePath: path.resolve(process.env.CONFIG_PATH ?? defaultConfigPath),
     current: () => supervisor.config,
@@ -101,6 +105,7 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
         scheduler.start();
       }
       if (changed.includes('logging.level')) logger.level = next.logging.level;
+      if (changed.some((keyPath) => tokenKeyPaths.includes(keyPath))) tokens.replace(next.server);
     },
   });
   const app = buildApp({
@@ -126,6 +131,7 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
     configuration,
     metrics,
     events,
+    tokens,
     server: config.server,
   });
   // High availability: this replica syncs only while it holds the lease (manager/leadership.ts).

@@ -4,7 +4,8 @@ import type { ServiceEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import type { ConfigAccess, ConflictAccess, PauseControl, SyncControl } from '../manager/index.js';
 import type { ServiceStatus } from '../sync/index.js';
-import type { ApiAuthenticator, AuthRateLimitOptions } from './auth.js';
+import type { AuthRateLimitOptions } from './auth-limiter.js';
+import type { ApiAuthenticator, TokenAuthority } from './auth.js';
 
 /** The Prometheus registry as the API sees it. */
 export interface MetricsSource {
@@ -28,11 +29,15 @@ export interface AppDependencies {
   /** The bus whose public events the SSE stream carries. */
   readonly events: ServiceEvents;
   /**
-   * Tokens, CORS origins and which proxies' X-Forwarded-For to believe (server.* of the configuration;
-   * `trustProxy` defaults to false: the address is the TCP peer's).
+   * The API tokens (server.auth_token and server.read_only_tokens), replaced in place when the configuration
+   * changes them.
    */
-  readonly server: Pick<ServerConfig, 'authToken' | 'readOnlyTokens' | 'corsOrigins'> &
-    Partial<Pick<ServerConfig, 'trustProxy'>>;
+  readonly tokens: TokenAuthority;
+  /**
+   * CORS origins and which proxies' X-Forwarded-For to believe (server.* of the configuration; `trustProxy`
+   * defaults to false: the address is the TCP peer's).
+   */
+  readonly server: Pick<ServerConfig, 'corsOrigins'> & Partial<Pick<ServerConfig, 'trustProxy'>>;
   /** Interval of the SSE heartbeat comments (default 15 s). */
   readonly sseHeartbeatMs?: number;
   /** Events the SSE stream keeps for Last-Event-ID replay (default 1,000). */

@@ -4,7 +4,7 @@
  *
  *   onRequest: trace id echoed as x-request-id, 503 while shutting down
  *   onRequest: CORS (only when server.cors_origins is set; answers preflights before auth)
- *   onRequest: authentication and authorisation of /api/v1/* (auth.ts)
+ *   onRequest: authentication and authorisation of every route, by the route that matched (auth.ts)
  *   validation of params, query, body against the zod schemas (schemas.ts) → 400 naming each field
  *   handler → response shaped by its zod schema
  *   any error → one error body (errors.ts)
@@ -13,7 +13,9 @@
  */
 import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors';
 import fastifySwagger, { type SwaggerOptions } from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   createSerializerCompiler,
   jsonSchemaTransform,
@@ -22,9 +24,10 @@ import {
 } from 'fastify-type-provider-zod';
 import type { ServerConfig } from '../config/index.js';
 import { SyncError } from '../errors/index.js';
-import { redactedPaths, type Logger } from '../logging/index.js';
+import { newTraceId, redactedPaths, type Logger } from '../logging/index.js';
 import type { AppDependencies, RouteContext } from './api-context.js';
-import { ApiAuthenticator, FailedAuthLimiter, TokenAuthority } from './auth.js';
+import { FailedAuthLimiter } from './auth-limiter.js';
+import { ApiAuthenticator, type TokenAuthority } from './auth.js';
 import { installErrorHandling, requestValidatorCompiler } from './errors.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { registerConflictRoutes } from './routes/conflicts.js';
@@ -58,7 +61,7 @@ function apiLogger(logger: Logger): Logger {
 function warnAboutAccess(logger: Logger, authority: TokenAuthority): void {
   if (authority.open) {
     logger.warn(
-      'the API is open to anyone who can reach it: set server.auth_token (and server.read_only_tokens) in production',
+      'no API token is configured: the API answers only requests addressed to a loopback host, with admin rights; set server.auth_token (and server.read_only_tokens) to reach it from anywhere else',
     );
   } else if (!authority.hasAdminToken) {
     logger.warn('no server.auth_token is set: read-only tokens can read, and nobody can change anything');
@@ -91,6 +94,7 @@ function createServer(dependencies: AppDependencies, logger: Logger) {
     bodyLimit: bodyLimitBytes,
     // Answered by our own hook instead, in the one error shape.
     return503OnClosing: false,
+    clientErrorHandler: answerClientError,
     // Probes hit /health every few seconds: logging each would bury everything else.
     logController: new LogController({
       requestIdLogLabel: 'traceId',
@@ -103,6 +107,31 @@ function createServer(dependencies: AppDependencies, logger: Logger) {
 }
 
 type Server = ReturnType<typeof createServer>;
+
+/**
+ * A request Node's HTTP parser refuses (a malformed request line or header, a target without a leading `/`, too
+ * large headers, a timeout). fastify's own handler logs the parser's error whole, raw packet buffer included,
+ * which the log redaction cannot walk (it threw out of the handler, leaving the client unanswered and the error
+ * uncaught); here only its code is logged.
+ */
+function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'the request took too long to arrive']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the request headers are too large']
+        : [400, 'the request is not valid HTTP'];
+  const traceId = newTraceId();
+  this.log.debug({ traceId, errorCode: error.code, statusCode: status }, 'refused a malformed request');
+  if (socket.writable) {
+    const body = JSON.stringify({ error: { code: 'REQUEST_INVALID', message, traceId } });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
 
 function createHub(dependencies: AppDependencies): SseHub {
   return new SseHub({
@@ -147,16 +176,15 @@ function installHooks(
 export function buildApp(dependencies: AppDependencies) {
   const logger = apiLogger(dependencies.logger);
   const app = createServer(dependencies, logger);
-  const authority = new TokenAuthority(dependencies.server);
-  warnAboutAccess(logger, authority);
-  const auth = new ApiAuthenticator(authority, new FailedAuthLimiter(dependencies.authRateLimit));
+  warnAboutAccess(logger, dependencies.tokens);
+  const auth = new ApiAuthenticator(dependencies.tokens, new FailedAuthLimiter(dependencies.authRateLimit));
   const hub = createHub(dependencies);
   installHooks(app, dependencies.server.corsOrigins, auth, hub);
   // Before the routes: the OpenAPI plugin collects the routes registered after it.
   void app.register(fastifySwagger, openApiOptions);
   installErrorHandling(app);
   void app.register((root, _options, done) => {
-    registerHealthRoute(root, dependencies.status);
+    registerHealthRoute(root, dependencies.status, auth);
     done();
   });
   const context: RouteContext = { dependencies, auth };

@@ -1,5 +1,8 @@
+import { BlockList } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FailedAuthLimiter, TokenAuthority, bearerToken } from './auth.js';
+import { FailedAuthLimiter } from './auth-limiter.js';
+import { TokenAuthority, bearerToken } from './auth.js';
 import {
   adminHeaders,
   adminToken,
@@ -106,16 +109,57 @@ describe('authentication', () => {
     expect((await api.app.inject({ url: '/health' })).statusCode).toBe(200);
   });
 
-  it('is open, as `anonymous`, when no token is configured', async () => {
+  it('is open, as `anonymous`, when no token is configured, to requests addressed to a loopback host only', async () => {
     api = buildTestApi({ server: { readOnlyTokens: [], corsOrigins: [] } });
-    const response = await api.app.inject({ method: 'POST', url: '/api/v1/sync/trigger' });
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/sync/trigger',
+      headers: { host: '127.0.0.1:8080' },
+    });
     expect(response.statusCode).toBe(202);
     expect(api.control.triggers.map((call) => call.triggeredBy)).toEqual(['anonymous']);
     expect(api.logs.records()).toContainEqual(
       expect.objectContaining({
         level: 'warn',
-        msg: 'the API is open to anyone who can reach it: set server.auth_token (and server.read_only_tokens) in production',
+        msg: 'no API token is configured: the API answers only requests addressed to a loopback host, with admin rights; set server.auth_token (and server.read_only_tokens) to reach it from anywhere else',
       }),
+    );
+  });
+
+  it('refuses, when no token is configured, every request addressed to a host that is not loopback (DNS rebinding)', async () => {
+    api = buildTestApi({ server: { readOnlyTokens: [], corsOrigins: [] } });
+    const loopback = new BlockList();
+    loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+    loopback.addAddress('::1', 'ipv6');
+    const hostName = fc.oneof(
+      fc.domain().map((name) => ({ header: name, loopback: false })),
+      fc.constantFrom('localhost', 'LocalHost').map((name) => ({ header: name, loopback: true })),
+      fc.ipV4().map((address) => ({ header: address, loopback: loopback.check(address, 'ipv4') })),
+      fc.ipV6().map((address) => ({ header: `[${address}]`, loopback: loopback.check(address, 'ipv6') })),
+      fc.constant({ header: '[::1]', loopback: true }),
+      fc.domain().map((name) => ({ header: `localhost.${name}`, loopback: false })),
+      fc.ipV4().map((address) => ({ header: `127.0.0.1.${address}`, loopback: false })),
+    );
+    const port = fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined });
+    await fc.assert(
+      fc.asyncProperty(
+        hostName,
+        port,
+        fc.constantFrom(...mutations, { method: 'GET' as const, url: '/api/v1/config' }),
+        async (host, portNumber, request) => {
+          const header = portNumber === undefined ? host.header : `${host.header}:${portNumber}`;
+          const response = await api.app.inject({ ...request, headers: { host: header } });
+          const admitted = response.statusCode !== 403;
+          // Never admitted unless loopback; the usual loopback spellings are always admitted (an
+          // unusual one, such as [0:0:0:0:0:0:0:1], may be refused: that fails closed).
+          if (!host.loopback) expect(admitted, header).toBe(false);
+          if (['localhost', 'LocalHost', '[::1]'].includes(host.header) || host.header.startsWith('127.')) {
+            expect(admitted || !host.loopback, header).toBe(true);
+          }
+          if (!admitted) expect(response.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 
@@ -128,7 +172,7 @@ describe('authentication', () => {
 });
 
 describe('the failed-authentication rate limit', () => {
-  it('answers 429 with Retry-After after 20 wrong tokens from one address, even to a right token', async () => {
+  it('answers 429 with Retry-After after 20 wrong tokens from one address, but never refuses a right token', async () => {
     api = buildTestApi();
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 20; attempt += 1) {
@@ -142,10 +186,19 @@ describe('the failed-authentication rate limit', () => {
     expect(statuses).toEqual(new Array(20).fill(401));
     const blocked = await api.app.inject({
       url: '/api/v1/sync/status',
-      headers: adminHeaders,
+      headers: bearer('guess-number-20-padding'),
       remoteAddress: '203.0.113.9',
     });
     expect(blocked.statusCode).toBe(429);
+    // Whoever shares the address (an Ingress, a NAT) and holds a real token is not locked out.
+    for (const headers of [adminHeaders, readOnlyHeaders]) {
+      const known = await api.app.inject({
+        url: '/api/v1/sync/status',
+        headers,
+        remoteAddress: '203.0.113.9',
+      });
+      expect(known.statusCode).toBe(200);
+    }
     expect(blocked.headers['retry-after']).toBe('60');
     expect(blocked.json()).toMatchObject({
       error: { code: 'RATE_LIMITED', details: { retryAfterSeconds: 60 } },

@@ -1,18 +1,27 @@
 /**
- * Bearer-token authentication of `/api/v1/*`.
+ * Bearer-token authentication and authorisation of every route, decided from the route that matched (never from
+ * the URL's text, which the router decodes and normalises on its own). Deny by default:
  *
- *   no admin token and no read-only token configured → open API (every caller is `anonymous` with admin rights)
- *   no / malformed Authorization header             → 401 UNAUTHORIZED (not counted as a failure)
- *   unknown token                                   → 401 UNAUTHORIZED, counted against the client address
- *   `maxFailures` unknown tokens within `windowMs`  → 429 RATE_LIMITED for `blockMs` on every /api/v1 request
- *   read-only token on POST / PUT / PATCH / DELETE  → 403 FORBIDDEN
+ *   route declares access 'public' (only GET /health)    → anyone; a token, when sent, must be a known one
+ *   route declares access 'read'                          → any known token
+ *   route declares nothing, or 'admin'                    → the admin token (a read-only token gets 403 FORBIDDEN)
+ *   no route matched (404)                                → any known token, then 404 NOT_FOUND
+ *   a known token                                         → never refused by the failed-auth limit below
+ *   no / malformed Authorization header                   → 401 UNAUTHORIZED (not counted as a failure)
+ *   unknown token                                         → 401 UNAUTHORIZED, counted against the client address
+ *   `maxFailures` unknown tokens within `windowMs`        → 429 RATE_LIMITED for `blockMs`, except for known tokens
+ *   no token configured at all (loopback-only API)        → every caller is `anonymous` with admin rights, but only
+ *                                                           when the Host header names a loopback address (a web
+ *                                                           page rebinding its DNS name to 127.0.0.1 gets 403)
  *
  * Tokens are compared as SHA-256 digests with `timingSafeEqual`, against every configured token each time, so
  * neither the time taken nor the token lengths tell an attacker anything. The API names a caller by a label
- * (`admin`, `read-only-0` for server.read_only_tokens[0]…), never by its token.
+ * (`admin`, `read-only-0` for server.read_only_tokens[0]…), never by its token. The tokens can be replaced while
+ * running (`TokenAuthority.replace`): the next request is judged by the new ones.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FailedAuthLimiter } from './auth-limiter.js';
 import type { ServerConfig } from '../config/index.js';
 import { SyncError } from '../errors/index.js';
 import { bearerChallenge } from './errors.js';
@@ -21,77 +30,6 @@ export interface Caller {
   /** `admin`, `read-only-<index>`, or `anonymous` when the API is open. */
   readonly label: string;
   readonly canWrite: boolean;
-}
-
-export interface AuthRateLimitOptions {
-  /** Unknown tokens from one address within the window that trigger the block (default 20). */
-  readonly maxFailures?: number;
-  /** Default one minute. */
-  readonly windowMs?: number;
-  /** How long a blocked address is refused (default one minute). */
-  readonly blockMs?: number;
-  /** Addresses remembered at most; the least recently failing one is forgotten first (default 10,000). */
-  readonly maxTrackedClients?: number;
-  /** The clock, for tests. */
-  readonly now?: () => number;
-}
-
-interface FailureRecord {
-  windowStart: number;
-  failures: number;
-  blockedUntil: number;
-}
-
-/** Counts failed authentications per client address, in bounded memory. */
-export class FailedAuthLimiter {
-  readonly #records = new Map<string, FailureRecord>();
-  readonly #maxFailures: number;
-  readonly #windowMs: number;
-  readonly #blockMs: number;
-  readonly #maxTrackedClients: number;
-  readonly #now: () => number;
-
-  constructor(options: AuthRateLimitOptions = {}) {
-    this.#maxFailures = options.maxFailures ?? 20;
-    this.#windowMs = options.windowMs ?? 60_000;
-    this.#blockMs = options.blockMs ?? 60_000;
-    this.#maxTrackedClients = options.maxTrackedClients ?? 10_000;
-    this.#now = options.now ?? Date.now;
-  }
-
-  /** Milliseconds the address stays blocked; 0 when it is not blocked. */
-  blockedForMs(address: string): number {
-    const record = this.#records.get(address);
-    if (record === undefined) return 0;
-    return Math.max(0, record.blockedUntil - this.#now());
-  }
-
-  /** Records one failure; true when this failure blocked the address. */
-  recordFailure(address: string): boolean {
-    const now = this.#now();
-    let record = this.#records.get(address);
-    if (record === undefined || now - record.windowStart >= this.#windowMs) {
-      record = { windowStart: now, failures: 0, blockedUntil: record?.blockedUntil ?? 0 };
-    }
-    this.#records.delete(address); // re-inserted last: the map's order is least recently failing first
-    record.failures += 1;
-    const blocks = record.failures >= this.#maxFailures && record.blockedUntil <= now;
-    if (blocks) record.blockedUntil = now + this.#blockMs;
-    this.#records.set(address, record);
-    this.#forgetOldest();
-    return blocks;
-  }
-
-  get trackedClients(): number {
-    return this.#records.size;
-  }
-
-  #forgetOldest(): void {
-    for (const address of this.#records.keys()) {
-      if (this.#records.size <= this.#maxTrackedClients) return;
-      this.#records.delete(address);
-    }
-  }
 }
 
 interface Credential {
@@ -103,22 +41,34 @@ function digestOf(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
-/** The configured tokens, as digests. */
-export class TokenAuthority {
-  readonly #credentials: readonly Credential[];
+/** The tokens of server.auth_token and server.read_only_tokens. */
+export type ApiTokens = Pick<ServerConfig, 'authToken' | 'readOnlyTokens'>;
 
-  constructor(server: Pick<ServerConfig, 'authToken' | 'readOnlyTokens'>) {
-    const credentials: Credential[] = [];
-    if (server.authToken !== undefined && server.authToken.length > 0) {
-      credentials.push({ digest: digestOf(server.authToken), caller: { label: 'admin', canWrite: true } });
-    }
-    server.readOnlyTokens.forEach((token, index) => {
-      credentials.push({ digest: digestOf(token), caller: { label: `read-only-${index}`, canWrite: false } });
-    });
-    this.#credentials = credentials;
+function credentialsOf(tokens: ApiTokens): readonly Credential[] {
+  const credentials: Credential[] = [];
+  if (tokens.authToken !== undefined && tokens.authToken.length > 0) {
+    credentials.push({ digest: digestOf(tokens.authToken), caller: { label: 'admin', canWrite: true } });
+  }
+  tokens.readOnlyTokens.forEach((token, index) => {
+    credentials.push({ digest: digestOf(token), caller: { label: `read-only-${index}`, canWrite: false } });
+  });
+  return credentials;
+}
+
+/** The configured tokens, as digests; replaced as a whole when the configuration changes. */
+export class TokenAuthority {
+  #credentials: readonly Credential[];
+
+  constructor(tokens: ApiTokens) {
+    this.#credentials = credentialsOf(tokens);
   }
 
-  /** True when no token is configured: the API is open. */
+  /** Puts new tokens in effect for every request from now on. */
+  replace(tokens: ApiTokens): void {
+    this.#credentials = credentialsOf(tokens);
+  }
+
+  /** True when no token is configured: the API is open (allowed on loopback only; see config cross-checks). */
   get open(): boolean {
     return this.#credentials.length === 0;
   }
@@ -138,8 +88,17 @@ export class TokenAuthority {
   }
 }
 
+/** Who may call a route; routes declare it in their `config.access`, and a route that declares none is admin. */
+export type RouteAccess = 'public' | 'read' | 'admin';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route (auth.ts); absent means admin. */
+    access?: RouteAccess;
+  }
+}
+
 const anonymous: Caller = { label: 'anonymous', canWrite: true };
-const mutatingMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The token of an `Authorization: Bearer <token>` header, else null. */
 export function bearerToken(header: string | undefined): string | null {
@@ -148,10 +107,29 @@ export function bearerToken(header: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
-/** Whether a request path is under the authenticated prefix. */
-export function isProtectedPath(url: string): boolean {
-  const path = url.split('?')[0] ?? '';
-  return path === '/api/v1' || path.startsWith('/api/v1/');
+/** The access a request needs, from the route the router matched (404: a known token, then not found). */
+function accessOf(request: FastifyRequest): RouteAccess {
+  if (request.is404) return 'read';
+  return request.routeOptions.config.access ?? 'admin';
+}
+
+/** Whether the Host header names this machine's loopback interface (the only way an open API is reached). */
+export function isLoopbackHost(hostHeader: string | undefined): boolean {
+  if (hostHeader === undefined) return false;
+  const host = /^\[([^\]]+)\](?::\d+)?$/.exec(hostHeader)?.[1] ?? hostHeader.replace(/:\d+$/, '');
+  const name = host.toLowerCase();
+  return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+function rateLimited(blockedForMs: number): SyncError {
+  const retryAfterSeconds = Math.ceil(blockedForMs / 1000);
+  return new SyncError(
+    'RATE_LIMITED',
+    `too many wrong tokens from this address; retry in ${retryAfterSeconds} s`,
+    {
+      details: { retryAfterSeconds },
+    },
+  );
 }
 
 /** The onRequest hook that authenticates and authorises, and the lookup of the caller it found. */
@@ -167,34 +145,11 @@ export class ApiAuthenticator {
 
   /** Throws UNAUTHORIZED, FORBIDDEN or RATE_LIMITED; else remembers the caller of the request. */
   readonly authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!isProtectedPath(request.url) || request.method === 'OPTIONS') return;
-    if (this.#authority.open) {
-      this.#callers.set(request, anonymous);
-      return;
-    }
-    const blockedForMs = this.#limiter.blockedForMs(request.ip);
-    if (blockedForMs > 0) {
-      const retryAfterSeconds = Math.ceil(blockedForMs / 1000);
-      throw new SyncError(
-        'RATE_LIMITED',
-        `too many wrong tokens from this address; retry in ${retryAfterSeconds} s`,
-        {
-          details: { retryAfterSeconds },
-        },
-      );
-    }
-    const token = bearerToken(request.headers.authorization);
-    if (token === null) {
-      throw new SyncError('UNAUTHORIZED', 'this request needs an Authorization: Bearer <token> header');
-    }
-    const caller = this.#authority.identify(token);
-    if (caller === null) {
-      const blocked = this.#limiter.recordFailure(request.ip);
-      request.log.warn({ clientAddress: request.ip, blocked }, 'refused an unknown API token');
-      reply.header('www-authenticate', `${bearerChallenge}, error="invalid_token"`);
-      throw new SyncError('UNAUTHORIZED', 'the bearer token is not one the service knows');
-    }
-    if (!caller.canWrite && mutatingMethods.has(request.method)) {
+    const access = accessOf(request);
+    const header = request.headers.authorization;
+    if (access === 'public' && header === undefined) return;
+    const caller = this.#authority.open ? this.#openCaller(request) : this.#identify(request, reply, header);
+    if (access === 'admin' && !caller.canWrite) {
       throw new SyncError(
         'FORBIDDEN',
         `the token ${caller.label} is read-only; this request needs the admin token`,
@@ -203,12 +158,43 @@ export class ApiAuthenticator {
     this.#callers.set(request, caller);
   };
 
-  /** The caller authenticated for a request under /api/v1. */
+  /** The caller of a request the hook authenticated; UNAUTHORIZED (401) when it did not, never a server error. */
   callerOf(request: FastifyRequest): Caller {
     const caller = this.#callers.get(request);
     if (caller === undefined) {
-      throw new SyncError('INTERNAL', `no authenticated caller for ${request.method} ${request.url}`);
+      throw new SyncError('UNAUTHORIZED', 'this request needs an Authorization: Bearer <token> header');
     }
     return caller;
+  }
+
+  /** The caller of a request that may come without a token (GET /health), else null. */
+  optionalCallerOf(request: FastifyRequest): Caller | null {
+    return this.#callers.get(request) ?? null;
+  }
+
+  #openCaller(request: FastifyRequest): Caller {
+    if (!isLoopbackHost(request.headers.host)) {
+      throw new SyncError(
+        'FORBIDDEN',
+        'no API token is configured, so the API answers only requests addressed to a loopback host (localhost, 127.0.0.1, [::1]); set server.auth_token to reach it by another name',
+      );
+    }
+    return anonymous;
+  }
+
+  #identify(request: FastifyRequest, reply: FastifyReply, header: string | undefined): Caller {
+    const token = bearerToken(header);
+    // A known token is never refused by the limit: only requests without one are.
+    const caller = token === null ? null : this.#authority.identify(token);
+    if (caller !== null) return caller;
+    const blockedForMs = this.#limiter.blockedForMs(request.ip);
+    if (blockedForMs > 0) throw rateLimited(blockedForMs);
+    if (token === null) {
+      throw new SyncError('UNAUTHORIZED', 'this request needs an Authorization: Bearer <token> header');
+    }
+    const blocked = this.#limiter.recordFailure(request.ip);
+    request.log.warn({ clientAddress: request.ip, blocked }, 'refused an unknown API token');
+    reply.header('www-authenticate', `${bearerChallenge}, error="invalid_token"`);
+    throw new SyncError('UNAUTHORIZED', 'the bearer token is not one the service knows');
   }
 }

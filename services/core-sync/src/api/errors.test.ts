@@ -134,7 +134,7 @@ describe('body errors', () => {
 describe('unknown routes', () => {
   it('answer 404 NOT_FOUND in the error shape, without echoing the query string', async () => {
     api = buildTestApi();
-    const outside = await api.app.inject({ url: '/nowhere?secret=abc' });
+    const outside = await api.app.inject({ url: '/nowhere?secret=abc', headers: adminHeaders });
     expect(outside.statusCode).toBe(404);
     expect(outside.json()).toEqual({
       error: {
@@ -152,10 +152,12 @@ describe('unknown routes', () => {
     expect(inside.json<ErrorAnswer>().error.code).toBe('NOT_FOUND');
   });
 
-  it('are 401 under /api/v1 without a token, so an anonymous caller learns nothing', async () => {
+  it('are 401 without a token, inside /api/v1 or not, so an anonymous caller learns nothing', async () => {
     api = buildTestApi();
-    const response = await api.app.inject({ url: '/api/v1/secret-route' });
-    expect(response.statusCode).toBe(401);
+    for (const url of ['/api/v1/secret-route', '/nowhere', '/', '/api']) {
+      const response = await api.app.inject({ url });
+      expect(response.statusCode, url).toBe(401);
+    }
   });
 });
 

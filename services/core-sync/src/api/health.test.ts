@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DirectionStatus, ServiceStatus } from '../sync/index.js';
-import { buildTestApi } from './testing/api-test-kit.js';
+import fc from 'fast-check';
+import { buildTestApi, readOnlyHeaders } from './testing/api-test-kit.js';
 
 function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
   return {
@@ -27,12 +28,12 @@ function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
 
 async function health(status: ServiceStatus): Promise<{ statusCode: number; body: Record<string, unknown> }> {
   const { app } = buildTestApi({ status: () => status });
-  const response = await app.inject({ url: '/health' });
+  const response = await app.inject({ url: '/health', headers: readOnlyHeaders });
   await app.close();
   return { statusCode: response.statusCode, body: response.json() };
 }
 
-describe('GET /health', () => {
+describe('GET /health with a token', () => {
   it('is 200 ok while every direction streams', async () => {
     const response = await health({ mode: 'local_to_cloud', directions: [direction()] });
     expect(response).toEqual({
@@ -40,6 +41,7 @@ describe('GET /health', () => {
       body: {
         status: 'ok',
         reasons: [],
+        problems: [],
         mode: 'local_to_cloud',
         directions: [
           {
@@ -89,6 +91,7 @@ describe('GET /health', () => {
     expect(failed.body).toMatchObject({
       status: 'down',
       reasons: ['cloud_to_local failed: binlog file binlog.000001 was purged'],
+      problems: [{ direction: 'cloud_to_local', code: 'BINLOG_PURGED' }],
     });
   });
 
@@ -184,5 +187,128 @@ describe('GET /health', () => {
       reasons: ['local_to_cloud table users is paused: Data too long for column name'],
       directions: [{ pausedTables: ['users'] }],
     });
+  });
+});
+
+/** Text a stranger must never read: driver messages, table names, row values, times. */
+const secretText = fc.string({ minLength: 1, maxLength: 12 }).map((text) => `SECRET<${text}>`);
+
+const tablePause = fc.record({
+  table: secretText,
+  reason: fc.constant('row-rejected' as const),
+  code: fc.constantFrom('ROW_REJECTED', 'TARGET_READ_ONLY', 'TABLE_PAUSED_DDL' as const),
+  message: secretText,
+  fromSequence: fc.nat(),
+  resumePosition: fc.constant(null),
+  position: fc.constant(null),
+  row: secretText.map((value) => ({ id: value })),
+  errorCode: fc.constant('ER_DATA_TOO_LONG'),
+});
+
+const tableStatus = fc.record({
+  table: secretText,
+  state: fc.constantFrom('streaming' as const, 'paused' as const, 'snapshotting' as const),
+  rowsApplied: fc.nat(),
+  rowsCopied: fc.nat(),
+  pause: fc.option(tablePause, { nil: null }),
+});
+
+const errorOf = fc.option(
+  fc.record({ code: fc.constantFrom('BINLOG_PURGED', 'DATABASE_UNAVAILABLE'), message: secretText }),
+  {
+    nil: null,
+  },
+);
+
+const directionArbitrary = fc.record({
+  state: fc.constantFrom(
+    'streaming' as const,
+    'failed' as const,
+    'stopped' as const,
+    'snapshotting' as const,
+  ),
+  error: errorOf,
+  streamState: fc.constantFrom('streaming' as const, 'reconnecting' as const, 'starting' as const),
+  lastError: errorOf,
+  applyFailure: fc.option(
+    fc.record({
+      code: fc.constantFrom('DATABASE_UNAVAILABLE', 'APPLY_FAILED'),
+      message: secretText,
+      since: secretText,
+    }),
+    { nil: null },
+  ),
+  tables: fc.array(tableStatus, { maxLength: 3 }),
+});
+
+const serviceStatus = fc.record({
+  directions: fc.array(directionArbitrary, { minLength: 1, maxLength: 2 }),
+  stateStore: fc.option(
+    fc.record({
+      available: fc.boolean(),
+      unavailableSince: secretText,
+      error: fc.record({ code: fc.constant('STATE_STORE_UNAVAILABLE'), message: secretText }),
+    }),
+    { nil: undefined },
+  ),
+});
+
+describe('GET /health without a token', () => {
+  it('tells states and error codes only, never a message, a table name, a row or a time', async () => {
+    const { app } = buildTestApi({ status: () => current });
+    let current: ServiceStatus = { mode: 'local_to_cloud', directions: [direction()] };
+    await fc.assert(
+      fc.asyncProperty(serviceStatus, async (generated) => {
+        current = {
+          mode: 'bidirectional',
+          ...(generated.stateStore === undefined ? {} : { stateStore: generated.stateStore }),
+          directions: generated.directions.map((generatedDirection, index) =>
+            direction({
+              source: index === 0 ? 'local' : 'cloud',
+              target: index === 0 ? 'cloud' : 'local',
+              state: generatedDirection.state,
+              error: generatedDirection.error,
+              applyFailure: generatedDirection.applyFailure,
+              tables: generatedDirection.tables,
+              stream: {
+                state: generatedDirection.streamState,
+                position: 'binlog.000001:4',
+                lagMs: 5,
+                reconnectAttempt: 0,
+                lastError: generatedDirection.lastError,
+              },
+            }),
+          ),
+        };
+        const anonymous = await app.inject({ url: '/health' });
+        const reader = await app.inject({ url: '/health', headers: readOnlyHeaders });
+        expect(anonymous.statusCode).toBe(reader.statusCode);
+        expect(anonymous.body).not.toContain('SECRET<');
+        const full = reader.json<{ status: string; problems: unknown[]; reasons: string[] }>();
+        expect(anonymous.json()).toMatchObject({ status: full.status, problems: full.problems });
+        expect(full.reasons).toHaveLength(full.problems.length);
+        expect(Object.keys(anonymous.json<object>()).sort()).toEqual(
+          [
+            'directions',
+            'mode',
+            'problems',
+            'status',
+            ...(current.stateStore === undefined ? [] : ['stateStore']),
+          ].sort(),
+        );
+      }),
+      { numRuns: 150 },
+    );
+    await app.close();
+  });
+
+  it('refuses an unknown token instead of answering as if none were sent', async () => {
+    const { app } = buildTestApi();
+    const response = await app.inject({
+      url: '/health',
+      headers: { authorization: 'Bearer not-a-known-token-0123' },
+    });
+    expect(response.statusCode).toBe(401);
+    await app.close();
   });
 });

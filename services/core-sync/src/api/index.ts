@@ -2,5 +2,6 @@ export { buildApp, bodyLimitBytes, type App, type AppDependencies, type MetricsS
 export { assessHealth, type HealthReport } from './health.js';
 export { requestTraceId } from './trace-id.js';
 export { SseHub, sseRetryMs, type SseConnection, type SseHubOptions } from './sse-hub.js';
-export type { AuthRateLimitOptions, Caller } from './auth.js';
+export type { AuthRateLimitOptions } from './auth-limiter.js';
+export { TokenAuthority, type ApiTokens, type Caller } from './auth.js';
 export type { ErrorBody, ValidationIssue } from './errors.js';

@@ -226,6 +226,19 @@ const directionStatusSchema = z
     description: 'One replication direction (local → cloud or cloud → local).',
   });
 
+const healthProblemsSchema = z
+  .array(
+    z.object({
+      direction: z
+        .string()
+        .nullable()
+        .describe('local_to_cloud or cloud_to_local; null for the state store.'),
+      code: z.string().describe('The error code (docs/errors.md).'),
+    }),
+  )
+  .readonly()
+  .describe('Each reason as an error code, in the same order; empty when healthy.');
+
 export const healthReportSchema = z
   .object({
     status: z.enum(['ok', 'degraded', 'down']),
@@ -237,6 +250,7 @@ export const healthReportSchema = z
       .array(z.string())
       .readonly()
       .describe('Why the service is not fully healthy; empty when it is.'),
+    problems: healthProblemsSchema,
     stateStore: z
       .object({
         available: z.boolean(),
@@ -266,6 +280,23 @@ export const healthReportSchema = z
       .readonly(),
   })
   .meta({ id: 'HealthReport', description: '`down` is answered with 503 by GET /health.' });
+
+export const publicHealthReportSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded', 'down']),
+    role: z.enum(['leader', 'standby']).optional(),
+    mode: z.string(),
+    stateStore: z.object({ available: z.boolean() }).optional(),
+    directions: z
+      .array(z.object({ direction: z.string(), state: z.string(), stream: z.string().nullable() }))
+      .readonly(),
+    problems: healthProblemsSchema,
+  })
+  .meta({
+    id: 'PublicHealthReport',
+    description:
+      'GET /health without a token: states and error codes only (no messages, table names or times). Send a token for the whole HealthReport.',
+  });
 
 export const statusResponseSchema = z.object({
   mode: z.enum(syncModes),

@@ -16,6 +16,7 @@ export function registerStreamRoute(api: ApiInstance, hub: SseHub): void {
   api.get(
     '/sync/stream',
     {
+      config: { access: 'read' },
       exposeHeadRoute: false,
       schema: {
         summary: 'Stream sync events (Server-Sent Events)',

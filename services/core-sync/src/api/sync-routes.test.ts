@@ -196,6 +196,7 @@ describe('GET /api/v1/sync/status', () => {
       health: {
         status: 'ok',
         reasons: [],
+        problems: [],
         mode: 'local_to_cloud',
         directions: [
           {

@@ -40,7 +40,14 @@ export interface ConfigFileAccessOptions {
 }
 
 /** Sections whose changes take effect without restarting the process. */
-const livePrefixes = ['databases.', 'sync.', 'scheduler.', 'logging.level'];
+const livePrefixes = [
+  'databases.',
+  'sync.',
+  'scheduler.',
+  'logging.level',
+  'server.auth_token',
+  'server.read_only_tokens',
+];
 
 export function isLiveKeyPath(keyPath: string): boolean {
   return livePrefixes.some((prefix) => keyPath === prefix || keyPath.startsWith(prefix));

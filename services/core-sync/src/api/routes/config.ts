@@ -14,6 +14,7 @@ export function registerConfigRoutes(api: ApiInstance, context: RouteContext): v
   api.get(
     '/config',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'The running configuration, secrets redacted',
         description:
@@ -31,6 +32,7 @@ export function registerConfigRoutes(api: ApiInstance, context: RouteContext): v
   api.put(
     '/config',
     {
+      config: { access: 'admin' },
       schema: {
         summary: 'Replace the configuration',
         description:

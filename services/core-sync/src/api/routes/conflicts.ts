@@ -25,6 +25,7 @@ function registerConflictReads(api: ApiInstance, context: RouteContext): void {
   api.get(
     '/conflicts',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'List conflicts',
         description:
@@ -52,6 +53,7 @@ function registerConflictReads(api: ApiInstance, context: RouteContext): void {
   api.get(
     '/conflicts/:id',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'One conflict, with both versions of the row',
         tags: ['conflicts'],
@@ -73,6 +75,7 @@ function registerConflictResolution(api: ApiInstance, context: RouteContext): vo
   api.post(
     '/conflicts/:id/resolve',
     {
+      config: { access: 'admin' },
       schema: {
         summary: 'Resolve a conflict',
         description:

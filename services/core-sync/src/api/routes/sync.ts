@@ -30,6 +30,7 @@ function registerRunRoutes(api: ApiInstance, context: RouteContext): void {
   api.post(
     '/sync/trigger',
     {
+      config: { access: 'admin' },
       schema: {
         summary: 'Start a full sync',
         description:
@@ -60,6 +61,7 @@ function registerRunRoutes(api: ApiInstance, context: RouteContext): void {
   api.post(
     '/sync/stop',
     {
+      config: { access: 'admin' },
       schema: {
         summary: 'Stop the running full sync',
         description:
@@ -84,6 +86,7 @@ function registerRunRoutes(api: ApiInstance, context: RouteContext): void {
   api.post(
     '/sync/resume',
     {
+      config: { access: 'admin' },
       schema: {
         summary: 'Resume the paused tables',
         description:
@@ -118,6 +121,7 @@ function registerReportRoutes(api: ApiInstance, context: RouteContext): void {
   api.get(
     '/sync/status',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'Replication and full-sync status',
         description: 'Each direction’s state, the current or last full-sync run, and the health assessment.',
@@ -142,6 +146,7 @@ function registerReportRoutes(api: ApiInstance, context: RouteContext): void {
   api.get(
     '/sync/history',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'Past full-sync runs',
         description: 'Newest first, paged with limit (1–500, default 50) and offset.',

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { ServiceStatus } from '../../sync/index.js';
 import type { ApiInstance, RouteContext } from '../api-context.js';
-import { assessHealth } from '../health.js';
-import { errorResponses, healthReportSchema, jsonResponse } from '../schemas.js';
+import type { ApiAuthenticator } from '../auth.js';
+import { assessHealth, publicHealth } from '../health.js';
+import { errorResponses, healthReportSchema, jsonResponse, publicHealthReportSchema } from '../schemas.js';
 
 const openApiDocumentSchema = z
   .looseObject({
@@ -12,28 +13,39 @@ const openApiDocumentSchema = z
   })
   .describe('An OpenAPI 3 document.');
 
-/** `GET /health`, outside /api/v1 and without a token. */
-export function registerHealthRoute(root: ApiInstance, status: () => ServiceStatus): void {
+/** `GET /health`, outside /api/v1: no token needed; with a token, the whole report. */
+export function registerHealthRoute(
+  root: ApiInstance,
+  status: () => ServiceStatus,
+  auth: ApiAuthenticator,
+): void {
   root.get(
     '/health',
     {
+      config: { access: 'public' },
       schema: {
         summary: 'Liveness and readiness',
         description:
-          '200 when ok or degraded (paused tables), 503 when a direction failed or its binlog stream is down. No token needed.',
+          '200 when ok or degraded (paused tables), 503 when a direction failed or its binlog stream is down. No token needed: without one, the answer has states and error codes only; with a known token (any), it has the reasons in words, the lag and the paused tables. An unknown token is refused (401).',
         tags: ['system'],
         security: [],
         response: {
-          200: jsonResponse(healthReportSchema, 'ok or degraded.'),
-          503: jsonResponse(healthReportSchema, 'down; the reasons say why.'),
-          ...errorResponses(500),
+          200: jsonResponse(
+            z.union([healthReportSchema, publicHealthReportSchema]),
+            'ok or degraded (PublicHealthReport without a token).',
+          ),
+          503: jsonResponse(
+            z.union([healthReportSchema, publicHealthReportSchema]),
+            'down; the problems say why (the reasons too, with a token).',
+          ),
+          ...errorResponses(401, 429, 500),
         },
       },
     },
-    (_request, reply) => {
+    (request, reply) => {
       const report = assessHealth(status());
       reply.code(report.status === 'down' ? 503 : 200);
-      return report;
+      return auth.optionalCallerOf(request) === null ? publicHealth(report) : report;
     },
   );
 }
@@ -46,6 +58,7 @@ export function registerSystemRoutes(api: ApiInstance, context: RouteContext): v
   api.get(
     '/metrics',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'Prometheus metrics',
         description:
@@ -69,6 +82,7 @@ export function registerSystemRoutes(api: ApiInstance, context: RouteContext): v
   api.get(
     '/openapi.json',
     {
+      config: { access: 'read' },
       schema: {
         summary: 'This API’s OpenAPI document',
         description:

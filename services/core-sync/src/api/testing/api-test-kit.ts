@@ -19,6 +19,7 @@ import type { ConflictFilter, ConflictRecord, PageRequest, SyncHistoryEntry } fr
 import type { ConflictChoice, DirectionStatus, ServiceStatus } from '../../sync/index.js';
 import type { AppDependencies } from '../api-context.js';
 import { buildApp } from '../app.js';
+import { TokenAuthority, type ApiTokens } from '../auth.js';
 
 export const adminToken = 'admin-token-0123456789abcdef';
 export const readOnlyTokens = ['read-token-0123456789abcdef', 'read-token-fedcba9876543210'] as const;
@@ -320,8 +321,13 @@ export interface TestApi {
   readonly logs: ReturnType<typeof capturingLogger>;
 }
 
-/** The app over in-memory dependencies; tokens configured unless `server` says otherwise. */
-export function buildTestApi(overrides: Partial<AppDependencies> = {}): TestApi {
+/** The dependencies a test may replace; `server` may carry the tokens, which become the app's TokenAuthority. */
+export type TestApiOverrides = Partial<Omit<AppDependencies, 'server'>> & {
+  readonly server?: AppDependencies['server'] & Partial<ApiTokens>;
+};
+
+/** The app over in-memory dependencies; tokens configured unless `server` (or `tokens`) says otherwise. */
+export function buildTestApi(overrides: TestApiOverrides = {}): TestApi {
   const logs = capturingLogger();
   const listenerErrors: unknown[] = [];
   const control = new InMemorySyncControl();
@@ -334,6 +340,11 @@ export function buildTestApi(overrides: Partial<AppDependencies> = {}): TestApi 
   const configuration = new InMemoryConfigAccess();
   const events = new ServiceEvents((error) => listenerErrors.push(error));
   const status: ServiceStatus = { mode: 'local_to_cloud', directions: [directionStatus()] };
+  const server = overrides.server ?? {
+    authToken: adminToken,
+    readOnlyTokens: [...readOnlyTokens],
+    corsOrigins: [],
+  };
   const app = buildApp({
     logger: logs.logger,
     status: () => status,
@@ -343,8 +354,14 @@ export function buildTestApi(overrides: Partial<AppDependencies> = {}): TestApi 
     configuration,
     metrics: { contentType: metricsContentType, render: () => Promise.resolve(metricsText) },
     events,
-    server: { authToken: adminToken, readOnlyTokens: [...readOnlyTokens], corsOrigins: [] },
     ...overrides,
+    server,
+    tokens:
+      overrides.tokens ??
+      new TokenAuthority({
+        ...(server.authToken === undefined ? {} : { authToken: server.authToken }),
+        readOnlyTokens: server.readOnlyTokens ?? [],
+      }),
   });
   return { app, control, conflicts, pauses, configuration, events, listenerErrors, logs };
 }
