@@ -13,6 +13,7 @@ export function crossFieldProblems(document: unknown): ConfigProblem[] {
     ...tableProblems(document.sync),
     ...reconnectDelayProblems(document.sync),
     ...tokenProblems(document.server),
+    ...openApiProblems(document.server),
     ...sameDatabaseProblems(document.databases),
     ...highAvailabilityProblems(document.high_availability, document.state_storage),
   ];
@@ -58,6 +59,31 @@ function reconnectDelayProblems(sync: unknown): ConfigProblem[] {
   if (initialDelay === undefined || maximumDelay === undefined || maximumDelay >= initialDelay) return [];
   return [
     { path: 'sync.reconnect_max_delay', message: 'must not be shorter than sync.reconnect_initial_delay' },
+  ];
+}
+
+/** Whether a listen address is this machine's loopback interface only. */
+export function isLoopbackListenAddress(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
+}
+
+/**
+ * Without any token the API is open (admin rights for every caller): allowed only when it listens on loopback,
+ * where nobody but this machine (or this pod) reaches it.
+ */
+function openApiProblems(server: unknown): ConfigProblem[] {
+  const section = isRecord(server) ? server : {};
+  const host = section.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || isLoopbackListenAddress(host)) return [];
+  const hasAdminToken = typeof section.auth_token === 'string' && section.auth_token.length > 0;
+  const hasReadOnlyTokens = Array.isArray(section.read_only_tokens) && section.read_only_tokens.length > 0;
+  if (hasAdminToken || hasReadOnlyTokens) return [];
+  return [
+    {
+      path: 'server.auth_token',
+      message: `is required when the API listens on ${JSON.stringify(host)} (server.host), not on loopback only: without a token anyone who can reach the port could change the configuration and resolve conflicts. Set server.auth_token (for example from \`openssl rand -hex 24\`), or set server.host to 127.0.0.1 to keep a token-less API on this machine`,
+    },
   ];
 }
 

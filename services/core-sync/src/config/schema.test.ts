@@ -279,7 +279,7 @@ describe('parseConfig', () => {
     });
     expect(config.server).toEqual({
       port: 8080,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       readOnlyTokens: [],
       readTimeoutMs: 30_000,
       writeTimeoutMs: 30_000,

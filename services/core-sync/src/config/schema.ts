@@ -379,7 +379,7 @@ const trustProxySchema = z
 const serverSchema = z
   .strictObject({
     port: z.int().min(0).max(65_535).default(8080),
-    host: nonEmptyText.default('0.0.0.0'),
+    host: nonEmptyText.default('127.0.0.1'),
     auth_token: tokenSchema.optional(),
     read_only_tokens: z.array(tokenSchema).default([]),
     read_timeout: duration('30s'),
