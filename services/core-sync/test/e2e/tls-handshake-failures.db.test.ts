@@ -278,3 +278,60 @@ async function binlogDumpError(endpoint: SecuredEndpoint, failure: HandshakeFail
     await pool.end();
   }
 }
+
+describe('a greeting that does not offer TLS', () => {
+  it('is the one case preferred runs unencrypted in (as the server sees it); every other mode refuses it', async () => {
+    proxy.advertisement = 'withheld';
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...tlsModes), async (mode) => {
+          const openingsBefore = proxy.openings.length;
+          const tls = loadTls(tlsSettings(mode), { keyPath: 'databases.local.tls', label: 'local database' });
+          const endpoint = { host: 'localhost', port: proxy.port, ...accounts.application, tls };
+          if (mode !== 'preferred') {
+            await expect(checkConnection(endpoint)).rejects.toMatchObject({
+              code: 'DATABASE_TLS_FAILED',
+              message: `the local database localhost:${proxy.port} does not offer TLS, but databases.local.tls.mode is ${mode}: enable TLS on the server (ssl_cert, ssl_key) or choose another mode`,
+            });
+            // mysql2 gives up on the greeting: nothing at all is sent.
+            expect(proxy.openings.slice(openingsBefore)).toEqual([]);
+            return;
+          }
+          const checked = await checkConnection(endpoint);
+          expect(checked).toMatchObject({
+            serverOffersNoTls: true,
+            encryption: { tlsVersion: null, cipher: null },
+            endpoint: { tls: { encrypted: false } },
+          });
+          expect(await sessionCipher(checked.endpoint)).toBe('');
+          expect(proxy.openings.slice(openingsBefore)).toEqual(['plain-login', 'plain-login']);
+        }),
+        { numRuns: 12 },
+      );
+    } finally {
+      proxy.advertisement = 'as-server';
+    }
+  });
+
+  it('is refused under preferred when the next connection to the same server offers TLS after all', async () => {
+    proxy.nextAdvertisements = ['withheld', 'as-server'];
+    const tls = loadTls({ mode: 'preferred' }, { keyPath: 'databases.local.tls', label: 'local database' });
+    await expect(
+      checkConnection({ host: 'localhost', port: proxy.port, ...accounts.application, tls }),
+    ).rejects.toMatchObject({
+      code: 'DATABASE_TLS_FAILED',
+      message: `the local database localhost:${proxy.port} offered no TLS on one connection and TLS on the next (databases.local.tls.mode preferred): something between the service and the server may be hiding TLS; start again, and set databases.local.tls.mode to verify_identity (or required at least) for a server reached over a network`,
+    });
+  });
+});
+
+/** The `Ssl_cipher` the server reports for a pooled session of `endpoint` ('' when unencrypted). */
+async function sessionCipher(endpoint: SecuredEndpoint): Promise<string> {
+  const pool = createMysqlPool(endpoint, { connectionLimit: 1 });
+  try {
+    const [rows] = await pool.query<mysql.RowDataPacket[]>("SHOW SESSION STATUS LIKE 'Ssl_cipher'");
+    return String(rows[0]?.Value ?? '');
+  } finally {
+    await pool.end();
+  }
+}
