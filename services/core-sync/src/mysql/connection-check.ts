@@ -131,9 +131,8 @@ function handshakeRemedy(tls: ConnectionTls): string {
     case 'verify_identity':
       return (
         (caFile === undefined
-          ? `no ${keyPath}.ca_file is set, so the server certificate must chain to a public CA known to Node.js; `
-          : '') +
-        `check that ${keyPath}.ca_file is the CA that signed the server certificate` +
+          ? `no ${keyPath}.ca_file is set, so the server certificate must chain to a public CA known to Node.js: set ${keyPath}.ca_file to the CA that signed it`
+          : `check that ${keyPath}.ca_file is the CA that signed the server certificate`) +
         (mode === 'verify_identity' ? ' and that the certificate names the host' : '') +
         ', and that nothing between the service and the server intercepts TLS'
       );
