@@ -144,7 +144,7 @@ export const errorCodes = {
   },
   DATABASE_TLS_FAILED: {
     description:
-      'A database connection could not be secured as its `tls` settings ask: a ca_file, cert_file or key_file is missing, unreadable or not PEM (or the key does not belong to the certificate); the server offers no TLS while the mode requires it; or the TLS handshake failed — the server certificate is not signed by the configured CA, does not name the host (verify_identity), or has expired. The message names the side (local, cloud, state store), the key path and the reason. Fix the files or the server, or choose another tls.mode, and start again.',
+      'A database connection could not be secured as its `tls` settings ask: a ca_file, cert_file or key_file is missing, unreadable or not PEM (or the key does not belong to the certificate); the server offers no TLS while the mode requires it; or the TLS handshake failed, in any mode (`preferred` falls back to plain text only when the server offers no TLS, never after a failed handshake) — the server certificate is not signed by the configured CA, does not name the host (verify_identity), or has expired; the two sides share no TLS version or cipher; the connection was reset or answered by something that does not speak TLS. The message names the side (local, cloud, state store), the server, the key path, the reason and what to do. Fix the files or the server (or whatever intercepts the connection), or choose another tls.mode, and start again.',
     retryable: false,
     httpStatus: 500,
   },

@@ -1,8 +1,15 @@
 /**
  * The first login to a server, made once when a service sets up its connections (before any pool): it settles
- * `tls.mode: preferred` (TLS when the server offers it) and turns the ways a login fails into errors that say what
- * to change — a TLS handshake refused, a server without TLS, an account that REQUIREs SSL/X509 — naming the side,
- * the account and the TLS settings.
+ * `tls.mode: preferred` and turns the ways a login fails into errors that say what to change — a TLS handshake
+ * that failed, a server without TLS, an account that REQUIREs SSL/X509 — naming the side, the account and the TLS
+ * settings.
+ *
+ * `preferred` falls back to plain text in one case only: the server's greeting does not advertise TLS (no
+ * CLIENT_SSL capability flag; mysql2 then refuses a connection that asks for TLS with HANDSHAKE_NO_SSL_SUPPORT,
+ * before anything is sent). A server that advertises TLS but whose handshake fails — a protocol version or cipher
+ * the two sides do not share, a connection reset or closed in the middle of it, something that is not TLS
+ * answering, a man in the middle — is an error like under `required`, never a reason to send the login in plain
+ * text.
  */
 import { isIP } from 'node:net';
 import mysql from 'mysql2/promise';
@@ -24,12 +31,20 @@ export interface SessionEncryption {
 }
 
 export interface CheckedEndpoint {
-  /** The endpoint to connect with: a `preferred` server without working TLS gets unencrypted connections. */
+  /** The endpoint to connect with: a `preferred` server that offers no TLS gets unencrypted connections. */
   readonly endpoint: SecuredEndpoint;
   readonly encryption: SessionEncryption;
-  /** Why `preferred` fell back to plain text (`the server offers no TLS`…); null when it did not. */
-  readonly fallbackReason: string | null;
+  /** True when `preferred` fell back to plain text because the server's greeting did not offer TLS. */
+  readonly serverOffersNoTls: boolean;
 }
+
+/** The capability flag a server's greeting sets when it can switch the connection to TLS (CLIENT_SSL). */
+export const clientSslCapability = 0x800;
+
+/** mysql2's code for a connection that asked for TLS to a server whose greeting does not offer it. */
+const noTlsOfferedCode = 'HANDSHAKE_NO_SSL_SUPPORT';
+/** mysql2's code for a TLS handshake that failed after the server's greeting offered TLS. */
+const handshakeFailedCode = 'HANDSHAKE_SSL_ERROR';
 
 const checkTimeoutMs = 10_000;
 const accessDeniedCodes = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR']);
@@ -50,7 +65,25 @@ async function readSessionEncryption(connection: mysql.Connection): Promise<Sess
   return { tlsVersion: valueOf('Ssl_version'), cipher: valueOf('Ssl_cipher') };
 }
 
-async function login(endpoint: SecuredEndpoint, purpose: string): Promise<SessionEncryption> {
+/** What one login found out: the session's encryption, and whether the server's greeting offered TLS. */
+interface LoginResult {
+  readonly encryption: SessionEncryption;
+  readonly serverOffersTls: boolean;
+}
+
+/** The parts of mysql2's promise connection the check reads (mysql2 is pinned exactly). */
+interface GreetedConnection {
+  /** The core connection: it keeps the capability flags of the server's greeting. */
+  readonly connection?: { readonly serverCapabilityFlags?: unknown };
+}
+
+/** Whether the server's greeting on this connection set CLIENT_SSL. */
+function greetingOffersTls(connection: mysql.Connection): boolean {
+  const flags = (connection as unknown as GreetedConnection).connection?.serverCapabilityFlags;
+  return typeof flags === 'number' && (flags & clientSslCapability) !== 0;
+}
+
+async function login(endpoint: SecuredEndpoint, purpose: string): Promise<LoginResult> {
   const { database: _database, ...withoutDatabase } = endpoint;
   const connection = await mysql.createConnection({
     ...endpointOptions(withoutDatabase),
@@ -58,18 +91,21 @@ async function login(endpoint: SecuredEndpoint, purpose: string): Promise<Sessio
     connectAttributes: { program_name: `mysql-sync:${purpose}` },
   });
   try {
-    return await readSessionEncryption(connection);
+    return {
+      encryption: await readSessionEncryption(connection),
+      serverOffersTls: greetingOffersTls(connection),
+    };
   } finally {
     await connection.end().catch(() => undefined);
   }
 }
 
-function accessDeniedHint(tls: ConnectionTls, fallbackReason: string | null): string {
+function accessDeniedHint(tls: ConnectionTls, serverOffersNoTls: boolean): string {
   const { keyPath } = tls.origin;
   if (!tls.encrypted) {
     return (
       ` over an unencrypted connection (${keyPath}.mode ${tls.settings.mode}` +
-      (fallbackReason === null ? '' : `, and ${fallbackReason}`) +
+      (serverOffersNoTls ? ', and the server offers no TLS' : '') +
       `); if the account REQUIREs SSL or X509, set ${keyPath}.mode to required or stricter`
     );
   }
@@ -79,38 +115,63 @@ function accessDeniedHint(tls: ConnectionTls, fallbackReason: string | null): st
   return ` over TLS with the client certificate ${tls.settings.certFile}`;
 }
 
-function classifyFailure(
-  endpoint: SecuredEndpoint,
-  error: unknown,
-  fallbackReason: string | null = null,
-): SyncError {
+/** OpenSSL's short reason (`tlsv1 alert protocol version`) when it gave one, else the message's first line. */
+function handshakeFailure(error: unknown): string {
+  const reason = error instanceof Error ? (error as { reason?: unknown }).reason : undefined;
+  if (typeof reason === 'string' && reason !== '') return reason;
+  return describeError(error).split('\n')[0]?.trim() ?? 'unknown';
+}
+
+/** What to do about a TLS handshake that failed with a server whose greeting offered TLS. */
+function handshakeRemedy(tls: ConnectionTls): string {
+  const { keyPath } = tls.origin;
+  const { mode, caFile } = tls.settings;
+  switch (mode) {
+    case 'verify_ca':
+    case 'verify_identity':
+      return (
+        (caFile === undefined
+          ? `no ${keyPath}.ca_file is set, so the server certificate must chain to a public CA known to Node.js: set ${keyPath}.ca_file to the CA that signed it`
+          : `check that ${keyPath}.ca_file is the CA that signed the server certificate`) +
+        (mode === 'verify_identity' ? ' and that the certificate names the host' : '') +
+        ', and that nothing between the service and the server intercepts TLS'
+      );
+    case 'preferred':
+      return (
+        'preferred falls back to plain text only when the server offers no TLS, and this server offers it: ' +
+        `fix TLS on the server (its TLS versions, ciphers and certificate) or whatever between the service and the server breaks it` +
+        `, or, on a network you trust, set ${keyPath}.mode to disabled`
+      );
+    case 'required':
+    case 'disabled':
+      return `fix TLS on the server (its TLS versions, ciphers and certificate) or whatever between the service and the server breaks it`;
+  }
+}
+
+function classifyFailure(endpoint: SecuredEndpoint, error: unknown, serverOffersNoTls = false): SyncError {
   const { tls } = endpoint;
   const { label, keyPath } = tls.origin;
   const server = `the ${label} ${serverOf(endpoint)}`;
   const code = driverErrorCode(error);
   const details = { server: serverOf(endpoint), user: endpoint.user, tls: tls.toJSON() };
-  if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
+  if (code === noTlsOfferedCode) {
     return new SyncError(
       'DATABASE_TLS_FAILED',
       `${server} does not offer TLS, but ${keyPath}.mode is ${tls.settings.mode}: enable TLS on the server (ssl_cert, ssl_key) or choose another mode`,
       { cause: error, details },
     );
   }
-  if (code === 'HANDSHAKE_SSL_ERROR') {
-    const trust =
-      tls.settings.caFile === undefined && tls.settings.mode.startsWith('verify')
-        ? ' (no ca_file: the certificate must chain to a public CA known to Node.js)'
-        : '';
+  if (code === handshakeFailedCode) {
     return new SyncError(
       'DATABASE_TLS_FAILED',
-      `the TLS handshake with ${server} failed (${tls.describe()})${trust}`,
+      `the TLS handshake with ${server} failed (${tls.describe()}): ${handshakeFailure(error)}; ${handshakeRemedy(tls)}`,
       { cause: error, details },
     );
   }
   if (code !== undefined && accessDeniedCodes.has(code)) {
     return new SyncError(
       'DATABASE_ACCESS_DENIED',
-      `user ${endpoint.user} may not log in to ${server}${accessDeniedHint(tls, fallbackReason)}`,
+      `user ${endpoint.user} may not log in to ${server}${accessDeniedHint(tls, serverOffersNoTls)}`,
       { cause: error, details },
     );
   }
@@ -138,36 +199,36 @@ export async function checkConnection(
     );
   }
   try {
-    return { endpoint, encryption: await login(endpoint, purpose), fallbackReason: null };
+    const { encryption } = await login(endpoint, purpose);
+    return { endpoint, encryption, serverOffersNoTls: false };
   } catch (error) {
-    const fallbackReason = settings.mode === 'preferred' ? preferredFallbackReason(error) : null;
-    if (fallbackReason === null) throw classifyFailure(endpoint, error);
-    const plain = { ...endpoint, tls: endpoint.tls.withoutEncryption() };
-    try {
-      return { endpoint: plain, encryption: await login(plain, purpose), fallbackReason };
-    } catch (plainError) {
-      throw classifyFailure(plain, plainError, fallbackReason);
+    // Only a greeting without TLS lets `preferred` go on in plain text; every other failure stops here.
+    if (settings.mode !== 'preferred' || driverErrorCode(error) !== noTlsOfferedCode) {
+      throw classifyFailure(endpoint, error);
     }
   }
+  return loginWithoutTls(endpoint, purpose);
 }
 
-/** OpenSSL's short reason (`tlsv1 alert protocol version`) when it gave one, else the message's first line. */
-function handshakeFailure(error: unknown): string {
-  const reason = error instanceof Error ? (error as { reason?: unknown }).reason : undefined;
-  if (typeof reason === 'string' && reason !== '') return reason;
-  return describeError(error).split('\n')[0]?.trim() ?? 'unknown';
-}
-
-/**
- * `preferred` connects in plain text where TLS cannot be had: a server that does not offer it, or a TLS handshake
- * that fails (an old server's protocol versions, a broken server certificate) — as a plain-text connection would
- * have worked before TLS existed here. null for every other failure.
- */
-function preferredFallbackReason(error: unknown): string | null {
-  const code = driverErrorCode(error);
-  if (code === 'HANDSHAKE_NO_SSL_SUPPORT') return 'the server offers no TLS';
-  if (code === 'HANDSHAKE_SSL_ERROR') return `the TLS handshake failed (${handshakeFailure(error)})`;
-  return null;
+/** `preferred` against a server whose greeting offered no TLS: the same login, unencrypted. */
+async function loginWithoutTls(endpoint: SecuredEndpoint, purpose: string): Promise<CheckedEndpoint> {
+  const plain = { ...endpoint, tls: endpoint.tls.withoutEncryption() };
+  let result: LoginResult;
+  try {
+    result = await login(plain, purpose);
+  } catch (error) {
+    throw classifyFailure(plain, error, true);
+  }
+  if (result.serverOffersTls) {
+    // The greeting of the first connection offered no TLS and this one's does: the connection would go
+    // unencrypted to a server that offers TLS. Refuse rather than guess which greeting was the server's.
+    throw new SyncError(
+      'DATABASE_TLS_FAILED',
+      `the ${endpoint.tls.origin.label} ${serverOf(endpoint)} offered no TLS on one connection and TLS on the next (${endpoint.tls.describe()}): something between the service and the server may be hiding TLS; start again, and set ${endpoint.tls.origin.keyPath}.mode to verify_identity (or required at least) for a server reached over a network`,
+      { details: { server: serverOf(endpoint), user: endpoint.user, tls: endpoint.tls.toJSON() } },
+    );
+  }
+  return { endpoint: plain, encryption: result.encryption, serverOffersNoTls: true };
 }
 
 /** One line for logs: `TLSv1.3 TLS_AES_256_GCM_SHA384`, or `unencrypted`. */
@@ -178,8 +239,9 @@ export function describeEncryption(encryption: SessionEncryption): string {
 }
 
 /**
- * Logs what a login check settled: a warning when `tls.mode: preferred` fell back to plain text, else
- * `checkedMessage` at info. `owner` names whose connections they are ("the local database", "the state store").
+ * Logs what a login check settled: a warning when `tls.mode: preferred` runs unencrypted because the server
+ * offers no TLS, else `checkedMessage` at info. `owner` names whose connections they are ("local database",
+ * "state store").
  */
 export function logLoginCheck(
   logger: Logger | undefined,
@@ -188,16 +250,25 @@ export function logLoginCheck(
   fields: Readonly<Record<string, unknown>>,
   checkedMessage: string,
 ): void {
+  const { endpoint } = checked;
   const logged = {
     ...fields,
-    user: checked.endpoint.user,
-    tlsMode: checked.endpoint.tls.settings.mode,
+    owner,
+    server: serverOf(endpoint),
+    user: endpoint.user,
+    tlsMode: endpoint.tls.settings.mode,
     encryption: describeEncryption(checked.encryption),
   };
-  if (checked.fallbackReason !== null) {
+  if (checked.serverOffersNoTls) {
     logger?.warn(
-      { ...logged, reason: checked.fallbackReason },
-      `${owner}'s connections are not encrypted: TLS was preferred, but ${checked.fallbackReason}`,
+      {
+        ...logged,
+        reason: 'the server offers no TLS',
+        setting: `${endpoint.tls.origin.keyPath}.mode`,
+        remedy:
+          'enable TLS on the server; for a server reached over a network set the mode to verify_identity (or required at least), which never falls back to plain text',
+      },
+      'connections not encrypted: tls.mode preferred and the server offers no TLS',
     );
   } else {
     logger?.info(logged, checkedMessage);

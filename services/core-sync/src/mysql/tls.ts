@@ -8,8 +8,10 @@
  *   verify_ca        always                          chain to ca_file (else public CAs)   no
  *   verify_identity  always                          chain to ca_file (else public CAs)   yes (SAN / CN)
  *
- * The files are read once, when the connections of a service are set up (`loadTls`); a `preferred` server is
- * asked once whether it offers TLS (connection-check.ts), and every connection made afterwards does the same.
+ * The files are read once, when the connections of a service are set up (`loadTls`). A `preferred` server is asked
+ * once whether it offers TLS (connection-check.ts): only a server whose greeting does not offer it gets plain-text
+ * connections; a TLS handshake that fails is an error, as under `required`. Every connection made afterwards
+ * keeps what the first login settled: once TLS is on, a connection that cannot have it fails, and none falls back.
  * The key material lives only in the driver options of a `ConnectionTls`, which never serialises them.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
@@ -38,8 +40,8 @@ export class ConnectionTls {
   readonly settings: TlsSettings;
   readonly origin: TlsOrigin;
   /**
-   * Whether connections encrypt: false for `disabled`, and for `preferred` once the server turned out to offer no
-   * TLS (`withoutEncryption`).
+   * Whether connections encrypt: false for `disabled`, and for `preferred` once the server's greeting turned out
+   * not to offer TLS (`withoutEncryption`).
    */
   readonly encrypted: boolean;
   readonly #driverOptions: SslOptions | undefined;
@@ -56,7 +58,10 @@ export class ConnectionTls {
     return this.#driverOptions;
   }
 
-  /** The same settings, connecting unencrypted: a `preferred` server that offers no TLS. */
+  /**
+   * The same settings, connecting unencrypted: only for a `preferred` server whose greeting does not offer TLS
+   * (connection-check.ts), never after a TLS handshake that failed.
+   */
   withoutEncryption(): ConnectionTls {
     return new ConnectionTls(this.settings, this.origin, undefined);
   }

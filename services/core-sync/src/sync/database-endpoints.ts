@@ -46,15 +46,14 @@ export async function connectSide(
   const checked = await checkConnection({ ...server, user: database.user, password: database.password, tls });
   logChecked(options.logger, side, checked);
   const application = checked.endpoint;
-  const replication: SecuredEndpoint = {
-    ...application,
-    user: database.replicationUser,
-    password: database.replicationPassword,
-  };
+  const replicationAccount = { user: database.replicationUser, password: database.replicationPassword };
   const separateAccount =
     database.replicationUser !== database.user || database.replicationPassword !== database.password;
-  if (!options.checkReplication || !separateAccount) return { application, replication };
-  const checkedReplication = await checkConnection(replication);
+  if (!options.checkReplication || !separateAccount) {
+    return { application, replication: { ...application, ...replicationAccount } };
+  }
+  // The replication account settles its own TLS, from the settings rather than from what the first login found.
+  const checkedReplication = await checkConnection({ ...server, ...replicationAccount, tls });
   logChecked(options.logger, side, checkedReplication);
   return { application, replication: checkedReplication.endpoint };
 }

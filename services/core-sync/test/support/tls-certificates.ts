@@ -1,7 +1,8 @@
 /**
  * Throw-away certificates for the TLS tests, made with the system's `openssl` (EC P-256 keys: fast to make):
  * a CA, a server certificate it signs for `localhost` only (so verify_identity passes for `localhost` and fails for
- * `127.0.0.1`, while verify_ca passes for both), a client certificate it signs, and a second, unrelated CA.
+ * `127.0.0.1`, while verify_ca passes for both), a client certificate it signs, a second, unrelated CA, and a
+ * self-signed server certificate for `localhost` (what a man in the middle could present).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +21,9 @@ export interface TestCertificates extends AsyncDisposable {
   readonly caFile: string;
   /** A CA that signed nothing here. */
   readonly otherCaFile: string;
+  /** A server certificate for `localhost` that signs itself (no CA here signed it), and its key. */
+  readonly selfSignedCertFile: string;
+  readonly selfSignedKeyFile: string;
   readonly serverCertFile: string;
   readonly serverKeyFile: string;
   readonly clientCertFile: string;
@@ -34,7 +38,12 @@ async function run(argumentsList: readonly string[]): Promise<void> {
   await execFileAsync(openssl, [...argumentsList]);
 }
 
-async function makeCa(directory: string, name: string): Promise<{ cert: string; key: string }> {
+async function makeSelfSigned(
+  directory: string,
+  name: string,
+  subject: string,
+  extensions: readonly string[],
+): Promise<{ cert: string; key: string }> {
   const cert = path.join(directory, `${name}.pem`);
   const key = path.join(directory, `${name}-key.pem`);
   await run([
@@ -48,13 +57,17 @@ async function makeCa(directory: string, name: string): Promise<{ cert: string; 
     '-days',
     '2',
     '-subj',
-    `/CN=mysql-sync test ${name}`,
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
+    subject,
+    ...extensions.flatMap((extension) => ['-addext', extension]),
   ]);
   return { cert, key };
+}
+
+function makeCa(directory: string, name: string): Promise<{ cert: string; key: string }> {
+  return makeSelfSigned(directory, name, `/CN=mysql-sync test ${name}`, [
+    'basicConstraints=critical,CA:TRUE',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
 }
 
 async function makeSigned(
@@ -93,7 +106,14 @@ async function makeSigned(
 export async function createTestCertificates(): Promise<TestCertificates> {
   const directory = await mkdtemp(path.join(tmpdir(), 'mysql-sync-tls-'));
   try {
-    const [ca, other] = await Promise.all([makeCa(directory, 'ca'), makeCa(directory, 'other-ca')]);
+    const [ca, other, selfSigned] = await Promise.all([
+      makeCa(directory, 'ca'),
+      makeCa(directory, 'other-ca'),
+      makeSelfSigned(directory, 'self-signed', '/CN=localhost', [
+        'subjectAltName=DNS:localhost',
+        'extendedKeyUsage=serverAuth',
+      ]),
+    ]);
     const [server, client] = await Promise.all([
       makeSigned(
         directory,
@@ -119,6 +139,8 @@ export async function createTestCertificates(): Promise<TestCertificates> {
       directory,
       caFile: ca.cert,
       otherCaFile: other.cert,
+      selfSignedCertFile: selfSigned.cert,
+      selfSignedKeyFile: selfSigned.key,
       serverCertFile: server.cert,
       serverKeyFile: server.key,
       clientCertFile: client.cert,
