@@ -2,7 +2,9 @@ import { BlockList } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FailedAuthLimiter } from './auth-limiter.js';
-import { TokenAuthority, bearerToken } from './auth.js';
+import type { FastifyRequest } from 'fastify';
+import { SyncError } from '../errors/index.js';
+import { ApiAuthenticator, TokenAuthority, bearerToken } from './auth.js';
 import {
   adminHeaders,
   adminToken,
@@ -289,5 +291,56 @@ describe('tokens', () => {
       headers: { authorization: '[redacted]' },
     });
     expect(api.logs.output()).not.toContain(adminToken);
+  });
+});
+
+describe('deny by default', () => {
+  it('asks the admin token of a route that declares no access', async () => {
+    api = buildTestApi();
+    api.app.get('/undeclared', () => ({ reached: true }));
+    api.app.get('/declared-read', { config: { access: 'read' } }, () => ({ reached: true }));
+    const statuses = async (url: string) => [
+      (await api.app.inject({ url })).statusCode,
+      (await api.app.inject({ url, headers: readOnlyHeaders })).statusCode,
+      (await api.app.inject({ url, headers: adminHeaders })).statusCode,
+    ];
+    expect(await statuses('/undeclared')).toEqual([401, 403, 200]);
+    expect(await statuses('/declared-read')).toEqual([401, 200, 200]);
+  });
+
+  it('answers 401, never a server error, when a handler asks for a caller nobody authenticated', () => {
+    const authenticator = new ApiAuthenticator(
+      new TokenAuthority({ authToken: adminToken, readOnlyTokens: [] }),
+      new FailedAuthLimiter(),
+    );
+    let thrown: unknown;
+    try {
+      authenticator.callerOf({ method: 'GET', url: '/health' } as FastifyRequest);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SyncError);
+    expect((thrown as SyncError).code).toBe('UNAUTHORIZED');
+    expect((thrown as SyncError).httpStatus).toBe(401);
+  });
+});
+
+describe('replacing the tokens while running', () => {
+  it('judges the next request by the new tokens: a revoked token is refused, a new one accepted', async () => {
+    const tokens = new TokenAuthority({ authToken: adminToken, readOnlyTokens: [...readOnlyTokens] });
+    api = buildTestApi({ tokens });
+    const newReader = 'new-read-only-token-0123456789';
+    const read = async (token: string) =>
+      (await api.app.inject({ url: '/api/v1/sync/status', headers: bearer(token) })).statusCode;
+    expect([await read(readOnlyTokens[0]), await read(readOnlyTokens[1]), await read(newReader)]).toEqual([
+      200, 200, 401,
+    ]);
+    // The first read-only token is deleted, a new one added: the second keeps working.
+    tokens.replace({ authToken: adminToken, readOnlyTokens: [readOnlyTokens[1], newReader] });
+    expect([await read(readOnlyTokens[0]), await read(readOnlyTokens[1]), await read(newReader)]).toEqual([
+      401, 200, 200,
+    ]);
+    tokens.replace({ readOnlyTokens: [newReader] });
+    expect(await read(adminToken)).toBe(401);
   });
 });

@@ -14,6 +14,8 @@ import {
 
 const adminToken = 'admin-token-0123456789abcdef';
 const readerToken = 'reader-token-0123456789abcdef';
+const rotatedAdminToken = 'rotated-admin-token-0123456789';
+const rotatedReaderToken = 'rotated-reader-token-0123456789';
 
 const ordersTable = `CREATE TABLE orders (
   id INT PRIMARY KEY, customer VARCHAR(40) NOT NULL, total DECIMAL(10,2) NOT NULL
@@ -144,6 +146,21 @@ describe('HTTP API of a running service', () => {
     expect((await call('GET', '/api/v1/config', readerToken)).body).toEqual(current);
     await fixture.source.query("INSERT INTO extras VALUES (4, 'four')");
     await eventually(() => expectTablesEqual(fixture, 'extras', 'id'), 30_000);
+
+    // Rotating the tokens takes effect with the next request, without a restart.
+    const rotated = structuredClone(current) as unknown as { server: Record<string, unknown> };
+    rotated.server.auth_token = rotatedAdminToken;
+    rotated.server.read_only_tokens = [rotatedReaderToken];
+    const rotation = await call('PUT', '/api/v1/config', adminToken, rotated);
+    expect(rotation).toMatchObject({
+      status: 200,
+      body: { applied: ['server.auth_token', 'server.read_only_tokens'], restartRequired: [] },
+    });
+    const statuses = [];
+    for (const token of [adminToken, readerToken, rotatedAdminToken, rotatedReaderToken]) {
+      statuses.push((await call('GET', '/api/v1/sync/status', token)).status);
+    }
+    expect(statuses).toEqual([401, 401, 200, 200]);
     expect(await service.kill('SIGTERM')).toBe(0);
   });
 

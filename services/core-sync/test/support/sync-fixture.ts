@@ -148,7 +148,12 @@ export async function createSyncFixture(
         port,
         output: () => output,
         async health() {
-          const response = await fetch(`http://127.0.0.1:${port}/health`);
+          // With a token /health reports the reasons and paused tables too; a service without tokens (open on
+          // loopback) takes any.
+          const token = typeof serverSection.auth_token === 'string' ? serverSection.auth_token : 'open-api';
+          const response = await fetch(`http://127.0.0.1:${port}/health`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
           return { statusCode: response.status, body: (await response.json()) as Record<string, unknown> };
         },
         async kill(signal) {
