@@ -75,10 +75,16 @@ const placedRow = fc.record({
   placement: fc.constantFrom<Placement>('both', 'changed', 'source-only', 'target-only'),
 });
 
-/** A source and a target table that differ in every way a repair must handle, 0 to `maxRows` keys. */
-export function divergedTablesArbitrary(maxRows = 24): fc.Arbitrary<DivergedTables> {
+/** A source and a target table that differ in every way a repair must handle, `minRows` to `maxRows` keys. */
+export function divergedTablesArbitrary(
+  sizes: { readonly minRows?: number; readonly maxRows?: number } = {},
+): fc.Arbitrary<DivergedTables> {
   return fc
-    .uniqueArray(placedRow, { selector: (row) => JSON.stringify([row.tenant, row.name]), maxLength: maxRows })
+    .uniqueArray(placedRow, {
+      selector: (row) => JSON.stringify([row.tenant, row.name]),
+      minLength: sizes.minRows ?? 0,
+      maxLength: sizes.maxRows ?? 24,
+    })
     .map((rows) => {
       const source: HostileRow[] = [];
       const target: HostileRow[] = [];
