@@ -63,8 +63,12 @@ function readQuoted(
   return { text, end: index };
 }
 
-/** Words, quoted identifiers (backticks, or double quotes under ANSI_QUOTES) and single symbols; no comments. */
-export function tokenize(statement: string): Token[] {
+/**
+ * Words, quoted identifiers (backticks, or double quotes under ANSI_QUOTES) and single symbols; no comments.
+ * `backslashEscapes`: whether a backslash escapes the next character in a string literal (false: the statement
+ * ran in a session whose sql_mode had NO_BACKSLASH_ESCAPES).
+ */
+export function tokenize(statement: string, backslashEscapes = true): Token[] {
   const tokens: Token[] = [];
   let index = 0;
   while (index < statement.length) {
@@ -81,7 +85,7 @@ export function tokenize(statement: string): Token[] {
       tokens.push({ kind: 'quoted', text: quoted.text });
       index = quoted.end;
     } else if (character === "'") {
-      index = readQuoted(statement, index, true).end;
+      index = readQuoted(statement, index, backslashEscapes).end;
       tokens.push({ kind: 'symbol', text: "'" });
     } else if (wordPattern.test(character)) {
       let end = index + 1;
@@ -261,9 +265,25 @@ function dropStatement(cursor: TokenCursor, defaultDatabase: string): QualifiedT
  * The tables a DDL statement changes, qualified with `defaultDatabase` (the session database of the QUERY event)
  * where the statement does not name one. Empty for anything that is not table DDL (DML, GRANT, CREATE DATABASE…)
  * and for temporary tables.
+ *
+ * Where a string literal holds a backslash, the statement is read both ways (with and without backslash escapes)
+ * and the tables either reading names are returned: the session's sql_mode decides which is right (`'C:\'` ends
+ * at the second quote under NO_BACKSLASH_ESCAPES), and the QUERY event's status variables that carry it reach
+ * the service decoded as text by the binlog library, not as bytes. A table named only by the wrong reading gets a
+ * schema check that finds nothing changed; one missed would be streamed with a stale schema.
  */
 export function tablesChangedByStatement(statement: string, defaultDatabase: string): QualifiedTable[] {
-  const cursor = new TokenCursor(tokenize(statement));
+  const escaped = tablesNamedBy(tokenize(statement, true), defaultDatabase);
+  if (!statement.includes('\\')) return escaped;
+  const tables = new Map(escaped.map((table) => [JSON.stringify([table.database, table.table]), table]));
+  for (const table of tablesNamedBy(tokenize(statement, false), defaultDatabase)) {
+    tables.set(JSON.stringify([table.database, table.table]), table);
+  }
+  return [...tables.values()];
+}
+
+function tablesNamedBy(tokens: readonly Token[], defaultDatabase: string): QualifiedTable[] {
+  const cursor = new TokenCursor(tokens);
   const verb = cursor.acceptWord('ALTER', 'DROP', 'RENAME', 'TRUNCATE', 'CREATE');
   switch (verb) {
     case 'ALTER':

@@ -75,10 +75,31 @@ export const canonicalValueOptions = {
 } as const;
 
 /**
- * Sessions run in UTC so TIMESTAMP values read as text (and written back from text) mean the same instant on
- * both servers whatever their system time zones.
+ * The sql_mode of every session the service opens, whatever the server's global mode: strict, so a value the
+ * target cannot hold is refused instead of silently changed; explicit zero values kept in AUTO_INCREMENT columns;
+ * no silent engine substitution. The modes that change what the service's SQL means are left out on purpose:
+ * - NO_BACKSLASH_ESCAPES. Statements that carry values (snapshot chunks, compare ranges, refresh and conflict
+ *   lookups, keyset deletes, checkpoint and schema queries) go through mysql2's `query(sql, values)`, which
+ *   escapes on the client with backslashes. Under that mode the server reads a backslash as a plain character:
+ *   a key holding `\` would compare as another key, one holding `'` would end the literal early (a syntax error,
+ *   or a different statement). Server-side prepared statements would not depend on the mode, but mysql2 returns
+ *   their results through the binary protocol, which types values differently from the text protocol (FLOAT as
+ *   the stored float32, for one); rows read here must equal the binlog's rows in the canonical form of
+ *   model/row-change.ts, which is the text protocol's. So reads stay text, in a session whose escaping is known.
+ * - ANSI_QUOTES, PIPES_AS_CONCAT, PAD_CHAR_TO_FULL_LENGTH, EMPTY_STRING_IS_NULL and MariaDB's ORACLE: they
+ *   change how the service's statements parse or what values read back.
+ * - NO_ZERO_DATE and NO_ZERO_IN_DATE: a source may hold zero dates, and the target must take them as they are.
  */
-export const sessionSetupStatement = "SET time_zone = '+00:00'";
+export const serviceSqlMode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION';
+
+/**
+ * Run first on every connection the service queries the databases or the MySQL state store through
+ * (setUpEverySession, createMysqlConnection): the known sql_mode above, and UTC, so TIMESTAMP values read as text
+ * (and written back from text) mean the same instant on both servers whatever their system time zones. The
+ * only other connections send no values: the login check, the state store's CREATE DATABASE, and the binlog
+ * library's dump and control connections.
+ */
+export const sessionSetupStatement = `SET SESSION time_zone = '+00:00', sql_mode = '${serviceSqlMode}'`;
 
 /** Prepared statements each connection keeps (see prepared-statements.ts). */
 export const preparedStatementsPerConnection = 128;
@@ -109,6 +130,18 @@ export function endpointOptions(endpoint: MysqlEndpoint) {
   };
 }
 
+/**
+ * Runs sessionSetupStatement on every connection the pool opens — the first ones and every replacement after a
+ * connection was lost — before the pool hands it out; statements on one connection execute in order, so it
+ * precedes the caller's first. Should it fail, mysql2 takes the error as fatal for that connection: the caller's
+ * statement fails with it and the pool drops the connection, so no statement runs in a session not set up.
+ */
+export function setUpEverySession(pool: mysql.Pool): void {
+  pool.pool.on('connection', (connection) => {
+    connection.query(sessionSetupStatement);
+  });
+}
+
 export function createMysqlPool(endpoint: MysqlEndpoint, options: PoolOptions = {}): mysql.Pool {
   const pool = mysql.createPool({
     ...endpointOptions(endpoint),
@@ -126,10 +159,7 @@ export function createMysqlPool(endpoint: MysqlEndpoint, options: PoolOptions = 
     // statement caches here and on the server (max_prepared_stmt_count is 16,382 for the whole server).
     maxPreparedStatements: preparedStatementsPerConnection,
   });
-  // Runs before the connection is handed out, and queries on one connection execute in order.
-  pool.pool.on('connection', (connection) => {
-    connection.query(sessionSetupStatement);
-  });
+  setUpEverySession(pool);
   if (options.queryTimeoutMs !== undefined) {
     watchStatementSilence(
       pool,

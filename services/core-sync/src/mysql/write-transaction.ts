@@ -1,12 +1,10 @@
-import type { Pool, PoolConnection } from './connection.js';
+import { serviceSqlMode, type Pool, type PoolConnection } from './connection.js';
 
 /**
  * Session settings of every connection that writes rows for the service: the source already checked foreign
- * keys; strict mode so a value the target cannot hold is refused instead of silently changed; explicit zero
- * values kept in AUTO_INCREMENT columns.
+ * keys. The sql_mode is the one every session starts with (connection.ts), asserted again where rows are written.
  */
-export const applySessionSetupStatement =
-  "SET SESSION foreign_key_checks = 0, sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'";
+export const applySessionSetupStatement = `SET SESSION foreign_key_checks = 0, sql_mode = '${serviceSqlMode}'`;
 
 /**
  * Locking reads at READ COMMITTED lock the rows they find and no gaps: conflict checks read keys that often do

@@ -1,8 +1,9 @@
 /**
  * The MySQL backend: a mysql2 pool of 4 connections to a database of its own (created when missing and the
- * user may), every statement prepared (`execute`, cached per connection by mysql2). Sessions run in UTC;
- * timestamps travel as `YYYY-MM-DD HH:MM:SS.mmm` text both ways (`dateStrings`), so no driver time-zone
- * conversion is involved, and BIGINTs come back as strings and are range-checked.
+ * user may), every statement prepared (`execute`, cached per connection by mysql2). Sessions run in UTC and in
+ * the service's sql_mode (mysql/connection.ts); timestamps travel as `YYYY-MM-DD HH:MM:SS.mmm` text both ways
+ * (`dateStrings`), so no driver time-zone conversion is involved, and BIGINTs come back as strings and are
+ * range-checked.
  */
 import mysql from 'mysql2/promise';
 import { SyncError, driverErrorCode, isSyncError } from '../errors/index.js';
@@ -11,6 +12,7 @@ import {
   checkConnection,
   isConnectionLost,
   quoteIdentifier,
+  setUpEverySession,
   watchStatementSilence,
   endpointOptions,
   loadTls,
@@ -259,7 +261,7 @@ async function ensureDatabase(endpoint: SecuredEndpoint, database: string): Prom
   }
 }
 
-function createPool(endpoint: SecuredEndpoint, logger: Logger | undefined): mysql.Pool {
+function createPool(endpoint: SecuredEndpoint): mysql.Pool {
   const pool = mysql.createPool({
     ...endpointOptions(endpoint),
     connectionLimit,
@@ -275,17 +277,9 @@ function createPool(endpoint: SecuredEndpoint, logger: Logger | undefined): mysq
     bigNumberStrings: true,
   });
   watchStatementSilence(pool, statementTimeoutMilliseconds, 'the MySQL state store');
-  // The core pool hands out callback connections; the SET is queued before the connection's first query.
-  pool.pool.on('connection', (connection) => {
-    connection.query("SET time_zone = '+00:00'", (error) => {
-      if (error !== null) {
-        logger?.warn(
-          { component: 'state-store', err: error },
-          'could not set the state-store session time zone',
-        );
-      }
-    });
-  });
+  // UTC and the service's sql_mode on every session: the migrations' SQL text (and its splitter) assumes
+  // backslash escapes, whatever the server's global mode.
+  setUpEverySession(pool);
   return pool;
 }
 
@@ -323,7 +317,7 @@ export async function openMysqlStateStore(
   try {
     const endpoint = await connectStateStore(config, options.logger);
     await ensureDatabase(endpoint, config.database);
-    pool = createPool({ ...endpoint, database: config.database }, options.logger);
+    pool = createPool({ ...endpoint, database: config.database });
   } catch (error) {
     if (
       isSyncError(error) &&

@@ -10,8 +10,8 @@
  */
 import mysql from 'mysql2/promise';
 import { driverErrorCode } from '../../src/errors/index.js';
-import { canonicalValueOptions, sessionSetupStatement } from '../../src/mysql/index.js';
-import type { TestDatabase } from './test-database.js';
+import { canonicalValueOptions } from '../../src/mysql/index.js';
+import { applicationSessionSetup, type TestDatabase } from './test-database.js';
 
 export const itemsTable = `CREATE TABLE items (
   id INT PRIMARY KEY,
@@ -119,7 +119,7 @@ async function openWriterConnection(database: TestDatabase): Promise<mysql.Conne
     database: database.name,
     ...canonicalValueOptions,
   });
-  await connection.query(sessionSetupStatement);
+  await connection.query(applicationSessionSetup);
   return connection;
 }
 

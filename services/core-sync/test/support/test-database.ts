@@ -5,8 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import { canonicalValueOptions, quoteIdentifier, sessionSetupStatement } from '../../src/mysql/index.js';
+import { canonicalValueOptions, quoteIdentifier } from '../../src/mysql/index.js';
 import { parseServerUrl, type ServerUrlParts } from './server-url.js';
+
+/**
+ * What a test's own sessions run first: UTC, like the service's, but the server's own sql_mode, as an
+ * application's sessions have (the service sets its own, mysql/connection.ts).
+ */
+export const applicationSessionSetup = "SET time_zone = '+00:00'";
 
 export interface TestDatabase extends AsyncDisposable {
   readonly name: string;
@@ -32,7 +38,7 @@ export async function createTestDatabase(serverUrl: string, label: string): Prom
     ...canonicalValueOptions,
   });
   pool.pool.on('connection', (connection) => {
-    connection.query(sessionSetupStatement);
+    connection.query(applicationSessionSetup);
   });
   return {
     name,
