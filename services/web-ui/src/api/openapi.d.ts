@@ -12,7 +12,7 @@ export interface paths {
     };
     /**
      * Liveness and readiness
-     * @description 200 when ok or degraded (paused tables), 503 when a direction failed or its binlog stream is down. No token needed.
+     * @description 200 when ok or degraded (paused tables), 503 when a direction failed or its binlog stream is down. No token needed: without one, the answer has states and error codes only; with a known token (any), it has the reasons in words, the lag and the paused tables. An unknown token is refused (401).
      */
     get: {
       parameters: {
@@ -23,13 +23,32 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description ok or degraded. */
+        /** @description ok or degraded (PublicHealthReport without a token). */
         200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': components['schemas']['HealthReport'];
+            'application/json':
+              components['schemas']['HealthReport'] | components['schemas']['PublicHealthReport'];
+          };
+        };
+        /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
+          };
+        };
+        /** @description Too many wrong tokens from this address (RATE_LIMITED); Retry-After says for how long. */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Error'];
           };
         };
         /** @description An unexpected error (INTERNAL); the log has it under the traceId. */
@@ -41,13 +60,14 @@ export interface paths {
             'application/json': components['schemas']['Error'];
           };
         };
-        /** @description down; the reasons say why. */
+        /** @description down; the problems say why (the reasons too, with a token). */
         503: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': components['schemas']['HealthReport'];
+            'application/json':
+              components['schemas']['HealthReport'] | components['schemas']['PublicHealthReport'];
           };
         };
       };
@@ -1540,6 +1560,13 @@ export interface components {
       role?: 'leader' | 'standby';
       /** @description Why the service is not fully healthy; empty when it is. */
       readonly reasons: string[];
+      /** @description Each reason as an error code, in the same order; empty when healthy. */
+      readonly problems: {
+        /** @description local_to_cloud or cloud_to_local; null for the state store. */
+        direction: string | null;
+        /** @description The error code (docs/errors.md). */
+        code: string;
+      }[];
       /** @description Whether the state store answers. Syncing goes on while it does not (degraded): see the error code STATE_STORE_UNAVAILABLE. */
       stateStore?: {
         available: boolean;
@@ -1558,6 +1585,29 @@ export interface components {
         stream: string | null;
         lagMs: number | null;
         readonly pausedTables: string[];
+      }[];
+    };
+    /** @description GET /health without a token: states and error codes only (no messages, table names or times). Send a token for the whole HealthReport. */
+    PublicHealthReport: {
+      /** @enum {string} */
+      status: 'ok' | 'degraded' | 'down';
+      /** @enum {string} */
+      role?: 'leader' | 'standby';
+      mode: string;
+      stateStore?: {
+        available: boolean;
+      };
+      readonly directions: {
+        direction: string;
+        state: string;
+        stream: string | null;
+      }[];
+      /** @description Each reason as an error code, in the same order; empty when healthy. */
+      readonly problems: {
+        /** @description local_to_cloud or cloud_to_local; null for the state store. */
+        direction: string | null;
+        /** @description The error code (docs/errors.md). */
+        code: string;
       }[];
     };
     SyncHistoryEntry: {

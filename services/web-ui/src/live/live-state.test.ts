@@ -51,7 +51,7 @@ const snapshot: StatusResponse = {
   mode: 'bidirectional',
   directions: [direction(), direction({ source: 'cloud', target: 'local' })],
   run: null,
-  health: { status: 'ok', reasons: [], mode: 'bidirectional', directions: [] },
+  health: { status: 'ok', reasons: [], problems: [], mode: 'bidirectional', directions: [] },
 };
 
 function apply(actions: LiveAction[], state: LiveState = initialLiveState): LiveState {
