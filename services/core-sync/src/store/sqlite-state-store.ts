@@ -4,7 +4,7 @@
  * never corrupts), a 5 s busy timeout, and prepared statements cached by SQL text. better-sqlite3 is
  * synchronous; the store's async interface just wraps it.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -210,8 +210,29 @@ class SqliteMigrationAdapter implements MigrationAdapter {
   }
 }
 
+/**
+ * The store holds whole rows of both databases (conflicts) and the sync history: only the service's own user may
+ * read it. A new file (and the directory made for it) is created owner-only, and SQLite gives its -wal and -shm
+ * files the database file's mode; an existing file readable by others loses those permissions.
+ */
+function restrictToOwner(filePath: string): void {
+  const resolved = path.resolve(filePath);
+  mkdirSync(path.dirname(resolved), { recursive: true, mode: 0o700 });
+  closeSync(openSync(resolved, constants.O_CREAT | constants.O_RDWR, 0o600));
+  for (const file of [resolved, `${resolved}-wal`, `${resolved}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(file).mode;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    if ((mode & 0o077) !== 0) chmodSync(file, mode & 0o700);
+  }
+}
+
 function openDatabase(filePath: string): Database.Database {
-  if (filePath !== ':memory:') mkdirSync(path.dirname(path.resolve(filePath)), { recursive: true });
+  if (filePath !== ':memory:') restrictToOwner(filePath);
   const database = new Database(filePath, { timeout: busyTimeoutMilliseconds });
   try {
     database.pragma(`busy_timeout = ${busyTimeoutMilliseconds}`);
