@@ -186,6 +186,7 @@ describe('GET /api/v1/openapi.json', () => {
         'DirectionStatus',
         'Error',
         'HealthReport',
+        'ResolutionColumns',
         'ResumeResult',
         'RunProgress',
         'SyncHistoryEntry',
