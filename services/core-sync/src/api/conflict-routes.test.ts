@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminHeaders, buildTestApi, readOnlyHeaders, type TestApi } from './testing/api-test-kit.js';
+import {
+  adminHeaders,
+  buildTestApi,
+  conflictRecord,
+  readOnlyHeaders,
+  type TestApi,
+} from './testing/api-test-kit.js';
 
 let api: TestApi;
 
@@ -37,6 +43,7 @@ describe('GET /api/v1/conflicts', () => {
       resolvedData: null,
       resolvedBy: null,
       resolutionSide: null,
+      resolutionColumns: null,
       sourcePosition: 'binlog.000001:4',
     });
   });
@@ -130,6 +137,27 @@ describe('POST /api/v1/conflicts/:id/resolve', () => {
     expect(response.json()).toMatchObject({
       resolutionSide: 'merged',
       resolvedData: { id: 1, name: 'merged name' },
+      resolutionColumns: { given: ['id', 'name'], filledFrom: null, filled: [] },
+    });
+  });
+
+  it('passes fillFrom on with data, and answers which columns were given and which filled', async () => {
+    api = buildTestApi();
+    api.conflicts.records.set(
+      'conflict-4',
+      conflictRecord('conflict-4', { cloudData: { id: 1, name: 'cloud', city: 'Oslo' } }),
+    );
+    const response = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/conflicts/conflict-4/resolve',
+      headers: adminHeaders,
+      payload: { data: { id: 1, name: 'merged name' }, fillFrom: 'cloud' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      resolutionSide: 'merged',
+      resolvedData: { id: 1, name: 'merged name', city: 'Oslo' },
+      resolutionColumns: { given: ['id', 'name'], filledFrom: 'cloud', filled: ['city'] },
     });
   });
 
@@ -171,6 +199,8 @@ describe('POST /api/v1/conflicts/:id/resolve', () => {
     const neither = await resolve({});
     const badSide = await resolve({ side: 'left' });
     const dataNotObject = await resolve({ data: 'text' });
+    const fillWithSide = await resolve({ side: 'local', fillFrom: 'cloud' });
+    const badFill = await resolve({ data: { id: 1 }, fillFrom: 'both' });
     expect(both.json()).toMatchObject({
       error: {
         code: 'REQUEST_INVALID',
@@ -180,6 +210,20 @@ describe('POST /api/v1/conflicts/:id/resolve', () => {
     expect(neither.statusCode).toBe(400);
     expect(badSide.json()).toMatchObject({ error: { details: { issues: [{ path: 'body.side' }] } } });
     expect(dataNotObject.json()).toMatchObject({ error: { details: { issues: [{ path: 'body.data' }] } } });
+    expect(fillWithSide.json()).toMatchObject({
+      error: {
+        code: 'REQUEST_INVALID',
+        details: {
+          issues: [
+            {
+              path: 'body.fillFrom',
+              message: 'fillFrom goes with data (it names the side that fills the columns data leaves out)',
+            },
+          ],
+        },
+      },
+    });
+    expect(badFill.json()).toMatchObject({ error: { details: { issues: [{ path: 'body.fillFrom' }] } } });
     expect(api.conflicts.records.get('conflict-1')?.resolved).toBe(false);
   });
 });

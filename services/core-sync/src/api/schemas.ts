@@ -353,6 +353,20 @@ export const conflictParamsSchema = z.strictObject({
   id: z.string().min(1).max(200).describe('The conflict id from GET /api/v1/conflicts.'),
 });
 
+const resolutionColumnsSchema = z
+  .object({
+    given: z.array(z.string()).readonly().describe('The columns the edited data gave, in table order.'),
+    filledFrom: z
+      .enum(['local', 'cloud'])
+      .nullable()
+      .describe('The side whose stored row filled the columns the data left out; null when none were.'),
+    filled: z
+      .array(z.string())
+      .readonly()
+      .describe('The columns taken from `filledFrom`’s row, in table order.'),
+  })
+  .meta({ id: 'ResolutionColumns' });
+
 export const conflictSchema = z
   .object({
     id: z.string(),
@@ -367,7 +381,15 @@ export const conflictSchema = z
     resolvedAt: isoTimestamp.nullable(),
     resolvedData: z.unknown(),
     resolvedBy: z.string().nullable(),
-    resolutionSide: z.string().nullable(),
+    resolutionSide: z
+      .string()
+      .nullable()
+      .describe(
+        '`local` or `cloud` (that side’s row was kept), `merged` (edited data); null while unresolved.',
+      ),
+    resolutionColumns: resolutionColumnsSchema
+      .nullable()
+      .describe('For edited data (`merged`): which columns were given and which were filled; else null.'),
     sourcePosition: z.string().nullable(),
   })
   .meta({ id: 'Conflict' });
@@ -385,14 +407,27 @@ export const resolveBodySchema = z
     data: z
       .record(z.string(), z.unknown())
       .optional()
-      .describe('The edited merged row: column values, keeping the row’s primary key.'),
+      .describe(
+        'The edited merged row: a value (or null) for every column, keeping the row’s primary key. Columns left out need fillFrom.',
+      ),
+    fillFrom: z
+      .enum(['local', 'cloud'])
+      .optional()
+      .describe(
+        'With data: the side whose stored row gives the columns data leaves out (refused when the row is absent there).',
+      ),
   })
   .refine((body) => (body.side === undefined) !== (body.data === undefined), {
     message: 'give exactly one of side or data',
   })
+  .refine((body) => body.fillFrom === undefined || body.data !== undefined, {
+    message: 'fillFrom goes with data (it names the side that fills the columns data leaves out)',
+    path: ['fillFrom'],
+  })
   .meta({
     id: 'ConflictResolution',
-    description: '`{ "side": "local" }`, `{ "side": "cloud" }` or `{ "data": {…} }`.',
+    description:
+      '`{ "side": "local" }`, `{ "side": "cloud" }`, `{ "data": {…every column…} }` or `{ "data": {…some columns…}, "fillFrom": "local" | "cloud" }`. Data that leaves columns out without fillFrom is refused (400 CONFLICT_RESOLUTION_INCOMPLETE), so both sides always end with the same whole row.',
   });
 
 // ── config ────────────────────────────────────────────────────────────────────────────────────────────────────

@@ -187,6 +187,7 @@ describe('GET /api/v1/openapi.json', () => {
         'Error',
         'HealthReport',
         'PublicHealthReport',
+        'ResolutionColumns',
         'ResumeResult',
         'RunProgress',
         'SyncHistoryEntry',

@@ -99,7 +99,6 @@ export function configToDocument(config: ServiceConfig): ConfigDocument {
       ...(server.authToken === undefined ? {} : { auth_token: server.authToken }),
       read_only_tokens: [...server.readOnlyTokens],
       read_timeout: formatDuration(server.readTimeoutMs),
-      write_timeout: formatDuration(server.writeTimeoutMs),
       cors_origins: [...server.corsOrigins],
       trust_proxy: typeof server.trustProxy === 'object' ? [...server.trustProxy] : server.trustProxy,
     },

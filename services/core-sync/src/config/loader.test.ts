@@ -231,6 +231,21 @@ describe('loadConfig', () => {
     );
   });
 
+  it('names server.write_timeout as removed, in the file or from the environment, not as an unknown key', () => {
+    const removed = 'was removed (it was never applied: no request was ever cut off by it); delete it';
+    const configPath = writeConfig(`${minimalYaml}server:\n  write_timeout: 30s\n`);
+    const fromFile = loadError({ configPath, environment: {} });
+    expect(problemsOf(fromFile)).toEqual([{ path: 'server.write_timeout', message: removed }]);
+    expect(fromFile.message).toContain(`server.write_timeout: ${removed}`);
+    const fromEnvironment = loadError({
+      configPath: writeConfig(minimalYaml, 'plain.yaml'),
+      environment: { MYSQL_SYNC_SERVER__WRITE_TIMEOUT: '30s' },
+    });
+    expect(problemsOf(fromEnvironment)).toEqual([
+      { path: 'server.write_timeout', message: `${removed} (set by MYSQL_SYNC_SERVER__WRITE_TIMEOUT)` },
+    ]);
+  });
+
   it('reports YAML syntax errors with their line as CONFIG_INVALID, without quoting the file', () => {
     const configPath = writeConfig('databases:\n  local:\n    password: "hunter2\n  cloud: [\n');
     const error = loadError({ configPath, environment: {} });

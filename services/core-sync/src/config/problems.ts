@@ -27,6 +27,17 @@ export const problemMessages = {
     'must be an IP address, a CIDR range such as "10.0.0.0/8", or one of loopback, linklocal, uniquelocal',
 } as const;
 
+/**
+ * Keys the configuration once had, by key path, with what to do about them: a file (or a `MYSQL_SYNC_*` variable)
+ * that still sets one is refused with this message rather than a generic "unknown key" guess.
+ */
+export const removedKeys: ReadonlyMap<string, string> = new Map([
+  [
+    'server.write_timeout',
+    'was removed (it was never applied: no request was ever cut off by it); delete it',
+  ],
+]);
+
 /** `['sync', 'tables', 1, 'name']` → `sync.tables[1].name`; the empty path is `(root)`. */
 export function formatKeyPath(path: readonly PropertyKey[]): string {
   let formatted = '';

@@ -112,7 +112,6 @@ server:
   auth_token: "0123456789abcdef-admin"
   read_only_tokens: ["0123456789abcdef-viewer"]
   read_timeout: 10s
-  write_timeout: 20s
   cors_origins: ["http://localhost:3000", "https://sync-ui.example.com"]
   trust_proxy: [10.0.0.0/8, "::1"]
 logging:
@@ -216,7 +215,6 @@ describe('parseConfig', () => {
         authToken: '0123456789abcdef-admin',
         readOnlyTokens: ['0123456789abcdef-viewer'],
         readTimeoutMs: 10_000,
-        writeTimeoutMs: 20_000,
         corsOrigins: ['http://localhost:3000', 'https://sync-ui.example.com'],
         trustProxy: ['10.0.0.0/8', '::1'],
       },
@@ -282,7 +280,6 @@ describe('parseConfig', () => {
       host: '127.0.0.1',
       readOnlyTokens: [],
       readTimeoutMs: 30_000,
-      writeTimeoutMs: 30_000,
       corsOrigins: [],
       trustProxy: false,
     });

@@ -383,7 +383,6 @@ const serverSchema = z
     auth_token: tokenSchema.optional(),
     read_only_tokens: z.array(tokenSchema).default([]),
     read_timeout: duration('30s'),
-    write_timeout: duration('30s'),
     cors_origins: z.array(originSchema).default([]),
     trust_proxy: trustProxySchema,
   })
@@ -393,7 +392,6 @@ const serverSchema = z
     authToken: raw.auth_token,
     readOnlyTokens: [...raw.read_only_tokens],
     readTimeoutMs: raw.read_timeout,
-    writeTimeoutMs: raw.write_timeout,
     corsOrigins: [...raw.cors_origins],
     trustProxy: raw.trust_proxy,
   }));

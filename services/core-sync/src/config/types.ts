@@ -142,7 +142,6 @@ export interface ServerConfig {
   /** Bearer tokens that may only read (GET). */
   readonly readOnlyTokens: readonly string[];
   readonly readTimeoutMs: number;
-  readonly writeTimeoutMs: number;
   readonly corsOrigins: readonly string[];
   /**
    * Which peers' `X-Forwarded-For` is believed, so a request's address (failed-auth limit, logs) is the client's

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatKeyPath, type ConfigProblem } from './problems.js';
+import { formatKeyPath, removedKeys, type ConfigProblem } from './problems.js';
 
 /**
  * Runs a zod schema and turns its issues into `<key path>: <what is wrong>` problems in plain words. Messages
@@ -23,10 +23,10 @@ export function validateWithSchema<Output>(
     if (issue.code !== 'unrecognized_keys')
       return [{ path: formatKeyPath(issue.path), message: issue.message }];
     const allowedKeys = allowedKeysByPath.get(formatKeyPath(issue.path)) ?? [];
-    return issue.keys.map((key) => ({
-      path: formatKeyPath([...issue.path, key]),
-      message: unknownKeyMessage(key, allowedKeys),
-    }));
+    return issue.keys.map((key) => {
+      const path = formatKeyPath([...issue.path, key]);
+      return { path, message: removedKeys.get(path) ?? unknownKeyMessage(key, allowedKeys) };
+    });
   });
   return { output: undefined, problems };
 }

@@ -290,6 +290,7 @@ export class ConflictChecker implements BatchConflictCheck {
       resolvedData: automatic && resolution.row !== null ? rowToJson(resolution.row) : null,
       resolvedBy: automatic ? 'system' : null,
       resolutionSide: automatic ? resolution.winner : null,
+      resolutionColumns: null,
       sourcePosition: change.last.commitPosition.toString(),
     };
   }

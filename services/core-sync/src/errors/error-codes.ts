@@ -96,7 +96,13 @@ export const errorCodes = {
   },
   CONFLICT_RESOLUTION_INVALID: {
     description:
-      'The resolution of a conflict is not usable: edited data must be an object of column values that keeps the primary key of the conflicting row. The message names what is wrong.',
+      'The resolution of a conflict is not usable: edited data must be an object of column values that keeps the primary key of the conflicting row, and names only columns the table has on both sides (`details.unknownColumns`). The message names what is wrong.',
+    retryable: false,
+    httpStatus: 400,
+  },
+  CONFLICT_RESOLUTION_INCOMPLETE: {
+    description:
+      'Edited data for a conflict leaves columns of the table out (`details.missingColumns`), and nothing fills them: both sides must end with the same whole row, so nothing was written and the conflict still waits. Give every column, or add `"fillFrom": "local"` or `"cloud"` to take the left-out columns from that side\'s stored row (not possible when the row is absent on that side).',
     retryable: false,
     httpStatus: 400,
   },

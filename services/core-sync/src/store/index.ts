@@ -17,6 +17,7 @@ export {
   type SyncHistoryChanges,
   type ConflictRecord,
   type ConflictResolution,
+  type ResolutionColumns,
   type ConflictFilter,
   type PageRequest,
   type LeaseState,

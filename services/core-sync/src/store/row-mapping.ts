@@ -7,6 +7,7 @@ import type { AppliedMigration } from './migrator.js';
 import type {
   CheckpointRecord,
   ConflictRecord,
+  ResolutionColumns,
   SyncHistoryChanges,
   SyncHistoryEntry,
   SyncHistoryKind,
@@ -305,6 +306,7 @@ export const conflictColumns = [
   'resolved_data',
   'resolved_by',
   'resolution_side',
+  'resolution_columns',
 ] as const;
 
 export function conflictParameters(conflict: ConflictRecord, timestamps: TimestampCodec): SqlParameter[] {
@@ -323,6 +325,7 @@ export function conflictParameters(conflict: ConflictRecord, timestamps: Timesta
     encodeJson(conflict.resolvedData),
     conflict.resolvedBy,
     conflict.resolutionSide,
+    encodeJson(conflict.resolutionColumns),
   ];
 }
 
@@ -342,7 +345,22 @@ export function conflictFromRow(row: SqlRow, timestamps: TimestampCodec): Confli
     resolvedData: decodeJson(row, 'resolved_data'),
     resolvedBy: readNullableString(row, 'resolved_by'),
     resolutionSide: readNullableString(row, 'resolution_side'),
+    resolutionColumns: readResolutionColumns(row, 'resolution_columns'),
   };
+}
+
+function readResolutionColumns(row: SqlRow, column: string): ResolutionColumns | null {
+  const value = decodeJson(row, column);
+  if (value === null) return null;
+  const { given, filledFrom, filled } = value as Partial<Record<keyof ResolutionColumns, unknown>>;
+  const isNameList = (names: unknown): names is string[] =>
+    Array.isArray(names) && names.every((name) => typeof name === 'string');
+  if (!isNameList(given) || !isNameList(filled) || !['local', 'cloud', null].includes(filledFrom as string)) {
+    throw new Error(
+      `column ${column} holds ${JSON.stringify(value)}, expected { given, filledFrom, filled }`,
+    );
+  }
+  return { given, filledFrom: filledFrom as ResolutionColumns['filledFrom'], filled };
 }
 
 export function appliedMigrationFromRow(row: SqlRow, timestamps: TimestampCodec): AppliedMigration {

@@ -373,13 +373,14 @@ export class SqlStateStore implements StateStore {
     return this.#attempt('resolve a conflict', async () => {
       const changedRows = await this.#driver.execute(
         'UPDATE conflicts SET resolved = 1, resolution_strategy = ?, resolved_at = ?, resolved_data = ?, ' +
-          'resolved_by = ?, resolution_side = ? WHERE id = ? AND resolved = 0',
+          'resolved_by = ?, resolution_side = ?, resolution_columns = ? WHERE id = ? AND resolved = 0',
         [
           resolution.strategy,
           this.#timestamps.encode(resolution.resolvedAt),
           encodeJson(resolution.resolvedData),
           resolution.resolvedBy,
           resolution.resolutionSide ?? null,
+          encodeJson(resolution.resolutionColumns),
           id,
         ],
       );

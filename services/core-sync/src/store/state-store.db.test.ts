@@ -247,6 +247,7 @@ function conflict(
     resolvedData: null,
     resolvedBy: null,
     resolutionSide: null,
+    resolutionColumns: null,
     sourcePosition: 'mysql-bin.000001:1234',
     ...changes,
   };
@@ -334,7 +335,7 @@ describeWithStorage('state store migrations', (backend) => {
       message: expect.stringContaining('099_broken.sql') as unknown,
     });
     const recorded = await storage.rows('SELECT version FROM schema_migrations ORDER BY version');
-    expect(recorded.map((row) => Number(row.version))).toEqual([1, 2, 3]);
+    expect(recorded.map((row) => Number(row.version))).toEqual([1, 2, 3, 4]);
     expect((await storage.tableNames()).includes('broken_first')).toBe(!backend.transactionalDdl);
   });
 
@@ -560,7 +561,8 @@ describeWithStorage('state store', (backend) => {
       strategy: 'manual',
       resolvedData: { id: 42, name: 'edited', amount: '1234567890123456789.01' },
       resolvedBy: 'api:admin',
-      resolutionSide: 'custom',
+      resolutionSide: 'merged',
+      resolutionColumns: { given: ['id', 'name'], filledFrom: 'cloud' as const, filled: ['amount'] },
       resolvedAt: new Date('2024-03-05T10:11:12.013Z'),
     };
     const attempts = await Promise.all([
@@ -575,12 +577,20 @@ describeWithStorage('state store', (backend) => {
       resolved: true,
       resolutionStrategy: 'manual',
       resolvedData: resolution.resolvedData,
-      resolutionSide: 'custom',
+      resolutionSide: 'merged',
+      resolutionColumns: resolution.resolutionColumns,
       resolvedAt: resolution.resolvedAt,
     });
     expect(['api:admin', 'api:other']).toContain(stored?.resolvedBy);
-    await store.markConflictResolved(oldest.id, { ...resolution, resolutionSide: undefined });
-    expect((await store.getConflict(oldest.id))?.resolutionSide).toBeNull();
+    await store.markConflictResolved(oldest.id, {
+      ...resolution,
+      resolutionSide: undefined,
+      resolutionColumns: undefined,
+    });
+    expect(await store.getConflict(oldest.id)).toMatchObject({
+      resolutionSide: null,
+      resolutionColumns: null,
+    });
     expect(await store.getConflict(randomUUID())).toBeUndefined();
   });
 

@@ -108,8 +108,21 @@ export interface ConflictRecord {
   readonly resolvedData: unknown;
   readonly resolvedBy: string | null;
   readonly resolutionSide: string | null;
+  /** For a resolution with edited data: which columns were given and which were filled from which side. */
+  readonly resolutionColumns: ResolutionColumns | null;
   /** The source position of the change that met the conflict, serialised by the caller. */
   readonly sourcePosition: string | null;
+}
+
+/**
+ * How the row of a resolution with edited data was made: the columns the caller gave, and the columns left out
+ * that were taken from one side's stored row (both lists in table order).
+ */
+export interface ResolutionColumns {
+  readonly given: readonly string[];
+  /** The side whose stored row filled `filled`; null when nothing was filled. */
+  readonly filledFrom: 'local' | 'cloud' | null;
+  readonly filled: readonly string[];
 }
 
 export interface ConflictResolution {
@@ -117,6 +130,7 @@ export interface ConflictResolution {
   readonly resolvedData: unknown;
   readonly resolvedBy: string;
   readonly resolutionSide?: string;
+  readonly resolutionColumns?: ResolutionColumns;
   readonly resolvedAt: Date;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Resolving a stored conflict by hand (the manual strategy, through the API): the chosen version of the row —
- * one side's, or edited data — is written to both databases, each in a transaction marked as the service's own so
- * neither direction echoes it, and the conflict is marked resolved with who chose what and when.
+ * one side's, or edited data (whole, or filled from one side's stored row: see resolution-row.ts) — is written to
+ * both databases, each in a transaction marked as the service's own so neither direction echoes it, and the
+ * conflict is marked resolved with who chose what and when.
  */
 import { BatchWriter, markerSlot, primaryKeyText, writeMarker } from '../apply/index.js';
 import type { ServiceConfig } from '../config/index.js';
@@ -17,9 +18,14 @@ import type { Logger } from '../logging/index.js';
 import { otherSide, type BinlogPosition, type Row, type SideName, type TableSchema } from '../model/index.js';
 import { inWriteTransaction, readBinlogEnd, readTableSchema, type Pool } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
+import {
+  resolutionRow,
+  type ConflictChoice,
+  type ResolutionRow,
+  type ResolutionTable,
+} from './resolution-row.js';
 
-/** Keep one side's version, or write edited data (an object of column values keeping the row's key). */
-export type ConflictChoice = { readonly side: SideName } | { readonly data: unknown };
+export type { ConflictChoice } from './resolution-row.js';
 
 export interface ResolveConflictOptions {
   readonly id: string;
@@ -50,45 +56,22 @@ export async function resolveConflict(options: ResolveConflictOptions): Promise<
   }
   const keyRow = rowFromJson(JSON.parse(conflict.primaryKeyValue));
   const keyText = primaryKeyText(keyRow, tableConfig.primaryKey);
-  const row = chosenRow(conflict, choice, tableConfig.primaryKey, keyText);
-  const schemas = new Map<SideName, TableSchema>();
-  for (const side of ['local', 'cloud'] as const) {
-    const schema = await readTableSchema(pools[side], config.databases[side].database, conflict.tableName);
-    if (schema === undefined) throw invalid(`table ${conflict.tableName} does not exist on ${side}`);
-    if (row !== null) {
-      const known = new Set(schema.columns.map((column) => column.name));
-      const unknown = Object.keys(row).filter((column) => !known.has(column));
-      if (unknown.length > 0)
-        throw invalid(`${side}.${conflict.tableName} has no column ${unknown.join(', ')}`);
-    }
-    schemas.set(side, schema);
-  }
-  // Neither direction, nor another resolution of this conflict, decides on the row while both sides are written.
-  const release = await options.rowClaims.claim([{ table: conflict.tableName, keyText }]);
-  try {
-    if ((await store.getConflict(id))?.resolved !== false) {
-      throw new SyncError('CONFLICT_ALREADY_RESOLVED', `conflict ${id} was resolved meanwhile`);
-    }
-    for (const [side, schema] of schemas) {
-      const fence = await writeMarked(
-        pools[side],
-        config.databases[side].database,
-        side,
-        schema,
-        keyText,
-        keyRow,
-        row,
-      );
-      options.ownWrites.record(side, conflict.tableName, [keyText], fence);
-    }
-  } finally {
-    release();
-  }
+  const schemas = {
+    local: await sideSchema(pools.local, config.databases.local.database, 'local', conflict.tableName),
+    cloud: await sideSchema(pools.cloud, config.databases.cloud.database, 'cloud', conflict.tableName),
+  };
+  const resolution = await writeBothSides(options, {
+    table: conflict.tableName,
+    keyText,
+    keyRow,
+    resolutionTable: { primaryKey: tableConfig.primaryKey, schemas },
+  });
   const resolved = await store.markConflictResolved(id, {
     strategy: 'manual',
-    resolvedData: row === null ? null : rowToJson(row),
+    resolvedData: resolution.row === null ? null : rowToJson(resolution.row),
     resolvedBy: options.resolvedBy,
-    resolutionSide: 'side' in choice ? choice.side : 'custom',
+    resolutionSide: 'side' in choice ? choice.side : 'merged',
+    ...(resolution.columns === null ? {} : { resolutionColumns: resolution.columns }),
     resolvedAt: new Date(),
   });
   if (!resolved) throw new SyncError('CONFLICT_ALREADY_RESOLVED', `conflict ${id} was resolved meanwhile`);
@@ -98,7 +81,8 @@ export async function resolveConflict(options: ResolveConflictOptions): Promise<
       conflictId: id,
       table: conflict.tableName,
       resolvedBy: options.resolvedBy,
-      resolutionSide: 'side' in choice ? choice.side : 'custom',
+      resolutionSide: 'side' in choice ? choice.side : 'merged',
+      ...(resolution.columns === null ? {} : { resolutionColumns: resolution.columns }),
     },
     'conflict resolved by hand',
   );
@@ -107,28 +91,45 @@ export async function resolveConflict(options: ResolveConflictOptions): Promise<
   return updated;
 }
 
-function chosenRow(
-  conflict: ConflictRecord,
-  choice: ConflictChoice,
-  primaryKey: readonly string[],
-  keyText: string,
-): Row | null {
-  if ('side' in choice) {
-    const data = choice.side === 'local' ? conflict.localData : conflict.cloudData;
-    return data === null || data === undefined ? null : rowFromJson(data);
-  }
-  let row: Row;
+/**
+ * Builds the row from the conflict as stored now (a later change of the row on either side has replaced its
+ * side's row) and writes it to both sides, while neither direction, nor another resolution of this conflict,
+ * decides on the row.
+ */
+async function writeBothSides(
+  options: ResolveConflictOptions,
+  target: { table: string; keyText: string; keyRow: Row; resolutionTable: ResolutionTable },
+): Promise<ResolutionRow> {
+  const { id, config, pools } = options;
+  const release = await options.rowClaims.claim([{ table: target.table, keyText: target.keyText }]);
   try {
-    row = rowFromJson(choice.data);
-  } catch (error) {
-    throw invalid(`data: ${error instanceof Error ? error.message : String(error)}`);
+    const current = await options.store.getConflict(id);
+    if (current === undefined || current.resolved) {
+      throw new SyncError('CONFLICT_ALREADY_RESOLVED', `conflict ${id} was resolved meanwhile`);
+    }
+    const resolution = resolutionRow(current, options.choice, target.resolutionTable);
+    for (const side of ['local', 'cloud'] as const) {
+      const fence = await writeMarked(
+        pools[side],
+        config.databases[side].database,
+        side,
+        target.resolutionTable.schemas[side],
+        target.keyText,
+        target.keyRow,
+        resolution.row,
+      );
+      options.ownWrites.record(side, target.table, [target.keyText], fence);
+    }
+    return resolution;
+  } finally {
+    release();
   }
-  const missing = primaryKey.filter((column) => !(column in row));
-  if (missing.length > 0) throw invalid(`data: the primary key column ${missing.join(', ')} is missing`);
-  if (primaryKeyText(row, primaryKey) !== keyText) {
-    throw invalid(`data: the primary key must stay ${conflict.primaryKeyValue}`);
-  }
-  return row;
+}
+
+async function sideSchema(pool: Pool, database: string, side: SideName, table: string): Promise<TableSchema> {
+  const schema = await readTableSchema(pool, database, table);
+  if (schema === undefined) throw invalid(`table ${table} does not exist on ${side}`);
+  return schema;
 }
 
 async function writeMarked(

@@ -336,7 +336,18 @@ describe('hostile identifiers', () => {
     const resolved = await call('POST', `/api/v1/conflicts/${conflict?.id ?? ''}/resolve`, {
       data: { select: 10, "k'e,y": 'k,1', group: 'merged \' " ` \\', 'Ünï `code`': -10 },
     });
-    expect(resolved).toMatchObject({ status: 200, body: { resolved: true, resolutionSide: 'custom' } });
+    expect(resolved).toMatchObject({
+      status: 200,
+      body: {
+        resolved: true,
+        resolutionSide: 'merged',
+        resolutionColumns: {
+          given: ['select', "k'e,y", 'group', 'Ünï `code`'],
+          filledFrom: null,
+          filled: [],
+        },
+      },
+    });
     await expectSameRows(fixture, bothWaysTable, bothWaysKey);
     const [merged] = await fixture.target.query(`SELECT * FROM ${table} WHERE ${select} = 10`);
     expect(merged).toEqual({ select: 10, "k'e,y": 'k,1', group: 'merged \' " ` \\', 'Ünï `code`': -10 });

@@ -921,7 +921,7 @@ export interface paths {
     put?: never;
     /**
      * Resolve a conflict
-     * @description Writes the chosen version (one side’s row, or edited data keeping the primary key) to both databases and marks the conflict resolved. 404 CONFLICT_NOT_FOUND, 409 CONFLICT_ALREADY_RESOLVED, 400 CONFLICT_RESOLUTION_INVALID.
+     * @description Writes the chosen version (one side’s row, or edited data keeping the primary key: every column, or some filled from one side’s stored row with fillFrom) to both databases and marks the conflict resolved; the answer’s resolutionColumns says which columns were given and which filled. 404 CONFLICT_NOT_FOUND, 409 CONFLICT_ALREADY_RESOLVED, 400 CONFLICT_RESOLUTION_INVALID (bad or unknown columns, a changed key), 400 CONFLICT_RESOLUTION_INCOMPLETE (columns left out without fillFrom, or fillFrom a side where the row is absent).
      */
     post: {
       parameters: {
@@ -1394,17 +1394,22 @@ export interface components {
        */
       direction?: 'local_to_cloud' | 'cloud_to_local' | 'bidirectional';
     } | null;
-    /** @description `{ "side": "local" }`, `{ "side": "cloud" }` or `{ "data": {…} }`. */
+    /** @description `{ "side": "local" }`, `{ "side": "cloud" }`, `{ "data": {…every column…} }` or `{ "data": {…some columns…}, "fillFrom": "local" | "cloud" }`. Data that leaves columns out without fillFrom is refused (400 CONFLICT_RESOLUTION_INCOMPLETE), so both sides always end with the same whole row. */
     ConflictResolutionInput: {
       /**
        * @description Keep this side’s version of the row.
        * @enum {string}
        */
       side?: 'local' | 'cloud';
-      /** @description The edited merged row: column values, keeping the row’s primary key. */
+      /** @description The edited merged row: a value (or null) for every column, keeping the row’s primary key. Columns left out need fillFrom. */
       data?: {
         [key: string]: unknown;
       };
+      /**
+       * @description With data: the side whose stored row gives the columns data leaves out (refused when the row is absent there).
+       * @enum {string}
+       */
+      fillFrom?: 'local' | 'cloud';
     };
     /** @description The configuration in the YAML file’s shape (snake_case). Secrets read `[redacted]`; sending `[redacted]` back keeps the current value. */
     ConfigDocumentInput: {
@@ -1629,6 +1634,17 @@ export interface components {
       /** @description Who or what started it: a token label, `cron`, `binlog-fallback`… */
       triggerSource: string | null;
     };
+    ResolutionColumns: {
+      /** @description The columns the edited data gave, in table order. */
+      readonly given: string[];
+      /**
+       * @description The side whose stored row filled the columns the data left out; null when none were.
+       * @enum {string|null}
+       */
+      filledFrom: 'local' | 'cloud' | null;
+      /** @description The columns taken from `filledFrom`’s row, in table order. */
+      readonly filled: string[];
+    };
     Conflict: {
       id: string;
       tableName: string;
@@ -1648,7 +1664,10 @@ export interface components {
       resolvedAt: string | null;
       resolvedData: unknown;
       resolvedBy: string | null;
+      /** @description `local` or `cloud` (that side’s row was kept), `merged` (edited data); null while unresolved. */
       resolutionSide: string | null;
+      /** @description For edited data (`merged`): which columns were given and which were filled; else null. */
+      resolutionColumns: components['schemas']['ResolutionColumns'] | null;
       sourcePosition: string | null;
     };
     /** @description The configuration in the YAML file’s shape (snake_case). Secrets read `[redacted]`; sending `[redacted]` back keeps the current value. */

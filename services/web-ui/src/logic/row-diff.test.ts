@@ -86,6 +86,24 @@ describe('the merged row', () => {
     expect(mergedRow(comparison, { ...draft, label: { text: 'x', isNull: true } }).label).toBeNull();
   });
 
+  it('sends every column: one without a cell as the NULL the editor shows', () => {
+    const { note: _dropped, ...withoutNote } = draftFrom(comparison, 'cloud');
+    expect(mergedRow(comparison, withoutNote)).toEqual({ id: 7, label: 'cloud', quantity: 5, note: null });
+  });
+
+  it('sends an unchanged cell as the exact stored value (bytes stay bytes), an edited bytes cell as its JSON', () => {
+    const withBytes = compareRows(
+      { id: 7, payload: { $base64: 'AP8=' }, price: '9.50' },
+      { id: 7, payload: { $base64: 'EA==' }, price: '9.5' },
+    );
+    const fromCloud = draftFrom(withBytes, 'cloud');
+    expect(mergedRow(withBytes, fromCloud)).toEqual({ id: 7, payload: { $base64: 'EA==' }, price: '9.5' });
+    const edited = { ...fromCloud, payload: { text: '{"$base64":"qg=="}', isNull: false } };
+    expect(mergedRow(withBytes, edited).payload).toEqual({ $base64: 'qg==' });
+    const notJson = { ...fromCloud, payload: { text: 'plain text', isNull: false } };
+    expect(mergedRow(withBytes, notJson).payload).toBe('plain text');
+  });
+
   it('displays NULL, JSON and plain values', () => {
     expect(displayValue(null)).toBe('NULL');
     expect(displayValue({ tags: ['a'] })).toBe('{"tags":["a"]}');

@@ -109,23 +109,41 @@ export function draftFrom(comparison: RowComparison, side: 'local' | 'cloud'): M
 }
 
 /**
- * The row to send: each cell's text typed like the column's values on the two sides (a number stays a number
- * when the text is one), `null` for NULL. Text that does not fit a numeric column is sent as text, for the
- * service to refuse with its own message.
+ * The row to send, with every column of the two versions (the service refuses a row that leaves one out, since
+ * each side would keep its own value there): `null` for NULL, and for a column without a cell too (the editor
+ * shows it as NULL). A cell whose text is still a side's value sends that value exactly (bytes stay
+ * `{ "$base64": … }`, numbers stay numbers); edited text is typed like the column's values on the two sides (a
+ * number when the column holds numbers and the text is one; bytes when it holds bytes and the text is their
+ * JSON), else sent as text, for the service to refuse with its own message.
  */
 export function mergedRow(comparison: RowComparison, draft: MergedDraft): Record<string, RowValue> {
   const row: Record<string, RowValue> = {};
   for (const column of comparison.columns) {
     const cell = draft[column.column];
-    if (cell === undefined) continue;
-    if (cell.isNull) {
-      row[column.column] = null;
-      continue;
-    }
-    const numeric = [column.local, column.cloud].some((value) => typeof value === 'number');
-    const asNumber = Number(cell.text);
-    row[column.column] =
-      numeric && cell.text.trim() !== '' && Number.isFinite(asNumber) ? asNumber : cell.text;
+    row[column.column] = cell === undefined || cell.isNull ? null : cellValue(column, cell.text);
   }
   return row;
+}
+
+function cellValue(column: ColumnComparison, text: string): RowValue {
+  const sides = [column.local, column.cloud].filter((value) => value !== null && value !== undefined);
+  const unchanged = sides.find((value) => displayValue(value) === text);
+  if (unchanged !== undefined) return unchanged;
+  const asNumber = Number(text);
+  if (sides.some((value) => typeof value === 'number') && text.trim() !== '' && Number.isFinite(asNumber))
+    return asNumber;
+  if (sides.some((value) => typeof value === 'object')) {
+    const parsed = parsedObject(text);
+    if (parsed !== undefined) return parsed;
+  }
+  return text;
+}
+
+function parsedObject(text: string): Row | undefined {
+  try {
+    return asRow(JSON.parse(text)) ?? undefined;
+  } catch {
+    // Not JSON: the text goes as it is.
+    return undefined;
+  }
 }

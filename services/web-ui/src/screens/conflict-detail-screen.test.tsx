@@ -19,12 +19,13 @@ const conflict: Conflict = {
   resolvedData: null,
   resolvedBy: null,
   resolutionSide: null,
+  resolutionColumns: null,
   sourcePosition: 'binlog.000001:400',
 };
 
 let api: FakeApi;
 
-function renderView() {
+function renderView(shown: Conflict = conflict) {
   const onResolved = vi.fn();
   render(
     <SessionProvider
@@ -32,7 +33,7 @@ function renderView() {
       session={{ token: 'token-1', access: 'unknown' }}
       onSignOut={() => undefined}
     >
-      <ConflictView conflict={conflict} onResolved={onResolved} />
+      <ConflictView conflict={shown} onResolved={onResolved} />
     </SessionProvider>,
   );
   return onResolved;
@@ -97,6 +98,44 @@ describe('a conflict', () => {
     expect(api.requests[0]?.body).toEqual({
       data: { id: 1, label: 'merged label', quantity: 3, note: 'cloud note' },
     });
+  });
+
+  it('sends every column, bytes unchanged, when the row is absent on one side', async () => {
+    const deletedOnCloud: Conflict = {
+      ...conflict,
+      conflictType: 'update_delete',
+      localData: { id: 1, label: 'local edit', note: null, payload: { $base64: 'AP8=' } },
+      cloudData: null,
+    };
+    api.answer('POST /api/v1/conflicts/conflict-1/resolve', 200, { ...deletedOnCloud, resolved: true });
+    const onResolved = renderView(deletedOnCloud);
+    fireEvent.click(screen.getByRole('button', { name: 'Edit merged row' }));
+    const editor = screen.getByRole('form', { name: 'Merged row' });
+    fireEvent.change(within(editor).getByLabelText(/^label/), { target: { value: 'merged label' } });
+    fireEvent.click(within(editor).getByRole('button', { name: 'Use this row' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Write to both databases' }));
+    await waitFor(() => expect(onResolved).toHaveBeenCalled());
+    expect(api.requests[0]?.body).toEqual({
+      data: { id: 1, label: 'merged label', note: null, payload: { $base64: 'AP8=' } },
+    });
+  });
+
+  it('says which columns an edited resolution gave and which it filled from which side', () => {
+    renderView({
+      ...conflict,
+      resolved: true,
+      resolutionStrategy: 'manual',
+      resolvedAt: '2025-01-03T00:00:00.000Z',
+      resolvedBy: 'admin',
+      resolutionSide: 'merged',
+      resolvedData: { id: 1, label: 'merged', quantity: 3, note: 'cloud note' },
+      resolutionColumns: { given: ['id', 'label'], filledFrom: 'cloud', filled: ['quantity', 'note'] },
+    });
+    const resolution = screen.getByTestId('resolution');
+    expect(within(resolution).getByTestId('resolution-given').textContent).toBe('Given: id, label');
+    expect(within(resolution).getByTestId('resolution-filled').textContent).toBe(
+      'Filled from the cloud row: quantity, note',
+    );
   });
 
   it('turns into read-only with the explanation when the API answers 403', async () => {

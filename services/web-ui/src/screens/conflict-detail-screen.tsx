@@ -150,6 +150,17 @@ function Resolution(props: { readonly conflict: Conflict }): ReactNode {
         {conflict.resolutionStrategy === null ? '' : `(${conflict.resolutionStrategy}) `}
         at {formatTime(conflict.resolvedAt)}.
       </p>
+      {conflict.resolutionColumns !== null && (
+        <ul className="small">
+          <li data-testid="resolution-given">Given: {conflict.resolutionColumns.given.join(', ')}</li>
+          {conflict.resolutionColumns.filledFrom !== null && (
+            <li data-testid="resolution-filled">
+              Filled from the {conflict.resolutionColumns.filledFrom} row:{' '}
+              {conflict.resolutionColumns.filled.join(', ')}
+            </li>
+          )}
+        </ul>
+      )}
       {conflict.resolvedData != null && (
         <pre className="code-block">{JSON.stringify(conflict.resolvedData, null, 2)}</pre>
       )}
@@ -185,7 +196,8 @@ function ResolveForm(props: {
       <h2 id={`${formId}-title`}>Resolve</h2>
       {readOnly && <ReadOnlyNote />}
       <p className="muted small">
-        The chosen row is written to both databases (as one marked transaction, so it is not synced back).
+        The chosen row is written whole to both databases (as one marked transaction, so it is not synced
+        back). An edited row sends every column.
       </p>
       <div className="actions">
         <button

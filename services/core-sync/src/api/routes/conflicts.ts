@@ -79,7 +79,7 @@ function registerConflictResolution(api: ApiInstance, context: RouteContext): vo
       schema: {
         summary: 'Resolve a conflict',
         description:
-          'Writes the chosen version (one side’s row, or edited data keeping the primary key) to both databases and marks the conflict resolved. 404 CONFLICT_NOT_FOUND, 409 CONFLICT_ALREADY_RESOLVED, 400 CONFLICT_RESOLUTION_INVALID.',
+          'Writes the chosen version (one side’s row, or edited data keeping the primary key: every column, or some filled from one side’s stored row with fillFrom) to both databases and marks the conflict resolved; the answer’s resolutionColumns says which columns were given and which filled. 404 CONFLICT_NOT_FOUND, 409 CONFLICT_ALREADY_RESOLVED, 400 CONFLICT_RESOLUTION_INVALID (bad or unknown columns, a changed key), 400 CONFLICT_RESOLUTION_INCOMPLETE (columns left out without fillFrom, or fillFrom a side where the row is absent).',
         tags: ['conflicts'],
         params: conflictParamsSchema,
         body: resolveBodySchema,
@@ -91,8 +91,9 @@ function registerConflictResolution(api: ApiInstance, context: RouteContext): vo
     },
     async (request) => {
       const caller = context.auth.callerOf(request);
-      const { side, data } = request.body;
-      const choice: ConflictChoice = side === undefined ? { data } : { side };
+      const { side, data, fillFrom } = request.body;
+      const choice: ConflictChoice =
+        side !== undefined ? { side } : fillFrom === undefined ? { data } : { data, fillFrom };
       const resolved = await withTraceId(request.id, () =>
         conflicts.resolve(request.params.id, choice, caller.label),
       );

@@ -167,6 +167,7 @@ export function conflictRecord(id: string, overrides: Partial<ConflictRecord> = 
     resolvedData: null,
     resolvedBy: null,
     resolutionSide: null,
+    resolutionColumns: null,
     sourcePosition: 'binlog.000001:4',
     ...overrides,
   };
@@ -202,31 +203,47 @@ export class InMemoryConflictAccess implements ConflictAccess {
     const record = await this.get(id);
     if (record.resolved)
       throw new SyncError('CONFLICT_ALREADY_RESOLVED', `conflict ${id} is already resolved`);
-    let resolvedData: unknown;
-    let side: string;
-    if ('side' in choice) {
-      side = choice.side;
-      resolvedData = choice.side === 'local' ? record.localData : record.cloudData;
-    } else {
-      const data = choice.data as Record<string, unknown>;
-      if (!('id' in data)) {
-        throw new SyncError('CONFLICT_RESOLUTION_INVALID', 'data: the primary key column id is missing');
-      }
-      side = 'merged';
-      resolvedData = data;
-    }
     const resolved: ConflictRecord = {
       ...record,
+      ...fakeResolution(record, choice),
       resolved: true,
       resolutionStrategy: 'manual',
       resolvedAt: new Date('2025-01-03T00:00:00.000Z'),
-      resolvedData,
       resolvedBy,
-      resolutionSide: side,
     };
     this.records.set(id, resolved);
     return resolved;
   }
+}
+
+/** The engine's answer in short: a side's row, or the data with the columns it leaves out from `fillFrom`'s row. */
+function fakeResolution(
+  record: ConflictRecord,
+  choice: ConflictChoice,
+): Pick<ConflictRecord, 'resolvedData' | 'resolutionSide' | 'resolutionColumns'> {
+  if ('side' in choice) {
+    const resolvedData = choice.side === 'local' ? record.localData : record.cloudData;
+    return { resolvedData, resolutionSide: choice.side, resolutionColumns: null };
+  }
+  const data = choice.data as Record<string, unknown>;
+  if (!('id' in data)) {
+    throw new SyncError('CONFLICT_RESOLUTION_INVALID', 'data: the primary key column id is missing');
+  }
+  const filler = (choice.fillFrom === 'cloud' ? record.cloudData : record.localData) as Record<
+    string,
+    unknown
+  >;
+  const filled =
+    choice.fillFrom === undefined ? [] : Object.keys(filler).filter((column) => !(column in data));
+  return {
+    resolvedData: { ...(choice.fillFrom === undefined ? {} : filler), ...data },
+    resolutionSide: 'merged',
+    resolutionColumns: {
+      given: Object.keys(data),
+      filledFrom: filled.length === 0 ? null : (choice.fillFrom ?? null),
+      filled,
+    },
+  };
 }
 
 export class InMemoryConfigAccess implements ConfigAccess {

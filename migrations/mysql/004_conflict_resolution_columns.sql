@@ -1,0 +1,5 @@
+-- Which columns a resolution with edited data gave, and which it filled from one side's stored row
+-- ({"given": [...], "filledFrom": "local" | "cloud" | null, "filled": [...]}). Keep in step with
+-- ../sqlite/004_conflict_resolution_columns.sql.
+ALTER TABLE conflicts ADD COLUMN resolution_columns LONGTEXT NULL
+  CHECK (resolution_columns IS NULL OR JSON_VALID(resolution_columns));
