@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfigDocument } from '../../services/core-sync/src/config/index.js';
 import {
   commandIsInstalled,
@@ -12,6 +16,7 @@ import {
   repositoryPath,
   runCommand,
   stringField,
+  type CommandResult,
 } from './support/repository.js';
 
 const composeFile = 'deployments/docker-compose.yml';
@@ -20,14 +25,55 @@ const exampleEnvironmentFile = 'deployments/.env.example';
 
 const dockerComposeInstalled = commandIsInstalled('docker-compose', ['version']);
 
-/** `docker-compose config` over the given files with the example secrets; the resolved document. */
+/** The example environment's variables in order, each with its value as shipped. */
+function exampleVariables(): [string, string][] {
+  return readRepositoryFile(exampleEnvironmentFile)
+    .split('\n')
+    .filter((line) => /^[A-Z_]+=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]);
+}
+
+const secretNamePattern = /_(PASSWORD|TOKEN)$/;
+
+const environmentDirectory = mkdtempSync(path.join(tmpdir(), 'mysql-sync-compose-env-'));
+afterAll(() => {
+  rmSync(environmentDirectory, { recursive: true, force: true });
+});
+
+/**
+ * An env file made from .env.example as its comments say: every empty value filled with `openssl rand -hex 24`'s
+ * kind of value, each its own; `leaveEmpty` stays as shipped.
+ */
+function generatedEnvironmentFile(leaveEmpty: string | undefined = undefined): string {
+  const lines = exampleVariables().map(([name, value]) =>
+    value === '' && name !== leaveEmpty ? `${name}=${randomBytes(24).toString('hex')}` : `${name}=${value}`,
+  );
+  const file = path.join(environmentDirectory, `env-${leaveEmpty ?? 'complete'}`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** docker-compose over `files`, with nothing of the stack's variables inherited from this process. */
+function runDockerCompose(
+  environmentFile: string,
+  files: readonly string[],
+  command: string[],
+): CommandResult {
+  const environment = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !exampleVariables().some(([variable]) => variable === name),
+    ),
+  );
+  return runCommand(
+    'docker-compose',
+    ['--env-file', environmentFile, ...files.flatMap((file) => ['-f', repositoryPath(file)]), ...command],
+    { environment },
+  );
+}
+
+/** `docker-compose config` over the given files with generated secrets; the resolved document. */
 function composeConfig(files: readonly string[]): unknown {
-  const result = runCommand('docker-compose', [
-    '--env-file',
-    repositoryPath(exampleEnvironmentFile),
-    ...files.flatMap((file) => ['-f', repositoryPath(file)]),
-    'config',
-  ]);
+  const result = runDockerCompose(generatedEnvironmentFile(), files, ['config']);
   if (result.exitCode !== 0) {
     throw new Error(`docker-compose config failed for ${files.join(' + ')}:\n${result.stderr}`);
   }
@@ -54,21 +100,32 @@ function stack(): unknown {
 
 describe.runIf(dockerComposeInstalled)('Compose files', () => {
   it('docker-compose accepts the stack and its development override', () => {
-    const quiet = runCommand('docker-compose', [
-      '--env-file',
-      repositoryPath(exampleEnvironmentFile),
-      '-f',
-      repositoryPath(composeFile),
-      '-f',
-      repositoryPath(developmentFile),
-      'config',
-      '-q',
-    ]);
+    const quiet = runDockerCompose(
+      generatedEnvironmentFile(),
+      [composeFile, developmentFile],
+      ['config', '-q'],
+    );
     expect(quiet.stderr).toBe('');
     expect(quiet.exitCode).toBe(0);
     const development = composeConfig([composeFile, developmentFile]);
     expect(stringList(service(development, 'core-sync').command).join(' ')).toContain('watch');
     expect(listField(service(development, 'local-db'), 'ports')).not.toEqual([]);
+  });
+
+  it('refuses to start until every secret of .env.example, shipped empty, is set', () => {
+    const secrets = exampleVariables().filter(([name]) => secretNamePattern.test(name));
+    expect(secrets.length).toBeGreaterThanOrEqual(7);
+    // Nothing shipped is usable: every password and token is empty in the example.
+    expect(secrets.filter(([, value]) => value !== '')).toEqual([]);
+    // Each one left empty alone: docker-compose stops, naming it.
+    const accepted = secrets
+      .map(([name]) => ({
+        name,
+        result: runDockerCompose(generatedEnvironmentFile(name), [composeFile], ['config', '-q']),
+      }))
+      .filter(({ name, result }) => result.exitCode === 0 || !result.stderr.includes(`set ${name} in`))
+      .map(({ name, result }) => `${name}: exit ${result.exitCode} ${result.stderr}`);
+    expect(accepted).toEqual([]);
   });
 
   it("core-sync's mounted config file and environment make a configuration core-sync accepts", () => {

@@ -6,6 +6,7 @@ import {
   ingressProblems,
   missingSecretKeys,
   selectorProblems,
+  withGeneratedSecretValues,
 } from './support/kubernetes-checks.js';
 import { findManifest, toManifest, type Manifest } from './support/kubernetes-manifests.js';
 import { typeCheckAgainstSchemas, validateAgainstSchemas } from './support/kubernetes-schemas.js';
@@ -42,7 +43,7 @@ describe.runIf(kubectlInstalled)(`high-availability overlay (${overlay}), render
   });
 
   it('runs two core-sync replicas with the lease on, over the MySQL state store', () => {
-    const config = coreSyncConfig(rendered());
+    const config = coreSyncConfig(withGeneratedSecretValues(rendered()));
     expect(config.highAvailability.enabled).toBe(true);
     expect(config.stateStorage.type).toBe('mysql');
     const spec = recordField(findManifest(rendered(), 'Deployment', 'core-sync').document, 'spec');

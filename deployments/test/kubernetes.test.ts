@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ConfigProblem } from '../../services/core-sync/src/config/index.js';
+import { SyncError } from '../../services/core-sync/src/errors/index.js';
 import {
   coreSyncConfig,
   coreSyncContainer,
@@ -7,6 +9,7 @@ import {
   missingSecretKeys,
   secretValues,
   selectorProblems,
+  withGeneratedSecretValues,
 } from './support/kubernetes-checks.js';
 import { findManifest, loadManifests, podSpec, readKustomization } from './support/kubernetes-manifests.js';
 import { typeCheckAgainstSchemas, validateAgainstSchemas } from './support/kubernetes-schemas.js';
@@ -33,6 +36,11 @@ describe('Kubernetes manifests (deployments/kubernetes)', () => {
         'Deployment/web-ui',
         'Ingress/mysql-sync',
         'Namespace/mysql-sync',
+        'NetworkPolicy/core-sync',
+        'NetworkPolicy/core-sync-from-monitoring',
+        'NetworkPolicy/default-deny',
+        'NetworkPolicy/state-db',
+        'NetworkPolicy/web-ui',
         'Secret/mysql-sync',
         'Service/core-sync',
         'Service/state-db',
@@ -60,9 +68,28 @@ describe('Kubernetes manifests (deployments/kubernetes)', () => {
     expect(rendered.stdout).toContain('kind: Deployment');
   });
 
-  it("core-sync's ConfigMap and environment make a configuration core-sync accepts", () => {
-    const config = coreSyncConfig(manifests);
-    expect(config.server.authToken).toBe(secretValues(manifests, 'mysql-sync')['auth-token']);
+  it('the Secret ships no usable value: core-sync refuses to start on it as shipped', () => {
+    const values = secretValues(manifests, 'mysql-sync');
+    expect(Object.keys(values).length).toBeGreaterThanOrEqual(8);
+    expect(Object.entries(values).filter(([, value]) => value !== '')).toEqual([]);
+    let refusal: unknown;
+    try {
+      coreSyncConfig(manifests);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(SyncError);
+    expect(refusal).toMatchObject({ code: 'CONFIG_INVALID' });
+    const problems = ((refusal as SyncError).details?.problems ?? []) as ConfigProblem[];
+    expect(problems.map((problem) => problem.path)).toEqual(
+      expect.arrayContaining(['server.auth_token', 'server.read_only_tokens[0]']),
+    );
+  });
+
+  it("with the Secret filled in, core-sync's ConfigMap and environment make a configuration it accepts", () => {
+    const filled = withGeneratedSecretValues(manifests);
+    const config = coreSyncConfig(filled);
+    expect(config.server.authToken).toBe(secretValues(filled, 'mysql-sync')['auth-token']);
     expect(config.stateStorage.type).toBe('mysql');
     const port = listField(coreSyncContainer(manifests), 'ports').find(
       (entry) => stringField(entry, 'name') === 'http',

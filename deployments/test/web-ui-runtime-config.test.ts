@@ -1,8 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runtimeConfigScript } from '../../services/web-ui/server/static-server.js';
+import {
+  contentSecurityPolicy,
+  runtimeConfigScript,
+  validateApiUrl,
+} from '../../services/web-ui/server/static-server.js';
 import { repositoryPath, runCommand } from './support/repository.js';
 
 // The web-ui image writes config.js with a shell script at start; `npm start` serves it from
@@ -17,7 +22,12 @@ afterAll(() => {
 function runStartScript(
   apiUrl: string | undefined,
   name: string,
-): { exitCode: number | null; configJs: string | undefined; stderr: string } {
+): {
+  exitCode: number | null;
+  configJs: string | undefined;
+  policyInclude: string | undefined;
+  stderr: string;
+} {
   const configDirectory = path.join(workDirectory, name);
   const environment: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -25,13 +35,36 @@ function runStartScript(
   };
   if (apiUrl !== undefined) environment.MYSQL_SYNC_API_URL = apiUrl;
   const result = runCommand('sh', [startScript], { environment });
-  let configJs: string | undefined;
+  return {
+    exitCode: result.exitCode,
+    configJs: readIfWritten(path.join(configDirectory, 'config.js')),
+    policyInclude: readIfWritten(path.join(configDirectory, 'content-security-policy.conf')),
+    stderr: result.stderr,
+  };
+}
+
+function readIfWritten(file: string): string | undefined {
   try {
-    configJs = readFileSync(path.join(configDirectory, 'config.js'), 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return undefined;
   }
-  return { exitCode: result.exitCode, configJs, stderr: result.stderr };
+}
+
+/** The nginx line the script must write: static-server.js's policy, sent on every answer. */
+function policyIncludeFor(apiUrl: string): string {
+  return `add_header Content-Security-Policy "${contentSecurityPolicy(apiUrl)}" always;\n`;
+}
+
+/** What the static server makes of an API URL: refused (at start), or config.js and the policy. */
+function staticServerOutcome(apiUrl: string): { configJs: string; policyInclude: string } | 'refused' {
+  try {
+    validateApiUrl(apiUrl);
+  } catch {
+    return 'refused';
+  }
+  return { configJs: runtimeConfigScript(apiUrl), policyInclude: policyIncludeFor(apiUrl) };
 }
 
 describe('web-ui image start script', () => {
@@ -46,6 +79,37 @@ describe('web-ui image start script', () => {
     expect(result.exitCode).toBe(0);
     expect(result.configJs).toBe(runtimeConfigScript(apiUrl));
     expect(result.configJs).toContain(JSON.stringify(expectedApiUrl));
+    expect(result.policyInclude).toBe(policyIncludeFor(apiUrl));
+  });
+
+  it('writes the Content-Security-Policy the static server sends, or refuses the URL as it does', () => {
+    const host = fc.oneof(
+      fc.domain(),
+      fc.ipV4(),
+      fc.ipV6().map((address) => `[${address}]`),
+      fc.constantFrom('a;b', 'x y', 'user@host', 'h,i', '*', 'LOCALHOST'),
+    );
+    const apiUrl = fc
+      .tuple(
+        fc.constantFrom('http://', 'https://'),
+        host,
+        fc.constantFrom('', ':8080', ':443', ':1x'),
+        fc.constantFrom('', '/', '/base//', '/p?q=1;2', '/#f'),
+      )
+      .map((parts) => parts.join(''));
+    let run = 0;
+    fc.assert(
+      fc.property(apiUrl, (url) => {
+        run += 1;
+        const result = runStartScript(url, `property-${run}`);
+        const script =
+          result.exitCode === 0 && result.configJs !== undefined && result.policyInclude !== undefined
+            ? { configJs: result.configJs, policyInclude: result.policyInclude }
+            : 'refused';
+        expect({ url, script }).toEqual({ url, script: staticServerOutcome(url) });
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('defaults to http://localhost:8080 like the static server', () => {
@@ -60,10 +124,13 @@ describe('web-ui image start script', () => {
     'http://a b',
     'http://quote"d',
     'http://back\\slash',
+    'http://user:secret@sync.example.com',
+    'http://sync.example.com;script-src',
   ])('refuses %s with a message and writes nothing', (apiUrl) => {
     const result = runStartScript(apiUrl, `refused-${Buffer.from(apiUrl).toString('hex')}`);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('MYSQL_SYNC_API_URL');
     expect(result.configJs).toBeUndefined();
+    expect(result.policyInclude).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
 import viteConfig from './vite.config.js';
 
-// Three kinds of tests:
+// Four kinds of tests:
 // - unit: logic and components in jsdom (no network);
+// - server: server/static-server.js over real HTTP (headers, the Content-Security-Policy);
 // - contract: the checked-in OpenAPI copy against the document core-sync's app serves (in process);
 // - e2e: the built dashboard in headless Chromium against a real core-sync over two throw-away MariaDB servers
 //   (core-sync's own test harness starts them), one file at a time.
@@ -22,6 +23,10 @@ export default mergeConfig(
         {
           extends: true,
           test: { name: 'contract', include: ['test/contract/**/*.test.ts'], environment: 'node' },
+        },
+        {
+          extends: true,
+          test: { name: 'server', include: ['test/server/**/*.test.ts'], environment: 'node' },
         },
         {
           extends: true,

@@ -2,6 +2,7 @@
  * Checks over a set of Kubernetes manifests, shared by the base (read file by file) and the high-availability
  * overlay (rendered by kustomize). Each returns the problems it found, one line each, or the value it derived.
  */
+import { randomBytes } from 'node:crypto';
 import type { ServiceConfig } from '../../../services/core-sync/src/config/index.js';
 import { validateConfigDocument } from '../../../services/core-sync/src/config/index.js';
 import {
@@ -55,6 +56,20 @@ export function containerEnvironment(
     }
   }
   return environment;
+}
+
+/**
+ * The manifests with every Secret value filled as the operator is told to (secret.yaml's comment): a random
+ * `openssl rand -hex 24`-like value of its own for each key. The shipped values are empty.
+ */
+export function withGeneratedSecretValues(manifests: readonly Manifest[]): Manifest[] {
+  return manifests.map((manifest) => {
+    if (manifest.kind !== 'Secret') return manifest;
+    const keys = Object.keys(secretValues(manifests, manifest.name));
+    const stringData = Object.fromEntries(keys.map((key) => [key, randomBytes(24).toString('hex')]));
+    const { data: _data, ...document } = manifest.document;
+    return { ...manifest, document: { ...document, stringData } };
+  });
 }
 
 export function coreSyncContainer(manifests: readonly Manifest[]): Record<string, unknown> {

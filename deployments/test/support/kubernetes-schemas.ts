@@ -17,6 +17,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { describeManifest, type Manifest } from './kubernetes-manifests.js';
 import { repositoryRoot } from './repository.js';
@@ -35,6 +36,7 @@ const modelConstructors: ReadonlyMap<string, (document: Record<string, unknown>)
     ['apps/v1/Deployment', (document) => new Deployment(document)],
     ['apps/v1/StatefulSet', (document) => new StatefulSet(document)],
     ['networking.k8s.io/v1/Ingress', (document) => new Ingress(document)],
+    ['networking.k8s.io/v1/NetworkPolicy', (document) => new NetworkPolicy(document)],
     ['policy/v1/PodDisruptionBudget', (document) => new PodDisruptionBudget(document)],
   ]);
 

@@ -40,6 +40,42 @@ const securityHeaders = {
 };
 
 /**
+ * The origin of an API URL as written (`https://sync.example.com:8443` of `https://sync.example.com:8443/base`):
+ * the text up to the path, query or fragment. docker/40-mysql-sync-runtime-config.sh cuts it the same way.
+ * @param {string} apiUrl
+ * @returns {string}
+ */
+export function apiOrigin(apiUrl) {
+  return /^[^:/?#]*:\/\/[^/?#]*/.exec(apiUrl)?.[0] ?? '';
+}
+
+/**
+ * What an API origin may be: http(s), a host name or an IPv4/[IPv6] address, an optional port. Nothing else gets
+ * into the Content-Security-Policy (a `;` or a space there would add directives of its own).
+ */
+const apiOriginPattern = /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$/;
+
+/**
+ * The dashboard's Content-Security-Policy: its own scripts, styles and images only (the build has no inline
+ * script or style; the favicon is a `data:` URL), connections to itself and to core-sync's API (which may be
+ * another origin), no plugins, no `<base>`, forms only to itself, and no framing by anyone. nginx.conf sends the
+ * same text, which the start script writes from MYSQL_SYNC_API_URL.
+ * @param {string} apiUrl
+ * @returns {string}
+ */
+export function contentSecurityPolicy(apiUrl) {
+  return [
+    "default-src 'self'",
+    `connect-src 'self' ${apiOrigin(apiUrl)}`,
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/**
  * The runtime configuration script the page loads before the app.
  * @param {string} apiUrl
  * @returns {string}
@@ -65,6 +101,11 @@ export function validateApiUrl(apiUrl) {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new Error(`MYSQL_SYNC_API_URL must be an http or https URL, got ${JSON.stringify(apiUrl)}`);
+  }
+  if (!apiOriginPattern.test(apiOrigin(apiUrl))) {
+    throw new Error(
+      `MYSQL_SYNC_API_URL must start with http:// or https://, a host name or address and an optional port (no user name), got ${JSON.stringify(apiUrl)}`,
+    );
   }
   return apiUrl;
 }
@@ -106,6 +147,7 @@ async function resolveFile(root, urlPath) {
 export async function startStaticServer(options) {
   const root = path.resolve(options.distDirectory);
   const configScript = runtimeConfigScript(validateApiUrl(options.apiUrl));
+  const headers = { ...securityHeaders, 'content-security-policy': contentSecurityPolicy(options.apiUrl) };
   const log = options.log ?? (() => undefined);
   await stat(path.join(root, 'index.html')).catch((/** @type {unknown} */ error) => {
     throw new Error(`no built dashboard in ${root}: run \`npm run build\` first`, { cause: error });
@@ -114,7 +156,7 @@ export async function startStaticServer(options) {
   const server = createServer((request, response) => {
     const method = request.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD', ...securityHeaders }).end();
+      response.writeHead(405, { allow: 'GET, HEAD', ...headers }).end();
       return;
     }
     const urlPath = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -122,7 +164,7 @@ export async function startStaticServer(options) {
       response.writeHead(200, {
         'content-type': contentTypes['.js'],
         'cache-control': 'no-store',
-        ...securityHeaders,
+        ...headers,
       });
       response.end(method === 'HEAD' ? undefined : configScript);
       return;
@@ -137,7 +179,7 @@ export async function startStaticServer(options) {
         response.writeHead(200, {
           'content-type': contentTypes[extension] ?? 'application/octet-stream',
           'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-          ...securityHeaders,
+          ...headers,
         });
         if (method === 'HEAD') {
           response.end();
@@ -152,7 +194,7 @@ export async function startStaticServer(options) {
       })
       .catch((/** @type {unknown} */ error) => {
         log(`web-ui: ${method} ${urlPath} failed: ${error instanceof Error ? error.message : String(error)}`);
-        if (!response.headersSent) response.writeHead(500, securityHeaders);
+        if (!response.headersSent) response.writeHead(500, headers);
         response.end();
       });
   });

@@ -23,6 +23,8 @@ export const problemMessages = {
     'verify_identity needs host to be the name the server certificate is issued for, not an IP address (the driver cannot check an address against the certificate); use the host name, or verify_ca',
   trustProxy:
     'must be false, true, a hop count, or a list of proxy addresses and CIDR ranges (such as [10.0.0.0/8])',
+  placeholderToken:
+    'looks like a placeholder copied from an example (it contains "change-me", "example", "placeholder" or the like): use a random token, such as the output of `openssl rand -hex 24`',
   proxyAddress:
     'must be an IP address, a CIDR range such as "10.0.0.0/8", or one of loopback, linklocal, uniquelocal',
 } as const;

@@ -332,7 +332,21 @@ const originPattern = /^https?:\/\/[^/\s?#]+$/;
 const originSchema = z.string().refine((text) => text === '*' || originPattern.test(text), {
   error: problemMessages.origin,
 });
-const tokenSchema = z.string().min(16);
+/**
+ * Words of the placeholders that example files ship (`change-me`, `changeme`, `example`, `placeholder`,
+ * `replace-me`), in any case: a token holding one was copied from an example, not generated, and anyone who has
+ * read the example can guess it.
+ */
+const placeholderTokenPattern = /change[-_ ]?me|example|placeholder|replace[-_ ]?me/i;
+
+function isPlaceholderToken(token: string): boolean {
+  return placeholderTokenPattern.test(token);
+}
+
+const tokenSchema = z
+  .string()
+  .min(16)
+  .refine((token) => !isPlaceholderToken(token), { error: problemMessages.placeholderToken });
 
 const proxyNames: ReadonlySet<string> = new Set(['loopback', 'linklocal', 'uniquelocal']);
 

@@ -96,7 +96,11 @@ describe('the dashboard in a browser', () => {
     expect(await config.text()).toBe(
       `window.__MYSQL_SYNC_CONFIG__ = {"apiUrl":"http://127.0.0.1:${service.port}"};\n`,
     );
-    await page.goto(`${ui.url}/`);
+    const landing = await page.goto(`${ui.url}/`);
+    // The page runs under the static server's Content-Security-Policy (a violation would be a console error).
+    expect(await landing?.headerValue('content-security-policy')).toContain(
+      `connect-src 'self' http://127.0.0.1:${service.port}`,
+    );
     const tokenField = page.getByLabel('Bearer token');
     await tokenField.waitFor();
     // The form is ready for the keyboard: the token field has the focus.

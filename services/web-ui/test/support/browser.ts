@@ -1,7 +1,8 @@
 /**
  * Headless Chromium for the end-to-end tests: Debian's `/usr/bin/chromium` (or CHROMIUM_PATH) driven by
- * playwright-core — playwright's own browser downloads are not used. Collects the page's console errors and
- * uncaught exceptions so a test can assert there were none it did not expect.
+ * playwright-core — playwright's own browser downloads are not used. Collects the page's console errors,
+ * Content-Security-Policy violations and uncaught exceptions so a test can assert there were none it did not
+ * expect.
  */
 import { access, mkdir, mkdtemp } from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
@@ -40,6 +41,14 @@ export async function openPage(
   viewport: { width: number; height: number } = { width: 1280, height: 860 },
 ): Promise<WatchedPage> {
   const context = await browser.newContext({ viewport, colorScheme: 'light', locale: 'en-GB' });
+  // A Content-Security-Policy violation (a script, style, image or connection the policy blocked) reaches the
+  // console as an error of its own, so a policy that breaks the dashboard fails the tests.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      // eslint-disable-next-line no-console -- the browser's console is how the test hears of it
+      console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`);
+    });
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (message) => {
