@@ -85,7 +85,7 @@ export class ServiceComposition {
       },
       configuration: new ConfigFileAccess({
         filePath: configPath,
-        current: () => config,
+        started: config,
         logger,
         applyLive: () =>
           Promise.reject(new Error('the benchmark child does not apply configuration changes while running')),

@@ -83,7 +83,7 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
   let scheduler = createScheduler(config.scheduler);
   const configuration = new ConfigFileAccess({
     filePath: path.resolve(process.env.CONFIG_PATH ?? defaultConfigPath),
-    current: () => supervisor.config,
+    started: config,
     logger,
     applyLive: async (next, changed) => {
       if (changed.some((keyPath) => keyPath.startsWith('sync.') || keyPath.startsWith('databases.'))) {

@@ -372,6 +372,18 @@ export const configDocumentSchema = z.record(z.string(), z.unknown()).meta({
     'The configuration in the YAML file’s shape (snake_case). Secrets read `[redacted]`; sending `[redacted]` back keeps the current value.',
 });
 
+export const configViewSchema = z
+  .object({
+    config: configDocumentSchema,
+    restartRequired: z
+      .array(z.string())
+      .readonly()
+      .describe(
+        'Key paths whose saved values take effect at the next start of core-sync; every other key is in effect.',
+      ),
+  })
+  .meta({ id: 'ConfigView' });
+
 export const configUpdateResponseSchema = z
   .object({
     applied: z.array(z.string()).readonly().describe('Key paths whose new values are in effect.'),

@@ -1,7 +1,12 @@
 /**
- * The configuration API's backing: shows the running configuration (secrets redacted) and takes a whole new
- * document, which is validated exactly as the file would be at start (environment overrides included), applied
- * while running where possible, and only then saved over the config file (temporary file + rename).
+ * The configuration API's backing: shows the configuration as saved (secrets redacted) with the keys that wait
+ * for a restart, and takes a whole new document, which is validated exactly as the file would be at start
+ * (environment overrides included), applied while running where possible, and only then saved over the config
+ * file (temporary file + rename).
+ *
+ * What is shown is what was last saved, not what some part of the service runs: a scheduler, logging or server
+ * change shows at once (in effect, or listed as waiting for a restart), so reading, editing and saving again never
+ * writes an older value back.
  *
  * Secrets sent back as `[redacted]` keep the value the file has (or stay out of the file when an environment
  * variable supplies them), so reading, editing and writing the document never writes a secret into the file.
@@ -23,14 +28,15 @@ import {
 } from '../config/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import type { ConfigAccess, ConfigUpdateResult } from './contracts.js';
+import type { ConfigAccess, ConfigUpdateResult, ConfigView } from './contracts.js';
 
 export interface ConfigFileAccessOptions {
   /** The config file (CONFIG_PATH, resolved). */
   readonly filePath: string;
   /** Where MYSQL_SYNC_* overrides are read (default process.env). */
   readonly environment?: NodeJS.ProcessEnv;
-  readonly current: () => ServiceConfig;
+  /** The configuration the process started with: what runs for every key that needs a restart to change. */
+  readonly started: ServiceConfig;
   /**
    * Puts `next` into effect for the key paths that can change while running (see `liveKeyPaths`); rejects when
    * it cannot (the previous configuration then still runs).
@@ -70,15 +76,28 @@ export function changedKeyPaths(before: ConfigDocument, after: ConfigDocument): 
 export class ConfigFileAccess implements ConfigAccess {
   readonly #options: ConfigFileAccessOptions;
   readonly #logger: Logger;
+  /** The configuration as last saved (the file with the environment's overrides): in effect, or awaiting a restart. */
+  #saved: ServiceConfig;
   #updating: Promise<unknown> = Promise.resolve();
 
   constructor(options: ConfigFileAccessOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ component: 'config' });
+    this.#saved = options.started;
   }
 
-  current(): Readonly<Record<string, unknown>> {
-    return redactDocument(configToDocument(this.#options.current()));
+  current(): ConfigView {
+    return {
+      config: redactDocument(configToDocument(this.#saved)),
+      restartRequired: this.#awaitingRestart(this.#saved),
+    };
+  }
+
+  /** Key paths whose value in `config` differs from what the process started with, and cannot change while running. */
+  #awaitingRestart(config: ServiceConfig): string[] {
+    return changedKeyPaths(configToDocument(this.#options.started), configToDocument(config)).filter(
+      (keyPath) => !isLiveKeyPath(keyPath),
+    );
   }
 
   update(document: unknown, changedBy: string): Promise<ConfigUpdateResult> {
@@ -105,11 +124,13 @@ export class ConfigFileAccess implements ConfigAccess {
       environment,
     );
     const next = validateConfigDocument(toSave, `the configuration sent by ${changedBy}`, environment);
-    const before = configToDocument(this.#options.current());
-    const changed = changedKeyPaths(before, configToDocument(next));
-    if (changed.length === 0) return { applied: [], restartRequired: [], config: this.current() };
+    const changed = changedKeyPaths(configToDocument(this.#saved), configToDocument(next));
+    if (changed.length === 0) return { applied: [], restartRequired: [], config: this.current().config };
     const live = changed.filter(isLiveKeyPath);
-    const restartRequired = changed.filter((keyPath) => !isLiveKeyPath(keyPath));
+    const awaitingRestart = new Set(this.#awaitingRestart(next));
+    const restartRequired = changed.filter((keyPath) => awaitingRestart.has(keyPath));
+    // A key that needs a restart but is back to the value the process runs is in effect too.
+    const applied = changed.filter((keyPath) => !awaitingRestart.has(keyPath));
     const temporaryPath = `${this.#options.filePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       await writeFile(temporaryPath, stringifyYaml(toSave), { mode: 0o600 });
@@ -128,6 +149,8 @@ export class ConfigFileAccess implements ConfigAccess {
       await rm(temporaryPath, { force: true });
       throw error;
     }
+    // In effect from here on, even if the file cannot be replaced (the error then says so).
+    this.#saved = next;
     try {
       await rename(temporaryPath, this.#options.filePath);
     } catch (error) {
@@ -138,8 +161,8 @@ export class ConfigFileAccess implements ConfigAccess {
         { cause: error },
       );
     }
-    this.#logger.info({ changedBy, applied: live, restartRequired }, 'configuration changed');
-    return { applied: live, restartRequired, config: redactDocument(configToDocument(next)) };
+    this.#logger.info({ changedBy, applied, restartRequired }, 'configuration changed');
+    return { applied, restartRequired, config: this.current().config };
   }
 
   async #readFileDocument(): Promise<Record<string, unknown>> {

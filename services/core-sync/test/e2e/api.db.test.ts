@@ -12,6 +12,15 @@ import {
   waitUntilHealthy,
 } from '../support/sync-fixture.js';
 
+/** The parts of GET /config's document these tests edit. */
+interface EditedConfig {
+  databases: { cloud: Record<string, unknown> };
+  sync: { tables: unknown[]; workers: number };
+  scheduler: { interval: string };
+  logging: { level: string };
+  server: { read_timeout: string };
+}
+
 const adminToken = 'admin-token-0123456789abcdef';
 const readerToken = 'reader-token-0123456789abcdef';
 
@@ -113,7 +122,8 @@ describe('HTTP API of a running service', () => {
     const config = await call('GET', '/api/v1/config', readerToken);
     expect(config.status).toBe(200);
     expect(JSON.stringify(config.body)).not.toContain(adminToken);
-    const edited = structuredClone(config.body) as { sync: { tables: unknown[]; workers: number } };
+    expect(config.body).toMatchObject({ restartRequired: [] });
+    const edited = structuredClone((config.body as { config: EditedConfig }).config);
     edited.sync.tables.push({ name: 'extras', primary_key: 'id' });
     const invalid = structuredClone(edited);
     invalid.sync.workers = -1;
@@ -131,17 +141,36 @@ describe('HTTP API of a running service', () => {
     await eventually(() => expectTablesEqual(fixture, 'extras', 'id'), 30_000);
     await waitUntilHealthy(service);
     // The token still works after the change: the redacted secret kept its value in the file.
-    expect((await call('GET', '/api/v1/sync/status', adminToken)).status).toBe(200);
+    expect((await call('GET', '/api/v1/config', adminToken)).status).toBe(200);
 
     // A valid document that cannot run (a table the source does not have) is refused; the previous one runs on.
-    const current = (await call('GET', '/api/v1/config', adminToken)).body as { sync: { tables: unknown[] } };
+    const shownConfig = async () =>
+      ((await call('GET', '/api/v1/config', readerToken)).body as { config: EditedConfig }).config;
+    const current = await shownConfig();
     const ghost = structuredClone(current);
     ghost.sync.tables.push({ name: 'ghost', primary_key: 'id' });
     const ghostRefused = await call('PUT', '/api/v1/config', adminToken, ghost);
     expect(ghostRefused).toMatchObject({ status: 400, body: { error: { code: 'CONFIG_INVALID' } } });
     expect(JSON.stringify(ghostRefused.body)).toContain('ghost');
     await waitUntilHealthy(service);
-    expect((await call('GET', '/api/v1/config', readerToken)).body).toEqual(current);
+    expect(await shownConfig()).toEqual(current);
+
+    // Scheduler, logging and server changes show at once (the server one waiting for a restart), and the
+    // document read back and saved again changes nothing.
+    const tuned = structuredClone(current);
+    tuned.scheduler.interval = '*/7 * * * *';
+    tuned.logging.level = 'debug';
+    tuned.server.read_timeout = '45s';
+    expect(await call('PUT', '/api/v1/config', adminToken, tuned)).toMatchObject({
+      status: 200,
+      body: { applied: ['scheduler.interval', 'logging.level'], restartRequired: ['server.read_timeout'] },
+    });
+    const afterTuning = await call('GET', '/api/v1/config', readerToken);
+    expect(afterTuning.body).toEqual({ config: tuned, restartRequired: ['server.read_timeout'] });
+    expect(
+      await call('PUT', '/api/v1/config', adminToken, (afterTuning.body as { config: EditedConfig }).config),
+    ).toMatchObject({ status: 200, body: { applied: [], restartRequired: [] } });
+    expect((await call('GET', '/api/v1/config', readerToken)).body).toEqual(afterTuning.body);
     await fixture.source.query("INSERT INTO extras VALUES (4, 'four')");
     await eventually(() => expectTablesEqual(fixture, 'extras', 'id'), 30_000);
     expect(await service.kill('SIGTERM')).toBe(0);

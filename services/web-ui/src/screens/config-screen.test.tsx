@@ -40,7 +40,7 @@ function problemsOf(element: HTMLElement): string | null {
 }
 
 beforeEach(() => {
-  api = new FakeApi().answer('GET /api/v1/config', 200, runningConfig);
+  api = new FakeApi().answer('GET /api/v1/config', 200, { config: runningConfig, restartRequired: [] });
   vi.stubGlobal('fetch', api.fetch);
 });
 
@@ -102,6 +102,19 @@ describe('the configuration form', () => {
     expect(saved.textContent).toContain('Restart core-sync for these to take effect: server.port.');
     expect(api.requests.find((request) => request.method === 'PUT')?.body).toEqual(changed);
     expect((field('server.auth_token') as HTMLInputElement).value).toBe('');
+    expect((field('server.port') as HTMLInputElement).value).toBe('9090');
+  });
+
+  it('lists the saved keys that wait for a restart', async () => {
+    const saved = { ...runningConfig, server: { ...runningConfig.server, port: 9090 } };
+    api = new FakeApi().answer('GET /api/v1/config', 200, {
+      config: saved,
+      restartRequired: ['server.port'],
+    });
+    vi.stubGlobal('fetch', api.fetch);
+    renderScreen();
+    const awaiting = await screen.findByTestId('config-awaiting-restart');
+    expect(awaiting.textContent).toBe('Saved, but not in effect until core-sync restarts: server.port.');
     expect((field('server.port') as HTMLInputElement).value).toBe('9090');
   });
 
