@@ -369,7 +369,7 @@ export const resolveBodySchema = z
 export const configDocumentSchema = z.record(z.string(), z.unknown()).meta({
   id: 'ConfigDocument',
   description:
-    'The configuration in the YAML file’s shape (snake_case). Secrets read `[redacted]`; sending `[redacted]` back keeps the current value.',
+    'The configuration in the YAML file’s shape (snake_case). Passwords read `[redacted]`, tokens `[redacted:<id>]` (the id names the token without revealing it); sent back as they read, they keep the secret they stand for, wherever a token’s placeholder now stands.',
 });
 
 export const configViewSchema = z

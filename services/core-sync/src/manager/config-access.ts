@@ -8,18 +8,21 @@
  * change shows at once (in effect, or listed as waiting for a restart), so reading, editing and saving again never
  * writes an older value back.
  *
- * Secrets sent back as `[redacted]` keep the value the file has (or stay out of the file when an environment
- * variable supplies them), so reading, editing and writing the document never writes a secret into the file.
+ * Passwords sent back as `[redacted]` keep the value the file has (or stay out of the file when an environment
+ * variable supplies them), and tokens sent back as their placeholders keep the tokens they name
+ * (token-placeholders.ts), so reading, editing and writing the document never writes a secret into the file.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
   configToDocument,
+  invalidConfigError,
+  orderProblems,
+  passwordKeyPaths,
   readEnvironmentOverrides,
   redactDocument,
   redactedText,
-  secretKeyPaths,
   setValueAt,
   validateConfigDocument,
   valueAt,
@@ -29,6 +32,7 @@ import {
 import { SyncError, describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { ConfigAccess, ConfigUpdateResult, ConfigView } from './contracts.js';
+import { TokenPlaceholders, restoreTokens } from './token-placeholders.js';
 
 export interface ConfigFileAccessOptions {
   /** The config file (CONFIG_PATH, resolved). */
@@ -78,6 +82,7 @@ export class ConfigFileAccess implements ConfigAccess {
   readonly #logger: Logger;
   /** The configuration as last saved (the file with the environment's overrides): in effect, or awaiting a restart. */
   #saved: ServiceConfig;
+  readonly #placeholders = new TokenPlaceholders();
   #updating: Promise<unknown> = Promise.resolve();
 
   constructor(options: ConfigFileAccessOptions) {
@@ -88,7 +93,7 @@ export class ConfigFileAccess implements ConfigAccess {
 
   current(): ConfigView {
     return {
-      config: redactDocument(configToDocument(this.#saved)),
+      config: redactDocument(configToDocument(this.#saved), this.#placeholders.placeholderOf),
       restartRequired: this.#awaitingRestart(this.#saved),
     };
   }
@@ -118,12 +123,18 @@ export class ConfigFileAccess implements ConfigAccess {
     }
     const fileDocument = await this.#readFileDocument();
     const environment = this.#options.environment ?? process.env;
-    const toSave = keepEnvironmentValuesOut(
-      restoreSecrets(structuredClone(document), fileDocument),
+    const source = `the configuration sent by ${changedBy}`;
+    const sent = restorePasswords(structuredClone(document), fileDocument);
+    const tokenProblems = restoreTokens({
+      document: sent,
+      saved: this.#saved.server,
       fileDocument,
-      environment,
-    );
-    const next = validateConfigDocument(toSave, `the configuration sent by ${changedBy}`, environment);
+      overrides: readEnvironmentOverrides(environment).overrides,
+      placeholders: this.#placeholders,
+    });
+    if (tokenProblems.length > 0) throw invalidConfigError(source, orderProblems(tokenProblems));
+    const toSave = keepEnvironmentValuesOut(sent, fileDocument, environment);
+    const next = validateConfigDocument(toSave, source, environment);
     const changed = changedKeyPaths(configToDocument(this.#saved), configToDocument(next));
     if (changed.length === 0) return { applied: [], restartRequired: [], config: this.current().config };
     const live = changed.filter(isLiveKeyPath);
@@ -208,28 +219,14 @@ function keepEnvironmentValuesOut(
   return document;
 }
 
-/** Puts back, for each secret sent as `[redacted]`, the file's value (removing it when the file has none). */
-function restoreSecrets(
+/** Puts back, for each password sent as `[redacted]`, the file's value (removing it when the file has none). */
+function restorePasswords(
   document: Record<string, unknown>,
   fileDocument: Record<string, unknown>,
 ): Record<string, unknown> {
-  for (const keyPath of secretKeyPaths) {
+  for (const keyPath of passwordKeyPaths) {
     if (valueAt(document, keyPath) === redactedText)
       setValueAt(document, keyPath, valueAt(fileDocument, keyPath));
-  }
-  const tokens = valueAt(document, ['server', 'read_only_tokens']);
-  if (Array.isArray(tokens)) {
-    const fileTokens = valueAt(fileDocument, ['server', 'read_only_tokens']);
-    const restored = tokens
-      .map((token: unknown, index) =>
-        token === redactedText
-          ? Array.isArray(fileTokens)
-            ? (fileTokens[index] as unknown)
-            : undefined
-          : token,
-      )
-      .filter((token) => token !== undefined);
-    setValueAt(document, ['server', 'read_only_tokens'], restored);
   }
   return document;
 }

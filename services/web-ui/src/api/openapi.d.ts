@@ -1035,7 +1035,7 @@ export interface paths {
     };
     /**
      * The configuration as saved, secrets redacted, and which keys wait for a restart
-     * @description `config` is the configuration as last saved (the file, with MYSQL_SYNC_* overrides on top) in the YAML file’s shape (snake_case keys): every password reads `[redacted]`. Each key is in effect, unless `restartRequired` lists it: then the process still runs its previous value until it restarts. Send `config` back, edited, with PUT.
+     * @description `config` is the configuration as last saved (the file, with MYSQL_SYNC_* overrides on top) in the YAML file’s shape (snake_case keys): every password reads `[redacted]` and every token `[redacted:<id>]`. Each key is in effect, unless `restartRequired` lists it: then the process still runs its previous value until it restarts. Send `config` back, edited, with PUT.
      */
     get: {
       parameters: {
@@ -1095,7 +1095,7 @@ export interface paths {
     };
     /**
      * Replace the configuration
-     * @description Send the whole document (`config` of GET /config; a secret left as `[redacted]` keeps its value). It is validated, saved to the config file atomically, and applied where it can be while running; the answer lists which keys are in effect and which need a restart. 400 CONFIG_INVALID lists every problem in details.problems and changes nothing.
+     * @description Send the whole document (`config` of GET /config; a secret left as it reads there keeps its value). It is validated, saved to the config file atomically, and applied where it can be while running; the answer lists which keys are in effect and which need a restart. 400 CONFIG_INVALID lists every problem in details.problems and changes nothing.
      */
     put: {
       parameters: {
@@ -1386,7 +1386,7 @@ export interface components {
         [key: string]: unknown;
       };
     };
-    /** @description The configuration in the YAML file’s shape (snake_case). Secrets read `[redacted]`; sending `[redacted]` back keeps the current value. */
+    /** @description The configuration in the YAML file’s shape (snake_case). Passwords read `[redacted]`, tokens `[redacted:<id>]` (the id names the token without revealing it); sent back as they read, they keep the secret they stand for, wherever a token’s placeholder now stands. */
     ConfigDocumentInput: {
       [key: string]: unknown;
     };
@@ -1601,7 +1601,7 @@ export interface components {
       resolutionSide: string | null;
       sourcePosition: string | null;
     };
-    /** @description The configuration in the YAML file’s shape (snake_case). Secrets read `[redacted]`; sending `[redacted]` back keeps the current value. */
+    /** @description The configuration in the YAML file’s shape (snake_case). Passwords read `[redacted]`, tokens `[redacted:<id>]` (the id names the token without revealing it); sent back as they read, they keep the secret they stand for, wherever a token’s placeholder now stands. */
     ConfigDocument: {
       [key: string]: unknown;
     };

@@ -18,7 +18,7 @@ export function registerConfigRoutes(api: ApiInstance, context: RouteContext): v
       schema: {
         summary: 'The configuration as saved, secrets redacted, and which keys wait for a restart',
         description:
-          '`config` is the configuration as last saved (the file, with MYSQL_SYNC_* overrides on top) in the YAML file’s shape (snake_case keys): every password reads `[redacted]`. Each key is in effect, unless `restartRequired` lists it: then the process still runs its previous value until it restarts. Send `config` back, edited, with PUT.',
+          '`config` is the configuration as last saved (the file, with MYSQL_SYNC_* overrides on top) in the YAML file’s shape (snake_case keys): every password reads `[redacted]` and every token `[redacted:<id>]`. Each key is in effect, unless `restartRequired` lists it: then the process still runs its previous value until it restarts. Send `config` back, edited, with PUT.',
         tags: ['config'],
         response: {
           200: jsonResponse(
@@ -38,7 +38,7 @@ export function registerConfigRoutes(api: ApiInstance, context: RouteContext): v
       schema: {
         summary: 'Replace the configuration',
         description:
-          'Send the whole document (`config` of GET /config; a secret left as `[redacted]` keeps its value). It is validated, saved to the config file atomically, and applied where it can be while running; the answer lists which keys are in effect and which need a restart. 400 CONFIG_INVALID lists every problem in details.problems and changes nothing.',
+          'Send the whole document (`config` of GET /config; a secret left as it reads there keeps its value). It is validated, saved to the config file atomically, and applied where it can be while running; the answer lists which keys are in effect and which need a restart. 400 CONFIG_INVALID lists every problem in details.problems and changes nothing.',
         tags: ['config'],
         body: configDocumentSchema,
         response: {
