@@ -9,7 +9,7 @@
  * writes an older value back.
  *
  * Passwords sent back as `[redacted]` keep the value the file has (or stay out of the file when an environment
- * variable supplies them), and tokens sent back as their placeholders keep the tokens they name
+ * variable supplies them) as long as their account stays where it is (kept-passwords.ts), and tokens sent back as their placeholders keep the tokens they name
  * (token-placeholders.ts), so reading, editing and writing the document never writes a secret into the file.
  */
 import { randomBytes } from 'node:crypto';
@@ -19,10 +19,8 @@ import {
   configToDocument,
   invalidConfigError,
   orderProblems,
-  passwordKeyPaths,
   readEnvironmentOverrides,
   redactDocument,
-  redactedText,
   setValueAt,
   validateConfigDocument,
   valueAt,
@@ -32,6 +30,7 @@ import {
 import { SyncError, describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { ConfigAccess, ConfigUpdateResult, ConfigView } from './contracts.js';
+import { movedPasswordProblems, restorePasswords } from './kept-passwords.js';
 import { TokenPlaceholders, restoreTokens } from './token-placeholders.js';
 
 export interface ConfigFileAccessOptions {
@@ -124,17 +123,27 @@ export class ConfigFileAccess implements ConfigAccess {
     const fileDocument = await this.#readFileDocument();
     const environment = this.#options.environment ?? process.env;
     const source = `the configuration sent by ${changedBy}`;
-    const sent = restorePasswords(structuredClone(document), fileDocument);
+    const { overrides } = readEnvironmentOverrides(environment);
+    const restored = restorePasswords(structuredClone(document), fileDocument);
     const tokenProblems = restoreTokens({
-      document: sent,
+      document: restored,
       saved: this.#saved.server,
       fileDocument,
-      overrides: readEnvironmentOverrides(environment).overrides,
+      overrides,
       placeholders: this.#placeholders,
     });
     if (tokenProblems.length > 0) throw invalidConfigError(source, orderProblems(tokenProblems));
-    const toSave = keepEnvironmentValuesOut(sent, fileDocument, environment);
+    const toSave = keepEnvironmentValuesOut(restored, fileDocument, environment);
     const next = validateConfigDocument(toSave, source, environment);
+    const movedPasswords = movedPasswordProblems({
+      sent: document,
+      fileDocument,
+      toSave,
+      saved: this.#saved,
+      next,
+      overrides,
+    });
+    if (movedPasswords.length > 0) throw invalidConfigError(source, orderProblems(movedPasswords));
     const changed = changedKeyPaths(configToDocument(this.#saved), configToDocument(next));
     if (changed.length === 0) return { applied: [], restartRequired: [], config: this.current().config };
     const live = changed.filter(isLiveKeyPath);
@@ -215,18 +224,6 @@ function keepEnvironmentValuesOut(
     if (JSON.stringify(valueAt(document, keyPath)) === JSON.stringify(override.value)) {
       setValueAt(document, keyPath, valueAt(fileDocument, keyPath));
     }
-  }
-  return document;
-}
-
-/** Puts back, for each password sent as `[redacted]`, the file's value (removing it when the file has none). */
-function restorePasswords(
-  document: Record<string, unknown>,
-  fileDocument: Record<string, unknown>,
-): Record<string, unknown> {
-  for (const keyPath of passwordKeyPaths) {
-    if (valueAt(document, keyPath) === redactedText)
-      setValueAt(document, keyPath, valueAt(fileDocument, keyPath));
   }
   return document;
 }
