@@ -175,4 +175,14 @@ describe('passwords kept while their account moves', () => {
     });
     expect(await fixture.fileDocument()).toEqual(before);
   });
+
+  it('let an empty password go with its account: it is no secret', async () => {
+    const withoutPassword = structuredClone(fileDocument) as Record<string, unknown>;
+    sectionOf(withoutPassword, 'databases.cloud').password = '';
+    await using fixture = await createConfigFileFixture(withoutPassword);
+    const document = fixture.shown();
+    sectionOf(document, 'databases.cloud').host = 'elsewhere.example';
+    await fixture.access.update(document, 'admin');
+    expect(fixture.nextStart().databases.cloud).toMatchObject({ host: 'elsewhere.example', password: '' });
+  });
 });

@@ -91,16 +91,24 @@ type PasswordOrigin =
   | { readonly kind: 'kept' }
   | { readonly kind: 'sent' };
 
+/** The variable that sets the value at `keyPath` (the last one applied), with that value. */
 function variableSetting(
   keyPath: readonly string[],
   overrides: readonly EnvironmentOverride[],
-): string | undefined {
-  return overrides.findLast((override) => {
-    const covered =
+): { readonly variable: string; readonly value: unknown } | undefined {
+  for (const override of overrides.toReversed()) {
+    const covers =
       override.path.length <= keyPath.length &&
       override.path.every((segment, index) => segment === keyPath[index]);
-    return covered && valueAt(override.value, keyPath.slice(override.path.length)) !== undefined;
-  })?.variable;
+    const value = covers ? valueAt(override.value, keyPath.slice(override.path.length)) : undefined;
+    if (value !== undefined) return { variable: override.variable, value };
+  }
+  return undefined;
+}
+
+/** An empty password is no secret: it may go anywhere. */
+function isSecret(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
 }
 
 function originOf(account: Account, input: MovedPasswordInput): PasswordOrigin {
@@ -110,10 +118,12 @@ function originOf(account: Account, input: MovedPasswordInput): PasswordOrigin {
     valueAt(input.toSave, ownPath) !== undefined || variableSetting(ownPath, input.overrides) !== undefined;
   // replication_password falls back to password when neither the file nor a variable sets it.
   const keyPath = ownIsSet ? ownPath : fallbackPath;
-  const variable = variableSetting(keyPath, input.overrides);
-  if (variable !== undefined) return { kind: 'environment', variable };
+  const setting = variableSetting(keyPath, input.overrides);
+  if (setting !== undefined) {
+    return isSecret(setting.value) ? { kind: 'environment', variable: setting.variable } : { kind: 'sent' };
+  }
   const kept =
-    valueAt(input.sent, keyPath) === redactedText && valueAt(input.fileDocument, keyPath) !== undefined;
+    valueAt(input.sent, keyPath) === redactedText && isSecret(valueAt(input.fileDocument, keyPath));
   return kept ? { kind: 'kept' } : { kind: 'sent' };
 }
 
