@@ -4,6 +4,7 @@
  * change applied while running.
  */
 import { describe, expect, inject, it } from 'vitest';
+import { findFreePort } from '../../src/sandbox/index.js';
 import { openEventStream } from '../support/sse-client.js';
 import {
   createSyncFixture,
@@ -154,6 +155,42 @@ describe('HTTP API of a running service', () => {
     expect(JSON.stringify(ghostRefused.body)).toContain('ghost');
     await waitUntilHealthy(service);
     expect(await shownConfig()).toEqual(current);
+
+    // Databases that cannot be reached answer alike whatever the cause (a closed port, a TLS file that is
+    // missing or a directory): the cause is in the service's log under the answer's trace id.
+    const closedPort = await findFreePort();
+    const unreachable = [
+      { port: closedPort },
+      { tls: { mode: 'verify_ca', ca_file: '/nonexistent/ca.pem' } },
+      { tls: { mode: 'verify_ca', ca_file: '/etc' } },
+    ].map((cloud) => {
+      const document = structuredClone(current);
+      document.databases.cloud = { ...document.databases.cloud, ...cloud };
+      return document;
+    });
+    const answers: string[] = [];
+    for (const document of unreachable) {
+      const response = await fetch(`${base}/api/v1/config`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(document),
+      });
+      expect(response.status).toBe(400);
+      const traceId = response.headers.get('x-request-id') ?? '';
+      answers.push((await response.text()).replaceAll(traceId, '<trace id>'));
+      await waitUntilHealthy(service);
+      await eventually(() => {
+        const logged = service
+          .output()
+          .split('\n')
+          .filter((line) => line.includes(traceId));
+        expect(logged.join('\n')).toMatch(/ECONNREFUSED|ENOENT|EISDIR/);
+      }, 10_000);
+    }
+    expect(new Set(answers).size, answers.join('\n')).toBe(1);
+    expect(JSON.parse(answers[0] ?? '{}')).toMatchObject({
+      error: { code: 'CONFIG_INVALID', details: { problems: [{ path: 'databases.cloud' }] } },
+    });
 
     // Scheduler, logging and server changes show at once (the server one waiting for a restart), and the
     // document read back and saved again changes nothing.
