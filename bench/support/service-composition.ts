@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { buildApp, type App } from '../../services/core-sync/src/api/index.js';
+import { TokenAuthority, buildApp, type App } from '../../services/core-sync/src/api/index.js';
 import type { ServiceConfig } from '../../services/core-sync/src/config/index.js';
 import { describeError } from '../../services/core-sync/src/errors/index.js';
 import { ServiceEvents, publicEventTypes } from '../../services/core-sync/src/events/index.js';
@@ -85,14 +85,15 @@ export class ServiceComposition {
       },
       configuration: new ConfigFileAccess({
         filePath: configPath,
-        current: () => config,
+        started: config,
         logger,
         applyLive: () =>
           Promise.reject(new Error('the benchmark child does not apply configuration changes while running')),
       }),
       metrics,
       events,
-      server: { authToken: options.apiToken, readOnlyTokens: [], corsOrigins: [] },
+      tokens: new TokenAuthority({ authToken: options.apiToken, readOnlyTokens: [] }),
+      server: { corsOrigins: [] },
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();

@@ -87,7 +87,7 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
   const tokens = new TokenAuthority(config.server);
   const configuration = new ConfigFileAccess({
     filePath: path.resolve(process.env.CONFIG_PATH ?? defaultConfigPath),
-    current: () => supervisor.config,
+    started: config,
     logger,
     applyLive: async (next, changed) => {
       if (changed.some((keyPath) => keyPath.startsWith('sync.') || keyPath.startsWith('databases.'))) {

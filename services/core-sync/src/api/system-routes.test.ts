@@ -15,11 +15,11 @@ afterEach(async () => {
 });
 
 describe('GET /api/v1/config', () => {
-  it('answers the redacted document', async () => {
+  it('answers the redacted document and the keys waiting for a restart', async () => {
     api = buildTestApi();
     const response = await api.app.inject({ url: '/api/v1/config', headers: readOnlyHeaders });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual(api.configuration.document);
+    expect(response.json()).toEqual({ config: api.configuration.document, restartRequired: [] });
   });
 });
 
@@ -181,6 +181,7 @@ describe('GET /api/v1/openapi.json', () => {
         'ConfigDocument',
         'ConfigDocumentInput',
         'ConfigUpdateResult',
+        'ConfigView',
         'Conflict',
         'ConflictResolutionInput',
         'DirectionStatus',

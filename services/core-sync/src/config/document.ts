@@ -112,15 +112,17 @@ export function configToDocument(config: ServiceConfig): ConfigDocument {
   };
 }
 
-/** Key paths of every secret in a document: passwords and tokens. */
-export const secretKeyPaths: readonly (readonly string[])[] = [
+/** Key paths of the passwords in a document. */
+export const passwordKeyPaths: readonly (readonly string[])[] = [
   ['databases', 'local', 'password'],
   ['databases', 'local', 'replication_password'],
   ['databases', 'cloud', 'password'],
   ['databases', 'cloud', 'replication_password'],
   ['state_storage', 'password'],
-  ['server', 'auth_token'],
 ];
+
+/** Key paths of every single-valued secret in a document: the passwords and the admin token. */
+export const secretKeyPaths: readonly (readonly string[])[] = [...passwordKeyPaths, ['server', 'auth_token']];
 
 function isRecordValue(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -157,15 +159,24 @@ export function setValueAt(
   else current[last] = value;
 }
 
-/** A copy of the document with every secret that is set replaced by `[redacted]`. */
-export function redactDocument(document: ConfigDocument): ConfigDocument {
+/**
+ * A copy of the document with every password that is set replaced by `[redacted]`, and every token (the admin
+ * token and each read-only token) by what `tokenPlaceholder` gives for it (by default `[redacted]` too).
+ */
+export function redactDocument(
+  document: ConfigDocument,
+  tokenPlaceholder: (token: string) => string = () => redactedText,
+): ConfigDocument {
   const copy = structuredClone(document);
-  for (const keyPath of secretKeyPaths) {
+  for (const keyPath of passwordKeyPaths) {
     if (valueAt(copy, keyPath) !== undefined) setValueAt(copy, keyPath, redactedText);
   }
   const server = copy.server;
-  if (isRecordValue(server) && Array.isArray(server.read_only_tokens)) {
-    server.read_only_tokens = server.read_only_tokens.map(() => redactedText);
-  }
+  if (!isRecordValue(server)) return copy;
+  const redactToken = (token: unknown): string =>
+    typeof token === 'string' ? tokenPlaceholder(token) : redactedText;
+  if (server.auth_token !== undefined) server.auth_token = redactToken(server.auth_token);
+  if (Array.isArray(server.read_only_tokens))
+    server.read_only_tokens = server.read_only_tokens.map(redactToken);
   return copy;
 }

@@ -7,8 +7,8 @@ export {
 } from './loader.js';
 export { redactConfig, redactedText } from './redact.js';
 export { parseDuration, formatDuration } from './duration.js';
-export { environmentPrefix, readEnvironmentOverrides } from './environment.js';
-export type { ConfigProblem } from './problems.js';
+export { environmentPrefix, readEnvironmentOverrides, type EnvironmentOverride } from './environment.js';
+export { formatKeyPath, invalidConfigError, orderProblems, type ConfigProblem } from './problems.js';
 export type {
   ServiceConfig,
   DatabaseConfig,
@@ -33,6 +33,7 @@ export type {
 export { syncModes, syncSides, conflictResolutions } from './types.js';
 export {
   configToDocument,
+  passwordKeyPaths,
   redactDocument,
   secretKeyPaths,
   setValueAt,

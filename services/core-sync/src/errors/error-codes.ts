@@ -20,7 +20,7 @@ export const errorCodes = {
   },
   CONFIG_INVALID: {
     description:
-      'The configuration (YAML file plus MYSQL_SYNC_* environment overrides) is invalid. The message lists every problem by its key path; fix them and start again.',
+      "The configuration (YAML file plus MYSQL_SYNC_* environment overrides) is invalid. The message lists every problem by its key path; fix them and start again. From PUT /api/v1/config it also answers a valid configuration that does not start: a missing table or database, a schema or binlog setting that does not fit, a missing privilege, said as such; but a database that cannot be reached or logged in to (a closed port, an unreachable or unknown host, a timeout, a refused login or TLS handshake, a TLS file that is missing, unreadable or not PEM) is answered with the same words whatever the cause — the endpoint's key path (`databases.cloud`) and the trace id — so the API cannot be used to probe other hosts or the service's files. The cause is in the service log under that trace id (`the new configuration could not start`, with `error`, `errorCode` and `driverCode`). The previous configuration keeps running.",
     retryable: false,
     httpStatus: 400,
   },

@@ -1,20 +1,26 @@
 /**
- * The configuration API's backing: shows the running configuration (secrets redacted) and takes a whole new
- * document, which is validated exactly as the file would be at start (environment overrides included), applied
- * while running where possible, and only then saved over the config file (temporary file + rename).
+ * The configuration API's backing: shows the configuration as saved (secrets redacted) with the keys that wait
+ * for a restart, and takes a whole new document, which is validated exactly as the file would be at start
+ * (environment overrides included), applied while running where possible, and only then saved over the config
+ * file (temporary file + rename).
  *
- * Secrets sent back as `[redacted]` keep the value the file has (or stay out of the file when an environment
- * variable supplies them), so reading, editing and writing the document never writes a secret into the file.
+ * What is shown is what was last saved, not what some part of the service runs: a scheduler, logging or server
+ * change shows at once (in effect, or listed as waiting for a restart), so reading, editing and saving again never
+ * writes an older value back.
+ *
+ * Passwords sent back as `[redacted]` keep the value the file has (or stay out of the file when an environment
+ * variable supplies them) as long as their account stays where it is (kept-passwords.ts), and tokens sent back as their placeholders keep the tokens they name
+ * (token-placeholders.ts), so reading, editing and writing the document never writes a secret into the file.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import {
   configToDocument,
+  invalidConfigError,
+  orderProblems,
   readEnvironmentOverrides,
   redactDocument,
-  redactedText,
-  secretKeyPaths,
   setValueAt,
   validateConfigDocument,
   valueAt,
@@ -23,14 +29,17 @@ import {
 } from '../config/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import type { ConfigAccess, ConfigUpdateResult } from './contracts.js';
+import type { ConfigAccess, ConfigUpdateResult, ConfigView } from './contracts.js';
+import { movedPasswordProblems, restorePasswords } from './kept-passwords.js';
+import { TokenPlaceholders, restoreTokens } from './token-placeholders.js';
 
 export interface ConfigFileAccessOptions {
   /** The config file (CONFIG_PATH, resolved). */
   readonly filePath: string;
   /** Where MYSQL_SYNC_* overrides are read (default process.env). */
   readonly environment?: NodeJS.ProcessEnv;
-  readonly current: () => ServiceConfig;
+  /** The configuration the process started with: what runs for every key that needs a restart to change. */
+  readonly started: ServiceConfig;
   /**
    * Puts `next` into effect for the key paths that can change while running (see `liveKeyPaths`); rejects when
    * it cannot (the previous configuration then still runs).
@@ -77,15 +86,29 @@ export function changedKeyPaths(before: ConfigDocument, after: ConfigDocument): 
 export class ConfigFileAccess implements ConfigAccess {
   readonly #options: ConfigFileAccessOptions;
   readonly #logger: Logger;
+  /** The configuration as last saved (the file with the environment's overrides): in effect, or awaiting a restart. */
+  #saved: ServiceConfig;
+  readonly #placeholders = new TokenPlaceholders();
   #updating: Promise<unknown> = Promise.resolve();
 
   constructor(options: ConfigFileAccessOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ component: 'config' });
+    this.#saved = options.started;
   }
 
-  current(): Readonly<Record<string, unknown>> {
-    return redactDocument(configToDocument(this.#options.current()));
+  current(): ConfigView {
+    return {
+      config: redactDocument(configToDocument(this.#saved), this.#placeholders.placeholderOf),
+      restartRequired: this.#awaitingRestart(this.#saved),
+    };
+  }
+
+  /** Key paths whose value in `config` differs from what the process started with, and cannot change while running. */
+  #awaitingRestart(config: ServiceConfig): string[] {
+    return changedKeyPaths(configToDocument(this.#options.started), configToDocument(config)).filter(
+      (keyPath) => !isLiveKeyPath(keyPath),
+    );
   }
 
   update(document: unknown, changedBy: string): Promise<ConfigUpdateResult> {
@@ -106,17 +129,35 @@ export class ConfigFileAccess implements ConfigAccess {
     }
     const fileDocument = await this.#readFileDocument();
     const environment = this.#options.environment ?? process.env;
-    const toSave = keepEnvironmentValuesOut(
-      restoreSecrets(structuredClone(document), fileDocument),
+    const source = `the configuration sent by ${changedBy}`;
+    const { overrides } = readEnvironmentOverrides(environment);
+    const restored = restorePasswords(structuredClone(document), fileDocument);
+    const tokenProblems = restoreTokens({
+      document: restored,
+      saved: this.#saved.server,
       fileDocument,
-      environment,
-    );
-    const next = validateConfigDocument(toSave, `the configuration sent by ${changedBy}`, environment);
-    const before = configToDocument(this.#options.current());
-    const changed = changedKeyPaths(before, configToDocument(next));
-    if (changed.length === 0) return { applied: [], restartRequired: [], config: this.current() };
+      overrides,
+      placeholders: this.#placeholders,
+    });
+    if (tokenProblems.length > 0) throw invalidConfigError(source, orderProblems(tokenProblems));
+    const toSave = keepEnvironmentValuesOut(restored, fileDocument, environment);
+    const next = validateConfigDocument(toSave, source, environment);
+    const movedPasswords = movedPasswordProblems({
+      sent: document,
+      fileDocument,
+      toSave,
+      saved: this.#saved,
+      next,
+      overrides,
+    });
+    if (movedPasswords.length > 0) throw invalidConfigError(source, orderProblems(movedPasswords));
+    const changed = changedKeyPaths(configToDocument(this.#saved), configToDocument(next));
+    if (changed.length === 0) return { applied: [], restartRequired: [], config: this.current().config };
     const live = changed.filter(isLiveKeyPath);
-    const restartRequired = changed.filter((keyPath) => !isLiveKeyPath(keyPath));
+    const awaitingRestart = new Set(this.#awaitingRestart(next));
+    const restartRequired = changed.filter((keyPath) => awaitingRestart.has(keyPath));
+    // A key that needs a restart but is back to the value the process runs is in effect too.
+    const applied = changed.filter((keyPath) => !awaitingRestart.has(keyPath));
     const temporaryPath = `${this.#options.filePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       await writeFile(temporaryPath, stringifyYaml(toSave), { mode: 0o600 });
@@ -135,6 +176,8 @@ export class ConfigFileAccess implements ConfigAccess {
       await rm(temporaryPath, { force: true });
       throw error;
     }
+    // In effect from here on, even if the file cannot be replaced (the error then says so).
+    this.#saved = next;
     try {
       await rename(temporaryPath, this.#options.filePath);
     } catch (error) {
@@ -145,8 +188,8 @@ export class ConfigFileAccess implements ConfigAccess {
         { cause: error },
       );
     }
-    this.#logger.info({ changedBy, applied: live, restartRequired }, 'configuration changed');
-    return { applied: live, restartRequired, config: redactDocument(configToDocument(next)) };
+    this.#logger.info({ changedBy, applied, restartRequired }, 'configuration changed');
+    return { applied, restartRequired, config: this.current().config };
   }
 
   async #readFileDocument(): Promise<Record<string, unknown>> {
@@ -188,32 +231,6 @@ function keepEnvironmentValuesOut(
     if (JSON.stringify(valueAt(document, keyPath)) === JSON.stringify(override.value)) {
       setValueAt(document, keyPath, valueAt(fileDocument, keyPath));
     }
-  }
-  return document;
-}
-
-/** Puts back, for each secret sent as `[redacted]`, the file's value (removing it when the file has none). */
-function restoreSecrets(
-  document: Record<string, unknown>,
-  fileDocument: Record<string, unknown>,
-): Record<string, unknown> {
-  for (const keyPath of secretKeyPaths) {
-    if (valueAt(document, keyPath) === redactedText)
-      setValueAt(document, keyPath, valueAt(fileDocument, keyPath));
-  }
-  const tokens = valueAt(document, ['server', 'read_only_tokens']);
-  if (Array.isArray(tokens)) {
-    const fileTokens = valueAt(fileDocument, ['server', 'read_only_tokens']);
-    const restored = tokens
-      .map((token: unknown, index) =>
-        token === redactedText
-          ? Array.isArray(fileTokens)
-            ? (fileTokens[index] as unknown)
-            : undefined
-          : token,
-      )
-      .filter((token) => token !== undefined);
-    setValueAt(document, ['server', 'read_only_tokens'], restored);
   }
   return document;
 }

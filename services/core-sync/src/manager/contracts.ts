@@ -65,7 +65,10 @@ export interface PauseControl {
 
 /** The outcome of a configuration change. */
 export interface ConfigUpdateResult {
-  /** Key paths (YAML spelling, e.g. `sync.tables`, `scheduler.interval`) whose new values are in effect. */
+  /**
+   * Key paths (YAML spelling, e.g. `sync.tables`, `scheduler.interval`) this change set whose new values are in
+   * effect (applied while running, or back to what the process runs).
+   */
   readonly applied: readonly string[];
   /** Key paths saved to the file whose new values take effect only after a restart of the process. */
   readonly restartRequired: readonly string[];
@@ -73,11 +76,22 @@ export interface ConfigUpdateResult {
   readonly config: Readonly<Record<string, unknown>>;
 }
 
-export interface ConfigAccess {
-  /** The running configuration, secrets redacted, in the YAML document's shape (snake_case keys). */
-  current(): Readonly<Record<string, unknown>>;
+/** The configuration as saved, and what of it waits for a restart. */
+export interface ConfigView {
   /**
-   * Validates a whole configuration document (the shape `current()` returns; a redacted secret left as it was
+   * The configuration as saved (what the config file now says, with the MYSQL_SYNC_* overrides on top), secrets
+   * redacted, in the YAML document's shape (snake_case keys): each key is in effect, or listed in
+   * `restartRequired`.
+   */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Key paths whose saved values take effect at the next start (until then the process runs the previous ones). */
+  readonly restartRequired: readonly string[];
+}
+
+export interface ConfigAccess {
+  current(): ConfigView;
+  /**
+   * Validates a whole configuration document (the shape `current().config` has; a redacted secret left as it was
    * keeps the current value), saves it to the config file atomically (write to a temporary file, then rename),
    * and applies what can change while running. Throws CONFIG_INVALID (400) listing every problem by key path
    * (`details.problems`), changing nothing.

@@ -1,6 +1,7 @@
 export type {
   ConfigAccess,
   ConfigUpdateResult,
+  ConfigView,
   ConflictAccess,
   PauseControl,
   ResumedTable,

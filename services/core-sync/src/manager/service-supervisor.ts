@@ -6,15 +6,16 @@
  */
 import { checkpointTableName } from '../apply/index.js';
 import type { ServiceConfig } from '../config/index.js';
-import { SyncError, describeError } from '../errors/index.js';
+import { SyncError, describeError, driverErrorCode } from '../errors/index.js';
 import type { ServiceEvents } from '../events/index.js';
 import type { CompareSide, FullSyncDirection } from '../fullsync/index.js';
-import type { Logger } from '../logging/index.js';
+import { currentTraceId, type Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
 import { createMysqlPool, qualifiedName } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 import { SyncService, connectSide, type ConflictChoice, type ServiceStatus } from '../sync/index.js';
 import type { ResumedTable } from './contracts.js';
+import { startFailureError } from './start-failure.js';
 import type { FullSyncHost } from './sync-manager.js';
 
 export interface ServiceSupervisorOptions {
@@ -223,8 +224,14 @@ export class ServiceSupervisor implements FullSyncHost {
       await this.#service.start();
       this.#logger.info({ mode: next.sync.mode, tables: next.sync.tables.length }, 'sync service restarted');
     } catch (error) {
+      // The cause goes to the log only (with the request's trace id): the answer says where, not why.
       this.#logger.error(
-        { error: describeError(error) },
+        {
+          error: describeError(error),
+          errorCode: error instanceof SyncError ? error.code : 'INTERNAL',
+          driverCode: driverErrorCode(error) ?? null,
+          details: error instanceof SyncError ? error.details : undefined,
+        },
         'the new configuration could not start; starting the previous one again',
       );
       this.#config = previous;
@@ -237,15 +244,9 @@ export class ServiceSupervisor implements FullSyncHost {
           'the previous configuration did not start either',
         );
       }
-      // The configuration was valid but does not work with these databases (a table missing, a schema that
-      // differs…): a problem with the request, reported with the reason.
-      throw new SyncError('CONFIG_INVALID', `the new configuration did not start: ${describeError(error)}`, {
-        cause: error,
-        details: {
-          problems: [{ path: '', message: describeError(error) }],
-          causeCode: error instanceof SyncError ? error.code : 'INTERNAL',
-        },
-      });
+      // The configuration was valid but does not work with these databases (a table missing, a server that does
+      // not answer…): a problem with the request, answered without the cause (start-failure.ts).
+      throw startFailureError(error, currentTraceId());
     }
   }
 }

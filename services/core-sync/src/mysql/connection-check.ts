@@ -53,6 +53,11 @@ function serverOf(endpoint: MysqlEndpoint): string {
   return `${endpoint.host}:${endpoint.port}`;
 }
 
+/** The configuration key of the server an endpoint's TLS belongs to: `databases.local`, `state_storage`… */
+function endpointKeyOf(tls: ConnectionTls): string {
+  return tls.origin.keyPath.replace(/\.tls$/, '');
+}
+
 async function readSessionEncryption(connection: mysql.Connection): Promise<SessionEncryption> {
   const [rows] = await connection.query<mysql.RowDataPacket[]>(
     "SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_version', 'Ssl_cipher')",
@@ -153,7 +158,12 @@ function classifyFailure(endpoint: SecuredEndpoint, error: unknown, serverOffers
   const { label, keyPath } = tls.origin;
   const server = `the ${label} ${serverOf(endpoint)}`;
   const code = driverErrorCode(error);
-  const details = { server: serverOf(endpoint), user: endpoint.user, tls: tls.toJSON() };
+  const details = {
+    endpoint: endpointKeyOf(tls),
+    server: serverOf(endpoint),
+    user: endpoint.user,
+    tls: tls.toJSON(),
+  };
   if (code === noTlsOfferedCode) {
     return new SyncError(
       'DATABASE_TLS_FAILED',
@@ -195,7 +205,13 @@ export async function checkConnection(
     throw new SyncError(
       'DATABASE_TLS_FAILED',
       `${origin.keyPath}.mode verify_identity needs a host name, not the address ${endpoint.host}: use the name the certificate is issued for, or verify_ca`,
-      { details: { server: serverOf(endpoint), tls: endpoint.tls.toJSON() } },
+      {
+        details: {
+          endpoint: endpointKeyOf(endpoint.tls),
+          server: serverOf(endpoint),
+          tls: endpoint.tls.toJSON(),
+        },
+      },
     );
   }
   try {

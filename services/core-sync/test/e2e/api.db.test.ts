@@ -4,6 +4,7 @@
  * change applied while running.
  */
 import { describe, expect, inject, it } from 'vitest';
+import { findFreePort } from '../../src/sandbox/index.js';
 import { openEventStream } from '../support/sse-client.js';
 import {
   createSyncFixture,
@@ -11,6 +12,15 @@ import {
   expectTablesEqual,
   waitUntilHealthy,
 } from '../support/sync-fixture.js';
+
+/** The parts of GET /config's document these tests edit. */
+interface EditedConfig {
+  databases: { cloud: Record<string, unknown> };
+  sync: { tables: unknown[]; workers: number };
+  scheduler: { interval: string };
+  logging: { level: string };
+  server: { read_timeout: string };
+}
 
 const adminToken = 'admin-token-0123456789abcdef';
 const readerToken = 'reader-token-0123456789abcdef';
@@ -115,7 +125,8 @@ describe('HTTP API of a running service', () => {
     const config = await call('GET', '/api/v1/config', readerToken);
     expect(config.status).toBe(200);
     expect(JSON.stringify(config.body)).not.toContain(adminToken);
-    const edited = structuredClone(config.body) as { sync: { tables: unknown[]; workers: number } };
+    expect(config.body).toMatchObject({ restartRequired: [] });
+    const edited = structuredClone((config.body as { config: EditedConfig }).config);
     edited.sync.tables.push({ name: 'extras', primary_key: 'id' });
     const invalid = structuredClone(edited);
     invalid.sync.workers = -1;
@@ -133,22 +144,77 @@ describe('HTTP API of a running service', () => {
     await eventually(() => expectTablesEqual(fixture, 'extras', 'id'), 30_000);
     await waitUntilHealthy(service);
     // The token still works after the change: the redacted secret kept its value in the file.
-    expect((await call('GET', '/api/v1/sync/status', adminToken)).status).toBe(200);
+    expect((await call('GET', '/api/v1/config', adminToken)).status).toBe(200);
 
     // A valid document that cannot run (a table the source does not have) is refused; the previous one runs on.
-    const current = (await call('GET', '/api/v1/config', adminToken)).body as { sync: { tables: unknown[] } };
+    const shownConfig = async () =>
+      ((await call('GET', '/api/v1/config', readerToken)).body as { config: EditedConfig }).config;
+    const current = await shownConfig();
     const ghost = structuredClone(current);
     ghost.sync.tables.push({ name: 'ghost', primary_key: 'id' });
     const ghostRefused = await call('PUT', '/api/v1/config', adminToken, ghost);
     expect(ghostRefused).toMatchObject({ status: 400, body: { error: { code: 'CONFIG_INVALID' } } });
     expect(JSON.stringify(ghostRefused.body)).toContain('ghost');
     await waitUntilHealthy(service);
-    expect((await call('GET', '/api/v1/config', readerToken)).body).toEqual(current);
+    expect(await shownConfig()).toEqual(current);
+
+    // Databases that cannot be reached answer alike whatever the cause (a closed port, a TLS file that is
+    // missing or a directory): the cause is in the service's log under the answer's trace id.
+    const closedPort = await findFreePort();
+    const unreachable = [
+      { port: closedPort },
+      { tls: { mode: 'verify_ca', ca_file: '/nonexistent/ca.pem' } },
+      { tls: { mode: 'verify_ca', ca_file: '/etc' } },
+    ].map((cloud) => {
+      const document = structuredClone(current);
+      document.databases.cloud = { ...document.databases.cloud, ...cloud };
+      return document;
+    });
+    const answers: string[] = [];
+    for (const document of unreachable) {
+      const response = await fetch(`${base}/api/v1/config`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(document),
+      });
+      expect(response.status).toBe(400);
+      const traceId = response.headers.get('x-request-id') ?? '';
+      answers.push((await response.text()).replaceAll(traceId, '<trace id>'));
+      await waitUntilHealthy(service);
+      await eventually(() => {
+        const logged = service
+          .output()
+          .split('\n')
+          .filter((line) => line.includes(traceId));
+        expect(logged.join('\n')).toMatch(/ECONNREFUSED|ENOENT|EISDIR/);
+      }, 10_000);
+    }
+    expect(new Set(answers).size, answers.join('\n')).toBe(1);
+    expect(JSON.parse(answers[0] ?? '{}')).toMatchObject({
+      error: { code: 'CONFIG_INVALID', details: { problems: [{ path: 'databases.cloud' }] } },
+    });
+
+    // Scheduler, logging and server changes show at once (the server one waiting for a restart), and the
+    // document read back and saved again changes nothing.
+    const tuned = structuredClone(current);
+    tuned.scheduler.interval = '*/7 * * * *';
+    tuned.logging.level = 'debug';
+    tuned.server.read_timeout = '45s';
+    expect(await call('PUT', '/api/v1/config', adminToken, tuned)).toMatchObject({
+      status: 200,
+      body: { applied: ['scheduler.interval', 'logging.level'], restartRequired: ['server.read_timeout'] },
+    });
+    const afterTuning = await call('GET', '/api/v1/config', readerToken);
+    expect(afterTuning.body).toEqual({ config: tuned, restartRequired: ['server.read_timeout'] });
+    expect(
+      await call('PUT', '/api/v1/config', adminToken, (afterTuning.body as { config: EditedConfig }).config),
+    ).toMatchObject({ status: 200, body: { applied: [], restartRequired: [] } });
+    expect((await call('GET', '/api/v1/config', readerToken)).body).toEqual(afterTuning.body);
     await fixture.source.query("INSERT INTO extras VALUES (4, 'four')");
     await eventually(() => expectTablesEqual(fixture, 'extras', 'id'), 30_000);
 
     // Rotating the tokens takes effect with the next request, without a restart.
-    const rotated = structuredClone(current) as unknown as { server: Record<string, unknown> };
+    const rotated = structuredClone(tuned) as unknown as { server: Record<string, unknown> };
     rotated.server.auth_token = rotatedAdminToken;
     rotated.server.read_only_tokens = [rotatedReaderToken];
     const rotation = await call('PUT', '/api/v1/config', adminToken, rotated);

@@ -169,7 +169,8 @@ describe('configuration values that reach SQL', () => {
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
     const before = await call('GET');
-    const edited = structuredClone(before.body) as { sync: { tables: unknown[] } };
+    expect(before.body).toMatchObject({ restartRequired: [] });
+    const edited = structuredClone(before.body.config) as { sync: { tables: unknown[] } };
     edited.sync.tables.push({ name: `victims${injection}`, primary_key: 'id' });
     const refused = await call('PUT', edited);
     expect(refused).toMatchObject({ status: 400, body: { error: { code: 'CONFIG_INVALID' } } });

@@ -6,6 +6,7 @@
 import type {
   ConfigDocument,
   ConfigUpdateResult,
+  ConfigView,
   Conflict,
   ConflictPage,
   ConflictQuery,
@@ -125,7 +126,8 @@ export class ApiClient {
     return this.#request('POST', `/api/v1/conflicts/${encodeURIComponent(id)}/resolve`, resolution);
   }
 
-  config(): Promise<ConfigDocument> {
+  /** The configuration as saved (secrets redacted) and the keys that wait for a restart of core-sync. */
+  config(): Promise<ConfigView> {
     return this.#request('GET', '/api/v1/config');
   }
 

@@ -1054,8 +1054,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The running configuration, secrets redacted
-     * @description In the YAML file’s shape (snake_case keys); every password and token reads `[redacted]`.
+     * The configuration as saved, secrets redacted, and which keys wait for a restart
+     * @description `config` is the configuration as last saved (the file, with MYSQL_SYNC_* overrides on top) in the YAML file’s shape (snake_case keys): every password reads `[redacted]` and every token `[redacted:<id>]`. Each key is in effect, unless `restartRequired` lists it: then the process still runs its previous value until it restarts. Send `config` back, edited, with PUT.
      */
     get: {
       parameters: {
@@ -1066,13 +1066,13 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description The configuration, secrets redacted. */
+        /** @description The configuration as saved, and the keys waiting for a restart. */
         200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            'application/json': components['schemas']['ConfigDocument'];
+            'application/json': components['schemas']['ConfigView'];
           };
         };
         /** @description No bearer token, or an unknown one (UNAUTHORIZED); the WWW-Authenticate header says which. */
@@ -1115,7 +1115,7 @@ export interface paths {
     };
     /**
      * Replace the configuration
-     * @description Send the whole document (as GET /config returns it; a secret left as `[redacted]` keeps its value). It is validated, saved to the config file atomically, and applied where it can be while running; the answer lists which keys are in effect and which need a restart. 400 CONFIG_INVALID lists every problem in details.problems and changes nothing.
+     * @description Send the whole document (`config` of GET /config; a secret left as it reads there keeps its value). It is validated, saved to the config file atomically, and applied where it can be while running; the answer lists which keys are in effect and which need a restart. 400 CONFIG_INVALID lists every problem in details.problems and changes nothing.
      */
     put: {
       parameters: {
@@ -1411,7 +1411,7 @@ export interface components {
        */
       fillFrom?: 'local' | 'cloud';
     };
-    /** @description The configuration in the YAML file’s shape (snake_case). Secrets read `[redacted]`; sending `[redacted]` back keeps the current value. */
+    /** @description The configuration in the YAML file’s shape (snake_case). Passwords read `[redacted]`, tokens `[redacted:<id>]` (the id names the token without revealing it); sent back as they read, they keep the secret they stand for, wherever a token’s placeholder now stands. */
     ConfigDocumentInput: {
       [key: string]: unknown;
     };
@@ -1670,9 +1670,14 @@ export interface components {
       resolutionColumns: components['schemas']['ResolutionColumns'] | null;
       sourcePosition: string | null;
     };
-    /** @description The configuration in the YAML file’s shape (snake_case). Secrets read `[redacted]`; sending `[redacted]` back keeps the current value. */
+    /** @description The configuration in the YAML file’s shape (snake_case). Passwords read `[redacted]`, tokens `[redacted:<id>]` (the id names the token without revealing it); sent back as they read, they keep the secret they stand for, wherever a token’s placeholder now stands. */
     ConfigDocument: {
       [key: string]: unknown;
+    };
+    ConfigView: {
+      config: components['schemas']['ConfigDocument'];
+      /** @description Key paths whose saved values take effect at the next start of core-sync; every other key is in effect. */
+      readonly restartRequired: string[];
     };
     ConfigUpdateResult: {
       /** @description Key paths whose new values are in effect. */

@@ -15,6 +15,7 @@ export type HistoryEntry = Schemas['SyncHistoryEntry'];
 export type Conflict = Schemas['Conflict'];
 export type ConfigDocument = Schemas['ConfigDocument'];
 export type ConfigUpdateResult = Schemas['ConfigUpdateResult'];
+export type ConfigView = Schemas['ConfigView'];
 export type ErrorBody = Schemas['Error'];
 export type TriggerRequest = NonNullable<Schemas['TriggerRequestInput']>;
 export type ConflictResolution = Schemas['ConflictResolutionInput'];

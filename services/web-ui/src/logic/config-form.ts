@@ -11,6 +11,22 @@ export type KeyPath = readonly PathSegment[];
 /** The text the API uses for a secret it does not show; sent back unchanged, the secret keeps its value. */
 export const redactedText = '[redacted]';
 
+const keptSecretPattern = /^\[redacted(?::([0-9a-f]+))?\]$/;
+
+/**
+ * Whether a value is a secret the API does not show: `[redacted]` (a password) or `[redacted:<id>]` (a token,
+ * the id saying which one). Sent back unchanged, it keeps the secret.
+ */
+export function isKeptSecret(value: unknown): value is string {
+  return typeof value === 'string' && keptSecretPattern.test(value);
+}
+
+/** The id of a token placeholder (`[redacted:1a2b…]` → `1a2b…`); null for anything else. */
+export function keptSecretId(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  return keptSecretPattern.exec(value)?.[1] ?? null;
+}
+
 /** `['sync', 'tables', 1, 'name']` → `sync.tables[1].name` (the API's format). */
 export function formatPath(path: KeyPath): string {
   let text = '';
@@ -65,7 +81,7 @@ export function withValueAt(document: unknown, path: KeyPath, value: unknown): u
   return record;
 }
 
-/** Keys whose values are secrets: shown as password fields, `[redacted]` kept unless a new value is typed. */
+/** Keys whose values are secrets: shown as password fields, kept as the API shows them unless a new value is typed. */
 export function isSecretKey(key: PathSegment | undefined): boolean {
   return typeof key === 'string' && /password|token/.test(key);
 }

@@ -1,9 +1,11 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import {
   choicesFor,
   formatPath,
+  isKeptSecret,
   isRecord,
   isSecretKey,
+  keptSecretId,
   labelOf,
   listFromLines,
   newTableEntry,
@@ -60,6 +62,7 @@ function Problems(props: {
 function Node(props: ConfigFieldsProps & { readonly path: KeyPath; readonly value: unknown }): ReactNode {
   const { path, value } = props;
   if (isRecord(value)) return <Group {...props} value={value} />;
+  if (Array.isArray(value) && isSecretKey(path.at(-1))) return <SecretList {...props} value={value} />;
   if (
     Array.isArray(value) &&
     (value.length === 0 ? formatPath(path) === 'sync.tables' : value.every(isRecord))
@@ -131,8 +134,78 @@ function RecordList(
   );
 }
 
+/**
+ * A list of secrets (the read-only tokens), one row each: a token the API does not show reads "set, not shown"
+ * with the id of its placeholder, so removing a row removes exactly that token; a new one is typed into a
+ * password field.
+ */
+function SecretList(
+  props: ConfigFieldsProps & { readonly path: KeyPath; readonly value: readonly unknown[] },
+): ReactNode {
+  const { path, value, onChange } = props;
+  const text = formatPath(path);
+  const messages = props.problems.get(text);
+  const problemsId = `${fieldId(path)}-problems`;
+  const name = labelOf(path.at(-1) ?? '');
+  return (
+    <fieldset
+      className="config-group config-secret-list"
+      data-path={text}
+      aria-invalid={messages !== undefined}
+      aria-describedby={messages === undefined ? undefined : problemsId}
+    >
+      <legend>{name}</legend>
+      <Problems id={problemsId} messages={messages} />
+      {value.length === 0 && <p className="hint">None.</p>}
+      {value.map((entry, index) => {
+        const entryPath = [...path, index];
+        const id = keptSecretId(entry);
+        const kept = isKeptSecret(entry);
+        return (
+          <div
+            className="config-list-entry secret-row"
+            key={kept ? `${entry}-${index}` : `new-${index}`}
+            data-path={formatPath(entryPath)}
+          >
+            {kept ? (
+              <span className="secret-kept">
+                set, not shown{id === null ? '' : ' '}
+                {id !== null && <code>{id}</code>}
+              </span>
+            ) : (
+              <input
+                type="password"
+                autoComplete="new-password"
+                aria-label={`New entry ${index + 1} of ${name}`}
+                value={typeof entry === 'string' ? entry : ''}
+                onChange={(event) => onChange(entryPath, event.target.value)}
+              />
+            )}
+            <button
+              type="button"
+              className="button-quiet"
+              onClick={() => onChange(entryPath, undefined)}
+              aria-label={`Remove entry ${index + 1} of ${name}${id === null ? '' : ` (${id})`}`}
+            >
+              Remove
+            </button>
+          </div>
+        );
+      })}
+      <button type="button" onClick={() => onChange([...path, value.length], '')}>
+        Add {name.replace(/s$/, '')}
+      </button>
+      <span className="hint">
+        Removing an entry removes that one when saved; entries shown as “set, not shown” keep their value.
+      </span>
+    </fieldset>
+  );
+}
+
 function Field(props: ConfigFieldsProps & { readonly path: KeyPath; readonly value: unknown }): ReactNode {
   const { path, value, onChange } = props;
+  /** What the field showed first: a kept secret's placeholder, put back when a typed value is erased. */
+  const [original] = useState(value);
   const id = fieldId(path);
   const text = formatPath(path);
   const messages = props.problems.get(text);
@@ -165,7 +238,6 @@ function Field(props: ConfigFieldsProps & { readonly path: KeyPath; readonly val
   }
   const choices = typeof value === 'string' ? choicesFor(path) : null;
   if (Array.isArray(value)) {
-    const secret = isSecretKey(key);
     control = (
       <>
         <textarea
@@ -175,9 +247,7 @@ function Field(props: ConfigFieldsProps & { readonly path: KeyPath; readonly val
           spellCheck={false}
           onChange={(event) => onChange(path, listFromLines(event.target.value))}
         />
-        <span className="hint">
-          One per line.{secret && ` Lines reading ${redactedText} keep their current value.`}
-        </span>
+        <span className="hint">One per line.</span>
       </>
     );
   } else if (choices !== null) {
@@ -193,7 +263,8 @@ function Field(props: ConfigFieldsProps & { readonly path: KeyPath; readonly val
       </select>
     );
   } else if (isSecretKey(key)) {
-    const unchanged = value === redactedText;
+    const unchanged = isKeptSecret(value);
+    const erased = original === null || isKeptSecret(original) ? original : redactedText;
     control = (
       <>
         <input
@@ -202,12 +273,7 @@ function Field(props: ConfigFieldsProps & { readonly path: KeyPath; readonly val
           autoComplete="new-password"
           value={unchanged ? '' : textOf(value)}
           placeholder={unchanged ? 'unchanged (set, not shown)' : 'not set'}
-          onChange={(event) =>
-            onChange(
-              path,
-              event.target.value === '' ? (value === null ? null : redactedText) : event.target.value,
-            )
-          }
+          onChange={(event) => onChange(path, event.target.value === '' ? erased : event.target.value)}
         />
         <span className="hint">Type a new value to replace it; leave it empty to keep the current one.</span>
       </>

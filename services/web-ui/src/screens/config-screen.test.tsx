@@ -40,7 +40,7 @@ function problemsOf(element: HTMLElement): string | null {
 }
 
 beforeEach(() => {
-  api = new FakeApi().answer('GET /api/v1/config', 200, runningConfig);
+  api = new FakeApi().answer('GET /api/v1/config', 200, { config: runningConfig, restartRequired: [] });
   vi.stubGlobal('fetch', api.fetch);
 });
 
@@ -103,6 +103,61 @@ describe('the configuration form', () => {
     expect(api.requests.find((request) => request.method === 'PUT')?.body).toEqual(changed);
     expect((field('server.auth_token') as HTMLInputElement).value).toBe('');
     expect((field('server.port') as HTMLInputElement).value).toBe('9090');
+  });
+
+  it('lists the saved keys that wait for a restart', async () => {
+    const saved = { ...runningConfig, server: { ...runningConfig.server, port: 9090 } };
+    api = new FakeApi().answer('GET /api/v1/config', 200, {
+      config: saved,
+      restartRequired: ['server.port'],
+    });
+    vi.stubGlobal('fetch', api.fetch);
+    renderScreen();
+    const awaiting = await screen.findByTestId('config-awaiting-restart');
+    expect(awaiting.textContent).toBe('Saved, but not in effect until core-sync restarts: server.port.');
+    expect((field('server.port') as HTMLInputElement).value).toBe('9090');
+  });
+
+  it('removes exactly the token whose row is removed, keeps the others by placeholder, and adds a typed one', async () => {
+    const tokens = [
+      '[redacted:1111111111111111]',
+      '[redacted:2222222222222222]',
+      '[redacted:3333333333333333]',
+    ];
+    const withTokens = {
+      ...runningConfig,
+      server: {
+        ...runningConfig.server,
+        auth_token: '[redacted:aaaaaaaaaaaaaaaa]',
+        read_only_tokens: tokens,
+      },
+    };
+    api = new FakeApi()
+      .answer('GET /api/v1/config', 200, { config: withTokens, restartRequired: [] })
+      .answer('PUT /api/v1/config', 200, { applied: [], restartRequired: [], config: withTokens });
+    vi.stubGlobal('fetch', api.fetch);
+    renderScreen();
+    await waitFor(() => field('server.read_only_tokens'));
+    expect(field('server.read_only_tokens').textContent).toContain('1111111111111111');
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Remove entry 1 of read only tokens (1111111111111111)' }),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Add read only token' }));
+    fireEvent.change(screen.getByLabelText('New entry 3 of read only tokens'), {
+      target: { value: 'a-new-reader-token-0123' },
+    });
+    // Typing into the admin token and erasing it again keeps the admin token.
+    fireEvent.change(field('server.auth_token'), { target: { value: 'x' } });
+    fireEvent.change(field('server.auth_token'), { target: { value: '' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save configuration' }));
+    await screen.findByTestId('config-saved');
+    expect(api.requests.find((request) => request.method === 'PUT')?.body).toEqual({
+      ...withTokens,
+      server: {
+        ...withTokens.server,
+        read_only_tokens: [tokens[1], tokens[2], 'a-new-reader-token-0123'],
+      },
+    });
   });
 
   it('disables saving for a read-only token, with the reason', async () => {

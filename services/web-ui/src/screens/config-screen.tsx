@@ -18,7 +18,10 @@ export function problemsOf(error: Error | null): FieldProblem[] {
   }));
 }
 
-/** The running configuration (secrets redacted), edited as a form or as JSON, saved with PUT /config. */
+/**
+ * The configuration as saved (secrets redacted), edited as a form or as JSON, saved with PUT /config; the keys
+ * saved but waiting for a restart of core-sync are listed.
+ */
 export function ConfigScreen(): ReactNode {
   const readOnly = useReadOnly();
   const loaded = useQuery((client) => client.config(), 'config');
@@ -32,7 +35,8 @@ export function ConfigScreen(): ReactNode {
   const action = useAction(save);
 
   const problems = problemsOf(action.error);
-  const baseline = saved ?? loaded.data;
+  const baseline = saved ?? loaded.data?.config ?? null;
+  const awaitingRestart = loaded.data?.restartRequired ?? [];
   const document = draft ?? baseline;
   const placement = placeProblems(problems, shownPaths(document ?? {}));
   const dirty = draft !== null && JSON.stringify(draft) !== JSON.stringify(baseline);
@@ -55,6 +59,8 @@ export function ConfigScreen(): ReactNode {
       setSaved(answer.config);
       setDraft(null);
       setJsonText(null);
+      // What now waits for a restart, over every save so far.
+      loaded.reload();
     });
   };
 
@@ -76,13 +82,18 @@ export function ConfigScreen(): ReactNode {
     <div className="screen">
       <h1>Configuration</h1>
       <p className="muted">
-        The configuration core-sync runs with, in its file’s shape. Passwords and tokens read{' '}
-        <code>[redacted]</code>: leave them untouched to keep them. Saving validates the whole document,
-        writes the file and applies what can change while running.
+        The configuration as saved, in its file’s shape. Passwords and tokens read <code>[redacted]</code>:
+        leave them untouched to keep them. Saving validates the whole document, writes the file and applies
+        what can change while running.
       </p>
       {readOnly && <ReadOnlyNote />}
       <ErrorNotice title="The configuration could not be loaded" error={loaded.error} />
       {result !== null && <SaveResult result={result} />}
+      {result === null && awaitingRestart.length > 0 && (
+        <div className="notice" role="status" data-testid="config-awaiting-restart">
+          <p>Saved, but not in effect until core-sync restarts: {awaitingRestart.join(', ')}.</p>
+        </div>
+      )}
       {document !== null && (
         <form
           className="config-form"

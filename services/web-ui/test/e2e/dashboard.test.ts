@@ -23,6 +23,9 @@ import { launchChromium, openPage, screenshotDirectory, type WatchedPage } from 
 
 const adminToken = 'admin-token-0123456789abcdef';
 const readerToken = 'reader-token-0123456789abcdef';
+/** Read-only tokens listed before the one the read-only session signs in with; the first is removed on the way. */
+const retiredToken = 'retired-token-0123456789abcdef';
+const keptToken = 'kept-token-0123456789abcdef';
 
 const tables = `
   CREATE TABLE orders (id INT PRIMARY KEY, customer VARCHAR(40) NOT NULL, total DECIMAL(10,2) NOT NULL);
@@ -64,7 +67,11 @@ describe('the dashboard in a browser', () => {
           { name: 'items', primary_key: 'id', conflict_resolution: 'manual' },
         ],
         sync: { mode: 'bidirectional', snapshot_chunk_size: 250 },
-        server: { auth_token: adminToken, read_only_tokens: [readerToken], cors_origins: [uiOrigin] },
+        server: {
+          auth_token: adminToken,
+          read_only_tokens: [retiredToken, keptToken, readerToken],
+          cors_origins: [uiOrigin],
+        },
       }),
     );
     await waitUntilHealthy(service, 2);
@@ -222,6 +229,28 @@ describe('the dashboard in a browser', () => {
       { label: 'one' },
       { label: 'two' },
     ]);
+  });
+
+  it('removes the read-only token whose row is removed, and only that one', async () => {
+    const savedTokens = async (): Promise<unknown> => {
+      const response = await fetch(`http://127.0.0.1:${service.port}/api/v1/config`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      const view = (await response.json()) as { config: { server: { read_only_tokens: string[] } } };
+      return view.config.server.read_only_tokens;
+    };
+    const before = (await savedTokens()) as string[];
+    expect(before).toHaveLength(3);
+    const tokens = page.locator('fieldset[data-path="server.read_only_tokens"]');
+    expect(await tokens.locator('.secret-row').count()).toBe(3);
+    await tokens.getByRole('button', { name: /^Remove entry 1 of read only tokens/ }).click();
+    expect(await tokens.locator('.secret-row').count()).toBe(2);
+    await page.getByRole('button', { name: 'Save configuration' }).click();
+    await expect
+      .poll(() => page.getByTestId('config-saved').textContent(), { timeout: 30_000 })
+      .toMatch(/Restart core-sync for these to take effect: server\.read_only_tokens/);
+    // The first token is gone; the second and third keep their placeholders, so their tokens.
+    expect(await savedTokens()).toEqual(before.slice(1));
   });
 
   it('shows a table paused by a schema change the cloud lacks, and resumes it from the page once fixed', async () => {

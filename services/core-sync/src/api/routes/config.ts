@@ -3,6 +3,7 @@ import type { ApiInstance, RouteContext } from '../api-context.js';
 import {
   configDocumentSchema,
   configUpdateResponseSchema,
+  configViewSchema,
   errorResponses,
   jsonResponse,
 } from '../schemas.js';
@@ -16,12 +17,15 @@ export function registerConfigRoutes(api: ApiInstance, context: RouteContext): v
     {
       config: { access: 'read' },
       schema: {
-        summary: 'The running configuration, secrets redacted',
+        summary: 'The configuration as saved, secrets redacted, and which keys wait for a restart',
         description:
-          'In the YAML file’s shape (snake_case keys); every password and token reads `[redacted]`.',
+          '`config` is the configuration as last saved (the file, with MYSQL_SYNC_* overrides on top) in the YAML file’s shape (snake_case keys): every password reads `[redacted]` and every token `[redacted:<id>]`. Each key is in effect, unless `restartRequired` lists it: then the process still runs its previous value until it restarts. Send `config` back, edited, with PUT.',
         tags: ['config'],
         response: {
-          200: jsonResponse(configDocumentSchema, 'The configuration, secrets redacted.'),
+          200: jsonResponse(
+            configViewSchema,
+            'The configuration as saved, and the keys waiting for a restart.',
+          ),
           ...errorResponses(401, 429, 500, 503),
         },
       },
@@ -36,7 +40,7 @@ export function registerConfigRoutes(api: ApiInstance, context: RouteContext): v
       schema: {
         summary: 'Replace the configuration',
         description:
-          'Send the whole document (as GET /config returns it; a secret left as `[redacted]` keeps its value). It is validated, saved to the config file atomically, and applied where it can be while running; the answer lists which keys are in effect and which need a restart. 400 CONFIG_INVALID lists every problem in details.problems and changes nothing.',
+          'Send the whole document (`config` of GET /config; a secret left as it reads there keeps its value). It is validated, saved to the config file atomically, and applied where it can be while running; the answer lists which keys are in effect and which need a restart. 400 CONFIG_INVALID lists every problem in details.problems and changes nothing.',
         tags: ['config'],
         body: configDocumentSchema,
         response: {

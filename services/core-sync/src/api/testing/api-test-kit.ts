@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../../logging/index.js';
 import type {
   ConfigAccess,
   ConfigUpdateResult,
+  ConfigView,
   ConflictAccess,
   PauseControl,
   ResumedTable,
@@ -254,8 +255,8 @@ export class InMemoryConfigAccess implements ConfigAccess {
     databases: { local: { host: 'localhost', password: '[redacted]' } },
   };
 
-  current(): Readonly<Record<string, unknown>> {
-    return this.document;
+  current(): ConfigView {
+    return { config: this.document, restartRequired: [] };
   }
 
   update(document: unknown, changedBy: string): Promise<ConfigUpdateResult> {
