@@ -6,15 +6,28 @@
  *                                 └─► every client's connection (its buffered bytes capped; over the cap → dropped)
  *
  * Publishing never waits for a client: a frame is handed to each connection's buffer and the publisher moves on.
- * A client whose buffer grows past `maxClientBufferBytes` is disconnected; it reconnects with `Last-Event-ID`
- * and gets what it missed from the ring buffer, or a `reset` event when that fell out of the buffer.
+ * A client whose buffer grows past `maxClientBufferBytes`, or that takes nothing for `stallTimeoutMs` while
+ * bytes wait for it, is disconnected; it reconnects with `Last-Event-ID` and gets what it missed from the ring
+ * buffer, or a `reset` event when that fell out of the buffer or would not fit in a client's buffer.
+ *
+ * How many clients there are is capped (stream-admission.ts): the route asks `admit` for a slot before it takes
+ * the connection over, and the hub releases the slot when the client goes, whichever way: it closed, its
+ * connection failed, it was cut off, or the hub closed.
  *
  * Event ids are integers that only grow, also across restarts of the service: they start at the start time in
  * microseconds, so a client that reconnects to a restarted service with an old id gets `reset`, never another
  * run's events under ids it already saw.
  */
+import { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { publicEventTypes, type ServiceEvent, type ServiceEvents } from '../events/index.js';
+import {
+  defaultStreamLimits,
+  StreamAdmission,
+  type StreamClientObserver,
+  type StreamLimits,
+  type StreamSlot,
+} from './stream-admission.js';
 
 /** What the hub needs of a client connection (a `ServerResponse` after its head was written). */
 export interface SseConnection {
@@ -27,6 +40,8 @@ export interface SseConnection {
   readonly destroyed: boolean;
   once(event: 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** After `write` returned false: the buffer was sent. */
+  on(event: 'drain', listener: () => void): unknown;
 }
 
 export interface SseHubOptions {
@@ -38,6 +53,15 @@ export interface SseHubOptions {
   readonly heartbeatMs?: number;
   /** Bytes a client may have waiting before it is dropped (default 4 MiB). */
   readonly maxClientBufferBytes?: number;
+  /**
+   * How long a client may take nothing while its connection holds more than it buffers without complaint (its
+   * `write` returned false and no `drain` followed) before it is dropped (default 60 s). Checked at heartbeats.
+   */
+  readonly stallTimeoutMs?: number;
+  /** Streams open at once, in all and per caller (default 100 and 10). */
+  readonly limits?: StreamLimits;
+  /** Told of every change in the number of clients, refusal and drop (the metrics). */
+  readonly observer?: StreamClientObserver;
   /** The id before the first event's (default: the current time in microseconds). */
   readonly firstEventId?: number;
 }
@@ -86,21 +110,33 @@ class FrameRing {
 
 class SseClient {
   readonly connection: SseConnection;
+  readonly slot: StreamSlot;
   readonly #maxBufferedBytes: number;
+  /** When `write` last returned false with no `drain` since (Date.now()), else undefined. */
+  #backedUpSince: number | undefined;
 
-  constructor(connection: SseConnection, maxBufferedBytes: number) {
+  constructor(connection: SseConnection, slot: StreamSlot, maxBufferedBytes: number) {
     this.connection = connection;
+    this.slot = slot;
     this.#maxBufferedBytes = maxBufferedBytes;
+    connection.on('drain', () => {
+      this.#backedUpSince = undefined;
+    });
   }
 
   get open(): boolean {
     return !this.connection.destroyed && !this.connection.writableEnded;
   }
 
+  /** Milliseconds the client has been backed up without taking anything, 0 when it is not. */
+  stalledForMs(now: number): number {
+    return this.#backedUpSince === undefined ? 0 : now - this.#backedUpSince;
+  }
+
   /** Hands the chunk to the connection; false when the client is too far behind to take it. */
   send(chunk: string, bytes: number): boolean {
     if (this.connection.writableLength + bytes > this.#maxBufferedBytes) return false;
-    this.connection.write(chunk);
+    if (!this.connection.write(chunk)) this.#backedUpSince ??= Date.now();
     return true;
   }
 }
@@ -118,6 +154,9 @@ export class SseHub {
   readonly #clients = new Set<SseClient>();
   readonly #heartbeatMs: number;
   readonly #maxClientBufferBytes: number;
+  readonly #stallTimeoutMs: number;
+  readonly #admission: StreamAdmission;
+  readonly #observer: StreamClientObserver | undefined;
   readonly #unsubscribe: () => void;
   #lastId: number;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -129,6 +168,9 @@ export class SseHub {
     this.#ring = new FrameRing(options.bufferSize ?? 1000);
     this.#heartbeatMs = options.heartbeatMs ?? 15_000;
     this.#maxClientBufferBytes = options.maxClientBufferBytes ?? 4 * 1024 * 1024;
+    this.#stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+    this.#observer = options.observer;
+    this.#admission = new StreamAdmission(options.limits ?? defaultStreamLimits, options.observer);
     this.#lastId = options.firstEventId ?? Date.now() * 1000;
     this.#unsubscribe = options.events.subscribe((event) => this.#publish(event));
   }
@@ -142,6 +184,11 @@ export class SseHub {
     return this.#clients.size;
   }
 
+  /** Streams counted against the caps: admitted and not yet released. */
+  get admittedCount(): number {
+    return this.#admission.connected;
+  }
+
   /** Clients disconnected because they could not keep up, since the start. */
   get droppedClients(): number {
     return this.#droppedClients;
@@ -152,15 +199,26 @@ export class SseHub {
   }
 
   /**
-   * Starts streaming to a connection whose head is written: `retry:`, then what it missed after
-   * `lastEventIdHeader` (or `reset` when that is no longer buffered), then live events until it closes.
+   * Counts a new stream of the caller; throws TOO_MANY_STREAMS (429) when a cap is reached, SERVICE_STOPPING
+   * once the hub is closed.
    */
-  attach(connection: SseConnection, lastEventIdHeader: string | undefined): void {
-    if (this.#closed) {
+  admit(callerLabel: string): StreamSlot {
+    if (this.#closed) throw new SyncError('SERVICE_STOPPING', 'the service is shutting down');
+    return this.#admission.admit(callerLabel);
+  }
+
+  /**
+   * Starts streaming to a connection whose head is written: `retry:`, then what it missed after
+   * `lastEventIdHeader` (or `reset` when that is no longer buffered), then live events until it closes. The
+   * slot (from `admit`) is released when the client goes.
+   */
+  attach(slot: StreamSlot, connection: SseConnection, lastEventIdHeader: string | undefined): void {
+    if (this.#closed || slot.released) {
+      slot.release();
       connection.end();
       return;
     }
-    const client = new SseClient(connection, this.#maxClientBufferBytes);
+    const client = new SseClient(connection, slot, this.#maxClientBufferBytes);
     connection.once('close', () => this.#remove(client));
     connection.on('error', (error) => {
       this.#logger.debug({ err: error }, 'event-stream connection failed');
@@ -182,6 +240,7 @@ export class SseHub {
     this.#unsubscribe();
     this.#stopHeartbeat();
     for (const client of this.#clients) {
+      client.slot.release();
       // A client with unsent bytes could hold the shutdown until it reads them: cut it off instead.
       if (client.connection.writableLength > 0) client.connection.destroy();
       else client.connection.end();
@@ -201,7 +260,12 @@ export class SseHub {
       oldestId !== undefined &&
       lastSeen >= oldestId - 1 &&
       lastSeen < this.#lastId;
-    if (replayable) return this.#ring.framesAfter(lastSeen).map((buffered) => buffered.frame);
+    if (replayable) {
+      const missed = this.#ring.framesAfter(lastSeen);
+      const missedBytes = missed.reduce((total, buffered) => total + buffered.bytes, 0);
+      // More than a client may hold would cut it off mid-replay, and its reconnect would ask for the same again.
+      if (missedBytes <= this.#maxClientBufferBytes) return missed.map((buffered) => buffered.frame);
+    }
     const reset = {
       reason:
         'the events after the given Last-Event-ID are no longer buffered: reload the state through the API',
@@ -238,27 +302,56 @@ export class SseHub {
       return false;
     }
     if (client.send(chunk, bytes)) return true;
-    this.#droppedClients += 1;
     this.#logger.warn(
-      { bufferedBytes: client.connection.writableLength, limitBytes: this.#maxClientBufferBytes },
+      {
+        callerLabel: client.slot.callerLabel,
+        bufferedBytes: client.connection.writableLength,
+        limitBytes: this.#maxClientBufferBytes,
+      },
       'dropped an event-stream client that could not keep up',
     );
+    this.#cutOff(client, 'buffer_full');
+    return false;
+  }
+
+  #cutOff(client: SseClient, reason: 'buffer_full' | 'stalled'): void {
+    this.#droppedClients += 1;
+    this.#observer?.dropped(reason);
     this.#remove(client);
     client.connection.destroy();
-    return false;
   }
 
   #remove(client: SseClient): void {
     this.#clients.delete(client);
+    client.slot.release();
     if (this.#clients.size === 0) this.#stopHeartbeat();
+  }
+
+  /** Cuts off the clients that took nothing for the stall timeout, then sends the others a heartbeat. */
+  #beat(): void {
+    const now = Date.now();
+    const bytes = Buffer.byteLength(heartbeatFrame);
+    for (const client of this.#clients) {
+      const stalledForMs = client.stalledForMs(now);
+      if (stalledForMs < this.#stallTimeoutMs) {
+        this.#deliver(client, heartbeatFrame, bytes);
+        continue;
+      }
+      this.#logger.warn(
+        {
+          callerLabel: client.slot.callerLabel,
+          bufferedBytes: client.connection.writableLength,
+          stalledForMs,
+        },
+        'dropped an event-stream client that stopped reading',
+      );
+      this.#cutOff(client, 'stalled');
+    }
   }
 
   #startHeartbeat(): void {
     if (this.#heartbeat !== undefined || this.#closed) return;
-    this.#heartbeat = setInterval(() => {
-      const bytes = Buffer.byteLength(heartbeatFrame);
-      for (const client of this.#clients) this.#deliver(client, heartbeatFrame, bytes);
-    }, this.#heartbeatMs);
+    this.#heartbeat = setInterval(() => this.#beat(), this.#heartbeatMs);
     this.#heartbeat.unref();
   }
 

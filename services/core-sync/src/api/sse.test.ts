@@ -130,7 +130,14 @@ describe('GET /api/v1/sync/stream', () => {
   });
 
   it('serves 50 clients at once, each getting every event in order', async () => {
-    const { api: server, url } = await startServer();
+    const { api: server, url } = await startServer({
+      server: {
+        authToken: adminToken,
+        readOnlyTokens: [...readOnlyTokens],
+        corsOrigins: [],
+        eventStreamMaxClientsPerToken: 50,
+      },
+    });
     const many = await Promise.all(Array.from({ length: 50 }, () => openStream(url)));
     for (let index = 1; index <= 20; index += 1) server.events.publish(lag(index));
     const received = await Promise.all(

@@ -115,6 +115,8 @@ server:
   write_timeout: 20s
   cors_origins: ["http://localhost:3000", "https://sync-ui.example.com"]
   trust_proxy: [10.0.0.0/8, "::1"]
+  event_stream_max_clients: 40
+  event_stream_max_clients_per_token: 4
 logging:
   level: debug
   format: pretty
@@ -219,6 +221,8 @@ describe('parseConfig', () => {
         writeTimeoutMs: 20_000,
         corsOrigins: ['http://localhost:3000', 'https://sync-ui.example.com'],
         trustProxy: ['10.0.0.0/8', '::1'],
+        eventStreamMaxClients: 40,
+        eventStreamMaxClientsPerToken: 4,
       },
       logging: { level: 'debug', format: 'pretty' },
       highAvailability: {
@@ -285,6 +289,8 @@ describe('parseConfig', () => {
       writeTimeoutMs: 30_000,
       corsOrigins: [],
       trustProxy: false,
+      eventStreamMaxClients: 100,
+      eventStreamMaxClientsPerToken: 10,
     });
     expect(config.logging).toEqual({ level: 'info', format: 'json' });
   });
@@ -413,6 +419,14 @@ describe('parseConfig rejects', () => {
     ]);
     expect(problemPaths({ ...minimalDocument(), server: { read_timeout: '0s' } })).toEqual([
       'server.read_timeout',
+    ]);
+  });
+
+  it('event-stream caps that are not whole numbers from 1', () => {
+    const server = { event_stream_max_clients: 0, event_stream_max_clients_per_token: 2.5 };
+    expect(problemPaths({ ...minimalDocument(), server })).toEqual([
+      'server.event_stream_max_clients',
+      'server.event_stream_max_clients_per_token',
     ]);
   });
 
