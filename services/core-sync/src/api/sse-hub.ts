@@ -3,7 +3,8 @@
  *
  *   ServiceEvents ──publish──► SseHub: keep public types, number them, frame once
  *                                 ├─► ring buffer (last `bufferSize` frames, for Last-Event-ID replay)
- *                                 └─► every client's connection (its buffered bytes capped; over the cap → dropped)
+ *                                 └─► every client (stream-client.ts): written to its connection, or queued while
+ *                                     it is backed up; the bytes it is owed capped (over the cap → dropped)
  *
  * Publishing never waits for a client: a frame is handed to each connection's buffer and the publisher moves on.
  * A client whose buffer grows past `maxClientBufferBytes`, or that takes nothing for `stallTimeoutMs` while
@@ -28,21 +29,9 @@ import {
   type StreamLimits,
   type StreamSlot,
 } from './stream-admission.js';
+import { StreamClient, type SseConnection } from './stream-client.js';
 
-/** What the hub needs of a client connection (a `ServerResponse` after its head was written). */
-export interface SseConnection {
-  write(chunk: string): boolean;
-  end(): void;
-  destroy(): void;
-  /** Bytes handed to the connection and not yet sent to the client. */
-  readonly writableLength: number;
-  readonly writableEnded: boolean;
-  readonly destroyed: boolean;
-  once(event: 'close', listener: () => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  /** After `write` returned false: the buffer was sent. */
-  on(event: 'drain', listener: () => void): unknown;
-}
+export type { SseConnection } from './stream-client.js';
 
 export interface SseHubOptions {
   readonly events: ServiceEvents;
@@ -108,39 +97,6 @@ class FrameRing {
   }
 }
 
-class SseClient {
-  readonly connection: SseConnection;
-  readonly slot: StreamSlot;
-  readonly #maxBufferedBytes: number;
-  /** When `write` last returned false with no `drain` since (Date.now()), else undefined. */
-  #backedUpSince: number | undefined;
-
-  constructor(connection: SseConnection, slot: StreamSlot, maxBufferedBytes: number) {
-    this.connection = connection;
-    this.slot = slot;
-    this.#maxBufferedBytes = maxBufferedBytes;
-    connection.on('drain', () => {
-      this.#backedUpSince = undefined;
-    });
-  }
-
-  get open(): boolean {
-    return !this.connection.destroyed && !this.connection.writableEnded;
-  }
-
-  /** Milliseconds the client has been backed up without taking anything, 0 when it is not. */
-  stalledForMs(now: number): number {
-    return this.#backedUpSince === undefined ? 0 : now - this.#backedUpSince;
-  }
-
-  /** Hands the chunk to the connection; false when the client is too far behind to take it. */
-  send(chunk: string, bytes: number): boolean {
-    if (this.connection.writableLength + bytes > this.#maxBufferedBytes) return false;
-    if (!this.connection.write(chunk)) this.#backedUpSince ??= Date.now();
-    return true;
-  }
-}
-
 /** Keeps bigint values (row data can hold them) from breaking JSON.stringify. */
 export function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
@@ -151,7 +107,7 @@ const heartbeatFrame = ': heartbeat\n\n';
 export class SseHub {
   readonly #logger: Logger;
   readonly #ring: FrameRing;
-  readonly #clients = new Set<SseClient>();
+  readonly #clients = new Set<StreamClient>();
   readonly #heartbeatMs: number;
   readonly #maxClientBufferBytes: number;
   readonly #stallTimeoutMs: number;
@@ -218,7 +174,7 @@ export class SseHub {
       connection.end();
       return;
     }
-    const client = new SseClient(connection, slot, this.#maxClientBufferBytes);
+    const client = new StreamClient(connection, slot, this.#maxClientBufferBytes);
     connection.once('close', () => this.#remove(client));
     connection.on('error', (error) => {
       this.#logger.debug({ err: error }, 'event-stream connection failed');
@@ -226,10 +182,9 @@ export class SseHub {
     });
     this.#clients.add(client);
     const retryFrame = `retry: ${sseRetryMs}\n\n`;
-    const opening = [retryFrame, ...this.#catchUp(lastEventIdHeader)];
-    for (const chunk of opening) {
-      if (!this.#deliver(client, chunk, Buffer.byteLength(chunk))) return;
-    }
+    // One write for the opening and the replay: a write per frame would cost the socket four entries each.
+    const opening = [retryFrame, ...this.#catchUp(lastEventIdHeader)].join('');
+    if (!this.#deliver(client, opening, Buffer.byteLength(opening))) return;
     this.#startHeartbeat();
   }
 
@@ -242,7 +197,7 @@ export class SseHub {
     for (const client of this.#clients) {
       client.slot.release();
       // A client with unsent bytes could hold the shutdown until it reads them: cut it off instead.
-      if (client.connection.writableLength > 0) client.connection.destroy();
+      if (client.unsentBytes > 0) client.connection.destroy();
       else client.connection.end();
     }
     this.#clients.clear();
@@ -296,7 +251,7 @@ export class SseHub {
   }
 
   /** Sends to one client, dropping it when it cannot keep up; false when it is gone. */
-  #deliver(client: SseClient, chunk: string, bytes: number): boolean {
+  #deliver(client: StreamClient, chunk: string, bytes: number): boolean {
     if (!client.open) {
       this.#remove(client);
       return false;
@@ -305,7 +260,7 @@ export class SseHub {
     this.#logger.warn(
       {
         callerLabel: client.slot.callerLabel,
-        bufferedBytes: client.connection.writableLength,
+        bufferedBytes: client.unsentBytes,
         limitBytes: this.#maxClientBufferBytes,
       },
       'dropped an event-stream client that could not keep up',
@@ -314,33 +269,36 @@ export class SseHub {
     return false;
   }
 
-  #cutOff(client: SseClient, reason: 'buffer_full' | 'stalled'): void {
+  #cutOff(client: StreamClient, reason: 'buffer_full' | 'stalled'): void {
     this.#droppedClients += 1;
     this.#observer?.dropped(reason);
     this.#remove(client);
     client.connection.destroy();
   }
 
-  #remove(client: SseClient): void {
+  #remove(client: StreamClient): void {
     this.#clients.delete(client);
     client.slot.release();
     if (this.#clients.size === 0) this.#stopHeartbeat();
   }
 
-  /** Cuts off the clients that took nothing for the stall timeout, then sends the others a heartbeat. */
+  /**
+   * Cuts off the clients that took nothing for the stall timeout, and sends a heartbeat to those not backed up
+   * (one that is has data waiting already).
+   */
   #beat(): void {
     const now = Date.now();
     const bytes = Buffer.byteLength(heartbeatFrame);
     for (const client of this.#clients) {
       const stalledForMs = client.stalledForMs(now);
       if (stalledForMs < this.#stallTimeoutMs) {
-        this.#deliver(client, heartbeatFrame, bytes);
+        if (!client.backedUp) this.#deliver(client, heartbeatFrame, bytes);
         continue;
       }
       this.#logger.warn(
         {
           callerLabel: client.slot.callerLabel,
-          bufferedBytes: client.connection.writableLength,
+          bufferedBytes: client.unsentBytes,
           stalledForMs,
         },
         'dropped an event-stream client that stopped reading',
