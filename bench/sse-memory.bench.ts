@@ -4,8 +4,8 @@
  * with 500 clients of `GET /api/v1/sync/stream` that never read, against the same process with no client and
  * with 500 clients that read promptly. Each setting runs in a fresh child; RSS and V8 heap are sampled every
  * second, the peak RSS is the kernel's high-water mark (VmHWM). Stalled clients run twice: with the caps raised
- * to let all 500 in (what the per-client bound alone allows) and with the default caps (100 in all, 10 per token),
- * the attempts spread over 20 tokens. A stalled run lasts until every stalled client has been cut off, plus a
+ * to let all 500 in (once with the stall timeout, once without it: what the per-client byte bound alone allows)
+ * and with the default caps (100 in all, 10 per token), the attempts spread over 20 tokens. A stalled run lasts until every stalled client has been cut off, plus a
  * little to see the memory come back.
  *
  *   node --import tsx bench/sse-memory.bench.ts [--clients=500] [--conflicts-per-second=200] [--seconds=90]
@@ -30,6 +30,8 @@ const tokensForDefaultCaps = 20;
 /** How long a stalled run goes on after its last stalled client was cut off. */
 const settleMs = 15_000;
 const mebibyte = 1024 * 1024;
+/** "No stall timeout": longer than any run (the longest timer Node.js supports is about 24 days). */
+const noStallTimeoutMs = 24 * 60 * 60 * 1000;
 
 interface Phase {
   readonly name: string;
@@ -41,6 +43,8 @@ interface Phase {
   readonly tokenCount: number;
   /** Run until no client is left (stalled clients), rather than for a fixed time. */
   readonly untilCut: boolean;
+  /** Off: only the byte bound cuts stalled clients off (the worst case it allows). */
+  readonly stallTimeout: boolean;
 }
 
 interface PhaseResult {
@@ -68,17 +72,40 @@ interface Settings {
 function phasesOf(settings: Settings): Phase[] {
   const raised = { maxClients: settings.clients, maxClientsPerToken: settings.clients };
   const base = { clients: settings.clients, tokenCount: 1 };
+  const stalled = { mode: 'stall', untilCut: true } as const;
   return [
-    { name: 'no clients', mode: 'none', ...base, clients: 0, ...defaultCaps, untilCut: false },
-    { name: `${settings.clients} reading, caps raised`, mode: 'read', ...base, ...raised, untilCut: false },
-    { name: `${settings.clients} stalled, caps raised`, mode: 'stall', ...base, ...raised, untilCut: true },
+    {
+      name: 'no clients',
+      mode: 'none',
+      ...base,
+      clients: 0,
+      ...defaultCaps,
+      untilCut: false,
+      stallTimeout: true,
+    },
+    {
+      name: `${settings.clients} reading, caps raised`,
+      mode: 'read',
+      ...base,
+      ...raised,
+      untilCut: false,
+      stallTimeout: true,
+    },
+    { name: `${settings.clients} stalled, caps raised`, ...stalled, ...base, ...raised, stallTimeout: true },
+    {
+      name: `${settings.clients} stalled, caps raised, no stall timeout`,
+      ...stalled,
+      ...base,
+      ...raised,
+      stallTimeout: false,
+    },
     {
       name: `${settings.clients} stalled, default caps`,
-      mode: 'stall',
+      ...stalled,
       clients: settings.clients,
       tokenCount: tokensForDefaultCaps,
       ...defaultCaps,
-      untilCut: true,
+      stallTimeout: true,
     },
   ];
 }
@@ -128,6 +155,7 @@ async function runPhase(phase: Phase, settings: Settings): Promise<PhaseResult> 
       maxClientsPerToken: phase.maxClientsPerToken,
       readOnlyTokenCount: tokensForDefaultCaps,
       load: settings.load,
+      ...(phase.stallTimeout ? {} : { stallTimeoutMs: noStallTimeoutMs }),
       tickMs: 100,
       sampleIntervalMs: 1000,
     });
@@ -328,7 +356,8 @@ load: the sysbench-bidirectional runs met 800–3,400 a second), ${load.progress
 ${load.lagPerSecond} \`lag\` samples. Each run is a fresh child. The clients are bare TCP sockets in the benchmark process
 (\`bench/support/raw-stream-client.ts\`), opened one after the other with a bearer token: a reading client reads
 everything as it comes; a stalled one reads the answer's head and never reads again, so the kernel's socket
-buffers fill first and then the service's. The default-caps run spreads its ${settings.clients} attempts over ${tokensForDefaultCaps} read-only tokens,
+buffers fill first and then the service's. In the run without stall timeout (set to 24 h) only the 4 MiB bound
+cuts stalled clients off: the worst case the bound allows. The default-caps run spreads its ${settings.clients} attempts over ${tokensForDefaultCaps} read-only tokens,
 ${Math.ceil(settings.clients / tokensForDefaultCaps)} each, one token after the other. Runs with stalled clients last until the service has cut off all of
 them, plus ${settleMs / 1000} s; the others ${settings.seconds} s. "Peak RSS above no clients, per stream" is (peak RSS − the no-client run's
 peak RSS) ÷ streams admitted; the kernel's socket buffers are not in it.

@@ -152,6 +152,7 @@ async function start(request: StreamMemoryStart): Promise<void> {
       eventStreamMaxClients: request.maxClients,
       eventStreamMaxClientsPerToken: request.maxClientsPerToken,
     },
+    ...(request.stallTimeoutMs === undefined ? {} : { sseStallTimeoutMs: request.stallTimeoutMs }),
     metrics: {
       contentType: 'text/plain',
       render: () => Promise.resolve(''),

@@ -18,6 +18,8 @@ export interface StreamMemoryStart {
   /** Read-only tokens configured besides the admin token. */
   readonly readOnlyTokenCount: number;
   readonly load: StreamLoad;
+  /** How long a backed-up client may take nothing (the service's default, 60 s, when absent). */
+  readonly stallTimeoutMs?: number;
   /** Publish in ticks of this length (the events of a tick go out together, as bursts do). */
   readonly tickMs: number;
   readonly sampleIntervalMs: number;
