@@ -183,20 +183,31 @@ describe('SseHub', () => {
     expect([slow.destroyed, hub.clientCount, hub.droppedClients]).toEqual([true, 0, 2]);
   });
 
-  it('resets instead of replaying when what was missed would not fit in a client buffer', () => {
-    const { events, hub } = hubWith({ maxClientBufferBytes: 1000 });
-    for (let index = 1; index <= 10; index += 1) events.publish(lag(index)); // ids 101–110, ~150 bytes each
-    const nearlyCurrent = new FakeConnection();
-    attach(hub, nearlyCurrent, '107');
-    const farBehind = new FakeConnection();
-    attach(hub, farBehind, '101');
-    expect(nearlyCurrent.events().map((event) => `${event.event}:${event.id}`)).toEqual([
+  it('resets instead of replaying when the opening and what was missed would not fit in a client buffer', () => {
+    const frameBytes = Buffer.byteLength(`id: 101\nevent: lag\ndata: ${JSON.stringify(lag(1))}\n\n`);
+    const retryBytes = Buffer.byteLength('retry: 3000\n\n');
+    const { events, hub } = hubWith({ maxClientBufferBytes: retryBytes + 3 * frameBytes });
+    for (let index = 1; index <= 9; index += 1) events.publish(lag(index)); // ids 101–109, frames of one size
+    const threeBehind = new FakeConnection();
+    attach(hub, threeBehind, '106');
+    const fourBehind = new FakeConnection();
+    attach(hub, fourBehind, '105');
+    expect(threeBehind.events().map((event) => `${event.event}:${event.id}`)).toEqual([
+      'lag:107',
       'lag:108',
       'lag:109',
-      'lag:110',
     ]);
-    expect(farBehind.events().map((event) => `${event.event}:${event.id}`)).toEqual(['reset:110']);
-    expect([farBehind.destroyed, hub.clientCount]).toEqual([false, 2]);
+    expect(fourBehind.events().map((event) => `${event.event}:${event.id}`)).toEqual(['reset:109']);
+    expect([threeBehind.destroyed, fourBehind.destroyed, hub.clientCount]).toEqual([false, false, 2]);
+    // The opening and its replay go out as one write.
+    expect([threeBehind.chunks.length, fourBehind.chunks.length]).toEqual([1, 1]);
+
+    // One byte less, and the `retry:` line beside the three frames would not fit: reset, not cut off.
+    const tighter = hubWith({ maxClientBufferBytes: retryBytes + 3 * frameBytes - 1 });
+    for (let index = 1; index <= 9; index += 1) tighter.events.publish(lag(index));
+    const justOver = new FakeConnection();
+    attach(tighter.hub, justOver, '106');
+    expect([justOver.events().map((event) => event.event), justOver.destroyed]).toEqual([['reset'], false]);
   });
 
   it('releases a slot once when a connection fails and then closes', () => {

@@ -43,8 +43,8 @@ export interface SseHubOptions {
   /** Bytes a client may have waiting before it is dropped (default 4 MiB). */
   readonly maxClientBufferBytes?: number;
   /**
-   * How long a client may take nothing while its connection holds more than it buffers without complaint (its
-   * `write` returned false and no `drain` followed) before it is dropped (default 60 s). Checked at heartbeats.
+   * How long a client may stay backed up (a `write` to it returned false and no `drain` followed: it takes
+   * nothing while data waits) before it is dropped (default 60 s). Checked at heartbeats.
    */
   readonly stallTimeoutMs?: number;
   /** Streams open at once, in all and per caller (default 100 and 10). */
@@ -182,8 +182,9 @@ export class SseHub {
     });
     this.#clients.add(client);
     const retryFrame = `retry: ${sseRetryMs}\n\n`;
+    const room = this.#maxClientBufferBytes - Buffer.byteLength(retryFrame);
     // One write for the opening and the replay: a write per frame would cost the socket four entries each.
-    const opening = [retryFrame, ...this.#catchUp(lastEventIdHeader)].join('');
+    const opening = [retryFrame, ...this.#catchUp(lastEventIdHeader, room)].join('');
     if (!this.#deliver(client, opening, Buffer.byteLength(opening))) return;
     this.#startHeartbeat();
   }
@@ -203,8 +204,8 @@ export class SseHub {
     this.#clients.clear();
   }
 
-  /** The frames a reconnecting client missed, or a `reset` event when they are gone. */
-  #catchUp(lastEventIdHeader: string | undefined): string[] {
+  /** The frames a reconnecting client missed, or a `reset` event when they are gone or take more than `room`. */
+  #catchUp(lastEventIdHeader: string | undefined, room: number): string[] {
     if (lastEventIdHeader === undefined) return [];
     const text = lastEventIdHeader.trim();
     const lastSeen = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
@@ -219,7 +220,7 @@ export class SseHub {
       const missed = this.#ring.framesAfter(lastSeen);
       const missedBytes = missed.reduce((total, buffered) => total + buffered.bytes, 0);
       // More than a client may hold would cut it off mid-replay, and its reconnect would ask for the same again.
-      if (missedBytes <= this.#maxClientBufferBytes) return missed.map((buffered) => buffered.frame);
+      if (missedBytes <= room) return missed.map((buffered) => buffered.frame);
     }
     const reset = {
       reason:
