@@ -185,6 +185,15 @@ describe('caps on GET /api/v1/sync/stream', () => {
     expect([next.response.status, watcher.count]).toEqual([200, 1]);
   });
 
+  it('frees the slot when a connection is reset', async () => {
+    const { api: server, watcher, url } = await startServer({ maxClients: 10, perToken: 1 });
+    const reset = await openStalled(url, readOnlyTokens[0]);
+    reset.resetAndDestroy(); // an RST: the service's next write to it fails
+    server.events.publish(lag(1));
+    await watcher.until(0);
+    expect((await open(url, readOnlyTokens[0])).response.status).toBe(200);
+  });
+
   it('cuts a stalled client off at its buffer bound and frees its slot', async () => {
     const bound = 64 * 1024;
     const {
