@@ -20,8 +20,8 @@ export interface StreamLimits {
 }
 
 /**
- * 100 streams in all: a handful of dashboards and operators' terminals use a few; at the 4 MiB a client may hold
- * unsent this bounds what stalled clients can pin (the benchmark in docs/BENCHMARKS.md "sse-memory" measures it).
+ * 100 streams in all: a handful of dashboards and operators' terminals use a few, and at the 4 MiB a client may be
+ * owed, stalled clients are owed 400 MiB at most (they cost about 40 MiB of RSS: bench/sse-memory.bench.ts).
  * 10 per token: one dashboard tab opens one stream (browsers allow six HTTP/1.1 connections per host), so 10
  * leaves room for several tabs or people sharing a token and for a reconnect that arrives before the old
  * connection's close was seen, while one leaked token or runaway script can hold at most a tenth of the total.
