@@ -2,7 +2,7 @@
  * Runs the benchmarks one after the other (`npm run bench`), or the ones named:
  *
  *   node --import tsx bench/run.ts [snapshot] [lag] [catch-up] [sysbench] [bidirectional] [sysbench-bidirectional]
- *     [full-sync] [many-tables] [sse-clients] [-- options of a single benchmark]
+ *     [full-sync] [many-tables] [sse-clients] [sse-memory] [-- options of a single benchmark]
  *
  * Each benchmark is also a script of its own (`node --import tsx bench/<name>.bench.ts --help` for its options).
  */
@@ -19,6 +19,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'full-sync': async () => (await import('./full-sync.bench.js')).runFullSyncBenchmark,
   'many-tables': async () => (await import('./many-tables.bench.js')).runManyTablesBenchmark,
   'sse-clients': async () => (await import('./sse-clients.bench.js')).runSseClientsBenchmark,
+  'sse-memory': async () => (await import('./sse-memory.bench.js')).runSseMemoryBenchmark,
 };
 
 async function runBenchmarks(argumentList: readonly string[]): Promise<void> {

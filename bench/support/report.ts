@@ -20,7 +20,8 @@ export type SectionName =
   | 'sysbench-bidirectional'
   | 'full-sync'
   | 'many-tables'
-  | 'sse-clients';
+  | 'sse-clients'
+  | 'sse-memory';
 const sectionOrder: readonly SectionName[] = [
   'snapshot',
   'lag',
@@ -31,6 +32,7 @@ const sectionOrder: readonly SectionName[] = [
   'full-sync',
   'many-tables',
   'sse-clients',
+  'sse-memory',
 ];
 
 const pageHeader = `# Benchmarks

@@ -4,7 +4,8 @@
  * high-water mark of the resident set) and stops it.
  *
  * The child runs compiled JavaScript, as `npm start` runs the service. Other work may be in progress in the
- * working tree, so by default the child is built from the service's sources as committed (HEAD, extracted with
+ * working tree, so by default the child is built from the service's sources as committed (HEAD, or
+ * `BENCH_SERVICE_REVISION`, extracted with
  * `git archive`) plus bench/support as it is, compiled once per benchmark process into bench/dist/
  * (git-ignored); the reports name the commit. `BENCH_SERVICE_SOURCE=worktree` compiles the working tree
  * instead. Loading the TypeScript through tsx costs the child about 40 MB of resident memory that the service
@@ -41,10 +42,14 @@ async function sourceTree(): Promise<{ root: string; revision: string }> {
   if (process.env.BENCH_SERVICE_SOURCE === 'worktree') {
     return { root: repositoryRoot, revision: 'the working tree (BENCH_SERVICE_SOURCE=worktree)' };
   }
-  const { stdout } = await execFileAsync('git', ['-C', repositoryRoot, 'rev-parse', '--short', 'HEAD']);
+  // BENCH_SERVICE_REVISION=<commit> measures another commit's service with today's benchmark (an A/B).
+  const committed = process.env.BENCH_SERVICE_REVISION ?? 'HEAD';
+  if (!/^[\w./^~-]+$/.test(committed))
+    throw new Error(`BENCH_SERVICE_REVISION ${committed} is not a revision`);
+  const { stdout } = await execFileAsync('git', ['-C', repositoryRoot, 'rev-parse', '--short', committed]);
   const tree = path.join(compiledDirectory, 'tree');
   await mkdir(tree, { recursive: true });
-  const archive = `git -C '${repositoryRoot}' archive HEAD services/core-sync/src tsconfig.base.json ':(exclude)*.test.ts'`;
+  const archive = `git -C '${repositoryRoot}' archive '${committed}' services/core-sync/src tsconfig.base.json ':(exclude)*.test.ts'`;
   await execFileAsync('bash', ['-o', 'pipefail', '-c', `${archive} | tar -x -C '${tree}'`]);
   await cp(supportDirectory, path.join(tree, 'bench', 'support'), { recursive: true });
   await cp(path.join(benchDirectory, 'tsconfig.json'), path.join(tree, 'bench', 'tsconfig.json'));
@@ -81,16 +86,20 @@ async function compileChild(): Promise<string> {
   return compiledEntry;
 }
 
-async function childCommand(): Promise<{ entry: string; execArgv: string[] }> {
+/** How to fork a child entry of bench/support (`service-child` unless named), compiled or through tsx. */
+export async function childCommand(
+  entryName = 'service-child',
+): Promise<{ entry: string; execArgv: string[] }> {
   const extraOptions = process.env.BENCH_SERVICE_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
   if (process.env.BENCH_SERVICE_RUNNER === 'tsx') {
     serviceRevision = 'the working tree through tsx (BENCH_SERVICE_RUNNER=tsx)';
     return {
-      entry: path.join(supportDirectory, 'service-child.ts'),
+      entry: path.join(supportDirectory, `${entryName}.ts`),
       execArgv: ['--import', 'tsx', ...extraOptions],
     };
   }
-  return { entry: await compileChild(), execArgv: extraOptions };
+  const serviceEntry = await compileChild();
+  return { entry: path.join(path.dirname(serviceEntry), `${entryName}.js`), execArgv: extraOptions };
 }
 
 /** How the child runs, for the reports. */

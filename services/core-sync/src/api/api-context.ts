@@ -6,12 +6,15 @@ import type { ConfigAccess, ConflictAccess, PauseControl, SyncControl } from '..
 import type { ServiceStatus } from '../sync/index.js';
 import type { AuthRateLimitOptions } from './auth-limiter.js';
 import type { ApiAuthenticator, TokenAuthority } from './auth.js';
+import type { StreamClientObserver } from './stream-admission.js';
 
 /** The Prometheus registry as the API sees it. */
 export interface MetricsSource {
   /** The Content-Type of the text `render()` returns. */
   readonly contentType: string;
   render(): Promise<string>;
+  /** Counts the event-stream clients (connected, refused, dropped), when the registry has those metrics. */
+  readonly streamClients?: StreamClientObserver;
 }
 
 export interface AppDependencies {
@@ -34,16 +37,19 @@ export interface AppDependencies {
    */
   readonly tokens: TokenAuthority;
   /**
-   * CORS origins and which proxies' X-Forwarded-For to believe (server.* of the configuration; `trustProxy`
-   * defaults to false: the address is the TCP peer's).
+   * CORS origins, which proxies' X-Forwarded-For to believe and the caps on event streams (server.* of the
+   * configuration; `trustProxy` defaults to false: the address is the TCP peer's; the caps to 100 and 10).
    */
-  readonly server: Pick<ServerConfig, 'corsOrigins'> & Partial<Pick<ServerConfig, 'trustProxy'>>;
+  readonly server: Pick<ServerConfig, 'corsOrigins'> &
+    Partial<Pick<ServerConfig, 'trustProxy' | 'eventStreamMaxClients' | 'eventStreamMaxClientsPerToken'>>;
   /** Interval of the SSE heartbeat comments (default 15 s). */
   readonly sseHeartbeatMs?: number;
   /** Events the SSE stream keeps for Last-Event-ID replay (default 1,000). */
   readonly sseBufferSize?: number;
   /** Bytes an SSE client may have waiting before it is disconnected (default 4 MiB). */
   readonly sseClientBufferBytes?: number;
+  /** How long a backed-up SSE client may take nothing before it is disconnected (default 60 s). */
+  readonly sseStallTimeoutMs?: number;
   /** Limits on wrong tokens per client address (default 20 a minute, then blocked for a minute). */
   readonly authRateLimit?: AuthRateLimitOptions;
 }

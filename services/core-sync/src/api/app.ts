@@ -35,6 +35,7 @@ import { registerSyncRoutes } from './routes/sync.js';
 import { registerHealthRoute, registerSystemRoutes } from './routes/system.js';
 import { jsonReplacer, SseHub } from './sse-hub.js';
 import { registerStreamRoute } from './sse-route.js';
+import { defaultStreamLimits } from './stream-admission.js';
 import { requestTraceId } from './trace-id.js';
 import { UnusedConnections } from './unused-connections.js';
 
@@ -142,6 +143,17 @@ function createHub(dependencies: AppDependencies): SseHub {
     ...(dependencies.sseClientBufferBytes === undefined
       ? {}
       : { maxClientBufferBytes: dependencies.sseClientBufferBytes }),
+    ...(dependencies.sseStallTimeoutMs === undefined
+      ? {}
+      : { stallTimeoutMs: dependencies.sseStallTimeoutMs }),
+    limits: {
+      maxClients: dependencies.server.eventStreamMaxClients ?? defaultStreamLimits.maxClients,
+      maxClientsPerCaller:
+        dependencies.server.eventStreamMaxClientsPerToken ?? defaultStreamLimits.maxClientsPerCaller,
+    },
+    ...(dependencies.metrics.streamClients === undefined
+      ? {}
+      : { observer: dependencies.metrics.streamClients }),
   });
 }
 
@@ -191,7 +203,7 @@ export function buildApp(dependencies: AppDependencies) {
   void app.register(
     (api, _options, done) => {
       registerSyncRoutes(api, context);
-      registerStreamRoute(api, hub);
+      registerStreamRoute(api, hub, auth);
       registerConflictRoutes(api, context);
       registerConfigRoutes(api, context);
       registerSystemRoutes(api, context);

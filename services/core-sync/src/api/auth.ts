@@ -58,14 +58,22 @@ function credentialsOf(tokens: ApiTokens): readonly Credential[] {
 /** The configured tokens, as digests; replaced as a whole when the configuration changes. */
 export class TokenAuthority {
   #credentials: readonly Credential[];
+  readonly #replaceListeners = new Set<() => void>();
 
   constructor(tokens: ApiTokens) {
     this.#credentials = credentialsOf(tokens);
   }
 
-  /** Puts new tokens in effect for every request from now on. */
+  /** Puts new tokens in effect for every request from now on, and tells whoever watches open connections. */
   replace(tokens: ApiTokens): void {
     this.#credentials = credentialsOf(tokens);
+    for (const listener of [...this.#replaceListeners]) listener();
+  }
+
+  /** Calls `listener` after each replacement of the tokens; returns what stops it. */
+  onReplace(listener: () => void): () => void {
+    this.#replaceListeners.add(listener);
+    return () => this.#replaceListeners.delete(listener);
   }
 
   /** True when no token is configured: the API is open (allowed on loopback only; see config cross-checks). */
@@ -165,6 +173,25 @@ export class ApiAuthenticator {
       throw new SyncError('UNAUTHORIZED', 'this request needs an Authorization: Bearer <token> header');
     }
     return caller;
+  }
+
+  /**
+   * For a connection that outlives its request (the event stream): calls `revoked` once when a replacement of the
+   * tokens takes away the access the request was given (its token removed, or tokens configured where the API
+   * was open). Returns what stops watching; call it when the connection closes.
+   */
+  watchAccess(request: FastifyRequest, revoked: () => void): () => void {
+    const token = bearerToken(request.headers.authorization);
+    const admittedOpen = this.#authority.open;
+    const stop = this.#authority.onReplace(() => {
+      const stillAllowed = admittedOpen
+        ? this.#authority.open
+        : token !== null && this.#authority.identify(token) !== null;
+      if (stillAllowed) return;
+      stop();
+      revoked();
+    });
+    return stop;
   }
 
   /** The caller of a request that may come without a token (GET /health), else null. */

@@ -171,7 +171,10 @@ function sendFailure(request: FastifyRequest, reply: FastifyReply, found: Failur
     reply.header('www-authenticate', bearerChallenge);
   }
   const retryAfterSeconds = found.details?.retryAfterSeconds;
-  if (found.code === 'RATE_LIMITED' && typeof retryAfterSeconds === 'number') {
+  if (
+    typeof retryAfterSeconds === 'number' &&
+    (found.code === 'RATE_LIMITED' || found.code === 'TOO_MANY_STREAMS')
+  ) {
     reply.header('retry-after', String(retryAfterSeconds));
   }
   if (found.code === 'SERVICE_STOPPING') reply.header('connection', 'close');

@@ -1,18 +1,23 @@
 import { z } from 'zod';
 import type { ApiInstance } from './api-context.js';
+import type { ApiAuthenticator } from './auth.js';
 import { errorResponses, streamHeadersSchema } from './schemas.js';
 import type { SseHub } from './sse-hub.js';
-import { SyncError } from '../errors/index.js';
 
 const streamDescription = [
   'Server-Sent Events: the public events of the service as they happen (see docs/api.md "Event stream").',
   'Each event is `id: <n>`, `event: <type>` (status, lag, conflict-detected, conflict-resolved, progress, run, reset)',
   'and `data: <JSON>`. Send `Last-Event-ID` to replay what was missed; `: heartbeat` comments come every 15 s.',
   'Authenticate with the Authorization header (a token in the URL is never accepted).',
+  'Streams are capped in all (server.event_stream_max_clients) and per token',
+  '(server.event_stream_max_clients_per_token): over a cap the answer is 429 TOO_MANY_STREAMS with Retry-After.',
 ].join(' ');
 
-/** `GET /sync/stream`: hands the connection to the hub, which owns it until it closes. */
-export function registerStreamRoute(api: ApiInstance, hub: SseHub): void {
+/**
+ * `GET /sync/stream`: takes a slot of the caller's (or refuses with 429 in the error shape, before anything is
+ * streamed), then hands the connection to the hub, which owns it and the slot until it closes.
+ */
+export function registerStreamRoute(api: ApiInstance, hub: SseHub, auth: ApiAuthenticator): void {
   api.get(
     '/sync/stream',
     {
@@ -33,25 +38,40 @@ export function registerStreamRoute(api: ApiInstance, hub: SseHub): void {
       },
     },
     (request, reply) => {
-      if (hub.closed) throw new SyncError('SERVICE_STOPPING', 'the service is shutting down');
       const lastEventId = request.headers['last-event-id'];
-      reply.hijack();
-      const response = reply.raw;
-      // Headers set by the hooks (x-request-id, CORS) live on the reply and are not sent by a hijacked one.
-      for (const [name, value] of Object.entries(reply.getHeaders())) {
-        if (value !== undefined) response.setHeader(name, value);
+      const slot = hub.admit(auth.callerOf(request).label);
+      try {
+        reply.hijack();
+        const response = reply.raw;
+        // Headers set by the hooks (x-request-id, CORS) live on the reply and are not sent by a hijacked one.
+        for (const [name, value] of Object.entries(reply.getHeaders())) {
+          if (value !== undefined) response.setHeader(name, value);
+        }
+        response.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+          'x-accel-buffering': 'no',
+          connection: 'keep-alive',
+        });
+        request.raw.socket.setNoDelay(true);
+        request.raw.socket.setKeepAlive(true);
+        request.log.info({ lastEventId, callerLabel: slot.callerLabel }, 'event-stream client connected');
+        // A token removed while its stream is open ends the stream: the reconnect is then refused (401).
+        const stopWatching = auth.watchAccess(request, () => {
+          request.log.info({ callerLabel: slot.callerLabel }, 'event stream ended: its token was revoked');
+          response.end();
+        });
+        response.once('close', () => {
+          stopWatching();
+          request.log.info('event-stream client disconnected');
+        });
+        hub.attach(slot, response, lastEventId);
+      } catch (error) {
+        // Hijacked: fastify can no longer answer, so the error is logged and the connection closed.
+        slot.release();
+        request.log.error({ err: error }, 'could not open the event stream');
+        reply.raw.destroy();
       }
-      response.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-accel-buffering': 'no',
-        connection: 'keep-alive',
-      });
-      request.raw.socket.setNoDelay(true);
-      request.raw.socket.setKeepAlive(true);
-      request.log.info({ lastEventId }, 'event-stream client connected');
-      response.once('close', () => request.log.info('event-stream client disconnected'));
-      hub.attach(response, lastEventId);
     },
   );
 }

@@ -5,14 +5,14 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ServiceEvent } from '../events/index.js';
-import type { AppDependencies } from './api-context.js';
 import {
   adminToken,
   buildTestApi,
   readOnlyTokens,
   runProgress,
   type TestApi,
+  type TestApiOverrides,
+  lagEvent,
 } from './testing/api-test-kit.js';
 import { SseTestClient } from './testing/sse-client.js';
 
@@ -28,7 +28,7 @@ afterEach(async () => {
   api = undefined;
 });
 
-async function startServer(overrides: Partial<AppDependencies> = {}): Promise<{ api: TestApi; url: string }> {
+async function startServer(overrides: TestApiOverrides = {}): Promise<{ api: TestApi; url: string }> {
   api = buildTestApi(overrides);
   await api.app.listen({ port: 0, host: '127.0.0.1' });
   const address = api.app.server.address() as AddressInfo;
@@ -44,10 +44,6 @@ async function openStream(url: string, options: { token?: string; lastEventId?: 
   return client;
 }
 
-function lag(rowsPerSecond: number, position: string | null = null): ServiceEvent {
-  return { type: 'lag', direction: 'local_to_cloud', lagMs: 5, queueDepth: 0, rowsPerSecond, position };
-}
-
 describe('GET /api/v1/sync/stream', () => {
   it('streams public events in order, with increasing ids, and leaves internal ones out', async () => {
     const { api: server, url } = await startServer();
@@ -57,7 +53,7 @@ describe('GET /api/v1/sync/stream', () => {
     expect(client.response.headers.get('x-accel-buffering')).toBe('no');
     expect(client.response.headers.get('x-request-id')).toMatch(/^[\da-f]{32}$/);
 
-    server.events.publish(lag(1));
+    server.events.publish(lagEvent(1));
     server.events.publish({
       type: 'batch',
       direction: 'local_to_cloud',
@@ -79,7 +75,7 @@ describe('GET /api/v1/sync/stream', () => {
     const ids = events.map((event) => Number(event.id));
     expect(ids[1]).toBe((ids[0] ?? 0) + 1);
     expect(ids[2]).toBe((ids[0] ?? 0) + 2);
-    expect(JSON.parse(events[0]?.data ?? '')).toEqual(lag(1));
+    expect(JSON.parse(events[0]?.data ?? '')).toEqual(lagEvent(1));
     expect(JSON.parse(events[1]?.data ?? '')).toEqual({ type: 'run', progress: runProgress() });
   });
 
@@ -93,16 +89,16 @@ describe('GET /api/v1/sync/stream', () => {
   it('replays what a reconnecting client missed after its Last-Event-ID, then goes on live', async () => {
     const { api: server, url } = await startServer();
     const first = await openStream(url, { token: readOnlyTokens[0] });
-    server.events.publish(lag(1));
-    server.events.publish(lag(2));
+    server.events.publish(lagEvent(1));
+    server.events.publish(lagEvent(2));
     const seen = await first.events(2);
     first.close();
-    server.events.publish(lag(3));
-    server.events.publish(lag(4));
+    server.events.publish(lagEvent(3));
+    server.events.publish(lagEvent(4));
 
     const again = await openStream(url, { token: readOnlyTokens[0], lastEventId: seen[1]?.id ?? '' });
     const replayed = await again.events(2);
-    server.events.publish(lag(5));
+    server.events.publish(lagEvent(5));
     const live = await again.nextEvent();
     expect(
       [...replayed, live].map((event) => (JSON.parse(event.data) as { rowsPerSecond: number }).rowsPerSecond),
@@ -113,7 +109,7 @@ describe('GET /api/v1/sync/stream', () => {
   it('sends `reset` first when the Last-Event-ID fell out of the buffer, then live events', async () => {
     const { api: server, url } = await startServer({ sseBufferSize: 3 });
     const watcher = await openStream(url);
-    for (let index = 1; index <= 6; index += 1) server.events.publish(lag(index));
+    for (let index = 1; index <= 6; index += 1) server.events.publish(lagEvent(index));
     const published = await watcher.events(6);
 
     const late = await openStream(url, { lastEventId: published[0]?.id ?? '' });
@@ -124,15 +120,22 @@ describe('GET /api/v1/sync/stream', () => {
       lastEventId: published[0]?.id,
       oldestBufferedId: Number(published[3]?.id),
     });
-    server.events.publish(lag(7));
+    server.events.publish(lagEvent(7));
     const live = await late.nextEvent();
     expect([live.event, Number(live.id) - Number(reset.id)]).toEqual(['lag', 1]);
   });
 
   it('serves 50 clients at once, each getting every event in order', async () => {
-    const { api: server, url } = await startServer();
+    const { api: server, url } = await startServer({
+      server: {
+        authToken: adminToken,
+        readOnlyTokens: [...readOnlyTokens],
+        corsOrigins: [],
+        eventStreamMaxClientsPerToken: 50,
+      },
+    });
     const many = await Promise.all(Array.from({ length: 50 }, () => openStream(url)));
-    for (let index = 1; index <= 20; index += 1) server.events.publish(lag(index));
+    for (let index = 1; index <= 20; index += 1) server.events.publish(lagEvent(index));
     const received = await Promise.all(
       many.map(async (client) =>
         (await client.events(20)).map(
@@ -169,13 +172,13 @@ describe('GET /api/v1/sync/stream', () => {
     // Events spread over time, as the service publishes them; the reading client takes each one as it comes.
     while (!dropped && published < 3000) {
       published += 1;
-      server.events.publish(lag(published, bigPosition));
+      server.events.publish(lagEvent(published, bigPosition));
       const event = await reader.nextEvent();
       expect((JSON.parse(event.data) as { rowsPerSecond: number }).rowsPerSecond).toBe(published);
     }
     await droppedSignal;
     expect(published).toBeLessThan(3000);
-    server.events.publish(lag(published + 1));
+    server.events.publish(lagEvent(published + 1));
     const after = await reader.nextEvent();
     expect((JSON.parse(after.data) as { rowsPerSecond: number }).rowsPerSecond).toBe(published + 1);
     expect(server.logs.records()).toContainEqual(

@@ -70,6 +70,8 @@ const documents = {
       read_only_tokens: ['reader-token-0123456789'],
       cors_origins: ['https://ops.example'],
       trust_proxy: ['10.0.0.0/8', '127.0.0.1'],
+      event_stream_max_clients: 250,
+      event_stream_max_clients_per_token: 25,
     },
     logging: { level: 'debug', format: 'pretty' },
   },

@@ -101,6 +101,8 @@ export function configToDocument(config: ServiceConfig): ConfigDocument {
       read_timeout: formatDuration(server.readTimeoutMs),
       cors_origins: [...server.corsOrigins],
       trust_proxy: typeof server.trustProxy === 'object' ? [...server.trustProxy] : server.trustProxy,
+      event_stream_max_clients: server.eventStreamMaxClients,
+      event_stream_max_clients_per_token: server.eventStreamMaxClientsPerToken,
     },
     logging: { level: config.logging.level, format: config.logging.format },
     high_availability: {

@@ -37,11 +37,16 @@ function configWithSecrets(): ServiceConfig {
   );
 }
 
+/** Whether a key names a password or token (not a count per token, such as eventStreamMaxClientsPerToken). */
+function isSecretKey(key: string): boolean {
+  return /password|token/i.test(key) && !/PerToken$/.test(key);
+}
+
 /** Every value under a key that names a password or token, wherever it is. */
 function secretValues(value: unknown, underSecretKey = false): unknown[] {
   if (Array.isArray(value)) return value.flatMap((item) => secretValues(item, underSecretKey));
   if (typeof value === 'object' && value !== null) {
-    return Object.entries(value).flatMap(([key, entry]) => secretValues(entry, /password|token/i.test(key)));
+    return Object.entries(value).flatMap(([key, entry]) => secretValues(entry, isSecretKey(key)));
   }
   return underSecretKey && value !== undefined ? [value] : [];
 }

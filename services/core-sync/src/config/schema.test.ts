@@ -114,6 +114,8 @@ server:
   read_timeout: 10s
   cors_origins: ["http://localhost:3000", "https://sync-ui.example.com"]
   trust_proxy: [10.0.0.0/8, "::1"]
+  event_stream_max_clients: 40
+  event_stream_max_clients_per_token: 4
 logging:
   level: debug
   format: pretty
@@ -217,6 +219,8 @@ describe('parseConfig', () => {
         readTimeoutMs: 10_000,
         corsOrigins: ['http://localhost:3000', 'https://sync-ui.example.com'],
         trustProxy: ['10.0.0.0/8', '::1'],
+        eventStreamMaxClients: 40,
+        eventStreamMaxClientsPerToken: 4,
       },
       logging: { level: 'debug', format: 'pretty' },
       highAvailability: {
@@ -282,6 +286,8 @@ describe('parseConfig', () => {
       readTimeoutMs: 30_000,
       corsOrigins: [],
       trustProxy: false,
+      eventStreamMaxClients: 100,
+      eventStreamMaxClientsPerToken: 10,
     });
     expect(config.logging).toEqual({ level: 'info', format: 'json' });
   });
@@ -410,6 +416,14 @@ describe('parseConfig rejects', () => {
     ]);
     expect(problemPaths({ ...minimalDocument(), server: { read_timeout: '0s' } })).toEqual([
       'server.read_timeout',
+    ]);
+  });
+
+  it('event-stream caps that are not whole numbers from 1', () => {
+    const server = { event_stream_max_clients: 0, event_stream_max_clients_per_token: 2.5 };
+    expect(problemPaths({ ...minimalDocument(), server })).toEqual([
+      'server.event_stream_max_clients',
+      'server.event_stream_max_clients_per_token',
     ]);
   });
 

@@ -399,6 +399,8 @@ const serverSchema = z
     read_timeout: duration('30s'),
     cors_origins: z.array(originSchema).default([]),
     trust_proxy: trustProxySchema,
+    event_stream_max_clients: z.int().min(1).max(10_000).default(100),
+    event_stream_max_clients_per_token: z.int().min(1).max(10_000).default(10),
   })
   .transform((raw) => ({
     port: raw.port,
@@ -408,6 +410,8 @@ const serverSchema = z
     readTimeoutMs: raw.read_timeout,
     corsOrigins: [...raw.cors_origins],
     trustProxy: raw.trust_proxy,
+    eventStreamMaxClients: raw.event_stream_max_clients,
+    eventStreamMaxClientsPerToken: raw.event_stream_max_clients_per_token,
   }));
 
 const highAvailabilitySchema = z

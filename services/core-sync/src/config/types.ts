@@ -148,6 +148,10 @@ export interface ServerConfig {
    * rather than the reverse proxy's: false (none, the default), true (any), a hop count, or addresses/CIDRs.
    */
   readonly trustProxy: TrustProxy;
+  /** Event streams (`GET /api/v1/sync/stream`) open at once, all tokens together; more are refused with 429. */
+  readonly eventStreamMaxClients: number;
+  /** Event streams open at once for one token (or for everyone, on an open API). */
+  readonly eventStreamMaxClientsPerToken: number;
 }
 
 /** fastify's `trustProxy`: nobody, everybody, the nearest N hops, or these addresses and CIDR ranges. */

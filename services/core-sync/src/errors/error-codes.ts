@@ -254,6 +254,12 @@ export const errorCodes = {
     retryable: true,
     httpStatus: 429,
   },
+  TOO_MANY_STREAMS: {
+    description:
+      'GET /api/v1/sync/stream was refused because the service already serves as many event streams as it allows: in all (server.event_stream_max_clients, default 100) or for this token (server.event_stream_max_clients_per_token, default 10). The message and details.cap say which. Open streams are never dropped to make room: close streams you no longer read (one per dashboard tab is enough), retry after Retry-After, or raise the cap.',
+    retryable: true,
+    httpStatus: 429,
+  },
   PAYLOAD_TOO_LARGE: {
     description:
       'The API request body is larger than the service accepts (1 MiB). Send a smaller body; a configuration document is far below this limit.',

@@ -11,6 +11,7 @@ import type { ServiceEvent, ServiceEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import type { ServiceStatus } from '../sync/index.js';
 import { EventMetrics } from './event-metrics.js';
+import { EventStreamMetrics } from './event-stream-metrics.js';
 import { FullSyncMetrics } from './full-sync-metrics.js';
 import { TableLabels } from './label-values.js';
 import { StatusGauges } from './status-gauges.js';
@@ -45,6 +46,8 @@ export interface ServiceMetrics {
    * the others (API, scheduler, state store), or they are counted twice.
    */
   recordError(code: string): void;
+  /** The API's event-stream clients; the API reports to it (`AppDependencies.metrics.streamClients`). */
+  readonly streamClients: EventStreamMetrics;
   /** Unsubscribes from the event bus; the metrics keep their last values. Safe to call twice. */
   dispose(): void;
 }
@@ -90,6 +93,7 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
     contentType: registry.contentType,
     render: () => registry.metrics(),
     recordError: (code) => eventMetrics.recordError(code),
+    streamClients: new EventStreamMetrics(registry),
     dispose: () => {
       unsubscribe();
     },

@@ -640,7 +640,7 @@ export interface paths {
     };
     /**
      * Stream sync events (Server-Sent Events)
-     * @description Server-Sent Events: the public events of the service as they happen (see docs/api.md "Event stream"). Each event is `id: <n>`, `event: <type>` (status, lag, conflict-detected, conflict-resolved, progress, run, reset) and `data: <JSON>`. Send `Last-Event-ID` to replay what was missed; `: heartbeat` comments come every 15 s. Authenticate with the Authorization header (a token in the URL is never accepted).
+     * @description Server-Sent Events: the public events of the service as they happen (see docs/api.md "Event stream"). Each event is `id: <n>`, `event: <type>` (status, lag, conflict-detected, conflict-resolved, progress, run, reset) and `data: <JSON>`. Send `Last-Event-ID` to replay what was missed; `: heartbeat` comments come every 15 s. Authenticate with the Authorization header (a token in the URL is never accepted). Streams are capped in all (server.event_stream_max_clients) and per token (server.event_stream_max_clients_per_token): over a cap the answer is 429 TOO_MANY_STREAMS with Retry-After.
      */
     get: {
       parameters: {

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { SyncError } from '../../errors/index.js';
-import { ServiceEvents, type RunProgress } from '../../events/index.js';
+import { ServiceEvents, type RunProgress, type ServiceEvent } from '../../events/index.js';
 import { createLogger, type Logger } from '../../logging/index.js';
 import type {
   ConfigAccess,
@@ -390,3 +390,8 @@ export function bearer(token: string): { authorization: string } {
 
 export const adminHeaders = bearer(adminToken);
 export const readOnlyHeaders = bearer(readOnlyTokens[0]);
+
+/** A `lag` event of local → cloud, as the stream carries it. */
+export function lagEvent(rowsPerSecond: number, position: string | null = null): ServiceEvent {
+  return { type: 'lag', direction: 'local_to_cloud', lagMs: 5, queueDepth: 0, rowsPerSecond, position };
+}
