@@ -7,10 +7,9 @@ import {
   conflictListResponseSchema,
   conflictParamsSchema,
   conflictSchema,
-  errorResponses,
-  jsonResponse,
   resolveBodySchema,
-} from '../schemas.js';
+} from '../conflict-schemas.js';
+import { errorResponses, jsonResponse } from '../schemas.js';
 
 /** `/conflicts`, `/conflicts/:id`, `/conflicts/:id/resolve`. */
 export function registerConflictRoutes(api: ApiInstance, context: RouteContext): void {
