@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SyncError } from '../errors/index.js';
 import { parseConfig, type ConfigProblem } from './index.js';
+import { documentWithServer } from './testing/config-documents.js';
 
 /**
  * An API without tokens gives every caller admin rights: the configuration refuses it unless the API listens on
@@ -19,17 +20,6 @@ function isLoopback(host: string): boolean {
   const address = host.replace(/^\[(.*)\]$/, '$1');
   const version = isIP(address);
   return version !== 0 && loopback.check(address, version === 4 ? 'ipv4' : 'ipv6');
-}
-
-function documentWith(server: Record<string, unknown>): Record<string, unknown> {
-  return {
-    databases: {
-      local: { host: 'localhost', user: 'sync_user', database: 'app_local' },
-      cloud: { host: 'db.example.com', user: 'sync_user', database: 'app_cloud' },
-    },
-    sync: { tables: [{ name: 'users', primary_key: 'id' }] },
-    server,
-  };
 }
 
 function problemsOf(document: Record<string, unknown>): ConfigProblem[] {
@@ -67,7 +57,7 @@ describe('an API without tokens', () => {
             ...(authToken === undefined ? {} : { auth_token: authToken }),
             read_only_tokens: readOnlyTokens,
           };
-          const problems = problemsOf(documentWith(server)).filter(
+          const problems = problemsOf(documentWithServer(server)).filter(
             (problem) => problem.path === 'server.auth_token',
           );
           const hasToken = authToken !== undefined || readOnlyTokens.length > 0;
@@ -88,7 +78,7 @@ describe('an API without tokens', () => {
   });
 
   it('says what to do', () => {
-    expect(problemsOf(documentWith({ host: '0.0.0.0' }))).toEqual([
+    expect(problemsOf(documentWithServer({ host: '0.0.0.0' }))).toEqual([
       {
         path: 'server.auth_token',
         message:

@@ -8,20 +8,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SyncError } from '../errors/index.js';
 import { parseConfig, validateConfigDocument, type ConfigProblem } from './index.js';
+import { documentWithServer } from './testing/config-documents.js';
 
 const placeholderMessage =
   'looks like a placeholder copied from an example (it contains "change-me", "example", "placeholder" or the like): use a random token, such as the output of `openssl rand -hex 24`';
-
-function documentWithServer(server: Record<string, unknown>): Record<string, unknown> {
-  return {
-    databases: {
-      local: { host: 'localhost', user: 'sync_user', database: 'app_local' },
-      cloud: { host: 'db.example.com', user: 'sync_user', database: 'app_cloud' },
-    },
-    sync: { tables: [{ name: 'users', primary_key: 'id' }] },
-    server,
-  };
-}
 
 /** The problems `validate` reports, or [] when it accepts the configuration. */
 function problemsOf(validate: () => unknown): ConfigProblem[] {

@@ -4,17 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { SyncError } from '../errors/index.js';
 import { parseConfig, type ConfigProblem, type ServiceConfig } from './index.js';
-
-/** The smallest valid document; tests spread their changes over it. */
-function minimalDocument(): Record<string, unknown> {
-  return {
-    databases: {
-      local: { host: 'localhost', user: 'sync_user', database: 'app_local' },
-      cloud: { host: 'db.example.com', user: 'sync_user', database: 'app_cloud' },
-    },
-    sync: { tables: [{ name: 'users', primary_key: 'id' }] },
-  };
-}
+import { minimalDocument } from './testing/config-documents.js';
 
 function withSync(sync: Record<string, unknown>): Record<string, unknown> {
   return { ...minimalDocument(), sync };
