@@ -3,7 +3,7 @@
  * whichever way a stream ends (the client closes, it stalls and is cut off, the service stops).
  */
 import { once } from 'node:events';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -17,10 +17,10 @@ import {
   metricsContentType,
   metricsText,
   readOnlyTokens,
-  type TestApi,
   lagEvent,
 } from './testing/api-test-kit.js';
 import { SseTestClient } from './testing/sse-client.js';
+import { StreamTestBench } from './testing/stream-test-bench.js';
 
 /** Follows the hub's counts as the metrics do, and lets a test wait for one. */
 class StreamCountWatcher implements StreamClientObserver {
@@ -54,16 +54,10 @@ class StreamCountWatcher implements StreamClientObserver {
   }
 }
 
-let api: TestApi | undefined;
-const clients: SseTestClient[] = [];
-const sockets: Socket[] = [];
+const bench = new StreamTestBench();
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  for (const socket of sockets.splice(0)) socket.destroy();
-  await api?.app.close();
-  expect(api?.listenerErrors).toEqual([]);
-  api = undefined;
+  expect(await bench.close()).toEqual([]);
 });
 
 interface Caps {
@@ -73,7 +67,7 @@ interface Caps {
 
 async function startServer(caps: Caps, overrides: Partial<AppDependencies> = {}) {
   const watcher = new StreamCountWatcher();
-  api = buildTestApi({
+  const api = buildTestApi({
     server: {
       authToken: adminToken,
       readOnlyTokens: [...readOnlyTokens],
@@ -88,15 +82,13 @@ async function startServer(caps: Caps, overrides: Partial<AppDependencies> = {})
     },
     ...overrides,
   });
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = api.app.server.address() as AddressInfo;
-  return { api, watcher, url: `http://127.0.0.1:${address.port}/api/v1/sync/stream` };
+  return { api, watcher, url: await bench.listen(api) };
 }
 
 /** Opens a stream and reads its `retry:` block when it was accepted. */
 async function open(url: string, token: string): Promise<SseTestClient> {
   const client = await SseTestClient.open(url, { token });
-  clients.push(client);
+  bench.clients.push(client);
   if (client.response.status === 200) expect(await client.next()).toEqual({ retry: 3000, comments: [] });
   return client;
 }
@@ -105,7 +97,7 @@ async function open(url: string, token: string): Promise<SseTestClient> {
 async function openStalled(url: string, token: string): Promise<Socket> {
   const streamUrl = new URL(url);
   const socket = connect(Number(streamUrl.port), streamUrl.hostname);
-  sockets.push(socket);
+  bench.sockets.push(socket);
   await once(socket, 'connect');
   socket.write(
     `GET ${streamUrl.pathname} HTTP/1.1\r\nHost: ${streamUrl.host}\r\nAuthorization: Bearer ${token}\r\n\r\n`,

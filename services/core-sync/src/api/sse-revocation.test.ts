@@ -2,25 +2,23 @@
  * An event stream outlives the request that opened it: when a configuration change removes its token, the
  * stream ends, so a revoked reader stops receiving conflicts (with their rows) at once, not at its next request.
  */
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TokenAuthority } from './auth.js';
 import { adminToken, buildTestApi, lagEvent, readOnlyTokens, type TestApi } from './testing/api-test-kit.js';
 import { SseTestClient } from './testing/sse-client.js';
+import { StreamTestBench } from './testing/stream-test-bench.js';
 
-let api: TestApi | undefined;
-const clients: SseTestClient[] = [];
+const bench = new StreamTestBench();
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await api?.app.close();
-  api = undefined;
+  expect(await bench.close()).toEqual([]);
 });
+
+let api: TestApi;
 
 async function start(tokens: TokenAuthority): Promise<string> {
   api = buildTestApi({ tokens });
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  return `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}/api/v1/sync/stream`;
+  return bench.listen(api);
 }
 
 async function open(url: string, token?: string): Promise<SseTestClient> {
@@ -28,14 +26,14 @@ async function open(url: string, token?: string): Promise<SseTestClient> {
     url,
     token === undefined ? { headers: { host: '127.0.0.1' } } : { token },
   );
-  clients.push(client);
+  bench.clients.push(client);
   expect(client.response.status).toBe(200);
   expect(await client.next()).toEqual({ retry: 3000, comments: [] });
   return client;
 }
 
 function publishLag(rowsPerSecond: number): void {
-  api?.events.publish(lagEvent(rowsPerSecond));
+  api.events.publish(lagEvent(rowsPerSecond));
 }
 
 describe('event streams and token changes', () => {
@@ -50,10 +48,10 @@ describe('event streams and token changes', () => {
     publishLag(5);
     for (const client of [kept, admin]) expect((await client.nextEvent()).event).toBe('lag');
     const again = await SseTestClient.open(url, { token: readOnlyTokens[0] });
-    clients.push(again);
+    bench.clients.push(again);
     expect(again.response.status).toBe(401);
     // The ended stream gave its slot back: the token that was kept can open as many as before.
-    expect(api?.logs.output()).toContain('event stream ended: its token was revoked');
+    expect(api.logs.output()).toContain('event stream ended: its token was revoked');
   });
 
   it('end the streams of an open API once tokens are configured', async () => {

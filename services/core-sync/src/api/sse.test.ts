@@ -3,7 +3,6 @@
  */
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   adminToken,
@@ -15,29 +14,22 @@ import {
   lagEvent,
 } from './testing/api-test-kit.js';
 import { SseTestClient } from './testing/sse-client.js';
+import { StreamTestBench } from './testing/stream-test-bench.js';
 
-let api: TestApi | undefined;
-const clients: SseTestClient[] = [];
-const sockets: Socket[] = [];
+const bench = new StreamTestBench();
 
 afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  for (const socket of sockets.splice(0)) socket.destroy();
-  await api?.app.close();
-  expect(api?.listenerErrors).toEqual([]);
-  api = undefined;
+  expect(await bench.close()).toEqual([]);
 });
 
 async function startServer(overrides: TestApiOverrides = {}): Promise<{ api: TestApi; url: string }> {
-  api = buildTestApi(overrides);
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = api.app.server.address() as AddressInfo;
-  return { api, url: `http://127.0.0.1:${address.port}/api/v1/sync/stream` };
+  const api = buildTestApi(overrides);
+  return { api, url: await bench.listen(api) };
 }
 
 async function openStream(url: string, options: { token?: string; lastEventId?: string } = {}) {
   const client = await SseTestClient.open(url, { token: adminToken, ...options });
-  clients.push(client);
+  bench.clients.push(client);
   expect(client.response.status).toBe(200);
   // `retry:` opens every stream; once read, the client is registered with the hub.
   expect(await client.next()).toEqual({ retry: 3000, comments: [] });
@@ -153,7 +145,7 @@ describe('GET /api/v1/sync/stream', () => {
     server.app.server.on('connection', (socket: Socket) => serverSockets.push(socket));
     const streamUrl = new URL(url);
     const stalled = connect(Number(streamUrl.port), streamUrl.hostname);
-    sockets.push(stalled);
+    bench.sockets.push(stalled);
     await once(stalled, 'connect');
     stalled.write(
       `GET ${streamUrl.pathname} HTTP/1.1\r\nHost: ${streamUrl.host}\r\nAuthorization: Bearer ${adminToken}\r\n\r\n`,
@@ -192,13 +184,13 @@ describe('GET /api/v1/sync/stream', () => {
   it('answers 401 in the error shape without a token, and never reads one from the URL', async () => {
     const { url } = await startServer();
     const withoutToken = await SseTestClient.open(url);
-    clients.push(withoutToken);
+    bench.clients.push(withoutToken);
     expect(withoutToken.response.status).toBe(401);
     expect(withoutToken.response.headers.get('www-authenticate')).toBe('Bearer realm="mysql-sync"');
     expect(await withoutToken.response.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
 
     const inUrl = await SseTestClient.open(`${url}?token=${adminToken}&access_token=${adminToken}`);
-    clients.push(inUrl);
+    bench.clients.push(inUrl);
     expect(inUrl.response.status).toBe(401);
   });
 
@@ -208,7 +200,7 @@ describe('GET /api/v1/sync/stream', () => {
     // A connection that never sends a request (a browser's preconnect) would hold Node's server.close().
     const streamUrl = new URL(url);
     const unused = connect(Number(streamUrl.port), streamUrl.hostname);
-    sockets.push(unused);
+    bench.sockets.push(unused);
     await once(unused, 'connect');
     const started = performance.now();
     await server.app.close();
