@@ -65,6 +65,8 @@ export function registerStreamRoute(api: ApiInstance, hub: SseHub, auth: ApiAuth
           stopWatching();
           request.log.info('event-stream client disconnected');
         });
+        // A client gone before the listener above was added closed without it: stop watching at once.
+        if (response.destroyed || request.raw.socket.destroyed) stopWatching();
         hub.attach(slot, response, lastEventId);
       } catch (error) {
         // Hijacked: fastify can no longer answer, so the error is logged and the connection closed.

@@ -87,6 +87,25 @@ function openApiProblems(server: unknown): ConfigProblem[] {
   ];
 }
 
+/**
+ * Tokens change while running, the listening address only at the next start: a change that removes every token
+ * is refused while the API listens on an address that is not loopback (whatever `server.host` the document names
+ * for later), or the running API would be open to the network until then.
+ */
+export function openWhileListeningProblems(
+  server: { readonly authToken?: string | undefined; readonly readOnlyTokens: readonly string[] },
+  listeningHost: string,
+): ConfigProblem[] {
+  const hasToken = (server.authToken ?? '').length > 0 || server.readOnlyTokens.length > 0;
+  if (hasToken || isLoopbackListenAddress(listeningHost)) return [];
+  return [
+    {
+      path: 'server.auth_token',
+      message: `cannot be removed while the API listens on ${JSON.stringify(listeningHost)}: tokens change at once, the listening address only at the next start, so the API would be open to the network until then. Change server.host to a loopback address first and restart, then remove the tokens`,
+    },
+  ];
+}
+
 function tokenProblems(server: unknown): ConfigProblem[] {
   if (!isRecord(server) || typeof server.auth_token !== 'string' || !Array.isArray(server.read_only_tokens)) {
     return [];

@@ -40,3 +40,4 @@ export {
   valueAt,
   type ConfigDocument,
 } from './document.js';
+export { isLoopbackListenAddress, openWhileListeningProblems } from './cross-checks.js';

@@ -22,6 +22,7 @@ import {
   readEnvironmentOverrides,
   redactDocument,
   setValueAt,
+  openWhileListeningProblems,
   validateConfigDocument,
   valueAt,
   type ConfigDocument,
@@ -151,6 +152,8 @@ export class ConfigFileAccess implements ConfigAccess {
       overrides,
     });
     if (movedPasswords.length > 0) throw invalidConfigError(source, orderProblems(movedPasswords));
+    const exposed = openWhileListeningProblems(next.server, this.#options.started.server.host);
+    if (exposed.length > 0) throw invalidConfigError(source, exposed);
     const changed = changedKeyPaths(configToDocument(this.#saved), configToDocument(next));
     if (changed.length === 0) return { applied: [], restartRequired: [], config: this.current().config };
     const live = changed.filter(isLiveKeyPath);
