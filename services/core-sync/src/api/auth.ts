@@ -22,7 +22,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FailedAuthLimiter } from './auth-limiter.js';
-import type { ServerConfig } from '../config/index.js';
+import { isLoopbackListenAddress, type ServerConfig } from '../config/index.js';
 import { SyncError } from '../errors/index.js';
 import { bearerChallenge } from './errors.js';
 
@@ -121,12 +121,14 @@ function accessOf(request: FastifyRequest): RouteAccess {
   return request.routeOptions.config.access ?? 'admin';
 }
 
-/** Whether the Host header names this machine's loopback interface (the only way an open API is reached). */
+/**
+ * Whether the Host header names this machine's loopback interface (the only way an open API is reached): its
+ * name without the port, judged as the listening address is.
+ */
 export function isLoopbackHost(hostHeader: string | undefined): boolean {
   if (hostHeader === undefined) return false;
-  const host = /^\[([^\]]+)\](?::\d+)?$/.exec(hostHeader)?.[1] ?? hostHeader.replace(/:\d+$/, '');
-  const name = host.toLowerCase();
-  return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
+  const name = /^(\[[^\]]+\])(?::\d+)?$/.exec(hostHeader)?.[1] ?? hostHeader.replace(/:\d+$/, '');
+  return isLoopbackListenAddress(name);
 }
 
 function rateLimited(blockedForMs: number): SyncError {
