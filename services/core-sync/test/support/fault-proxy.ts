@@ -15,6 +15,7 @@
  * connection whose client sends a given text (a statement), before or after forwarding it.
  */
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
+import { listenOnFreeLoopbackPort } from './loopback-listen.js';
 
 /** `toServer`: what the client (the service) sends; `toClient`: what the server answers. */
 export type FlowDirection = 'toServer' | 'toClient';
@@ -131,13 +132,7 @@ export class FaultProxy implements AsyncDisposable {
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: false });
     const proxy = new FaultProxy(server, { host: target.host, port: target.port });
     server.on('connection', (client) => proxy.#accept(client));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOnFreeLoopbackPort(server);
     return proxy;
   }
 

@@ -16,6 +16,7 @@ import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { Duplex } from 'node:stream';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { TestCertificates } from './tls-certificates.js';
+import { listenOnFreeLoopbackPort } from './loopback-listen.js';
 
 /** What the greeting tells the client about TLS. */
 export type TlsAdvertisement = 'as-server' | 'offered' | 'withheld';
@@ -166,13 +167,7 @@ export class MysqlTlsProxy implements AsyncDisposable {
     const server = createServer();
     const proxy = new MysqlTlsProxy(server, options);
     server.on('connection', (client) => proxy.#accept(client));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOnFreeLoopbackPort(server);
     return proxy;
   }
 
