@@ -1,5 +1,5 @@
 /**
- * Which partitions of a direction fail to write their batches and are retrying, for the direction's status: the
+ * Which workers of a direction fail to write their batches and are retrying, for the direction's status: the
  * oldest failure is the direction's, and a listener hears when it appears, changes code or ends.
  */
 import { describeError } from '../errors/index.js';
@@ -10,35 +10,35 @@ import type { ApplyFailure } from './engine-types.js';
 export class ApplyFailures {
   readonly #targetName: SideName;
   readonly #onChange: (failure: ApplyFailure | null) => void;
-  readonly #byPartition = new Map<number, ApplyFailure>();
+  readonly #byWorker = new Map<number, ApplyFailure>();
 
   constructor(targetName: SideName, onChange: (failure: ApplyFailure | null) => void) {
     this.#targetName = targetName;
     this.#onChange = onChange;
   }
 
-  /** The oldest failing partition's failure, or null. */
+  /** The oldest failing worker's failure, or null. */
   get current(): ApplyFailure | null {
     let oldest: ApplyFailure | null = null;
-    for (const failure of this.#byPartition.values()) {
+    for (const failure of this.#byWorker.values()) {
       if (oldest === null || failure.since < oldest.since) oldest = failure;
     }
     return oldest;
   }
 
-  failed(partition: number, error: unknown): void {
+  failed(worker: number, error: unknown): void {
     const before = this.current;
-    this.#byPartition.set(partition, {
+    this.#byWorker.set(worker, {
       code: targetConnectionLost(error) ? 'DATABASE_UNAVAILABLE' : 'APPLY_FAILED',
       message: `writing to ${this.#targetName} failed, retrying: ${describeError(error)}`,
-      since: this.#byPartition.get(partition)?.since ?? Date.now(),
+      since: this.#byWorker.get(worker)?.since ?? Date.now(),
     });
     this.#notifyIfChanged(before);
   }
 
-  succeeded(partition: number): void {
+  succeeded(worker: number): void {
     const before = this.current;
-    if (this.#byPartition.delete(partition)) this.#notifyIfChanged(before);
+    if (this.#byWorker.delete(worker)) this.#notifyIfChanged(before);
   }
 
   #notifyIfChanged(before: ApplyFailure | null): void {

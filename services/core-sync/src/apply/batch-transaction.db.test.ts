@@ -24,7 +24,7 @@ describe('fenced batch transactions (high availability)', () => {
           logger: pino({ level: 'silent' }),
         });
       const slot = (offset: number) => [
-        { slot: 'p:1:0:items', position: new BinlogPosition('binlog.000001', offset) },
+        { slot: 't:items', position: new BinlogPosition('binlog.000001', offset) },
       ];
       await raiseFence(pool, database.name, 'local', 1);
       const oldLeader = transactions(1);
@@ -42,9 +42,7 @@ describe('fenced batch transactions (high availability)', () => {
       });
       expect(await database.query('SELECT id FROM items ORDER BY id')).toEqual([{ id: 1 }, { id: 3 }]);
       // The fence row is not a position: readers of the slots never see it.
-      expect((await readSlots(pool, database.name, 'local')).map((entry) => entry.slot)).toEqual([
-        'p:1:0:items',
-      ]);
+      expect((await readSlots(pool, database.name, 'local')).map((entry) => entry.slot)).toEqual(['t:items']);
       // A leader that finds a newer fence than its own epoch at start learns it was deposed.
       await expect(raiseFence(pool, database.name, 'local', 1)).rejects.toMatchObject({ code: 'LEASE_LOST' });
     } finally {
@@ -72,7 +70,7 @@ describe('batch transactions whose connection is lost', () => {
         logger: pino({ level: 'silent' }),
       });
       const slot = (offset: number) => [
-        { slot: 'p:1:0:items', position: new BinlogPosition('binlog.000001', offset) },
+        { slot: 't:items', position: new BinlogPosition('binlog.000001', offset) },
       ];
       const insert = (id: number, runs: number[]) => async (connection: PoolConnection) => {
         runs.push(id);
@@ -80,16 +78,18 @@ describe('batch transactions whose connection is lost', () => {
       };
 
       // Held at COMMIT past the timeout, then delivered: the server commits after the service gave up on it.
-      const lateCommit = new BatchAttempts(() => new Set(['p:1:0:items']));
+      const lateCommit = new BatchAttempts(() => new Set(['t:items']));
       const runs: number[] = [];
       const held = proxy.onClientText('COMMIT', 'hold');
-      await expect(transactions.run(slot(100), insert(1, runs), lateCommit)).rejects.toMatchObject({
+      await expect(
+        transactions.run(slot(100), insert(1, runs), { attempts: lateCommit }),
+      ).rejects.toMatchObject({
         code: 'ETIMEDOUT',
       });
       await held;
       expect(lateCommit.uncertain).toEqual(slot(100));
       proxy.heal();
-      await expect(transactions.run(slot(100), insert(1, runs), lateCommit)).resolves.toBe(
+      await expect(transactions.run(slot(100), insert(1, runs), { attempts: lateCommit })).resolves.toBe(
         'committed-earlier',
       );
       expect(runs).toEqual([1]);
@@ -97,13 +97,17 @@ describe('batch transactions whose connection is lost', () => {
 
       // Held at COMMIT and never delivered: the server keeps the transaction open, with its locks, until the
       // retry ends it; the retry then writes the batch once.
-      const lostCommit = new BatchAttempts(() => new Set(['p:1:0:items']));
+      const lostCommit = new BatchAttempts(() => new Set(['t:items']));
       const stuck = proxy.onClientText('COMMIT', 'hold');
-      await expect(transactions.run(slot(200), insert(2, runs), lostCommit)).rejects.toMatchObject({
+      await expect(
+        transactions.run(slot(200), insert(2, runs), { attempts: lostCommit }),
+      ).rejects.toMatchObject({
         code: 'ETIMEDOUT',
       });
       await stuck;
-      await expect(transactions.run(slot(200), insert(2, runs), lostCommit)).resolves.toBe('committed');
+      await expect(transactions.run(slot(200), insert(2, runs), { attempts: lostCommit })).resolves.toBe(
+        'committed',
+      );
       proxy.heal();
       expect(runs).toEqual([1, 2, 2]);
       expect(await database.query('SELECT id FROM items ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);

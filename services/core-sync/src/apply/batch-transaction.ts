@@ -1,6 +1,7 @@
 /**
- * One target transaction of the apply engine: the session set-up once per connection, the checkpoint slots
- * written first, the batch's work, COMMIT.
+ * One target transaction of the apply engine: the session set-up once per connection, the batch's work, then
+ * (once `beforeSlots` lets it: the group's turn in the commit order) the checkpoint slots, COMMIT. The slots come
+ * last so that groups writing the same table's slot do not wait for each other's locks while they write rows.
  *
  * A connection lost after the slots were written leaves the outcome unknown, and for a while: the server may have
  * received COMMIT and committed, or may still hold the transaction open — with its locks — and commit it when a
@@ -21,8 +22,8 @@ import {
   type Pool,
   type PoolConnection,
 } from '../mysql/index.js';
-import { checkFence, lockSlots, partitionSlot, writeSlots, type SlotPosition } from './checkpoint-table.js';
-import type { QueuedWrite } from './partition-queue.js';
+import { checkFence, lockSlots, tableSlot, writeSlots, type SlotPosition } from './checkpoint-table.js';
+import type { QueuedWrite } from './queued-write.js';
 
 export interface BatchTransactionOptions {
   readonly targetPool: Pool;
@@ -61,9 +62,22 @@ export class BatchAttempts {
 /** `committed`: this attempt committed; `committed-earlier`: an earlier attempt did, and this one wrote nothing. */
 export type BatchOutcome = 'committed' | 'committed-earlier';
 
+export interface BatchRunOptions {
+  /** What carries over between the attempts of one batch (see BatchAttempts). */
+  readonly attempts?: BatchAttempts;
+  /** Awaited after the work and before the slots are written (the group's turn in the commit order). */
+  readonly beforeSlots?: () => Promise<void>;
+  /**
+   * Check foreign keys while writing: stream changes are written in source order, so the target cascades as the
+   * source did. Off for full-sync refreshes (copies of rows in no particular order) and for markers.
+   */
+  readonly foreignKeyChecks?: boolean;
+}
+
 export class BatchTransactions {
   readonly #options: BatchTransactionOptions;
-  readonly #preparedConnections = new WeakSet<object>();
+  /** Connections set up for writing, with their foreign_key_checks setting. */
+  readonly #preparedConnections = new WeakMap<object, boolean>();
   #blockersReported = false;
 
   constructor(options: BatchTransactionOptions) {
@@ -71,24 +85,28 @@ export class BatchTransactions {
   }
 
   /**
-   * Runs `work` in one target transaction that first writes `slots`, and commits. With `attempts`, a connection
+   * Runs `work` in one target transaction that then writes `slots`, and commits. With `attempts`, a connection
    * lost after the slots were written is remembered there and resolved by the next call (see the header).
    */
   async run(
     slots: readonly SlotPosition[],
     work: (connection: PoolConnection) => Promise<void>,
-    attempts?: BatchAttempts,
+    options: BatchRunOptions = {},
   ): Promise<BatchOutcome> {
+    const { attempts } = options;
     const { targetPool, targetDatabase, sourceName } = this.#options;
     const connection = await targetPool.getConnection();
     let lost = false;
     let slotsSent = false;
     try {
       const serverConnection = serverConnectionOf(connection);
-      if (!this.#preparedConnections.has(serverConnection)) {
-        await connection.query(applySessionSetupStatement);
-        this.#preparedConnections.add(serverConnection);
+      const foreignKeyChecks = options.foreignKeyChecks === true;
+      const current = this.#preparedConnections.get(serverConnection);
+      if (current === undefined) await connection.query(applySessionSetupStatement);
+      if (foreignKeyChecks !== (current ?? false)) {
+        await connection.query(`SET SESSION foreign_key_checks = ${foreignKeyChecks ? 1 : 0}`);
       }
+      this.#preparedConnections.set(serverConnection, foreignKeyChecks);
       if (this.#options.readCommitted) await connection.query(readCommittedStatement);
       await connection.query('START TRANSACTION');
       const { fenceEpoch } = this.#options;
@@ -97,9 +115,10 @@ export class BatchTransactions {
         await connection.query('ROLLBACK');
         return 'committed-earlier';
       }
+      await work(connection);
+      await options.beforeSlots?.();
       slotsSent = true;
       await writeSlots(connection, targetDatabase, sourceName, slots);
-      await work(connection);
       await connection.query('COMMIT');
       return 'committed';
     } catch (error) {
@@ -178,22 +197,17 @@ export function targetConnectionLost(error: unknown): boolean {
 /**
  * The batch's slots whose position only this batch can have written: a table's slot is decisive when a source
  * transaction of the batch (not a refresh, which takes the position of the last transaction read) commits at the
- * slot's new position — that transaction's changes of this partition are all in this batch, so the slot held an
- * earlier position before it.
+ * slot's new position — no other batch holds that transaction, so the slot held an earlier position before.
  */
-export function decisiveSlots(
-  partitionCount: number,
-  partition: number,
-  batch: readonly QueuedWrite[],
-): Set<string> {
+export function decisiveSlots(writes: readonly QueuedWrite[]): Set<string> {
   const lastByTable = new Map<string, BinlogPosition>();
-  for (const item of batch) lastByTable.set(item.operation.table, item.commitPosition);
+  for (const item of writes) lastByTable.set(item.operation.table, item.commitPosition);
   const decisive = new Set<string>();
-  for (const item of batch) {
+  for (const item of writes) {
     if (item.refresh !== undefined) continue;
     const last = lastByTable.get(item.operation.table);
     if (last !== undefined && item.commitPosition.compare(last) === 0)
-      decisive.add(partitionSlot(partitionCount, partition, item.operation.table));
+      decisive.add(tableSlot(item.operation.table));
   }
   return decisive;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import { createMysqlPool, inWriteTransaction, readTableSchema } from '../mysql/index.js';
-import { BatchWriter } from './batch-writer.js';
+import { BatchWriter, UniqueKeyCollisionError } from './batch-writer.js';
 
 describe('BatchWriter against a real server', () => {
   it('upserts over an existing row, but an insert-only write of an existing key fails with a duplicate key', async () => {
@@ -80,6 +80,43 @@ describe('BatchWriter against a real server', () => {
         { id: 3, label: 'three', price: 7, doubled: 14 },
         { id: 4, label: 'four', price: 40, doubled: 80 },
         { id: 5, label: 'five', price: 50, doubled: 100 },
+      ]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('never rewrites another row that holds a unique value: the upsert fails instead, whatever the key collation', async () => {
+    await using database = await createTestDatabase(inject('cloudServerUrl'), 'batch_writer_unique');
+    await database.query(
+      `CREATE TABLE users (id VARCHAR(10) COLLATE utf8mb4_unicode_ci PRIMARY KEY,
+         email VARCHAR(20) NOT NULL UNIQUE, tenant INT NOT NULL);
+       INSERT INTO users VALUES ('alice', 'a@x', 1), ('bob', 'b@x', 1)`,
+    );
+    const pool = createMysqlPool({ ...database.server, database: database.name });
+    try {
+      const schema = await readTableSchema(pool, database.name, 'users');
+      if (schema === undefined) throw new Error('users is missing');
+      const writer = new BatchWriter(database.name, 100);
+      const upsert = (row: Record<string, string | number>) =>
+        ({ kind: 'upsert', table: 'users', keyText: String(row.id), row, before: null }) as const;
+      // The same key in another case is this row (its collation says so): updated, key bytes included.
+      await inWriteTransaction(pool, (connection) =>
+        writer.writeTable(connection, schema, [upsert({ id: 'Alice', email: 'a@x', tenant: 2 })]),
+      );
+      // Carol's email is Bob's: a plain upsert would turn Bob's row into Carol's.
+      const refused = inWriteTransaction(pool, (connection) =>
+        writer.writeTable(connection, schema, [upsert({ id: 'carol', email: 'b@x', tenant: 3 })]),
+      );
+      const error: unknown = await refused.then(
+        () => undefined,
+        (rejection: unknown) => rejection,
+      );
+      expect(error).toMatchObject({ table: 'users', cause: { cause: { code: 'ER_BAD_NULL_ERROR' } } });
+      expect((error as { cause?: unknown }).cause).toBeInstanceOf(UniqueKeyCollisionError);
+      expect(await database.query('SELECT HEX(id) AS id, email, tenant FROM users ORDER BY email')).toEqual([
+        { id: Buffer.from('Alice').toString('hex').toUpperCase(), email: 'a@x', tenant: 2 },
+        { id: Buffer.from('bob').toString('hex').toUpperCase(), email: 'b@x', tenant: 1 },
       ]);
     } finally {
       await pool.end();

@@ -1,4 +1,4 @@
-import { SyncError } from '../errors/index.js';
+import { SyncError, driverErrorCode, driverErrorOf } from '../errors/index.js';
 import type { ColumnValue, Row, TableSchema } from '../model/index.js';
 import {
   columnList,
@@ -44,9 +44,26 @@ const maxPlaceholdersPerStatement = 60_000;
 const statementOverheadBytes = 1_024;
 
 /**
- * Writes operations as multi-row prepared statements inside the caller's transaction: per table, deletes first
- * (a removal cannot collide with anything), then upserts in the order of each row's last change
- * (`INSERT … ON DUPLICATE KEY UPDATE`). Statement sizes are rounded to powers of two so each connection
+ * Thrown instead of the server's error when an upsert met another row through a UNIQUE key other than the
+ * primary key: `INSERT … ON DUPLICATE KEY UPDATE` would have rewritten that other row into this one. The upsert's
+ * update refuses it (its primary-key assignment becomes NULL, which strict mode refuses), so the table pauses
+ * with this message rather than lose a row.
+ */
+export class UniqueKeyCollisionError extends Error {
+  constructor(table: string, cause: unknown) {
+    super(
+      `the target holds another row of ${table} with the same value in a UNIQUE key (not the primary key); writing this row would have overwritten it`,
+      { cause },
+    );
+    this.name = 'UniqueKeyCollisionError';
+  }
+}
+
+/**
+ * Writes operations as multi-row prepared statements inside the caller's transaction, in the order given except
+ * that deletes of a call come first (callers pass one row's last state each, or a run of one kind in source
+ * order). Upserts are `INSERT … ON DUPLICATE KEY UPDATE` guarded on the primary key: a duplicate on any other
+ * unique key fails (UniqueKeyCollisionError) instead of rewriting the row holding it. Statement sizes are rounded to powers of two so each connection
  * prepares a bounded set of statements, and a statement's values stay within the connection's
  * max_allowed_packet (large rows go in smaller statements; a single row too large is a ROW_TOO_LARGE error,
  * raised before anything is sent: the server would drop the connection, which looks like a network fault).
@@ -94,7 +111,10 @@ export class BatchWriter {
       await this.#deleteRows(connection, schema, deletes, packetBytes);
       await this.#upsertRows(connection, schema, upserts, packetBytes);
     } catch (error) {
-      throw new TableWriteError(schema.name, error);
+      const collision = isGuardRefusal(error, schema)
+        ? new UniqueKeyCollisionError(schema.name, error)
+        : error;
+      throw new TableWriteError(schema.name, collision);
     }
   }
 
@@ -194,9 +214,7 @@ export class BatchWriter {
     let sql = this.#sqlCache.get(cacheKey);
     if (sql === undefined) {
       const rowPlaceholders = `(${placeholders(columns.length)})`;
-      const assignments = columns.map(
-        (column) => `${quoteIdentifier(column)} = VALUES(${quoteIdentifier(column)})`,
-      );
+      const assignments = upsertAssignments(schema, columns);
       sql =
         `INSERT INTO ${qualifiedName(this.#database, schema.name)} (${columnList(columns)}) VALUES ` +
         `${Array.from({ length: rowCount }, () => rowPlaceholders).join(', ')}` +
@@ -206,6 +224,37 @@ export class BatchWriter {
     }
     return sql;
   }
+}
+
+/**
+ * The ON DUPLICATE KEY UPDATE list. The first assignment guards the primary key: the update only goes ahead when
+ * the duplicate is this row's primary key (compared under its collation); otherwise it sets the key to NULL,
+ * which strict mode refuses (ER_BAD_NULL_ERROR), so a duplicate on another unique key never rewrites that row.
+ */
+function upsertAssignments(schema: TableSchema, columns: readonly string[]): string[] {
+  const written = new Set(columns);
+  const guardColumn = schema.primaryKey.find((column) => written.has(column));
+  const sameKey = schema.primaryKey
+    .filter((column) => written.has(column))
+    .map((column) => `${quoteIdentifier(column)} <=> VALUES(${quoteIdentifier(column)})`)
+    .join(' AND ');
+  const assignments: string[] = [];
+  if (guardColumn !== undefined) {
+    const quoted = quoteIdentifier(guardColumn);
+    assignments.push(`${quoted} = IF(${sameKey}, VALUES(${quoted}), NULL)`);
+  }
+  for (const column of columns) {
+    if (column === guardColumn) continue;
+    assignments.push(`${quoteIdentifier(column)} = VALUES(${quoteIdentifier(column)})`);
+  }
+  return assignments;
+}
+
+/** True when the error is the primary-key guard of an upsert refusing a duplicate on another unique key. */
+function isGuardRefusal(error: unknown, schema: TableSchema): boolean {
+  if (driverErrorCode(error) !== 'ER_BAD_NULL_ERROR') return false;
+  const message = driverErrorOf(error)?.message ?? '';
+  return schema.primaryKey.some((column) => message.includes(`'${column}'`));
 }
 
 interface UpsertGroup {

@@ -4,8 +4,11 @@
  * in bidirectional mode the listener on the target recognises the service's own transactions by this write.
  *
  * Slots (one row each, per source):
- * - `watermark`: every source transaction up to here is applied in every partition; streaming resumes here.
- * - `p:<partitionCount>:<partition>:<table>`: the table's changes of that partition are applied up to here.
+ * - `watermark`: every source transaction up to here is applied (or held by a paused table, which pins it);
+ *   streaming resumes here.
+ * - `t:<table>`: every change of the table up to here is applied (groups commit in order: commit-order.ts).
+ * - `p:<partitionCount>:<partition>:<table>`: written by earlier releases, which applied by key partitions; read
+ *   only, so an upgrade skips what those partitions had applied.
  * - `snapshot:<table>`: the table's snapshot contains every change up to here.
  * - `marker:…`: no position, only a mark — written by the service's own transactions that are not batches (snapshot
  *   chunks, conflict resolutions) so the other direction's listener drops them as echoes.
@@ -23,6 +26,11 @@ export const watermarkSlot = 'watermark';
 /** The row whose `epoch` fences writes by a deposed leader (high availability); not a position. */
 export const fenceSlot = 'fence';
 
+export function tableSlot(table: string): string {
+  return `t:${table}`;
+}
+
+/** The slot of one key partition, as releases that applied by partitions wrote it (still read at start). */
 export function partitionSlot(partitionCount: number, partition: number, table: string): string {
   return `p:${partitionCount}:${partition}:${table}`;
 }
@@ -164,11 +172,12 @@ export async function deleteSlots(
 
 /**
  * What the target has committed for one source, read at start: where to resume streaming and, for each change
- * read again after that, whether its partition already applied it.
+ * read again after that, whether it is already applied.
  */
 export class CheckpointState {
   readonly watermark: BinlogPosition | null;
   readonly #snapshotFloors = new Map<string, BinlogPosition>();
+  readonly #tableFloors = new Map<string, BinlogPosition>();
   /** partitionCount → table → partition → position (several counts when `workers` changed between runs). */
   readonly #partitionFloors = new Map<number, Map<string, Map<number, BinlogPosition>>>();
   readonly #tablesWithSlots = new Set<string>();
@@ -183,6 +192,10 @@ export class CheckpointState {
       } else if (slot.startsWith('snapshot:')) {
         const table = slot.slice('snapshot:'.length);
         this.#snapshotFloors.set(table, position);
+        this.#tablesWithSlots.add(table);
+      } else if (slot.startsWith('t:')) {
+        const table = slot.slice('t:'.length);
+        this.#tableFloors.set(table, position);
         this.#tablesWithSlots.add(table);
       } else {
         const match = /^p:(\d+):(\d+):(.*)$/s.exec(slot);
@@ -199,7 +212,7 @@ export class CheckpointState {
       }
     }
     this.watermark = watermark;
-    const floors: BinlogPosition[] = [...this.#snapshotFloors.values()];
+    const floors: BinlogPosition[] = [...this.#snapshotFloors.values(), ...this.#tableFloors.values()];
     for (const byTable of this.#partitionFloors.values()) {
       for (const byPartition of byTable.values()) floors.push(...byPartition.values());
     }
@@ -218,6 +231,8 @@ export class CheckpointState {
   /** The position up to which this row's changes are already on the target (undefined: nothing known). */
   skipFloor(table: string, keyText: string): BinlogPosition | undefined {
     let floor = this.#snapshotFloors.get(table);
+    const tableFloor = this.#tableFloors.get(table);
+    if (tableFloor !== undefined && (floor === undefined || tableFloor.isAfter(floor))) floor = tableFloor;
     for (const [partitionCount, byTable] of this.#partitionFloors) {
       const byPartition = byTable.get(table);
       if (byPartition === undefined) continue;

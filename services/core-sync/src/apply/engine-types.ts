@@ -1,11 +1,11 @@
 /** The apply engine's public shapes: its options, hooks, pauses, and the conflict-check and refresh seams. */
 import type { ErrorCode, SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import type { BinlogPosition, SideName, TableSchema } from '../model/index.js';
+import type { BinlogPosition, RowChange, SideName, TableSchema } from '../model/index.js';
 import type { Pool, PoolConnection } from '../mysql/index.js';
 import type { WriteOperation } from './batch-writer.js';
 import type { CheckpointState } from './checkpoint-table.js';
-import type { QueuedWrite } from './partition-queue.js';
+import type { QueuedWrite } from './queued-write.js';
 
 /**
  * Why a table's changes are held: the target refused a row, its schema changed, the target refuses every write
@@ -33,7 +33,8 @@ export interface TablePause {
 }
 
 export interface BatchAppliedEvent {
-  readonly partition: number;
+  /** The worker that applied the batch (0 … workers − 1). */
+  readonly worker: number;
   readonly rowCountByTable: ReadonlyMap<string, number>;
   readonly rowCount: number;
   readonly durationMs: number;
@@ -59,7 +60,7 @@ export interface BackpressureState {
 export interface ApplyFailure {
   readonly code: 'DATABASE_UNAVAILABLE' | 'APPLY_FAILED';
   readonly message: string;
-  /** When the oldest partition still failing began to (ms since epoch). */
+  /** When the oldest worker still failing began to (ms since epoch). */
   readonly since: number;
 }
 
@@ -74,7 +75,7 @@ export interface ApplyHooks {
   onWatermark?(watermark: BinlogPosition): void;
   /** The target refused a batch for a reason that retrying may cure; `attempt` counts from 1. */
   onRetry?(error: unknown, attempt: number): void;
-  /** Batches began failing (or the failure changed code), or every partition succeeds again (null). */
+  /** Batches began failing (or the failure changed code), or every worker succeeds again (null). */
   onApplyFailure?(failure: ApplyFailure | null): void;
   /** An error that is not the target's doing (a bug): the engine stops. */
   onFatalError(error: SyncError): void;
@@ -104,6 +105,19 @@ export interface BatchConflictCheck {
   ): Promise<ConflictCheckOutcome>;
 }
 
+/**
+ * The dependency keys of row changes (dependency-keys.ts): two changes whose keys meet are applied in source
+ * order. Keys must over-approximate equality on the target (its collations): a missed key can lose a row.
+ */
+export interface ChangeKeys {
+  /** Appends the keys of one change (its before and after images) to `out`. */
+  keysOf(change: RowChange, out: string[]): void;
+  /** True when the table is the parent or the child of a foreign key among the synced tables. */
+  hasForeignKeys(table: string): boolean;
+  /** A copy with one table's schema replaced (after a DDL). */
+  withTable(schema: TableSchema): ChangeKeys;
+}
+
 export interface ApplyEngineOptions {
   readonly sourceName: SideName;
   readonly targetName: SideName;
@@ -111,7 +125,9 @@ export interface ApplyEngineOptions {
   readonly targetDatabase: string;
   /** The target's schema of every synced table (primary key, generated columns). */
   readonly tables: ReadonlyMap<string, TableSchema>;
-  readonly partitionCount: number;
+  /** Workers applying groups side by side (sync.workers). */
+  readonly workerCount: number;
+  readonly changeKeys: ChangeKeys;
   /** Target transactions hold about this many row changes (whole source transactions, so sometimes more). */
   readonly batchSize: number;
   /** Rows per multi-row statement. */
@@ -140,6 +156,13 @@ export interface ApplyEngineOptions {
   readonly refreshResolver?: RefreshResolver;
   /** Tables held from the start (their copy was stopped): none of their changes is applied. */
   readonly heldTables?: readonly TablePause[];
+  /**
+   * The earliest position the source still needs to read again after a restart (the start of a prepared XA
+   * transaction it holds until its decision), or null: the watermark never passes it.
+   */
+  readonly sourceHold?: () => BinlogPosition | null;
+  /** How long the group whose turn it is may write before later groups roll back (commit-order.ts); 3 s. */
+  readonly turnStallMs?: number;
 }
 
 /** What a refresh changed on the target. */

@@ -1,4 +1,5 @@
 export { ApplyEngine } from './apply-engine.js';
+export { DependencyKeys } from './dependency-keys.js';
 export type {
   ApplyEngineOptions,
   ApplyHooks,
@@ -11,8 +12,9 @@ export type {
   ConflictCheckOutcome,
   RefreshOutcome,
   RefreshResolver,
+  ChangeKeys,
 } from './engine-types.js';
-export type { QueuedWrite } from './partition-queue.js';
+export type { QueuedWrite } from './queued-write.js';
 export {
   BatchWriter,
   TableWriteError,
@@ -34,6 +36,7 @@ export {
   readUnfinishedCopies,
   deleteSlots,
   partitionSlot,
+  tableSlot,
   snapshotSlot,
   watermarkSlot,
   type SlotPosition,

@@ -1,7 +1,7 @@
 import type { TableSchema } from '../model/index.js';
 import type { PoolConnection } from '../mysql/index.js';
 import type { RefreshResolver } from './engine-types.js';
-import type { QueuedWrite, RefreshTicket } from './partition-queue.js';
+import type { QueuedWrite, RefreshTicket } from './queued-write.js';
 
 /**
  * Replaces a table's full-sync refreshes in a batch by the writes their resolver finds (the source's current

@@ -4,6 +4,7 @@
  */
 import {
   ApplyEngine,
+  DependencyKeys,
   CheckpointState,
   checkpointTableName,
   copyMarkerSlot,
@@ -435,23 +436,30 @@ export class DirectionPipeline implements FullSyncDirection {
           ...snapshotPositions.values(),
         ].filter((position): position is BinlogPosition => position !== undefined && position !== null),
       ) ?? (await readCurrentPosition(sourcePool));
-    this.#startStreaming(checkpoints, startPosition);
+    const targetSchemas = new Map<string, TableSchema>();
+    for (const [table, pair] of this.#schemas) targetSchemas.set(table, pair.target);
+    const changeKeys = await DependencyKeys.load(targetPool, targetSchemas.values());
+    this.#startStreaming(checkpoints, startPosition, targetSchemas, changeKeys);
     this.#setState('streaming');
     await this.#saveTableStates();
   }
 
-  #startStreaming(checkpoints: CheckpointState, startPosition: BinlogPosition): void {
+  #startStreaming(
+    checkpoints: CheckpointState,
+    startPosition: BinlogPosition,
+    targetSchemas: ReadonlyMap<string, TableSchema>,
+    changeKeys: DependencyKeys,
+  ): void {
     const { config, source, target, targetPool, sourcePool, bidirectional } = this.#options;
     const sourceConfig = config.databases[source];
-    const targetSchemas = new Map<string, TableSchema>();
-    for (const [table, pair] of this.#schemas) targetSchemas.set(table, pair.target);
     const engine = new ApplyEngine({
       sourceName: source,
       targetName: target,
       targetPool,
       targetDatabase: config.databases[target].database,
       tables: targetSchemas,
-      partitionCount: config.sync.workers,
+      workerCount: config.sync.workers,
+      changeKeys,
       batchSize: config.sync.batchInsertSize,
       maxRowsPerStatement: Math.min(config.sync.batchInsertSize, streamingRowsPerStatement),
       // sync.queue_capacity bounds the changes the process holds: both directions share it.

@@ -121,7 +121,7 @@ describe('configuration values that reach SQL', () => {
       await store.saveCheckpoints([
         {
           sourceName: `local${injection}`,
-          slot: `p:1:0:items${injection}`,
+          slot: `t:items${injection}`,
           binlogFile: 'b.1',
           binlogPosition: 4,
           gtid: null,
@@ -129,7 +129,7 @@ describe('configuration values that reach SQL', () => {
         },
       ]);
       expect(await store.loadCheckpoints(`local${injection}`)).toMatchObject([
-        { slot: `p:1:0:items${injection}` },
+        { slot: `t:items${injection}` },
       ]);
       const lease = await store.acquireLease(`lease${injection}`, 'holder', 10_000);
       expect(lease).toMatchObject({ name: `lease${injection}`, epoch: 1, held: true });

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { SyncError } from '../errors/index.js';
+import { decideOnFailure, maxPrimaryKeyRaceRetries, retryDelayMs } from './batch-outcome.js';
+import { TableWriteError, UniqueKeyCollisionError } from './batch-writer.js';
+import { TurnAbortedError } from './commit-order.js';
+
+function driverError(code: string, message = code): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+const oneWay = { attempt: 1, targetName: 'cloud', conflictChecked: false } as const;
+const bidirectional = { ...oneWay, conflictChecked: true } as const;
+
+describe('decideOnFailure', () => {
+  it('reruns a group told to roll back for an earlier one in its turn', () => {
+    expect(decideOnFailure(new TurnAbortedError(), oneWay)).toEqual({ action: 'rerun-in-turn' });
+  });
+
+  it('retries at once a duplicate primary key met by a conflict check, a few times, then pauses the table', () => {
+    const race = new TableWriteError(
+      'items',
+      driverError('ER_DUP_ENTRY', "Duplicate entry '7' for key 'PRIMARY'"),
+    );
+    expect(decideOnFailure(race, bidirectional)).toEqual({ action: 'retry-now' });
+    expect(decideOnFailure(race, { ...bidirectional, attempt: maxPrimaryKeyRaceRetries + 1 })).toMatchObject({
+      action: 'pause-table',
+      table: 'items',
+    });
+    // One-way, or on another unique key, it is a refusal of the row.
+    expect(decideOnFailure(race, oneWay)).toMatchObject({ action: 'pause-table' });
+    const secondary = new TableWriteError(
+      'items',
+      driverError('ER_DUP_ENTRY', "Duplicate entry 'a' for key 'email'"),
+    );
+    expect(decideOnFailure(secondary, bidirectional)).toMatchObject({
+      action: 'pause-table',
+      table: 'items',
+    });
+  });
+
+  it('holds every table of the group when the target refuses all writes', () => {
+    const readOnly = new TableWriteError('items', driverError('ER_OPTION_PREVENTS_STATEMENT'));
+    expect(decideOnFailure(readOnly, oneWay)).toMatchObject({
+      action: 'pause-tables',
+      refusal: { reason: 'target-read-only', code: 'TARGET_READ_ONLY' },
+    });
+    expect(decideOnFailure(driverError('ER_DISK_FULL'), oneWay)).toMatchObject({
+      action: 'pause-tables',
+      refusal: { reason: 'target-full' },
+    });
+  });
+
+  it('pauses the table of a refused row, including a collision on a unique key the upsert guard caught', () => {
+    const collision = new TableWriteError(
+      'users',
+      new UniqueKeyCollisionError('users', driverError('ER_BAD_NULL_ERROR', "Column 'id' cannot be null")),
+    );
+    expect(decideOnFailure(collision, oneWay)).toMatchObject({ action: 'pause-table', table: 'users' });
+    expect(
+      decideOnFailure(new TableWriteError('users', driverError('ER_DATA_TOO_LONG')), oneWay),
+    ).toMatchObject({
+      action: 'pause-table',
+    });
+  });
+
+  it('backs off on deadlocks, lock waits and lost connections, and stops on errors that are not the target’s', () => {
+    for (const code of [
+      'ER_LOCK_DEADLOCK',
+      'ER_LOCK_WAIT_TIMEOUT',
+      'ECONNRESET',
+      'PROTOCOL_CONNECTION_LOST',
+    ]) {
+      expect(decideOnFailure(new TableWriteError('items', driverError(code)), oneWay)).toEqual({
+        action: 'retry-later',
+      });
+    }
+    expect(decideOnFailure(new TypeError('undefined is not a function'), oneWay)).toEqual({
+      action: 'fatal',
+    });
+    expect(decideOnFailure(new SyncError('INTERNAL', 'bug'), oneWay)).toEqual({ action: 'fatal' });
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('doubles from the initial delay up to the maximum, with jitter of at most half', () => {
+    for (const [attempt, full] of [
+      [1, 200],
+      [2, 400],
+      [4, 1_600],
+      [30, 10_000],
+    ] as const) {
+      const delay = retryDelayMs(attempt, 200, 10_000);
+      expect(delay).toBeGreaterThanOrEqual(full / 2);
+      expect(delay).toBeLessThanOrEqual(full);
+    }
+  });
+});

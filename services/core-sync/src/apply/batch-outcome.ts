@@ -1,0 +1,70 @@
+/**
+ * What a worker does when a group's attempt fails: a pure decision on the error, so every branch is tested
+ * without a server.
+ */
+import { driverErrorCode } from '../errors/index.js';
+import type { SideName } from '../model/index.js';
+import { classifyDriverError, isConnectionLost } from '../mysql/index.js';
+import { TableWriteError } from './batch-writer.js';
+import { TurnAbortedError } from './commit-order.js';
+import { HeldMeanwhileError } from './held-tables.js';
+import { describeTargetRefusal, type TargetRefusal } from './table-pauses.js';
+
+/** Immediate retries of a group that met a row inserted on the target meanwhile (bidirectional). */
+export const maxPrimaryKeyRaceRetries = 5;
+
+export type FailureDecision =
+  /** Roll back and run again once the group's turn has come (an earlier group was stuck behind this one). */
+  | { readonly action: 'rerun-in-turn' }
+  /**
+   * Run again at once: a row with this key was inserted on the target after the conflict check read it absent,
+   * or a table of the group was held while it was written.
+   */
+  | { readonly action: 'retry-now' }
+  /** The target refuses every write (read-only, full): hold every table of the group. */
+  | { readonly action: 'pause-tables'; readonly refusal: TargetRefusal }
+  /** The target refused a row of this table: find it, and hold the table from that change on. */
+  | { readonly action: 'pause-table'; readonly table: string; readonly error: TableWriteError }
+  /** The target is unreachable or answered with an error worth retrying (deadlock, lock wait): back off. */
+  | { readonly action: 'retry-later' }
+  /** Not the target's doing (a bug): stop the engine. */
+  | { readonly action: 'fatal' };
+
+export interface FailureContext {
+  readonly attempt: number;
+  readonly targetName: SideName;
+  /** Bidirectional sync (a conflict check reads the target first). */
+  readonly conflictChecked: boolean;
+}
+
+export function decideOnFailure(error: unknown, context: FailureContext): FailureDecision {
+  if (error instanceof TurnAbortedError) return { action: 'rerun-in-turn' };
+  if (error instanceof HeldMeanwhileError) return { action: 'retry-now' };
+  const kind = classifyDriverError(error);
+  if (context.conflictChecked && isPrimaryKeyRace(error) && context.attempt <= maxPrimaryKeyRaceRetries) {
+    return { action: 'retry-now' };
+  }
+  const refusal = describeTargetRefusal(error, context.targetName);
+  if (refusal !== undefined && refusal.reason !== 'row-too-large') return { action: 'pause-tables', refusal };
+  const serverRefused =
+    error instanceof TableWriteError &&
+    kind !== 'connection' &&
+    (driverErrorCode(error) !== undefined || refusal !== undefined);
+  if (serverRefused) return { action: 'pause-table', table: error.table, error };
+  if (kind !== 'connection' && !isConnectionLost(error) && driverErrorCode(error) === undefined) {
+    return { action: 'fatal' };
+  }
+  return { action: 'retry-later' };
+}
+
+function isPrimaryKeyRace(error: unknown): boolean {
+  if (driverErrorCode(error) !== 'ER_DUP_ENTRY') return false;
+  const cause = error instanceof TableWriteError ? error.cause : error;
+  return cause instanceof Error && /for key '(?:[^']*\.)?PRIMARY'/.test(cause.message);
+}
+
+/** The delay before the next attempt of a group that failed `attempt` times (with jitter). */
+export function retryDelayMs(attempt: number, initialDelayMs: number, maxDelayMs: number): number {
+  const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt - 1, 16));
+  return delay * (0.5 + Math.random() / 2);
+}
