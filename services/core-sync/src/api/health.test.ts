@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DirectionStatus, ServiceStatus } from '../sync/index.js';
+import { noPreparedXaView, type DirectionStatus, type ServiceStatus } from '../sync/index.js';
 import fc from 'fast-check';
 import { buildTestApi, readOnlyHeaders } from './testing/api-test-kit.js';
 
@@ -13,6 +13,7 @@ function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
       state: 'streaming',
       position: 'binlog.000001:4',
       lagMs: 0,
+      preparedXa: noPreparedXaView,
       reconnectAttempt: 0,
       lastError: null,
     },
@@ -65,6 +66,7 @@ describe('GET /health with a token', () => {
             state: 'reconnecting',
             position: 'binlog.000001:4',
             lagMs: null,
+            preparedXa: noPreparedXaView,
             reconnectAttempt: 2,
             lastError: { code: 'BINLOG_STREAM_FAILED', message: 'connection lost' },
           },
@@ -274,6 +276,7 @@ describe('GET /health without a token', () => {
                 state: generatedDirection.streamState,
                 position: 'binlog.000001:4',
                 lagMs: 5,
+                preparedXa: noPreparedXaView,
                 reconnectAttempt: 0,
                 lastError: generatedDirection.lastError,
               },

@@ -187,7 +187,34 @@ const directionStatusSchema = z
       .object({
         state: z.string(),
         position: z.string().nullable(),
-        lagMs: z.number().nullable(),
+        lagMs: z
+          .number()
+          .nullable()
+          .describe(
+            'How far the binlog reader is behind the source (ms); while an XA transaction is prepared and undecided, at least its age.',
+          ),
+        preparedXa: z
+          .object({
+            count,
+            oldestXid: z
+              .string()
+              .nullable()
+              .describe(
+                "The oldest one's xid as the server prints it: X'<gtrid hex>',X'<bqual hex>',<formatId>.",
+              ),
+            oldestPreparedAt: z
+              .string()
+              .nullable()
+              .describe('When the oldest was prepared on the source (ISO time).'),
+            oldestAgeMs: z.number().nullable(),
+            restartPosition: z
+              .string()
+              .nullable()
+              .describe('Where a restart reads the binlog from to see the held changes again.'),
+          })
+          .describe(
+            'XA transactions prepared on the source and not yet committed or rolled back: their changes are held (applied at XA COMMIT, dropped at XA ROLLBACK).',
+          ),
         reconnectAttempt: count,
         lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
       })

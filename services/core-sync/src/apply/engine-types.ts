@@ -136,6 +136,8 @@ export interface ApplyEngineOptions {
   readonly checkpoints: CheckpointState;
   /** Where the source stream starts; the watermark before anything is applied. */
   readonly startPosition: BinlogPosition | null;
+  /** The earliest position the source still needs after a restart; the watermark never passes it. */
+  readonly sourceHold?: () => BinlogPosition | null;
   readonly watermarkIntervalMs?: number;
   /**
    * While nothing is applied, the position still advances (transactions of other tables, and in bidirectional

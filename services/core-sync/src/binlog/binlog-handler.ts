@@ -3,6 +3,7 @@ import type { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { BinlogPosition, SideName, SourceTransaction } from '../model/index.js';
 import type { MysqlEndpoint } from '../mysql/index.js';
+import type { PreparedXaStatus } from './prepared-xa-monitor.js';
 
 /**
  * - starting: connecting and checking the server, no event yet
@@ -19,8 +20,13 @@ export interface StreamStatus {
   position: BinlogPosition | null;
   /** When the last event or heartbeat arrived (ms since epoch). */
   lastEventAt: number | null;
-  /** Now minus the source timestamp of the last event; 0 when caught up (heartbeats arrive); null before any. */
+  /**
+   * Now minus the source timestamp of the last event; 0 when caught up (heartbeats arrive); null before any. While
+   * an XA transaction is prepared and undecided, at least its age: its changes are held, not applied.
+   */
   lagMs: number | null;
+  /** XA transactions prepared on the source and not yet committed or rolled back (their changes are held). */
+  preparedXa: PreparedXaStatus;
   /** Reconnects since the stream last made progress. */
   reconnectAttempt: number;
   lastError: { code: string; message: string } | null;
@@ -65,6 +71,12 @@ export interface BinlogSourceOptions {
   queryTimeoutMs?: number;
   /** Transactions that write a row to this table (in `database`) are dropped whole: they are the service's own applied writes (loop prevention, used later). */
   markerTable?: string;
+  /**
+   * A prepared XA transaction undecided for this long is warned about (default 5 minutes), and again every
+   * `preparedXaWarnEveryMs` (default 15 minutes) until it is decided.
+   */
+  preparedXaWarnAfterMs?: number;
+  preparedXaWarnEveryMs?: number;
   handler: BinlogHandler;
   logger: Logger;
 }

@@ -15,6 +15,8 @@
  * belongs to the consumer, so nothing is lost or handed on twice; `sequence` keeps increasing.
  * Transactions without relevant changes are rate-limited to one per ~100 ms (empty-transaction-throttle.ts).
  * `pause()`/`resume()` stop and restart reading the socket (backpressure); while paused nothing is handed on.
+ * Prepared XA transactions are held until decided (transaction-assembler.ts), across reconnects; `heldPosition`
+ * is where a restart must read from to see them again (the apply engine keeps its watermark before it).
  */
 import { SyncError, describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
@@ -32,6 +34,8 @@ import { reconnectDelayMs } from './backoff.js';
 import type { BinlogSourceOptions, StreamState, StreamStatus } from './binlog-handler.js';
 import { EmptyTransactionThrottle } from './empty-transaction-throttle.js';
 import { createGtidTracker } from './gtid-tracker.js';
+import { PreparedTransactions } from './prepared-transactions.js';
+import { PreparedXaMonitor } from './prepared-xa-monitor.js';
 import { readBinlogGtidPosition } from './server-position.js';
 import { classifyStreamError } from './stream-errors.js';
 import type { StreamEvent } from './stream-event.js';
@@ -50,6 +54,8 @@ const minimumConnectTimeoutMs = 10_000;
 const emptyTransactionIntervalMs = 100;
 /** The dump connection's net_write_timeout: how long the server waits on a paused reader before cutting it off. */
 const dumpNetWriteTimeoutSeconds = 3_600;
+const defaultPreparedXaWarnAfterMs = 5 * 60_000;
+const defaultPreparedXaWarnEveryMs = 15 * 60_000;
 
 export class BinlogSource {
   readonly #options: BinlogSourceOptions;
@@ -74,6 +80,9 @@ export class BinlogSource {
   #floatScales = new Map<string, Map<string, number>>();
   #stream: ZongjiStream | undefined;
   #assembler: TransactionAssembler | undefined;
+  /** Prepared XA transactions: kept across reconnects (each stream resumes after them). */
+  readonly #preparedTransactions = new PreparedTransactions();
+  readonly #preparedXa: PreparedXaMonitor;
   #paused = false;
   #connectDeferred = false;
   #connecting = false;
@@ -88,6 +97,10 @@ export class BinlogSource {
     this.#log = options.logger.child({ component: 'binlog', side: options.side });
     this.#serverLabel = `${options.side} (${options.endpoint.host}:${options.endpoint.port})`;
     this.#handedOnPosition = options.startPosition;
+    this.#preparedXa = new PreparedXaMonitor(this.#preparedTransactions, this.#log, {
+      warnAfterMs: options.preparedXaWarnAfterMs ?? defaultPreparedXaWarnAfterMs,
+      warnEveryMs: options.preparedXaWarnEveryMs ?? defaultPreparedXaWarnEveryMs,
+    });
     this.#emptyTransactions = new EmptyTransactionThrottle(emptyTransactionIntervalMs, (transaction) => {
       try {
         this.#handOn(transaction);
@@ -98,19 +111,34 @@ export class BinlogSource {
   }
 
   get status(): StreamStatus {
+    const now = Date.now();
+    const preparedXa = this.#preparedXa.status;
+    const streamLagMs =
+      this.#lastEventTimestamp === null
+        ? null
+        : this.#caughtUp
+          ? 0
+          : Math.max(0, now - this.#lastEventTimestamp);
+    // A prepared transaction's changes wait to be applied: the lag is at least its age.
+    const heldLagMs =
+      preparedXa.oldestPreparedAt === null ? null : Math.max(0, now - preparedXa.oldestPreparedAt);
     return {
       state: this.#state,
       position: this.#handedOnPosition,
       lastEventAt: this.#lastEventAt,
-      lagMs:
-        this.#lastEventTimestamp === null
-          ? null
-          : this.#caughtUp
-            ? 0
-            : Math.max(0, Date.now() - this.#lastEventTimestamp),
+      lagMs: heldLagMs === null ? streamLagMs : Math.max(streamLagMs ?? 0, heldLagMs),
+      preparedXa,
       reconnectAttempt: this.#reconnectAttempt,
       lastError: this.#lastError,
     };
+  }
+
+  /**
+   * The earliest position a restart must read from, while an XA transaction is prepared and undecided (its changes
+   * are held in memory only): the position after the group before the oldest one's XA PREPARE group. Null otherwise.
+   */
+  get heldPosition(): BinlogPosition | null {
+    return this.#preparedTransactions.restartPosition;
   }
 
   start(): void {
@@ -158,7 +186,17 @@ export class BinlogSource {
     await stream?.stop();
     await this.#closeControlPool();
     if (this.#state !== 'failed') this.#setState('stopped');
-    this.#log.info({ binlogPosition: this.#handedOnPosition.toString() }, 'binlog stream stopped');
+    const held = this.#preparedTransactions;
+    this.#log.info(
+      {
+        binlogPosition: this.#handedOnPosition.toString(),
+        // Read again from there at the next start: their changes were only in memory.
+        ...(held.count === 0
+          ? {}
+          : { preparedXaTransactions: held.count, heldPosition: held.restartPosition?.toString() }),
+      },
+      'binlog stream stopped',
+    );
   }
 
   async #connect(): Promise<void> {
@@ -229,9 +267,12 @@ export class BinlogSource {
       markerTable: options.markerTable,
       startPosition: this.#handedOnPosition,
       gtidTracker: createGtidTracker(this.#flavor, this.#handedOnPosition.gtid),
+      preparedTransactions: this.#preparedTransactions,
       sink: {
         transaction: (transaction) => this.#onAssembledTransaction(transaction),
         schemaChange: (change) => this.#onSchemaChange(change, attempt),
+        xaPrepared: (prepared) => this.#preparedXa.prepared(prepared),
+        xaDecided: (decision) => this.#preparedXa.decided(decision, Date.now()),
       },
     });
     const stream = new ZongjiStream({
@@ -340,7 +381,9 @@ export class BinlogSource {
   }
 
   #checkWatchdog(): void {
-    if (this.#closing || this.#paused || this.#connectDeferred) return;
+    if (this.#closing) return;
+    this.#preparedXa.check(Date.now());
+    if (this.#paused || this.#connectDeferred) return;
     if (this.#state !== 'streaming' && !this.#connecting) return;
     const now = Date.now();
     const bytesRead = this.#stream?.bytesRead ?? 0;

@@ -6,5 +6,6 @@ export type {
   StreamState,
   StreamStatus,
 } from './binlog-handler.js';
+export type { PreparedXaStatus } from './prepared-xa-monitor.js';
 export { readCurrentPosition } from './server-position.js';
 export { checkReplicationAccess } from './replication-access.js';

@@ -3,6 +3,7 @@
  * (zongji/event-mapper.ts) produces them, with row values already in the canonical form of model/row-change.ts.
  */
 import type { RowChange } from '../model/index.js';
+import type { XidText } from './xa-statement.js';
 
 /** The stream moved to another binlog file (also sent once, artificially, when a dump starts). */
 export interface RotateStreamEvent {
@@ -22,7 +23,10 @@ export interface GroupStartStreamEvent {
   readonly timestamp: number;
 }
 
-/** A QUERY event: `BEGIN`, `COMMIT`, `ROLLBACK`, or a statement (DDL…) run in `schema` (the session database). */
+/**
+ * A QUERY event: `BEGIN`, `COMMIT`, `ROLLBACK`, an XA statement (`XA START`/`END`/`COMMIT`/`ROLLBACK`), or a
+ * statement (DDL…) run in `schema` (the session database).
+ */
 export interface QueryStreamEvent {
   readonly kind: 'query';
   readonly statement: string;
@@ -31,9 +35,23 @@ export interface QueryStreamEvent {
   readonly timestamp: number;
 }
 
-/** The commit of the open group (XID event; also an XA PREPARE, which ends the group's events). */
+/** The commit of the open group (XID event). */
 export interface CommitStreamEvent {
   readonly kind: 'commit';
+  readonly nextPosition: number;
+  readonly timestamp: number;
+}
+
+/**
+ * An XA_PREPARE event: ends the group of an XA transaction, which is now prepared and decided later by an
+ * `XA COMMIT`/`XA ROLLBACK` QUERY event in a group of its own. With `onePhase` (MySQL's `XA COMMIT … ONE PHASE`;
+ * MariaDB logs that as an ordinary transaction) it is committed right here.
+ */
+export interface XaPrepareStreamEvent {
+  readonly kind: 'xa-prepare';
+  /** The canonical xid (xa-statement.ts). */
+  readonly xid: XidText;
+  readonly onePhase: boolean;
   readonly nextPosition: number;
   readonly timestamp: number;
 }
@@ -57,5 +75,6 @@ export type StreamEvent =
   | GroupStartStreamEvent
   | QueryStreamEvent
   | CommitStreamEvent
+  | XaPrepareStreamEvent
   | RowsStreamEvent
   | HeartbeatStreamEvent;

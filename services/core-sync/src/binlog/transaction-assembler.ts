@@ -13,11 +13,25 @@
  *
  * The commit position is the file of the latest rotate and the commit event's end offset, with the GTID state
  * after the group (gtid-tracker.ts).
+ *
+ * XA transactions (MariaDB and MySQL log them alike; MariaDB marks the GTID event too):
+ *
+ *   GTID, [XA START xid], rows…, XA END xid, XA_PREPARE(xid)   prepared: its changes are held (prepared-transactions.ts)
+ *   GTID, XA COMMIT xid                                       the held changes are handed on as one transaction
+ *   GTID, XA ROLLBACK xid                                     the held changes are dropped
+ *
+ * Each of these groups advances the position like any other (an empty transaction is handed on for the PREPARE
+ * and ROLLBACK groups); a committed XA transaction's commit position and timestamp are those of its XA COMMIT group.
+ * `XA COMMIT … ONE PHASE` is an ordinary transaction on MariaDB, and an XA_PREPARE event with `onePhase` on MySQL.
+ * The held transactions outlive one stream (they are kept by the caller across reconnects); a restart must read
+ * from the store's `restartPosition` to see them again.
  */
 import { BinlogPosition, type RowChange } from '../model/index.js';
 import { tablesChangedByStatement } from './ddl-parser.js';
 import type { GtidTracker } from './gtid-tracker.js';
-import type { QueryStreamEvent, StreamEvent } from './stream-event.js';
+import { PreparedTransactions, type PreparedTransaction } from './prepared-transactions.js';
+import type { QueryStreamEvent, StreamEvent, XaPrepareStreamEvent } from './stream-event.js';
+import { parseXaStatement, type XaStatement, type XidText } from './xa-statement.js';
 
 export interface AssembledTransaction {
   readonly commitPosition: BinlogPosition;
@@ -37,9 +51,22 @@ export interface AssembledSchemaChange {
   readonly position: BinlogPosition;
 }
 
+/** An `XA COMMIT` or `XA ROLLBACK` (told to the sink before the transaction it hands on). */
+export interface XaDecision {
+  readonly xid: XidText | null;
+  readonly outcome: 'commit' | 'rollback';
+  /** The held transaction it decides; undefined when its XA PREPARE was not read (before the start position). */
+  readonly prepared: PreparedTransaction | undefined;
+  /** The position after the decision. */
+  readonly position: BinlogPosition;
+}
+
 export interface AssemblerSink {
   transaction(transaction: AssembledTransaction): void;
   schemaChange(change: AssembledSchemaChange): void;
+  /** An XA transaction was prepared (its changes are held until decided). */
+  xaPrepared?(prepared: PreparedTransaction): void;
+  xaDecided?(decision: XaDecision): void;
 }
 
 export interface TransactionAssemblerOptions {
@@ -50,6 +77,8 @@ export interface TransactionAssemblerOptions {
   readonly startPosition: BinlogPosition;
   readonly gtidTracker: GtidTracker;
   readonly sink: AssemblerSink;
+  /** Where prepared XA transactions are held; pass the same store to the next assembler after a reconnect. */
+  readonly preparedTransactions?: PreparedTransactions;
 }
 
 interface OpenGroup {
@@ -66,6 +95,7 @@ export class TransactionAssembler {
   readonly #markerTable: string | undefined;
   readonly #gtidTracker: GtidTracker;
   readonly #sink: AssemblerSink;
+  readonly #prepared: PreparedTransactions;
   #file: string;
   #position: BinlogPosition;
   #group: OpenGroup | null = null;
@@ -76,6 +106,7 @@ export class TransactionAssembler {
     this.#markerTable = options.markerTable;
     this.#gtidTracker = options.gtidTracker;
     this.#sink = options.sink;
+    this.#prepared = options.preparedTransactions ?? new PreparedTransactions();
     this.#file = options.startPosition.file;
     this.#position = options.startPosition;
   }
@@ -88,6 +119,11 @@ export class TransactionAssembler {
   /** True while a group has started and not ended. */
   get inGroup(): boolean {
     return this.#group !== null;
+  }
+
+  /** The XA transactions prepared and not yet decided. */
+  get preparedTransactions(): PreparedTransactions {
+    return this.#prepared;
   }
 
   accept(event: StreamEvent): void {
@@ -104,6 +140,9 @@ export class TransactionAssembler {
         return;
       case 'commit':
         this.#endGroup(event.nextPosition, event.timestamp);
+        return;
+      case 'xa-prepare':
+        this.#acceptXaPrepare(event);
         return;
       case 'rows': {
         if (event.database !== this.#database) return;
@@ -133,6 +172,11 @@ export class TransactionAssembler {
       this.#endGroup(event.nextPosition, event.timestamp);
       return;
     }
+    const xaStatement = parseXaStatement(statement);
+    if (xaStatement !== null) {
+      this.#acceptXaStatement(xaStatement, event);
+      return;
+    }
     const changedTables = tablesChangedByStatement(statement, event.schema)
       .filter((table) => table.database === this.#database && this.#tables.has(table.table))
       .map((table) => table.table);
@@ -149,6 +193,68 @@ export class TransactionAssembler {
       this.#sink.schemaChange({ tables: changedTables, statement, position: this.#position });
     }
     this.#handOn(group, event.timestamp);
+  }
+
+  #acceptXaStatement(xaStatement: XaStatement, event: QueryStreamEvent): void {
+    switch (xaStatement.verb) {
+      case 'start': {
+        // MySQL's group of an XA transaction starts with it (MariaDB's GTID event already said so).
+        const group = (this.#group ??= { gtid: null, standalone: false, changes: [], echo: false });
+        group.standalone = false;
+        return;
+      }
+      case 'end':
+      case 'prepare':
+      case 'recover':
+        // Inside the group; XA_PREPARE (an event of its own) ends it.
+        return;
+      case 'commit':
+        if (xaStatement.onePhase && this.#group?.standalone === false) {
+          this.#endGroup(event.nextPosition, event.timestamp);
+          return;
+        }
+        this.#decide(xaStatement.xid, 'commit', event);
+        return;
+      case 'rollback':
+        this.#decide(xaStatement.xid, 'rollback', event);
+        return;
+    }
+  }
+
+  /** The end of an XA transaction's group: held until decided, or (one phase) committed now. */
+  #acceptXaPrepare(event: XaPrepareStreamEvent): void {
+    if (event.onePhase) {
+      this.#endGroup(event.nextPosition, event.timestamp);
+      return;
+    }
+    const restartPosition = this.#position;
+    const group = this.#closeGroup(event.nextPosition);
+    const prepared: PreparedTransaction = {
+      xid: event.xid,
+      changes: group === null || group.echo ? [] : group.changes,
+      echo: group?.echo ?? false,
+      restartPosition,
+      preparedPosition: this.#position,
+      preparedAt: event.timestamp,
+    };
+    this.#prepared.hold(prepared);
+    this.#sink.xaPrepared?.(prepared);
+    // Nothing is committed yet, but the position moves on.
+    this.#handOn(null, event.timestamp);
+  }
+
+  /** An `XA COMMIT`/`XA ROLLBACK` group (a statement of its own): hands on or drops what was prepared. */
+  #decide(xid: XidText | null, outcome: XaDecision['outcome'], event: QueryStreamEvent): void {
+    this.#closeGroup(event.nextPosition);
+    const prepared = xid === null ? undefined : this.#prepared.take(xid);
+    this.#sink.xaDecided?.({ xid, outcome, prepared, position: this.#position });
+    const committed = outcome === 'commit' ? prepared : undefined;
+    this.#sink.transaction({
+      commitPosition: this.#position,
+      commitTimestamp: event.timestamp,
+      changes: committed === undefined || committed.echo ? [] : committed.changes,
+      echo: committed?.echo ?? false,
+    });
   }
 
   #endGroup(nextPosition: number, timestamp: number): void {

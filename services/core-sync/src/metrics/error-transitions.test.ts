@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DirectionStatus, StreamView } from '../sync/index.js';
+import { noPreparedXaView, type DirectionStatus, type StreamView } from '../sync/index.js';
 import { seriesOf } from './testing/exposition.js';
 import { createHarness, directionStatus, type MetricsHarness } from './testing/metrics-test-kit.js';
 
@@ -11,6 +11,7 @@ function stream(overrides: Partial<StreamView>): StreamView {
     state: 'streaming',
     position: 'binlog.000003:1234',
     lagMs: 0,
+    preparedXa: noPreparedXaView,
     reconnectAttempt: 0,
     lastError: null,
     ...overrides,

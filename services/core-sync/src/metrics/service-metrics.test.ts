@@ -50,6 +50,8 @@ describe('createServiceMetrics', () => {
       'mysql_sync_stream_up',
       'mysql_sync_table_paused',
       'mysql_sync_tables',
+      'mysql_sync_xa_prepared_age_seconds',
+      'mysql_sync_xa_prepared_transactions',
     ]);
     // Units and kinds follow the conventions: counters end in _total, histograms of time in _seconds.
     for (const name of ownFamilies) {

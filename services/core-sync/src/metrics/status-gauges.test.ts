@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seriesOf } from './testing/exposition.js';
 import { createHarness, directionStatus, reverseDirectionStatus } from './testing/metrics-test-kit.js';
+import { noPreparedXaView } from '../sync/index.js';
 
 const directionGauges = [
   'mysql_sync_replication_lag_seconds',
@@ -9,6 +10,8 @@ const directionGauges = [
   'mysql_sync_source_paused',
   'mysql_sync_stream_up',
   'mysql_sync_stream_reconnect_attempts',
+  'mysql_sync_xa_prepared_transactions',
+  'mysql_sync_xa_prepared_age_seconds',
 ];
 
 describe('gauges read from the status at scrape time', () => {
@@ -22,6 +25,8 @@ describe('gauges read from the status at scrape time', () => {
       ['mysql_sync_source_paused', { 'direction=local_to_cloud': 0 }],
       ['mysql_sync_stream_up', { 'direction=local_to_cloud': 1 }],
       ['mysql_sync_stream_reconnect_attempts', { 'direction=local_to_cloud': 0 }],
+      ['mysql_sync_xa_prepared_transactions', { 'direction=local_to_cloud': 0 }],
+      ['mysql_sync_xa_prepared_age_seconds', {}],
     ]);
 
     harness.status = {
@@ -32,6 +37,13 @@ describe('gauges read from the status at scrape time', () => {
             state: 'reconnecting',
             position: 'binlog.000003:1234',
             lagMs: 42_500,
+            preparedXa: {
+              count: 2,
+              oldestXid: "X'7831',X'',1",
+              oldestPreparedAt: '2025-01-01T00:00:00.000Z',
+              oldestAgeMs: 42_500,
+              restartPosition: 'binlog.000003:1000',
+            },
             reconnectAttempt: 4,
             lastError: { code: 'BINLOG_STREAM_FAILED', message: 'connection lost' },
           },
@@ -48,6 +60,8 @@ describe('gauges read from the status at scrape time', () => {
       ['mysql_sync_source_paused', { 'direction=local_to_cloud': 1 }],
       ['mysql_sync_stream_up', { 'direction=local_to_cloud': 0 }],
       ['mysql_sync_stream_reconnect_attempts', { 'direction=local_to_cloud': 4 }],
+      ['mysql_sync_xa_prepared_transactions', { 'direction=local_to_cloud': 2 }],
+      ['mysql_sync_xa_prepared_age_seconds', { 'direction=local_to_cloud': 42.5 }],
     ]);
   });
 
@@ -58,7 +72,14 @@ describe('gauges read from the status at scrape time', () => {
         directions: [
           // Streaming, no binlog event read yet: lag unknown.
           directionStatus({
-            stream: { state: 'starting', position: null, lagMs: null, reconnectAttempt: 0, lastError: null },
+            stream: {
+              state: 'starting',
+              position: null,
+              lagMs: null,
+              preparedXa: noPreparedXaView,
+              reconnectAttempt: 0,
+              lastError: null,
+            },
             watermark: null,
           }),
           // Snapshotting, no stream and no queue yet.
@@ -83,7 +104,11 @@ describe('gauges read from the status at scrape time', () => {
     expect(seriesOf(scrape, 'mysql_sync_source_paused')).toEqual({
       'direction=local_to_cloud': 0,
       'direction=cloud_to_local': 0,
+    }); // No stream yet (snapshotting): how many XA transactions wait is not known.
+    expect(seriesOf(scrape, 'mysql_sync_xa_prepared_transactions')).toEqual({
+      'direction=local_to_cloud': 0,
     });
+    expect(seriesOf(scrape, 'mysql_sync_xa_prepared_age_seconds')).toEqual({});
   });
 
   it('drop the series of a direction that is no longer in the status', async () => {
@@ -134,6 +159,7 @@ describe('binlog position gauges', () => {
               state: 'streaming',
               position: 'mysql-bin.000012:98765@0-1-42',
               lagMs: 0,
+              preparedXa: noPreparedXaView,
               reconnectAttempt: 0,
               lastError: null,
             },

@@ -44,7 +44,7 @@ export class StatusGauges {
   #defineStreamGauges(): void {
     this.#directionGauge(
       'mysql_sync_replication_lag_seconds',
-      'How far the binlog reader is behind the source database: now minus the source timestamp of the last binlog event read, 0 when caught up. Absent until the first event is read.',
+      'How far the binlog reader is behind the source database: now minus the source timestamp of the last binlog event read, 0 when caught up; while an XA transaction is prepared on the source and undecided, at least its age (its changes are held). Absent until the first event is read.',
       [],
       (gauge, { direction, status }) => {
         const lagMs = status.stream?.lagMs ?? null;
@@ -59,6 +59,23 @@ export class StatusGauges {
         const lagMs = this.#applyLagMs.get(direction) ?? null;
         if (status.state !== 'streaming' || lagMs === null || !Number.isFinite(lagMs)) return;
         gauge.set({ direction }, Math.max(0, lagMs) / 1_000);
+      },
+    );
+    this.#directionGauge(
+      'mysql_sync_xa_prepared_transactions',
+      'XA transactions prepared on the source and not yet committed or rolled back: their changes are held in memory, and a restart reads the binlog from before the oldest. Absent before streaming starts.',
+      [],
+      (gauge, { direction, status }) => {
+        if (status.stream !== null) gauge.set({ direction }, status.stream.preparedXa.count);
+      },
+    );
+    this.#directionGauge(
+      'mysql_sync_xa_prepared_age_seconds',
+      'How long the oldest XA transaction prepared on the source has waited for its XA COMMIT or XA ROLLBACK. Absent while none waits.',
+      [],
+      (gauge, { direction, status }) => {
+        const ageMs = status.stream?.preparedXa.oldestAgeMs ?? null;
+        if (ageMs !== null) gauge.set({ direction }, ageMs / 1_000);
       },
     );
     this.#directionGauge(

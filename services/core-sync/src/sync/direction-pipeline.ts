@@ -72,7 +72,13 @@ import {
 import { copyTable, prepareTable, unsupportedColumns, type TablePair } from '../snapshot/index.js';
 import type { StateStore } from '../store/index.js';
 import type { SideEndpoints } from './database-endpoints.js';
-import type { DirectionState, DirectionStatus, TableState, TableStatus } from './direction-status.js';
+import {
+  preparedXaView,
+  type DirectionState,
+  type DirectionStatus,
+  type TableState,
+  type TableStatus,
+} from './direction-status.js';
 
 export interface DirectionPipelineOptions {
   readonly config: ServiceConfig;
@@ -286,6 +292,7 @@ export class DirectionPipeline implements FullSyncDirection {
               state: stream.state,
               position: stream.position?.toString() ?? null,
               lagMs: stream.lagMs,
+              preparedXa: preparedXaView(stream.preparedXa),
               reconnectAttempt: stream.reconnectAttempt,
               lastError: stream.lastError,
             },
@@ -466,6 +473,8 @@ export class DirectionPipeline implements FullSyncDirection {
       queueCapacity: directionQueueCapacity(config.sync.queueCapacity, config.sync.mode),
       checkpoints,
       startPosition,
+      // A prepared XA transaction's changes are held in memory until decided: a restart must read it again.
+      sourceHold: () => this.#binlogSource?.heldPosition ?? null,
       logger: this.#logger,
       refreshResolver: this.#refreshResolver,
       heldTables: [...this.#tables.values()].flatMap((status) =>

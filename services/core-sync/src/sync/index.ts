@@ -5,12 +5,14 @@ export {
   type StateStoreView,
 } from './sync-service.js';
 export { DirectionPipeline, type DirectionPipelineOptions } from './direction-pipeline.js';
-export type {
-  DirectionState,
-  DirectionStatus,
-  TableState,
-  TableStatus,
-  StreamView,
+export {
+  noPreparedXaView,
+  type DirectionState,
+  type DirectionStatus,
+  type PreparedXaView,
+  type TableState,
+  type TableStatus,
+  type StreamView,
 } from './direction-status.js';
 export { type ConflictChoice } from './conflict-resolution.js';
 export { connectSide, type SideEndpoints, type ConnectSideOptions } from './database-endpoints.js';

@@ -1394,6 +1394,10 @@ export interface components {
        */
       direction?: 'local_to_cloud' | 'cloud_to_local' | 'bidirectional';
     } | null;
+    /** @description The configuration in the YAML file’s shape (snake_case). Passwords read `[redacted]`, tokens `[redacted:<id>]` (the id names the token without revealing it); sent back as they read, they keep the secret they stand for, wherever a token’s placeholder now stands. */
+    ConfigDocumentInput: {
+      [key: string]: unknown;
+    };
     /** @description `{ "side": "local" }`, `{ "side": "cloud" }`, `{ "data": {…every column…} }` or `{ "data": {…some columns…}, "fillFrom": "local" | "cloud" }`. Data that leaves columns out without fillFrom is refused (400 CONFLICT_RESOLUTION_INCOMPLETE), so both sides always end with the same whole row. */
     ConflictResolutionInput: {
       /**
@@ -1410,10 +1414,6 @@ export interface components {
        * @enum {string}
        */
       fillFrom?: 'local' | 'cloud';
-    };
-    /** @description The configuration in the YAML file’s shape (snake_case). Passwords read `[redacted]`, tokens `[redacted:<id>]` (the id names the token without revealing it); sent back as they read, they keep the secret they stand for, wherever a token’s placeholder now stands. */
-    ConfigDocumentInput: {
-      [key: string]: unknown;
     };
     /** @description Every error answer of the API. */
     Error: {
@@ -1497,7 +1497,19 @@ export interface components {
       stream: {
         state: string;
         position: string | null;
+        /** @description How far the binlog reader is behind the source (ms); while an XA transaction is prepared and undecided, at least its age. */
         lagMs: number | null;
+        /** @description XA transactions prepared on the source and not yet committed or rolled back: their changes are held (applied at XA COMMIT, dropped at XA ROLLBACK). */
+        preparedXa: {
+          count: number;
+          /** @description The oldest one's xid as the server prints it: X'<gtrid hex>',X'<bqual hex>',<formatId>. */
+          oldestXid: string | null;
+          /** @description When the oldest was prepared on the source (ISO time). */
+          oldestPreparedAt: string | null;
+          oldestAgeMs: number | null;
+          /** @description Where a restart reads the binlog from to see the held changes again. */
+          restartPosition: string | null;
+        };
         reconnectAttempt: number;
         lastError: {
           code: string;
@@ -1634,6 +1646,22 @@ export interface components {
       /** @description Who or what started it: a token label, `cron`, `binlog-fallback`… */
       triggerSource: string | null;
     };
+    /** @description The configuration in the YAML file’s shape (snake_case). Passwords read `[redacted]`, tokens `[redacted:<id>]` (the id names the token without revealing it); sent back as they read, they keep the secret they stand for, wherever a token’s placeholder now stands. */
+    ConfigDocument: {
+      [key: string]: unknown;
+    };
+    ConfigView: {
+      config: components['schemas']['ConfigDocument'];
+      /** @description Key paths whose saved values take effect at the next start of core-sync; every other key is in effect. */
+      readonly restartRequired: string[];
+    };
+    ConfigUpdateResult: {
+      /** @description Key paths whose new values are in effect. */
+      readonly applied: string[];
+      /** @description Key paths saved to the file that take effect after a restart. */
+      readonly restartRequired: string[];
+      config: components['schemas']['ConfigDocument'];
+    };
     ResolutionColumns: {
       /** @description The columns the edited data gave, in table order. */
       readonly given: string[];
@@ -1669,22 +1697,6 @@ export interface components {
       /** @description For edited data (`merged`): which columns were given and which were filled; else null. */
       resolutionColumns: components['schemas']['ResolutionColumns'] | null;
       sourcePosition: string | null;
-    };
-    /** @description The configuration in the YAML file’s shape (snake_case). Passwords read `[redacted]`, tokens `[redacted:<id>]` (the id names the token without revealing it); sent back as they read, they keep the secret they stand for, wherever a token’s placeholder now stands. */
-    ConfigDocument: {
-      [key: string]: unknown;
-    };
-    ConfigView: {
-      config: components['schemas']['ConfigDocument'];
-      /** @description Key paths whose saved values take effect at the next start of core-sync; every other key is in effect. */
-      readonly restartRequired: string[];
-    };
-    ConfigUpdateResult: {
-      /** @description Key paths whose new values are in effect. */
-      readonly applied: string[];
-      /** @description Key paths saved to the file that take effect after a restart. */
-      readonly restartRequired: string[];
-      config: components['schemas']['ConfigDocument'];
     };
   };
   responses: never;

@@ -11,7 +11,7 @@ import {
   type LiveAction,
   type LiveState,
 } from './live-state';
-import { directionStatus as direction } from '../test-support/status-fixtures';
+import { directionStatus as direction, noPreparedXa } from '../test-support/status-fixtures';
 
 function run(overrides: Partial<RunProgress> = {}): RunProgress {
   return {
@@ -75,6 +75,7 @@ describe('the live state', () => {
               state: 'reconnecting',
               position: null,
               lagMs: null,
+              preparedXa: noPreparedXa,
               reconnectAttempt: 2,
               lastError: null,
             },

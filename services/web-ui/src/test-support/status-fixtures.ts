@@ -1,5 +1,14 @@
 import type { DirectionStatus } from '../api/types';
 
+/** No XA transaction prepared on the source (tests only). */
+export const noPreparedXa: NonNullable<DirectionStatus['stream']>['preparedXa'] = {
+  count: 0,
+  oldestXid: null,
+  oldestPreparedAt: null,
+  oldestAgeMs: null,
+  restartPosition: null,
+};
+
 /** A healthy local → cloud direction streaming one table, with `overrides` on top (tests only). */
 export function directionStatus(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
   return {
@@ -11,6 +20,7 @@ export function directionStatus(overrides: Partial<DirectionStatus> = {}): Direc
       state: 'streaming',
       position: 'binlog.000001:4',
       lagMs: 12,
+      preparedXa: noPreparedXa,
       reconnectAttempt: 0,
       lastError: null,
     },

@@ -17,7 +17,12 @@ import type {
   TriggerRequest,
 } from '../../manager/index.js';
 import type { ConflictFilter, ConflictRecord, PageRequest, SyncHistoryEntry } from '../../store/index.js';
-import type { ConflictChoice, DirectionStatus, ServiceStatus } from '../../sync/index.js';
+import {
+  noPreparedXaView,
+  type ConflictChoice,
+  type DirectionStatus,
+  type ServiceStatus,
+} from '../../sync/index.js';
 import type { AppDependencies } from '../api-context.js';
 import { buildApp } from '../app.js';
 import { TokenAuthority, type ApiTokens } from '../auth.js';
@@ -291,6 +296,7 @@ export function directionStatus(overrides: Partial<DirectionStatus> = {}): Direc
       state: 'streaming',
       position: 'binlog.000001:4',
       lagMs: 12,
+      preparedXa: noPreparedXaView,
       reconnectAttempt: 0,
       lastError: null,
     },

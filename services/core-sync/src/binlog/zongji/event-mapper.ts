@@ -8,6 +8,7 @@ import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName, TableMapEntry 
 import type { ChangeKind, RowChange } from '../../model/index.js';
 import type { StreamEvent } from '../stream-event.js';
 import { createRowNormalizer, type RowNormalizer } from '../value-normalizer.js';
+import { formatXid } from '../xa-statement.js';
 
 /** Declared decimals of a FLOAT(precision,scale) column, from information_schema (the binlog does not carry them). */
 export type FloatScaleLookup = (database: string, table: string, column: string) => number | null;
@@ -40,8 +41,17 @@ export class ZongjiEventMapper {
     if (named(event, 'writerows') || named(event, 'deleterows') || named(event, 'updaterows')) {
       return this.#mapRows(event);
     }
-    if (named(event, 'xid') || named(event, 'xaprepare')) {
+    if (named(event, 'xid')) {
       return { kind: 'commit', nextPosition: event.nextPosition, timestamp: event.timestamp };
+    }
+    if (named(event, 'xaprepare')) {
+      return {
+        kind: 'xa-prepare',
+        xid: formatXid(event.xidFormatId, event.xidGtrid, event.xidBqual),
+        onePhase: event.onePhase,
+        nextPosition: event.nextPosition,
+        timestamp: event.timestamp,
+      };
     }
     if (named(event, 'query')) {
       return {

@@ -4,7 +4,7 @@
  */
 import { pino } from 'pino';
 import { ServiceEvents, type RunProgress } from '../../events/index.js';
-import type { DirectionStatus, ServiceStatus } from '../../sync/index.js';
+import { noPreparedXaView, type DirectionStatus, type ServiceStatus } from '../../sync/index.js';
 import { createServiceMetrics, type ServiceMetrics } from '../service-metrics.js';
 import { parseExposition, type Exposition } from './exposition.js';
 
@@ -21,6 +21,7 @@ export function directionStatus(overrides: Partial<DirectionStatus> = {}): Direc
       state: 'streaming',
       position: 'binlog.000003:1234',
       lagMs: 0,
+      preparedXa: noPreparedXaView,
       reconnectAttempt: 0,
       lastError: null,
     },
