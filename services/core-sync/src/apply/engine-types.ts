@@ -136,7 +136,10 @@ export interface ApplyEngineOptions {
   readonly checkpoints: CheckpointState;
   /** Where the source stream starts; the watermark before anything is applied. */
   readonly startPosition: BinlogPosition | null;
-  /** The earliest position the source still needs after a restart; the watermark never passes it. */
+  /**
+   * The earliest position the source still needs to read again after a restart (the start of a prepared XA
+   * transaction it holds until its decision), or null: the watermark never passes it.
+   */
   readonly sourceHold?: () => BinlogPosition | null;
   readonly watermarkIntervalMs?: number;
   /**
@@ -158,11 +161,6 @@ export interface ApplyEngineOptions {
   readonly refreshResolver?: RefreshResolver;
   /** Tables held from the start (their copy was stopped): none of their changes is applied. */
   readonly heldTables?: readonly TablePause[];
-  /**
-   * The earliest position the source still needs to read again after a restart (the start of a prepared XA
-   * transaction it holds until its decision), or null: the watermark never passes it.
-   */
-  readonly sourceHold?: () => BinlogPosition | null;
   /** How long the group whose turn it is may write before later groups roll back (commit-order.ts); 3 s. */
   readonly turnStallMs?: number;
 }
