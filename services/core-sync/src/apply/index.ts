@@ -39,6 +39,8 @@ export {
   type SlotPosition,
 } from './checkpoint-table.js';
 export { partitionFor, primaryKeyText } from './partitioner.js';
+export { DependencyKeys } from './dependency-keys.js';
+export { CollationFolds, coarseFold, type StringFold } from './collation-folds.js';
 export { TransactionTracker } from './transaction-tracker.js';
 export {
   describeTargetRefusal,
