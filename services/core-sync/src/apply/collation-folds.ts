@@ -18,19 +18,24 @@
  * vanishes). Language tailorings with contractions (Czech `ch`, Danish `aa`…) get the coarse fold instead: their
  * contractions reach further than the search in collation-weights.ts looks.
  *
+ * The tables themselves (about 0.8 MB per collation) are built by weight-units.ts. Folding allocates nothing: it
+ * reads the table and writes units to the sink (the key hasher).
+ *
  * The coarse fold gives nothing: every value of the column is one key. It stands in for collations that are not
  * loaded (a DDL brought a new one), unknown to the server, or found unsafe.
  */
 import type { Pool } from 'mysql2/promise';
+import { readCollationWeights, weightPredictor, type CollationWeights } from './collation-weights.js';
 import {
-  blockCount,
-  blockSize,
-  incrementedWeight,
-  readCollationWeights,
-  weightPredictor,
-  type CollationWeights,
-  type WeightAt,
-} from './collation-weights.js';
+  buildUnitTable,
+  exceptionIndex,
+  firstSupplementary,
+  predictedUnits,
+  spaceUnitOf,
+  unitsOf,
+  unitWidthOf,
+  type UnitTable,
+} from './weight-units.js';
 import type { SymbolSink } from './key-hasher.js';
 
 export interface StringFold {
@@ -83,24 +88,7 @@ function isContractionTailoring(collation: string): boolean {
 const rootCollation =
   /^[a-z0-9]+_(general|unicode|unicode_520|0900|uca1400|bin|nopad_bin|general_nopad|unicode_nopad|unicode_520_nopad)(_|$)/;
 
-const firstSupplementary = 0x10000;
 const replacementCharacter = 0xfffd;
-
-/** The weights of every code point, cut into units, with the units of contractions deleted. */
-interface UnitTable {
-  readonly unitWidth: number;
-  /** Start of each BMP code point's units in `units`; entry 0x10000 ends the last. */
-  readonly bmpOffsets: Uint32Array;
-  readonly units: Uint32Array;
-  /** Supplementary code points the block predictions do not give. */
-  readonly supplementaryExplicit: ReadonlyMap<number, Uint32Array>;
-  /** Per block: its first weight (constant and increment blocks) and whether it increments. */
-  readonly blockFirst: readonly (Buffer | null)[];
-  readonly blockIncrements: Uint8Array;
-  readonly deletedUnits: ReadonlySet<number>;
-  /** The space's weight unit, or -1 when a space weighs nothing. */
-  readonly spaceUnit: number;
-}
 
 class WeightTableFold implements StringFold {
   readonly collation: string;
@@ -111,6 +99,7 @@ class WeightTableFold implements StringFold {
   readonly #spaceUnit: number;
   /** Units of the supplementary code point last located (reused: no allocation per character). */
   readonly #scratch = new Uint32Array(64);
+  readonly #scratchBytes = new Uint8Array(8);
   #located: Uint32Array = this.#scratch;
   #locatedStart = 0;
 
@@ -189,38 +178,17 @@ class WeightTableFold implements StringFold {
       this.#locatedStart = this.#offsets[codePoint] ?? 0;
       return (this.#offsets[codePoint + 1] ?? 0) - this.#locatedStart;
     }
-    this.#locatedStart = 0;
-    const explicit = this.#table.supplementaryExplicit.get(codePoint);
-    if (explicit !== undefined) {
-      this.#located = explicit;
-      return explicit.length;
+    const table = this.#table;
+    const exception = exceptionIndex(table.exceptionPoints, codePoint);
+    if (exception >= 0) {
+      this.#located = table.exceptionUnits;
+      this.#locatedStart = table.exceptionOffsets[exception] ?? 0;
+      return (table.exceptionOffsets[exception + 1] ?? 0) - this.#locatedStart;
     }
     this.#located = this.#scratch;
-    const block = Math.floor(codePoint / blockSize);
-    const first = this.#table.blockFirst[block] ?? null;
-    if (first === null) return 0;
-    if (this.#table.blockIncrements[block] === 0) return unitsInto(first, 0, this.#table, this.#scratch);
-    return unitsInto(first, codePoint % blockSize, this.#table, this.#scratch);
+    this.#locatedStart = 0;
+    return predictedUnits(table, codePoint, this.#scratch, this.#scratchBytes);
   }
-}
-
-/** Writes the units of `weight` plus `increment` (collation-weights.ts) into `target`, less deleted ones. */
-function unitsInto(weight: Buffer, increment: number, table: UnitTable, target: Uint32Array): number {
-  const bytes = increment === 0 ? weight : incrementedWeight(weight, increment);
-  let count = 0;
-  for (
-    let start = 0;
-    start + table.unitWidth <= bytes.length && count < target.length;
-    start += table.unitWidth
-  ) {
-    let unit = 0;
-    for (let byte = 0; byte < table.unitWidth; byte += 1) unit = unit * 256 + (bytes[start + byte] ?? 0);
-    if (!table.deletedUnits.has(unit)) {
-      target[count] = unit;
-      count += 1;
-    }
-  }
-  return count;
 }
 
 function codePointAt(text: string, index: number): number {
@@ -288,6 +256,9 @@ export function foldFromWeights(weights: CollationWeights): StringFold {
     return coarseFold(collation, 'its weights are not per character (multi-level weights or contractions)');
   }
   if (weights.contractions === 'too many') return coarseFold(collation, 'too many contractions');
+  if (weights.contractions.some((contraction) => contraction.weight === null)) {
+    return coarseFold(collation, 'the server gave no weight for a contraction');
+  }
   if (weights.contractions.length > 0 && !rootCollation.test(collation)) {
     return coarseFold(collation, 'a language tailoring with contractions');
   }
@@ -301,83 +272,8 @@ export function foldFromWeights(weights: CollationWeights): StringFold {
       for (const unit of unitsOf(weightAt(codePoint), unitWidth)) deletedUnits.add(unit);
     }
   }
-  return new WeightTableFold(collation, buildTable(weights, weightAt, unitWidth, spaceUnit, deletedUnits));
-}
-
-function greatestCommonDivisor(left: number, right: number): number {
-  return right === 0 ? left : greatestCommonDivisor(right, left % right);
-}
-
-/** The weight unit: the common divisor of all weight lengths, at most 3 bytes (units stay below 2^24). */
-function unitWidthOf(weights: CollationWeights, weightAt: WeightAt): number {
-  let divisor = 0;
-  for (let codePoint = 0; codePoint < firstSupplementary; codePoint += 1) {
-    divisor = greatestCommonDivisor(divisor, weightAt(codePoint).length);
-  }
-  for (const weight of weights.explicitWeights.values())
-    divisor = greatestCommonDivisor(divisor, weight?.length ?? 0);
-  if (divisor === 0) return 1;
-  for (const width of [3, 2, 1]) if (divisor % width === 0) return width;
-  return 1;
-}
-
-/** The space's unit from WEIGHT_STRING(' a') less WEIGHT_STRING('a'); -1 when empty, undefined when not one unit. */
-function spaceUnitOf(weights: CollationWeights, unitWidth: number): number | undefined {
-  const { leadingSpace, letter } = weights.spaceProbe;
-  if (leadingSpace === null || letter === null || letter.length > leadingSpace.length) return undefined;
-  if (!leadingSpace.subarray(leadingSpace.length - letter.length).equals(letter)) return undefined;
-  const space = leadingSpace.subarray(0, leadingSpace.length - letter.length);
-  if (space.length === 0) return -1;
-  return space.length === unitWidth ? (unitsOf(space, unitWidth)[0] ?? -1) : undefined;
-}
-
-function unitsOf(weight: Buffer, unitWidth: number): number[] {
-  const units: number[] = [];
-  for (let start = 0; start + unitWidth <= weight.length; start += unitWidth) {
-    let unit = 0;
-    for (let byte = 0; byte < unitWidth; byte += 1) unit = unit * 256 + (weight[start + byte] ?? 0);
-    units.push(unit);
-  }
-  return units;
-}
-
-function buildTable(
-  weights: CollationWeights,
-  weightAt: WeightAt,
-  unitWidth: number,
-  spaceUnit: number,
-  deletedUnits: ReadonlySet<number>,
-): UnitTable {
-  const kept = (weight: Buffer): number[] =>
-    unitsOf(weight, unitWidth).filter((unit) => !deletedUnits.has(unit));
-  const bmpOffsets = new Uint32Array(firstSupplementary + 1);
-  const bmpUnits: number[] = [];
-  for (let codePoint = 0; codePoint < firstSupplementary; codePoint += 1) {
-    bmpOffsets[codePoint] = bmpUnits.length;
-    if (codePoint < 0xd800 || codePoint > 0xdfff) bmpUnits.push(...kept(weightAt(codePoint)));
-  }
-  bmpOffsets[firstSupplementary] = bmpUnits.length;
-  const supplementaryExplicit = new Map<number, Uint32Array>();
-  for (const [codePoint, weight] of weights.explicitWeights) {
-    if (codePoint >= firstSupplementary)
-      supplementaryExplicit.set(codePoint, Uint32Array.from(kept(weight ?? Buffer.alloc(0))));
-  }
-  const blockFirst: (Buffer | null)[] = [];
-  const blockIncrements = new Uint8Array(blockCount);
-  for (let block = 0; block < blockCount; block += 1) {
-    const first = weights.explicitWeights.get(block * blockSize) ?? null;
-    const second = weights.explicitWeights.get(block * blockSize + 1) ?? null;
-    blockFirst.push(first);
-    blockIncrements[block] = first !== null && second !== null && !first.equals(second) ? 1 : 0;
-  }
-  return {
-    unitWidth,
-    bmpOffsets,
-    units: Uint32Array.from(bmpUnits),
-    supplementaryExplicit,
-    blockFirst,
-    blockIncrements,
-    deletedUnits,
-    spaceUnit: deletedUnits.has(spaceUnit) ? -1 : spaceUnit,
-  };
+  return new WeightTableFold(
+    collation,
+    buildUnitTable(weights, weightAt, unitWidth, spaceUnit, deletedUnits),
+  );
 }
