@@ -67,8 +67,10 @@ export async function readTableSchema(
           AND rules.TABLE_NAME = keyUsage.TABLE_NAME
         WHERE keyUsage.TABLE_SCHEMA = ? AND keyUsage.TABLE_NAME = ? AND keyUsage.CONSTRAINT_SCHEMA = ?
           AND keyUsage.REFERENCED_TABLE_SCHEMA = ? AND keyUsage.REFERENCED_TABLE_NAME IS NOT NULL
+          AND rules.CONSTRAINT_SCHEMA = ? AND rules.TABLE_NAME = ?
         ORDER BY keyUsage.CONSTRAINT_NAME, keyUsage.ORDINAL_POSITION`,
-      [database, table, database, database],
+      // The constant conditions on both views let the server open only this table's definition.
+      [database, table, database, database, database, table],
     );
     return {
       database,
