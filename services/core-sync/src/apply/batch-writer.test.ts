@@ -27,7 +27,14 @@ describe('chunksOfPowerOfTwoSizes', () => {
 });
 
 describe('runsWithinPacket', () => {
-  const schema: TableSchema = { database: 'shop', name: 'files', columns: [], primaryKey: ['id'] };
+  const schema: TableSchema = {
+    database: 'shop',
+    name: 'files',
+    columns: [],
+    primaryKey: ['id'],
+    uniqueKeys: [],
+    foreignKeys: [],
+  };
   const packetBytes = 64 * 1024;
 
   it('keeps every row once, in order, each run within the packet; a row alone too large is ROW_TOO_LARGE', () => {

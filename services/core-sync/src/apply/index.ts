@@ -42,6 +42,7 @@ export {
   type SlotPosition,
 } from './checkpoint-table.js';
 export { partitionFor, primaryKeyText } from './partitioner.js';
+export { CollationFolds, coarseFold, type StringFold } from './collation-folds.js';
 export { TransactionTracker } from './transaction-tracker.js';
 export {
   describeTargetRefusal,

@@ -8,4 +8,11 @@ export {
   type RowChange,
   type SourceTransaction,
 } from './row-change.js';
-export { writableColumns, type ColumnSchema, type TableSchema } from './table-schema.js';
+export {
+  writableColumns,
+  type ColumnSchema,
+  type ForeignKey,
+  type IndexKey,
+  type IndexKeyColumn,
+  type TableSchema,
+} from './table-schema.js';

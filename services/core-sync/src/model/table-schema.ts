@@ -12,6 +12,37 @@ export interface ColumnSchema {
   readonly generated: boolean;
   /** True for TIMESTAMP/DATETIME columns with ON UPDATE CURRENT_TIMESTAMP. */
   readonly autoUpdatedTimestamp: boolean;
+  /** The collation string values compare under (`utf8mb4_unicode_ci`, `binary`…); null for non-string columns. */
+  readonly collation: string | null;
+}
+
+/** One column of an index, with the length of its prefix when only a prefix is indexed. */
+export interface IndexKeyColumn {
+  readonly name: string;
+  /** Indexed prefix (STATISTICS.SUB_PART): characters for text columns, bytes for binary ones; null for the whole value. */
+  readonly prefixLength: number | null;
+}
+
+/**
+ * A UNIQUE index other than the primary key, its columns in index order. An empty column list stands for a key the
+ * service cannot compute from column values (a functional key part on MySQL 8): treat it as covering the whole table.
+ */
+export interface IndexKey {
+  readonly name: string;
+  readonly columns: readonly IndexKeyColumn[];
+}
+
+/** A foreign key of the table whose referenced table is in the same database. */
+export interface ForeignKey {
+  readonly name: string;
+  /** The referencing columns of this table, in constraint order. */
+  readonly columns: readonly string[];
+  readonly referencedTable: string;
+  /** The referenced columns, position for position with `columns`. */
+  readonly referencedColumns: readonly string[];
+  /** `CASCADE`, `SET NULL`, `RESTRICT`, `NO ACTION` or `SET DEFAULT`, as information_schema spells it. */
+  readonly onDelete: string;
+  readonly onUpdate: string;
 }
 
 export interface TableSchema {
@@ -21,6 +52,10 @@ export interface TableSchema {
   readonly columns: readonly ColumnSchema[];
   /** Primary-key column names in key order. */
   readonly primaryKey: readonly string[];
+  /** Every UNIQUE index except the primary key, by index name. */
+  readonly uniqueKeys: readonly IndexKey[];
+  /** Foreign keys to tables of the same database, by constraint name. */
+  readonly foreignKeys: readonly ForeignKey[];
 }
 
 /** Columns the applier writes: every column except generated ones. */

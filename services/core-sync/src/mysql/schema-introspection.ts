@@ -1,6 +1,6 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { SyncError } from '../errors/index.js';
-import type { ColumnSchema, TableSchema } from '../model/index.js';
+import type { ColumnSchema, ForeignKey, IndexKey, IndexKeyColumn, TableSchema } from '../model/index.js';
 import { qualifiedName } from './identifiers.js';
 
 interface ColumnRow extends RowDataPacket {
@@ -12,13 +12,29 @@ interface ColumnRow extends RowDataPacket {
   EXTRA: string | null;
   COLUMN_KEY: string;
   GENERATION_EXPRESSION: string | null;
+  COLLATION_NAME: string | null;
 }
 
-interface KeyRow extends RowDataPacket {
+interface UniqueIndexRow extends RowDataPacket {
+  INDEX_NAME: string;
+  /** Null for a functional key part (MySQL 8). */
+  COLUMN_NAME: string | null;
+  SUB_PART: number | string | null;
+}
+
+interface ForeignKeyRow extends RowDataPacket {
+  CONSTRAINT_NAME: string;
   COLUMN_NAME: string;
+  REFERENCED_TABLE_NAME: string;
+  REFERENCED_COLUMN_NAME: string;
+  DELETE_RULE: string;
+  UPDATE_RULE: string;
 }
 
-/** Reads a table's columns and primary key; undefined when the table does not exist. */
+/**
+ * Reads a table's columns, primary key, unique keys and foreign keys (to tables of the same database); undefined
+ * when the table does not exist. Standard information_schema columns only, so MariaDB and MySQL 8 answer alike.
+ */
 export async function readTableSchema(
   pool: Pool,
   database: string,
@@ -26,44 +42,115 @@ export async function readTableSchema(
 ): Promise<TableSchema | undefined> {
   try {
     const [columnRows] = await pool.query<ColumnRow[]>(
-      `SELECT COLUMN_NAME, ORDINAL_POSITION, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, EXTRA, COLUMN_KEY, GENERATION_EXPRESSION
+      `SELECT COLUMN_NAME, ORDINAL_POSITION, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, EXTRA, COLUMN_KEY, GENERATION_EXPRESSION,
+              COLLATION_NAME
          FROM information_schema.COLUMNS
         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
         ORDER BY ORDINAL_POSITION`,
       [database, table],
     );
     if (columnRows.length === 0) return undefined;
-    const [keyRows] = await pool.query<KeyRow[]>(
-      `SELECT COLUMN_NAME FROM information_schema.STATISTICS
-        WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY'
-        ORDER BY SEQ_IN_INDEX`,
+    const columns = columnRows.map(columnSchema);
+    const [indexRows] = await pool.query<UniqueIndexRow[]>(
+      `SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS
+        WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0
+        ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`,
       [database, table],
     );
-    const columns: ColumnSchema[] = columnRows.map((row) => {
-      const extra = (row.EXTRA ?? '').toLowerCase();
-      const dataType = row.DATA_TYPE.toLowerCase();
-      return {
-        name: row.COLUMN_NAME,
-        ordinal: Number(row.ORDINAL_POSITION),
-        dataType,
-        columnType: row.COLUMN_TYPE.toLowerCase(),
-        nullable: row.IS_NULLABLE === 'YES',
-        generated:
-          extra.includes('virtual') ||
-          extra.includes('stored') ||
-          extra.includes('persistent') ||
-          (row.GENERATION_EXPRESSION !== null && row.GENERATION_EXPRESSION !== ''),
-        autoUpdatedTimestamp:
-          (dataType === 'timestamp' || dataType === 'datetime') && extra.includes('on update'),
-      };
-    });
-    return { database, name: table, columns, primaryKey: keyRows.map((row) => row.COLUMN_NAME) };
+    const [foreignKeyRows] = await pool.query<ForeignKeyRow[]>(
+      `SELECT keyUsage.CONSTRAINT_NAME, keyUsage.COLUMN_NAME, keyUsage.REFERENCED_TABLE_NAME, keyUsage.REFERENCED_COLUMN_NAME,
+              rules.DELETE_RULE, rules.UPDATE_RULE
+         FROM information_schema.KEY_COLUMN_USAGE keyUsage
+         JOIN information_schema.REFERENTIAL_CONSTRAINTS rules
+           ON rules.CONSTRAINT_SCHEMA = keyUsage.CONSTRAINT_SCHEMA
+          AND rules.CONSTRAINT_NAME = keyUsage.CONSTRAINT_NAME
+          AND rules.TABLE_NAME = keyUsage.TABLE_NAME
+        WHERE keyUsage.TABLE_SCHEMA = ? AND keyUsage.TABLE_NAME = ? AND keyUsage.CONSTRAINT_SCHEMA = ?
+          AND keyUsage.REFERENCED_TABLE_SCHEMA = ? AND keyUsage.REFERENCED_TABLE_NAME IS NOT NULL
+          AND rules.CONSTRAINT_SCHEMA = ? AND rules.TABLE_NAME = ?
+        ORDER BY keyUsage.CONSTRAINT_NAME, keyUsage.ORDINAL_POSITION`,
+      // The constant conditions on both views let the server open only this table's definition.
+      [database, table, database, database, database, table],
+    );
+    return {
+      database,
+      name: table,
+      columns,
+      primaryKey: indexRows.filter((row) => row.INDEX_NAME === 'PRIMARY').map((row) => row.COLUMN_NAME ?? ''),
+      uniqueKeys: uniqueKeysOf(indexRows),
+      foreignKeys: foreignKeysOf(foreignKeyRows),
+    };
   } catch (error) {
     throw new SyncError('DATABASE_UNAVAILABLE', `failed to read the schema of ${database}.${table}`, {
       cause: error,
       details: { database, table },
     });
   }
+}
+
+function columnSchema(row: ColumnRow): ColumnSchema {
+  const extra = (row.EXTRA ?? '').toLowerCase();
+  const dataType = row.DATA_TYPE.toLowerCase();
+  return {
+    name: row.COLUMN_NAME,
+    ordinal: Number(row.ORDINAL_POSITION),
+    dataType,
+    columnType: row.COLUMN_TYPE.toLowerCase(),
+    nullable: row.IS_NULLABLE === 'YES',
+    generated:
+      extra.includes('virtual') ||
+      extra.includes('stored') ||
+      extra.includes('persistent') ||
+      (row.GENERATION_EXPRESSION !== null && row.GENERATION_EXPRESSION !== ''),
+    autoUpdatedTimestamp:
+      (dataType === 'timestamp' || dataType === 'datetime') && extra.includes('on update'),
+    collation: row.COLLATION_NAME,
+  };
+}
+
+/**
+ * The unique indexes other than PRIMARY from STATISTICS rows ordered by index and position. An index with a
+ * functional key part (no column name) gets an empty column list: its key cannot be computed from the row.
+ */
+function uniqueKeysOf(rows: readonly UniqueIndexRow[]): IndexKey[] {
+  const byName = new Map<string, { columns: IndexKeyColumn[]; functional: boolean }>();
+  for (const row of rows) {
+    if (row.INDEX_NAME === 'PRIMARY') continue;
+    let index = byName.get(row.INDEX_NAME);
+    if (index === undefined) {
+      index = { columns: [], functional: false };
+      byName.set(row.INDEX_NAME, index);
+    }
+    if (row.COLUMN_NAME === null) index.functional = true;
+    else
+      index.columns.push({
+        name: row.COLUMN_NAME,
+        prefixLength: row.SUB_PART === null ? null : Number(row.SUB_PART),
+      });
+  }
+  return [...byName].map(([name, index]) => ({ name, columns: index.functional ? [] : index.columns }));
+}
+
+/** Foreign keys from KEY_COLUMN_USAGE rows ordered by constraint and position. */
+function foreignKeysOf(rows: readonly ForeignKeyRow[]): ForeignKey[] {
+  const byName = new Map<string, ForeignKey & { columns: string[]; referencedColumns: string[] }>();
+  for (const row of rows) {
+    let foreignKey = byName.get(row.CONSTRAINT_NAME);
+    if (foreignKey === undefined) {
+      foreignKey = {
+        name: row.CONSTRAINT_NAME,
+        columns: [],
+        referencedTable: row.REFERENCED_TABLE_NAME,
+        referencedColumns: [],
+        onDelete: row.DELETE_RULE,
+        onUpdate: row.UPDATE_RULE,
+      };
+      byName.set(row.CONSTRAINT_NAME, foreignKey);
+    }
+    foreignKey.columns.push(row.COLUMN_NAME);
+    foreignKey.referencedColumns.push(row.REFERENCED_COLUMN_NAME);
+  }
+  return [...byName.values()];
 }
 
 /** The table's `CREATE TABLE` statement as the server prints it. */

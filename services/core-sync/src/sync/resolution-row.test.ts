@@ -12,6 +12,7 @@ function column(name: string, ordinal: number, generated = false): ColumnSchema 
     nullable: true,
     generated,
     autoUpdatedTimestamp: false,
+    collation: 'utf8mb4_unicode_ci',
   };
 }
 
@@ -21,6 +22,8 @@ function schema(names: readonly string[], generatedNames: readonly string[] = []
     name: 'items',
     columns: names.map((name, index) => column(name, index + 1, generatedNames.includes(name))),
     primaryKey: ['id'],
+    uniqueKeys: [],
+    foreignKeys: [],
   };
 }
 
