@@ -2,9 +2,11 @@
  * Catch-up: core-sync snapshots the orders table and stops (the target keeps its checkpoints); while it is
  * stopped the source takes 1,000,000 row changes (inserts, updates and deletes in transactions of 1–200 rows);
  * then the service starts again and the benchmark measures how fast it applies the backlog, until every change
- * is applied and the target equals the source.
+ * is applied and the target equals the source. With `--against=<revision>` it does that in rounds for that
+ * revision's service and the candidate's (support/revision-rounds.ts) and compares their rows/s.
  *
  *   node --import tsx bench/catch-up.bench.ts [--changes=1000000] [--initial-rows=200000] [--writers=2]
+ *     [--against=<revision> [--repeat=2]]
  */
 import type { Connection } from '../services/core-sync/src/mysql/index.js';
 import { totalChangesOf, writeChanges, type ChangeCounts } from './support/change-load.js';
@@ -21,14 +23,29 @@ import {
   withServerPair,
 } from './support/servers.js';
 import { benchConfigDocument } from './support/service-config.js';
-import { ServiceProcess, rowsAppliedOf, serviceRunnerDescription } from './support/service-process.js';
+import {
+  revisionContestants,
+  revisionReport,
+  revisionSettings,
+  runRevisionRounds,
+  type RevisionMetric,
+  type RevisionSettings,
+} from './support/revision-rounds.js';
+import {
+  ServiceProcess,
+  candidateSource,
+  rowsAppliedOf,
+  serviceRunnerDescription,
+  type ServiceSource,
+} from './support/service-process.js';
 import { settleServer } from './support/settle.js';
 import { formatCount, formatMebibytes, formatSeconds } from './support/stats.js';
 import { compareTable, describeComparison, type TableComparison } from './support/table-compare.js';
 import type { SandboxServer } from '../services/core-sync/src/sandbox/index.js';
 
 const usage =
-  'node --import tsx bench/catch-up.bench.ts [--changes=1000000] [--initial-rows=200000] [--writers=2]';
+  'node --import tsx bench/catch-up.bench.ts [--changes=1000000] [--initial-rows=200000] [--writers=2] ' +
+  '[--against=<revision> [--repeat=2]]';
 const sourceDatabase = 'catchup_source';
 const targetDatabase = 'catchup_target';
 const table = 'orders';
@@ -51,12 +68,19 @@ interface CatchUpFigures {
   readonly comparison: TableComparison;
 }
 
+interface CatchUpSettings {
+  readonly changes: number;
+  readonly initialRows: number;
+  readonly writers: number;
+}
+
 async function snapshotAndStop(
   source: SandboxServer,
   target: SandboxServer,
   initialRows: number,
+  serviceSource: ServiceSource,
 ): Promise<number> {
-  const service = await ServiceProcess.spawn();
+  const service = await ServiceProcess.spawn(serviceSource);
   try {
     const { startDurationMs } = await service.start({
       configDocument: configDocument(source, target),
@@ -81,6 +105,7 @@ async function catchUp(
   source: SandboxServer,
   target: SandboxServer,
   totalChanges: number,
+  serviceSource: ServiceSource,
 ): Promise<{
   startMs: number;
   caughtUpMs: number;
@@ -89,7 +114,7 @@ async function catchUp(
   cpuPercent: number;
   targetCpuPercent: number;
 }> {
-  const service = await ServiceProcess.spawn();
+  const service = await ServiceProcess.spawn(serviceSource);
   try {
     const cpuBefore = await readProcessCpuMs(service.pid);
     const targetCpuBefore = await readProcessCpuMs(target.pid ?? -1);
@@ -129,10 +154,12 @@ async function catchUp(
   }
 }
 
+/** One catch-up on fresh databases, both phases by `serviceSource`'s service. */
 async function measure(
   source: SandboxServer,
   target: SandboxServer,
-  options: { changes: number; initialRows: number; writers: number },
+  options: CatchUpSettings,
+  serviceSource: ServiceSource,
 ): Promise<CatchUpFigures> {
   const sourceConnection = await connect(source);
   const targetConnection = await connect(target);
@@ -143,7 +170,7 @@ async function measure(
     await sourceConnection.query(`USE \`${sourceDatabase}\``);
     await sourceConnection.query(createOrdersTableStatement(table));
     await fillOrders(sourceConnection, table, options.initialRows);
-    const snapshotPeakRssKib = await snapshotAndStop(source, target, options.initialRows);
+    const snapshotPeakRssKib = await snapshotAndStop(source, target, options.initialRows, serviceSource);
 
     for (let index = 0; index < options.writers; index += 1) {
       writers.push(await connect(source, sourceDatabase));
@@ -162,7 +189,7 @@ async function measure(
     const settledMs = (await settleServer(sourceConnection)) + (await settleServer(targetConnection));
     console.log(`  flushed dirty pages in ${formatSeconds(settledMs)} s; starting the service`);
 
-    const result = await catchUp(source, target, totalChanges);
+    const result = await catchUp(source, target, totalChanges, serviceSource);
     const comparison = await compareTable(
       { connection: sourceConnection, database: sourceDatabase },
       { connection: targetConnection, database: targetDatabase },
@@ -194,8 +221,12 @@ async function measure(
   }
 }
 
+function rowsPerSecond(figures: CatchUpFigures): number {
+  return (figures.totalChanges / figures.caughtUpMs) * 1000;
+}
+
 function verdicts(figures: CatchUpFigures): string[] {
-  const rate = (figures.totalChanges / figures.caughtUpMs) * 1000;
+  const rate = rowsPerSecond(figures);
   const peakMib = figures.peakRssKib / 1024;
   return [
     `at least ${formatCount(targets.rowsPerSecond)} rows/s: ${rate >= targets.rowsPerSecond ? 'met' : 'MISSED'} (${formatCount(rate)} rows/s)`,
@@ -207,7 +238,6 @@ function verdicts(figures: CatchUpFigures): string[] {
 }
 
 function reportBody(figures: CatchUpFigures, context: string): string {
-  const { counts } = figures;
   const table = markdownTable(
     [
       'Row changes',
@@ -222,7 +252,7 @@ function reportBody(figures: CatchUpFigures, context: string): string {
       [
         formatCount(figures.totalChanges),
         `${formatSeconds(figures.caughtUpMs)} s`,
-        formatCount((figures.totalChanges / figures.caughtUpMs) * 1000),
+        formatCount(rowsPerSecond(figures)),
         `${formatSeconds(figures.startMs)} s`,
         formatMebibytes(figures.peakRssKib),
         `${figures.serviceCpuPercent.toFixed(0)} % of a core`,
@@ -234,16 +264,7 @@ function reportBody(figures: CatchUpFigures, context: string): string {
 
 ${context}
 
-core-sync snapshots the orders table (${formatCount(figures.initialRows)} rows; peak RSS ${formatMebibytes(figures.snapshotPeakRssKib)}) and is stopped:
-the target keeps its checkpoints. While it is stopped the benchmark writes ${formatCount(figures.totalChanges)} row changes to
-the source through its writer connections: ${formatCount(counts.insert)} inserted, ${formatCount(counts.update)} updated,
-${formatCount(counts.delete)} deleted, in ${formatCount(counts.transactions)} transactions of 1 to 200 rows (one statement each, kinds and
-sizes from a fixed pseudo-random sequence; ${formatSeconds(figures.writeMs)} s, ${formatMebibytes(figures.binlogBytes / 1024)} of binlog). Both servers'
-dirty pages are flushed, then a fresh service child starts from the target's checkpoints (service defaults).
-"Caught up" is the moment its applied-row count reaches the number of row changes written (polled every 5 ms
-in the child, measured from the call to \`start()\`); the rate is row changes ÷ that time. Peak RSS is the
-child's VmHWM over the catch-up; CPU is user + system time of the service child and of the target's
-\`mariadbd\` over the catch-up (/proc/<pid>/stat), in percent of one core.
+${workloadDescription(figures)}
 
 ${table}
 
@@ -253,23 +274,107 @@ ${verdicts(figures)
 `;
 }
 
+/** What one catch-up does (`figures` of one run, or of an A/B's first round). */
+function workloadDescription(figures: CatchUpFigures): string {
+  const { counts } = figures;
+  return `core-sync snapshots the orders table (${formatCount(figures.initialRows)} rows; peak RSS ${formatMebibytes(figures.snapshotPeakRssKib)}) and is stopped:
+the target keeps its checkpoints. While it is stopped the benchmark writes ${formatCount(figures.totalChanges)} row changes to
+the source through its writer connections: ${formatCount(counts.insert)} inserted, ${formatCount(counts.update)} updated,
+${formatCount(counts.delete)} deleted, in ${formatCount(counts.transactions)} transactions of 1 to 200 rows (one statement each, kinds and
+sizes from a fixed pseudo-random sequence; ${formatSeconds(figures.writeMs)} s, ${formatMebibytes(figures.binlogBytes / 1024)} of binlog). Both servers'
+dirty pages are flushed, then a fresh service child starts from the target's checkpoints (service defaults).
+"Caught up" is the moment its applied-row count reaches the number of row changes written (polled every 5 ms
+in the child, measured from the call to \`start()\`); the rate is row changes ÷ that time. Peak RSS is the
+child's VmHWM over the catch-up; CPU is user + system time of the service child and of the target's
+\`mariadbd\` over the catch-up (/proc/<pid>/stat), in percent of one core.`;
+}
+
+/** The figures an A/B compares: rows/s is judged, the rest is shown. */
+const revisionMetrics: readonly RevisionMetric<CatchUpFigures>[] = [
+  { name: 'Rows/s applied', better: 'higher', valueOf: rowsPerSecond, format: formatCount },
+  {
+    name: 'Caught up in',
+    better: 'context',
+    valueOf: (figures) => figures.caughtUpMs,
+    format: (milliseconds) => `${formatSeconds(milliseconds)} s`,
+  },
+  {
+    name: 'Peak RSS',
+    better: 'context',
+    valueOf: (figures) => figures.peakRssKib,
+    format: formatMebibytes,
+  },
+  {
+    name: 'Service CPU',
+    better: 'context',
+    valueOf: (figures) => figures.serviceCpuPercent,
+    format: (percent) => `${percent.toFixed(0)} %`,
+  },
+];
+
+async function measureRevisions(
+  settings: CatchUpSettings,
+  revisions: RevisionSettings,
+  context: () => string,
+): Promise<void> {
+  const contestants = await revisionContestants(revisions.against);
+  const rounds = await withServerPair('catch-up', (source, target) =>
+    runRevisionRounds(contestants, revisions.repeat, (contestant) =>
+      measure(source, target, settings, contestant.source),
+    ),
+  );
+  const firstRound = rounds[0];
+  if (firstRound === undefined) throw new Error('the A/B ran no round');
+  const report = revisionReport({
+    contestants,
+    rounds,
+    metrics: revisionMetrics,
+    roundFailure: (figures) =>
+      figures.comparison.equal ? undefined : `THE TARGET DIFFERS: ${describeComparison(figures.comparison)}`,
+    allPassed: 'the target equals the source after every round (row count and CHECKSUM TABLE)',
+  });
+  const body = `## Catch-up after downtime
+
+${context()}
+
+${workloadDescription(firstRound.figures)}
+
+${report.markdown}
+`;
+  await writeReportSection('catch-up', body);
+  for (const line of report.verdicts) console.log(line);
+}
+
 export async function runCatchUpBenchmark(argumentList: readonly string[]): Promise<void> {
-  const options = parseOptions(argumentList, ['changes', 'initial-rows', 'writers'], usage);
-  const settings = {
+  const options = parseOptions(
+    argumentList,
+    ['changes', 'initial-rows', 'writers', 'against', 'repeat'],
+    usage,
+  );
+  const settings: CatchUpSettings = {
     changes: numberOption(options.changes, 1_000_000, 'changes'),
     initialRows: numberOption(options['initial-rows'], 200_000, 'initial-rows'),
     writers: numberOption(options.writers, 2, 'writers'),
   };
+  const revisions = revisionSettings(options);
   const command = invokedCommand();
   const machine = await describeMachine();
   console.log(`catch-up benchmark: ${command}\n  ${machineSummary(machine)}`);
-  const figures = await withServerPair('catch-up', (source, target) => measure(source, target, settings));
-  const context = runContext(machine, command, [
-    `Server settings: ${benchServerArguments.join(' ')}`,
-    serviceRunnerDescription(),
-  ]);
-  await writeReportSection('catch-up', reportBody(figures, context));
-  for (const line of verdicts(figures)) console.log(line);
+  const context = (): string =>
+    runContext(machine, command, [
+      `Server settings: ${benchServerArguments.join(' ')}`,
+      serviceRunnerDescription(),
+    ]);
+  if (revisions !== undefined) {
+    await measureRevisions(settings, revisions, context);
+  } else {
+    const serviceSource = await candidateSource();
+    const figures = await withServerPair('catch-up', (source, target) =>
+      measure(source, target, settings, serviceSource),
+    );
+    await writeReportSection('catch-up', reportBody(figures, context()));
+    for (const line of verdicts(figures)) console.log(line);
+  }
   console.log('wrote the catch-up section of docs/BENCHMARKS.md');
 }
 

@@ -4,231 +4,46 @@
  * bench/support/commit-clock.ts) measures the lag throughout; after the load stops the benchmark waits for the
  * lag to return to zero and checks that the target equals the source (CHECKSUM TABLE of every table).
  *
+ * With `--against=<revision>` it does that in rounds for that revision's service and the candidate's
+ * (support/revision-rounds.ts) and compares their applied rows/s, lag and drain time. The measurement itself is in
+ * bench/sysbench/measure.ts.
+ *
  *   node --import tsx bench/sysbench.bench.ts [--seconds=60] [--table-size=100000] [--threads=4] [--tables=4]
+ *     [--against=<revision> [--repeat=2]]
  */
 import type { Connection } from '../services/core-sync/src/mysql/index.js';
 import type { SandboxServer } from '../services/core-sync/src/sandbox/index.js';
 import { isMainModule, numberOption, parseOptions, runStandalone } from './support/cli.js';
-import { createAppliedAtTrigger, measureClockOffset, type ClockOffset } from './support/commit-clock.js';
-import {
-  createHeartbeatTable,
-  heartbeatIntervalMs,
-  heartbeatLags,
-  startHeartbeats,
-  timeHeartbeat,
-  type HeartbeatLag,
-  type HeartbeatTable,
-} from './support/heartbeats.js';
+import { heartbeatIntervalMs } from './support/heartbeats.js';
 import { describeMachine, machineSummary } from './support/machine.js';
-import { readProcessCpuMs } from './support/process-cpu.js';
 import { invokedCommand, markdownTable, runContext, writeReportSection } from './support/report.js';
 import {
-  benchServerArguments,
-  connect,
-  globalStatus,
-  recreateDatabase,
-  withServerPair,
-} from './support/servers.js';
-import { benchConfigDocument } from './support/service-config.js';
-import { ServiceProcess, rowsAppliedOf, serviceRunnerDescription } from './support/service-process.js';
+  revisionContestants,
+  revisionReport,
+  revisionSettings,
+  runRevisionRounds,
+  type RevisionMetric,
+  type RevisionSettings,
+} from './support/revision-rounds.js';
+import { benchServerArguments, connect, withServerPair } from './support/servers.js';
+import { candidateSource, serviceRunnerDescription, type ServiceSource } from './support/service-process.js';
 import { formatCount, formatMebibytes, formatMilliseconds, maximum, percentile } from './support/stats.js';
+import { sysbenchAvailable, sysbenchMissingMessage } from './support/sysbench.js';
+import { describeComparison } from './support/table-compare.js';
 import {
-  runSysbench,
-  summariseSysbench,
-  sysbenchArguments,
-  sysbenchAvailable,
-  sysbenchMissingMessage,
-  type SysbenchLoad,
-} from './support/sysbench.js';
-import { compareTable, describeComparison, type TableComparison } from './support/table-compare.js';
+  drainTimeoutMs,
+  prepareTables,
+  runLoad,
+  type Sample,
+  type Settings,
+  type SysbenchFigures,
+} from './sysbench/measure.js';
 
 const usage =
-  'node --import tsx bench/sysbench.bench.ts [--seconds=60] [--table-size=100000] [--threads=4] [--tables=4]';
-const sourceDatabase = 'sbtest';
-const targetDatabase = 'sbtest_target';
-const heartbeatTable = 'bench_heartbeat';
-const sampleIntervalMs = 1_000;
+  'node --import tsx bench/sysbench.bench.ts [--seconds=60] [--table-size=100000] [--threads=4] [--tables=4] ' +
+  '[--against=<revision> [--repeat=2]]';
 /** Lag under this counts as caught up after the load stops. */
 const caughtUpLagMs = 50;
-/** Rows written, updated and deleted by the source's storage engines (MariaDB has no Innodb_rows_* any more). */
-const rowCounters = ['Handler_write', 'Handler_update', 'Handler_delete'] as const;
-
-interface Settings {
-  readonly seconds: number;
-  readonly tableSize: number;
-  readonly threads: number;
-  readonly tables: number;
-}
-
-interface Sample {
-  readonly atMs: number;
-  readonly sourceRowEvents: number;
-  readonly rowsApplied: number;
-  readonly queueDepth: number;
-}
-
-interface SysbenchFigures {
-  readonly settings: Settings;
-  readonly sysbenchSummary: string;
-  readonly loadMs: number;
-  readonly sourceRowEvents: number;
-  readonly rowsApplied: number;
-  readonly samples: readonly Sample[];
-  readonly heartbeatLags: readonly HeartbeatLag[];
-  readonly drainMs: number | undefined;
-  readonly peakRssKib: number;
-  /** Peak RSS when the initial snapshot of the tables was done, before the load. */
-  readonly snapshotPeakRssKib: number;
-  /** CPU over the load and the drain, percent of one core. */
-  readonly serviceCpuPercent: number;
-  readonly sourceServerCpuPercent: number;
-  readonly targetServerCpuPercent: number;
-  readonly comparisons: readonly TableComparison[];
-  readonly offset: ClockOffset;
-}
-
-function sysbenchLoad(settings: Settings): SysbenchLoad {
-  return { workload: 'oltp_write_only', ...settings };
-}
-
-async function sourceRowEvents(connection: Connection): Promise<number> {
-  const status = await globalStatus(connection, rowCounters);
-  return rowCounters.reduce((total, name) => total + (status.get(name.toLowerCase()) ?? 0), 0);
-}
-
-async function prepareTables(
-  servers: { source: SandboxServer },
-  connections: { source: Connection; target: Connection },
-  settings: Settings,
-): Promise<void> {
-  await recreateDatabase(connections.source, sourceDatabase);
-  await recreateDatabase(connections.target, targetDatabase);
-  const preparedAt = performance.now();
-  await runSysbench([
-    ...sysbenchArguments(servers.source, sourceDatabase, sysbenchLoad(settings)),
-    'prepare',
-  ]);
-  console.log(
-    `  sysbench prepare: ${settings.tables} tables of ${formatCount(settings.tableSize)} rows in ${((performance.now() - preparedAt) / 1000).toFixed(1)} s`,
-  );
-  await createHeartbeatTable({
-    connection: connections.source,
-    database: sourceDatabase,
-    table: heartbeatTable,
-  });
-  await createHeartbeatTable({
-    connection: connections.target,
-    database: targetDatabase,
-    table: heartbeatTable,
-  });
-  await createAppliedAtTrigger(connections.target, targetDatabase, heartbeatTable);
-}
-
-async function runLoad(
-  servers: { source: SandboxServer; target: SandboxServer },
-  connections: { source: Connection; target: Connection; heartbeat: Connection },
-  settings: Settings,
-): Promise<SysbenchFigures> {
-  const tables = Array.from({ length: settings.tables }, (_, index) => `sbtest${index + 1}`);
-  const service = await ServiceProcess.spawn();
-  try {
-    const { startDurationMs } = await service.start({
-      configDocument: benchConfigDocument({
-        source: servers.source,
-        sourceDatabase,
-        target: servers.target,
-        targetDatabase,
-        tables: [...tables, heartbeatTable].map((name) => ({ name })),
-      }),
-      statusIntervalMs: sampleIntervalMs,
-    });
-    console.log(`  core-sync snapshot of the sysbench tables in ${(startDurationMs / 1000).toFixed(1)} s`);
-    const offset = await measureClockOffset(connections.target);
-    const eventsBefore = await sourceRowEvents(connections.source);
-    const appliedBefore = rowsAppliedOf(service.latestStatus);
-    const snapshotMemory = await service.memory();
-    const cpuPids = [service.pid, servers.source.pid ?? -1, servers.target.pid ?? -1] as const;
-    const cpuBefore = await Promise.all(cpuPids.map((pid) => readProcessCpuMs(pid)));
-    const loadStartedAt = performance.now();
-    const samples: Sample[] = [];
-    const sampler = setInterval(() => {
-      void sourceRowEvents(connections.source).then((events) => {
-        const status = service.latestStatus;
-        samples.push({
-          atMs: performance.now() - loadStartedAt,
-          sourceRowEvents: events - eventsBefore,
-          rowsApplied: rowsAppliedOf(status) - appliedBefore,
-          queueDepth: status?.directions[0]?.queueDepth ?? 0,
-        });
-      });
-    }, sampleIntervalMs);
-    const origin: HeartbeatTable = {
-      connection: connections.heartbeat,
-      database: sourceDatabase,
-      table: heartbeatTable,
-    };
-    const arrival: HeartbeatTable = {
-      connection: connections.target,
-      database: targetDatabase,
-      table: heartbeatTable,
-    };
-    const heartbeats = startHeartbeats(origin, 1, loadStartedAt);
-    let output: string;
-    try {
-      output = await runSysbench([
-        ...sysbenchArguments(servers.source, sourceDatabase, sysbenchLoad(settings)),
-        `--time=${settings.seconds}`,
-        '--report-interval=10',
-        'run',
-      ]);
-    } finally {
-      clearInterval(sampler);
-    }
-    const loadMs = performance.now() - loadStartedAt;
-    const sourceEvents = (await sourceRowEvents(connections.source)) - eventsBefore;
-    const sent = await heartbeats.stop();
-    const drainMs = await timeHeartbeat(origin, arrival, sent.nextId, 120_000);
-    const cpuElapsedMs = performance.now() - loadStartedAt;
-    const cpuPercents = await Promise.all(
-      cpuPids.map(
-        async (pid, index) =>
-          (((await readProcessCpuMs(pid)) - (cpuBefore[index] ?? 0)) / cpuElapsedMs) * 100,
-      ),
-    );
-    const rowsApplied = rowsAppliedOf(service.latestStatus) - appliedBefore;
-    const memory = await service.memory();
-    await service.stop();
-    const comparisons: TableComparison[] = [];
-    for (const table of tables) {
-      comparisons.push(
-        await compareTable(
-          { connection: connections.source, database: sourceDatabase },
-          { connection: connections.target, database: targetDatabase },
-          table,
-        ),
-      );
-    }
-    return {
-      settings,
-      sysbenchSummary: summariseSysbench(output),
-      loadMs,
-      sourceRowEvents: sourceEvents,
-      rowsApplied,
-      samples,
-      heartbeatLags: await heartbeatLags(arrival, sent.heartbeats, offset),
-      drainMs,
-      peakRssKib: memory.peakRssKib,
-      snapshotPeakRssKib: snapshotMemory.peakRssKib,
-      serviceCpuPercent: cpuPercents[0] ?? Number.NaN,
-      sourceServerCpuPercent: cpuPercents[1] ?? Number.NaN,
-      targetServerCpuPercent: cpuPercents[2] ?? Number.NaN,
-      comparisons,
-      offset,
-    };
-  } finally {
-    service.kill();
-  }
-}
 
 /** Per 10-second window: row events/s on the source, rows/s applied, heartbeat lag max, queue depth max. */
 function windows(figures: SysbenchFigures): string[][] {
@@ -265,7 +80,7 @@ function verdicts(figures: SysbenchFigures): string[] {
     `row events on the source: ${formatCount((figures.sourceRowEvents / figures.loadMs) * 1000)}/s; applied by core-sync: ${formatCount((figures.rowsApplied / figures.loadMs) * 1000)}/s`,
     `heartbeat lag during the load: p50 ${formatMilliseconds(percentile(lags, 50))} ms, p99 ${formatMilliseconds(percentile(lags, 99))} ms, max ${formatMilliseconds(maximum(lags))} ms over ${formatCount(lags.length)} heartbeats`,
     figures.drainMs === undefined
-      ? 'the lag did NOT return to zero within 120 s after the load stopped'
+      ? `the lag did NOT return to zero within ${drainTimeoutMs / 1000} s after the load stopped`
       : `the lag returned to zero after the load stopped: a heartbeat written then reached the target in ${formatMilliseconds(figures.drainMs)} ms` +
         (figures.drainMs < caughtUpLagMs ? '' : ' (the backlog took that long to drain)'),
     unequal.length === 0
@@ -278,7 +93,6 @@ function verdicts(figures: SysbenchFigures): string[] {
 }
 
 function reportBody(figures: SysbenchFigures, context: string): string {
-  const { settings } = figures;
   const table = markdownTable(
     ['Window', 'Source row events/s', 'Applied rows/s', 'Lag p50', 'Lag max', 'Queue depth max'],
     windows(figures),
@@ -287,16 +101,7 @@ function reportBody(figures: SysbenchFigures, context: string): string {
 
 ${context}
 
-\`sysbench oltp_write_only --tables=${settings.tables} --table-size=${settings.tableSize} --threads=${settings.threads} --time=${settings.seconds}\` (Debian's sysbench) runs on the
-source while one core-sync child (service defaults) syncs those ${settings.tables} tables and a heartbeat table. Each
-sysbench transaction updates an indexed and a non-indexed column, deletes a row and inserts it again: 4 row
-events. sysbench: ${figures.sysbenchSummary}.
-
-Source row events are the source's \`Handler_write + Handler_update + Handler_delete\`; applied rows are the service's
-applied-row count. **Lag** is measured with a heartbeat row written every ${heartbeatIntervalMs} ms on the source; it travels the
-same binlog stream and apply queues as sysbench's rows, and a \`BEFORE INSERT\` trigger on the target stamps it
-with \`SYSDATE(6)\` (the lag benchmark's method; clock offset ${(figures.offset.offsetMicros / 1000).toFixed(3)} ms). After sysbench stops, one more heartbeat is
-written and timed until it is on the target: the time the backlog took to drain.
+${workloadDescription(figures)}
 
 ${table}
 
@@ -306,14 +111,151 @@ ${verdicts(figures)
 `;
 }
 
+/** What one run does (`figures` of one run, or of an A/B's first round). */
+function workloadDescription(figures: SysbenchFigures): string {
+  const { settings } = figures;
+  return `\`sysbench oltp_write_only --tables=${settings.tables} --table-size=${settings.tableSize} --threads=${settings.threads} --time=${settings.seconds}${settings.randomSeed === undefined ? '' : ` --rand-seed=${settings.randomSeed}`}\` (Debian's sysbench) runs on the
+source while one core-sync child (service defaults) syncs those ${settings.tables} tables and a heartbeat table. Each
+sysbench transaction updates an indexed and a non-indexed column, deletes a row and inserts it again: 4 row
+events. sysbench: ${figures.sysbenchSummary}.
+
+Source row events are the source's \`Handler_write + Handler_update + Handler_delete\`; applied rows are the service's
+applied-row count. **Lag** is measured with a heartbeat row written every ${heartbeatIntervalMs} ms on the source; it travels the
+same binlog stream and apply queues as sysbench's rows, and a \`BEFORE INSERT\` trigger on the target stamps it
+with \`SYSDATE(6)\` (the lag benchmark's method; clock offset ${(figures.offset.offsetMicros / 1000).toFixed(3)} ms). After sysbench stops, one more heartbeat is
+written and timed until it is on the target: the time the backlog took to drain.`;
+}
+
+function lagsOf(figures: SysbenchFigures): number[] {
+  return figures.heartbeatLags.map((lag) => lag.lagMs);
+}
+
+function perSecond(count: number, figures: SysbenchFigures): number {
+  return (count / figures.loadMs) * 1000;
+}
+
+/** The figures an A/B compares: rows applied, lag and drain are judged, the rest is shown. */
+const revisionMetrics: readonly RevisionMetric<SysbenchFigures>[] = [
+  {
+    name: 'Source row events/s',
+    better: 'context',
+    valueOf: (figures) => perSecond(figures.sourceRowEvents, figures),
+    format: formatCount,
+  },
+  {
+    name: 'Applied rows/s',
+    better: 'higher',
+    valueOf: (figures) => perSecond(figures.rowsApplied, figures),
+    format: formatCount,
+  },
+  {
+    name: 'Lag p50',
+    better: 'lower',
+    valueOf: (figures) => percentile(lagsOf(figures), 50),
+    format: (milliseconds) => `${formatMilliseconds(milliseconds)} ms`,
+  },
+  {
+    name: 'Lag p99',
+    better: 'lower',
+    valueOf: (figures) => percentile(lagsOf(figures), 99),
+    format: (milliseconds) => `${formatMilliseconds(milliseconds)} ms`,
+  },
+  {
+    name: 'Drain',
+    better: 'lower',
+    valueOf: (figures) => figures.drainMs ?? Number.POSITIVE_INFINITY,
+    format: (milliseconds) =>
+      Number.isFinite(milliseconds)
+        ? `${formatMilliseconds(milliseconds)} ms`
+        : `over ${drainTimeoutMs / 1000} s`,
+  },
+  { name: 'Peak RSS', better: 'context', valueOf: (figures) => figures.peakRssKib, format: formatMebibytes },
+];
+
+/** Opens the benchmark's connections to the pair, runs `work`, closes them. */
+async function withConnections<Result>(
+  servers: { source: SandboxServer; target: SandboxServer },
+  work: (connections: { source: Connection; target: Connection; heartbeat: Connection }) => Promise<Result>,
+): Promise<Result> {
+  const connections = {
+    source: await connect(servers.source),
+    target: await connect(servers.target),
+    heartbeat: await connect(servers.source),
+  };
+  try {
+    return await work(connections);
+  } finally {
+    await Promise.all(Object.values(connections).map((connection) => connection.end()));
+  }
+}
+
+/** Fresh tables, then the load with `serviceSource`'s service. */
+async function measure(settings: Settings, serviceSource: ServiceSource): Promise<SysbenchFigures> {
+  return withServerPair('sysbench', (source, target) =>
+    withConnections({ source, target }, async (connections) => {
+      await prepareTables({ source }, connections, settings);
+      return runLoad({ source, target }, connections, settings, serviceSource);
+    }),
+  );
+}
+
+/** The fixed `--rand-seed` of an A/B's rounds. */
+const revisionRandomSeed = 1;
+
+async function measureRevisions(
+  runSettings: Settings,
+  revisions: RevisionSettings,
+  context: () => string,
+): Promise<void> {
+  const settings: Settings = { ...runSettings, randomSeed: revisionRandomSeed };
+  const contestants = await revisionContestants(revisions.against);
+  const rounds = await withServerPair('sysbench', (source, target) =>
+    withConnections({ source, target }, (connections) =>
+      runRevisionRounds(contestants, revisions.repeat, async (contestant) => {
+        await prepareTables({ source }, connections, settings);
+        return runLoad({ source, target }, connections, settings, contestant.source);
+      }),
+    ),
+  );
+  const firstRound = rounds[0];
+  if (firstRound === undefined) throw new Error('the A/B ran no round');
+  const report = revisionReport({
+    contestants,
+    rounds,
+    metrics: revisionMetrics,
+    roundFailure: (figures) => {
+      const unequal = figures.comparisons.filter((comparison) => !comparison.equal);
+      return unequal.length === 0
+        ? undefined
+        : `TABLES DIFFER: ${unequal.map(describeComparison).join('; ')}`;
+    },
+    allPassed: `the target equals the source after every round (row count and CHECKSUM TABLE of ${settings.tables} tables)`,
+  });
+  const body = `## Keeping up with sysbench oltp_write_only
+
+${context()}
+
+${workloadDescription(firstRound.figures)}
+
+${report.markdown}
+`;
+  await writeReportSection('sysbench', body);
+  for (const line of report.verdicts) console.log(line);
+}
+
 export async function runSysbenchBenchmark(argumentList: readonly string[]): Promise<void> {
-  const options = parseOptions(argumentList, ['seconds', 'table-size', 'threads', 'tables'], usage);
+  const options = parseOptions(
+    argumentList,
+    ['seconds', 'table-size', 'threads', 'tables', 'against', 'repeat'],
+    usage,
+  );
   const settings: Settings = {
     seconds: numberOption(options.seconds, 60, 'seconds'),
     tableSize: numberOption(options['table-size'], 100_000, 'table-size'),
     threads: numberOption(options.threads, 4, 'threads'),
     tables: numberOption(options.tables, 4, 'tables'),
   };
+  const revisions = revisionSettings(options);
   if (!(await sysbenchAvailable())) {
     console.log(sysbenchMissingMessage('sysbench'));
     return;
@@ -321,26 +263,19 @@ export async function runSysbenchBenchmark(argumentList: readonly string[]): Pro
   const command = invokedCommand();
   const machine = await describeMachine();
   console.log(`sysbench benchmark: ${command}\n  ${machineSummary(machine)}`);
-  const figures = await withServerPair('sysbench', async (source, target) => {
-    const connections = {
-      source: await connect(source),
-      target: await connect(target),
-      heartbeat: await connect(source),
-    };
-    try {
-      await prepareTables({ source }, connections, settings);
-      return await runLoad({ source, target }, connections, settings);
-    } finally {
-      await Promise.all(Object.values(connections).map((connection) => connection.end()));
-    }
-  });
-  const context = runContext(machine, command, [
-    `Server settings: ${benchServerArguments.join(' ')}`,
-    serviceRunnerDescription(),
-  ]);
-  for (const row of windows(figures)) console.log(`  ${row.join(' | ')}`);
-  await writeReportSection('sysbench', reportBody(figures, context));
-  for (const line of verdicts(figures)) console.log(line);
+  const context = (): string =>
+    runContext(machine, command, [
+      `Server settings: ${benchServerArguments.join(' ')}`,
+      serviceRunnerDescription(),
+    ]);
+  if (revisions !== undefined) {
+    await measureRevisions(settings, revisions, context);
+  } else {
+    const figures = await measure(settings, await candidateSource());
+    for (const row of windows(figures)) console.log(`  ${row.join(' | ')}`);
+    await writeReportSection('sysbench', reportBody(figures, context()));
+    for (const line of verdicts(figures)) console.log(line);
+  }
   console.log('wrote the sysbench section of docs/BENCHMARKS.md');
 }
 

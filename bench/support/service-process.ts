@@ -3,23 +3,19 @@
  * configuration document, follows its status, reads its peak RSS from /proc/<pid>/status (VmHWM, the kernel's
  * high-water mark of the resident set) and stops it.
  *
- * The child runs compiled JavaScript, as `npm start` runs the service. Other work may be in progress in the
- * working tree, so by default the child is built from the service's sources as committed (HEAD, or
- * `BENCH_SERVICE_REVISION`, extracted with
- * `git archive`) plus bench/support as it is, compiled once per benchmark process into bench/dist/
- * (git-ignored); the reports name the commit. `BENCH_SERVICE_SOURCE=worktree` compiles the working tree
- * instead. Loading the TypeScript through tsx costs the child about 40 MB of resident memory that the service
- * does not have in production (110 MB against 70 MB after loading the same modules on the reference machine);
- * `BENCH_SERVICE_RUNNER=tsx` still does that (working tree). `BENCH_SERVICE_NODE_OPTIONS` adds node options to
- * the child (`--cpu-prof`, `--heap-prof`, …).
+ * The child runs compiled JavaScript, as `npm start` runs the service, built by service-build.ts from the
+ * service's sources as committed (HEAD, or `BENCH_SERVICE_REVISION`) plus bench/support as it is; the reports
+ * name the commit. One benchmark process can hold children of several revisions (`ServiceProcess.spawn(source)`),
+ * which is how `--against=<revision>` measures two commits side by side (revision-rounds.ts).
+ * `BENCH_SERVICE_SOURCE=worktree` compiles the working tree instead. Loading the TypeScript through tsx costs
+ * the child about 40 MB of resident memory that the service does not have in production (110 MB against 70 MB
+ * after loading the same modules on the reference machine); `BENCH_SERVICE_RUNNER=tsx` still does that (working
+ * tree). `BENCH_SERVICE_NODE_OPTIONS` adds node options to the child (`--cpu-prof`, `--heap-prof`, …).
  */
-import { execFile, fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { ServiceStatus } from '../../services/core-sync/src/sync/index.js';
+import { childCommand, type ServiceSource } from './service-build.js';
 import type {
   BatchDurations,
   ChildMessage,
@@ -27,92 +23,15 @@ import type {
   ParentMessage,
   StartRequest,
 } from './service-protocol.js';
-import { describeSyncSettings, environmentSyncSettings } from './service-config.js';
 
-const execFileAsync = promisify(execFile);
-const supportDirectory = path.dirname(fileURLToPath(import.meta.url));
-const benchDirectory = path.dirname(supportDirectory);
-const repositoryRoot = path.dirname(benchDirectory);
-const compiledDirectory = path.join(benchDirectory, 'dist');
-let compiledEntry: Promise<string> | undefined;
-let serviceRevision = 'not started yet';
-
-/** The tree to compile: HEAD's service sources with the benchmark's support files, or the working tree. */
-async function sourceTree(): Promise<{ root: string; revision: string }> {
-  if (process.env.BENCH_SERVICE_SOURCE === 'worktree') {
-    return { root: repositoryRoot, revision: 'the working tree (BENCH_SERVICE_SOURCE=worktree)' };
-  }
-  // BENCH_SERVICE_REVISION=<commit> measures another commit's service with today's benchmark (an A/B).
-  const committed = process.env.BENCH_SERVICE_REVISION ?? 'HEAD';
-  if (!/^[\w./^~-]+$/.test(committed))
-    throw new Error(`BENCH_SERVICE_REVISION ${committed} is not a revision`);
-  const { stdout } = await execFileAsync('git', ['-C', repositoryRoot, 'rev-parse', '--short', committed]);
-  const tree = path.join(compiledDirectory, 'tree');
-  await mkdir(tree, { recursive: true });
-  const archive = `git -C '${repositoryRoot}' archive '${committed}' services/core-sync/src tsconfig.base.json ':(exclude)*.test.ts'`;
-  await execFileAsync('bash', ['-o', 'pipefail', '-c', `${archive} | tar -x -C '${tree}'`]);
-  await cp(supportDirectory, path.join(tree, 'bench', 'support'), { recursive: true });
-  await cp(path.join(benchDirectory, 'tsconfig.json'), path.join(tree, 'bench', 'tsconfig.json'));
-  return { root: tree, revision: `commit ${stdout.trim()}` };
-}
-
-/** Compiles the service child into bench/dist once; returns its entry. */
-async function compileChild(): Promise<string> {
-  compiledEntry ??= (async () => {
-    const startedAt = performance.now();
-    await rm(compiledDirectory, { recursive: true, force: true });
-    const { root, revision } = await sourceTree();
-    const outDirectory = path.join(compiledDirectory, 'out');
-    const compiler = path.join(repositoryRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-    const compilerArguments = ['-p', path.join(root, 'bench', 'tsconfig.json'), '--noEmit', 'false'];
-    compilerArguments.push('--outDir', outDirectory, '--rootDir', root);
-    try {
-      await execFileAsync(process.execPath, [compiler, ...compilerArguments], {
-        maxBuffer: 16 * 1024 * 1024,
-      });
-    } catch (error) {
-      // Type errors still emit JavaScript: say so, and go on if the entry exists.
-      const output = (error as { stdout?: string }).stdout ?? String(error);
-      console.error(`tsc reported problems while compiling the service child:\n${output.slice(0, 4_000)}`);
-    }
-    const entry = path.join(outDirectory, 'bench', 'support', 'service-child.js');
-    if (!existsSync(entry)) throw new Error(`compiling the service child produced no ${entry}`);
-    serviceRevision = revision;
-    console.log(
-      `  (compiled the service child from ${revision} in ${((performance.now() - startedAt) / 1000).toFixed(1)} s)`,
-    );
-    return entry;
-  })();
-  return compiledEntry;
-}
-
-/** How to fork a child entry of bench/support (`service-child` unless named), compiled or through tsx. */
-export async function childCommand(
-  entryName = 'service-child',
-): Promise<{ entry: string; execArgv: string[] }> {
-  const extraOptions = process.env.BENCH_SERVICE_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
-  if (process.env.BENCH_SERVICE_RUNNER === 'tsx') {
-    serviceRevision = 'the working tree through tsx (BENCH_SERVICE_RUNNER=tsx)';
-    return {
-      entry: path.join(supportDirectory, `${entryName}.ts`),
-      execArgv: ['--import', 'tsx', ...extraOptions],
-    };
-  }
-  const serviceEntry = await compileChild();
-  return { entry: path.join(path.dirname(serviceEntry), `${entryName}.js`), execArgv: extraOptions };
-}
-
-/** How the child runs, for the reports. */
-export function serviceRunnerDescription(): string {
-  const nodeOptions = process.env.BENCH_SERVICE_NODE_OPTIONS?.trim();
-  const syncSettings = environmentSyncSettings();
-  return (
-    `core-sync: ${serviceRevision}` +
-    (Object.keys(syncSettings).length === 0 ? '' : `, sync settings ${describeSyncSettings(syncSettings)}`) +
-    (process.env.BENCH_SERVICE_RUNNER === 'tsx' ? '' : ', compiled to JavaScript') +
-    (nodeOptions === undefined || nodeOptions === '' ? '' : `, child node options \`${nodeOptions}\``)
-  );
-}
+export {
+  candidateSource,
+  childCommand,
+  commitSource,
+  describeServiceSource,
+  serviceRunnerDescription,
+  type ServiceSource,
+} from './service-build.js';
 
 export interface ProcessMemory {
   /** Peak resident set size so far (VmHWM), KiB. */
@@ -161,9 +80,12 @@ export class ServiceProcess {
     this.baselineRssKib = baselineRssKib;
   }
 
-  /** Forks the child and waits until it has loaded the service's modules. */
-  static async spawn(): Promise<ServiceProcess> {
-    const { entry, execArgv } = await childCommand();
+  /**
+   * Forks the child of `source` (the candidate, HEAD or what the environment names, unless given) and waits
+   * until it has loaded the service's modules.
+   */
+  static async spawn(source?: ServiceSource): Promise<ServiceProcess> {
+    const { entry, execArgv } = await childCommand('service-child', source);
     const child = fork(entry, [], {
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -8,8 +8,13 @@ export function percentile(values: readonly number[], rank: number): number {
   return sorted[index] ?? Number.NaN;
 }
 
+/** The middle value of unsorted values, or the mean of the two middle ones for an even count; NaN for none. */
 export function median(values: readonly number[]): number {
-  return percentile(values, 50);
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((left, right) => left - right);
+  const upper = sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+  const lower = sorted[Math.ceil(sorted.length / 2) - 1] ?? Number.NaN;
+  return (lower + upper) / 2;
 }
 
 export function maximum(values: readonly number[]): number {
