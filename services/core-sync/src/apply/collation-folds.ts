@@ -24,7 +24,7 @@
  * The coarse fold gives nothing: every value of the column is one key. It stands in for collations that are not
  * loaded (a DDL brought a new one), unknown to the server, or found unsafe.
  */
-import type { Pool } from 'mysql2/promise';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { readCollationWeights, weightPredictor, type CollationWeights } from './collation-weights.js';
 import {
   buildUnitTable,
@@ -207,6 +207,18 @@ function indexAfterCodePoints(text: string, count: number): number {
   return index;
 }
 
+/** Folds learned in this process, by server version and collation (see `CollationFolds.load`). */
+const learnedFolds = new Map<string, Promise<StringFold>>();
+
+async function learnFold(pool: Pool, collation: string): Promise<StringFold> {
+  if (isContractionTailoring(collation))
+    return coarseFold(collation, 'a language tailoring known for contractions');
+  const weights = await readCollationWeights(pool, collation);
+  return weights === undefined
+    ? coarseFold(collation, 'the server does not know it')
+    : foldFromWeights(weights);
+}
+
 /** The folds of the collations in use, learned from one server. */
 export class CollationFolds {
   readonly #folds: ReadonlyMap<string, StringFold>;
@@ -215,21 +227,26 @@ export class CollationFolds {
     this.#folds = new Map([...folds].map((fold) => [fold.collation, fold]));
   }
 
-  /** Learns the fold of every named collation from the server (`binary` needs none and is skipped). */
+  /**
+   * Learns the fold of every named collation from the server (`binary` needs none and is skipped). A collation's
+   * weights are fixed by the server's build, so folds are kept for the process by server version and collation:
+   * a restart of the sync service (a configuration change, a resume) does not read them again.
+   */
   static async load(pool: Pool, collations: Iterable<string>): Promise<CollationFolds> {
+    const [versionRows] = await pool.query<RowDataPacket[]>('SELECT @@version AS version');
+    const version = String(versionRows[0]?.version ?? '');
     const folds: StringFold[] = [];
     for (const collation of new Set(collations)) {
       if (collation === 'binary') continue;
-      if (isContractionTailoring(collation)) {
-        folds.push(coarseFold(collation, 'a language tailoring known for contractions'));
-        continue;
+      const cacheKey = `${version}\u0000${collation}`;
+      let fold = learnedFolds.get(cacheKey);
+      if (fold === undefined) {
+        fold = learnFold(pool, collation);
+        learnedFolds.set(cacheKey, fold);
+        // A failed read is not kept: the next start asks the server again.
+        fold.catch(() => learnedFolds.delete(cacheKey));
       }
-      const weights = await readCollationWeights(pool, collation);
-      folds.push(
-        weights === undefined
-          ? coarseFold(collation, 'the server does not know it')
-          : foldFromWeights(weights),
-      );
+      folds.push(await fold);
     }
     return new CollationFolds(folds);
   }
