@@ -449,7 +449,7 @@ export function conflictId(
 /**
  * The marker rows of write-backs in progress. The marker marks a write-back's transaction as the service's own
  * (the direction reading that side drops it as an echo); any row of the checkpoint table does. Write-backs of
- * several partitions run at once, and one shared row would make each wait for the row lock of the one before
+ * several workers run at once, and one shared row would make each wait for the row lock of the one before
  * until it commits: each holds a row of its own, from a set no larger than the write-backs ever run at once.
  */
 class MarkerSlots {
