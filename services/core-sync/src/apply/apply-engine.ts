@@ -33,6 +33,9 @@ import { TransactionQueue, type ApplyGroup } from './transaction-queue.js';
 import { TransactionTracker } from './transaction-tracker.js';
 import { WatermarkWriter } from './watermark-writer.js';
 
+/** Groups in flight past which a free worker waits for the queue to fill a group (see #shouldLetQueueGrow). */
+const groupsInFlightWhileQueueIsShort = 2;
+
 /** A group whose turn has come that writes for longer than this makes later groups roll back (commit-order.ts). */
 const defaultTurnStallMs = 3_000;
 
@@ -251,6 +254,10 @@ export class ApplyEngine {
   async #runWorker(worker: number): Promise<void> {
     while (this.#fatalError === undefined) {
       if (this.#abortController.signal.aborted) return;
+      if (this.#shouldLetQueueGrow()) {
+        await Promise.race([this.#order.nextCommit(), this.#queue.waitForWork()]);
+        continue;
+      }
       const group = this.#queue.takeGroup(this.#options.batchSize);
       if (group === undefined) {
         if (this.#stopping) return;
@@ -265,6 +272,21 @@ export class ApplyEngine {
         return;
       }
     }
+  }
+
+  /**
+   * Groups commit one at a time, so with little queued, many small groups would spend the time in the commit
+   * order (each COMMIT a log flush of its own) while changes wait: once a few groups are in flight, a free worker
+   * lets the queue grow into a fuller group, unless a full group is waiting already (catch-up keeps every worker
+   * busy).
+   */
+  #shouldLetQueueGrow(): boolean {
+    const inFlight = this.#queue.groupsTaken - 1 - this.#order.committedThrough;
+    return (
+      inFlight >= groupsInFlightWhileQueueIsShort &&
+      this.#queue.writeCount < this.#options.batchSize &&
+      !this.#stopping
+    );
   }
 
   /** Runs synchronously right after a group's COMMIT, before the next group's turn. */

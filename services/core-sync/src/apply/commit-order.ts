@@ -38,6 +38,7 @@ export class CommitOrder {
   readonly #startedAt = new Map<number, number>();
   readonly #stallMs: number;
   #watchdog: NodeJS.Timeout | undefined;
+  #nextCommit = openSignal();
 
   constructor(stallMs: number) {
     this.#stallMs = stallMs;
@@ -46,6 +47,11 @@ export class CommitOrder {
   /** Every group up to this index has committed. */
   get committedThrough(): number {
     return this.#committedThrough;
+  }
+
+  /** Resolves at the next commit of any group (shared by every caller: no waiter to clean up). */
+  nextCommit(): Promise<void> {
+    return this.#nextCommit.promise;
   }
 
   /** A group starts writing (the stall watchdog measures the group whose turn it is from here). */
@@ -91,6 +97,9 @@ export class CommitOrder {
     }
     this.#committedThrough = index;
     this.#startedAt.delete(index);
+    const commit = this.#nextCommit;
+    this.#nextCommit = openSignal();
+    commit.resolve();
     const next = this.#turnWaiters.get(index + 1);
     if (next !== undefined) {
       this.#turnWaiters.delete(index + 1);
@@ -171,4 +180,13 @@ export class CommitOrder {
 
 function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('stopped');
+}
+
+/** A promise with its resolve function (Promise.withResolvers is Node 22+). */
+function openSignal(): { readonly promise: Promise<void>; readonly resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((resolvePromise) => {
+    resolve = resolvePromise;
+  });
+  return { promise, resolve };
 }

@@ -52,6 +52,11 @@ export class TransactionQueue {
     this.#hasForeignKeys = hasForeignKeys;
   }
 
+  /** Groups taken so far (the next group's index). */
+  get groupsTaken(): number {
+    return this.#nextGroupIndex;
+  }
+
   /** Writes queued and not yet taken into a group. */
   get writeCount(): number {
     return this.#writeCount;
