@@ -7,7 +7,8 @@ import type { SyncError } from '../errors/index.js';
 import { ApplyEngine } from './apply-engine.js';
 import { DependencyKeys } from './dependency-keys.js';
 import type { TablePause } from './engine-types.js';
-import { CheckpointState, ensureCheckpointTable, readSlots } from './checkpoint-table.js';
+import { CheckpointState } from './checkpoint-state.js';
+import { ensureCheckpointTable, readSlots } from './checkpoint-table.js';
 
 const silentLogger = pino({ level: 'silent' });
 

@@ -7,7 +7,7 @@ import { SyncError } from '../errors/index.js';
 import type { BinlogPosition, Row, RowChange, SourceTransaction, TableSchema } from '../model/index.js';
 import type { WriteOperation } from './batch-writer.js';
 import { forEachWriteOperation } from './change-operations.js';
-import type { CheckpointState } from './checkpoint-table.js';
+import type { CheckpointState } from './checkpoint-state.js';
 import type { ChangeKeys, RefreshOutcome } from './engine-types.js';
 import type { HeldTables } from './held-tables.js';
 import { primaryKeyText } from './partitioner.js';

@@ -4,7 +4,7 @@ import type { Logger } from '../logging/index.js';
 import type { BinlogPosition, RowChange, SideName, TableSchema } from '../model/index.js';
 import type { Pool, PoolConnection } from '../mysql/index.js';
 import type { WriteOperation } from './batch-writer.js';
-import type { CheckpointState } from './checkpoint-table.js';
+import type { CheckpointState } from './checkpoint-state.js';
 import type { QueuedWrite } from './queued-write.js';
 
 /**

@@ -21,8 +21,8 @@ export {
   chunksOfPowerOfTwoSizes,
   type WriteOperation,
 } from './batch-writer.js';
+export { CheckpointState } from './checkpoint-state.js';
 export {
-  CheckpointState,
   checkpointTableName,
   ensureCheckpointTable,
   readSlots,
