@@ -216,4 +216,45 @@ describe('ApplyEngine', () => {
       await pool.end();
     }
   });
+
+  it('lets the queue grow while the group whose turn it is waits for a lock, and stays responsive', async () => {
+    await using target = await createTestDatabase(inject('cloudServerUrl'), 'trickle');
+    const { pool, schemas } = await prepareTarget(target);
+    await target.query("INSERT INTO users VALUES (1, 'old', NULL)");
+    const reader = await target.pool.getConnection();
+    try {
+      await reader.query('START TRANSACTION');
+      await reader.query('SELECT * FROM users WHERE id = 1 FOR UPDATE');
+      const engine = await createEngine(pool, target, schemas, new CheckpointState([]));
+      engine.start();
+      // Group 0 waits for the reader's lock; group 1 is written and waits for its turn; the rest is too little
+      // for a group of its own: the workers wait for a commit rather than spin on it.
+      const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 150));
+      engine.dispatch(
+        transaction(0, [
+          update('users', { id: 1, name: 'old', score: null }, { id: 1, name: 'new', score: null }),
+        ]),
+      );
+      await pause();
+      engine.dispatch(transaction(1, [insert('users', { id: 2, name: 'two', score: null })]));
+      await pause();
+      engine.dispatch(transaction(2, [insert('users', { id: 3, name: 'three', score: null })]));
+      const timerFiredAfterMs = await new Promise<number>((resolve) => {
+        const startedAt = Date.now();
+        setTimeout(() => resolve(Date.now() - startedAt), 50);
+      });
+      expect(timerFiredAfterMs).toBeLessThan(1_000);
+      expect(await target.query('SELECT id FROM users ORDER BY id')).toEqual([{ id: 1 }]);
+      await reader.query('COMMIT');
+      await engine.drainAndStop();
+      expect(await target.query('SELECT id, name FROM users ORDER BY id')).toEqual([
+        { id: 1, name: 'new' },
+        { id: 2, name: 'two' },
+        { id: 3, name: 'three' },
+      ]);
+    } finally {
+      reader.release();
+      await pool.end();
+    }
+  });
 });

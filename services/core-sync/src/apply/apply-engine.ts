@@ -255,7 +255,8 @@ export class ApplyEngine {
     while (this.#fatalError === undefined) {
       if (this.#abortController.signal.aborted) return;
       if (this.#shouldLetQueueGrow()) {
-        await Promise.race([this.#order.nextCommit(), this.#queue.waitForWork()]);
+        // Not waitForWork: what is queued already is too little; only a commit or more work changes that.
+        await Promise.race([this.#order.nextCommit(), this.#queue.waitForPush()]);
         continue;
       }
       const group = this.#queue.takeGroup(this.#options.batchSize);

@@ -81,6 +81,11 @@ export class TransactionQueue {
 
   waitForWork(): Promise<void> {
     if (this.transactionCount > 0) return Promise.resolve();
+    return this.waitForPush();
+  }
+
+  /** Resolves at the next transaction queued (or wake), whatever is queued now. */
+  waitForPush(): Promise<void> {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
