@@ -9,8 +9,8 @@
  *   the whole test), so a row image the target wrote twice, or one it never got, shows.
  * - `TargetLocks` holds locking reads on the target (REPEATABLE READ: gaps too) while the service applies.
  * - `writeLogs`: triggers that log every row image the source committed and every one the service wrote on the
- *   target (BEFORE INSERT: the service writes with INSERT … ON DUPLICATE KEY UPDATE; the log commits or rolls
- *   back with the write).
+ *   target (BEFORE INSERT: the service writes rows with INSERT … ON DUPLICATE KEY UPDATE; BEFORE UPDATE of the
+ *   id: it moves a row to a new primary key with an UPDATE; the log commits or rolls back with the write).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
@@ -33,7 +33,9 @@ export const writeLogs = {
     CREATE TRIGGER m_inserted AFTER INSERT ON m FOR EACH ROW INSERT INTO source_log VALUES (NEW.id, NEW.payload);
     CREATE TRIGGER m_updated AFTER UPDATE ON m FOR EACH ROW INSERT INTO source_log VALUES (NEW.id, NEW.payload)`,
   target: `CREATE TABLE applied_log (id INT NOT NULL, payload INT NOT NULL, KEY (id, payload));
-    CREATE TRIGGER m_applied BEFORE INSERT ON m FOR EACH ROW INSERT INTO applied_log VALUES (NEW.id, NEW.payload)`,
+    CREATE TRIGGER m_applied BEFORE INSERT ON m FOR EACH ROW INSERT INTO applied_log VALUES (NEW.id, NEW.payload);
+    CREATE TRIGGER m_moved BEFORE UPDATE ON m FOR EACH ROW
+      INSERT INTO applied_log SELECT NEW.id, NEW.payload FROM DUAL WHERE NEW.id <> OLD.id`,
 };
 
 const ids = [1, 2, 3, 4, 5, 6];
