@@ -21,6 +21,11 @@ export interface WriteOperation {
   /** The row before the change (null for an insert or a copied row): conflict detection compares it. */
   readonly before: Row | null;
   /**
+   * Set on the upsert half of an update that changed the primary key: the `keyText` of the row's old key, whose
+   * delete comes just before it. Written in order, the two are one UPDATE that moves the row (row-move.ts).
+   */
+  readonly movedFrom?: string;
+  /**
    * Write an upsert as a plain INSERT: conflict detection found no row with this key, and a row inserted there
    * since must fail the batch (duplicate key) so the retry meets it, rather than be overwritten unseen.
    */

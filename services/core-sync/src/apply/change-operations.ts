@@ -5,7 +5,9 @@ import { primaryKeyText } from './partitioner.js';
 /**
  * The target writes of one source row change, handed to `emit` in order: an upsert for an insert or an update,
  * a delete for a delete, and for an update that changed the primary key a delete of the old key followed by an
- * upsert of the new one (each in its own partition's order). No arrays are built: this runs for every change.
+ * upsert of the new one that names the old key (`movedFrom`): the group writer makes the pair one UPDATE that
+ * moves the row, so the target's foreign keys cascade as the source's did (row-move.ts). No arrays are built:
+ * this runs for every change.
  */
 export function forEachWriteOperation(
   change: RowChange,
@@ -43,7 +45,14 @@ export function forEachWriteOperation(
         return;
       }
       emit({ kind: 'delete', table, keyText: beforeKey, row: change.before, before: change.before });
-      emit({ kind: 'upsert', table, keyText: afterKey, row: change.after, before: null });
+      emit({
+        kind: 'upsert',
+        table,
+        keyText: afterKey,
+        row: change.after,
+        before: null,
+        movedFrom: beforeKey,
+      });
       return;
     }
   }

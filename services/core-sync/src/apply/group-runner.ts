@@ -18,6 +18,7 @@ import type { ApplyHooks, BatchConflictCheck } from './engine-types.js';
 import type { GroupEffects, GroupWriter } from './group-writer.js';
 import { HeldMeanwhileError, type HeldTables } from './held-tables.js';
 import type { QueuedWrite } from './queued-write.js';
+import { moveAt } from './row-move.js';
 import { describeTargetRefusal, heldChangesMessage, rowForPause } from './table-pauses.js';
 import type { TransactionTracker } from './transaction-tracker.js';
 import type { ApplyGroup } from './transaction-queue.js';
@@ -246,31 +247,37 @@ export class GroupRunner {
   }
 
   /**
-   * Writes the changes one at a time in source order in a transaction that is always rolled back, to name the
-   * one the target refuses. Undefined when none fails alone. A lost connection is rethrown (retry, not pause).
+   * Writes the changes one at a time in source order (a row move as its one UPDATE, named by its new row) in a
+   * transaction that is always rolled back, to name the one the target refuses. Undefined when none fails alone.
+   * A lost connection is rethrown (retry, not pause).
    */
   async #findRefusedWrite(
     writes: readonly QueuedWrite[],
   ): Promise<{ item: QueuedWrite; error: unknown } | undefined> {
     const tables = this.#options.tables();
-    const writer = this.#options.groupWriter.batchWriter;
+    const { groupWriter } = this.#options;
     let refused: { item: QueuedWrite; error: unknown } | undefined;
     const rollbackMarker = new Error('isolation pass rolls back');
     try {
       await this.#options.transactions.run(
         [],
         async (connection) => {
-          for (const item of writes) {
+          for (let index = 0; index < writes.length; index += 1) {
+            const item = writes[index] as QueuedWrite;
             const schema = tables.get(item.operation.table);
             if (schema === undefined || item.operation.kind === 'refresh') continue;
+            const move = moveAt(writes, index);
             try {
-              await writer.writeTable(connection, schema, [item.operation]);
+              if (move === undefined)
+                await groupWriter.batchWriter.writeTable(connection, schema, [item.operation]);
+              else await groupWriter.writeMove(connection, schema, item.operation, move.arrival.operation);
             } catch (error) {
               const cause = error instanceof TableWriteError ? error.cause : error;
               if (classifyDriverError(cause) === 'connection') throw cause;
-              refused = { item, error: cause };
+              refused = { item: move?.arrival ?? item, error: cause };
               break;
             }
+            if (move !== undefined) index += 1;
           }
           throw rollbackMarker;
         },

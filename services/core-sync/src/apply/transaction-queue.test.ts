@@ -9,6 +9,8 @@ interface TestChange {
   readonly kind?: 'upsert' | 'delete';
   /** Other dependency keys of the change (unique or foreign keys). */
   readonly keys?: readonly string[];
+  /** The upsert half of a primary-key change: the old key. */
+  readonly movedFrom?: string;
 }
 
 function transaction(sequence: number, changes: readonly TestChange[], refresh = false): QueuedTransaction {
@@ -20,7 +22,14 @@ function transaction(sequence: number, changes: readonly TestChange[], refresh =
   for (const change of changes) {
     const table = change.table ?? 'items';
     writes.push({
-      operation: { kind: change.kind ?? 'upsert', table, keyText: change.key, row: {}, before: null },
+      operation: {
+        kind: change.kind ?? 'upsert',
+        table,
+        keyText: change.key,
+        row: {},
+        before: null,
+        ...(change.movedFrom === undefined ? {} : { movedFrom: change.movedFrom }),
+      },
       sequence,
       commitPosition,
       commitTimestamp: 0,
@@ -105,6 +114,20 @@ describe('TransactionQueue', () => {
     queue.push(transaction(0, [{ key: '1', table: 'parent' }]));
     expect(queue.takeGroup(10)?.ordered).toBe(false);
     queue.push(transaction(1, [{ key: '1', table: 'child' }]));
+    expect(queue.takeGroup(10)?.ordered).toBe(true);
+  });
+
+  it('writes in source order every group in which a row changed its primary key (one UPDATE moves it)', () => {
+    const queue = new TransactionQueue(noForeignKeys);
+    queue.push(transaction(0, [{ key: '1' }, { key: '2', kind: 'delete' }]));
+    expect(queue.takeGroup(10)?.ordered).toBe(false);
+    queue.push(transaction(1, [{ key: '3' }]));
+    queue.push(
+      transaction(2, [
+        { key: '1', kind: 'delete' },
+        { key: '10', movedFrom: '1' },
+      ]),
+    );
     expect(queue.takeGroup(10)?.ordered).toBe(true);
   });
 });

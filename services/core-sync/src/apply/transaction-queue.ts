@@ -13,8 +13,9 @@
  *
  * Inside a group, writes to the same row are reduced to the row's last state (cheap, and what the conflict check
  * compares), unless the group's rows meet through another key or a foreign key: a unique-key swap, a REPLACE, a
- * primary key changed only in case or accent, parents and children. Such a group is `ordered`: written in its
- * source statement order.
+ * primary key changed only in case or accent, parents and children — or a row's primary key changed at all, which
+ * the target must see as the UPDATE it was so that its foreign keys cascade (row-move.ts). Such a group is
+ * `ordered`: written in its source statement order.
  */
 import type { QueuedTransaction, QueuedWrite } from './queued-write.js';
 
@@ -164,6 +165,7 @@ export class TransactionQueue {
     const ownerByKey = new Map<string, QueuedWrite>();
     for (const transaction of transactions) {
       for (const table of transaction.tables) if (this.#hasForeignKeys(table)) return true;
+      for (const item of transaction.writes) if (item.operation.movedFrom !== undefined) return true;
       for (let index = 0; index < transaction.keys.length; index += 1) {
         const owner = transaction.writes[transaction.keyOwners[index] ?? -1];
         const key = transaction.keys[index];

@@ -30,14 +30,18 @@ export function dropParameterDefinitions(prepared: object): number {
   return count;
 }
 
-/** Executes `sql` with `values` on a statement prepared once per connection (cached by mysql2). */
+/**
+ * Executes `sql` with `values` on a statement prepared once per connection (cached by mysql2); resolves to the
+ * rows it affected (0 for a statement that reads).
+ */
 export async function executePrepared(
   connection: PoolConnection,
   sql: string,
   values: readonly unknown[],
-): Promise<void> {
+): Promise<number> {
   // Answered from the connection's cache without a round trip once the statement is prepared.
   const prepared = await connection.prepare(sql);
   dropParameterDefinitions(prepared);
-  await prepared.execute(values);
+  const [result] = await prepared.execute(values);
+  return 'affectedRows' in result ? result.affectedRows : 0;
 }

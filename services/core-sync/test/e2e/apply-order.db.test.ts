@@ -11,6 +11,7 @@ import {
   createOnBothSides,
   createSyncFixture,
   eventually,
+  expectBinlogsStandStill,
   expectTablesEqual,
   startDisposableService,
   type SyncFixture,
@@ -46,6 +47,22 @@ async function expectSameBytes(fixture: SyncFixture, table: string, columns: str
 
 async function caughtUp(fixture: SyncFixture, table: string, orderBy: string): Promise<void> {
   await eventually(() => expectTablesEqual(fixture, table, orderBy), 60_000);
+}
+
+/** Parents with a unique, case-insensitive code; children following the id (cascade) and the code. */
+const cascadeTables = `CREATE TABLE parent (id INT PRIMARY KEY, code VARCHAR(16) COLLATE utf8mb4_unicode_ci NOT NULL UNIQUE);
+  CREATE TABLE child_cascade (id INT PRIMARY KEY, parent_id INT NOT NULL,
+    FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE ON UPDATE CASCADE);
+  CREATE TABLE child_code (id INT PRIMARY KEY, parent_code VARCHAR(16) COLLATE utf8mb4_unicode_ci NULL,
+    FOREIGN KEY (parent_code) REFERENCES parent (code) ON UPDATE CASCADE ON DELETE SET NULL)`;
+
+/** Both sides hold the same parents and children, byte for byte. */
+async function sidesAgree(fixture: SyncFixture): Promise<void> {
+  await eventually(async () => {
+    await expectSameBytes(fixture, 'parent', 'id, code');
+    await expectSameBytes(fixture, 'child_cascade', 'id, parent_id');
+    await expectSameBytes(fixture, 'child_code', 'id, IFNULL(parent_code, 0x00)');
+  }, 60_000);
 }
 
 describe('apply order: no row lost when rows meet', () => {
@@ -146,7 +163,7 @@ describe('apply order: no row lost when rows meet', () => {
     ).toEqual([[]]);
   });
 
-  it('F6: foreign-key cascades (ON DELETE CASCADE, ON UPDATE CASCADE, SET NULL) happen on the target too', async () => {
+  it('F6: foreign-key cascades (ON DELETE CASCADE, ON UPDATE CASCADE, SET NULL) happen on the target too, also when a parent changes its primary key', async () => {
     await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'f6');
     await createOnBothSides(
       fixture,
@@ -156,9 +173,9 @@ describe('apply order: no row lost when rows meet', () => {
        CREATE TABLE child_code (id INT PRIMARY KEY, parent_code VARCHAR(16) NULL,
          FOREIGN KEY (parent_code) REFERENCES parent (code) ON UPDATE CASCADE ON DELETE SET NULL)`,
     );
-    await fixture.source.query(`INSERT INTO parent VALUES (1, 'one'), (2, 'two'), (3, 'three');
+    await fixture.source.query(`INSERT INTO parent VALUES (1, 'one'), (2, 'two'), (3, 'three'), (5, 'five');
       INSERT INTO child_cascade VALUES (10, 1), (11, 1), (20, 2);
-      INSERT INTO child_code VALUES (100, 'one'), (200, 'two'), (300, 'three')`);
+      INSERT INTO child_code VALUES (100, 'one'), (200, 'two'), (300, 'three'), (500, 'five')`);
     const tables = ['parent', 'child_cascade', 'child_code'].map((name) => ({ name, primary_key: 'id' }));
     await using _service = await startDisposableService(fixture, fixture.configDocument({ tables }));
     for (const table of ['parent', 'child_cascade', 'child_code']) await caughtUp(fixture, table, 'id');
@@ -166,6 +183,8 @@ describe('apply order: no row lost when rows meet', () => {
     await fixture.source.query('DELETE FROM parent WHERE id = 1');
     await fixture.source.query("UPDATE parent SET code = 'deux' WHERE id = 2");
     await fixture.source.query('DELETE FROM parent WHERE id = 3');
+    // The child follows the code, which stays: a delete and an insert of the parent would have set it NULL.
+    await fixture.source.query('UPDATE parent SET id = 50 WHERE id = 5');
     // New rows after the cascades arrive in order with them.
     await fixture.source.query(
       "INSERT INTO parent VALUES (4, 'four'); INSERT INTO child_cascade VALUES (40, 4)",
@@ -179,6 +198,114 @@ describe('apply order: no row lost when rows meet', () => {
       { id: 100, parent_code: null },
       { id: 200, parent_code: 'deux' },
       { id: 300, parent_code: null },
+      { id: 500, parent_code: 'five' },
+    ]);
+  });
+
+  it('F6 both ways: parents deleted, re-keyed and renamed on either side cascade on both, without conflicts or echoes', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'f6bidi',
+    );
+    await createOnBothSides(fixture, cascadeTables);
+    const tables = ['parent', 'child_cascade', 'child_code'].map((name) => ({
+      name,
+      primary_key: 'id',
+      conflict_resolution: 'source_priority',
+      prefer: 'cloud',
+    }));
+    await using running = await startDisposableService(
+      fixture,
+      fixture.configDocument({ tables, sync: { mode: 'bidirectional' } }),
+    );
+    const parents = [1, 2, 3, 4, 5, 6, 7, 8];
+    await fixture.source
+      .query(`INSERT INTO parent VALUES ${parents.map((id) => `(${id}, 'p${id}')`).join(', ')};
+      INSERT INTO child_cascade VALUES ${parents.map((id) => `(${id * 10 + 1}, ${id}), (${id * 10 + 2}, ${id})`).join(', ')};
+      INSERT INTO child_code VALUES ${parents.map((id) => `(${id * 100}, 'p${id}')`).join(', ')}`);
+    await sidesAgree(fixture);
+
+    // Each side deletes, re-keys and renames its own parents at the same time; the other side must cascade alike.
+    await Promise.all([
+      fixture.source.query(`DELETE FROM parent WHERE id = 1;
+        UPDATE parent SET code = 'p2-new' WHERE id = 2;
+        UPDATE parent SET id = 50 WHERE id = 5;
+        START TRANSACTION;
+        DELETE FROM parent WHERE id = 8;
+        INSERT INTO parent VALUES (8, 'p8');
+        INSERT INTO child_cascade VALUES (81, 8);
+        COMMIT`),
+      fixture.target.query(`DELETE FROM parent WHERE id = 3;
+        UPDATE parent SET code = 'p4-new' WHERE id = 4;
+        UPDATE parent SET id = 60 WHERE id = 6;
+        UPDATE parent SET code = 'P7' WHERE id = 7`),
+    ]);
+    await sidesAgree(fixture);
+    for (const database of [fixture.source, fixture.target]) {
+      expect(
+        await database.query('SELECT id, parent_id FROM child_cascade ORDER BY id'),
+        database.name,
+      ).toEqual(
+        [
+          [21, 2],
+          [22, 2],
+          [41, 4],
+          [42, 4],
+          [51, 50],
+          [52, 50],
+          [61, 60],
+          [62, 60],
+          [71, 7],
+          [72, 7],
+          [81, 8],
+        ].map(([id, parentId]) => ({ id, parent_id: parentId })),
+      );
+      expect(
+        await database.query('SELECT id, parent_code FROM child_code ORDER BY id'),
+        database.name,
+      ).toEqual(
+        [
+          [100, null],
+          [200, 'p2-new'],
+          [300, null],
+          [400, 'p4-new'],
+          [500, 'p5'],
+          [600, 'p6'],
+          [700, 'P7'],
+          [800, null],
+        ].map(([id, parentCode]) => ({ id, parent_code: parentCode })),
+      );
+    }
+
+    // One parent changed on one side, then deleted on the other once both agree.
+    await fixture.source.query("UPDATE parent SET code = 'p2-newer', id = 20 WHERE id = 2");
+    await sidesAgree(fixture);
+    await fixture.target.query('DELETE FROM parent WHERE id = 20');
+    await sidesAgree(fixture);
+    for (const database of [fixture.source, fixture.target]) {
+      expect(
+        await database.query(
+          'SELECT (SELECT COUNT(*) FROM child_cascade WHERE parent_id IN (2, 20)) AS children, (SELECT parent_code FROM child_code WHERE id = 200) AS code',
+        ),
+        database.name,
+      ).toEqual([{ children: 0, code: null }]);
+    }
+
+    await expectBinlogsStandStill(fixture);
+    await sidesAgree(fixture);
+    expect(await running.store.listConflicts({ limit: 100, offset: 0 }), 'conflicts recorded').toEqual({
+      conflicts: [],
+      total: 0,
+    });
+    expect(
+      running.service.status.directions.map((direction) => ({
+        state: direction.state,
+        paused: direction.tables.filter((table) => table.state === 'paused'),
+      })),
+    ).toEqual([
+      { state: 'streaming', paused: [] },
+      { state: 'streaming', paused: [] },
     ]);
   });
 });

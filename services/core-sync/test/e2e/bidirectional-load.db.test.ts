@@ -32,6 +32,7 @@ import {
 } from '../support/item-load.js';
 import {
   bidirectionalItemsDocument,
+  binlogEnd,
   createOnBothSides,
   createSyncFixture,
   eventually,
@@ -43,18 +44,11 @@ import {
   type RunningService,
   type SyncFixture,
 } from '../support/sync-fixture.js';
-import type { TestDatabase } from '../support/test-database.js';
 
 /** Local's writers own ids below this, cloud's from it on. */
 const cloudFirstId = 100_001;
 /** Repeat a run with MYSQL_SYNC_TEST_SEED=<the seed a failure names>. */
 const seed = Number(process.env.MYSQL_SYNC_TEST_SEED ?? Date.now() % 1_000_000);
-
-async function binlogEnd(database: TestDatabase): Promise<BinlogPosition> {
-  const [status] = await database.query<{ File: string; Position: number | string }>('SHOW MASTER STATUS');
-  if (status === undefined) throw new Error('the server has no binlog');
-  return new BinlogPosition(status.File, Number(status.Position));
-}
 
 /**
  * Waits until both directions have read their source's binlog past everything written so far and applied all of

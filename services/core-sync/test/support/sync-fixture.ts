@@ -12,6 +12,7 @@ import { pino, type Logger } from 'pino';
 import { expect } from 'vitest';
 import { parseConfig, type ServiceConfig } from '../../src/config/index.js';
 import { ServiceEvents } from '../../src/events/index.js';
+import { BinlogPosition } from '../../src/model/index.js';
 import { quoteIdentifier } from '../../src/mysql/index.js';
 import { openStateStore, type StateStore } from '../../src/store/index.js';
 import { SyncService } from '../../src/sync/index.js';
@@ -228,6 +229,13 @@ export async function binlogSequence(database: TestDatabase): Promise<number> {
     .map((gtid) => gtid.trim().split('-'))
     .filter((parts) => parts[0] === '0');
   return Math.max(0, ...own.map((parts) => Number(parts[2] ?? 0)));
+}
+
+/** The end of the server's binlog: a direction whose stream read past it has seen every transaction before it. */
+export async function binlogEnd(database: TestDatabase): Promise<BinlogPosition> {
+  const [status] = await database.query<{ File: string; Position: number | string }>('SHOW MASTER STATUS');
+  if (status === undefined) throw new Error('the server has no binlog');
+  return new BinlogPosition(status.File, Number(status.Position));
 }
 
 /**

@@ -1,0 +1,64 @@
+/**
+ * An update that changed a row's primary key, applied as the source applied it: one `UPDATE … WHERE <old key>`,
+ * not a delete at the old key and an insert at the new one. The difference shows on the target's foreign keys:
+ * MySQL and MariaDB do not log cascaded changes, so the target must cascade itself, and a delete runs the
+ * children's ON DELETE action (CASCADE removes them, SET NULL detaches them, RESTRICT refuses) where the source
+ * ran their ON UPDATE action (CASCADE made them follow the new key). Triggers likewise see an update.
+ *
+ * The two halves (dispatcher: change-operations.ts) stay separate operations everywhere else — dependency keys,
+ * checkpoints, conflict checks see a delete of the old key and an insert of the new one — and are paired here
+ * when written in order (group-writer.ts): a group holding a moved row is always written in order
+ * (transaction-queue.ts).
+ */
+import type { Row, TableSchema } from '../model/index.js';
+import { executePrepared, qualifiedName, quoteIdentifier, type PoolConnection } from '../mysql/index.js';
+import type { WriteOperation } from './batch-writer.js';
+import type { QueuedWrite } from './queued-write.js';
+
+/** A delete of a row's old key and the upsert of its new key that follows it (`movedFrom`). */
+export interface RowMove {
+  readonly removal: QueuedWrite;
+  readonly arrival: QueuedWrite;
+}
+
+/** The move that `writes[index]` starts (a delete followed by the upsert naming its key), if it starts one. */
+export function moveAt(writes: readonly QueuedWrite[], index: number): RowMove | undefined {
+  const removal = writes[index];
+  const arrival = writes[index + 1];
+  if (removal === undefined || arrival === undefined) return undefined;
+  return isMove(removal.operation, arrival.operation) ? { removal, arrival } : undefined;
+}
+
+/** True when `arrival` is the upsert half of the key change whose delete half is `removal`. */
+export function isMove(removal: WriteOperation | undefined, arrival: WriteOperation | undefined): boolean {
+  return (
+    removal?.kind === 'delete' &&
+    arrival?.kind === 'upsert' &&
+    arrival.table === removal.table &&
+    arrival.movedFrom === removal.keyText
+  );
+}
+
+/**
+ * `UPDATE <table> SET <every column of the new row> WHERE <the old key>`. Resolves to false when the target held
+ * no row at the old key (nothing changed); a row the target already holds at the new key, or at one of its
+ * unique values, fails the statement (ER_DUP_ENTRY), which the server rolls back alone.
+ */
+export async function moveRow(
+  connection: PoolConnection,
+  database: string,
+  schema: TableSchema,
+  from: Row,
+  to: Row,
+): Promise<boolean> {
+  const generated = new Set(schema.columns.filter((column) => column.generated).map((column) => column.name));
+  const columns = Object.keys(to).filter((column) => !generated.has(column));
+  const assignments = columns.map((column) => `${quoteIdentifier(column)} = ?`).join(', ');
+  const oldKey = schema.primaryKey.map((column) => `${quoteIdentifier(column)} = ?`).join(' AND ');
+  const values = [
+    ...columns.map((column) => to[column] ?? null),
+    ...schema.primaryKey.map((column) => from[column] ?? null),
+  ];
+  const sql = `UPDATE ${qualifiedName(database, schema.name)} SET ${assignments} WHERE ${oldKey}`;
+  return (await executePrepared(connection, sql, values)) > 0;
+}
