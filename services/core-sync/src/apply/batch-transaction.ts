@@ -1,7 +1,7 @@
 /**
- * One target transaction of the apply engine: the session set-up once per connection, the batch's work, then
- * (once `beforeSlots` lets it: the group's turn in the commit order) the checkpoint slots, COMMIT. The slots come
- * last so that groups writing the same table's slot do not wait for each other's locks while they write rows.
+ * One target transaction of the apply engine: the session set-up once per connection, the checkpoint slots
+ * written first (each worker has its own: checkpoint-table.ts), the batch's work, then COMMIT once
+ * `beforeCommit` lets it (the group's turn in the commit order).
  *
  * A connection lost after the slots were written leaves the outcome unknown, and for a while: the server may have
  * received COMMIT and committed, or may still hold the transaction open — with its locks — and commit it when a
@@ -65,8 +65,8 @@ export type BatchOutcome = 'committed' | 'committed-earlier';
 export interface BatchRunOptions {
   /** What carries over between the attempts of one batch (see BatchAttempts). */
   readonly attempts?: BatchAttempts;
-  /** Awaited after the work and before the slots are written (the group's turn in the commit order). */
-  readonly beforeSlots?: () => Promise<void>;
+  /** Awaited after the work, before COMMIT (the group's turn in the commit order). */
+  readonly beforeCommit?: () => Promise<void>;
   /**
    * Check foreign keys while writing: stream changes are written in source order, so the target cascades as the
    * source did. Off for full-sync refreshes (copies of rows in no particular order) and for markers.
@@ -85,7 +85,7 @@ export class BatchTransactions {
   }
 
   /**
-   * Runs `work` in one target transaction that then writes `slots`, and commits. With `attempts`, a connection
+   * Runs `work` in one target transaction that first writes `slots`, and commits. With `attempts`, a connection
    * lost after the slots were written is remembered there and resolved by the next call (see the header).
    */
   async run(
@@ -115,10 +115,10 @@ export class BatchTransactions {
         await connection.query('ROLLBACK');
         return 'committed-earlier';
       }
-      await work(connection);
-      await options.beforeSlots?.();
       slotsSent = true;
       await writeSlots(connection, targetDatabase, sourceName, slots);
+      await work(connection);
+      await options.beforeCommit?.();
       await connection.query('COMMIT');
       return 'committed';
     } catch (error) {
@@ -199,7 +199,7 @@ export function targetConnectionLost(error: unknown): boolean {
  * transaction of the batch (not a refresh, which takes the position of the last transaction read) commits at the
  * slot's new position — no other batch holds that transaction, so the slot held an earlier position before.
  */
-export function decisiveSlots(writes: readonly QueuedWrite[]): Set<string> {
+export function decisiveSlots(writes: readonly QueuedWrite[], worker: number): Set<string> {
   const lastByTable = new Map<string, BinlogPosition>();
   for (const item of writes) lastByTable.set(item.operation.table, item.commitPosition);
   const decisive = new Set<string>();
@@ -207,7 +207,7 @@ export function decisiveSlots(writes: readonly QueuedWrite[]): Set<string> {
     if (item.refresh !== undefined) continue;
     const last = lastByTable.get(item.operation.table);
     if (last !== undefined && item.commitPosition.compare(last) === 0)
-      decisive.add(tableSlot(item.operation.table));
+      decisive.add(tableSlot(item.operation.table, worker));
   }
   return decisive;
 }

@@ -7,12 +7,13 @@ import { partitionFor } from './partitioner.js';
 const at = (offset: number): BinlogPosition => new BinlogPosition('binlog.000002', offset);
 
 describe('CheckpointState', () => {
-  it('skips a table’s changes up to its table slot or its snapshot, whichever is later', () => {
+  it('skips a table’s changes up to the latest of its workers’ slots or its snapshot, whichever is later', () => {
     const state = new CheckpointState([
       { slot: watermarkSlot, position: at(100) },
       { slot: snapshotSlot('orders'), position: at(150) },
-      { slot: tableSlot('orders'), position: at(400) },
-      { slot: tableSlot('users'), position: at(120) },
+      { slot: tableSlot('orders', 0), position: at(250) },
+      { slot: tableSlot('orders', 3), position: at(400) },
+      { slot: tableSlot('users', 1), position: at(120) },
       { slot: snapshotSlot('users'), position: at(300) },
     ]);
     expect(state.watermark).toEqual(at(100));
@@ -43,7 +44,7 @@ describe('CheckpointState', () => {
     const upgraded = new CheckpointState([
       { slot: partitionSlot(4, 2, 'orders'), position: at(900) },
       { slot: partitionSlot(4, 0, 'orders'), position: at(200) },
-      { slot: tableSlot('orders'), position: at(500) },
+      { slot: tableSlot('orders', 2), position: at(500) },
     ]);
     expect(upgraded.skipFloor('orders', keyAhead!)).toEqual(at(900));
     expect(upgraded.skipFloor('orders', keyBehind!)).toEqual(at(500));

@@ -27,8 +27,10 @@ export class CheckpointState {
         this.#snapshotFloors.set(table, position);
         this.#tablesWithSlots.add(table);
       } else if (slot.startsWith('t:')) {
-        const table = slot.slice('t:'.length);
-        this.#tableFloors.set(table, position);
+        const table = /^t:\d+:(.*)$/s.exec(slot)?.[1];
+        if (table === undefined) continue;
+        const floor = this.#tableFloors.get(table);
+        if (floor === undefined || position.isAfter(floor)) this.#tableFloors.set(table, position);
         this.#tablesWithSlots.add(table);
       } else {
         const match = /^p:(\d+):(\d+):(.*)$/s.exec(slot);

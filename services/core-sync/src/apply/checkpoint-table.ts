@@ -6,7 +6,10 @@
  * Slots (one row each, per source):
  * - `watermark`: every source transaction up to here is applied (or held by a paused table, which pins it);
  *   streaming resumes here.
- * - `t:<table>`: every change of the table up to here is applied (groups commit in order: commit-order.ts).
+ * - `t:<worker>:<table>`: the last change of the table that worker applied; groups commit in order
+ *   (commit-order.ts), so every change of the table up to the latest of the workers' slots is applied. One row per
+ *   worker, written first in its group's transaction: groups of different workers never wait for each other's
+ *   slot, and a group whose connection was lost holds its slot's lock, so the retry finds and ends it.
  * - `p:<partitionCount>:<partition>:<table>`: written by earlier releases, which applied by key partitions; read
  *   only, so an upgrade skips what those partitions had applied.
  * - `snapshot:<table>`: the table's snapshot contains every change up to here.
@@ -25,8 +28,9 @@ export const watermarkSlot = 'watermark';
 /** The row whose `epoch` fences writes by a deposed leader (high availability); not a position. */
 export const fenceSlot = 'fence';
 
-export function tableSlot(table: string): string {
-  return `t:${table}`;
+/** The slot of a table's changes applied by one worker (see the header). */
+export function tableSlot(table: string, worker: number): string {
+  return `t:${worker}:${table}`;
 }
 
 /** The slot of one key partition, as releases that applied by partitions wrote it (still read at start). */

@@ -83,7 +83,7 @@ export class GroupRunner {
   async #commitWithRetry(worker: number, group: ApplyGroup): Promise<GroupCommit> {
     const { order, transactions, groupWriter, held, failures, signal } = this.#options;
     let writes = group.writes;
-    const attempts = new BatchAttempts(() => decisiveSlots(writes));
+    const attempts = new BatchAttempts(() => decisiveSlots(writes, worker));
     let effects: GroupEffects | undefined;
     let abortable = true;
     for (let attempt = 1; ; attempt += 1) {
@@ -97,7 +97,7 @@ export class GroupRunner {
       try {
         const attemptWrites = writes;
         await transactions.run(
-          slotsOf(attemptWrites),
+          slotsOf(attemptWrites, worker),
           async (connection) => {
             effects = undefined;
             // Recorded before COMMIT: if its outcome is lost, these are the effects of the attempt that may have
@@ -111,7 +111,7 @@ export class GroupRunner {
           },
           {
             attempts,
-            beforeSlots: async () => {
+            beforeCommit: async () => {
               await order.waitForTurn(group.index, signal, abortable);
               // An earlier group may have held a table of this one meanwhile: nothing of it may commit.
               if (attemptWrites.some((item) => held.isHeld(item))) throw new HeldMeanwhileError();
@@ -290,9 +290,9 @@ export class GroupRunner {
   }
 }
 
-/** Each table's slot at the commit position of its last write in the group. */
-function slotsOf(writes: readonly QueuedWrite[]): SlotPosition[] {
+/** The worker's slot of each table, at the commit position of the table's last write in the group. */
+function slotsOf(writes: readonly QueuedWrite[], worker: number): SlotPosition[] {
   const lastPositionByTable = new Map<string, BinlogPosition>();
   for (const item of writes) lastPositionByTable.set(item.operation.table, item.commitPosition);
-  return [...lastPositionByTable].map(([table, position]) => ({ slot: tableSlot(table), position }));
+  return [...lastPositionByTable].map(([table, position]) => ({ slot: tableSlot(table, worker), position }));
 }

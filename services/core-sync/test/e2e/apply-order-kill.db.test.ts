@@ -139,7 +139,9 @@ describe('apply order model under kill -9', () => {
       await expectSameModelRows(fixture.source, fixture.target, written);
     }, 120_000);
     expect(health.body, written).toMatchObject({ directions: [{ pausedTables: [] }] });
-    await expectBinlogsStandStill(fixture);
+    // Equal rows can be a moment when the backlog's changes cancel out: wait for the service to be done, then
+    // nothing more is written.
+    await eventually(() => expectBinlogsStandStill(fixture), 90_000, 0);
     await expectSameModelRows(fixture.source, fixture.target, written);
     expect((await service.health()).body, written).toMatchObject({ status: 'ok' });
     const findings = await writeLogFindings(fixture.source, fixture.target);
