@@ -1,11 +1,13 @@
 import { SyncError, driverErrorCode, driverErrorOf } from '../errors/index.js';
 import type { ColumnValue, Row, TableSchema } from '../model/index.js';
 import {
+  columnBinders,
   columnList,
   executePrepared,
   maxAllowedPacket,
   qualifiedName,
   quoteIdentifier,
+  type ParameterBinder,
   type PoolConnection,
 } from '../mysql/index.js';
 import { rowForPause } from './table-pauses.js';
@@ -135,10 +137,13 @@ export class BatchWriter {
       Math.floor(maxPlaceholdersPerStatement / keyColumns.length),
     );
     const keyRows = deletes.map((operation) => operation.row);
+    const binders = columnBinders(schema, keyColumns);
     for (const run of runsWithinPacket(keyRows, keyColumns, packetBytes, schema)) {
       for (const chunk of chunksOfPowerOfTwoSizes(run, chunkLimit)) {
-        const values: ColumnValue[] = [];
-        for (const row of chunk) for (const column of keyColumns) values.push(row[column] ?? null);
+        const values: unknown[] = [];
+        for (const row of chunk) {
+          keyColumns.forEach((column, index) => values.push(binders[index]?.(row[column] ?? null)));
+        }
         await executePrepared(connection, this.#deleteSql(schema, chunk.length), values);
       }
     }
@@ -182,11 +187,17 @@ export class BatchWriter {
         this.#maxRowsPerStatement,
         Math.floor(maxPlaceholdersPerStatement / columns.length),
       );
+      const binders = columnBinders(schema, columns);
       for (const run of runsWithinPacket(rows, columns, packetBytes, schema)) {
         for (const chunk of chunksOfPowerOfTwoSizes(run, chunkLimit)) {
-          const values: ColumnValue[] = new Array<ColumnValue>(chunk.length * columns.length);
+          const values: unknown[] = new Array<unknown>(chunk.length * columns.length);
           let valueIndex = 0;
-          for (const row of chunk) for (const column of columns) values[valueIndex++] = row[column] ?? null;
+          for (const row of chunk) {
+            for (let columnIndex = 0; columnIndex < columns.length; columnIndex += 1) {
+              const bind = binders[columnIndex] as ParameterBinder;
+              values[valueIndex++] = bind(row[columns[columnIndex] as string] ?? null);
+            }
+          }
           await executePrepared(
             connection,
             this.#upsertSql(schema, columns, chunk.length, insertOnly),

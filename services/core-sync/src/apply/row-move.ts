@@ -11,7 +11,13 @@
  * (transaction-queue.ts).
  */
 import type { Row, TableSchema } from '../model/index.js';
-import { executePrepared, qualifiedName, quoteIdentifier, type PoolConnection } from '../mysql/index.js';
+import {
+  columnBinders,
+  executePrepared,
+  qualifiedName,
+  quoteIdentifier,
+  type PoolConnection,
+} from '../mysql/index.js';
 import type { WriteOperation } from './batch-writer.js';
 import type { QueuedWrite } from './queued-write.js';
 
@@ -55,9 +61,11 @@ export async function moveRow(
   const columns = Object.keys(to).filter((column) => !generated.has(column));
   const assignments = columns.map((column) => `${quoteIdentifier(column)} = ?`).join(', ');
   const oldKey = schema.primaryKey.map((column) => `${quoteIdentifier(column)} = ?`).join(' AND ');
+  const columnBindings = columnBinders(schema, columns);
+  const keyBindings = columnBinders(schema, schema.primaryKey);
   const values = [
-    ...columns.map((column) => to[column] ?? null),
-    ...schema.primaryKey.map((column) => from[column] ?? null),
+    ...columns.map((column, index) => columnBindings[index]?.(to[column] ?? null)),
+    ...schema.primaryKey.map((column, index) => keyBindings[index]?.(from[column] ?? null)),
   ];
   const sql = `UPDATE ${qualifiedName(database, schema.name)} SET ${assignments} WHERE ${oldKey}`;
   return (await executePrepared(connection, sql, values)) > 0;

@@ -58,5 +58,11 @@ export {
   type WriteTransactionOptions,
 } from './write-transaction.js';
 export { keyValues, keysPerLookup, selectByKeysSql, selectRowsByKeys } from './rows-by-key.js';
-export { dropParameterDefinitions, executePrepared } from './prepared-statements.js';
+export {
+  columnBinders,
+  columnParameter,
+  dropParameterDefinitions,
+  executePrepared,
+  type ParameterBinder,
+} from './prepared-statements.js';
 export { maxAllowedPacket } from './packet-limit.js';

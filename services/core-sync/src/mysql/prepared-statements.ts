@@ -5,11 +5,49 @@
  * in connection.ts, least recently used closed first, on the server too). With each cached statement it keeps one
  * parameter-definition object per placeholder, about 200 bytes of heap plus the packet they were read from: a
  * 1,000-row upsert of 12 columns held 1.8 MB, and with many tables the service's heap reached gigabytes
- * (docs/BENCHMARKS.md, many-tables). Those definitions only serve as type hints for integer columns on MySQL 8
- * (MariaDB reports every parameter as untyped); the service's canonical values need none (integers beyond 2^53
- * are strings, which the server converts exactly), so they are dropped once the statement is prepared.
+ * (docs/BENCHMARKS.md, many-tables). Those definitions only serve mysql2 as type hints for integer columns on
+ * Oracle MySQL (MariaDB reports every parameter as untyped), so they are dropped once the statement is prepared,
+ * and integer values carry their type themselves (`columnParameter`).
+ *
+ * Why integers must: mysql2 sends a JavaScript number as a DOUBLE and a string as a VAR_STRING. Oracle MySQL
+ * resolves a statement's parameter types at its first execution and converts later values to them, so after a
+ * small integer (a DOUBLE) had gone through a cached statement, a later BIGINT past 2^53 (a string) was rounded
+ * through a double or refused as out of range. Every integer is now sent as an 8-byte LONGLONG with the column's
+ * signedness: one type per column, whatever the value, exact on every server.
  */
+import mysql from 'mysql2/promise';
+import type { ColumnSchema, ColumnValue, TableSchema } from '../model/index.js';
 import type { PoolConnection } from './connection.js';
+
+const integerTypes = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
+
+/** What to bind for `value` in `column`: integers as typed LONGLONGs, everything else as it is. */
+export type ParameterBinder = (value: ColumnValue) => unknown;
+
+const asIs: ParameterBinder = (value) => value;
+
+function isUnsigned(column: ColumnSchema): boolean {
+  return /\bunsigned\b/i.test(column.columnType);
+}
+
+/** The binders for `columns` of `schema`, in that order. */
+export function columnBinders(schema: TableSchema, columns: readonly string[]): ParameterBinder[] {
+  const byName = new Map(schema.columns.map((column) => [column.name, column]));
+  return columns.map((name) => columnParameter(byName.get(name)));
+}
+
+/** The binder for a column (a column the schema does not know is bound as it is). */
+export function columnParameter(column: ColumnSchema | undefined): ParameterBinder {
+  if (column === undefined || !integerTypes.has(column.dataType)) return asIs;
+  const unsigned = isUnsigned(column);
+  const factory = (integer: number | string): unknown =>
+    unsigned ? mysql.TypedParameter.LONGLONG.unsigned(integer) : mysql.TypedParameter.LONGLONG(integer);
+  return (value) => {
+    if (value === null) return null;
+    if (typeof value === 'number' || typeof value === 'string') return factory(value);
+    throw new TypeError(`an integer column (${column.name}) got a ${typeof value} value`);
+  };
+}
 
 /** The part of mysql2's prepared-statement object this module touches (not part of mysql2's typed API). */
 interface StatementInternals {

@@ -1,9 +1,14 @@
 export {
   SandboxServer,
-  findServerBinary,
   findFreePort,
   removeSandboxTemplate,
-  missingServerHelp,
   type SandboxServerOptions,
   type SandboxConnectionInfo,
-} from './mariadb-sandbox.js';
+} from './sandbox-server.js';
+export {
+  findServerBinary,
+  missingServerHelp,
+  oracleMysqlRoot,
+  checkOracleMysqlRoot,
+  type ServerFlavorName,
+} from './server-flavors.js';

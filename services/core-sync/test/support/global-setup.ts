@@ -4,10 +4,15 @@
  * run against existing servers instead; each test creates and drops its own databases on them.
  * MYSQL_SYNC_TEST_STATE_URL names the MySQL server used for the MySQL state-store backend (default: the machine's
  * MariaDB on 127.0.0.1:3306 when it answers, else the "cloud" sandbox).
+ *
+ * It also starts two Oracle MySQL servers ("mysql-local" and "mysql-cloud") from the chroot `.ci/oracle-mysql`
+ * makes, for the tests that run the product on Oracle MySQL (test/servers). MYSQL_SYNC_TEST_MYSQL_LOCAL_URL and
+ * MYSQL_SYNC_TEST_MYSQL_CLOUD_URL name existing ones instead. MYSQL_SYNC_SKIP_ORACLE_MYSQL=1 skips those tests, and
+ * says so at the start and the end of the run; without it, a missing chroot fails the run with the reason.
  */
 import type { TestProject } from 'vitest/node';
 import mysql from 'mysql2/promise';
-import { SandboxServer, removeSandboxTemplate } from '../../src/sandbox/index.js';
+import { SandboxServer, oracleMysqlRoot, removeSandboxTemplate } from '../../src/sandbox/index.js';
 import { formatServerUrl, parseServerUrl, type ServerUrlParts } from './server-url.js';
 
 declare module 'vitest' {
@@ -15,6 +20,11 @@ declare module 'vitest' {
     localServerUrl: string;
     cloudServerUrl: string;
     stateServerUrl: string;
+    /** Oracle MySQL servers; empty strings when the Oracle MySQL tests are skipped (see `oracleMysqlSkipped`). */
+    mysqlLocalServerUrl: string;
+    mysqlCloudServerUrl: string;
+    /** Why the Oracle MySQL tests are skipped, or an empty string when they run. */
+    oracleMysqlSkipped: string;
   }
 }
 
@@ -25,6 +35,32 @@ async function answers(server: ServerUrlParts): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+const skipVariable = 'MYSQL_SYNC_SKIP_ORACLE_MYSQL';
+
+async function startMysqlPair(startedServers: SandboxServer[]): Promise<[string, string]> {
+  const localFromEnv = process.env.MYSQL_SYNC_TEST_MYSQL_LOCAL_URL;
+  const cloudFromEnv = process.env.MYSQL_SYNC_TEST_MYSQL_CLOUD_URL;
+  if (localFromEnv !== undefined && cloudFromEnv !== undefined) return [localFromEnv, cloudFromEnv];
+  const [localServer, cloudServer] = await Promise.all([
+    SandboxServer.start({ name: 'test-mysql-local', serverId: 201, flavor: 'mysql' }),
+    SandboxServer.start({ name: 'test-mysql-cloud', serverId: 202, flavor: 'mysql' }),
+  ]);
+  startedServers.push(localServer, cloudServer);
+  const version = await serverVersion(formatServerUrl(localServer.connectionInfo));
+  console.log(`Oracle MySQL tests run on ${version} (chroot ${oracleMysqlRoot()})`);
+  return [formatServerUrl(localServer.connectionInfo), formatServerUrl(cloudServer.connectionInfo)];
+}
+
+async function serverVersion(url: string): Promise<string> {
+  const connection = await mysql.createConnection(parseServerUrl(url));
+  try {
+    const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');
+    return String(rows[0]?.version);
+  } finally {
+    await connection.end();
   }
 }
 
@@ -51,10 +87,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
     process.env.MYSQL_SYNC_TEST_STATE_URL ??
     ((await answers(machineServer)) ? formatServerUrl(machineServer) : cloudUrl);
   parseServerUrl(stateUrl);
+  const oracleMysqlSkipped =
+    process.env[skipVariable] === '1' ? `${skipVariable}=1 is set: the Oracle MySQL tests are SKIPPED` : '';
+  let mysqlUrls: [string, string] = ['', ''];
+  if (oracleMysqlSkipped === '') {
+    mysqlUrls = await startMysqlPair(startedServers);
+  } else {
+    console.warn(oracleMysqlSkipped);
+  }
+  project.provide('mysqlLocalServerUrl', mysqlUrls[0]);
+  project.provide('mysqlCloudServerUrl', mysqlUrls[1]);
+  project.provide('oracleMysqlSkipped', oracleMysqlSkipped);
   project.provide('localServerUrl', localUrl);
   project.provide('cloudServerUrl', cloudUrl);
   project.provide('stateServerUrl', stateUrl);
   return async () => {
+    if (oracleMysqlSkipped !== '') console.warn(oracleMysqlSkipped);
     await Promise.all(startedServers.map((server) => server.destroy()));
     await removeSandboxTemplate();
   };

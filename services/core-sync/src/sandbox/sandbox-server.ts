@@ -1,24 +1,23 @@
 /**
- * Throw-away MariaDB/MySQL servers for the tests, the demo and the benchmarks: each in its own temporary data
- * directory, on a free port, with the binlog on in ROW/FULL format. Data directories are cloned from one
- * initialised template per process, so starting a server costs about a second.
+ * Throw-away MariaDB and Oracle MySQL servers for the tests, the demo and the benchmarks: each in its own temporary
+ * data directory, on a free port, with the binlog on in ROW/FULL format. Data directories are cloned from one
+ * initialised template per flavor and process, so starting a server costs about a second. What differs between
+ * the two flavors lives in ./server-flavors.ts.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, mkdir, rm, cp, access, writeFile } from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, rm, cp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-
-const execFileAsync = promisify(execFile);
+import { serverFlavor, type ServerFlavor, type ServerFlavorName } from './server-flavors.js';
 
 export interface SandboxServerOptions {
   /** A label for logs and the data directory name. */
   readonly name: string;
   /** Distinct per server that takes part in replication with another. */
   readonly serverId: number;
+  /** `mariadb` (the default) or `mysql` (Oracle MySQL, from the chroot `.ci/oracle-mysql` makes). */
+  readonly flavor?: ServerFlavorName;
   /** Parent of the server's data directory; a new temporary directory when omitted. */
   readonly baseDirectory?: string;
   /** Extra `--option=value` arguments for the server. */
@@ -32,52 +31,6 @@ export interface SandboxConnectionInfo {
   readonly port: number;
   readonly user: string;
   readonly password: string;
-}
-
-const serverBinaryCandidates = ['mariadbd', 'mysqld'];
-const searchDirectories = [
-  '/usr/sbin',
-  '/usr/local/sbin',
-  '/usr/bin',
-  '/usr/local/bin',
-  '/usr/local/mysql/bin',
-];
-
-export const missingServerHelp =
-  'No MariaDB/MySQL server binary (mariadbd or mysqld) was found on PATH or in /usr/sbin. Install one, e.g. ' +
-  '`sudo apt-get install mariadb-server` (Debian/Ubuntu), `brew install mariadb` (macOS) or ' +
-  '`sudo dnf install mariadb-server` (Fedora), then run the command again.';
-
-async function isExecutable(filePath: string): Promise<boolean> {
-  try {
-    await access(filePath, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The server binary to run, or undefined when none is installed. */
-export async function findServerBinary(): Promise<string | undefined> {
-  const pathDirectories = (process.env.PATH ?? '').split(path.delimiter).filter((entry) => entry.length > 0);
-  for (const binaryName of serverBinaryCandidates) {
-    for (const directory of [...pathDirectories, ...searchDirectories]) {
-      const candidate = path.join(directory, binaryName);
-      if (await isExecutable(candidate)) return candidate;
-    }
-  }
-  return undefined;
-}
-
-async function findInstallDbBinary(serverBinary: string): Promise<string> {
-  const directories = [path.dirname(serverBinary), ...searchDirectories];
-  for (const binaryName of ['mariadb-install-db', 'mysql_install_db']) {
-    for (const directory of directories) {
-      const candidate = path.join(directory, binaryName);
-      if (await isExecutable(candidate)) return candidate;
-    }
-  }
-  throw new Error(`mariadb-install-db was not found next to ${serverBinary}. ${missingServerHelp}`);
 }
 
 /** A TCP port nobody listens on right now. */
@@ -98,26 +51,23 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-let templatePromise: Promise<string> | undefined;
+const templates = new Map<ServerFlavorName, Promise<string>>();
 
-/** Initialises one data directory per process and returns its path; servers start from copies of it. */
-async function templateDataDirectory(serverBinary: string): Promise<string> {
-  templatePromise ??= (async () => {
-    const templateRoot = await mkdtemp(path.join(tmpdir(), 'mysql-sync-template-'));
-    const dataDirectory = path.join(templateRoot, 'data');
-    const installDb = await findInstallDbBinary(serverBinary);
-    const runAsRoot = process.getuid?.() === 0;
-    await execFileAsync(installDb, [
-      '--no-defaults',
-      `--datadir=${dataDirectory}`,
-      '--auth-root-authentication-method=normal',
-      '--skip-test-db',
-      '--skip-name-resolve',
-      ...(runAsRoot ? ['--user=root'] : []),
-    ]);
-    return dataDirectory;
-  })();
-  return templatePromise;
+/** Initialises one data directory per flavor and process and returns its path; servers start from copies of it. */
+async function templateDataDirectory(flavor: ServerFlavor): Promise<string> {
+  let template = templates.get(flavor.name);
+  if (template === undefined) {
+    template = (async () => {
+      const templateRoot = await mkdtemp(
+        path.join(flavor.temporaryParent, `mysql-sync-template-${flavor.name}-`),
+      );
+      const dataDirectory = path.join(templateRoot, 'data');
+      await flavor.initialise(dataDirectory);
+      return dataDirectory;
+    })();
+    templates.set(flavor.name, template);
+  }
+  return template;
 }
 
 /** One running sandbox server. `stop()` shuts it down; `destroy()` also removes its files. */
@@ -127,7 +77,8 @@ export class SandboxServer {
   readonly dataDirectory: string;
   readonly rootDirectory: string;
   readonly port: number;
-  readonly #serverBinary: string;
+  readonly flavor: ServerFlavorName;
+  readonly #flavor: ServerFlavor;
   #extraArguments: readonly string[];
   #process: ChildProcess | undefined;
   #exitPromise: Promise<void> | undefined;
@@ -138,7 +89,7 @@ export class SandboxServer {
     serverId: number;
     rootDirectory: string;
     port: number;
-    serverBinary: string;
+    flavor: ServerFlavor;
     extraArguments: readonly string[];
     ownsRoot: boolean;
   }) {
@@ -147,19 +98,19 @@ export class SandboxServer {
     this.rootDirectory = init.rootDirectory;
     this.dataDirectory = path.join(init.rootDirectory, 'data');
     this.port = init.port;
-    this.#serverBinary = init.serverBinary;
+    this.#flavor = init.flavor;
+    this.flavor = init.flavor.name;
     this.#extraArguments = init.extraArguments;
     this.#ownsRoot = init.ownsRoot;
   }
 
   static async start(options: SandboxServerOptions): Promise<SandboxServer> {
-    const serverBinary = await findServerBinary();
-    if (serverBinary === undefined) throw new Error(missingServerHelp);
-    const template = await templateDataDirectory(serverBinary);
+    const flavor = await serverFlavor(options.flavor ?? 'mariadb');
+    const template = await templateDataDirectory(flavor);
     const ownsRoot = options.baseDirectory === undefined;
     const rootDirectory =
       options.baseDirectory === undefined
-        ? await mkdtemp(path.join(tmpdir(), `mysql-sync-${options.name}-`))
+        ? await mkdtemp(path.join(flavor.temporaryParent, `mysql-sync-${options.name}-`))
         : path.join(options.baseDirectory, options.name);
     await mkdir(rootDirectory, { recursive: true });
     await rm(path.join(rootDirectory, 'data'), { recursive: true, force: true });
@@ -169,7 +120,7 @@ export class SandboxServer {
       serverId: options.serverId,
       rootDirectory,
       port: options.port ?? (await findFreePort()),
-      serverBinary,
+      flavor,
       extraArguments: options.extraArguments ?? [],
       ownsRoot,
     });
@@ -192,34 +143,16 @@ export class SandboxServer {
   /** Starts the server process (again, after `stop()` or `kill()`), keeping the data directory and port. */
   async launch(): Promise<void> {
     if (this.#process !== undefined) return;
-    const runAsRoot = process.getuid?.() === 0;
-    const serverArguments = [
-      '--no-defaults',
-      `--datadir=${this.dataDirectory}`,
-      `--port=${this.port}`,
-      '--bind-address=127.0.0.1',
-      `--socket=${path.join(this.rootDirectory, 'mysqld.sock')}`,
-      `--pid-file=${path.join(this.rootDirectory, 'mysqld.pid')}`,
-      `--log-error=${path.join(this.rootDirectory, 'error.log')}`,
-      `--server-id=${this.serverId}`,
-      `--log-bin=${path.join(this.dataDirectory, 'binlog')}`,
-      '--binlog-format=ROW',
-      '--binlog-row-image=FULL',
-      '--binlog-row-metadata=FULL',
-      '--skip-name-resolve',
-      '--innodb-buffer-pool-size=128M',
-      '--innodb-log-file-size=64M',
-      '--innodb-flush-log-at-trx-commit=2',
-      '--sync-binlog=0',
-      '--max-connections=300',
-      '--max-allowed-packet=64M',
-      '--character-set-server=utf8mb4',
-      '--collation-server=utf8mb4_unicode_ci',
-      '--performance-schema=OFF',
-      ...(runAsRoot ? ['--user=root'] : []),
-      ...this.#extraArguments,
-    ];
-    const child = spawn(this.#serverBinary, serverArguments, { stdio: 'ignore' });
+    const command = this.#flavor.serverCommand(
+      {
+        rootDirectory: this.rootDirectory,
+        dataDirectory: this.dataDirectory,
+        serverId: this.serverId,
+        port: this.port,
+      },
+      this.#extraArguments,
+    );
+    const child = spawn(command.file, command.args, { stdio: 'ignore' });
     this.#process = child;
     this.#exitPromise = new Promise((resolve) => {
       child.once('exit', () => {
@@ -299,10 +232,12 @@ export class SandboxServer {
   }
 }
 
-/** Removes the per-process template data directory (call once when the process is done with sandboxes). */
+/** Removes the per-process template data directories (call once when the process is done with sandboxes). */
 export async function removeSandboxTemplate(): Promise<void> {
-  if (templatePromise === undefined) return;
-  const template = await templatePromise.catch(() => undefined);
-  templatePromise = undefined;
-  if (template !== undefined) await rm(path.dirname(template), { recursive: true, force: true });
+  const pending = [...templates.values()];
+  templates.clear();
+  for (const template of pending) {
+    const dataDirectory = await template.catch(() => undefined);
+    if (dataDirectory !== undefined) await rm(path.dirname(dataDirectory), { recursive: true, force: true });
+  }
 }
