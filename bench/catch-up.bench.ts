@@ -11,33 +11,14 @@
 import type { Connection } from '../services/core-sync/src/mysql/index.js';
 import { totalChangesOf, writeChanges, type ChangeCounts } from './support/change-load.js';
 import { isMainModule, numberOption, parseOptions, runStandalone } from './support/cli.js';
-import { describeMachine, machineSummary } from './support/machine.js';
+import { runComparableBenchmark, type ComparableBenchmark } from './support/comparable-benchmark.js';
 import { createOrdersTableStatement, fillOrders } from './support/orders-table.js';
 import { readProcessCpuMs } from './support/process-cpu.js';
-import { invokedCommand, markdownTable, runContext, writeReportSection } from './support/report.js';
-import {
-  benchServerArguments,
-  binlogBytes,
-  connect,
-  recreateDatabase,
-  withServerPair,
-} from './support/servers.js';
+import { markdownTable } from './support/report.js';
+import { binlogBytes, connect, recreateDatabase, withServerPair } from './support/servers.js';
 import { benchConfigDocument } from './support/service-config.js';
-import {
-  revisionContestants,
-  revisionReport,
-  revisionSettings,
-  runRevisionRounds,
-  type RevisionMetric,
-  type RevisionSettings,
-} from './support/revision-rounds.js';
-import {
-  ServiceProcess,
-  candidateSource,
-  rowsAppliedOf,
-  serviceRunnerDescription,
-  type ServiceSource,
-} from './support/service-process.js';
+import { revisionSettings, runRevisionRounds, type RevisionMetric } from './support/revision-rounds.js';
+import { ServiceProcess, rowsAppliedOf, type ServiceSource } from './support/service-process.js';
 import { settleServer } from './support/settle.js';
 import { formatCount, formatMebibytes, formatSeconds } from './support/stats.js';
 import { compareTable, describeComparison, type TableComparison } from './support/table-compare.js';
@@ -237,8 +218,8 @@ function verdicts(figures: CatchUpFigures): string[] {
   ];
 }
 
-function reportBody(figures: CatchUpFigures, context: string): string {
-  const table = markdownTable(
+function figuresTable(figures: CatchUpFigures): string {
+  return markdownTable(
     [
       'Row changes',
       'Caught up in',
@@ -260,18 +241,6 @@ function reportBody(figures: CatchUpFigures, context: string): string {
       ],
     ],
   );
-  return `## Catch-up after downtime
-
-${context}
-
-${workloadDescription(figures)}
-
-${table}
-
-${verdicts(figures)
-  .map((line) => `- ${line}`)
-  .join('\n')}
-`;
 }
 
 /** What one catch-up does (`figures` of one run, or of an A/B's first round). */
@@ -312,37 +281,27 @@ const revisionMetrics: readonly RevisionMetric<CatchUpFigures>[] = [
   },
 ];
 
-async function measureRevisions(
-  settings: CatchUpSettings,
-  revisions: RevisionSettings,
-  context: () => string,
-): Promise<void> {
-  const contestants = await revisionContestants(revisions.against);
-  const rounds = await withServerPair('catch-up', (source, target) =>
-    runRevisionRounds(contestants, revisions.repeat, (contestant) =>
-      measure(source, target, settings, contestant.source),
-    ),
-  );
-  const firstRound = rounds[0];
-  if (firstRound === undefined) throw new Error('the A/B ran no round');
-  const report = revisionReport({
-    contestants,
-    rounds,
-    metrics: revisionMetrics,
+/** The catch-up benchmark with `settings`: one run, or the rounds of an A/B. */
+function catchUpBenchmark(settings: CatchUpSettings): ComparableBenchmark<CatchUpFigures> {
+  return {
+    section: 'catch-up',
+    title: 'Catch-up after downtime',
+    measure: (serviceSource) =>
+      withServerPair('catch-up', (source, target) => measure(source, target, settings, serviceSource)),
+    measureRounds: (contestants, repeat) =>
+      withServerPair('catch-up', (source, target) =>
+        runRevisionRounds(contestants, repeat, (contestant) =>
+          measure(source, target, settings, contestant.source),
+        ),
+      ),
+    describeWorkload: workloadDescription,
+    figuresTable,
+    verdicts,
+    revisionMetrics,
     roundFailure: (figures) =>
       figures.comparison.equal ? undefined : `THE TARGET DIFFERS: ${describeComparison(figures.comparison)}`,
-    allPassed: 'the target equals the source after every round (row count and CHECKSUM TABLE)',
-  });
-  const body = `## Catch-up after downtime
-
-${context()}
-
-${workloadDescription(firstRound.figures)}
-
-${report.markdown}
-`;
-  await writeReportSection('catch-up', body);
-  for (const line of report.verdicts) console.log(line);
+    allRoundsPassed: 'the target equals the source after every round (row count and CHECKSUM TABLE)',
+  };
 }
 
 export async function runCatchUpBenchmark(argumentList: readonly string[]): Promise<void> {
@@ -356,26 +315,7 @@ export async function runCatchUpBenchmark(argumentList: readonly string[]): Prom
     initialRows: numberOption(options['initial-rows'], 200_000, 'initial-rows'),
     writers: numberOption(options.writers, 2, 'writers'),
   };
-  const revisions = revisionSettings(options);
-  const command = invokedCommand();
-  const machine = await describeMachine();
-  console.log(`catch-up benchmark: ${command}\n  ${machineSummary(machine)}`);
-  const context = (): string =>
-    runContext(machine, command, [
-      `Server settings: ${benchServerArguments.join(' ')}`,
-      serviceRunnerDescription(),
-    ]);
-  if (revisions !== undefined) {
-    await measureRevisions(settings, revisions, context);
-  } else {
-    const serviceSource = await candidateSource();
-    const figures = await withServerPair('catch-up', (source, target) =>
-      measure(source, target, settings, serviceSource),
-    );
-    await writeReportSection('catch-up', reportBody(figures, context()));
-    for (const line of verdicts(figures)) console.log(line);
-  }
-  console.log('wrote the catch-up section of docs/BENCHMARKS.md');
+  await runComparableBenchmark(catchUpBenchmark(settings), revisionSettings(options));
 }
 
 if (isMainModule(import.meta.url)) await runStandalone(runCatchUpBenchmark);

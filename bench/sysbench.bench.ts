@@ -14,19 +14,12 @@
 import type { Connection } from '../services/core-sync/src/mysql/index.js';
 import type { SandboxServer } from '../services/core-sync/src/sandbox/index.js';
 import { isMainModule, numberOption, parseOptions, runStandalone } from './support/cli.js';
+import { runComparableBenchmark, type ComparableBenchmark } from './support/comparable-benchmark.js';
 import { heartbeatIntervalMs } from './support/heartbeats.js';
-import { describeMachine, machineSummary } from './support/machine.js';
-import { invokedCommand, markdownTable, runContext, writeReportSection } from './support/report.js';
-import {
-  revisionContestants,
-  revisionReport,
-  revisionSettings,
-  runRevisionRounds,
-  type RevisionMetric,
-  type RevisionSettings,
-} from './support/revision-rounds.js';
-import { benchServerArguments, connect, withServerPair } from './support/servers.js';
-import { candidateSource, serviceRunnerDescription, type ServiceSource } from './support/service-process.js';
+import { markdownTable } from './support/report.js';
+import { revisionSettings, runRevisionRounds, type RevisionMetric } from './support/revision-rounds.js';
+import { connect, withServerPair } from './support/servers.js';
+import type { ServiceSource } from './support/service-process.js';
 import { formatCount, formatMebibytes, formatMilliseconds, maximum, percentile } from './support/stats.js';
 import { sysbenchAvailable, sysbenchMissingMessage } from './support/sysbench.js';
 import { describeComparison } from './support/table-compare.js';
@@ -92,23 +85,11 @@ function verdicts(figures: SysbenchFigures): string[] {
   ];
 }
 
-function reportBody(figures: SysbenchFigures, context: string): string {
-  const table = markdownTable(
+function figuresTable(figures: SysbenchFigures): string {
+  return markdownTable(
     ['Window', 'Source row events/s', 'Applied rows/s', 'Lag p50', 'Lag max', 'Queue depth max'],
     windows(figures),
   );
-  return `## Keeping up with sysbench oltp_write_only
-
-${context}
-
-${workloadDescription(figures)}
-
-${table}
-
-${verdicts(figures)
-  .map((line) => `- ${line}`)
-  .join('\n')}
-`;
 }
 
 /** What one run does (`figures` of one run, or of an A/B's first round). */
@@ -202,45 +183,38 @@ async function measure(settings: Settings, serviceSource: ServiceSource): Promis
 /** The fixed `--rand-seed` of an A/B's rounds. */
 const revisionRandomSeed = 1;
 
-async function measureRevisions(
-  runSettings: Settings,
-  revisions: RevisionSettings,
-  context: () => string,
-): Promise<void> {
-  const settings: Settings = { ...runSettings, randomSeed: revisionRandomSeed };
-  const contestants = await revisionContestants(revisions.against);
-  const rounds = await withServerPair('sysbench', (source, target) =>
-    withConnections({ source, target }, (connections) =>
-      runRevisionRounds(contestants, revisions.repeat, async (contestant) => {
-        await prepareTables({ source }, connections, settings);
-        return runLoad({ source, target }, connections, settings, contestant.source);
-      }),
-    ),
-  );
-  const firstRound = rounds[0];
-  if (firstRound === undefined) throw new Error('the A/B ran no round');
-  const report = revisionReport({
-    contestants,
-    rounds,
-    metrics: revisionMetrics,
+/** The sysbench benchmark with `settings`: one run, or the rounds of an A/B (with a fixed `--rand-seed`). */
+function sysbenchBenchmark(settings: Settings): ComparableBenchmark<SysbenchFigures> {
+  const revisionRoundSettings: Settings = { ...settings, randomSeed: revisionRandomSeed };
+  return {
+    section: 'sysbench',
+    title: 'Keeping up with sysbench oltp_write_only',
+    measure: async (serviceSource) => {
+      const figures = await measure(settings, serviceSource);
+      for (const row of windows(figures)) console.log(`  ${row.join(' | ')}`);
+      return figures;
+    },
+    measureRounds: (contestants, repeat) =>
+      withServerPair('sysbench', (source, target) =>
+        withConnections({ source, target }, (connections) =>
+          runRevisionRounds(contestants, repeat, async (contestant) => {
+            await prepareTables({ source }, connections, revisionRoundSettings);
+            return runLoad({ source, target }, connections, revisionRoundSettings, contestant.source);
+          }),
+        ),
+      ),
+    describeWorkload: workloadDescription,
+    figuresTable,
+    verdicts,
+    revisionMetrics,
     roundFailure: (figures) => {
       const unequal = figures.comparisons.filter((comparison) => !comparison.equal);
       return unequal.length === 0
         ? undefined
         : `TABLES DIFFER: ${unequal.map(describeComparison).join('; ')}`;
     },
-    allPassed: `the target equals the source after every round (row count and CHECKSUM TABLE of ${settings.tables} tables)`,
-  });
-  const body = `## Keeping up with sysbench oltp_write_only
-
-${context()}
-
-${workloadDescription(firstRound.figures)}
-
-${report.markdown}
-`;
-  await writeReportSection('sysbench', body);
-  for (const line of report.verdicts) console.log(line);
+    allRoundsPassed: `the target equals the source after every round (row count and CHECKSUM TABLE of ${revisionRoundSettings.tables} tables)`,
+  };
 }
 
 export async function runSysbenchBenchmark(argumentList: readonly string[]): Promise<void> {
@@ -260,23 +234,7 @@ export async function runSysbenchBenchmark(argumentList: readonly string[]): Pro
     console.log(sysbenchMissingMessage('sysbench'));
     return;
   }
-  const command = invokedCommand();
-  const machine = await describeMachine();
-  console.log(`sysbench benchmark: ${command}\n  ${machineSummary(machine)}`);
-  const context = (): string =>
-    runContext(machine, command, [
-      `Server settings: ${benchServerArguments.join(' ')}`,
-      serviceRunnerDescription(),
-    ]);
-  if (revisions !== undefined) {
-    await measureRevisions(settings, revisions, context);
-  } else {
-    const figures = await measure(settings, await candidateSource());
-    for (const row of windows(figures)) console.log(`  ${row.join(' | ')}`);
-    await writeReportSection('sysbench', reportBody(figures, context()));
-    for (const line of verdicts(figures)) console.log(line);
-  }
-  console.log('wrote the sysbench section of docs/BENCHMARKS.md');
+  await runComparableBenchmark(sysbenchBenchmark(settings), revisions);
 }
 
 if (isMainModule(import.meta.url)) await runStandalone(runSysbenchBenchmark);

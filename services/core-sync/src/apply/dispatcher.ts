@@ -11,7 +11,7 @@ import type { CheckpointState } from './checkpoint-state.js';
 import type { ChangeKeys, RefreshOutcome } from './engine-types.js';
 import type { HeldTables } from './held-tables.js';
 import { primaryKeyText } from './partitioner.js';
-import type { QueuedWrite, RefreshTicket } from './queued-write.js';
+import type { QueuedTransaction, QueuedWrite, RefreshTicket } from './queued-write.js';
 import type { TransactionTracker } from './transaction-tracker.js';
 import type { ApplyGroup, TransactionQueue } from './transaction-queue.js';
 
@@ -87,7 +87,8 @@ export class Dispatcher {
     const writes: QueuedWrite[] = [];
     const keys: string[] = [];
     const keyOwners: number[] = [];
-    const tables: string[] = [];
+    // Insertion order: the tables in order of first write.
+    const writtenTables = new Set<string>();
     for (const change of transaction.changes) {
       if (this.#options.held.holds(change.table, sequence)) continue;
       const schema = this.#tables.get(change.table);
@@ -95,7 +96,7 @@ export class Dispatcher {
       const firstWrite = writes.length;
       this.#queueChange(change, schema, transaction, sequence, mayBeApplied, writes);
       if (writes.length === firstWrite) continue;
-      if (!tables.includes(change.table)) tables.push(change.table);
+      writtenTables.add(change.table);
       const firstKey = keys.length;
       this.#changeKeys.keysOf(change, keys);
       for (let index = firstKey; index < keys.length; index += 1) keyOwners.push(writes.length - 1);
@@ -106,7 +107,7 @@ export class Dispatcher {
       writes,
       keys,
       keyOwners,
-      tables,
+      tables: Array.from(writtenTables),
       refresh: false,
     });
   }
@@ -214,7 +215,7 @@ export class Dispatcher {
     });
   }
 
-  #enqueue(transaction: Parameters<TransactionQueue['push']>[0]): void {
+  #enqueue(transaction: QueuedTransaction): void {
     const count = transaction.writes.length;
     this.#options.tracker.dispatched(transaction.sequence, transaction.commitPosition, count);
     if (count === 0) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BinlogPosition } from '../model/index.js';
+import { BinlogPosition, type ChangeKind, type Row } from '../model/index.js';
 import type { WriteOperation } from './batch-writer.js';
 import { forEachWriteOperation } from './change-operations.js';
 import type { QueuedWrite } from './queued-write.js';
@@ -14,22 +14,18 @@ function queued(operations: readonly WriteOperation[]): QueuedWrite[] {
   }));
 }
 
-function operationsOf(change: Parameters<typeof forEachWriteOperation>[0]): WriteOperation[] {
+/** The write operations the dispatcher makes of one change to the table `parent` (primary key `id`). */
+function parentOperations(kind: ChangeKind, before: Row | null, after: Row | null): WriteOperation[] {
   const operations: WriteOperation[] = [];
-  forEachWriteOperation(change, ['id'], (operation) => operations.push(operation));
+  forEachWriteOperation({ kind, table: 'parent', before, after }, ['id'], (operation) =>
+    operations.push(operation),
+  );
   return operations;
 }
 
 describe('row moves', () => {
   it('pairs the delete and the upsert of an update that changed the primary key', () => {
-    const writes = queued(
-      operationsOf({
-        kind: 'update',
-        table: 'parent',
-        before: { id: 5, code: 'five' },
-        after: { id: 50, code: 'five' },
-      }),
-    );
+    const writes = queued(parentOperations('update', { id: 5, code: 'five' }, { id: 50, code: 'five' }));
     const [removal, arrival] = writes.map((item) => item.operation);
     expect([removal?.kind, arrival?.kind]).toEqual(['delete', 'upsert']);
     expect(arrival?.movedFrom).toBe(removal?.keyText);
@@ -39,28 +35,11 @@ describe('row moves', () => {
   });
 
   it('leaves an update that kept its key, and a delete of another row before a move, as they are', () => {
-    const kept = queued(
-      operationsOf({
-        kind: 'update',
-        table: 'parent',
-        before: { id: 5, code: 'five' },
-        after: { id: 5, code: 'V' },
-      }),
-    );
+    const kept = queued(parentOperations('update', { id: 5, code: 'five' }, { id: 5, code: 'V' }));
     expect(kept.map((item) => item.operation.movedFrom)).toEqual([undefined]);
     // The move's own delete was left out (already applied): another row's delete just before it is not its half.
-    const [, arrival] = operationsOf({
-      kind: 'update',
-      table: 'parent',
-      before: { id: 5, code: 'five' },
-      after: { id: 50, code: 'five' },
-    });
-    const otherDelete = operationsOf({
-      kind: 'delete',
-      table: 'parent',
-      before: { id: 7, code: 'seven' },
-      after: null,
-    });
+    const [, arrival] = parentOperations('update', { id: 5, code: 'five' }, { id: 50, code: 'five' });
+    const otherDelete = parentOperations('delete', { id: 7, code: 'seven' }, null);
     const writes = queued([...otherDelete, arrival as WriteOperation]);
     expect(moveAt(writes, 0)).toBeUndefined();
   });

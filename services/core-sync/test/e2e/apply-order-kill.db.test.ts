@@ -10,20 +10,17 @@
  * MYSQL_SYNC_TEST_SEED=<the seed a failure names> repeats the sequence (not the timing of the kills).
  */
 import fc from 'fast-check';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { createModelFixture, modelConfigDocument } from '../support/model-fixture.js';
 import {
   SourceWriter,
   TargetLocks,
   expectSameModelRows,
-  modelTable,
   targetLockArbitrary,
   transactionArbitrary,
   writeLogFindings,
-  writeLogs,
 } from '../support/model-transactions.js';
 import {
-  createOnBothSides,
-  createSyncFixture,
   eventually,
   expectBinlogsStandStill,
   waitUntilHealthy,
@@ -95,18 +92,8 @@ async function waitForProgress(load: ModelLoad, transactions: number): Promise<v
 
 describe('apply order model under kill -9', () => {
   it('killed three times mid-stream: the target ends equal to the source byte for byte, no row image applied twice', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'modelkill',
-    );
-    await createOnBothSides(fixture, modelTable);
-    await fixture.source.query(writeLogs.source);
-    await fixture.target.query(writeLogs.target);
-    const document = fixture.configDocument({
-      tables: [{ name: 'm', primary_key: 'id' }],
-      sync: { batch_insert_size: 3, workers: 4 },
-    });
+    await using fixture = await createModelFixture('modelkill');
+    const document = modelConfigDocument(fixture);
     let service = await fixture.spawnService(document);
     await waitUntilHealthy(service);
     const load = await startModelLoad(fixture);

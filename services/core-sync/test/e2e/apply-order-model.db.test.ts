@@ -10,24 +10,21 @@
  * FAST_CHECK_RUNS sets the number of runs (e.g. 2000 for a soak), FAST_CHECK_SEED replays a failure's seed.
  */
 import fc from 'fast-check';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BinlogPosition, type Row } from '../../src/model/index.js';
+import { createModelFixture, modelConfigDocument } from '../support/model-fixture.js';
 import {
   SourceWriter,
   TargetLocks,
   expectSameModelRows,
   modelRows,
-  modelTable,
   targetLockArbitrary,
   transactionArbitrary,
   writeLogFindings,
-  writeLogs,
   type TransactionOutcome,
 } from '../support/model-transactions.js';
 import {
   binlogEnd,
-  createOnBothSides,
-  createSyncFixture,
   eventually,
   startDisposableService,
   type RunningService,
@@ -88,21 +85,8 @@ function describeRun(
 
 describe('apply order model', () => {
   it('random transactions whose rows meet, under random target locks: the target equals the source byte for byte after every run', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'model',
-    );
-    await createOnBothSides(fixture, modelTable);
-    await fixture.source.query(writeLogs.source);
-    await fixture.target.query(writeLogs.target);
-    await using running = await startDisposableService(
-      fixture,
-      fixture.configDocument({
-        tables: [{ name: 'm', primary_key: 'id' }],
-        sync: { batch_insert_size: 3, workers: 4 },
-      }),
-    );
+    await using fixture = await createModelFixture('model');
+    await using running = await startDisposableService(fixture, modelConfigDocument(fixture));
     await using writer = await SourceWriter.open(fixture.source);
     await using locks = new TargetLocks(fixture.target);
     const tally = { runs: 0, committed: 0, rolledBack: 0 };
