@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` starts a local sandbox pair with core-sync (bidirectional) and the
 # web dashboard between them, with writes on both sides; `make test` runs every check CI runs. Both install what
 # they need first.
-.PHONY: install demo test build start lint format bench clean
+.PHONY: install oracle-mysql demo test build start lint format bench clean
 
 install:
 	npm ci
@@ -9,7 +9,11 @@ install:
 demo: install
 	npm run demo
 
-test: install
+# The Oracle MySQL servers of the tests run from a Debian sid chroot (.ci/oracle-mysql says how, and how to skip it).
+oracle-mysql:
+	bash .ci/oracle-mysql
+
+test: install oracle-mysql
 	npm test
 
 build: install
