@@ -26,7 +26,6 @@ import {
   createMysqlPool,
   formatSettingProblems,
   readServerInfo,
-  readTableSchema,
   type Pool,
   type ServerFlavor,
 } from '../mysql/index.js';
@@ -44,7 +43,6 @@ import {
   type AssembledSchemaChange,
   type AssembledTransaction,
 } from './transaction-assembler.js';
-import { floatScaleOfColumnType } from './value-normalizer.js';
 import { ZongjiStream } from './zongji/index.js';
 
 /** No event or heartbeat within this many heartbeat intervals restarts the stream. */
@@ -77,7 +75,6 @@ export class BinlogSource {
   #lastError: { code: string; message: string } | null = null;
   #controlPool: Pool | undefined;
   #flavor: ServerFlavor = 'mariadb';
-  #floatScales = new Map<string, Map<string, number>>();
   #stream: ZongjiStream | undefined;
   #assembler: TransactionAssembler | undefined;
   /** Prepared XA transactions: kept across reconnects (each stream resumes after them). */
@@ -244,19 +241,6 @@ export class BinlogSource {
       if (gtid !== null && this.#handedOnPosition === position)
         this.#handedOnPosition = position.withGtid(gtid);
     }
-    await this.#readFloatScales(pool, this.#options.tables);
-  }
-
-  async #readFloatScales(pool: Pool, tables: readonly string[]): Promise<void> {
-    for (const table of tables) {
-      const schema = await readTableSchema(pool, this.#options.database, table);
-      const scales = new Map<string, number>();
-      for (const column of schema?.columns ?? []) {
-        const scale = floatScaleOfColumnType(column.columnType);
-        if (scale !== null) scales.set(column.name, scale);
-      }
-      this.#floatScales.set(table, scales);
-    }
   }
 
   #openStream(pool: Pool, attempt: number): void {
@@ -270,7 +254,7 @@ export class BinlogSource {
       preparedTransactions: this.#preparedTransactions,
       sink: {
         transaction: (transaction) => this.#onAssembledTransaction(transaction),
-        schemaChange: (change) => this.#onSchemaChange(change, attempt),
+        schemaChange: (change) => this.#onSchemaChange(change),
         xaPrepared: (prepared) => this.#preparedXa.prepared(prepared),
         xaDecided: (decision) => this.#preparedXa.decided(decision, Date.now()),
       },
@@ -283,8 +267,6 @@ export class BinlogSource {
       tables: options.markerTable === undefined ? options.tables : [...options.tables, options.markerTable],
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       netWriteTimeoutSeconds: dumpNetWriteTimeoutSeconds,
-      floatScale: (database, table, column) =>
-        database === options.database ? (this.#floatScales.get(table)?.get(column) ?? null) : null,
       onEvent: (event) => this.#onStreamEvent(event, attempt),
       onError: (error) => void this.#handleFailure(error, attempt),
     });
@@ -341,7 +323,7 @@ export class BinlogSource {
     }
   }
 
-  #onSchemaChange(change: AssembledSchemaChange, attempt: number): void {
+  #onSchemaChange(change: AssembledSchemaChange): void {
     // Whatever came before the statement is handed on before it.
     this.#emptyTransactions.flush();
     this.#log.info(
@@ -359,15 +341,6 @@ export class BinlogSource {
         throw new HandlerFailure('onSchemaChange', error);
       }
     }
-    const stream = this.#stream;
-    const pool = this.#controlPool;
-    if (stream === undefined || pool === undefined) return;
-    // Rows after the statement decode with the new FLOAT(precision,scale) scales: hold reading until they are known.
-    stream.hold('schema');
-    void this.#readFloatScales(pool, change.tables).then(
-      () => stream.release('schema'),
-      (error: unknown) => this.#handleFailure(error, attempt),
-    );
   }
 
   /** Stopped or failed: nothing more happens. */

@@ -1,11 +1,19 @@
 /**
- * Proves the canonical value form: every column type decoded from the binlog equals, with toEqual, what mysql2
- * returns from a SELECT of the same row on a pool made by createMysqlPool.
+ * Proves the canonical value form: every column type decoded from the binlog equals, with toEqual, what the
+ * service reads with a SELECT of the same row (mysql/exact-columns.ts) on a pool made by createMysqlPool.
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import type { Row } from '../model/index.js';
-import { createMysqlPool, type Pool, type RowDataPacket } from '../mysql/index.js';
+import {
+  createMysqlPool,
+  asRows,
+  exactQueryOptions,
+  exactSelectList,
+  readTableSchema,
+  type Pool,
+  type RowDataPacket,
+} from '../mysql/index.js';
 import { BinlogSource } from './binlog-source.js';
 import { readCurrentPosition } from './server-position.js';
 import { RecordingHandler, createTestLogger, waitFor } from './testing/binlog-test-kit.js';
@@ -243,9 +251,15 @@ function insertStatement(row: Record<string, unknown>): { sql: string; values: u
   };
 }
 
-async function selectRows(pool: Pool): Promise<Map<number, Row>> {
-  const [selected] = await pool.query<RowDataPacket[]>('SELECT * FROM all_types ORDER BY id');
-  return new Map(selected.map((row): [number, Row] => [Number(row.id), { ...row }]));
+async function selectRows(pool: Pool, database: string): Promise<Map<number, Row>> {
+  const schema = await readTableSchema(pool, database, 'all_types');
+  if (schema === null || schema === undefined) throw new Error('all_types is missing');
+  const [selected] = await pool.query<RowDataPacket[]>({
+    sql: `SELECT ${exactSelectList(schema.columns)} FROM all_types ORDER BY id`,
+    ...exactQueryOptions(schema.columns),
+  });
+  const rows = asRows(selected);
+  return new Map(rows.map((row): [number, Row] => [Number(row.id), row]));
 }
 
 describe('binlog values', () => {
@@ -289,12 +303,12 @@ describe('binlog values', () => {
       await scratch.query(sql, values);
     }
     await scratch.query(`SET SESSION sql_mode = ''; ${relaxedRow}; SET SESSION sql_mode = DEFAULT`);
-    const inserted = await selectRows(pool);
+    const inserted = await selectRows(pool, scratch.name);
     await scratch.query(
       `UPDATE all_types SET version = version + 1, c_float = c_float / 3, c_varchar = CONCAT('🎉', c_varchar),
          c_blob = REVERSE(c_blob), c_year = IF(c_year = 0, 1999, 0), c_time6 = '-01:02:03.456789'`,
     );
-    const updated = await selectRows(pool);
+    const updated = await selectRows(pool, scratch.name);
     await scratch.query('DELETE FROM all_types');
     const rowCount = inserted.size;
     expect(rowCount).toBe(rows.length + 1);
@@ -330,7 +344,8 @@ describe('binlog values', () => {
     expect(first?.c_bigint_u).toBe('18446744073709551615');
     expect(inserted.get(2)?.c_bigint).toBe('-9223372036854775808');
     expect(inserted.get(3)?.c_bigint).toBe(9007199254740991);
-    expect(inserted.get(3)?.c_float).toBe(3.14159);
+    // The stored float32, exactly (the server prints 3.14159).
+    expect(inserted.get(3)?.c_float).toBe(Math.fround(3.14159265));
     expect(inserted.get(6)?.c_year).toBe(0);
     expect(inserted.get(6)?.c_enum).toBe('');
     expect(Buffer.isBuffer(first?.c_bit64)).toBe(true);

@@ -33,7 +33,6 @@ import type { Logger } from '../logging/index.js';
 import type { BinlogPosition, Row, SideName, TableSchema } from '../model/index.js';
 import {
   inWriteTransaction,
-  qualifiedName,
   readBinlogEnd,
   selectRowsByKeys,
   type Pool,
@@ -315,11 +314,10 @@ export class ConflictChecker implements BatchConflictCheck {
     changes: readonly NetRowChange[],
   ): Promise<Map<string, Row>> {
     const rows = new Map<string, Row>();
-    const table = qualifiedName(this.#options.targetDatabase, schema.name);
     const selected = await selectRowsByKeys(
       connection,
-      table,
-      schema.primaryKey,
+      this.#options.targetDatabase,
+      schema,
       changes.map((change) => change.keyRow),
       { forUpdate: true },
     );
@@ -350,11 +348,10 @@ export class ConflictChecker implements BatchConflictCheck {
     const { sourcePool, sourceDatabase, targetSide } = this.#options;
     await inWriteTransaction(sourcePool, { readCommitted: true }, async (connection) => {
       await writeMarker(connection, sourceDatabase, targetSide, markerSlot(`resolution:${markerIndex}`));
-      const table = qualifiedName(sourceDatabase, schema.name);
       const selected = await selectRowsByKeys(
         connection,
-        table,
-        schema.primaryKey,
+        sourceDatabase,
+        schema,
         writeBacks.map((writeBack) => writeBack.keyRow),
         { forUpdate: true },
       );

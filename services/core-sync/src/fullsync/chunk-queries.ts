@@ -3,11 +3,22 @@
  * computed by each server over the same columns, and the rows of a chunk whose checksums differ.
  *
  * The checksum is pt-table-checksum's: per row, the columns joined with a separator plus a flag per column that
- * is NULL (so NULL and '' differ); MD5 of that, its first 64 bits XOR-ed over the chunk, and the row count. The
+ * is NULL (so NULL and '' differ); a hash of that, its first 64 bits XOR-ed over the chunk, and the row count. The
  * servers do the work and send back two numbers per chunk; rows cross the network only where chunks differ.
+ * - The hash is SHA2-256: every supported server has it (Oracle MySQL 9.6 moved MD5 and SHA1 into an optional
+ *   component, and a full sync there failed with "execute command denied … for routine MD5"), and on this
+ *   project's machines it hashes faster than MD5.
+ * - FLOAT and DOUBLE columns enter the row text as their exact value (mysql/exact-columns.ts), so a difference in
+ *   the last bits shows; their default text, 6 digits for a FLOAT, hid it. The rows are read exactly too.
  */
 import type { ColumnValue, Row, TableSchema } from '../model/index.js';
-import { qualifiedName, quoteIdentifier } from '../mysql/index.js';
+import {
+  exactSelectList,
+  exactValueText,
+  qualifiedName,
+  quoteIdentifier,
+  type ServerFlavor,
+} from '../mysql/index.js';
 
 /** A primary-key range: after `lower` (exclusive; none = from the start) up to `upper` (inclusive; none = to the end). */
 export interface KeyRange {
@@ -66,32 +77,41 @@ export function chunkEndSql(
   };
 }
 
-/** Row count and checksum of a range over `columns` (the same list, by name, on both sides). */
+/**
+ * Row count and checksum of a range over `columns` (the same list, by name, on both sides), on a server of
+ * `flavor` (floating-point values enter the row text exactly, which is written differently per server).
+ */
 export function chunkChecksumSql(
   database: string,
   schema: TableSchema,
   columns: readonly string[],
   range: KeyRange,
+  flavor: ServerFlavor,
 ): RangeCondition {
+  const byName = new Map(schema.columns.map((column) => [column.name, column]));
   const quoted = columns.map((column) => quoteIdentifier(column));
+  const values = columns.map((name) => {
+    const column = byName.get(name);
+    return column === undefined ? quoteIdentifier(name) : exactValueText(column, flavor);
+  });
   const nullFlags = `CONCAT(${quoted.map((column) => `ISNULL(${column})`).join(', ')})`;
-  const rowText = `CONCAT_WS('#', ${[...quoted, nullFlags].join(', ')})`;
+  const rowText = `CONCAT_WS('#', ${[...values, nullFlags].join(', ')})`;
   const condition = rangeCondition(schema.primaryKey, range);
   return {
     sql:
       `SELECT COUNT(*) AS row_count, ` +
-      `COALESCE(BIT_XOR(CAST(CONV(LEFT(MD5(${rowText}), 16), 16, 10) AS UNSIGNED)), 0) AS checksum ` +
+      `COALESCE(BIT_XOR(CAST(CONV(LEFT(SHA2(${rowText}, 256), 16), 16, 10) AS UNSIGNED)), 0) AS checksum ` +
       `FROM ${qualifiedName(database, schema.name)} WHERE ${condition.sql}`,
     values: condition.values,
   };
 }
 
-/** Every row of a range, in key order. */
+/** Every row of a range, every column (invisible ones too) read exactly, in key order. */
 export function chunkRowsSql(database: string, schema: TableSchema, range: KeyRange): RangeCondition {
   const condition = rangeCondition(schema.primaryKey, range);
   const keyColumns = schema.primaryKey.map((column) => quoteIdentifier(column)).join(', ');
   return {
-    sql: `SELECT * FROM ${qualifiedName(database, schema.name)} WHERE ${condition.sql} ORDER BY ${keyColumns}`,
+    sql: `SELECT ${exactSelectList(schema.columns)} FROM ${qualifiedName(database, schema.name)} WHERE ${condition.sql} ORDER BY ${keyColumns}`,
     values: condition.values,
   };
 }

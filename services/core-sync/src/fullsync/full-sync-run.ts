@@ -9,7 +9,7 @@ import type { RefreshOutcome } from '../apply/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Row, SideName, TableSchema } from '../model/index.js';
-import { qualifiedName, selectRowsByKeys } from '../mysql/index.js';
+import { selectRowsByKeys } from '../mysql/index.js';
 import { countRowsSql } from './chunk-queries.js';
 import { generatedColumns } from './refresh-resolvers.js';
 import type { RunProgressTracker } from './run-progress.js';
@@ -154,12 +154,7 @@ async function repair(
   await Promise.all([forward.settle(settleTimeoutMs), backward.settle(settleTimeoutMs)]);
   const [referenceRows, otherRows] = await Promise.all(
     [forward.source, forward.target].map((side) =>
-      selectRowsByKeys(
-        options.sides[side].pool,
-        qualifiedName(options.sides[side].database, table),
-        schema.primaryKey,
-        keyRows,
-      ),
+      selectRowsByKeys(options.sides[side].pool, options.sides[side].database, schema, keyRows),
     ),
   );
   const current = diffRows(schema, columns, difference.range, referenceRows ?? [], otherRows ?? []);

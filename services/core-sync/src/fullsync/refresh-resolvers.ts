@@ -5,7 +5,7 @@
 import { primaryKeyText, type RefreshResolver, type WriteOperation } from '../apply/index.js';
 import { sameRowContent } from '../conflict/index.js';
 import type { Row, TableSchema } from '../model/index.js';
-import { qualifiedName, selectRowsByKeys, type Pool, type PoolConnection } from '../mysql/index.js';
+import { selectRowsByKeys, type Pool, type PoolConnection } from '../mysql/index.js';
 
 export interface RefreshSource {
   readonly sourcePool: Pool;
@@ -23,12 +23,7 @@ async function readSourceRows(
   schema: TableSchema,
   keyRows: readonly Row[],
 ): Promise<Map<string, Row>> {
-  const rows = await selectRowsByKeys(
-    options.sourcePool,
-    qualifiedName(options.sourceDatabase, schema.name),
-    schema.primaryKey,
-    keyRows,
-  );
+  const rows = await selectRowsByKeys(options.sourcePool, options.sourceDatabase, schema, keyRows);
   return new Map(rows.map((row) => [primaryKeyText(row, schema.primaryKey), row]));
 }
 
@@ -47,13 +42,7 @@ export function oneWayRefreshResolver(options: RefreshSource): RefreshResolver {
       const sourceRows = await readSourceRows(options, schema, keyRows);
       const targetRows = new Map(
         (
-          await selectRowsByKeys(
-            connection,
-            qualifiedName(options.targetDatabase, schema.name),
-            schema.primaryKey,
-            keyRows,
-            { forUpdate: true },
-          )
+          await selectRowsByKeys(connection, options.targetDatabase, schema, keyRows, { forUpdate: true })
         ).map((row) => [primaryKeyText(row, schema.primaryKey), row]),
       );
       const excluded = generatedColumns(schema);

@@ -6,7 +6,14 @@
 import { primaryKeyText } from '../apply/index.js';
 import { sameRowContent } from '../conflict/index.js';
 import type { Row, TableSchema } from '../model/index.js';
-import type { Pool } from '../mysql/index.js';
+import {
+  asRows,
+  exactQueryOptions,
+  readServerInfo,
+  type ExactReadOptions,
+  type Pool,
+  type ServerFlavor,
+} from '../mysql/index.js';
 import {
   chunkChecksumSql,
   chunkEndSql,
@@ -53,19 +60,24 @@ interface ChunkChecksum {
   readonly checksum: string;
 }
 
-async function queryRows(side: CompareSide, query: RangeCondition): Promise<Row[]> {
-  const [rows] = await side.pool.query(query.sql, query.values);
-  return rows as Row[];
+async function queryRows(
+  side: CompareSide,
+  query: RangeCondition,
+  readOptions: ExactReadOptions = {},
+): Promise<Row[]> {
+  const [rows] = await side.pool.query({ sql: query.sql, ...readOptions }, query.values);
+  return asRows(rows);
 }
 
 async function checksumOf(
   side: CompareSide,
+  flavor: ServerFlavor,
   options: CompareTableOptions,
   range: KeyRange,
 ): Promise<ChunkChecksum> {
   const [row] = await queryRows(
     side,
-    chunkChecksumSql(side.database, options.schema, options.columns, range),
+    chunkChecksumSql(side.database, options.schema, options.columns, range, flavor),
   );
   return { rowCount: Number(row?.row_count ?? 0), checksum: String(row?.checksum ?? '0') };
 }
@@ -73,6 +85,11 @@ async function checksumOf(
 /** Walks the whole table; resolves with the number of chunks. Stops between chunks when `signal` aborts. */
 export async function compareTable(options: CompareTableOptions): Promise<number> {
   const { reference, other, schema, signal } = options;
+  // Each server writes a checksum's exact float text its own way.
+  const [referenceFlavor, otherFlavor] = await Promise.all(
+    [reference, other].map(async (side) => (await readServerInfo(side.pool)).flavor),
+  );
+  const readOptions = exactQueryOptions(schema.columns);
   let lower: Row | null = null;
   let chunkCount = 0;
   for (;;) {
@@ -84,15 +101,15 @@ export async function compareTable(options: CompareTableOptions): Promise<number
     const upper = end === undefined ? null : { ...end };
     const range: KeyRange = { lower, upper };
     const [referenceSum, otherSum] = await Promise.all([
-      checksumOf(reference, options, range),
-      checksumOf(other, options, range),
+      checksumOf(reference, referenceFlavor ?? 'mariadb', options, range),
+      checksumOf(other, otherFlavor ?? 'mariadb', options, range),
     ]);
     const differs =
       referenceSum.rowCount !== otherSum.rowCount || referenceSum.checksum !== otherSum.checksum;
     if (differs) {
       const [referenceRows, otherRows] = await Promise.all([
-        queryRows(reference, chunkRowsSql(reference.database, schema, range)),
-        queryRows(other, chunkRowsSql(other.database, schema, range)),
+        queryRows(reference, chunkRowsSql(reference.database, schema, range), readOptions),
+        queryRows(other, chunkRowsSql(other.database, schema, range), readOptions),
       ]);
       const difference = diffRows(schema, options.columns, range, referenceRows, otherRows);
       if (difference.onlyReference.length + difference.onlyOther.length + difference.differing.length > 0) {

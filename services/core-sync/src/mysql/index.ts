@@ -66,3 +66,12 @@ export {
   type ParameterBinder,
 } from './prepared-statements.js';
 export { maxAllowedPacket } from './packet-limit.js';
+export {
+  asRows,
+  exactColumnExpression,
+  exactQueryOptions,
+  exactSelectList,
+  exactValueText,
+  isFloatingPoint,
+  type ExactReadOptions,
+} from './exact-columns.js';

@@ -1,26 +1,31 @@
-import type { ColumnValue, Row } from '../model/index.js';
+import type { ColumnValue, Row, TableSchema } from '../model/index.js';
 import type { Connection, Pool, PoolConnection } from './connection.js';
-import { quoteIdentifier } from './identifiers.js';
+import { asRows, exactQueryOptions, exactSelectList } from './exact-columns.js';
+import { qualifiedName, quoteIdentifier } from './identifiers.js';
 
 type Queryable = Pool | PoolConnection | Connection;
 
 /** Keys per statement: well under MySQL's placeholder limit for any primary key width. */
 export const keysPerLookup = 500;
 
-/** `SELECT * FROM table WHERE key IN (…)` for `keyCount` keys; `FOR UPDATE` locks the rows found. */
+/**
+ * `SELECT <every column> FROM table WHERE key IN (…)` for `keyCount` keys; `FOR UPDATE` locks the rows found.
+ * Every column is named (a `*` skips INVISIBLE columns) and read exactly (mysql/exact-columns.ts).
+ */
 export function selectByKeysSql(
-  qualifiedTable: string,
-  primaryKey: readonly string[],
+  database: string,
+  schema: TableSchema,
   keyCount: number,
   forUpdate: boolean,
 ): string {
+  const primaryKey = schema.primaryKey;
   const keyExpression =
     primaryKey.length === 1
       ? quoteIdentifier(primaryKey[0] ?? '')
       : `(${primaryKey.map((column) => quoteIdentifier(column)).join(', ')})`;
   const tuple = primaryKey.length === 1 ? '?' : `(${primaryKey.map(() => '?').join(', ')})`;
   return (
-    `SELECT * FROM ${qualifiedTable} WHERE ${keyExpression} IN (${Array.from({ length: keyCount }, () => tuple).join(', ')})` +
+    `SELECT ${exactSelectList(schema.columns)} FROM ${qualifiedName(database, schema.name)} WHERE ${keyExpression} IN (${Array.from({ length: keyCount }, () => tuple).join(', ')})` +
     (forUpdate ? ' FOR UPDATE' : '')
   );
 }
@@ -35,17 +40,21 @@ export function keyValues(primaryKey: readonly string[], keyRows: readonly Row[]
 /** Reads the rows with these keys (any order; absent keys are simply missing), `keysPerLookup` keys a statement. */
 export async function selectRowsByKeys(
   queryable: Queryable,
-  qualifiedTable: string,
-  primaryKey: readonly string[],
+  database: string,
+  schema: TableSchema,
   keyRows: readonly Row[],
   options: { readonly forUpdate?: boolean } = {},
 ): Promise<Row[]> {
   const rows: Row[] = [];
+  const readOptions = exactQueryOptions(schema.columns);
   for (let start = 0; start < keyRows.length; start += keysPerLookup) {
     const chunk = keyRows.slice(start, start + keysPerLookup);
-    const statement = selectByKeysSql(qualifiedTable, primaryKey, chunk.length, options.forUpdate === true);
-    const [selected] = await queryable.query(statement, keyValues(primaryKey, chunk));
-    for (const row of selected as Row[]) rows.push({ ...row });
+    const statement = selectByKeysSql(database, schema, chunk.length, options.forUpdate === true);
+    const [selected] = await queryable.query(
+      { sql: statement, ...readOptions },
+      keyValues(schema.primaryKey, chunk),
+    );
+    rows.push(...asRows(selected));
   }
   return rows;
 }

@@ -18,6 +18,8 @@ import {
 import {
   columnList,
   createMysqlConnection,
+  exactQueryOptions,
+  exactSelectList,
   inWriteTransaction,
   isConnectionError,
   qualifiedName,
@@ -76,15 +78,20 @@ export async function copyTable(options: CopyTableOptions): Promise<CopyTableRes
     const targetHadRows = await tableHasRows(options.targetPool, options.targetDatabase, table);
     writer = new ChunkWriter(options, targetHadRows && options.deleteExtraRows !== false);
     const primaryKey = options.sourceSchema.primaryKey;
-    const columns = writableColumns(options.sourceSchema).map((column) => column.name);
+    const columns = writableColumns(options.sourceSchema);
+    const readOptions = exactQueryOptions(columns);
     const sourceTable = qualifiedName(options.sourceDatabase, table);
     let lastKey: ColumnValue[] | undefined;
     for (;;) {
       options.signal?.throwIfAborted();
       const [rows] = await reader.query<RowDataPacket[]>(
-        `SELECT ${columnList(columns)} FROM ${sourceTable}` +
-          (lastKey === undefined ? '' : ` WHERE ${keyAfterCondition(primaryKey)}`) +
-          ` ORDER BY ${columnList(primaryKey)} LIMIT ${options.chunkSize}`,
+        {
+          sql:
+            `SELECT ${exactSelectList(columns)} FROM ${sourceTable}` +
+            (lastKey === undefined ? '' : ` WHERE ${keyAfterCondition(primaryKey)}`) +
+            ` ORDER BY ${columnList(primaryKey)} LIMIT ${options.chunkSize}`,
+          ...readOptions,
+        },
         lastKey === undefined ? [] : keyAfterValues(lastKey),
       );
       const chunk = rows as Row[];

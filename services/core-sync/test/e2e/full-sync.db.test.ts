@@ -3,7 +3,6 @@
  * either side, written with the binlog off so the streams never see them) are repaired to equality while the
  * streams keep running, with progress published and the run recorded in the history.
  */
-import { pino } from 'pino';
 import { describe, expect, inject, it } from 'vitest';
 import type { RunProgress, ServiceEvent } from '../../src/events/index.js';
 import { SyncManager } from '../../src/manager/index.js';
@@ -15,6 +14,7 @@ import {
   startDisposableService,
   type RunningService,
 } from '../support/sync-fixture.js';
+import { fullSyncManager } from '../support/full-sync-runs.js';
 import type { TestDatabase } from '../support/test-database.js';
 
 const accountsTable = `CREATE TABLE accounts (
@@ -37,17 +37,6 @@ async function fillTables(database: TestDatabase, accounts: number): Promise<voi
 /** Changes the side's rows without writing its binlog: the streams never see these, only a full sync can. */
 async function divergeSilently(database: TestDatabase, statements: string): Promise<void> {
   await database.query(`SET SESSION sql_log_bin = 0; ${statements}; SET SESSION sql_log_bin = 1`);
-}
-
-function manager(running: RunningService, progressIntervalMs = 0): SyncManager {
-  return new SyncManager({
-    config: () => running.config,
-    host: running.service,
-    store: running.store,
-    events: running.events,
-    logger: pino({ level: process.env.MYSQL_SYNC_TEST_LOG_LEVEL ?? 'silent' }),
-    progressIntervalMs,
-  });
 }
 
 function collect(running: RunningService): ServiceEvent[] {
@@ -98,7 +87,7 @@ describe('full sync', () => {
     // Rows the stream changes during the run count as repaired when the compare meets them before the stream.
     const streamedRows = 21 + 1;
     const events = collect(running);
-    const syncManager = manager(running);
+    const syncManager = fullSyncManager(running);
     // The stream carries on meanwhile: these changes are applied in order with the repairs.
     const streamed = fixture.source.query(
       "UPDATE accounts SET owner = 'streamed' WHERE id BETWEEN 100 AND 120; DELETE FROM accounts WHERE id = 4999",
@@ -171,7 +160,7 @@ describe('full sync', () => {
       }),
     );
     await divergeSilently(fixture.target, 'UPDATE accounts SET balance = 0 WHERE id % 3 = 0');
-    const syncManager = manager(running);
+    const syncManager = fullSyncManager(running);
     await expect(syncManager.trigger({ tables: ['missing'] }, 'test', 'trace')).rejects.toMatchObject({
       code: 'SYNC_REQUEST_INVALID',
       httpStatus: 400,
@@ -235,7 +224,7 @@ describe('full sync', () => {
       "INSERT INTO accounts (id, owner, balance) VALUES (6001, 'cloud only', 2); UPDATE accounts SET owner = 'cloud loses' WHERE id = 20; DELETE FROM accounts WHERE id = 30",
     );
     const events = collect(running);
-    const syncManager = manager(running);
+    const syncManager = fullSyncManager(running);
     await syncManager.trigger({}, 'test', 'trace-bidi');
     const run = await finished(syncManager);
     expect(run).toMatchObject({ state: 'completed', direction: 'bidirectional' });
@@ -282,7 +271,7 @@ describe('full sync', () => {
       fixture.target,
       tables.map((table, index) => `DELETE FROM ${table} WHERE id = ${index + 1}`).join('; '),
     );
-    const syncManager = manager(running);
+    const syncManager = fullSyncManager(running);
     await syncManager.trigger({}, 'test', 'trace-24');
     const run = await finished(syncManager);
     expect(run).toMatchObject({ state: 'completed', rowsChanged: 24, rowsCompared: 24 * 400 });

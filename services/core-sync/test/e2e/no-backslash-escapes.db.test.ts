@@ -11,8 +11,6 @@ import fc from 'fast-check';
 import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunProgress } from '../../src/events/index.js';
-import { SyncManager } from '../../src/manager/index.js';
 import { createMysqlConnection, createMysqlPool, readServerInfo } from '../../src/mysql/index.js';
 import { SandboxServer } from '../../src/sandbox/index.js';
 import { copyTable, prepareTable } from '../../src/snapshot/index.js';
@@ -23,13 +21,13 @@ import {
   replaceRows,
   type HostileRow,
 } from '../support/hostile-keys.js';
+import { fullSyncManager, runFullSync } from '../support/full-sync-runs.js';
 import { formatServerUrl } from '../support/server-url.js';
 import {
   createOnBothSides,
   createSyncFixture,
   eventually,
   startDisposableService,
-  type RunningService,
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import { createTestDatabase } from '../support/test-database.js';
@@ -86,34 +84,6 @@ function withMysqlStateStore(
   const { host, port, user, password } = fixture.target.server;
   const database = `state_${randomBytes(4).toString('hex')}`;
   return { ...document, state_storage: { type: 'mysql', host, port, user, password, database } };
-}
-
-function manager(running: RunningService): SyncManager {
-  return new SyncManager({
-    config: () => running.config,
-    host: running.service,
-    store: running.store,
-    events: running.events,
-    logger: silentLogger,
-    progressIntervalMs: 0,
-  });
-}
-
-/** Runs a full sync to its end; fails when it has not ended within 30 s (a repair retrying forever). */
-async function fullSync(syncManager: SyncManager, traceId: string): Promise<RunProgress> {
-  await syncManager.trigger({}, 'test', traceId);
-  const deadline = AbortSignal.timeout(30_000);
-  await Promise.race([
-    syncManager.idle(),
-    new Promise((_resolve, reject) => {
-      deadline.addEventListener('abort', () => {
-        reject(new Error(`the full sync did not end within 30 s: ${JSON.stringify(syncManager.currentRun)}`));
-      });
-    }),
-  ]);
-  const run = syncManager.currentRun;
-  if (run === null) throw new Error('the full sync left no run');
-  return run;
 }
 
 describe('on servers whose sql_mode has NO_BACKSLASH_ESCAPES', () => {
@@ -224,14 +194,14 @@ describe('on servers whose sql_mode has NO_BACKSLASH_ESCAPES', () => {
     );
     await eventually(() => expectRows(fixture.target, updated, 'streamed rows'), 30_000);
 
-    const syncManager = manager(running);
+    const syncManager = fullSyncManager(running);
     let runNumber = 0;
     await fc.assert(
       fc.asyncProperty(divergedTablesArbitrary(), async (tables) => {
         runNumber += 1;
         await replaceRows(fixture.source, tables.source, { binlog: false });
         await replaceRows(fixture.target, tables.target, { binlog: false });
-        const run = await fullSync(syncManager, `trace-nbe-${runNumber}`);
+        const run = await runFullSync(syncManager, `trace-nbe-${runNumber}`);
         expect(run).toMatchObject({ state: 'completed', error: null });
         expect(run.tables.map((table) => [table.table, table.state, table.error])).toEqual([
           ['items', 'done', null],
@@ -287,7 +257,7 @@ describe('on servers whose sql_mode has NO_BACKSLASH_ESCAPES', () => {
     if (diverged === undefined) throw new Error('fast-check sampled nothing');
     await replaceRows(fixture.source, diverged.source, { binlog: false });
     await replaceRows(fixture.target, diverged.target, { binlog: false });
-    const run = await fullSync(manager(running), 'trace-nbe-bidirectional');
+    const run = await runFullSync(fullSyncManager(running), 'trace-nbe-bidirectional');
     expect(run).toMatchObject({ state: 'completed', error: null });
     // Nothing is deleted both ways: rows either side has are kept, and where both have a key the local row wins.
     const expected = new Map<string, HostileRow>();

@@ -266,7 +266,6 @@ async function binlogDumpError(endpoint: SecuredEndpoint, failure: HandshakeFail
         tables: ['user'],
         heartbeatIntervalMs: 1_000,
         netWriteTimeoutSeconds: 60,
-        floatScale: () => null,
         onEvent: () => resolve(new Error('the binlog stream delivered an event')),
         onError: resolve,
       });

@@ -10,9 +10,6 @@ import type { StreamEvent } from '../stream-event.js';
 import { createRowNormalizer, type RowNormalizer } from '../value-normalizer.js';
 import { formatXid } from '../xa-statement.js';
 
-/** Declared decimals of a FLOAT(precision,scale) column, from information_schema (the binlog does not carry them). */
-export type FloatScaleLookup = (database: string, table: string, column: string) => number | null;
-
 type RowsEventName = 'writerows' | 'updaterows' | 'deleterows';
 
 const changeKinds: Record<RowsEventName, ChangeKind> = {
@@ -29,12 +26,7 @@ function named<Name extends BinlogEventName>(
 }
 
 export class ZongjiEventMapper {
-  readonly #floatScale: FloatScaleLookup;
   readonly #normalizers = new WeakMap<TableMapEntry, RowNormalizer>();
-
-  constructor(floatScale: FloatScaleLookup) {
-    this.#floatScale = floatScale;
-  }
 
   /** The stream event for a zongji event, or undefined for events the assembler does not need. */
   map(event: AnyBinlogEvent): StreamEvent | undefined {
@@ -119,7 +111,6 @@ export class ZongjiEventMapper {
       const columns = (tableEntry.columns ?? []).map((column) => ({
         name: column.name,
         typeCode: column.type,
-        floatScale: this.#floatScale(tableEntry.parentSchema, tableEntry.tableName, column.name),
       }));
       normalizer = createRowNormalizer(columns);
       this.#normalizers.set(tableEntry, normalizer);

@@ -1,4 +1,3 @@
 export { ZongjiStream, type ZongjiStreamOptions } from './zongji-stream.js';
-export type { FloatScaleLookup } from './event-mapper.js';
 export type { ReadHold } from './connection-gate.js';
 export { GtidSet } from '@vlasky/zongji';

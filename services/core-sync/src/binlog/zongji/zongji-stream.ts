@@ -14,7 +14,7 @@ import type { BinlogPosition } from '../../model/index.js';
 import type { Pool } from '../../mysql/index.js';
 import type { StreamEvent } from '../stream-event.js';
 import { ConnectionGate, type ReadHold } from './connection-gate.js';
-import { ZongjiEventMapper, type FloatScaleLookup } from './event-mapper.js';
+import { ZongjiEventMapper } from './event-mapper.js';
 
 /** zongji's events the source needs; everything else is skipped unparsed. */
 const includedEvents = [
@@ -44,7 +44,6 @@ export interface ZongjiStreamOptions {
   readonly tables: readonly string[];
   readonly heartbeatIntervalMs: number;
   readonly netWriteTimeoutSeconds: number;
-  readonly floatScale: FloatScaleLookup;
   readonly onEvent: (event: StreamEvent) => void;
   /** Called at most once; the stream delivers nothing after it. */
   readonly onError: (error: unknown) => void;
@@ -65,7 +64,7 @@ export class ZongjiStream {
   constructor(options: ZongjiStreamOptions) {
     this.#options = options;
     this.#zongji = new ZongJi(options.controlPool.pool);
-    this.#mapper = new ZongjiEventMapper(options.floatScale);
+    this.#mapper = new ZongjiEventMapper();
   }
 
   /** Bytes read from the dump connection so far: the watchdog's sign of life, whatever the events are. */
