@@ -10,7 +10,7 @@
  * A key is the table, the set of columns (with prefixes) and the values, folded so that values the target
  * server calls equal give equal keys: strings under their column's collation (collation-folds.ts), numbers and
  * other strings by their canonical text (so an INT child and a BIGINT parent holding 7 agree), Buffers by their
- * bytes. Columns are taken in name order, so a foreign key listing the parent's primary-key columns in another
+ * bytes (a Buffer in a column with a text collation, non-UTF-8 text, by one coarse key). Columns are taken in name order, so a foreign key listing the parent's primary-key columns in another
  * order still meets the parent's primary key. A child's reference is folded under the parent's column
  * collations, so it equals the parent's own key. Keys are 64-bit hashes (16 hex characters): a collision only
  * adds a dependency.
@@ -176,6 +176,10 @@ function addValue(hasher: KeyHasher, part: KeyPart, value: string | number | Buf
   } else if (typeof value === 'number') {
     hasher.add(keyMarkers.text);
     hasher.addText(String(value));
+  } else if (part.fold !== null) {
+    // Text in a character set that is not UTF-8 arrives as its bytes (binlog/decoder/column-values.ts); the
+    // collation's equal values can differ in bytes ('a' and 'A'), so every such value gets one key: coarse, sound.
+    hasher.add(keyMarkers.anyValue);
   } else {
     hasher.add(keyMarkers.bytes);
     const end = part.prefixLength === null ? value.length : Math.min(value.length, part.prefixLength);

@@ -10,7 +10,7 @@
  *                         reconnecting <────────────────────────────┘
  *   any state ── purged binlog / privileges / settings / handler threw ──> failed      any state ── stop() ──> stopped
  *
- * Every stream error is fatal to that zongji instance: it is stopped and, after an exponential backoff with jitter
+ * Every stream error is fatal to that dump stream: it is stopped and, after an exponential backoff with jitter
  * (backoff.ts), a new one starts from the position after the last transaction handed on — what was handed on
  * belongs to the consumer, so nothing is lost or handed on twice; `sequence` keeps increasing.
  * Transactions without relevant changes are rate-limited to one per ~100 ms (empty-transaction-throttle.ts).
@@ -43,7 +43,7 @@ import {
   type AssembledSchemaChange,
   type AssembledTransaction,
 } from './transaction-assembler.js';
-import { ZongjiStream } from './zongji/index.js';
+import { DumpStream } from './dump/dump-stream.js';
 
 /** No event or heartbeat within this many heartbeat intervals restarts the stream. */
 const watchdogIntervals = 3;
@@ -75,7 +75,7 @@ export class BinlogSource {
   #lastError: { code: string; message: string } | null = null;
   #controlPool: Pool | undefined;
   #flavor: ServerFlavor = 'mariadb';
-  #stream: ZongjiStream | undefined;
+  #stream: DumpStream | undefined;
   #assembler: TransactionAssembler | undefined;
   /** Prepared XA transactions: kept across reconnects (each stream resumes after them). */
   readonly #preparedTransactions = new PreparedTransactions();
@@ -259,8 +259,9 @@ export class BinlogSource {
         xaDecided: (decision) => this.#preparedXa.decided(decision, Date.now()),
       },
     });
-    const stream = new ZongjiStream({
+    const stream = new DumpStream({
       controlPool: pool,
+      endpoint: options.endpoint,
       serverId: options.serverId,
       startPosition: this.#handedOnPosition,
       database: options.database,
@@ -292,7 +293,7 @@ export class BinlogSource {
       this.#caughtUp = false;
       this.#lastEventTimestamp = event.timestamp;
     }
-    // Exceptions (a handler that threw) propagate to the zongji stream, which reports them through onError.
+    // Exceptions (a handler that threw) propagate to the dump stream, which reports them through onError.
     this.#assembler?.accept(event);
   }
 

@@ -5,7 +5,7 @@
  * partial set would claim that everything before the start was never executed.
  */
 import type { ServerFlavor } from '../mysql/index.js';
-import { GtidSet } from './zongji/index.js';
+import { GtidSet } from './gtid-set.js';
 
 export interface GtidTracker {
   /** Records the GTID of a group that just ended. */

@@ -1,6 +1,6 @@
 /**
- * The binlog events the transaction assembler understands, independent of the binlog library: the zongji adapter
- * (zongji/event-mapper.ts) produces them, with row values already in the canonical form of model/row-change.ts.
+ * The binlog events the transaction assembler understands: the decoder (decoder/event-decoder.ts) produces them,
+ * with row values already in the canonical form of model/row-change.ts.
  */
 import type { RowChange } from '../model/index.js';
 import type { XidText } from './xa-statement.js';
@@ -63,6 +63,11 @@ export interface RowsStreamEvent {
   readonly table: string;
   readonly changes: RowChange[];
   readonly timestamp: number;
+  /**
+   * Columns the event's row images lack: the writing session's `binlog_row_image` was not FULL. Such changes
+   * cannot be applied as if they were whole.
+   */
+  readonly missingColumns?: readonly string[];
 }
 
 /** The server is idle and alive (sent every heartbeat period when there is nothing else to send). */

@@ -89,6 +89,25 @@ interface OpenGroup {
   echo: boolean;
 }
 
+/**
+ * A rows event of a synced table lacks columns: the writing session set `binlog_row_image` to NOBLOB or MINIMAL.
+ * Applied as whole, it would null the missing columns or lose the row; the stream stops at it instead.
+ */
+export class IncompleteRowImageError extends Error {
+  readonly table: string;
+  readonly missingColumns: readonly string[];
+  constructor(table: string, missingColumns: readonly string[]) {
+    super(
+      `a change of ${table} was logged without the columns ${missingColumns.join(', ')}: the writing session set ` +
+        'binlog_row_image to NOBLOB or MINIMAL, and a partial row cannot be applied as if it were whole. Set ' +
+        'binlog_row_image=FULL for every session that writes synced tables',
+    );
+    this.name = 'IncompleteRowImageError';
+    this.table = table;
+    this.missingColumns = missingColumns;
+  }
+}
+
 export class TransactionAssembler {
   readonly #database: string;
   readonly #tables: ReadonlySet<string>;
@@ -151,6 +170,9 @@ export class TransactionAssembler {
           group.echo = true;
           group.changes.length = 0;
         } else if (!group.echo && this.#tables.has(event.table)) {
+          if (event.missingColumns !== undefined && event.missingColumns.length > 0) {
+            throw new IncompleteRowImageError(event.table, event.missingColumns);
+          }
           for (const change of event.changes) group.changes.push(change);
         }
         return;

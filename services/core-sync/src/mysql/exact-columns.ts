@@ -11,6 +11,8 @@
  * shortest round-trip text (both MariaDB and MySQL do, in the protocol), and a per-query typeCast parses it with
  * JavaScript's `Number`, which is exact. A query of a table without such columns is left as it was.
  *
+ * Text in a character set other than UTF-8 is read as its bytes (`isByteText`).
+ *
  * Inside SQL (a checksum's row text) the conversion to text differs by server: MariaDB's `CAST(… AS CHAR)` is
  * shortest round-trip, Oracle MySQL's keeps 16 digits, and its JSON text keeps all of them (see `exactValueText`).
  */
@@ -24,10 +26,25 @@ export function isFloatingPoint(column: ColumnSchema): boolean {
   return floatingPointTypes.has(column.dataType);
 }
 
+const unicodeCharsets = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ascii']);
+
+/**
+ * Text in a character set other than UTF-8 (latin1, sjis, cp932, big5…): carried as the bytes the server stores,
+ * as the binlog carries it (binlog/decoder/column-values.ts). A conversion to UTF-8 and back through another
+ * program's tables changed bytes.
+ */
+export function isByteText(column: ColumnSchema): boolean {
+  if (column.collation === null) return false;
+  const charset = column.collation.toLowerCase().split('_')[0] ?? '';
+  return !unicodeCharsets.has(charset) && charset !== 'binary';
+}
+
 /** One column's expression in a select list, named after the column. */
 export function exactColumnExpression(column: ColumnSchema): string {
   const quoted = quoteIdentifier(column.name);
-  return isFloatingPoint(column) ? `CAST(${quoted} AS DOUBLE) AS ${quoted}` : quoted;
+  if (isFloatingPoint(column)) return `CAST(${quoted} AS DOUBLE) AS ${quoted}`;
+  if (isByteText(column)) return `CAST(${quoted} AS BINARY) AS ${quoted}`;
+  return quoted;
 }
 
 /** The select list that reads `columns` exactly, in their order. */

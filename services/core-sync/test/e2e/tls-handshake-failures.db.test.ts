@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCurrentPosition } from '../../src/binlog/index.js';
-import { ZongjiStream } from '../../src/binlog/zongji/index.js';
+import { DumpStream } from '../../src/binlog/dump/dump-stream.js';
 import type { DatabaseConfig } from '../../src/config/index.js';
 import { isSyncError } from '../../src/errors/index.js';
 import { createLogger } from '../../src/logging/index.js';
@@ -253,13 +253,14 @@ async function poolError(endpoint: SecuredEndpoint, failure: HandshakeFailure): 
 /** A binlog stream of the settled endpoint whose dump connection (opened after its control one) meets `failure`. */
 async function binlogDumpError(endpoint: SecuredEndpoint, failure: HandshakeFailure): Promise<unknown> {
   const pool = createMysqlPool(endpoint, { connectionLimit: 1 });
-  let stream: ZongjiStream | undefined;
+  let stream: DumpStream | undefined;
   try {
     const startPosition = await readCurrentPosition(pool);
     proxy.handshakeFailure = failure;
     return await new Promise<unknown>((resolve) => {
-      stream = new ZongjiStream({
+      stream = new DumpStream({
         controlPool: pool,
+        endpoint,
         serverId: 9500 + Math.floor(Math.random() * 400),
         startPosition,
         database: 'mysql',

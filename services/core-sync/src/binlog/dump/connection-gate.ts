@@ -1,8 +1,7 @@
 /**
- * Who may read from the binlog connection's socket. zongji pauses and resumes the connection itself (while it looks
- * up a table's columns); the binlog source pauses it for backpressure and while it re-reads a table's schema. A
- * plain `resume()` from one would undo the other's pause, so the connection's own pause/resume are wrapped: the
- * socket reads again only when nobody holds it.
+ * Who may read from the binlog connection's socket. The binlog source holds it for backpressure (and may for
+ * other reasons); anything else that pauses and resumes the connection (the driver) must not undo a hold, so the
+ * connection's own pause/resume are wrapped: the socket reads again only when nobody holds it.
  */
 
 /** The part of a mysql2 connection the gate drives. */
@@ -11,7 +10,7 @@ export interface PausableConnection {
   resume(): void;
 }
 
-/** Why the binlog source stops reading: a slow consumer, or a schema re-read after DDL. */
+/** Why the binlog source stops reading: a slow consumer (backpressure), or a schema change being settled. */
 export type ReadHold = 'backpressure' | 'schema';
 
 export class ConnectionGate {

@@ -1,0 +1,71 @@
+/**
+ * A MySQL GTID set (`uuid:1-5:7,uuid2:1-3`, tags as `uuid:tag:1-5`): what `@@gtid_executed` prints, kept as
+ * sorted, merged intervals per source id (and tag), printed the way the server prints it.
+ */
+type Interval = [first: bigint, last: bigint];
+
+export class GtidSet {
+  readonly #intervals = new Map<string, Interval[]>();
+
+  static parse(text: string): GtidSet {
+    const set = new GtidSet();
+    for (const entry of text
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0)) {
+      const parts = entry.split(':');
+      const source = (parts.shift() ?? '').toLowerCase();
+      let tag = '';
+      for (const part of parts) {
+        if (/^\d+(-\d+)?$/.test(part)) {
+          const [first, last] = part.split('-');
+          set.#addInterval(
+            tag === '' ? source : `${source}:${tag}`,
+            BigInt(first ?? '0'),
+            BigInt(last ?? first ?? '0'),
+          );
+        } else {
+          tag = part.toLowerCase();
+        }
+      }
+    }
+    return set;
+  }
+
+  /** Adds one GTID (`uuid:number` or `uuid:tag:number`). */
+  add(gtid: string): void {
+    const at = gtid.lastIndexOf(':');
+    if (at <= 0 || !/^\d+$/.test(gtid.slice(at + 1)))
+      throw new RangeError(`not a MySQL GTID: ${JSON.stringify(gtid)}`);
+    const number = BigInt(gtid.slice(at + 1));
+    this.#addInterval(gtid.slice(0, at).toLowerCase(), number, number);
+  }
+
+  #addInterval(source: string, first: bigint, last: bigint): void {
+    const intervals = this.#intervals.get(source) ?? [];
+    intervals.push([first, last]);
+    intervals.sort((left, right) => (left[0] < right[0] ? -1 : left[0] > right[0] ? 1 : 0));
+    const merged: Interval[] = [];
+    for (const interval of intervals) {
+      const previous = merged[merged.length - 1];
+      if (previous !== undefined && interval[0] <= previous[1] + 1n) {
+        if (interval[1] > previous[1]) previous[1] = interval[1];
+      } else {
+        merged.push([interval[0], interval[1]]);
+      }
+    }
+    this.#intervals.set(source, merged);
+  }
+
+  toString(): string {
+    return [...this.#intervals.keys()]
+      .sort()
+      .map((source) => {
+        const ranges = (this.#intervals.get(source) ?? []).map(([first, last]) =>
+          first === last ? first.toString() : `${first.toString()}-${last.toString()}`,
+        );
+        return `${source}:${ranges.join(':')}`;
+      })
+      .join(',');
+  }
+}
