@@ -4,23 +4,12 @@
  * every ulp counting.
  */
 import fc from 'fast-check';
+import { nullable, type ColumnKind } from './kind-support.js';
 import type { Flavor } from './server-pairs.js';
+import { temporalKinds } from './temporal-kinds.js';
+import { textKinds } from './text-kinds.js';
 
-export interface ColumnKind {
-  readonly name: string;
-  /** The column's definition (without the name) on a server of `flavor`. */
-  definition(flavor: Flavor): string;
-  /** SQL literals for values of this column (NULL included), valid on both servers. */
-  readonly values: fc.Arbitrary<string>;
-  /**
-   * The SQL value of a change that a compare must see, the smallest there is (for the full sync's silent
-   * divergence): `exact` is the value as readExactRows reads it (non-null).
-   */
-  readonly nudge: (quotedColumn: string, exact: string) => string;
-}
-
-const nullable = (literals: fc.Arbitrary<string>): fc.Arbitrary<string> =>
-  fc.oneof({ weight: 1, arbitrary: fc.constant('NULL') }, { weight: 9, arbitrary: literals });
+export type { ColumnKind } from './kind-support.js';
 
 function integerKind(name: string, sqlType: string, bits: number, unsigned: boolean): ColumnKind {
   const minimum = unsigned ? 0n : -(1n << BigInt(bits - 1));
@@ -92,7 +81,7 @@ const finiteFloats = fc
 /** Ordinary magnitudes too, where applications live (and the 6-digit FLOAT text lost bits): 782.8125, 9.0089…. */
 const everydayDoubles = fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true });
 
-export const columnKinds: readonly ColumnKind[] = [
+const numericKinds: readonly ColumnKind[] = [
   integerKind('tiny_signed', 'TINYINT', 8, false),
   integerKind('small_unsigned', 'SMALLINT', 16, true),
   integerKind('medium_signed', 'MEDIUMINT', 24, false),
@@ -139,6 +128,8 @@ export const columnKinds: readonly ColumnKind[] = [
     nudge: (column) => `IF(${column} > 0, ${column} - 0.0001, ${column} + 0.0001)`,
   },
 ];
+
+export const columnKinds: readonly ColumnKind[] = [...numericKinds, ...temporalKinds, ...textKinds];
 
 /** The CREATE TABLE of the matrix on a server of `flavor`. */
 export function matrixTableSql(
