@@ -72,6 +72,7 @@ const textTypes = new Set([
 function exactExpression(column: ColumnFacts): string {
   const quoted = quoteIdentifier(column.name);
   if (floatTypes.has(column.dataType)) return quoted;
+  if (column.dataType === 'json' || isJsonText(column)) return `CAST(${quoted} AS CHAR)`;
   if (column.dataType === 'enum') return `CONCAT(HEX(${quoted}), ':', ${quoted} + 0)`;
   if (textTypes.has(column.dataType)) return `HEX(${quoted})`;
   // MariaDB's JSON is a LONGTEXT with a CHECK; its text is the document as written.
@@ -213,7 +214,7 @@ export function canonicalJson(text: string): string {
   };
   const value = parseValue();
   skipSpace();
-  if (offset !== text.length) throw new Error(`trailing text after JSON at offset ${offset}`);
+  if (offset !== text.length) throw new Error(`trailing text after JSON at offset ${offset}: ${text}`);
   return value;
 }
 
