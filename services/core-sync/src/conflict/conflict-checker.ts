@@ -319,7 +319,7 @@ export class ConflictChecker implements BatchConflictCheck {
     const selected = await selectRowsByKeys(
       connection,
       table,
-      schema.primaryKey,
+      schema,
       changes.map((change) => change.keyRow),
       { forUpdate: true },
     );
@@ -354,7 +354,7 @@ export class ConflictChecker implements BatchConflictCheck {
       const selected = await selectRowsByKeys(
         connection,
         table,
-        schema.primaryKey,
+        schema,
         writeBacks.map((writeBack) => writeBack.keyRow),
         { forUpdate: true },
       );

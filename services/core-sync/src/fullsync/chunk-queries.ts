@@ -7,7 +7,7 @@
  * servers do the work and send back two numbers per chunk; rows cross the network only where chunks differ.
  */
 import type { ColumnValue, Row, TableSchema } from '../model/index.js';
-import { qualifiedName, quoteIdentifier } from '../mysql/index.js';
+import { columnList, qualifiedName, quoteIdentifier } from '../mysql/index.js';
 
 /** A primary-key range: after `lower` (exclusive; none = from the start) up to `upper` (inclusive; none = to the end). */
 export interface KeyRange {
@@ -86,12 +86,23 @@ export function chunkChecksumSql(
   };
 }
 
-/** Every row of a range, in key order. */
-export function chunkRowsSql(database: string, schema: TableSchema, range: KeyRange): RangeCondition {
+/**
+ * Every row of a range, in key order: the key and `columns` (the compared ones), named. `SELECT *` would leave out
+ * INVISIBLE columns: drift there would go unseen, and a repaired row would get their defaults.
+ */
+export function chunkRowsSql(
+  database: string,
+  schema: TableSchema,
+  columns: readonly string[],
+  range: KeyRange,
+): RangeCondition {
   const condition = rangeCondition(schema.primaryKey, range);
   const keyColumns = schema.primaryKey.map((column) => quoteIdentifier(column)).join(', ');
+  const selected = [...new Set([...schema.primaryKey, ...columns])];
   return {
-    sql: `SELECT * FROM ${qualifiedName(database, schema.name)} WHERE ${condition.sql} ORDER BY ${keyColumns}`,
+    sql:
+      `SELECT ${columnList(selected)} FROM ${qualifiedName(database, schema.name)} ` +
+      `WHERE ${condition.sql} ORDER BY ${keyColumns}`,
     values: condition.values,
   };
 }

@@ -157,7 +157,7 @@ async function repair(
       selectRowsByKeys(
         options.sides[side].pool,
         qualifiedName(options.sides[side].database, table),
-        schema.primaryKey,
+        schema,
         keyRows,
       ),
     ),

@@ -26,7 +26,7 @@ async function readSourceRows(
   const rows = await selectRowsByKeys(
     options.sourcePool,
     qualifiedName(options.sourceDatabase, schema.name),
-    schema.primaryKey,
+    schema,
     keyRows,
   );
   return new Map(rows.map((row) => [primaryKeyText(row, schema.primaryKey), row]));
@@ -50,7 +50,7 @@ export function oneWayRefreshResolver(options: RefreshSource): RefreshResolver {
           await selectRowsByKeys(
             connection,
             qualifiedName(options.targetDatabase, schema.name),
-            schema.primaryKey,
+            schema,
             keyRows,
             { forUpdate: true },
           )

@@ -91,8 +91,8 @@ export async function compareTable(options: CompareTableOptions): Promise<number
       referenceSum.rowCount !== otherSum.rowCount || referenceSum.checksum !== otherSum.checksum;
     if (differs) {
       const [referenceRows, otherRows] = await Promise.all([
-        queryRows(reference, chunkRowsSql(reference.database, schema, range)),
-        queryRows(other, chunkRowsSql(other.database, schema, range)),
+        queryRows(reference, chunkRowsSql(reference.database, schema, options.columns, range)),
+        queryRows(other, chunkRowsSql(other.database, schema, options.columns, range)),
       ]);
       const difference = diffRows(schema, options.columns, range, referenceRows, otherRows);
       if (difference.onlyReference.length + difference.onlyOther.length + difference.differing.length > 0) {

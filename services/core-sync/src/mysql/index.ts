@@ -57,6 +57,12 @@ export {
   readCommittedStatement,
   type WriteTransactionOptions,
 } from './write-transaction.js';
-export { keyValues, keysPerLookup, selectByKeysSql, selectRowsByKeys } from './rows-by-key.js';
+export {
+  keyValues,
+  keysPerLookup,
+  selectByKeysSql,
+  selectRowsByKeys,
+  type KeyedColumns,
+} from './rows-by-key.js';
 export { dropParameterDefinitions, executePrepared } from './prepared-statements.js';
 export { maxAllowedPacket } from './packet-limit.js';

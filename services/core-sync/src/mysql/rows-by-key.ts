@@ -1,15 +1,23 @@
-import type { ColumnValue, Row } from '../model/index.js';
+import type { ColumnValue, Row, TableSchema } from '../model/index.js';
 import type { Connection, Pool, PoolConnection } from './connection.js';
-import { quoteIdentifier } from './identifiers.js';
+import { columnList, quoteIdentifier } from './identifiers.js';
 
 type Queryable = Pool | PoolConnection | Connection;
+
+/** What a lookup by key needs of a table: the columns it reads and its primary key. */
+export type KeyedColumns = Pick<TableSchema, 'columns' | 'primaryKey'>;
 
 /** Keys per statement: well under MySQL's placeholder limit for any primary key width. */
 export const keysPerLookup = 500;
 
-/** `SELECT * FROM table WHERE key IN (…)` for `keyCount` keys; `FOR UPDATE` locks the rows found. */
+/**
+ * `SELECT <columns> FROM table WHERE key IN (…)` for `keyCount` keys; `FOR UPDATE` locks the rows found. The
+ * columns are named, never `*`: `SELECT *` leaves out INVISIBLE columns, whose values must be compared and copied
+ * like any other column's.
+ */
 export function selectByKeysSql(
   qualifiedTable: string,
+  columns: readonly string[],
   primaryKey: readonly string[],
   keyCount: number,
   forUpdate: boolean,
@@ -20,7 +28,7 @@ export function selectByKeysSql(
       : `(${primaryKey.map((column) => quoteIdentifier(column)).join(', ')})`;
   const tuple = primaryKey.length === 1 ? '?' : `(${primaryKey.map(() => '?').join(', ')})`;
   return (
-    `SELECT * FROM ${qualifiedTable} WHERE ${keyExpression} IN (${Array.from({ length: keyCount }, () => tuple).join(', ')})` +
+    `SELECT ${columnList(columns)} FROM ${qualifiedTable} WHERE ${keyExpression} IN (${Array.from({ length: keyCount }, () => tuple).join(', ')})` +
     (forUpdate ? ' FOR UPDATE' : '')
   );
 }
@@ -32,19 +40,29 @@ export function keyValues(primaryKey: readonly string[], keyRows: readonly Row[]
   return values;
 }
 
-/** Reads the rows with these keys (any order; absent keys are simply missing), `keysPerLookup` keys a statement. */
+/**
+ * Reads every column of the rows with these keys (any order; absent keys are simply missing), `keysPerLookup`
+ * keys a statement.
+ */
 export async function selectRowsByKeys(
   queryable: Queryable,
   qualifiedTable: string,
-  primaryKey: readonly string[],
+  table: KeyedColumns,
   keyRows: readonly Row[],
   options: { readonly forUpdate?: boolean } = {},
 ): Promise<Row[]> {
   const rows: Row[] = [];
+  const columns = table.columns.map((column) => column.name);
   for (let start = 0; start < keyRows.length; start += keysPerLookup) {
     const chunk = keyRows.slice(start, start + keysPerLookup);
-    const statement = selectByKeysSql(qualifiedTable, primaryKey, chunk.length, options.forUpdate === true);
-    const [selected] = await queryable.query(statement, keyValues(primaryKey, chunk));
+    const statement = selectByKeysSql(
+      qualifiedTable,
+      columns,
+      table.primaryKey,
+      chunk.length,
+      options.forUpdate === true,
+    );
+    const [selected] = await queryable.query(statement, keyValues(table.primaryKey, chunk));
     for (const row of selected as Row[]) rows.push({ ...row });
   }
   return rows;
