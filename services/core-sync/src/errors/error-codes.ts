@@ -65,6 +65,12 @@ export const errorCodes = {
     retryable: false,
     httpStatus: 500,
   },
+  TABLE_VERSIONING_UNSUPPORTED: {
+    description:
+      'A synced table is system-versioned by transaction id (MariaDB period columns of type BIGINT UNSIGNED, `GENERATED ALWAYS AS ROW START` / `ROW END`). MariaDB logs the changes of such a table as statements, not rows, even with binlog_format=ROW, so the service cannot stream them. The message names the table. Version it by time instead (TIMESTAMP(6) period columns, or `WITH SYSTEM VERSIONING` without period columns, which core-sync syncs), or leave it out of sync.tables. Made so by a schema change while streaming, it pauses the table (TABLE_PAUSED_DDL).',
+    retryable: false,
+    httpStatus: 500,
+  },
   TABLE_SCHEMA_MISMATCH: {
     description:
       'The target table exists but its columns differ from the source table, or sync.tables[].timestamp_column names a column the table does not have. The message names the columns; align the schemas (or drop the empty target table to let the service create it), or fix timestamp_column.',
