@@ -13,6 +13,11 @@
 import type { Row, TableSchema } from '../model/index.js';
 import { executePrepared, qualifiedName, quoteIdentifier, type PoolConnection } from '../mysql/index.js';
 import type { WriteOperation } from './batch-writer.js';
+import {
+  executeRowWithInvalidEnumValues,
+  holdsInvalidEnumValue,
+  invalidEnumColumns,
+} from './invalid-enum-values.js';
 import type { QueuedWrite } from './queued-write.js';
 
 /** A delete of a row's old key and the upsert of its new key that follows it (`movedFrom`). */
@@ -60,5 +65,12 @@ export async function moveRow(
     ...schema.primaryKey.map((column) => from[column] ?? null),
   ];
   const sql = `UPDATE ${qualifiedName(database, schema.name)} SET ${assignments} WHERE ${oldKey}`;
+  const enumColumns = invalidEnumColumns(schema);
+  if (enumColumns.length > 0 && holdsInvalidEnumValue(to, enumColumns)) {
+    const oldKeyValues = values.slice(columns.length);
+    return (
+      (await executeRowWithInvalidEnumValues(connection, sql, to, columns, enumColumns, oldKeyValues)) > 0
+    );
+  }
   return (await executePrepared(connection, sql, values)) > 0;
 }

@@ -9,7 +9,8 @@
  * - DOUBLE(precision,scale): the server prints the stored double with `scale` decimals: -0.00009999999999998899 → -0.0001.
  * - YEAR: the stored byte 0 (year 0000) decodes as 1900; the server prints 0.
  * - ENUM: the invalid-value index 0 (stored under a relaxed sql_mode) decodes as undefined; the server prints ''.
- * - Spatial values decode as point objects: they have no canonical form and are passed on as their JSON text.
+ * - Spatial values: their canonical form is the stored bytes (SRID, then WKB), which zongji hands over as a Buffer
+ *   (zongji/spatial-bytes.ts); a value decoded any other way (into points: the SRID is lost) is refused.
  */
 import type { ColumnValue, Row } from '../model/index.js';
 
@@ -72,7 +73,12 @@ function fixerFor(column: ColumnDescription): ValueFixer | undefined {
     case binlogColumnType.enum:
       return (value) => (value === undefined ? '' : toColumnValue(value));
     case binlogColumnType.geometry:
-      return (value) => (value === null || value === undefined ? null : JSON.stringify(value));
+      return (value) => {
+        if (value === null || value === undefined || Buffer.isBuffer(value)) return toColumnValue(value);
+        throw new Error(
+          `the spatial value of column ${column.name} was decoded into points, which lose its SRID: it cannot be written exactly`,
+        );
+      };
     default:
       return undefined;
   }

@@ -114,7 +114,7 @@ export const errorCodes = {
   },
   ROW_REJECTED: {
     description:
-      'The target refused a row (for example a value too long, or a constraint). The table is paused with the row, the error and the binlog position in its status; nothing after it is applied or lost. Fix the target (or the row), then resume with POST /api/v1/sync/resume (or restart core-sync).',
+      'The target refused a row (for example a value too long, a value its strict sql_mode does not take, or a constraint). The table is paused with the row, the error and the binlog position in its status; nothing after it is applied or lost. Refused during the initial copy, the copy of that table stops (the row and the error in its status; the other tables carry on), and the table is copied again after the resume. Fix the target (or the row), then resume with POST /api/v1/sync/resume (or restart core-sync).',
     retryable: false,
     httpStatus: 500,
   },

@@ -6,7 +6,7 @@
 import { primaryKeyText } from '../apply/index.js';
 import { sameRowContent } from '../conflict/index.js';
 import type { Row, TableSchema } from '../model/index.js';
-import type { Pool } from '../mysql/index.js';
+import { rowQuery, type Pool } from '../mysql/index.js';
 import {
   chunkChecksumSql,
   chunkEndSql,
@@ -53,8 +53,12 @@ interface ChunkChecksum {
   readonly checksum: string;
 }
 
-async function queryRows(side: CompareSide, query: RangeCondition): Promise<Row[]> {
-  const [rows] = await side.pool.query(query.sql, query.values);
+/** Runs a compare query; with `table`, one that reads its rows (in the canonical form: row-reads.ts). */
+async function queryRows(side: CompareSide, query: RangeCondition, table?: TableSchema): Promise<Row[]> {
+  const [rows] = await side.pool.query(
+    table === undefined ? { sql: query.sql } : rowQuery(table, query.sql),
+    query.values,
+  );
   return rows as Row[];
 }
 
@@ -91,8 +95,8 @@ export async function compareTable(options: CompareTableOptions): Promise<number
       referenceSum.rowCount !== otherSum.rowCount || referenceSum.checksum !== otherSum.checksum;
     if (differs) {
       const [referenceRows, otherRows] = await Promise.all([
-        queryRows(reference, chunkRowsSql(reference.database, schema, options.columns, range)),
-        queryRows(other, chunkRowsSql(other.database, schema, options.columns, range)),
+        queryRows(reference, chunkRowsSql(reference.database, schema, options.columns, range), schema),
+        queryRows(other, chunkRowsSql(other.database, schema, options.columns, range), schema),
       ]);
       const difference = diffRows(schema, options.columns, range, referenceRows, otherRows);
       if (difference.onlyReference.length + difference.onlyOther.length + difference.differing.length > 0) {

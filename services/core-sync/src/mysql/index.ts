@@ -65,4 +65,5 @@ export {
   type KeyedColumns,
 } from './rows-by-key.js';
 export { dropParameterDefinitions, executePrepared } from './prepared-statements.js';
+export { hasSpatialColumns, rowQuery } from './row-reads.js';
 export { maxAllowedPacket } from './packet-limit.js';

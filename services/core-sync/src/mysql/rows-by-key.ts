@@ -1,6 +1,7 @@
 import type { ColumnValue, Row, TableSchema } from '../model/index.js';
 import type { Connection, Pool, PoolConnection } from './connection.js';
 import { columnList, quoteIdentifier } from './identifiers.js';
+import { rowQuery } from './row-reads.js';
 
 type Queryable = Pool | PoolConnection | Connection;
 
@@ -62,7 +63,7 @@ export async function selectRowsByKeys(
       chunk.length,
       options.forUpdate === true,
     );
-    const [selected] = await queryable.query(statement, keyValues(table.primaryKey, chunk));
+    const [selected] = await queryable.query(rowQuery(table, statement), keyValues(table.primaryKey, chunk));
     for (const row of selected as Row[]) rows.push({ ...row });
   }
   return rows;

@@ -8,6 +8,7 @@ import {
   CheckpointState,
   checkpointTableName,
   copyMarkerSlot,
+  describeCopyRefusal,
   describeTargetRefusal,
   ensureCheckpointTable,
   markerSlot,
@@ -27,7 +28,7 @@ import {
   type RefreshResolver,
   type TablePause,
   type SlotPosition,
-  type TargetRefusal,
+  type CopyRefusal,
 } from '../apply/index.js';
 import {
   BinlogSource,
@@ -702,7 +703,7 @@ export class DirectionPipeline implements FullSyncDirection {
                 }),
           });
         } catch (error) {
-          const refusal = describeTargetRefusal(error, target);
+          const refusal = describeCopyRefusal(error, target, source);
           if (refusal === undefined || this.#abortController.signal.aborted) throw error;
           this.#pauseCopy(tableConfig.name, status, refusal);
           continue;
@@ -740,7 +741,7 @@ export class DirectionPipeline implements FullSyncDirection {
   }
 
   /** The target refused the copy of a table as a whole (read-only, full, a row too large): only it is held. */
-  #pauseCopy(table: string, status: MutableTableStatus, refusal: TargetRefusal): void {
+  #pauseCopy(table: string, status: MutableTableStatus, refusal: CopyRefusal): void {
     status.state = 'paused';
     status.pause = {
       table,

@@ -9,6 +9,7 @@ import type { ChangeKind, RowChange } from '../../model/index.js';
 import type { StreamEvent } from '../stream-event.js';
 import { createRowNormalizer, type RowNormalizer } from '../value-normalizer.js';
 import { formatXid } from '../xa-statement.js';
+import { decodeSpatialColumnsAsBytes } from './spatial-bytes.js';
 
 /** Declared decimals of a FLOAT(precision,scale) column, from information_schema (the binlog does not carry them). */
 export type FloatScaleLookup = (database: string, table: string, column: string) => number | null;
@@ -40,6 +41,10 @@ export class ZongjiEventMapper {
   map(event: AnyBinlogEvent): StreamEvent | undefined {
     if (named(event, 'writerows') || named(event, 'deleterows') || named(event, 'updaterows')) {
       return this.#mapRows(event);
+    }
+    if (named(event, 'tablemap')) {
+      decodeSpatialColumnsAsBytes(event.tableMap[event.tableId]);
+      return undefined;
     }
     if (named(event, 'xid')) {
       return { kind: 'commit', nextPosition: event.nextPosition, timestamp: event.timestamp };
