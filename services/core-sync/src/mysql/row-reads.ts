@@ -4,7 +4,9 @@
  * into points, which lose its SRID and its exact type (a LINESTRING and a MULTIPOINT parse alike) and cannot be
  * written back. A table with spatial columns is read with a typeCast that keeps the bytes the server sends
  * instead — the stored value: the SRID (4 bytes, little-endian), then the WKB — which the server takes back as
- * they are. Only such tables get it: a typeCast costs a call for every value read.
+ * they are. Only such tables get it: a typeCast costs a call for every value read. A query's typeCast replaces
+ * the connection's: should the driver options (connection.ts) ever get one, this one must hand the other fields
+ * to it.
  */
 import type { QueryOptions } from 'mysql2/promise';
 import type { TableSchema } from '../model/index.js';

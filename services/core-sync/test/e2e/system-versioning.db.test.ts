@@ -126,6 +126,56 @@ describe('system-versioned tables', () => {
     expect(running.listenerErrors).toEqual([]);
   });
 
+  it('bidirectional: changes on either side reach the other, the history rows of either never', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'versioned3',
+    );
+    await fixture.source.query(`${tables.implicit}; ${tables.explicit}`);
+    await fixture.target.query(`${tables.implicit}; ${tables.explicit}`);
+    const versionedTables = ['implicit_periods', 'explicit_periods'];
+    for (const table of versionedTables) {
+      await fixture.source.query(
+        `INSERT INTO ${table} (id, name, qty) SELECT seq, CONCAT('row ', seq), seq FROM seq_1_to_20`,
+      );
+    }
+    await using running = await startDisposableService(
+      fixture,
+      fixture.configDocument({
+        tables: versionedTables.map((name) => ({ name, primary_key: 'id', conflict_resolution: 'manual' })),
+        sync: { mode: 'bidirectional' },
+      }),
+    );
+    for (const table of versionedTables) {
+      await fixture.source.query(
+        `UPDATE ${table} SET qty = 100 WHERE id = 1; DELETE FROM ${table} WHERE id = 2`,
+      );
+      await fixture.target.query(
+        `UPDATE ${table} SET name = 'from cloud' WHERE id = 3; DELETE FROM ${table} WHERE id = 4;
+         INSERT INTO ${table} (id, name, qty) VALUES (30, 'inserted on cloud', 30)`,
+      );
+    }
+    await eventually(async () => {
+      for (const table of versionedTables) await expectSameRows(fixture, currentRows(table), table);
+    }, 30_000);
+    expect(
+      await fixture.source.query(
+        'SELECT id, name, qty FROM explicit_periods WHERE id <= 4 OR id = 30 ORDER BY id',
+      ),
+    ).toEqual([
+      { id: 1, name: 'row 1', qty: 100 },
+      { id: 3, name: 'from cloud', qty: 3 },
+      { id: 30, name: 'inserted on cloud', qty: 30 },
+    ]);
+    expect((await running.store.listConflicts({ limit: 10, offset: 0 })).total).toBe(0);
+    for (const direction of running.service.status.directions) {
+      expect(direction.tables).toMatchObject(
+        versionedTables.map((table) => ({ table, state: 'streaming', pause: null })),
+      );
+    }
+  });
+
   it('refuses, by name, a table versioned by transaction id: its changes are logged as statements', async () => {
     await using fixture = await createSyncFixture(
       inject('localServerUrl'),
