@@ -10,6 +10,11 @@ import {
   type ParameterBinder,
   type PoolConnection,
 } from '../mysql/index.js';
+import {
+  executeRowWithInvalidEnumValues,
+  holdsInvalidEnumValue,
+  invalidEnumColumns,
+} from './invalid-enum-values.js';
 import { rowForPause } from './table-pauses.js';
 
 /** A row change reduced to what the target needs: the row's final state (upsert) or its absence (delete). */
@@ -164,7 +169,14 @@ export class BatchWriter {
     const groups = new Map<string, UpsertGroup>();
     let currentGroup: UpsertGroup | undefined;
     let currentKeys: readonly string[] = [];
+    // Rows holding an ENUM's invalid value '' are written one at a time, after the others (invalid-enum-values.ts).
+    const enumColumns = invalidEnumColumns(schema);
+    const withInvalidEnums: WriteOperation[] = [];
     for (const operation of upserts) {
+      if (enumColumns.length > 0 && holdsInvalidEnumValue(operation.row, enumColumns)) {
+        withInvalidEnums.push(operation);
+        continue;
+      }
       const insertOnly = operation.insertOnly === true;
       if (
         currentGroup === undefined ||
@@ -205,6 +217,13 @@ export class BatchWriter {
           );
         }
       }
+    }
+    for (const operation of withInvalidEnums) {
+      const columns = Object.keys(operation.row).filter((column) => !generated.has(column));
+      // Throws ROW_TOO_LARGE, as for any row, when the row alone does not fit in a packet.
+      runsWithinPacket([operation.row], columns, packetBytes, schema).next();
+      const sql = this.#upsertSql(schema, columns, 1, operation.insertOnly === true);
+      await executeRowWithInvalidEnumValues(connection, sql, schema, operation.row, columns, enumColumns);
     }
   }
 

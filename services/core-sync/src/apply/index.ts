@@ -45,9 +45,11 @@ export { partitionFor, primaryKeyText } from './partitioner.js';
 export { CollationFolds, coarseFold, type StringFold } from './collation-folds.js';
 export { TransactionTracker } from './transaction-tracker.js';
 export {
+  describeCopyRefusal,
   describeTargetRefusal,
   stoppedCopyMessage,
   resumeOrRestart,
   rowForPause,
+  type CopyRefusal,
   type TargetRefusal,
 } from './table-pauses.js';

@@ -19,6 +19,11 @@ import {
   type PoolConnection,
 } from '../mysql/index.js';
 import type { WriteOperation } from './batch-writer.js';
+import {
+  executeRowWithInvalidEnumValues,
+  holdsInvalidEnumValue,
+  invalidEnumColumns,
+} from './invalid-enum-values.js';
 import type { QueuedWrite } from './queued-write.js';
 
 /** A delete of a row's old key and the upsert of its new key that follows it (`movedFrom`). */
@@ -68,5 +73,20 @@ export async function moveRow(
     ...schema.primaryKey.map((column, index) => keyBindings[index]?.(from[column] ?? null)),
   ];
   const sql = `UPDATE ${qualifiedName(database, schema.name)} SET ${assignments} WHERE ${oldKey}`;
+  const enumColumns = invalidEnumColumns(schema);
+  if (enumColumns.length > 0 && holdsInvalidEnumValue(to, enumColumns)) {
+    const oldKeyValues = values.slice(columns.length);
+    return (
+      (await executeRowWithInvalidEnumValues(
+        connection,
+        sql,
+        schema,
+        to,
+        columns,
+        enumColumns,
+        oldKeyValues,
+      )) > 0
+    );
+  }
   return (await executePrepared(connection, sql, values)) > 0;
 }

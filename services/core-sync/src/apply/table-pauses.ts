@@ -79,17 +79,47 @@ export function describeTargetRefusal(error: unknown, target: SideName): TargetR
   }
 }
 
+/** A refusal that stops a table's initial copy: one of TargetRefusal's, or a row the target refuses. */
+export interface CopyRefusal extends Omit<TargetRefusal, 'reason'> {
+  readonly reason: TargetRefusal['reason'] | 'row-rejected';
+}
+
+/**
+ * The refusal that stops a table's copy, or undefined for another kind of error. Besides describeTargetRefusal's,
+ * a row the target refuses (a value its strict mode does not take, a constraint): the copy cannot go on without
+ * it, and the other tables need not wait for it. The row is shown when the copy named it (a ROW_REJECTED error).
+ */
+export function describeCopyRefusal(
+  error: unknown,
+  target: SideName,
+  source: SideName,
+): CopyRefusal | undefined {
+  const refusal = describeTargetRefusal(error, target);
+  if (refusal !== undefined || classifyDriverError(error) !== 'row-rejected') return refusal;
+  const errorCode = driverErrorCode(error) ?? null;
+  const named = findSyncError(error, 'ROW_REJECTED');
+  return {
+    reason: 'row-rejected',
+    code: 'ROW_REJECTED',
+    problem: `${target} refused a row`,
+    serverSaid: `${errorCode}: ${serverMessage(error)}`,
+    remedy: `change the row on ${source} or the column on ${target} so that ${target} takes it, then ${resumeOrRestart}`,
+    errorCode,
+    row: isRecord(named?.details?.row) ? named.details.row : null,
+  };
+}
+
 /** The pause message of a table whose changes the refusal holds back while streaming. */
 export function heldChangesMessage(refusal: TargetRefusal, table: string): string {
   return `${problemWithServerWords(refusal)}; the batch was rolled back and the changes of ${table} are held from here on (nothing is lost): ${refusal.remedy}`;
 }
 
 /** The pause message of a table whose initial copy the refusal stopped. */
-export function stoppedCopyMessage(refusal: TargetRefusal, table: string): string {
+export function stoppedCopyMessage(refusal: CopyRefusal, table: string): string {
   return `${problemWithServerWords(refusal)}; the copy of ${table} stopped and its changes are not applied (nothing is lost: the table is copied again at the next start): ${refusal.remedy}`;
 }
 
-function problemWithServerWords(refusal: TargetRefusal): string {
+function problemWithServerWords(refusal: CopyRefusal): string {
   return refusal.serverSaid === null ? refusal.problem : `${refusal.problem} (${refusal.serverSaid})`;
 }
 

@@ -65,6 +65,12 @@ export const errorCodes = {
     retryable: false,
     httpStatus: 500,
   },
+  TABLE_VERSIONING_UNSUPPORTED: {
+    description:
+      'A synced table is system-versioned by transaction id (MariaDB period columns of type BIGINT UNSIGNED, `GENERATED ALWAYS AS ROW START` / `ROW END`). MariaDB logs the changes of such a table as statements, not rows, even with binlog_format=ROW, so the service cannot stream them. The message names the table. Version it by time instead (TIMESTAMP(6) period columns, or `WITH SYSTEM VERSIONING` without period columns, which core-sync syncs), or leave it out of sync.tables. Made so by a schema change while streaming, it pauses the table (TABLE_PAUSED_DDL).',
+    retryable: false,
+    httpStatus: 500,
+  },
   TABLE_SCHEMA_MISMATCH: {
     description:
       'The target table exists but its columns differ from the source table, or sync.tables[].timestamp_column names a column the table does not have. The message names the columns; align the schemas (or drop the empty target table to let the service create it), or fix timestamp_column.',
@@ -108,7 +114,7 @@ export const errorCodes = {
   },
   ROW_REJECTED: {
     description:
-      'The target refused a row (for example a value too long, or a constraint). The table is paused with the row, the error and the binlog position in its status; nothing after it is applied or lost. Fix the target (or the row), then resume with POST /api/v1/sync/resume (or restart core-sync).',
+      'The target refused a row (for example a value too long, a value its strict sql_mode does not take, or a constraint). The table is paused with the row, the error and the binlog position in its status; nothing after it is applied or lost. Refused during the initial copy, the copy of that table stops (the row and the error in its status; the other tables carry on), and the table is copied again after the resume. Fix the target (or the row), then resume with POST /api/v1/sync/resume (or restart core-sync).',
     retryable: false,
     httpStatus: 500,
   },

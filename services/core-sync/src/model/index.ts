@@ -14,5 +14,6 @@ export {
   type ForeignKey,
   type IndexKey,
   type IndexKeyColumn,
+  type SystemPeriod,
   type TableSchema,
 } from './table-schema.js';

@@ -16,6 +16,8 @@ export function otherSide(side: SideName): SideName {
  * - DATE/TIME/DATETIME/TIMESTAMP: the server's text form ('2024-01-31 12:00:00.123456')
  * - CHAR/VARCHAR/TEXT/ENUM/SET/JSON: string (SET as 'a,b'; JSON as its text)
  * - BINARY/VARBINARY/BLOB/BIT: Buffer
+ * - GEOMETRY and its subtypes: Buffer of the stored bytes, the SRID (4 bytes, little-endian) then the WKB; read
+ *   through mysql/row-reads.ts (mysql2 would parse it into points), decoded by binlog/zongji/spatial-bytes.ts
  * - NULL: null
  */
 export type ColumnValue = string | number | Buffer | null;

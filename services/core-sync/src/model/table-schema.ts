@@ -45,6 +45,23 @@ export interface ForeignKey {
   readonly onUpdate: string;
 }
 
+/**
+ * The period columns of a MariaDB system-versioned table (`WITH SYSTEM VERSIONING`): the server writes them itself
+ * (the row's start, and its end: the greatest value while the row is current) and keeps the old versions of every
+ * row. They are not among the schema's columns, keys or unique keys: only current rows are synced, and each
+ * server keeps its own periods and history.
+ */
+export interface SystemPeriod {
+  /** `row_start` when the table does not name its period columns (they are hidden then). */
+  readonly rowStart: string;
+  readonly rowEnd: string;
+  /**
+   * True when the periods are transaction ids (BIGINT UNSIGNED period columns) rather than times: MariaDB logs the
+   * changes of such a table as statements, even with binlog_format=ROW, so they cannot be streamed.
+   */
+  readonly byTransaction: boolean;
+}
+
 export interface TableSchema {
   readonly database: string;
   readonly name: string;
@@ -56,6 +73,8 @@ export interface TableSchema {
   readonly uniqueKeys: readonly IndexKey[];
   /** Foreign keys to tables of the same database, by constraint name. */
   readonly foreignKeys: readonly ForeignKey[];
+  /** Set for a system-versioned table (MariaDB); absent otherwise. */
+  readonly systemPeriod?: SystemPeriod;
 }
 
 /** Columns the applier writes: every column except generated ones. */

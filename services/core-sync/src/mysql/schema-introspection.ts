@@ -1,6 +1,13 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { SyncError } from '../errors/index.js';
-import type { ColumnSchema, ForeignKey, IndexKey, IndexKeyColumn, TableSchema } from '../model/index.js';
+import type {
+  ColumnSchema,
+  ForeignKey,
+  IndexKey,
+  IndexKeyColumn,
+  SystemPeriod,
+  TableSchema,
+} from '../model/index.js';
 import { qualifiedName } from './identifiers.js';
 
 interface ColumnRow extends RowDataPacket {
@@ -13,6 +20,10 @@ interface ColumnRow extends RowDataPacket {
   COLUMN_KEY: string;
   GENERATION_EXPRESSION: string | null;
   COLLATION_NAME: string | null;
+}
+
+interface TableTypeRow extends RowDataPacket {
+  TABLE_TYPE: string;
 }
 
 interface UniqueIndexRow extends RowDataPacket {
@@ -50,12 +61,20 @@ export async function readTableSchema(
       [database, table],
     );
     if (columnRows.length === 0) return undefined;
-    const columns = columnRows.map(columnSchema);
-    const [indexRows] = await pool.query<UniqueIndexRow[]>(
+    const systemPeriod = await readSystemPeriod(pool, database, table, columnRows);
+    const periodColumns = new Set(
+      systemPeriod === undefined ? [] : [systemPeriod.rowStart, systemPeriod.rowEnd],
+    );
+    const columns = columnRows.filter((row) => !periodColumns.has(row.COLUMN_NAME)).map(columnSchema);
+    const [allIndexRows] = await pool.query<UniqueIndexRow[]>(
       `SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS
         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0
         ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`,
       [database, table],
+    );
+    // A versioned table's unique keys hold the row end too (old versions share the rest of the key).
+    const indexRows = allIndexRows.filter(
+      (row) => row.COLUMN_NAME === null || !periodColumns.has(row.COLUMN_NAME),
     );
     const [foreignKeyRows] = await pool.query<ForeignKeyRow[]>(
       `SELECT keyUsage.CONSTRAINT_NAME, keyUsage.COLUMN_NAME, keyUsage.REFERENCED_TABLE_NAME, keyUsage.REFERENCED_COLUMN_NAME,
@@ -79,6 +98,7 @@ export async function readTableSchema(
       primaryKey: indexRows.filter((row) => row.INDEX_NAME === 'PRIMARY').map((row) => row.COLUMN_NAME ?? ''),
       uniqueKeys: uniqueKeysOf(indexRows),
       foreignKeys: foreignKeysOf(foreignKeyRows),
+      ...(systemPeriod === undefined ? {} : { systemPeriod }),
     };
   } catch (error) {
     throw new SyncError('DATABASE_UNAVAILABLE', `failed to read the schema of ${database}.${table}`, {
@@ -86,6 +106,34 @@ export async function readTableSchema(
       details: { database, table },
     });
   }
+}
+
+/**
+ * The period columns of a MariaDB system-versioned table, or undefined for any other table. Named period columns
+ * are listed with the generation expression `ROW START` / `ROW END`; unnamed ones are hidden (not listed at all)
+ * and called `row_start` and `row_end` (as the binlog names them).
+ */
+async function readSystemPeriod(
+  pool: Pool,
+  database: string,
+  table: string,
+  columnRows: readonly ColumnRow[],
+): Promise<SystemPeriod | undefined> {
+  const [tableRows] = await pool.query<TableTypeRow[]>(
+    'SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [database, table],
+  );
+  if (tableRows[0]?.TABLE_TYPE !== 'SYSTEM VERSIONED') return undefined;
+  const periodColumn = (expression: string): ColumnRow | undefined =>
+    columnRows.find((row) => row.GENERATION_EXPRESSION?.toUpperCase() === expression);
+  const rowStart = periodColumn('ROW START');
+  const rowEnd = periodColumn('ROW END');
+  return {
+    rowStart: rowStart?.COLUMN_NAME ?? 'row_start',
+    rowEnd: rowEnd?.COLUMN_NAME ?? 'row_end',
+    // Hidden period columns are TIMESTAMP(6); named ones TIMESTAMP(6) or BIGINT UNSIGNED (transaction ids).
+    byTransaction: rowEnd?.DATA_TYPE.toLowerCase() === 'bigint',
+  };
 }
 
 function columnSchema(row: ColumnRow): ColumnSchema {

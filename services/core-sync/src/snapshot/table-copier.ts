@@ -6,7 +6,7 @@
  * interrupted and started again ends exact.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SyncError, driverErrorCode } from '../errors/index.js';
+import { SyncError, describeError, driverErrorCode } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import {
   BinlogPosition,
@@ -16,6 +16,7 @@ import {
   writableColumns,
 } from '../model/index.js';
 import {
+  classifyDriverError,
   columnList,
   createMysqlConnection,
   exactQueryOptions,
@@ -32,7 +33,7 @@ import {
   type RowDataPacket,
   type ServerFlavor,
 } from '../mysql/index.js';
-import { BatchWriter } from '../apply/index.js';
+import { BatchWriter, rowForPause } from '../apply/index.js';
 
 export interface CopyTableOptions {
   readonly sourceEndpoint: MysqlEndpoint;
@@ -257,6 +258,7 @@ class ChunkWriter {
         await this.#write(rows, fromKey, toKey);
         return;
       } catch (error) {
+        if (classifyDriverError(error) === 'row-rejected') throw await this.#namingRefusedRow(rows, error);
         if (attempt >= 5 || !isConnectionError(error)) throw error;
         this.#options.logger.warn(
           {
@@ -291,6 +293,45 @@ class ChunkWriter {
       }
     });
     this.rowsCopied += rows.length;
+  }
+
+  /**
+   * The chunk's refusal with the row the target refuses named (ROW_REJECTED): the rows are written one at a time
+   * in a transaction that is always rolled back, until one fails. The chunk's own error when none fails alone.
+   */
+  async #namingRefusedRow(rows: readonly Row[], chunkError: unknown): Promise<unknown> {
+    const { targetPool, targetSchema } = this.#options;
+    const table = targetSchema.name;
+    const rolledBack = new Error('the search for the refused row rolls back');
+    let refused: { row: Row; error: unknown } | undefined;
+    try {
+      await inWriteTransaction(targetPool, async (connection) => {
+        for (const row of rows) {
+          try {
+            await this.#writer.writeTable(connection, targetSchema, [
+              { kind: 'upsert', table, keyText: '', row, before: null },
+            ]);
+          } catch (error) {
+            if (classifyDriverError(error) !== 'row-rejected') throw error;
+            refused = { row, error };
+            break;
+          }
+        }
+        throw rolledBack;
+      });
+    } catch (error) {
+      if (error !== rolledBack) {
+        this.#options.logger.warn(
+          { table, error: describeError(error) },
+          'cannot tell which row of the snapshot chunk the target refuses',
+        );
+      }
+    }
+    if (refused === undefined) return chunkError;
+    return new SyncError('ROW_REJECTED', `the target refused a row of ${table} while copying it`, {
+      cause: refused.error,
+      details: { table, row: rowForPause(refused.row) },
+    });
   }
 
   /** Deletes target rows in (fromKey, toKey] whose keys the source chunk does not have. */

@@ -83,6 +83,19 @@ export async function prepareTable(options: PrepareTableOptions): Promise<TableP
       { details: { table, database: sourceDatabase, columns: unsupported } },
     );
   }
+  if (source.systemPeriod?.byTransaction === true) {
+    throw new SyncError(
+      'TABLE_VERSIONING_UNSUPPORTED',
+      `table ${table} in ${options.sourceLabel} database ${sourceDatabase} is system-versioned by transaction id (period columns ${source.systemPeriod.rowStart}, ${source.systemPeriod.rowEnd}): MariaDB logs its changes as statements, not rows, so they cannot be streamed; version it by time (TIMESTAMP(6) period columns), or leave the table out of sync.tables`,
+      {
+        details: {
+          table,
+          database: sourceDatabase,
+          periodColumns: [source.systemPeriod.rowStart, source.systemPeriod.rowEnd],
+        },
+      },
+    );
+  }
   const { timestampColumn } = options;
   if (timestampColumn !== undefined && !source.columns.some((column) => column.name === timestampColumn)) {
     throw new SyncError(

@@ -8,6 +8,7 @@ import {
   CheckpointState,
   checkpointTableName,
   copyMarkerSlot,
+  describeCopyRefusal,
   describeTargetRefusal,
   ensureCheckpointTable,
   markerSlot,
@@ -27,7 +28,7 @@ import {
   type RefreshResolver,
   type TablePause,
   type SlotPosition,
-  type TargetRefusal,
+  type CopyRefusal,
 } from '../apply/index.js';
 import {
   BinlogSource,
@@ -52,6 +53,7 @@ import {
   type Row,
   type SideName,
   type SourceTransaction,
+  type SystemPeriod,
   type TableSchema,
 } from '../model/index.js';
 import {
@@ -79,6 +81,7 @@ import {
   type TableState,
   type TableStatus,
 } from './direction-status.js';
+import { currentVersionChanges } from './system-versioning.js';
 
 export interface DirectionPipelineOptions {
   readonly config: ServiceConfig;
@@ -169,6 +172,8 @@ export class DirectionPipeline implements FullSyncDirection {
   #schemaCheck: Promise<void> | undefined;
   #heldTransactions: SourceTransaction[] = [];
   #schemas = new Map<string, TablePair>();
+  /** The period columns of the source's system-versioned tables: their changes reach the target as current rows. */
+  readonly #systemPeriods = new Map<string, SystemPeriod>();
   /** One trace id for everything this direction does in this process. */
   readonly #traceId = newTraceId();
   #slotsBefore: SlotPosition[] = [];
@@ -362,6 +367,7 @@ export class DirectionPipeline implements FullSyncDirection {
         logger: this.#logger,
       });
       this.#schemas.set(tableConfig.name, pair);
+      this.#followSystemPeriod(tableConfig.name, pair.source);
     }
     await ensureCheckpointTable(targetPool, targetDatabase);
     const slotsBefore = await readSlots(targetPool, targetDatabase, source);
@@ -571,7 +577,16 @@ export class DirectionPipeline implements FullSyncDirection {
       this.#heldTransactions.push(transaction);
       return;
     }
-    this.#engine?.dispatch(transaction);
+    this.#dispatch(transaction);
+  }
+
+  #dispatch(transaction: SourceTransaction): void {
+    this.#engine?.dispatch(currentVersionChanges(transaction, this.#systemPeriods));
+  }
+
+  #followSystemPeriod(table: string, sourceSchema: TableSchema | undefined): void {
+    if (sourceSchema?.systemPeriod === undefined) this.#systemPeriods.delete(table);
+    else this.#systemPeriods.set(table, sourceSchema.systemPeriod);
   }
 
   /** Re-reads both schemas after a DDL; a change the target does not have pauses the table from here on. */
@@ -586,7 +601,7 @@ export class DirectionPipeline implements FullSyncDirection {
         this.#schemaCheck = undefined;
         const held = this.#heldTransactions;
         this.#heldTransactions = [];
-        for (const transaction of held) this.#engine?.dispatch(transaction);
+        for (const transaction of held) this.#dispatch(transaction);
         // A full queue keeps the source paused; the engine resumes it once drained.
         if (this.#engine?.backpressure.sourcePaused !== true) this.#binlogSource?.resume();
       });
@@ -596,9 +611,11 @@ export class DirectionPipeline implements FullSyncDirection {
   async #checkSchemaChange(event: SchemaChangeEvent): Promise<void> {
     const { config, source, target, sourcePool, targetPool } = this.#options;
     // Transactions before the DDL are dispatched: hold the ones after it until this check is done.
-    for (const transaction of this.#heldTransactions.splice(0)) this.#engine?.dispatch(transaction);
+    for (const transaction of this.#heldTransactions.splice(0)) this.#dispatch(transaction);
     const sourceSchema = await readTableSchema(sourcePool, config.databases[source].database, event.table);
     const targetSchema = await readTableSchema(targetPool, config.databases[target].database, event.table);
+    // Changes after the DDL (held until now) are read as the table is from here on.
+    this.#followSystemPeriod(event.table, sourceSchema);
     const unsupported = sourceSchema === undefined ? [] : unsupportedColumns(sourceSchema);
     let problem: string | undefined;
     if (/^\s*truncate\b/i.test(event.statement)) {
@@ -607,6 +624,8 @@ export class DirectionPipeline implements FullSyncDirection {
       problem = `table ${event.table} no longer exists on ${source}`;
     } else if (unsupported.length > 0) {
       problem = `schema change on ${source} (${event.statement.trim().slice(0, 200)}) added a column named ${unsupported.join(', ')}, which core-sync cannot carry (JavaScript row objects cannot hold that key): rename the column on ${source}, then ${resumeOrRestart}`;
+    } else if (sourceSchema.systemPeriod?.byTransaction === true) {
+      problem = `schema change on ${source} (${event.statement.trim().slice(0, 200)}) made ${event.table} system-versioned by transaction id: MariaDB logs its changes as statements, which cannot be streamed (TABLE_VERSIONING_UNSUPPORTED); version it by time on ${source}, then ${resumeOrRestart}`;
     } else if (targetSchema === undefined) {
       problem = `table ${event.table} does not exist on ${target}`;
     } else {
@@ -684,7 +703,7 @@ export class DirectionPipeline implements FullSyncDirection {
                 }),
           });
         } catch (error) {
-          const refusal = describeTargetRefusal(error, target);
+          const refusal = describeCopyRefusal(error, target, source);
           if (refusal === undefined || this.#abortController.signal.aborted) throw error;
           this.#pauseCopy(tableConfig.name, status, refusal);
           continue;
@@ -722,7 +741,7 @@ export class DirectionPipeline implements FullSyncDirection {
   }
 
   /** The target refused the copy of a table as a whole (read-only, full, a row too large): only it is held. */
-  #pauseCopy(table: string, status: MutableTableStatus, refusal: TargetRefusal): void {
+  #pauseCopy(table: string, status: MutableTableStatus, refusal: CopyRefusal): void {
     status.state = 'paused';
     status.pause = {
       table,
