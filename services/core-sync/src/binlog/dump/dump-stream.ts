@@ -52,6 +52,8 @@ interface CommandConnection {
   writePacket(packet: { buffer: Buffer; length(): number; writeHeader(sequenceId: number): void }): void;
   _resetSequenceId(): void;
   readonly threadId: number | null;
+  /** The encoding the server's error messages are decoded with. */
+  readonly clientEncoding: string;
   readonly stream?: { readonly bytesRead?: number };
   pause(): void;
   resume(): void;
@@ -184,7 +186,7 @@ export class DumpStream {
         }
         if (packet === undefined || this.#finished) return this.#finished;
         if (packet.isError()) {
-          this.#fail(packet.asError());
+          this.#fail(packet.asError(connection.clientEncoding));
           return true;
         }
         if (packet.isEOF()) {
