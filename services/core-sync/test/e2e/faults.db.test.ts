@@ -258,7 +258,18 @@ describe('faults', () => {
     }
     for (const direction of directions) await expectSyncedExactlyOnce(direction.fixture, ['target'], 90_000);
     await allHealthy(directions);
-    for (const service of services) expect(await service.kill('SIGTERM')).toBe(0);
+    for (const service of services) {
+      const exitCode = await service.kill('SIGTERM');
+      expect(
+        exitCode,
+        `exit code; the service's last output:\n${service
+          .output()
+          .split('\n')
+          .filter((line) => !line.includes('reconnecting'))
+          .slice(-12)
+          .join('\n')}`,
+      ).toBe(0);
+    }
   }, 300_000);
 
   it('the state store away for 15 s under load: syncing goes on, the API says why, one log line each way, a restart resumes exactly', async () => {

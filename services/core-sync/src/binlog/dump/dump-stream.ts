@@ -54,7 +54,7 @@ interface CommandConnection {
   readonly threadId: number | null;
   /** The encoding the server's error messages are decoded with. */
   readonly clientEncoding: string;
-  readonly stream?: { readonly bytesRead?: number };
+  readonly stream?: { readonly bytesRead?: number; destroy(): void };
   pause(): void;
   resume(): void;
   on(event: 'error', listener: (error: Error) => void): void;
@@ -114,6 +114,9 @@ export class DumpStream {
       const threadId = core?.threadId ?? null;
       this.#bytesRead = this.bytesRead;
       this.#connection?.destroy();
+      // mysql2's destroy only ends the socket politely; one whose peer went silent would stay open and keep the
+      // process alive.
+      core?.stream?.destroy();
       if (threadId !== null) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
@@ -139,6 +142,7 @@ export class DumpStream {
     this.#connection = connection;
     if (this.#finished) {
       connection.destroy();
+      this.#core()?.stream?.destroy();
       return;
     }
     const core = this.#core();
@@ -170,6 +174,8 @@ export class DumpStream {
     const options = this.#options;
     let started = false;
     const command = {
+      // mysql2 hands a command the connection's failure (a reset, a timeout) through onResult.
+      onResult: (error: unknown): void => this.#fail(error),
       execute: (packet: ProtocolPacket | undefined, connection: CommandConnection): boolean => {
         if (!started) {
           started = true;
