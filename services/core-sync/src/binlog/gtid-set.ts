@@ -57,15 +57,19 @@ export class GtidSet {
     this.#intervals.set(source, merged);
   }
 
+  /** As the server prints it: per source UUID, its untagged intervals, then each tag's (`uuid:1-5:tag:1-3`). */
   toString(): string {
-    return [...this.#intervals.keys()]
-      .sort()
-      .map((source) => {
-        const ranges = (this.#intervals.get(source) ?? []).map(([first, last]) =>
-          first === last ? first.toString() : `${first.toString()}-${last.toString()}`,
-        );
-        return `${source}:${ranges.join(':')}`;
-      })
-      .join(',');
+    const byUuid = new Map<string, string[]>();
+    for (const source of [...this.#intervals.keys()].sort()) {
+      const [uuid = '', tag] = source.split(':');
+      const ranges = (this.#intervals.get(source) ?? []).map(([first, last]) =>
+        first === last ? first.toString() : `${first.toString()}-${last.toString()}`,
+      );
+      const parts = byUuid.get(uuid) ?? [];
+      if (tag === undefined) parts.unshift(ranges.join(':'));
+      else parts.push(`${tag}:${ranges.join(':')}`);
+      byUuid.set(uuid, parts);
+    }
+    return [...byUuid.entries()].map(([uuid, parts]) => `${uuid}:${parts.join(':')}`).join(',');
   }
 }

@@ -105,6 +105,56 @@ function uuidText(bytes: Buffer): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/**
+ * An unsigned integer of MySQL's serialization format (8.4+ tagged GTID events): the count of trailing one bits
+ * of the first byte, plus one, is the number of bytes, the value their little-endian number shifted right by it.
+ */
+function readVariableLength(reader: ByteReader): bigint {
+  const first = reader.buffer[reader.offset] ?? 0;
+  let byteCount = 1;
+  while (byteCount < 9 && (first & (1 << (byteCount - 1))) !== 0) byteCount += 1;
+  if (byteCount === 9) {
+    reader.skip(1, 'a serialized integer');
+    return reader.uint64('a serialized integer');
+  }
+  const raw = reader.view(byteCount, 'a serialized integer');
+  let value = 0n;
+  for (let index = byteCount - 1; index >= 0; index -= 1) value = (value << 8n) | BigInt(raw[index] ?? 0);
+  return value >> BigInt(byteCount);
+}
+
+function readSignedVariableLength(reader: ByteReader): bigint {
+  const unsigned = readVariableLength(reader);
+  return (unsigned >> 1n) ^ -(unsigned & 1n);
+}
+
+/**
+ * GTID_TAGGED_LOG_EVENT (MySQL 8.4+): a serialized message (format version, size, last non-ignorable field),
+ * then fields by id: 0 flags, 1 the source UUID (16 serialized bytes), 2 the number, 3 the tag, then commit
+ * facts this decoder does not need. The GTID is `uuid:tag:number`, as the server prints it.
+ */
+function readTaggedGtid(body: ByteReader): string {
+  const start = body.offset;
+  readVariableLength(body);
+  const size = Number(readVariableLength(body));
+  const end = Math.min(body.end, start + size);
+  readVariableLength(body);
+  let uuid = '';
+  let number = 0n;
+  let tag = '';
+  while (body.offset < end) {
+    const field = Number(readVariableLength(body));
+    if (field === 0) readVariableLength(body);
+    else if (field === 1)
+      uuid = uuidText(Buffer.from(Array.from({ length: 16 }, () => Number(readVariableLength(body)))));
+    else if (field === 2) number = readSignedVariableLength(body);
+    else if (field === 3) tag = body.view(Number(readVariableLength(body)), 'a GTID tag').toString('utf8');
+    else break;
+  }
+  if (uuid === '') throw new UndecodableEventError('a tagged GTID event has no source UUID');
+  return tag === '' ? `${uuid}:${number.toString()}` : `${uuid}:${tag}:${number.toString()}`;
+}
+
 /** Decodes events one at a time, keeping the table maps between them. */
 export class EventDecoder {
   readonly #options: DecoderOptions;
@@ -201,8 +251,9 @@ export class EventDecoder {
         const sequence = body.int64('the GTID number');
         return [{ kind: 'group-start', gtid: `${uuid}:${sequence.toString()}`, standalone: null, timestamp }];
       }
-      case eventType.anonymousGtid:
       case eventType.gtidTagged:
+        return [{ kind: 'group-start', gtid: readTaggedGtid(body), standalone: null, timestamp }];
+      case eventType.anonymousGtid:
         return [{ kind: 'group-start', gtid: null, standalone: null, timestamp }];
       case eventType.xaPrepare: {
         const onePhase = body.uint8('the one-phase flag') !== 0;
