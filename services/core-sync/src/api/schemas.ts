@@ -137,7 +137,14 @@ const binlogPositionSchema = z.object({
 
 const tablePauseSchema = z.object({
   table: z.string(),
-  reason: z.enum(['row-rejected', 'schema-change', 'target-read-only', 'target-full', 'row-too-large']),
+  reason: z.enum([
+    'row-rejected',
+    'schema-change',
+    'incomplete-row-image',
+    'target-read-only',
+    'target-full',
+    'row-too-large',
+  ]),
   code: z
     .string()
     .describe(

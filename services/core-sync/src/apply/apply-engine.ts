@@ -12,7 +12,7 @@
  * primary, unique or foreign key are applied in source order; the rest in parallel. A table whose row the target
  * refuses is held from that change on (HeldTables), and the watermark (WatermarkWriter) stays before it.
  */
-import { SyncError } from '../errors/index.js';
+import { SyncError, type ErrorCode } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { BinlogPosition, type Row, type SourceTransaction, type TableSchema } from '../model/index.js';
 import { ApplyFailures } from './apply-failures.js';
@@ -38,6 +38,12 @@ const groupsInFlightWhileQueueIsShort = 2;
 
 /** A group whose turn has come that writes for longer than this makes later groups roll back (commit-order.ts). */
 const defaultTurnStallMs = 3_000;
+
+/** The error code of a pause the stream asks for (pauseTableAfterCurrent). */
+const pauseCodes: Partial<Record<TablePause['reason'], ErrorCode>> = {
+  'schema-change': 'TABLE_PAUSED_DDL',
+  'incomplete-row-image': 'ROW_IMAGE_INCOMPLETE',
+};
 
 export class ApplyEngine {
   readonly #options: ApplyEngineOptions;
@@ -171,7 +177,7 @@ export class ApplyEngine {
     this.#held.hold({
       table,
       reason,
-      code: reason === 'schema-change' ? 'TABLE_PAUSED_DDL' : 'ROW_REJECTED',
+      code: pauseCodes[reason] ?? 'ROW_REJECTED',
       message,
       fromSequence: this.#dispatcher.lastSequence + 1,
       resumePosition: this.#tracker.lastDispatchedPosition,

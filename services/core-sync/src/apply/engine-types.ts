@@ -12,7 +12,12 @@ import type { QueuedWrite } from './queued-write.js';
  * (read-only) or has no room, or a row is larger than the target takes in one statement.
  */
 export type TablePauseReason =
-  'row-rejected' | 'schema-change' | 'target-read-only' | 'target-full' | 'row-too-large';
+  | 'row-rejected'
+  | 'schema-change'
+  | 'incomplete-row-image'
+  | 'target-read-only'
+  | 'target-full'
+  | 'row-too-large';
 
 export interface TablePause {
   readonly table: string;

@@ -40,11 +40,24 @@ export interface SchemaChangeEvent {
   position: BinlogPosition;
 }
 
+export interface IncompleteRowImageEvent {
+  /** A configured table whose change was logged without some columns. */
+  table: string;
+  missingColumns: readonly string[];
+  /** The commit position of the transaction holding it (its other tables' changes are handed on). */
+  position: BinlogPosition;
+}
+
 export interface BinlogHandler {
   /** Called in binlog order with each committed transaction (also ones with no changes to configured tables, with changes: [] — so positions advance). */
   onTransaction(transaction: SourceTransaction): void;
   /** A DDL statement (QUERY event) touching a configured table, in stream order relative to transactions. */
   onSchemaChange(event: SchemaChangeEvent): void;
+  /**
+   * A change of a configured table was logged without some columns (the writing session's binlog_row_image was
+   * NOBLOB or MINIMAL): it is not in the transaction handed on next, and the table must not go on as if it were.
+   */
+  onIncompleteRowImage(event: IncompleteRowImageEvent): void;
   onStatus(status: StreamStatus): void;
   /** The stream stopped for good (purged binlog, settings/privilege problems): not retried. */
   onFatalError(error: SyncError): void;

@@ -299,6 +299,7 @@ export class BinlogSource {
 
   #onAssembledTransaction(transaction: AssembledTransaction): void {
     this.#noteProgress();
+    if (transaction.incompleteTables.length > 0) this.#refuseIncompleteImages(transaction);
     if (transaction.changes.length === 0) {
       this.#emptyTransactions.offer(transaction);
       return;
@@ -321,6 +322,34 @@ export class BinlogSource {
       this.#options.handler.onTransaction(transaction);
     } catch (error) {
       throw new HandlerFailure('onTransaction', error);
+    }
+  }
+
+  /**
+   * Row images without some columns (a session's binlog_row_image NOBLOB or MINIMAL): their tables' changes were
+   * left out of the transaction; the handler pauses those tables here, before the transaction is handed on.
+   */
+  #refuseIncompleteImages(transaction: AssembledTransaction): void {
+    // Whatever came before is handed on before the pause.
+    this.#emptyTransactions.flush();
+    for (const incomplete of transaction.incompleteTables) {
+      this.#log.warn(
+        {
+          table: incomplete.table,
+          missingColumns: incomplete.missingColumns,
+          binlogPosition: transaction.commitPosition.toString(),
+        },
+        'a change was logged without some columns (binlog_row_image is not FULL for its session)',
+      );
+      try {
+        this.#options.handler.onIncompleteRowImage({
+          table: incomplete.table,
+          missingColumns: incomplete.missingColumns,
+          position: transaction.commitPosition,
+        });
+      } catch (error) {
+        throw new HandlerFailure('onIncompleteRowImage', error);
+      }
     }
   }
 

@@ -10,6 +10,7 @@
  *                           └─────XA ROLLBACK──> dropped
  */
 import type { BinlogPosition, RowChange } from '../model/index.js';
+import type { IncompleteTable } from './stream-event.js';
 import type { XidText } from './xa-statement.js';
 
 export interface PreparedTransaction {
@@ -18,6 +19,8 @@ export interface PreparedTransaction {
   readonly changes: RowChange[];
   /** True when the transaction wrote to the marker table (the service's own writes): dropped whole at commit. */
   readonly echo: boolean;
+  /** Tables whose row images lacked columns (their changes are not in `changes`). */
+  readonly incompleteTables: readonly IncompleteTable[];
   /** Where a restart must read from to see it again: the position after the group before its XA PREPARE group. */
   readonly restartPosition: BinlogPosition;
   /** The position after its XA PREPARE event. */

@@ -27,6 +27,7 @@ function recordingMonitor(): {
     xid,
     changes: [],
     echo: false,
+    incompleteTables: [],
     restartPosition: new BinlogPosition('binlog.000004', 1200, '0-1-7'),
     preparedPosition: new BinlogPosition('binlog.000004', 1500, '0-1-8'),
     preparedAt,

@@ -83,3 +83,9 @@ export type StreamEvent =
   | XaPrepareStreamEvent
   | RowsStreamEvent
   | HeartbeatStreamEvent;
+
+/** A configured table whose row images in a transaction lacked columns, and those columns. */
+export interface IncompleteTable {
+  readonly table: string;
+  readonly missingColumns: readonly string[];
+}

@@ -30,7 +30,7 @@ import { BinlogPosition, type RowChange } from '../model/index.js';
 import { tablesChangedByStatement } from './ddl-parser.js';
 import type { GtidTracker } from './gtid-tracker.js';
 import { PreparedTransactions, type PreparedTransaction } from './prepared-transactions.js';
-import type { QueryStreamEvent, StreamEvent, XaPrepareStreamEvent } from './stream-event.js';
+import type { IncompleteTable, QueryStreamEvent, StreamEvent, XaPrepareStreamEvent } from './stream-event.js';
 import { parseXaStatement, type XaStatement, type XidText } from './xa-statement.js';
 
 export interface AssembledTransaction {
@@ -41,6 +41,11 @@ export interface AssembledTransaction {
   readonly changes: RowChange[];
   /** True when the group wrote to the marker table (the service's own applied writes): dropped whole. */
   readonly echo: boolean;
+  /**
+   * Tables whose row images in this group lack columns (the writing session's `binlog_row_image` was not FULL),
+   * with the missing columns. Their changes are left out of `changes`: they cannot be applied as if whole.
+   */
+  readonly incompleteTables: readonly IncompleteTable[];
 }
 
 export interface AssembledSchemaChange {
@@ -87,25 +92,28 @@ interface OpenGroup {
   standalone: boolean | null;
   readonly changes: RowChange[];
   echo: boolean;
+  /** Synced tables whose row images lacked columns, and the columns. */
+  readonly incomplete: Map<string, Set<string>>;
 }
 
 /**
- * A rows event of a synced table lacks columns: the writing session set `binlog_row_image` to NOBLOB or MINIMAL.
- * Applied as whole, it would null the missing columns or lose the row; the stream stops at it instead.
+ * What a group hands on: its changes, but none of a table whose row images lacked columns (none of them may be
+ * applied alone), and those tables. An echo hands on nothing.
  */
-export class IncompleteRowImageError extends Error {
-  readonly table: string;
-  readonly missingColumns: readonly string[];
-  constructor(table: string, missingColumns: readonly string[]) {
-    super(
-      `a change of ${table} was logged without the columns ${missingColumns.join(', ')}: the writing session set ` +
-        'binlog_row_image to NOBLOB or MINIMAL, and a partial row cannot be applied as if it were whole. Set ' +
-        'binlog_row_image=FULL for every session that writes synced tables',
-    );
-    this.name = 'IncompleteRowImageError';
-    this.table = table;
-    this.missingColumns = missingColumns;
-  }
+function groupContents(group: OpenGroup | null): {
+  changes: RowChange[];
+  incompleteTables: IncompleteTable[];
+} {
+  if (group === null || group.echo) return { changes: [], incompleteTables: [] };
+  const incomplete = group.incomplete;
+  return {
+    changes:
+      incomplete.size === 0 ? group.changes : group.changes.filter((change) => !incomplete.has(change.table)),
+    incompleteTables: [...incomplete.entries()].map(([table, columns]) => ({
+      table,
+      missingColumns: [...columns],
+    })),
+  };
 }
 
 export class TransactionAssembler {
@@ -152,7 +160,13 @@ export class TransactionAssembler {
         return;
       case 'group-start':
         // A group that never saw its end (cannot happen in a well-formed binlog) is discarded: it had no commit.
-        this.#group = { gtid: event.gtid, standalone: event.standalone, changes: [], echo: false };
+        this.#group = {
+          gtid: event.gtid,
+          standalone: event.standalone,
+          changes: [],
+          echo: false,
+          incomplete: new Map(),
+        };
         return;
       case 'query':
         this.#acceptQuery(event);
@@ -165,13 +179,15 @@ export class TransactionAssembler {
         return;
       case 'rows': {
         if (event.database !== this.#database) return;
-        const group = (this.#group ??= { gtid: null, standalone: false, changes: [], echo: false });
+        const group = this.#currentGroup();
         if (event.table === this.#markerTable) {
           group.echo = true;
           group.changes.length = 0;
         } else if (!group.echo && this.#tables.has(event.table)) {
           if (event.missingColumns !== undefined && event.missingColumns.length > 0) {
-            throw new IncompleteRowImageError(event.table, event.missingColumns);
+            const missing = group.incomplete.get(event.table) ?? new Set<string>();
+            for (const column of event.missingColumns) missing.add(column);
+            group.incomplete.set(event.table, missing);
           }
           for (const change of event.changes) group.changes.push(change);
         }
@@ -186,7 +202,7 @@ export class TransactionAssembler {
     const statement = event.statement.trim();
     const keyword = statement.toUpperCase();
     if (keyword === 'BEGIN') {
-      const group = (this.#group ??= { gtid: null, standalone: false, changes: [], echo: false });
+      const group = this.#currentGroup();
       group.standalone = false;
       return;
     }
@@ -221,7 +237,7 @@ export class TransactionAssembler {
     switch (xaStatement.verb) {
       case 'start': {
         // MySQL's group of an XA transaction starts with it (MariaDB's GTID event already said so).
-        const group = (this.#group ??= { gtid: null, standalone: false, changes: [], echo: false });
+        const group = this.#currentGroup();
         group.standalone = false;
         return;
       }
@@ -253,7 +269,7 @@ export class TransactionAssembler {
     const group = this.#closeGroup(event.nextPosition);
     const prepared: PreparedTransaction = {
       xid: event.xid,
-      changes: group === null || group.echo ? [] : group.changes,
+      ...groupContents(group),
       echo: group?.echo ?? false,
       restartPosition,
       preparedPosition: this.#position,
@@ -276,6 +292,7 @@ export class TransactionAssembler {
       commitTimestamp: event.timestamp,
       changes: committed === undefined || committed.echo ? [] : committed.changes,
       echo: committed?.echo ?? false,
+      incompleteTables: committed === undefined || committed.echo ? [] : committed.incompleteTables,
     });
   }
 
@@ -296,8 +313,13 @@ export class TransactionAssembler {
     this.#sink.transaction({
       commitPosition: this.#position,
       commitTimestamp: timestamp,
-      changes: group === null || group.echo ? [] : group.changes,
+      ...groupContents(group),
       echo: group?.echo ?? false,
     });
+  }
+
+  #currentGroup(): OpenGroup {
+    this.#group ??= { gtid: null, standalone: false, changes: [], echo: false, incomplete: new Map() };
+    return this.#group;
   }
 }

@@ -77,6 +77,12 @@ export const errorCodes = {
     retryable: false,
     httpStatus: 500,
   },
+  ROW_IMAGE_INCOMPLETE: {
+    description:
+      'A change of a synced table was logged without some of its columns: the writing session set binlog_row_image to NOBLOB or MINIMAL (the start check sees only the global value). Applied as whole, it would null the missing columns or lose the row, so the table is paused at that change and nothing of it is applied; the message names the table and the columns, and the other tables carry on. Set binlog_row_image=FULL for every session that writes synced tables, then copy the table again (see Recovering from a purged binlog).',
+    retryable: false,
+    httpStatus: 500,
+  },
   TABLE_PAUSED_DDL: {
     description:
       'A schema change (DDL) on a synced table was seen in the binlog and the target does not have the same columns. The table is paused (its changes are kept in the binlog, nothing is applied wrongly); apply the same DDL on the target, then resume with POST /api/v1/sync/resume (or restart core-sync).',

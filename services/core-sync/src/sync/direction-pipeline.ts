@@ -560,6 +560,17 @@ export class DirectionPipeline implements FullSyncDirection {
       handler: {
         onTransaction: (transaction) => this.#onTransaction(transaction),
         onSchemaChange: (event) => this.#onSchemaChange(event),
+        onIncompleteRowImage: (event) =>
+          this.#engine?.pauseTableAfterCurrent(
+            event.table,
+            'incomplete-row-image',
+            `a change of ${event.table} on ${this.#options.source} was logged without the columns ` +
+              `${event.missingColumns.join(', ')} (the writing session's binlog_row_image was NOBLOB or MINIMAL): ` +
+              'applied as whole it would null them or lose the row, so the table is paused at it and nothing of it ' +
+              'is applied. Set binlog_row_image=FULL for every session that writes the table, then copy the table ' +
+              'again (docs/operations.md, "Recovering from a purged binlog")',
+            event.position,
+          ),
         onStatus: (status) => {
           const previous = this.#streamStatus?.state;
           this.#streamStatus = status;

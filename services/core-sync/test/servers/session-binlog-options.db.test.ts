@@ -86,28 +86,43 @@ describe.each([serverPair('mariadb', 'mariadb'), serverPair('mysql', 'mysql')])(
   'session binlog_row_image, $label',
   (pair) => {
     it.skipIf(skipped(pair))(
-      'a change logged without some columns is never applied as if whole (R7)',
+      'a change logged without some columns pauses its table, is never applied as if whole, and the other tables go on (R7)',
       { timeout: 120_000 },
       async () => {
         await using fixture = await createSyncFixture(pair.sourceUrl, pair.targetUrl, 'row_image');
-        await fixture.source.query(documentsTable);
-        await fixture.target.query(documentsTable);
+        for (const database of [fixture.source, fixture.target]) {
+          await database.query(
+            `${documentsTable}; CREATE TABLE notes (id INT PRIMARY KEY, note VARCHAR(40))`,
+          );
+        }
         await fixture.source.query(
           "INSERT INTO documents VALUES (1, 'first', '{\"a\": 1}', REPEAT('x', 100)), (2, 'second', NULL, REPEAT('y', 100))",
         );
         const running = await fixture.startService(
-          fixture.configDocument({ tables: [{ name: 'documents', primary_key: 'id' }] }),
+          fixture.configDocument({
+            tables: [
+              { name: 'documents', primary_key: 'id' },
+              { name: 'notes', primary_key: 'id' },
+            ],
+          }),
         );
         await eventually(() => expectExactlyEqual(fixture.source, fixture.target, 'documents', ['id']));
         await fixture.source.query(
-          "SET SESSION binlog_row_image = NOBLOB; UPDATE documents SET title = 'changed' WHERE id = 1; SET SESSION binlog_row_image = FULL",
+          "SET SESSION binlog_row_image = NOBLOB; UPDATE documents SET title = 'changed' WHERE id = 1; " +
+            "INSERT INTO notes VALUES (1, 'same transaction'); SET SESSION binlog_row_image = FULL",
         );
+        await fixture.source.query("INSERT INTO notes VALUES (2, 'after it')");
         await eventually(() => {
-          const errors = running.service.status.directions.map(
-            (direction) => direction.stream?.lastError?.message ?? '',
+          const documents = running.service.status.directions[0]?.tables.find(
+            (table) => table.table === 'documents',
           );
-          expect(errors.join(' ')).toMatch(/binlog_row_image/);
+          expect(documents?.pause).toMatchObject({
+            reason: 'incomplete-row-image',
+            code: 'ROW_IMAGE_INCOMPLETE',
+          });
+          expect(documents?.pause?.message).toMatch(/without the columns .*attachment.*binlog_row_image/);
         }, 30_000);
+        await eventually(() => expectExactlyEqual(fixture.source, fixture.target, 'notes', ['id']), 30_000);
         const [row] = await fixture.target.query<{ title: string; attachmentLength: number | null }>(
           'SELECT title, LENGTH(attachment) AS attachmentLength FROM documents WHERE id = 1',
         );

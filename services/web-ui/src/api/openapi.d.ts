@@ -1477,7 +1477,13 @@ export interface components {
         direction: 'local_to_cloud' | 'cloud_to_local';
         table: string;
         /** @enum {string} */
-        reason: 'row-rejected' | 'schema-change' | 'target-read-only' | 'target-full' | 'row-too-large';
+        reason:
+          | 'row-rejected'
+          | 'schema-change'
+          | 'incomplete-row-image'
+          | 'target-read-only'
+          | 'target-full'
+          | 'row-too-large';
         /** @description The error code the table was paused with. */
         code: string;
       }[];
@@ -1541,7 +1547,13 @@ export interface components {
         pause: {
           table: string;
           /** @enum {string} */
-          reason: 'row-rejected' | 'schema-change' | 'target-read-only' | 'target-full' | 'row-too-large';
+          reason:
+            | 'row-rejected'
+            | 'schema-change'
+            | 'incomplete-row-image'
+            | 'target-read-only'
+            | 'target-full'
+            | 'row-too-large';
           /** @description The error code: ROW_REJECTED, TABLE_PAUSED_DDL, TARGET_READ_ONLY, TARGET_FULL or ROW_TOO_LARGE. */
           code: string;
           /** @description What is wrong and what to do about it. */

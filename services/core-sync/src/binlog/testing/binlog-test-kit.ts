@@ -9,6 +9,7 @@ import type { MysqlEndpoint } from '../../mysql/index.js';
 import type {
   BinlogHandler,
   BinlogSourceOptions,
+  IncompleteRowImageEvent,
   SchemaChangeEvent,
   StreamStatus,
 } from '../binlog-handler.js';
@@ -31,6 +32,12 @@ export class RecordingHandler implements BinlogHandler {
   onSchemaChange(event: SchemaChangeEvent): void {
     this.schemaChanges.push(event);
     this.events.push({ kind: 'schema', event });
+  }
+
+  readonly incompleteRowImages: IncompleteRowImageEvent[] = [];
+
+  onIncompleteRowImage(event: IncompleteRowImageEvent): void {
+    this.incompleteRowImages.push(event);
   }
 
   onStatus(status: StreamStatus): void {
