@@ -73,8 +73,9 @@ function exactExpression(column: ColumnFacts): string {
   const quoted = quoteIdentifier(column.name);
   if (floatTypes.has(column.dataType)) return quoted;
   if (column.dataType === 'enum') return `CONCAT(HEX(${quoted}), ':', ${quoted} + 0)`;
-  if (textTypes.has(column.dataType)) return `HEX(${quoted})`;
   // MariaDB's JSON is a LONGTEXT with a CHECK; its text is the document as written.
+  if (isJsonText(column)) return `CAST(${quoted} AS CHAR)`;
+  if (textTypes.has(column.dataType)) return `HEX(${quoted})`;
   return `CAST(${quoted} AS CHAR)`;
 }
 
