@@ -232,7 +232,7 @@ describe('BinlogSource', () => {
         ]);
         expect(handler.changes.map((change) => change.after)).toEqual([
           { id: 1, name: 'before' },
-          { id: 2, name: 'after', price: '9.99', ratio: 1.23 },
+          { id: 2, name: 'after', price: '9.99', ratio: Math.fround(1.23) },
           { id: 3, name: 'renamed', price: '1.50', ratio: 2 },
         ]);
         const alter = handler.schemaChanges[0];
