@@ -139,7 +139,7 @@ describe('a missing table created on MariaDB from Oracle MySQL', () => {
 
 describe('a missing table created on Oracle MySQL from MariaDB', () => {
   it.skipIf(skipped(mariadbToMysql))(
-    'JSON, YEAR, display widths and NO PAD collations: created, copied and streamed exactly',
+    'JSON, YEAR, display widths, NO PAD collations, ON UPDATE defaults: created, copied and streamed exactly',
     async () => {
       await using fixture = await createSyncFixture(
         mariadbToMysql.sourceUrl,
@@ -153,17 +153,22 @@ describe('a missing table created on Oracle MySQL from MariaDB', () => {
         json_doc JSON NULL,
         made YEAR NULL,
         body TEXT NULL,
+        flag TINYINT(1) NOT NULL DEFAULT 0,
+        stamped DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
         UNIQUE KEY by_code (code)
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`);
       const insert = (id: number, code: string): Promise<unknown> =>
-        fixture.source.query('INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?)', [
-          id,
-          code,
-          `Title ${code}`,
-          JSON.stringify({ id, code, list: [1, 'two', null] }),
-          1990 + id,
-          `body ${id}`,
-        ]);
+        fixture.source.query(
+          'INSERT INTO notes (id, code, title, json_doc, made, body) VALUES (?, ?, ?, ?, ?, ?)',
+          [
+            id,
+            code,
+            `Title ${code}`,
+            JSON.stringify({ id, code, list: [1, 'two', null] }),
+            1990 + id,
+            `body ${id}`,
+          ],
+        );
       for (const [index, code] of handles.slice(0, 3).entries()) await insert(index + 1, code);
       const running = await fixture.startService(
         fixture.configDocument({ tables: [{ name: 'notes', primary_key: 'id' }] }),
