@@ -85,11 +85,7 @@ interface TableCollationRow extends RowDataPacket {
 /** The collations the target table gets, or TABLE_COLLATION_UNSUPPORTED naming what cannot be mapped soundly. */
 export async function planTargetCollations(options: TargetCollationOptions): Promise<TargetCollations> {
   const { table, source, targetPool, targetLabel } = options;
-  const [tableRows] = await options.sourcePool.query<TableCollationRow[]>(
-    'SELECT TABLE_COLLATION AS collation FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
-    [options.sourceDatabase, table],
-  );
-  const tableDefault = tableRows[0]?.collation ?? null;
+  const tableDefault = await readTableCollation(options.sourcePool, options.sourceDatabase, table);
   const used = new Set(
     source.columns.flatMap((column) => (column.collation === null ? [] : [column.collation])),
   );
@@ -148,6 +144,26 @@ export async function planTargetCollations(options: TargetCollationOptions): Pro
   const mapped = new Map<string, string>();
   for (const [from, replacement] of replacements) if (replacement !== null) mapped.set(from, replacement.to);
   return { replacements: mapped, changes };
+}
+
+/** The table's default collation on the source. */
+async function readTableCollation(pool: Pool, database: string, table: string): Promise<string | null> {
+  try {
+    const [rows] = await pool.query<TableCollationRow[]>(
+      'SELECT TABLE_COLLATION AS collation FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+      [database, table],
+    );
+    return rows[0]?.collation ?? null;
+  } catch (error) {
+    throw new SyncError(
+      'DATABASE_UNAVAILABLE',
+      `failed to read the default collation of ${database}.${table}`,
+      {
+        cause: error,
+        details: { database, table },
+      },
+    );
+  }
 }
 
 async function replacementFor(
