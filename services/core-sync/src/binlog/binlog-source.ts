@@ -32,10 +32,10 @@ import {
 import { reconnectDelayMs } from './backoff.js';
 import type { BinlogSourceOptions, StreamState, StreamStatus } from './binlog-handler.js';
 import { EmptyTransactionThrottle } from './empty-transaction-throttle.js';
-import { createGtidTracker } from './gtid-tracker.js';
+import { createGtidTracker, type ServerGtidState } from './gtid-tracker.js';
 import { PreparedTransactions } from './prepared-transactions.js';
 import { PreparedXaMonitor } from './prepared-xa-monitor.js';
-import { readBinlogGtidPosition } from './server-position.js';
+import { gtidStartState } from './server-position.js';
 import { classifyStreamError } from './stream-errors.js';
 import type { StreamEvent } from './stream-event.js';
 import {
@@ -75,6 +75,8 @@ export class BinlogSource {
   #lastError: { code: string; message: string } | null = null;
   #controlPool: Pool | undefined;
   #flavor: ServerFlavor = 'mariadb';
+  /** MySQL, a start position without GTIDs: the server's executed set, read when the stream starts. */
+  #serverGtidState: ServerGtidState | null = null;
   #stream: DumpStream | undefined;
   #assembler: TransactionAssembler | undefined;
   /** Prepared XA transactions: kept across reconnects (each stream resumes after them). */
@@ -226,7 +228,7 @@ export class BinlogSource {
     }
   }
 
-  /** Checks the server, learns its flavour, the start GTID state and the FLOAT(precision,scale) scales of the tables. */
+  /** Checks the server, learns its flavour and the GTID state the stream starts from. */
   async #prepare(pool: Pool): Promise<void> {
     const problems = await checkBinlogSettings(pool);
     if (problems.length > 0) {
@@ -236,11 +238,9 @@ export class BinlogSource {
     }
     this.#flavor = (await readServerInfo(pool)).flavor;
     const position = this.#handedOnPosition;
-    if (this.#flavor === 'mariadb' && position.gtid === null) {
-      const gtid = await readBinlogGtidPosition(pool, position.file, position.offset);
-      if (gtid !== null && this.#handedOnPosition === position)
-        this.#handedOnPosition = position.withGtid(gtid);
-    }
+    const start = await gtidStartState(pool, this.#flavor, position);
+    if (this.#handedOnPosition === position) this.#handedOnPosition = start.position;
+    this.#serverGtidState = start.serverState;
   }
 
   #openStream(pool: Pool, attempt: number): void {
@@ -250,7 +250,7 @@ export class BinlogSource {
       tables: options.tables,
       markerTable: options.markerTable,
       startPosition: this.#handedOnPosition,
-      gtidTracker: createGtidTracker(this.#flavor, this.#handedOnPosition.gtid),
+      gtidTracker: createGtidTracker(this.#flavor, this.#handedOnPosition.gtid, this.#serverGtidState),
       preparedTransactions: this.#preparedTransactions,
       sink: {
         transaction: (transaction) => this.#onAssembledTransaction(transaction),

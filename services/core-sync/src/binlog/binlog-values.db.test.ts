@@ -21,6 +21,7 @@ import { RecordingHandler, createTestLogger, waitFor } from './testing/binlog-te
 const columnDefinitions = `
   id INT PRIMARY KEY,
   version INT NOT NULL DEFAULT 0,
+  c_year_first YEAR, c_bit_first BIT(5), c_double_first DOUBLE, c_decimal_first DECIMAL(5,2),
   c_tinyint TINYINT, c_tinyint_u TINYINT UNSIGNED,
   c_smallint SMALLINT, c_smallint_u SMALLINT UNSIGNED,
   c_mediumint MEDIUMINT, c_mediumint_u MEDIUMINT UNSIGNED,
@@ -51,6 +52,9 @@ const rows: Record<string, unknown>[] = [
   {
     id: 1,
     c_tinyint: 127,
+    c_year_first: 2001,
+    c_double_first: -1.5,
+    c_decimal_first: '-999.99',
     c_tinyint_u: 255,
     c_smallint: 32767,
     c_smallint_u: 65535,

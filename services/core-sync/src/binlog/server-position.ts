@@ -1,7 +1,15 @@
 /** Where a server's binlog is now, which binlog files it keeps, and the GTID state at a file position. */
 import { SyncError, driverErrorCode } from '../errors/index.js';
 import { BinlogPosition } from '../model/index.js';
-import { readServerInfo, showBinlogStatus, type Pool, type RowDataPacket } from '../mysql/index.js';
+import type { ServerGtidState } from './gtid-tracker.js';
+import {
+  readExecutedGtidState,
+  readServerInfo,
+  showBinlogStatus,
+  type Pool,
+  type ServerFlavor,
+  type RowDataPacket,
+} from '../mysql/index.js';
 
 interface BinaryLogRow extends RowDataPacket {
   Log_name: string;
@@ -23,6 +31,25 @@ export async function readBinlogGtidPosition(
   return typeof gtidPosition === 'string' && gtidPosition.length > 0 ? gtidPosition : null;
 }
 
+/**
+ * What the stream's GTID tracker starts from at `position` when it has no GTID state: on MariaDB the state at
+ * exactly that position (BINLOG_GTID_POS), when the server can tell; on MySQL, which cannot tell it for a past
+ * position, the executed set read now, where the stream will come (gtid-tracker.ts).
+ */
+export async function gtidStartState(
+  pool: Pool,
+  flavor: ServerFlavor,
+  position: BinlogPosition,
+): Promise<{ position: BinlogPosition; serverState: ServerGtidState | null }> {
+  if (position.gtid !== null) return { position, serverState: null };
+  if (flavor === 'mariadb') {
+    const gtid = await readBinlogGtidPosition(pool, position.file, position.offset);
+    return { position: gtid === null ? position : position.withGtid(gtid), serverState: null };
+  }
+  const state = await readExecutedGtidState(pool);
+  return { position, serverState: { executed: state.executed, from: state.position.withGtid(null) } };
+}
+
 /** The binlog files the server keeps, oldest first. */
 export async function listBinaryLogs(pool: Pool): Promise<string[]> {
   const [rows] = await pool.query<BinaryLogRow[]>('SHOW BINARY LOGS');
@@ -32,11 +59,19 @@ export async function listBinaryLogs(pool: Pool): Promise<string[]> {
 /**
  * The server's current binlog position (SHOW MASTER STATUS) with its GTID state: on MariaDB
  * `BINLOG_GTID_POS(file, offset)` — the state at exactly that position — falling back to `@@gtid_binlog_pos`; on
- * MySQL the executed GTID set. Needs REPLICATION CLIENT (MariaDB: BINLOG MONITOR).
+ * MySQL the executed GTID set when it can be read together with the position (performance_schema.log_status,
+ * BACKUP_ADMIN). SHOW BINARY LOG STATUS reads the set an instant before the position, and a transaction committing
+ * then would be missing from every later checkpoint: without log_status the position has no GTID, and the stream
+ * learns the set once it has passed the point it reads it at (gtid-tracker.ts). Needs REPLICATION CLIENT (MariaDB:
+ * BINLOG MONITOR).
  */
 export async function readCurrentPosition(pool: Pool): Promise<BinlogPosition> {
   try {
     const serverInfo = await readServerInfo(pool);
+    if (serverInfo.flavor === 'mysql') {
+      const state = await readExecutedGtidState(pool);
+      return state.consistent ? state.position : state.position.withGtid(null);
+    }
     const status = await showBinlogStatus(pool);
     if (status?.File === undefined || status.Position === undefined) {
       throw new SyncError(
@@ -46,17 +81,11 @@ export async function readCurrentPosition(pool: Pool): Promise<BinlogPosition> {
     }
     const file = status.File;
     const offset = Number(status.Position);
-    let gtid: string | null;
-    if (serverInfo.flavor === 'mariadb') {
-      gtid = await readBinlogGtidPosition(pool, file, offset);
-      if (gtid === null) {
-        const [rows] = await pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS gtidPosition');
-        const fallback: unknown = rows[0]?.gtidPosition;
-        gtid = typeof fallback === 'string' && fallback.length > 0 ? fallback : null;
-      }
-    } else {
-      const executed = (status.Executed_Gtid_Set ?? '').replace(/\s/g, '');
-      gtid = executed.length > 0 ? executed : null;
+    let gtid = await readBinlogGtidPosition(pool, file, offset);
+    if (gtid === null) {
+      const [rows] = await pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS gtidPosition');
+      const fallback: unknown = rows[0]?.gtidPosition;
+      gtid = typeof fallback === 'string' && fallback.length > 0 ? fallback : null;
     }
     return new BinlogPosition(file, offset, gtid);
   } catch (error) {

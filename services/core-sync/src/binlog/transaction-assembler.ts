@@ -305,7 +305,8 @@ export class TransactionAssembler {
     const group = this.#group;
     this.#group = null;
     if (group?.gtid !== null && group?.gtid !== undefined) this.#gtidTracker.observe(group.gtid);
-    this.#position = new BinlogPosition(this.#file, nextPosition, this.#gtidTracker.current());
+    const position = new BinlogPosition(this.#file, nextPosition);
+    this.#position = position.withGtid(this.#gtidTracker.stateAt(position));
     return group;
   }
 

@@ -83,6 +83,18 @@ export const errorCodes = {
     retryable: false,
     httpStatus: 500,
   },
+  TABLE_COLLATION_UNSUPPORTED: {
+    description:
+      "A missing target table (sync.create_missing_tables) uses a collation the target server does not have (MySQL's utf8mb4_0900_* on MariaDB, MariaDB's NO PAD ones on MySQL), and none of the target's compares like it where that matters: on a column of a primary, unique or foreign key, where another comparison could change which rows collide, or a collation with no counterpart at all (MySQL's language tailorings). The message names the table, each column and its collation. Nothing was created: create the table on the target yourself, with collations you choose for those columns, then start again. Columns in no key get the target's closest collation without this error (docs/operations.md, Tables across MariaDB and MySQL).",
+    retryable: false,
+    httpStatus: 500,
+  },
+  TABLE_CREATE_FAILED: {
+    description:
+      "The target server refused to create a missing table from the source's definition (sync.create_missing_tables): the definition uses something the target does not have (a type, an option, a storage engine). The message names the table and the server's error code; the log has the server's message and the statement. Create the table on the target yourself with the same columns and primary key, then start again.",
+    retryable: false,
+    httpStatus: 500,
+  },
   TABLE_PAUSED_DDL: {
     description:
       'A schema change (DDL) on a synced table was seen in the binlog and the target does not have the same columns. The table is paused (its changes are kept in the binlog, nothing is applied wrongly); apply the same DDL on the target, then resume with POST /api/v1/sync/resume (or restart core-sync).',

@@ -14,6 +14,11 @@ export interface ColumnSchema {
   readonly autoUpdatedTimestamp: boolean;
   /** The collation string values compare under (`utf8mb4_unicode_ci`, `binary`…); null for non-string columns. */
   readonly collation: string | null;
+  /**
+   * True for a LONGTEXT column that a CHECK (JSON_VALID(column)) constrains: how MariaDB stores its JSON type
+   * (mysql/column-types.ts). Absent otherwise.
+   */
+  readonly jsonChecked?: boolean;
 }
 
 /** One column of an index, with the length of its prefix when only a prefix is indexed. */

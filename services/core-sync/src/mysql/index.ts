@@ -50,7 +50,13 @@ export {
   isConnectionLost,
   type DriverErrorKind,
 } from './driver-errors.js';
-export { readBinlogEnd, showBinlogStatus, type BinlogStatusRow } from './binlog-status.js';
+export {
+  readBinlogEnd,
+  readExecutedGtidState,
+  showBinlogStatus,
+  type BinlogStatusRow,
+  type ExecutedGtidState,
+} from './binlog-status.js';
 export {
   applySessionSetupStatement,
   inWriteTransaction,

@@ -8,6 +8,7 @@ import type {
   SystemPeriod,
   TableSchema,
 } from '../model/index.js';
+import { markJsonCheckedColumns, sameColumnType, typeMismatchHint } from './column-types.js';
 import { qualifiedName } from './identifiers.js';
 
 interface ColumnRow extends RowDataPacket {
@@ -94,7 +95,7 @@ export async function readTableSchema(
     return {
       database,
       name: table,
-      columns,
+      columns: await markJsonCheckedColumns(pool, database, table, columns),
       primaryKey: indexRows.filter((row) => row.INDEX_NAME === 'PRIMARY').map((row) => row.COLUMN_NAME ?? ''),
       uniqueKeys: uniqueKeysOf(indexRows),
       foreignKeys: foreignKeysOf(foreignKeyRows),
@@ -213,7 +214,10 @@ export async function readCreateTableStatement(pool: Pool, database: string, tab
   return statement;
 }
 
-/** Names of the columns that differ between two schemas (missing on either side, or of another type). */
+/**
+ * Names of the columns that differ between two schemas: missing on either side, or of another type (the same type
+ * named differently by MariaDB and MySQL is not another type: mysql/column-types.ts).
+ */
 export function describeColumnDifferences(
   sourceSchema: TableSchema,
   targetSchema: TableSchema,
@@ -225,17 +229,14 @@ export function describeColumnDifferences(
   for (const sourceColumn of sourceSchema.columns) {
     const targetColumn = targetColumns.get(sourceColumn.name);
     if (targetColumn === undefined) missingOnTarget.push(sourceColumn.name);
-    else if (normaliseColumnType(targetColumn.columnType) !== normaliseColumnType(sourceColumn.columnType)) {
-      typeMismatches.push(`${sourceColumn.name} (${sourceColumn.columnType} vs ${targetColumn.columnType})`);
+    else if (!sameColumnType(sourceColumn, targetColumn)) {
+      typeMismatches.push(
+        `${sourceColumn.name} (${sourceColumn.columnType} vs ${targetColumn.columnType}${typeMismatchHint(sourceColumn, targetColumn)})`,
+      );
     }
   }
   const extraOnTarget = targetSchema.columns
     .filter((column) => !sourceNames.has(column.name))
     .map((column) => column.name);
   return { missingOnTarget, extraOnTarget, typeMismatches };
-}
-
-/** MySQL 8 drops integer display widths (`int(11)` → `int`); compare without them. */
-function normaliseColumnType(columnType: string): string {
-  return columnType.replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1').trim();
 }

@@ -138,7 +138,8 @@ export async function copyTable(options: CopyTableOptions): Promise<CopyTableRes
 
 /**
  * Starts a REPEATABLE READ snapshot and returns the binlog position it is consistent with. MariaDB reports it
- * for the snapshot itself (binlog_snapshot_file/position); MySQL needs a global read lock for an instant.
+ * for the snapshot itself (binlog_snapshot_file/position); MySQL needs a global read lock for an instant, under
+ * which the position carries the executed GTID set (the stream's GTID tracker starts from it).
  */
 async function openConsistentReadView(reader: Connection, flavor: ServerFlavor): Promise<BinlogPosition> {
   await reader.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
@@ -168,7 +169,8 @@ async function openConsistentReadView(reader: Connection, flavor: ServerFlavor):
         'SHOW MASTER STATUS returned nothing: is the binlog enabled?',
       );
     }
-    return new BinlogPosition(file, offset);
+    // Under the global read lock no transaction is committing: the executed GTID set is the one at this position.
+    return new BinlogPosition(file, offset, (status?.Executed_Gtid_Set ?? '').replace(/\s/g, ''));
   } finally {
     await reader.query('UNLOCK TABLES');
   }

@@ -1,15 +1,17 @@
-import { SyncError } from '../errors/index.js';
+import { SyncError, driverErrorCode } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { TableSchema } from '../model/index.js';
 import {
   columnList,
   describeColumnDifferences,
+  isConnectionError,
   qualifiedName,
   quoteIdentifier,
   readCreateTableStatement,
   readTableSchema,
   type Pool,
 } from '../mysql/index.js';
+import { planTargetCollations, replaceCollations } from './target-collations.js';
 
 export interface TablePair {
   readonly source: TableSchema;
@@ -114,12 +116,7 @@ export async function prepareTable(options: PrepareTableOptions): Promise<TableP
         { details: { table, database: targetDatabase } },
       );
     }
-    const createStatement = await readCreateTableStatement(options.sourcePool, sourceDatabase, table);
-    await options.targetPool.query(targetCreateStatement(createStatement, targetDatabase, table));
-    options.logger.info(
-      { table, database: targetDatabase },
-      'created missing target table from the source definition',
-    );
+    await createTargetTable(options, source);
     target = await readTableSchema(options.targetPool, targetDatabase, table);
     created = true;
     if (target === undefined) {
@@ -148,6 +145,46 @@ export async function prepareTable(options: PrepareTableOptions): Promise<TableP
     );
   }
   return { source, target, created };
+}
+
+/**
+ * Creates the missing target table from the source's SHOW CREATE TABLE, with the collations the target has
+ * (target-collations.ts); a statement the target refuses is TABLE_CREATE_FAILED, naming the table.
+ */
+async function createTargetTable(options: PrepareTableOptions, source: TableSchema): Promise<void> {
+  const { table, sourceDatabase, targetDatabase, targetLabel } = options;
+  const collations = await planTargetCollations({ ...options, source });
+  const createStatement = await readCreateTableStatement(options.sourcePool, sourceDatabase, table);
+  const statement = replaceCollations(
+    targetCreateStatement(createStatement, targetDatabase, table),
+    collations.replacements,
+  );
+  try {
+    await options.targetPool.query(statement);
+  } catch (error) {
+    const driverCode = driverErrorCode(error);
+    if (isConnectionError(error)) {
+      throw new SyncError('DATABASE_UNAVAILABLE', `failed to create table ${table} on ${targetLabel}`, {
+        cause: error,
+        details: { table, database: targetDatabase, side: targetLabel },
+      });
+    }
+    throw new SyncError(
+      'TABLE_CREATE_FAILED',
+      `table ${table} could not be created in ${targetLabel} database ${targetDatabase} from the ${options.sourceLabel} definition: the server refused it (${driverCode ?? 'no error code'}); create the table on ${targetLabel} yourself with the same columns and primary key, then start again`,
+      { cause: error, details: { table, database: targetDatabase, driverCode, statement } },
+    );
+  }
+  const changed = collations.changes.map(
+    (change) =>
+      `${change.column ?? '(table default)'}: ${change.from} → ${change.to}${change.sameComparison ? '' : ' (closest)'}`,
+  );
+  options.logger.info(
+    { table, database: targetDatabase, ...(changed.length > 0 ? { collations: changed } : {}) },
+    changed.length > 0
+      ? `created missing target table from the source definition, with collations ${targetLabel} has`
+      : 'created missing target table from the source definition',
+  );
 }
 
 /** Same column names in the same order (compared as lists: a name may contain a comma). */

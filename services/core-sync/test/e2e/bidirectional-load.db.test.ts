@@ -11,17 +11,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { BinlogPosition } from '../../src/model/index.js';
-import {
-  openStateStore,
-  type ConflictFilter,
-  type ConflictRecord,
-  type StateStore,
-} from '../../src/store/index.js';
+import { openStateStore, type ConflictRecord } from '../../src/store/index.js';
+import { allConflicts, differences, readBothSides, settle } from '../support/bidirectional-checks.js';
 import {
   insertItems,
   itemsTable,
-  readItems,
   runContendedLoad,
   seedRows,
   startDisjointLoad,
@@ -32,7 +26,6 @@ import {
 } from '../support/item-load.js';
 import {
   bidirectionalItemsDocument,
-  binlogEnd,
   createOnBothSides,
   createSyncFixture,
   eventually,
@@ -49,68 +42,6 @@ import {
 const cloudFirstId = 100_001;
 /** Repeat a run with MYSQL_SYNC_TEST_SEED=<the seed a failure names>. */
 const seed = Number(process.env.MYSQL_SYNC_TEST_SEED ?? Date.now() % 1_000_000);
-
-/**
- * Waits until both directions have read their source's binlog past everything written so far and applied all of
- * it (conflict write-backs included): from then on the two sides only change when someone writes.
- */
-async function settle(fixture: SyncFixture, running: RunningService, timeoutMs = 90_000): Promise<void> {
-  const ends = { local: await binlogEnd(fixture.source), cloud: await binlogEnd(fixture.target) };
-  await eventually(
-    () => {
-      const progress = running.service.status.directions.map((direction) => ({
-        direction: `${direction.source}_to_${direction.target}`,
-        state: direction.state,
-        queueDepth: direction.queueDepth,
-        position: direction.stream?.position,
-        end: ends[direction.source].toString(),
-        readPastLastWrite:
-          direction.stream?.position !== null &&
-          direction.stream?.position !== undefined &&
-          BinlogPosition.parse(direction.stream.position).compare(ends[direction.source]) >= 0,
-      }));
-      expect(progress).toEqual(
-        progress.map((entry) => ({ ...entry, state: 'streaming', queueDepth: 0, readPastLastWrite: true })),
-      );
-    },
-    timeoutMs,
-    100,
-  );
-}
-
-/** Every row that differs from what it should be, on either side (an empty list when both sides match). */
-function differences(
-  expected: ReadonlyMap<number, ItemRow | null>,
-  sides: Readonly<Record<'local' | 'cloud', ReadonlyMap<number, ItemRow>>>,
-): { id: number; expected: ItemRow | null; local: ItemRow | null; cloud: ItemRow | null }[] {
-  const ids = new Set([...expected.keys(), ...sides.local.keys(), ...sides.cloud.keys()]);
-  const found: ReturnType<typeof differences> = [];
-  for (const id of [...ids].sort((left, right) => left - right)) {
-    const want = expected.get(id) ?? null;
-    const local = sides.local.get(id) ?? null;
-    const cloud = sides.cloud.get(id) ?? null;
-    const same = (row: ItemRow | null): boolean => JSON.stringify(row) === JSON.stringify(want);
-    if (!same(local) || !same(cloud)) found.push({ id, expected: want, local, cloud });
-  }
-  return found;
-}
-
-async function readBothSides(fixture: SyncFixture): Promise<Record<'local' | 'cloud', Map<number, ItemRow>>> {
-  const [local, cloud] = await Promise.all([readItems(fixture.source), readItems(fixture.target)]);
-  return { local, cloud };
-}
-
-async function allConflicts(
-  store: StateStore,
-  filter: Omit<ConflictFilter, 'limit' | 'offset'> = {},
-): Promise<ConflictRecord[]> {
-  const conflicts: ConflictRecord[] = [];
-  for (let offset = 0; ; offset += 1_000) {
-    const page = await store.listConflicts({ ...filter, limit: 1_000, offset });
-    conflicts.push(...page.conflicts);
-    if (offset + 1_000 >= page.total) return conflicts;
-  }
-}
 
 describe('bidirectional sync under load', () => {
   it('30 s of concurrent writes to disjoint rows on both sides: both sides hold exactly what was written, no conflict', async () => {

@@ -17,6 +17,8 @@ interface ColumnFacts {
   readonly name: string;
   readonly dataType: string;
   readonly columnType: string;
+  /** MariaDB's JSON: a LONGTEXT with a CHECK (JSON_VALID(column)); its text is the document as written. */
+  readonly jsonText: boolean;
 }
 
 export type ExactRow = Record<string, string | null>;
@@ -34,11 +36,32 @@ async function columnsOf(database: TestDatabase, table: string): Promise<ColumnF
     [database.name, table],
   );
   if (rows.length === 0) throw new Error(`table ${database.name}.${table} has no columns (does it exist?)`);
+  const jsonColumns = rows.some((row) => String(row.dataType).toLowerCase() === 'longtext')
+    ? await jsonValidColumns(database, table)
+    : new Set<string>();
   return rows.map((row) => ({
     name: row.name,
     dataType: String(row.dataType).toLowerCase(),
     columnType: String(row.columnType).toLowerCase(),
+    jsonText: String(row.dataType).toLowerCase() === 'longtext' && jsonColumns.has(row.name),
   }));
+}
+
+/** The columns a MariaDB table checks with JSON_VALID (what its JSON type creates). */
+async function jsonValidColumns(database: TestDatabase, table: string): Promise<Set<string>> {
+  const [flavor] = await database.query<{ version: string }>('SELECT VERSION() AS version');
+  if (!String(flavor?.version).toLowerCase().includes('mariadb')) return new Set();
+  const checks = await database.query<{ clause: string }>(
+    `SELECT CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS
+       WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?`,
+    [database.name, table],
+  );
+  const columns = new Set<string>();
+  for (const check of checks) {
+    const match = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(String(check.clause).trim());
+    if (match?.[1] !== undefined) columns.add(match[1].replace(/``/g, '`'));
+  }
+  return columns;
 }
 
 const floatTypes = new Set(['float', 'double', 'real']);
@@ -75,7 +98,6 @@ function exactExpression(column: ColumnFacts): string {
   if (column.dataType === 'json' || isJsonText(column)) return `CAST(${quoted} AS CHAR)`;
   if (column.dataType === 'enum') return `CONCAT(HEX(${quoted}), ':', ${quoted} + 0)`;
   if (textTypes.has(column.dataType)) return `HEX(${quoted})`;
-  // MariaDB's JSON is a LONGTEXT with a CHECK; its text is the document as written.
   return `CAST(${quoted} AS CHAR)`;
 }
 
@@ -132,7 +154,7 @@ function textOf(value: unknown): string {
 }
 
 function isJsonText(column: ColumnFacts): boolean {
-  return column.dataType === 'longtext' && column.name.toLowerCase().startsWith('json');
+  return column.jsonText;
 }
 
 /**

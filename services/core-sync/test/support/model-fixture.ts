@@ -7,9 +7,16 @@ import { inject } from 'vitest';
 import { modelTable, writeLogs } from './model-transactions.js';
 import { createOnBothSides, createSyncFixture, type SyncFixture } from './sync-fixture.js';
 
-/** A fixture on the test servers with `m` on both sides and the write logs installed; dispose it when done. */
-export async function createModelFixture(label: string): Promise<SyncFixture> {
-  const fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), label);
+/**
+ * A fixture with `m` on both sides and the write logs installed, on the MariaDB test servers or on the given
+ * source and target servers; dispose it when done.
+ */
+export async function createModelFixture(
+  label: string,
+  sourceUrl: string = inject('localServerUrl'),
+  targetUrl: string = inject('cloudServerUrl'),
+): Promise<SyncFixture> {
+  const fixture = await createSyncFixture(sourceUrl, targetUrl, label);
   try {
     await createOnBothSides(fixture, modelTable);
     await fixture.source.query(writeLogs.source);

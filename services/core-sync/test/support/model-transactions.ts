@@ -335,7 +335,9 @@ export class TargetLocks implements AsyncDisposable {
     await sleep(lock.startAfterMs);
     const connection = await this.#pool.getConnection();
     try {
-      await connection.query("SET SESSION tx_isolation = 'REPEATABLE-READ', innodb_lock_wait_timeout = 5");
+      // SET SESSION TRANSACTION: MySQL 8 has no tx_isolation variable any more, MariaDB 10.11 no transaction_isolation.
+      await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      await connection.query('SET SESSION innodb_lock_wait_timeout = 5');
       await connection.query('START TRANSACTION');
       try {
         await connection.query(`SELECT id FROM m WHERE ${lock.column} IN (?) FOR UPDATE`, [lock.values]);

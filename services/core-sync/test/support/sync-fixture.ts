@@ -13,7 +13,7 @@ import { expect } from 'vitest';
 import { parseConfig, type ServiceConfig } from '../../src/config/index.js';
 import { ServiceEvents } from '../../src/events/index.js';
 import { BinlogPosition } from '../../src/model/index.js';
-import { quoteIdentifier } from '../../src/mysql/index.js';
+import { quoteIdentifier, readBinlogEnd } from '../../src/mysql/index.js';
 import { openStateStore, type StateStore } from '../../src/store/index.js';
 import { SyncService } from '../../src/sync/index.js';
 import { findFreePort } from '../../src/sandbox/index.js';
@@ -221,8 +221,29 @@ export async function startDisposableService(
   return { ...running, [Symbol.asyncDispose]: () => running.stop() };
 }
 
-/** The sequence number of the server's last binlog transaction (MariaDB GTID domain 0): grows with every commit. */
+/**
+ * Grows with every commit on the server: the sequence number of its last binlog transaction (MariaDB: GTID
+ * domain 0), or the number of its own transactions in the executed GTID set (MySQL, gtid_mode=ON).
+ */
 export async function binlogSequence(database: TestDatabase): Promise<number> {
+  const [version] = await database.query<{ version: string }>('SELECT VERSION() AS version');
+  if (!String(version?.version).toLowerCase().includes('mariadb')) {
+    const [row] = await database.query<{ executed: string; uuid: string }>(
+      'SELECT @@GLOBAL.gtid_executed AS executed, @@server_uuid AS uuid',
+    );
+    const own = (row?.executed ?? '')
+      .replace(/\s/g, '')
+      .split(',')
+      .find((entry) => entry.toLowerCase().startsWith(`${String(row?.uuid).toLowerCase()}:`));
+    return (own ?? '')
+      .split(':')
+      .slice(1)
+      .filter((interval) => /^\d+(-\d+)?$/.test(interval))
+      .reduce((total, interval) => {
+        const [first, last = first] = interval.split('-').map(Number) as [number, number?];
+        return total + (last - first + 1);
+      }, 0);
+  }
   const [row] = await database.query<{ position: string }>('SELECT @@GLOBAL.gtid_binlog_pos AS position');
   const own = (row?.position ?? '')
     .split(',')
@@ -233,9 +254,7 @@ export async function binlogSequence(database: TestDatabase): Promise<number> {
 
 /** The end of the server's binlog: a direction whose stream read past it has seen every transaction before it. */
 export async function binlogEnd(database: TestDatabase): Promise<BinlogPosition> {
-  const [status] = await database.query<{ File: string; Position: number | string }>('SHOW MASTER STATUS');
-  if (status === undefined) throw new Error('the server has no binlog');
-  return new BinlogPosition(status.File, Number(status.Position));
+  return readBinlogEnd(database.pool);
 }
 
 /**

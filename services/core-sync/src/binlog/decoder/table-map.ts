@@ -94,7 +94,9 @@ const optionalField = {
   columnVisibility: 12,
 } as const;
 
+/** The columns the SIGNEDNESS bitmap covers: the numeric ones, YEAR among them (the servers store it as a TINYINT). */
 const numericTypes = new Set<number>([
+  columnType.year,
   columnType.decimal,
   columnType.tiny,
   columnType.short,
