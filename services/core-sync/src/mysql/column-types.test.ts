@@ -58,4 +58,16 @@ describe('column types across MariaDB and MySQL', () => {
     expect(typeMismatchHint(json, plainText)).toContain('CHECK (JSON_VALID(`doc`))');
     expect(typeMismatchHint(column('int'), column('bigint'))).toBe('');
   });
+
+  it('needs the same character set on both sides for text carried as bytes (any set but UTF-8)', () => {
+    const text = (collation: string): ColumnSchema => column('varchar(20)', { collation });
+    expect(sameColumnType(text('latin1_swedish_ci'), text('latin1_bin'))).toBe(true);
+    expect(sameColumnType(text('utf8mb4_unicode_ci'), text('utf8mb3_general_ci'))).toBe(true);
+    expect(sameColumnType(text('latin1_swedish_ci'), text('utf8mb4_unicode_ci'))).toBe(false);
+    expect(sameColumnType(text('utf8mb4_0900_ai_ci'), text('sjis_japanese_ci'))).toBe(false);
+    expect(sameColumnType(text('cp932_japanese_ci'), text('sjis_japanese_ci'))).toBe(false);
+    expect(typeMismatchHint(text('latin1_swedish_ci'), text('utf8mb4_bin'))).toContain(
+      'character set latin1 vs utf8mb4',
+    );
+  });
 });

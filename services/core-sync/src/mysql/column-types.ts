@@ -19,6 +19,7 @@
  * and one without still match each other, as they always did: the schema check compares types, not constraints.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { isByteText } from './exact-columns.js';
 import type { ColumnSchema } from '../model/index.js';
 
 /** The column type in a form both servers print alike for the same type. */
@@ -32,12 +33,32 @@ export function comparableColumnType(columnType: string): string {
 
 /** Whether the two columns hold the same type of value, however each server names it. */
 export function sameColumnType(source: ColumnSchema, target: ColumnSchema): boolean {
+  if (!sameByteCharset(source, target)) return false;
   if (comparableColumnType(source.columnType) === comparableColumnType(target.columnType)) return true;
   return (isJsonType(source) && isJsonText(target)) || (isJsonText(source) && isJsonType(target));
 }
 
+function charsetOf(column: ColumnSchema): string | null {
+  return column.collation === null ? null : (column.collation.toLowerCase().split('_')[0] ?? null);
+}
+
+/**
+ * Text in a character set other than UTF-8 is carried as the bytes the server stores (exact-columns.ts), which
+ * mean the same text only in a column of the same character set: such a column must have it on both sides.
+ */
+function sameByteCharset(source: ColumnSchema, target: ColumnSchema): boolean {
+  if (!isByteText(source) && !isByteText(target)) return true;
+  return charsetOf(source) === charsetOf(target);
+}
+
 /** Why a JSON column and a LONGTEXT differ, for the mismatch message; empty for other types. */
 export function typeMismatchHint(source: ColumnSchema, target: ColumnSchema): string {
+  if (!sameByteCharset(source, target)) {
+    return (
+      `; character set ${charsetOf(source) ?? 'none'} vs ${charsetOf(target) ?? 'none'}: text in a character set ` +
+      'other than UTF-8 is carried as its bytes, so the column needs the same character set on both sides'
+    );
+  }
   const jsonAgainstText =
     (isJsonType(source) && target.dataType === 'longtext') ||
     (source.dataType === 'longtext' && isJsonType(target));
