@@ -49,7 +49,7 @@ type Contender = 'core-sync' | ChecksumFunction;
 const contenderLabels: Record<Contender, string> = {
   'core-sync': 'core-sync full sync',
   crc32: 'by hand, CRC32 (pt-table-checksum)',
-  md5: "by hand, MD5 (core-sync's SQL)",
+  sha2: "by hand, SHA2 (core-sync's SQL)",
 };
 
 interface CompareRun {
@@ -245,7 +245,7 @@ async function measure(
     console.log(`  flushed dirty pages in ${formatSeconds(settledMs)} s`);
 
     const runs: CompareRun[] = [];
-    const contenders: Contender[] = ['core-sync', 'crc32', 'md5'];
+    const contenders: Contender[] = ['core-sync', 'crc32', 'sha2'];
     for (let round = 1; round <= settings.repeat; round += 1) {
       // Every other round in the reverse order, so that no contender always follows the same one.
       const order = round % 2 === 1 ? contenders : [...contenders].reverse();
@@ -338,7 +338,7 @@ function verdicts(figures: FullSyncFigures): string[] {
     figures.snapshotPeakRssKib,
   ]);
   return [
-    ratioLine(figures, 'md5'),
+    ratioLine(figures, 'sha2'),
     ratioLine(figures, 'crc32'),
     `every compare of the identical tables found nothing to change: met (rowsChanged 0, no differing chunk by hand)`,
     `the repair's rowsChanged equals the rows diverged: ${changed === diverged ? 'met' : 'MISSED'} (${formatCount(changed)} changed, ${formatCount(diverged)} diverged)`,
@@ -428,9 +428,9 @@ a time (one table here, so one connection per side).
 - **core-sync full sync**: \`SyncManager.trigger()\` in the child (a message of \`bench/support/service-protocol.ts\`),
   timed until \`idle()\` resolves (the run's end is recorded in the state store). Per chunk it asks the source
   for the key of the chunk's last row (\`ORDER BY id LIMIT 1 OFFSET 999\`), then both servers at once for the
-  chunk's \`COUNT(*)\` and \`BIT_XOR\` of the first 64 bits of \`MD5(CONCAT_WS('#', columns…, null flags))\`; before
+  chunk's \`COUNT(*)\` and \`BIT_XOR\` of the first 64 bits of \`SHA2(CONCAT_WS('#', columns…, null flags), 256)\`; before
   the first chunk it counts the rows on both sides, and it publishes progress (at most every 250 ms).
-- **by hand, MD5**: the same two queries per chunk, the same expression, from the benchmark process over one
+- **by hand, SHA2**: the same two queries per chunk, the same expression, from the benchmark process over one
   connection per server (\`bench/support/chunk-checksum.ts\`): the bare cost of core-sync's SQL.
 - **by hand, CRC32**: the same with pt-table-checksum's default checksum,
   \`BIT_XOR(CAST(CRC32(CONCAT_WS('#', columns…, null flags)) AS UNSIGNED))\`.

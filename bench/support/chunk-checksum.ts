@@ -7,15 +7,15 @@
  *
  * Two checksums:
  * - `crc32`: pt-table-checksum's default, `COUNT(*)` and `BIT_XOR(CRC32(CONCAT_WS('#', columns…, null flags)))`;
- * - `md5`: the expression core-sync's full sync sends (services/core-sync/src/fullsync/chunk-queries.ts), the
- *   first 64 bits of the MD5 of the same text, XOR-ed.
+ * - `sha2`: the expression core-sync's full sync sends (services/core-sync/src/fullsync/chunk-queries.ts), the
+ *   first 64 bits of the SHA2-256 of the same text, XOR-ed (MD5 until Oracle MySQL 9.6 moved MD5 out).
  *
  * The table's key must be one integer column (the orders table's `id`).
  */
 import type { Connection } from '../../services/core-sync/src/mysql/index.js';
 import { queryRows } from './servers.js';
 
-export type ChecksumFunction = 'crc32' | 'md5';
+export type ChecksumFunction = 'crc32' | 'sha2';
 
 export interface ChecksumSide {
   readonly connection: Connection;
@@ -53,7 +53,7 @@ export function checksumExpression(columns: readonly string[], checksum: Checksu
   const rowHash =
     checksum === 'crc32'
       ? `CAST(CRC32(${rowText}) AS UNSIGNED)`
-      : `CAST(CONV(LEFT(MD5(${rowText}), 16), 16, 10) AS UNSIGNED)`;
+      : `CAST(CONV(LEFT(SHA2(${rowText}, 256), 16), 16, 10) AS UNSIGNED)`;
   return `COUNT(*) AS row_count, COALESCE(BIT_XOR(${rowHash}), 0) AS checksum`;
 }
 
