@@ -47,18 +47,23 @@ async function columnsOf(database: TestDatabase, table: string): Promise<ColumnF
   }));
 }
 
-/** The columns a MariaDB table checks with JSON_VALID (what its JSON type creates). */
+/**
+ * The LONGTEXT columns a table checks with JSON_VALID: MariaDB's JSON, and such a column created on MySQL from
+ * MariaDB's definition. (MySQL's CHECK_CONSTRAINTS has no table name: TABLE_CONSTRAINTS gives it, on both.)
+ */
 async function jsonValidColumns(database: TestDatabase, table: string): Promise<Set<string>> {
-  const [flavor] = await database.query<{ version: string }>('SELECT VERSION() AS version');
-  if (!String(flavor?.version).toLowerCase().includes('mariadb')) return new Set();
   const checks = await database.query<{ clause: string }>(
-    `SELECT CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS
-       WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?`,
+    `SELECT checks.CHECK_CLAUSE AS clause
+       FROM information_schema.TABLE_CONSTRAINTS constraints
+       JOIN information_schema.CHECK_CONSTRAINTS checks
+         ON checks.CONSTRAINT_SCHEMA = constraints.CONSTRAINT_SCHEMA
+        AND checks.CONSTRAINT_NAME = constraints.CONSTRAINT_NAME
+      WHERE constraints.TABLE_SCHEMA = ? AND constraints.TABLE_NAME = ? AND constraints.CONSTRAINT_TYPE = 'CHECK'`,
     [database.name, table],
   );
   const columns = new Set<string>();
   for (const check of checks) {
-    const match = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(String(check.clause).trim());
+    const match = /^\(?json_valid\(`((?:[^`]|``)+)`\)\)?$/i.exec(String(check.clause).trim());
     if (match?.[1] !== undefined) columns.add(match[1].replace(/``/g, '`'));
   }
   return columns;
