@@ -152,8 +152,3 @@ export function readColumnValue(
       throw new UnsupportedColumnError(column, 'this type is not decoded');
   }
 }
-
-/** The bytes a JSON column's value takes, for partial updates (length prefix included). */
-export function readJsonBytes(reader: ByteReader, column: MappedColumn): Buffer {
-  return reader.view(reader.uintLE(column.packLength, 'a JSON length'), 'a JSON value');
-}
