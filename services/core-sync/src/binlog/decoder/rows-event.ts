@@ -39,12 +39,10 @@ export function readRowsTableId(reader: ByteReader, tableIdLength: number): numb
 
 function readImage(
   reader: ByteReader,
-  columns: readonly MappedColumn[],
-  present: readonly boolean[],
+  presentColumns: readonly MappedColumn[],
   charsets: CharsetLookup,
   partial: { readonly before: Row | null; readonly jsonPartial: ReadonlySet<number> } | null,
 ): Row {
-  const presentColumns = columns.filter((_column, index) => present[index] === true);
   const nulls = reader.bitmap(presentColumns.length, 'a null bitmap');
   const row: Row = {};
   presentColumns.forEach((column, position) => {
@@ -106,6 +104,9 @@ export function readRows(
     });
   }
   const table = tableMap.table;
+  // The columns each image holds, worked out once per event rather than per row.
+  const beforeColumns = columns.filter((_column, index) => presentBefore[index] === true);
+  const afterColumns = columns.filter((_column, index) => presentAfter[index] === true);
   const changes: RowChange[] = [];
   while (reader.remaining > 0) {
     if (layout.kind === 'insert') {
@@ -113,19 +114,19 @@ export function readRows(
         kind: 'insert',
         table,
         before: null,
-        after: readImage(reader, columns, presentBefore, charsets, null),
+        after: readImage(reader, beforeColumns, charsets, null),
       });
     } else if (layout.kind === 'delete') {
       changes.push({
         kind: 'delete',
         table,
-        before: readImage(reader, columns, presentBefore, charsets, null),
+        before: readImage(reader, beforeColumns, charsets, null),
         after: null,
       });
     } else {
-      const before = readImage(reader, columns, presentBefore, charsets, null);
+      const before = readImage(reader, beforeColumns, charsets, null);
       const jsonPartial = layout.partialJson ? readPartialJsonColumns(reader, columns) : new Set<number>();
-      const after = readImage(reader, columns, presentAfter, charsets, { before, jsonPartial });
+      const after = readImage(reader, afterColumns, charsets, { before, jsonPartial });
       changes.push({ kind: 'update', table, before, after });
     }
   }
