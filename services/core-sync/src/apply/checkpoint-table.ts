@@ -17,6 +17,8 @@
  *   chunks, conflict resolutions) so the other direction's listener drops them as echoes.
  * - `marker:copying:<table>`: a copy of the table into this target started and has not finished (removed in the
  *   transaction that writes its `snapshot:` slot): the next start copies it again.
+ * - `server`: not a position; its `binlog_file` names the source server every position of this source was read
+ *   from (`binlog/source-server.ts`), so a stream never starts from a position on another server.
  */
 import type { Pool, PoolConnection, RowDataPacket } from '../mysql/index.js';
 import { qualifiedName } from '../mysql/index.js';
@@ -27,6 +29,8 @@ export const checkpointTableName = '_mysql_sync_checkpoint';
 export const watermarkSlot = 'watermark';
 /** The row whose `epoch` fences writes by a deposed leader (high availability); not a position. */
 export const fenceSlot = 'fence';
+/** The row that names the source server the positions belong to; not a position. */
+export const serverSlot = 'server';
 
 /** The slot of a table's changes applied by one worker (see the header). */
 export function tableSlot(table: string, worker: number): string {
@@ -113,8 +117,8 @@ export async function readSlots(
 ): Promise<SlotPosition[]> {
   const [rows] = await pool.query<SlotRow[]>(
     `SELECT slot, binlog_file, binlog_position, gtid FROM ${qualifiedName(database, checkpointTableName)}
-      WHERE source_name = ? AND slot <> ? AND slot NOT LIKE 'marker:%'`,
-    [sourceName, fenceSlot],
+      WHERE source_name = ? AND slot NOT IN (?, ?) AND slot NOT LIKE 'marker:%'`,
+    [sourceName, fenceSlot, serverSlot],
   );
   return rows.map((row) => ({
     slot: row.slot,
@@ -141,6 +145,35 @@ export async function writeSlots(
      ON DUPLICATE KEY UPDATE binlog_file = VALUES(binlog_file), binlog_position = VALUES(binlog_position),
        gtid = VALUES(gtid), updated_at = VALUES(updated_at)`,
     values,
+  );
+}
+
+/** The source server this source's positions were recorded on (`binlog/source-server.ts`), if recorded. */
+export async function readSourceServer(
+  pool: Pool,
+  database: string,
+  sourceName: string,
+): Promise<string | undefined> {
+  const [rows] = await pool.query<SlotRow[]>(
+    `SELECT binlog_file FROM ${qualifiedName(database, checkpointTableName)} WHERE source_name = ? AND slot = ?`,
+    [sourceName, serverSlot],
+  );
+  return rows[0]?.binlog_file;
+}
+
+/** Records the source server this source's positions are read from. */
+export async function writeSourceServer(
+  pool: Pool,
+  database: string,
+  sourceName: string,
+  identity: string,
+): Promise<void> {
+  await pool.query(
+    `INSERT INTO ${qualifiedName(database, checkpointTableName)}
+       (source_name, slot, binlog_file, binlog_position, gtid, updated_at)
+     VALUES (?, ?, ?, 0, NULL, UTC_TIMESTAMP(6))
+     ON DUPLICATE KEY UPDATE binlog_file = VALUES(binlog_file), updated_at = VALUES(updated_at)`,
+    [sourceName, serverSlot, identity],
   );
 }
 

@@ -30,6 +30,8 @@ export {
   raiseFence,
   checkFence,
   fenceSlot,
+  readSourceServer,
+  writeSourceServer,
   writeMarker,
   markerSlot,
   copyMarkerSlot,

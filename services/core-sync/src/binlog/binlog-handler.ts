@@ -73,6 +73,11 @@ export interface BinlogSourceOptions {
   serverId: number;
   /** A transaction boundary: a commit position handed on earlier, or `readCurrentPosition()`. */
   startPosition: BinlogPosition;
+  /**
+   * The identity of the server `startPosition` was read from (`source-server.ts`): every connection checks that it
+   * reached that server and stops for good with SOURCE_SERVER_CHANGED when not. Unchecked when absent.
+   */
+  sourceServer?: string;
   /** The server sends a heartbeat after this much idle time; 3× without event or heartbeat restarts the stream. */
   heartbeatIntervalMs: number;
   reconnectInitialDelayMs: number;

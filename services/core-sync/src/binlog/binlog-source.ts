@@ -36,6 +36,7 @@ import { createGtidTracker, type ServerGtidState } from './gtid-tracker.js';
 import { PreparedTransactions } from './prepared-transactions.js';
 import { PreparedXaMonitor } from './prepared-xa-monitor.js';
 import { gtidStartState } from './server-position.js';
+import { checkSourceServer } from './source-server.js';
 import { classifyStreamError } from './stream-errors.js';
 import type { StreamEvent } from './stream-event.js';
 import {
@@ -238,6 +239,14 @@ export class BinlogSource {
     }
     this.#flavor = (await readServerInfo(pool)).flavor;
     const position = this.#handedOnPosition;
+    if (this.#options.sourceServer !== undefined) {
+      await checkSourceServer(pool, {
+        flavor: this.#flavor,
+        expected: this.#options.sourceServer,
+        position,
+        serverLabel: this.#serverLabel,
+      });
+    }
     const start = await gtidStartState(pool, this.#flavor, position);
     if (this.#handedOnPosition === position) this.#handedOnPosition = start.position;
     this.#serverGtidState = start.serverState;

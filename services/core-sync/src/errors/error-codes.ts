@@ -160,6 +160,12 @@ export const errorCodes = {
     retryable: false,
     httpStatus: 500,
   },
+  SOURCE_SERVER_CHANGED: {
+    description:
+      'The source server the service is connected to is not the one its checkpoints were recorded on: a failover promoted a replica, an endpoint now resolves to another instance, or the configuration points at another server. A binlog file and offset of one server mean nothing on another (files of the same names can hold other transactions), so the stream does not start from them; the message names the recorded and the connected server. Point the source back at the recorded server, or copy the tables again from the new one (docs/operations.md, "After a failover of a source").',
+    retryable: false,
+    httpStatus: 500,
+  },
   BINLOG_STREAM_FAILED: {
     description:
       'The binlog stream broke (connection lost, server restarted, heartbeat missed). The service reconnects with backoff and resumes from its last checkpoint.',

@@ -115,6 +115,10 @@ export class SandboxServer {
     await mkdir(rootDirectory, { recursive: true });
     await rm(path.join(rootDirectory, 'data'), { recursive: true, force: true });
     await cp(template, path.join(rootDirectory, 'data'), { recursive: true });
+    // Oracle MySQL keeps its server_uuid in auto.cnf and makes a new one when the file is missing: without this,
+    // every server started from one template shares one identity and one GTID source id, which no real pair of
+    // servers does (a replica of such a server refuses to replicate it).
+    await rm(path.join(rootDirectory, 'data', 'auto.cnf'), { force: true });
     const server = new SandboxServer({
       name: options.name,
       serverId: options.serverId,

@@ -82,6 +82,7 @@ import {
   type TableStatus,
 } from './direction-status.js';
 import { currentVersionChanges } from './system-versioning.js';
+import { confirmSourceServer } from './source-server-record.js';
 
 export interface DirectionPipelineOptions {
   readonly config: ServiceConfig;
@@ -177,6 +178,8 @@ export class DirectionPipeline implements FullSyncDirection {
   /** One trace id for everything this direction does in this process. */
   readonly #traceId = newTraceId();
   #slotsBefore: SlotPosition[] = [];
+  /** The source server's identity, recorded on the target at prepare (source-server-record.ts). */
+  #sourceServer: string | undefined;
   #facts: DirectionFacts | undefined;
   #stopped: Promise<void> | undefined;
   /** How full-sync refreshes become writes in this direction (fullsync/refresh-resolvers.ts). */
@@ -372,6 +375,17 @@ export class DirectionPipeline implements FullSyncDirection {
     await ensureCheckpointTable(targetPool, targetDatabase);
     const slotsBefore = await readSlots(targetPool, targetDatabase, source);
     this.#slotsBefore = slotsBefore;
+    if (config.sync.realtime) {
+      this.#sourceServer = await confirmSourceServer({
+        source,
+        sourcePool,
+        targetPool,
+        targetDatabase,
+        slots: slotsBefore,
+        serverLabel: `${source} (${this.#replicationEndpoint().host}:${this.#replicationEndpoint().port})`,
+        logger: this.#logger,
+      });
+    }
     const checkpointsBefore = new CheckpointState(slotsBefore);
     const unfinishedCopies = await readUnfinishedCopies(targetPool, targetDatabase, source);
     const tables = new Map<string, TableFacts>();
@@ -552,6 +566,7 @@ export class DirectionPipeline implements FullSyncDirection {
       markerTable: checkpointTableName,
       serverId: sourceConfig.serverId ?? defaultReplicaServerId(source, target),
       startPosition,
+      ...(this.#sourceServer === undefined ? {} : { sourceServer: this.#sourceServer }),
       heartbeatIntervalMs: config.sync.heartbeatIntervalMs,
       reconnectInitialDelayMs: config.sync.reconnectInitialDelayMs,
       reconnectMaxDelayMs: config.sync.reconnectMaxDelayMs,

@@ -112,7 +112,7 @@ class Link {
 export class FaultProxy implements AsyncDisposable {
   readonly host = '127.0.0.1';
   readonly #server: Server;
-  readonly #target: { readonly host: string; readonly port: number };
+  #target: { readonly host: string; readonly port: number };
   readonly #links = new Map<number, Link>();
   #nextId = 1;
   #mode: ProxyMode = 'pass';
@@ -187,6 +187,14 @@ export class FaultProxy implements AsyncDisposable {
       link.held = false;
       this.#flush(link);
     }
+  }
+
+  /**
+   * Sends new connections to another server from now on, as a DNS name or a load balancer does after a failover
+   * (open connections keep their server until they end).
+   */
+  retarget(target: { readonly host: string; readonly port: number }): void {
+    this.#target = { host: target.host, port: target.port };
   }
 
   /** Resets (RST) every open connection now; returns them as they were just before. */

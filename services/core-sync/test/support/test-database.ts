@@ -30,6 +30,19 @@ export async function createTestDatabase(serverUrl: string, label: string): Prom
     `CREATE DATABASE ${quoteIdentifier(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
   );
   await admin.end();
+  const database = openTestDatabase(serverUrl, name);
+  return {
+    ...database,
+    async [Symbol.asyncDispose](): Promise<void> {
+      await database.pool.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`);
+      await database.pool.end();
+    },
+  };
+}
+
+/** An existing database (a replica's copy of a test's database, say); disposing it only closes the pool. */
+export function openTestDatabase(serverUrl: string, name: string): TestDatabase {
+  const server = parseServerUrl(serverUrl);
   const pool = mysql.createPool({
     ...server,
     database: name,
@@ -49,7 +62,6 @@ export async function createTestDatabase(serverUrl: string, label: string): Prom
       return rows as Row[];
     },
     async [Symbol.asyncDispose](): Promise<void> {
-      await pool.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`);
       await pool.end();
     },
   };

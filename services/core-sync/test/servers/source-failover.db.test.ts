@@ -1,0 +1,197 @@
+/**
+ * A failover of the source (R10): a replica promoted, and the service pointed at it, at a restart or by an endpoint
+ * that now leads to the replica under a running service (as an RDS endpoint or a DNS name does). The replica's
+ * binlog files have the same names as the old primary's, holding other offsets, so a recorded file and offset
+ * would start the stream in the wrong place without any error. On both servers.
+ */
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SandboxServer } from '../../src/sandbox/index.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { formatServerUrl } from '../support/server-url.js';
+import {
+  createSyncFixture,
+  eventually,
+  expectTablesEqual,
+  type RunningService,
+} from '../support/sync-fixture.js';
+import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { serverPair, skipped, type Flavor } from './server-pairs.js';
+
+const itemsTable = 'CREATE TABLE items (id INT NOT NULL PRIMARY KEY, label VARCHAR(40) NOT NULL)';
+
+/** The statements that make `replica` replicate `primary` by GTID, and that promote it. */
+const replication: Record<Flavor, { follow(port: number): string; caughtUp: string; promote: string }> = {
+  mysql: {
+    follow: (port) =>
+      'STOP REPLICA; RESET REPLICA ALL; ' +
+      `CHANGE REPLICATION SOURCE TO SOURCE_HOST = '127.0.0.1', SOURCE_PORT = ${port}, SOURCE_USER = 'root', ` +
+      "SOURCE_PASSWORD = '', SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1; START REPLICA",
+    caughtUp: 'SELECT WAIT_FOR_EXECUTED_GTID_SET(?, 60) AS timedOut',
+    promote: 'STOP REPLICA; RESET REPLICA ALL',
+  },
+  mariadb: {
+    follow: (port) =>
+      'STOP SLAVE; RESET SLAVE ALL; ' +
+      `CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = ${port}, MASTER_USER = 'root', ` +
+      "MASTER_PASSWORD = '', MASTER_USE_GTID = slave_pos; START SLAVE",
+    caughtUp: 'SELECT MASTER_GTID_WAIT(?, 60) AS timedOut',
+    promote: 'STOP SLAVE; RESET SLAVE ALL',
+  },
+};
+
+async function adminQuery(
+  server: SandboxServer,
+  sql: string,
+  values: unknown[] = [],
+): Promise<mysql.RowDataPacket[]> {
+  const connection = await mysql.createConnection({ ...server.connectionInfo, multipleStatements: true });
+  try {
+    const [rows] = await connection.query<mysql.RowDataPacket[]>(sql, values);
+    return rows;
+  } finally {
+    await connection.end();
+  }
+}
+
+async function insertItems(database: TestDatabase, from: number, to: number, label: string): Promise<void> {
+  for (let id = from; id <= to; id += 1) {
+    await database.query('INSERT INTO items VALUES (?, ?)', [id, `${label} ${id}`]);
+  }
+}
+
+async function idsOf(database: TestDatabase): Promise<number[]> {
+  const rows = await database.query<{ id: number }>('SELECT id FROM items ORDER BY id');
+  return rows.map((row) => Number(row.id));
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_unused, index) => from + index);
+}
+
+describe.each(['mysql', 'mariadb'] as const)('a failover of the source, %s', (flavor) => {
+  const pair = serverPair(flavor, flavor);
+  let primary: SandboxServer | undefined;
+  let replica: SandboxServer | undefined;
+  // A MariaDB replica logs what it applies only when told to (MySQL does by default).
+  const replicaArguments = flavor === 'mariadb' ? ['--log-slave-updates=ON'] : [];
+  const serverIdBase = flavor === 'mysql' ? 171 : 181;
+
+  beforeAll(async () => {
+    if (skipped(pair)) return;
+    primary = await SandboxServer.start({
+      name: `failover-primary-${flavor}`,
+      serverId: serverIdBase,
+      flavor,
+    });
+    replica = await SandboxServer.start({
+      name: `failover-replica-${flavor}`,
+      serverId: serverIdBase + 1,
+      flavor,
+      extraArguments: replicaArguments,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await replica?.stop();
+    await primary?.stop();
+  });
+
+  /** A fresh pair of servers' worth of state for one test: the replica follows the primary from its start. */
+  async function replicatedFixture(label: string) {
+    if (primary === undefined || replica === undefined) throw new Error('the servers did not start');
+    const fixture = await createSyncFixture(formatServerUrl(primary.connectionInfo), pair.targetUrl, label);
+    await fixture.source.query(itemsTable);
+    await fixture.target.query(itemsTable);
+    return fixture;
+  }
+
+  async function promoteReplica(source: TestDatabase): Promise<void> {
+    if (primary === undefined || replica === undefined) throw new Error('the servers did not start');
+    const [state] = await adminQuery(
+      primary,
+      flavor === 'mysql' ? 'SELECT @@gtid_executed AS state' : 'SELECT @@gtid_binlog_pos AS state',
+    );
+    const [wait] = await adminQuery(replica, replication[flavor].caughtUp, [String(state?.state ?? '')]);
+    if (Number(wait?.timedOut) !== 0) {
+      const status = await adminQuery(
+        replica,
+        flavor === 'mysql' ? 'SHOW REPLICA STATUS' : 'SHOW SLAVE STATUS',
+      );
+      throw new Error(`the replica did not catch up: ${JSON.stringify(status)}`);
+    }
+    await using copy = replicaDatabase(source);
+    expect(await idsOf(copy)).toEqual(await idsOf(source));
+    await adminQuery(replica, replication[flavor].promote);
+  }
+
+  /** The fixture's source database, on the replica. */
+  function replicaDatabase(source: TestDatabase): TestDatabase {
+    if (replica === undefined) throw new Error('the replica did not start');
+    return openTestDatabase(formatServerUrl(replica.connectionInfo), source.name);
+  }
+
+  function expectFailedWithServerChanged(running: RunningService): void {
+    const direction = running.service.status.directions[0];
+    expect(direction?.state).toBe('failed');
+    expect(direction?.error?.code).toBe('SOURCE_SERVER_CHANGED');
+    expect(direction?.error?.message).toMatch(/is not the server the checkpoints were recorded on/);
+  }
+
+  it.skipIf(skipped(pair))(
+    'restarted against the promoted replica: the recorded position is never used there',
+    { timeout: 180_000 },
+    async () => {
+      if (primary === undefined || replica === undefined) throw new Error('the servers did not start');
+      await adminQuery(replica, replication[flavor].follow(primary.port));
+      await using fixture = await replicatedFixture('failover_restart');
+      const document = fixture.configDocument({ tables: [{ name: 'items', primary_key: 'id' }] });
+      const first = await fixture.startService(document);
+      await insertItems(fixture.source, 1, 20, 'before');
+      await eventually(() => expectTablesEqual(fixture, 'items', 'id'));
+      await first.stop();
+
+      await insertItems(fixture.source, 21, 30, 'while down');
+      await promoteReplica(fixture.source);
+      await using promoted = replicaDatabase(fixture.source);
+      await insertItems(promoted, 31, 40, 'on the promoted replica');
+
+      const databases = document.databases as Record<string, Record<string, unknown>>;
+      const started = fixture.startService({
+        ...document,
+        databases: { ...databases, local: { ...databases.local, port: replica.port } },
+      });
+      await expect(started).rejects.toMatchObject({ code: 'SOURCE_SERVER_CHANGED' });
+      await expect(started).rejects.toThrow(/is not the server the checkpoints were recorded on/);
+      expect(await idsOf(fixture.target)).toEqual(range(1, 20));
+    },
+  );
+
+  it.skipIf(skipped(pair))(
+    'an endpoint that leads to the promoted replica under a running service: the stream stops, nothing is applied from the wrong place',
+    { timeout: 180_000 },
+    async () => {
+      if (primary === undefined || replica === undefined) throw new Error('the servers did not start');
+      await adminQuery(replica, replication[flavor].follow(primary.port));
+      await using fixture = await replicatedFixture('failover_flip');
+      await using proxy = await FaultProxy.start({ host: '127.0.0.1', port: primary.port });
+      const document = fixture.configDocument({ tables: [{ name: 'items', primary_key: 'id' }] });
+      const databases = document.databases as Record<string, Record<string, unknown>>;
+      const running = await fixture.startService({
+        ...document,
+        databases: { ...databases, local: { ...databases.local, port: proxy.port } },
+      });
+      await insertItems(fixture.source, 1, 20, 'before');
+      await eventually(() => expectTablesEqual(fixture, 'items', 'id'));
+      await promoteReplica(fixture.source);
+      await using promoted = replicaDatabase(fixture.source);
+      await insertItems(promoted, 21, 30, 'on the promoted replica');
+
+      proxy.retarget({ host: '127.0.0.1', port: replica.port });
+      proxy.resetAll();
+      await eventually(() => expectFailedWithServerChanged(running), 30_000);
+      expect(await idsOf(fixture.target)).toEqual(range(1, 20));
+      await running.stop();
+    },
+  );
+});
