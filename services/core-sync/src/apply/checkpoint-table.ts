@@ -163,7 +163,7 @@ export async function readSourceServer(
 
 /** Records the source server this source's positions are read from. */
 export async function writeSourceServer(
-  pool: Pool,
+  pool: Pool | PoolConnection,
   database: string,
   sourceName: string,
   identity: string,

@@ -41,6 +41,54 @@ export class GtidSet {
     this.#addInterval(gtid.slice(0, at).toLowerCase(), number, number);
   }
 
+  /** True when the set holds one GTID (`uuid:number` or `uuid:tag:number`). */
+  contains(gtid: string): boolean {
+    const at = gtid.lastIndexOf(':');
+    if (at <= 0 || !/^\d+$/.test(gtid.slice(at + 1)))
+      throw new RangeError(`not a MySQL GTID: ${JSON.stringify(gtid)}`);
+    return this.#covers(
+      gtid.slice(0, at).toLowerCase(),
+      BigInt(gtid.slice(at + 1)),
+      BigInt(gtid.slice(at + 1)),
+    );
+  }
+
+  /** The source ids the set holds GTIDs of (`uuid`, or `uuid:tag` for tagged ones). */
+  sourceIds(): Set<string> {
+    return new Set(this.#intervals.keys());
+  }
+
+  /** The part of the set from the given source ids. */
+  restrictedTo(sourceIds: ReadonlySet<string>): GtidSet {
+    const restricted = new GtidSet();
+    for (const [source, intervals] of this.#intervals) {
+      if (sourceIds.has(source))
+        restricted.#intervals.set(
+          source,
+          intervals.map(([first, last]) => [first, last]),
+        );
+    }
+    return restricted;
+  }
+
+  /** The source id of one GTID (`uuid` or `uuid:tag`). */
+  static sourceIdOf(gtid: string): string {
+    return gtid.slice(0, Math.max(0, gtid.lastIndexOf(':'))).toLowerCase();
+  }
+
+  /** True when every GTID of `other` is in this set. */
+  includes(other: GtidSet): boolean {
+    for (const [source, intervals] of other.#intervals) {
+      for (const [first, last] of intervals) if (!this.#covers(source, first, last)) return false;
+    }
+    return true;
+  }
+
+  #covers(source: string, first: bigint, last: bigint): boolean {
+    // Intervals are merged: a run of GTIDs is covered by one interval or not at all.
+    return (this.#intervals.get(source) ?? []).some(([from, to]) => from <= first && last <= to);
+  }
+
   #addInterval(source: string, first: bigint, last: bigint): void {
     const intervals = this.#intervals.get(source) ?? [];
     intervals.push([first, last]);

@@ -10,3 +10,4 @@ export type { PreparedXaStatus } from './prepared-xa-monitor.js';
 export { readCurrentPosition } from './server-position.js';
 export { checkReplicationAccess } from './replication-access.js';
 export { checkSourceServer, readServerIdentity, sourceServerChanged } from './source-server.js';
+export { GtidFollowRefusal, positionsOfGtidStates } from './gtid-positions.js';

@@ -137,8 +137,8 @@ export async function copyTable(options: CopyTableOptions): Promise<CopyTableRes
 }
 
 /**
- * Starts a REPEATABLE READ snapshot and returns the binlog position it is consistent with. MariaDB reports it
- * for the snapshot itself (binlog_snapshot_file/position); MySQL needs a global read lock for an instant, under
+ * Starts a REPEATABLE READ snapshot and returns the binlog position it is consistent with, with the GTID state
+ * there. MariaDB reports it for the snapshot itself (binlog_snapshot_file/position, BINLOG_GTID_POS); MySQL needs a global read lock for an instant, under
  * which the position carries the executed GTID set (the stream's GTID tracker starts from it).
  */
 async function openConsistentReadView(reader: Connection, flavor: ServerFlavor): Promise<BinlogPosition> {
@@ -155,7 +155,13 @@ async function openConsistentReadView(reader: Connection, flavor: ServerFlavor):
         'the source did not report binlog_snapshot_file/position: is the binlog enabled?',
       );
     }
-    return new BinlogPosition(file, offset);
+    // The GTID state there, so the position can be followed to another server after a failover.
+    const [gtidRows] = await reader.query<RowDataPacket[]>('SELECT BINLOG_GTID_POS(?, ?) AS gtidPosition', [
+      file,
+      offset,
+    ]);
+    const gtidPosition: unknown = gtidRows[0]?.gtidPosition;
+    return new BinlogPosition(file, offset, typeof gtidPosition === 'string' ? gtidPosition : null);
   }
   await reader.query('FLUSH TABLES WITH READ LOCK');
   try {

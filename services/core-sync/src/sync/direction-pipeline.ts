@@ -373,19 +373,22 @@ export class DirectionPipeline implements FullSyncDirection {
       this.#followSystemPeriod(tableConfig.name, pair.source);
     }
     await ensureCheckpointTable(targetPool, targetDatabase);
-    const slotsBefore = await readSlots(targetPool, targetDatabase, source);
-    this.#slotsBefore = slotsBefore;
+    let slotsBefore = await readSlots(targetPool, targetDatabase, source);
     if (config.sync.realtime) {
-      this.#sourceServer = await confirmSourceServer({
+      const confirmed = await confirmSourceServer({
         source,
         sourcePool,
         targetPool,
         targetDatabase,
         slots: slotsBefore,
+        replicationEndpoint: this.#replicationEndpoint(),
         serverLabel: `${source} (${this.#replicationEndpoint().host}:${this.#replicationEndpoint().port})`,
         logger: this.#logger,
       });
+      this.#sourceServer = confirmed.identity;
+      slotsBefore = [...confirmed.slots];
     }
+    this.#slotsBefore = slotsBefore;
     const checkpointsBefore = new CheckpointState(slotsBefore);
     const unfinishedCopies = await readUnfinishedCopies(targetPool, targetDatabase, source);
     const tables = new Map<string, TableFacts>();

@@ -1,17 +1,33 @@
 /**
  * At a direction's start: the source server its checkpoints belong to, recorded on the target and checked against
  * the server the service is connected to (`binlog/source-server.ts` says why; the stream checks it again on every
- * connection).
+ * connection). When it is another server (a failover), the checkpoints follow the source there by GTID: each
+ * slot's recorded GTID state is placed in the new server's binlog (`binlog/gtid-positions.ts`), and the slots and
+ * the server are rewritten in one transaction, so a crash leaves either the old record or the new one.
  */
-import { readSourceServer, writeSourceServer, type SlotPosition } from '../apply/index.js';
-import { readServerIdentity, sourceServerChanged } from '../binlog/index.js';
+import { readSourceServer, writeSlots, writeSourceServer, type SlotPosition } from '../apply/index.js';
+import {
+  GtidFollowRefusal,
+  positionsOfGtidStates,
+  readServerIdentity,
+  sourceServerChanged,
+} from '../binlog/index.js';
 import type { Logger } from '../logging/index.js';
 import { BinlogPosition, type SideName } from '../model/index.js';
-import { readServerInfo, type Pool } from '../mysql/index.js';
+import {
+  createMysqlPool,
+  inWriteTransaction,
+  readServerInfo,
+  type MysqlEndpoint,
+  type Pool,
+  type ServerFlavor,
+} from '../mysql/index.js';
 
 export interface SourceServerRecord {
   readonly source: SideName;
   readonly sourcePool: Pool;
+  /** The replication user's endpoint: reading the new server's binlog after a failover needs REPLICATION SLAVE. */
+  readonly replicationEndpoint: MysqlEndpoint;
   readonly targetPool: Pool;
   readonly targetDatabase: string;
   /** The positions the target holds for this source. */
@@ -20,30 +36,97 @@ export interface SourceServerRecord {
   readonly logger: Logger;
 }
 
+export interface ConfirmedSourceServer {
+  /** The connected server's identity, recorded on the target. */
+  readonly identity: string;
+  /** The positions the target holds for this source now (moved to the connected server after a failover). */
+  readonly slots: readonly SlotPosition[];
+}
+
 /**
- * Resolves to the connected source server's identity, recorded on the target. Throws SOURCE_SERVER_CHANGED when
- * the target holds positions recorded on another server. Positions of an earlier release, which did not record
- * the server, are taken to be this server's (as that release did).
+ * Records the connected source server on the target and resolves to it with the target's positions on it. After
+ * a failover the positions are moved to the new server by GTID; throws SOURCE_SERVER_CHANGED when they cannot be
+ * (no GTIDs recorded, or the new server's binlog cannot place them: the message says why). Positions of an
+ * earlier release, which did not record the server, are taken to be this server's (as that release did).
  */
-export async function confirmSourceServer(record: SourceServerRecord): Promise<string> {
+export async function confirmSourceServer(record: SourceServerRecord): Promise<ConfirmedSourceServer> {
   const { flavor } = await readServerInfo(record.sourcePool);
   const identity = await readServerIdentity(record.sourcePool, flavor);
   const recorded = await readSourceServer(record.targetPool, record.targetDatabase, record.source);
   const earliest = BinlogPosition.earliest(record.slots.map((slot) => slot.position));
   if (earliest !== undefined && recorded !== undefined && recorded !== identity) {
+    const slots = await followedSlots(record, flavor, recorded, identity, earliest);
+    await inWriteTransaction(record.targetPool, async (connection) => {
+      await writeSlots(connection, record.targetDatabase, record.source, slots);
+      await writeSourceServer(connection, record.targetDatabase, record.source, identity);
+    });
+    record.logger.warn(
+      {
+        recordedServer: recorded,
+        connectedServer: identity,
+        positions: Object.fromEntries(slots.map((slot) => [slot.slot, slot.position.toString()])),
+      },
+      'the source server changed (a failover): its checkpoints follow it by GTID',
+    );
+    return { identity, slots };
+  }
+  if (recorded !== identity) {
+    if (earliest !== undefined) {
+      record.logger.info(
+        { sourceServer: identity },
+        'recording the source server of checkpoints an earlier release wrote without it',
+      );
+    }
+    await writeSourceServer(record.targetPool, record.targetDatabase, record.source, identity);
+  }
+  return { identity, slots: record.slots };
+}
+
+/** The slots placed on the connected server by their GTID states, or SOURCE_SERVER_CHANGED saying why not. */
+async function followedSlots(
+  record: SourceServerRecord,
+  flavor: ServerFlavor,
+  recorded: string,
+  identity: string,
+  earliest: BinlogPosition,
+): Promise<SlotPosition[]> {
+  const check = { flavor, expected: recorded, position: earliest, serverLabel: record.serverLabel };
+  const withoutGtid = record.slots.filter((slot) => slot.position.gtid === null);
+  if (withoutGtid.length > 0) {
     throw sourceServerChanged(
-      { flavor, expected: recorded, position: earliest, serverLabel: record.serverLabel },
+      check,
       identity,
-      'its identity',
+      `its identity; the positions of ${withoutGtid.map((slot) => slot.slot).join(', ')} were recorded without a ` +
+        'GTID state, so they cannot be followed to the new server',
     );
   }
-  if (recorded === identity) return identity;
-  if (earliest !== undefined) {
-    record.logger.info(
-      { sourceServer: identity },
-      'recording the source server of checkpoints an earlier release wrote without it',
+  try {
+    const states = [...new Set(record.slots.map((slot) => slot.position.gtid as string))];
+    const binlogPool = createMysqlPool(record.replicationEndpoint, {
+      connectionLimit: 1,
+      purpose: 'failover',
+    });
+    const { positions, foreignBefore } = await positionsOfGtidStates(binlogPool, flavor, states).finally(() =>
+      binlogPool.end(),
+    );
+    if (foreignBefore.length > 0) {
+      record.logger.warn(
+        { connectedServer: identity, transactions: foreignBefore },
+        'the new source server executed transactions the old one never had (errant GTIDs): the target never had ' +
+          'them either, and they are not streamed; compare the tables with a full sync if they touched synced tables',
+      );
+    }
+    return record.slots.map((slot) => {
+      const position = positions.get(slot.position.gtid as string);
+      if (position === undefined) throw new Error(`no position was found for ${slot.slot}`);
+      return { slot: slot.slot, position };
+    });
+  } catch (error) {
+    if (!(error instanceof GtidFollowRefusal)) throw error;
+    throw sourceServerChanged(
+      check,
+      identity,
+      `its identity; the recorded GTID states cannot be followed there: ${error.message}`,
     );
   }
-  await writeSourceServer(record.targetPool, record.targetDatabase, record.source, identity);
-  return identity;
 }
