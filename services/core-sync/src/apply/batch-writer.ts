@@ -2,6 +2,7 @@ import { SyncError, driverErrorCode, driverErrorOf } from '../errors/index.js';
 import type { ColumnValue, Row, TableSchema } from '../model/index.js';
 import {
   columnBinders,
+  mysqlJsonColumns,
   columnList,
   executePrepared,
   maxAllowedPacket,
@@ -15,7 +16,9 @@ import {
   holdsInvalidEnumValue,
   invalidEnumColumns,
 } from './invalid-enum-values.js';
+import { holdsJsonDecimals, rowValueExpressions } from './json-decimal-writes.js';
 import { rowForPause } from './table-pauses.js';
+import { upsertSql } from './upsert-sql.js';
 
 /** A row change reduced to what the target needs: the row's final state (upsert) or its absence (delete). */
 export interface WriteOperation {
@@ -172,9 +175,16 @@ export class BatchWriter {
     // Rows holding an ENUM's invalid value '' are written one at a time, after the others (invalid-enum-values.ts).
     const enumColumns = invalidEnumColumns(schema);
     const withInvalidEnums: WriteOperation[] = [];
+    // So are rows whose JSON holds DECIMALs MySQL's parser would not keep (json-decimal-writes.ts).
+    const jsonColumns = mysqlJsonColumns(schema);
+    const withJsonDecimals: WriteOperation[] = [];
     for (const operation of upserts) {
       if (enumColumns.length > 0 && holdsInvalidEnumValue(operation.row, enumColumns)) {
         withInvalidEnums.push(operation);
+        continue;
+      }
+      if (jsonColumns.length > 0 && holdsJsonDecimals(operation.row, jsonColumns)) {
+        withJsonDecimals.push(operation);
         continue;
       }
       const insertOnly = operation.insertOnly === true;
@@ -225,6 +235,20 @@ export class BatchWriter {
       const sql = this.#upsertSql(schema, columns, 1, operation.insertOnly === true);
       await executeRowWithInvalidEnumValues(connection, sql, schema, operation.row, columns, enumColumns);
     }
+    for (const operation of withJsonDecimals) {
+      const columns = Object.keys(operation.row).filter((column) => !generated.has(column));
+      runsWithinPacket([operation.row], columns, packetBytes, schema).next();
+      const row = rowValueExpressions(operation.row, columns, columnBinders(schema, columns), jsonColumns);
+      const sql = upsertSql(
+        this.#database,
+        schema,
+        columns,
+        1,
+        operation.insertOnly === true,
+        row.expressions,
+      );
+      await executePrepared(connection, sql, row.values);
+    }
   }
 
   #deleteSql(schema: TableSchema, rowCount: number): string {
@@ -248,41 +272,12 @@ export class BatchWriter {
     const cacheKey = `${insertOnly ? 'i' : 'u'}\u0000${schema.name}\u0000${rowCount}\u0000${columns.join('\u0001')}`;
     let sql = this.#sqlCache.get(cacheKey);
     if (sql === undefined) {
-      const rowPlaceholders = `(${placeholders(columns.length)})`;
-      const assignments = upsertAssignments(schema, columns);
-      sql =
-        `INSERT INTO ${qualifiedName(this.#database, schema.name)} (${columnList(columns)}) VALUES ` +
-        `${Array.from({ length: rowCount }, () => rowPlaceholders).join(', ')}` +
-        (insertOnly ? '' : ` ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`);
+      sql = upsertSql(this.#database, schema, columns, rowCount, insertOnly);
       if (this.#sqlCache.size > 2_000) this.#sqlCache.clear();
       this.#sqlCache.set(cacheKey, sql);
     }
     return sql;
   }
-}
-
-/**
- * The ON DUPLICATE KEY UPDATE list. The first assignment guards the primary key: the update only goes ahead when
- * the duplicate is this row's primary key (compared under its collation); otherwise it sets the key to NULL,
- * which strict mode refuses (ER_BAD_NULL_ERROR), so a duplicate on another unique key never rewrites that row.
- */
-function upsertAssignments(schema: TableSchema, columns: readonly string[]): string[] {
-  const written = new Set(columns);
-  const guardColumn = schema.primaryKey.find((column) => written.has(column));
-  const sameKey = schema.primaryKey
-    .filter((column) => written.has(column))
-    .map((column) => `${quoteIdentifier(column)} <=> VALUES(${quoteIdentifier(column)})`)
-    .join(' AND ');
-  const assignments: string[] = [];
-  if (guardColumn !== undefined) {
-    const quoted = quoteIdentifier(guardColumn);
-    assignments.push(`${quoted} = IF(${sameKey}, VALUES(${quoted}), NULL)`);
-  }
-  for (const column of columns) {
-    if (column === guardColumn) continue;
-    assignments.push(`${quoteIdentifier(column)} = VALUES(${quoteIdentifier(column)})`);
-  }
-  return assignments;
 }
 
 /** True when the error is the primary-key guard of an upsert refusing a duplicate on another unique key. */

@@ -13,12 +13,14 @@
 import type { Row, TableSchema } from '../model/index.js';
 import {
   columnBinders,
+  mysqlJsonColumns,
   executePrepared,
   qualifiedName,
   quoteIdentifier,
   type PoolConnection,
 } from '../mysql/index.js';
 import type { WriteOperation } from './batch-writer.js';
+import { rowValueExpressions } from './json-decimal-writes.js';
 import {
   executeRowWithInvalidEnumValues,
   holdsInvalidEnumValue,
@@ -64,22 +66,27 @@ export async function moveRow(
 ): Promise<boolean> {
   const generated = new Set(schema.columns.filter((column) => column.generated).map((column) => column.name));
   const columns = Object.keys(to).filter((column) => !generated.has(column));
-  const assignments = columns.map((column) => `${quoteIdentifier(column)} = ?`).join(', ');
   const oldKey = schema.primaryKey.map((column) => `${quoteIdentifier(column)} = ?`).join(' AND ');
   const columnBindings = columnBinders(schema, columns);
   const keyBindings = columnBinders(schema, schema.primaryKey);
+  // JSON documents with DECIMALs MySQL's parser would not keep are set as expressions (json-decimal-writes.ts).
+  const row = rowValueExpressions(to, columns, columnBindings, mysqlJsonColumns(schema));
+  const assignments = columns
+    .map((column, index) => `${quoteIdentifier(column)} = ${row.expressions[index] ?? '?'}`)
+    .join(', ');
   const values = [
-    ...columns.map((column, index) => columnBindings[index]?.(to[column] ?? null)),
+    ...row.values,
     ...schema.primaryKey.map((column, index) => keyBindings[index]?.(from[column] ?? null)),
   ];
   const sql = `UPDATE ${qualifiedName(database, schema.name)} SET ${assignments} WHERE ${oldKey}`;
   const enumColumns = invalidEnumColumns(schema);
   if (enumColumns.length > 0 && holdsInvalidEnumValue(to, enumColumns)) {
-    const oldKeyValues = values.slice(columns.length);
+    const oldKeyValues = values.slice(row.values.length);
+    const plainAssignments = columns.map((column) => `${quoteIdentifier(column)} = ?`).join(', ');
     return (
       (await executeRowWithInvalidEnumValues(
         connection,
-        sql,
+        `UPDATE ${qualifiedName(database, schema.name)} SET ${plainAssignments} WHERE ${oldKey}`,
         schema,
         to,
         columns,

@@ -9,7 +9,7 @@ import type { RefreshOutcome } from '../apply/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Row, SideName, TableSchema } from '../model/index.js';
-import { selectRowsByKeys } from '../mysql/index.js';
+import { mysqlJsonColumns, selectRowsByKeys } from '../mysql/index.js';
 import { countRowsSql } from './chunk-queries.js';
 import { generatedColumns } from './refresh-resolvers.js';
 import type { RunProgressTracker } from './run-progress.js';
@@ -77,6 +77,9 @@ async function syncTable(options: FullSyncRunOptions, table: string): Promise<vo
     const columns = schemas.source.columns
       .map((column) => column.name)
       .filter((column) => targetColumns.has(column) && !excluded.has(column));
+    const jsonColumns = [
+      ...new Set([...mysqlJsonColumns(schemas.source), ...mysqlJsonColumns(schemas.target)]),
+    ];
     const referenceSide = options.sides[reference.source];
     const otherSide = options.sides[reference.target];
     const counts = await Promise.all(
@@ -93,9 +96,10 @@ async function syncTable(options: FullSyncRunOptions, table: string): Promise<vo
       other: otherSide,
       schema: schemas.source,
       columns,
+      jsonColumns,
       chunkSize: options.chunkSize,
       signal: options.signal,
-      onDifference: (difference) => repair(options, table, schemas.source, columns, difference),
+      onDifference: (difference) => repair(options, table, schemas.source, columns, jsonColumns, difference),
       onChunk: (chunk) => {
         progress.chunksCompared += 1;
         progress.rowsCompared += chunk.rowCount;
@@ -132,6 +136,7 @@ async function repair(
   table: string,
   schema: TableSchema,
   columns: readonly string[],
+  jsonColumns: readonly string[],
   difference: ChunkDifference,
 ): Promise<void> {
   const progress = options.progress.table(table);
@@ -157,7 +162,14 @@ async function repair(
       selectRowsByKeys(options.sides[side].pool, options.sides[side].database, schema, keyRows),
     ),
   );
-  const current = diffRows(schema, columns, difference.range, referenceRows ?? [], otherRows ?? []);
+  const current = diffRows(
+    schema,
+    columns,
+    difference.range,
+    referenceRows ?? [],
+    otherRows ?? [],
+    jsonColumns,
+  );
   // Rows only on one side are copied to the other; differing rows go through the forward direction's conflict
   // check, where the table's strategy picks the version both sides end with.
   const [forwardOutcome, backwardOutcome] = await Promise.all([

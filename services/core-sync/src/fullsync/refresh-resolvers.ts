@@ -5,7 +5,13 @@
 import { primaryKeyText, type RefreshResolver, type WriteOperation } from '../apply/index.js';
 import { sameRowContent } from '../conflict/index.js';
 import type { Row, TableSchema } from '../model/index.js';
-import { selectRowsByKeys, type Pool, type PoolConnection } from '../mysql/index.js';
+import {
+  asHeldByMysqlJson,
+  mysqlJsonColumns,
+  selectRowsByKeys,
+  type Pool,
+  type PoolConnection,
+} from '../mysql/index.js';
 
 export interface RefreshSource {
   readonly sourcePool: Pool;
@@ -50,7 +56,9 @@ export function oneWayRefreshResolver(options: RefreshSource): RefreshResolver {
       for (const refresh of refreshes) {
         const sourceRow = sourceRows.get(refresh.keyText) ?? null;
         const targetRow = targetRows.get(refresh.keyText) ?? null;
-        if (sameRowContent(sourceRow, targetRow, excluded)) continue;
+        // A target's MySQL JSON holds a MariaDB source's document in its own print (json-held-text.ts).
+        const jsonColumns = mysqlJsonColumns(schema);
+        if (sameRowContent(asHeldByMysqlJson(sourceRow, jsonColumns), targetRow, excluded)) continue;
         operations.push(
           sourceRow === null
             ? {

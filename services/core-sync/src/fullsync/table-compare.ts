@@ -7,6 +7,7 @@ import { primaryKeyText } from '../apply/index.js';
 import { sameRowContent } from '../conflict/index.js';
 import type { Row, TableSchema } from '../model/index.js';
 import {
+  asHeldByMysqlJson,
   asRows,
   exactQueryOptions,
   readServerInfo,
@@ -48,6 +49,8 @@ export interface CompareTableOptions {
   readonly schema: TableSchema;
   /** Compared columns: present on both sides, not generated. */
   readonly columns: readonly string[];
+  /** Compared columns that are a MySQL JSON column on either side (see diffRows). */
+  readonly jsonColumns: readonly string[];
   readonly chunkSize: number;
   readonly signal: AbortSignal;
   /** Awaited before the next chunk is read, so repairs keep pace with the compare. */
@@ -111,7 +114,14 @@ export async function compareTable(options: CompareTableOptions): Promise<number
         queryRows(reference, chunkRowsSql(reference.database, schema, range), readOptions),
         queryRows(other, chunkRowsSql(other.database, schema, range), readOptions),
       ]);
-      const difference = diffRows(schema, options.columns, range, referenceRows, otherRows);
+      const difference = diffRows(
+        schema,
+        options.columns,
+        range,
+        referenceRows,
+        otherRows,
+        options.jsonColumns,
+      );
       if (difference.onlyReference.length + difference.onlyOther.length + difference.differing.length > 0) {
         await options.onDifference(difference);
       }
@@ -123,13 +133,18 @@ export async function compareTable(options: CompareTableOptions): Promise<number
   }
 }
 
-/** Row-by-row comparison of one range's rows from both sides (value by value, over the compared columns). */
+/**
+ * Row-by-row comparison of one range's rows from both sides (value by value, over the compared columns). The
+ * documents of `jsonColumns` (a MySQL JSON column on either side) are compared as a MySQL JSON column holds them,
+ * so MariaDB's text of a document equals MySQL's print of it.
+ */
 export function diffRows(
   schema: TableSchema,
   columns: readonly string[],
   range: KeyRange,
   referenceRows: readonly Row[],
   otherRows: readonly Row[],
+  jsonColumns: readonly string[] = [],
 ): ChunkDifference {
   const compared = new Set(columns);
   const excluded = new Set<string>();
@@ -144,7 +159,10 @@ export function diffRows(
     const otherRow = otherByKey.get(keyText);
     otherByKey.delete(keyText);
     if (otherRow === undefined) onlyReference.push(row);
-    else if (!sameRowContent(row, otherRow, excluded)) differing.push({ reference: row, other: otherRow });
+    else if (
+      !sameRowContent(asHeldByMysqlJson(row, jsonColumns), asHeldByMysqlJson(otherRow, jsonColumns), excluded)
+    )
+      differing.push({ reference: row, other: otherRow });
   }
   return { range, onlyReference, onlyOther: [...otherByKey.values()], differing };
 }

@@ -81,3 +81,6 @@ export {
   isFloatingPoint,
   type ExactReadOptions,
 } from './exact-columns.js';
+export { decimalLeaves, type DecimalLeaf } from './json-decimals.js';
+export { mysqlDoubleText, mysqlJsonString } from './json-text.js';
+export { asHeldByMysqlJson, mysqlHeldJsonText, mysqlJsonColumns } from './json-held-text.js';

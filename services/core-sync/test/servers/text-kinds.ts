@@ -5,7 +5,7 @@
  * JSON documents are written as Oracle MySQL prints them, so both servers hold the same text.
  */
 import fc from 'fast-check';
-import { mysqlDoubleText, mysqlJsonString } from '../../src/binlog/decoder/json-binary.js';
+import { mysqlDoubleText, mysqlJsonString } from '../../src/mysql/json-text.js';
 import { nullable, type ColumnKind } from './kind-support.js';
 
 const ascii = Array.from({ length: 0x7f - 0x20 }, (_unused, index) => (0x20 + index).toString(16));
@@ -75,6 +75,52 @@ const jsonDocument: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) =>
 const sqlString = (text: string): string =>
   `CONVERT(X'${Buffer.from(text, 'utf8').toString('hex')}' USING utf8mb4)`;
 
+/** A DECIMAL literal: up to 30 integer digits, a scale up to 12 (trailing zeros included), or a sign. */
+const decimalLiteral: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.boolean(),
+    fc.stringMatching(/^(0|[1-9][0-9]{0,29})$/),
+    fc.oneof(fc.constant(''), fc.stringMatching(/^[0-9]{1,12}$/), fc.constantFrom('0', '00', '90', '5000')),
+  )
+  .map(
+    ([negative, integerDigits, fraction]) =>
+      `${negative ? '-' : ''}${integerDigits}${fraction === '' ? '' : `.${fraction}`}`,
+  );
+
+/** `CAST('<literal>' AS DECIMAL(p, s))` for a DECIMAL literal: a DECIMAL inside the JSON built with it. */
+function decimalExpression(literal: string): string {
+  const [integerDigits = '', fraction = ''] = literal.replace('-', '').split('.');
+  const precision = Math.max(integerDigits.replace(/^0+/, '').length + fraction.length, 1);
+  return `CAST('${literal}' AS DECIMAL(${precision}, ${fraction.length}))`;
+}
+
+/**
+ * A JSON document built by the server from DECIMALs (JSON_OBJECT and JSON_ARRAY over DECIMAL values, as an
+ * application builds one from DECIMAL columns), with doubles, strings and any keys around them: Oracle MySQL holds
+ * DECIMALs of their scale inside it, which text would turn into DOUBLEs (`19.90` → `19.9`).
+ */
+const jsonWithDecimals: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    decimalLiteral.map(decimalExpression),
+    fc
+      .double({ noNaN: true, noDefaultInfinity: true })
+      .map((value) => `CAST(${mysqlDoubleText(value)} AS DOUBLE)`),
+    fc.string({ unit: 'binary', maxLength: 8 }).map((text) => sqlString(text)),
+    fc.array(tie('value'), { minLength: 1, maxLength: 4 }).map((items) => `JSON_ARRAY(${items.join(', ')})`),
+    fc
+      .uniqueArray(fc.tuple(fc.string({ unit: 'binary', maxLength: 6 }), tie('value')), {
+        minLength: 1,
+        maxLength: 4,
+        selector: ([key]) => key,
+      })
+      .map(
+        (members) =>
+          `JSON_OBJECT(${members.map(([key, value]) => `${sqlString(key)}, ${value}`).join(', ')})`,
+      ),
+  ),
+})).value;
+
 export const textKinds: readonly ColumnKind[] = [
   {
     name: 'text_utf8mb4',
@@ -143,6 +189,20 @@ export const textKinds: readonly ColumnKind[] = [
     name: 'json_value',
     definition: () => 'JSON NULL',
     values: nullable(jsonDocument.map(sqlString)),
+    nudge: (column) => `JSON_ARRAY(${column})`,
+  },
+  {
+    name: 'json_decimals',
+    definition: () => 'JSON NULL',
+    values: nullable(
+      fc.oneof(
+        jsonWithDecimals.map((value) => `JSON_ARRAY(${value})`),
+        fc.constantFrom(
+          `JSON_OBJECT('price', ${decimalExpression('19.90')}, 'f', ${decimalExpression('1.0000')})`,
+          `JSON_ARRAY(${decimalExpression('123456789012345678901234567890')}, ${decimalExpression('-0.10')})`,
+        ),
+      ),
+    ),
     nudge: (column) => `JSON_ARRAY(${column})`,
   },
 ];

@@ -5,7 +5,8 @@
  * bytes), scalars as MySQL prints them.
  */
 import { ByteReader } from './byte-reader.js';
-import { binaryJsonText, mysqlJsonString } from './json-binary.js';
+import { mysqlJsonString } from '../../mysql/json-text.js';
+import { binaryJsonText } from './json-binary.js';
 
 type JsonNode =
   | { readonly kind: 'object'; members: [string, JsonNode][] }
