@@ -19,7 +19,7 @@
  * and one without still match each other, as they always did: the schema check compares types, not constraints.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { isByteText } from './exact-columns.js';
+import { charsetOf, isByteText } from './exact-columns.js';
 import type { ColumnSchema } from '../model/index.js';
 
 /** The column type in a form both servers print alike for the same type. */
@@ -36,10 +36,6 @@ export function sameColumnType(source: ColumnSchema, target: ColumnSchema): bool
   if (!sameByteCharset(source, target)) return false;
   if (comparableColumnType(source.columnType) === comparableColumnType(target.columnType)) return true;
   return (isJsonType(source) && isJsonText(target)) || (isJsonText(source) && isJsonType(target));
-}
-
-function charsetOf(column: ColumnSchema): string | null {
-  return column.collation === null ? null : (column.collation.toLowerCase().split('_')[0] ?? null);
 }
 
 /**

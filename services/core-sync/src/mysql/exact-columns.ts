@@ -34,9 +34,13 @@ const unicodeCharsets = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ascii']);
  * program's tables changed bytes.
  */
 export function isByteText(column: ColumnSchema): boolean {
-  if (column.collation === null) return false;
-  const charset = column.collation.toLowerCase().split('_')[0] ?? '';
-  return !unicodeCharsets.has(charset) && charset !== 'binary';
+  const charset = charsetOf(column);
+  return charset !== null && !unicodeCharsets.has(charset) && charset !== 'binary';
+}
+
+/** A text column's character set, from its collation (null for a column without one). */
+export function charsetOf(column: ColumnSchema): string | null {
+  return column.collation === null ? null : (column.collation.toLowerCase().split('_')[0] ?? null);
 }
 
 /** One column's expression in a select list, named after the column. */

@@ -5,7 +5,8 @@
  * JSON documents are written as Oracle MySQL prints them, so both servers hold the same text.
  */
 import fc from 'fast-check';
-import { mysqlDoubleText, mysqlJsonString } from '../../src/mysql/json-text.js';
+import { mysqlDoubleText } from '../../src/mysql/json-text.js';
+import { mysqlPrintedJson } from '../support/mysql-json.js';
 import { nullable, type ColumnKind } from './kind-support.js';
 
 const ascii = Array.from({ length: 0x7f - 0x20 }, (_unused, index) => (0x20 + index).toString(16));
@@ -45,32 +46,6 @@ const bytes = (maxLength: number): fc.Arbitrary<string> =>
   fc
     .uint8Array({ maxLength })
     .map((array) => (array.length === 0 ? "''" : `X'${Buffer.from(array).toString('hex')}'`));
-
-/** A JSON document as MySQL prints it: members sorted by key length then bytes, `", "` and `": "` between them. */
-const jsonDocument: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    fc.constantFrom('null', 'true', 'false'),
-    fc.oneof(fc.integer(), fc.constantFrom(-(2 ** 53) + 1, 2 ** 53 - 1)).map(String),
-    fc.constantFrom('-9223372036854775808', '9223372036854775807'),
-    fc.double({ noNaN: true, noDefaultInfinity: true }).map(mysqlDoubleText),
-    fc.string({ unit: 'binary', maxLength: 12 }).map(mysqlJsonString),
-    fc.array(tie('value'), { maxLength: 4 }).map((items) => `[${items.join(', ')}]`),
-    fc
-      .uniqueArray(fc.tuple(fc.string({ unit: 'binary', maxLength: 6 }), tie('value')), {
-        maxLength: 4,
-        selector: ([key]) => key,
-      })
-      .map((members) => {
-        const sorted = [...members].sort(([left], [right]) => {
-          const leftBytes = Buffer.from(left, 'utf8');
-          const rightBytes = Buffer.from(right, 'utf8');
-          return leftBytes.length - rightBytes.length || Buffer.compare(leftBytes, rightBytes);
-        });
-        return `{${sorted.map(([key, value]) => `${mysqlJsonString(key)}: ${value}`).join(', ')}}`;
-      }),
-  ),
-})).value;
 
 const sqlString = (text: string): string =>
   `CONVERT(X'${Buffer.from(text, 'utf8').toString('hex')}' USING utf8mb4)`;
@@ -188,7 +163,7 @@ export const textKinds: readonly ColumnKind[] = [
   {
     name: 'json_value',
     definition: () => 'JSON NULL',
-    values: nullable(jsonDocument.map(sqlString)),
+    values: nullable(mysqlPrintedJson.map(sqlString)),
     nudge: (column) => `JSON_ARRAY(${column})`,
   },
   {
