@@ -82,6 +82,7 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
       status: () => supervisor.status,
       logger,
       resyncAfterPurge,
+      followSourceServer: () => supervisor.restartService('a source moved to another server (failover)'),
     });
   let scheduler = createScheduler(config.scheduler);
   const tokens = new TokenAuthority(config.server);

@@ -162,7 +162,7 @@ export const errorCodes = {
   },
   SOURCE_SERVER_CHANGED: {
     description:
-      'The source server is not the one the checkpoints were recorded on (a failover promoted a replica, an endpoint now leads to another instance, or the configuration points at another server), and the positions cannot be used there: a binlog file and offset of one server mean nothing on another. Under a running service the stream stops here; a restart follows the source to the new server by GTID. At start this is raised only when that cannot be done, and the message says why: positions recorded without GTID states, a new server that was behind the old one, purged binlog files, or another order of transactions. Point the source back at the recorded server, or copy the tables again from the new one (docs/operations.md, "After a failover of a source").',
+      'The source server is not the one the checkpoints were recorded on (a failover promoted a replica, an endpoint now leads to another instance, or the configuration points at another server), and the positions cannot be used there: a binlog file and offset of one server mean nothing on another. Under a running service the stream stops here, and the service restarts itself to follow the source to the new server by GTID. At start this is raised only when that cannot be done, and the message says why: positions recorded without GTID states, a new server that was behind the old one, purged binlog files, or another order of transactions. Point the source back at the recorded server, or copy the tables again from the new one (docs/operations.md, "After a failover of a source").',
     retryable: false,
     httpStatus: 500,
   },

@@ -3,8 +3,9 @@
  * `scheduler.enabled`), and as a fallback when a binlog stream has been down longer than
  * `scheduler.fallback_after` (changes may be piling up unseen: a full sync repairs what the stream missed once
  * the databases answer again), and, with `scheduler.resync_on_purged_binlog`, copies the tables again when a
- * direction failed because the binlog to resume from was purged (no stream can repair that). A tick that finds
- * a run active is skipped and logged, never queued.
+ * direction failed because the binlog to resume from was purged (no stream can repair that), and restarts the
+ * service when a running direction met another source server (a failover), so the new start follows it by GTID.
+ * A tick that finds a run active is skipped and logged, never queued.
  */
 import { Cron } from 'croner';
 import type { SchedulerConfig } from '../config/index.js';
@@ -22,6 +23,11 @@ export interface SchedulerOptions {
   readonly fallbackCheckIntervalMs?: number;
   /** Copies the tables of a direction again (`source` is the side its binlog comes from). */
   readonly resyncAfterPurge?: (source: 'local' | 'cloud') => Promise<void>;
+  /**
+   * Restarts the sync service, whose start follows a source that moved to another server (a failover) by GTID;
+   * called when a running direction stopped with SOURCE_SERVER_CHANGED.
+   */
+  readonly followSourceServer?: () => Promise<void>;
 }
 
 export type SchedulerTickOutcome = 'started' | 'skipped-running' | 'failed';
@@ -37,6 +43,8 @@ export class Scheduler {
   readonly #fallbackDone = new Set<string>();
   /** Directions whose purged-binlog failure is being (or was) recovered from. */
   readonly #purgeHandled = new Set<string>();
+  /** Directions whose move to another source server is being (or was) followed. */
+  readonly #serverChangeHandled = new Set<string>();
   readonly #outcomes: SchedulerTickOutcome[] = [];
 
   constructor(options: SchedulerOptions) {
@@ -113,6 +121,27 @@ export class Scheduler {
     );
   }
 
+  /** Once per failure (until the direction streams again): a start that cannot follow says why in its status. */
+  #followSourceServer(name: string): void {
+    const follow = this.#options.followSourceServer;
+    if (follow === undefined || this.#serverChangeHandled.has(name)) return;
+    this.#serverChangeHandled.add(name);
+    this.#logger.warn(
+      { direction: name },
+      'the source moved to another server: restarting to follow it by GTID',
+    );
+    follow().catch((error: unknown) => {
+      this.#logger.error(
+        {
+          direction: name,
+          errorCode: error instanceof SyncError ? error.code : undefined,
+          error: describeError(error),
+        },
+        'the source could not be followed to the new server',
+      );
+    });
+  }
+
   #recoverFromPurge(name: string, source: 'local' | 'cloud'): void {
     const resync = this.#options.resyncAfterPurge;
     if (!this.#options.config.resyncOnPurgedBinlog || resync === undefined || this.#purgeHandled.has(name))
@@ -149,7 +178,14 @@ export class Scheduler {
         this.#recoverFromPurge(name, direction.source);
         continue;
       }
-      if (direction.state === 'streaming') this.#purgeHandled.delete(name);
+      if (direction.state === 'failed' && direction.error?.code === 'SOURCE_SERVER_CHANGED') {
+        this.#followSourceServer(name);
+        continue;
+      }
+      if (direction.state === 'streaming') {
+        this.#purgeHandled.delete(name);
+        this.#serverChangeHandled.delete(name);
+      }
       const streaming = direction.stream === null || direction.stream.state === 'streaming';
       if (streaming) {
         // Back up: the stream resumes from its checkpoint; a fallback run is needed again only after a new outage.

@@ -191,6 +191,25 @@ export class ServiceSupervisor implements FullSyncHost {
     return paused;
   }
 
+  /**
+   * Restarts the sync service on the same configuration, as a start does: after a direction met another source
+   * server under a running service (SOURCE_SERVER_CHANGED), the new start follows the source there by GTID
+   * (docs/operations.md, "After a failover of a source"). Rejects when the service does not start; its status then
+   * says why. Nothing to do on a replica that stands by.
+   */
+  restartService(reason: string): Promise<void> {
+    const run = this.#reconfiguring.then(async () => {
+      if (this.#role === 'standby') return;
+      this.#logger.warn({ reason }, 'restarting the sync service');
+      await this.#service.stop();
+      this.#service = this.#create(this.#config);
+      await this.#service.start();
+      this.#logger.info({ reason }, 'sync service restarted');
+    });
+    this.#reconfiguring = run.catch(() => undefined);
+    return run;
+  }
+
   /** Restarts the sync service on `next`; rejects (with the previous configuration running again) when it cannot start. */
   reconfigure(next: ServiceConfig): Promise<void> {
     const run = this.#reconfiguring.then(() => this.#restart(next));
