@@ -16,6 +16,7 @@ import {
   expectTablesEqual,
   waitUntilHealthy,
   type RunningService,
+  type SyncFixture,
 } from '../support/sync-fixture.js';
 import { openTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { serverPair, skipped, type Flavor } from './server-pairs.js';
@@ -100,9 +101,10 @@ describe.each(['mysql', 'mariadb'] as const)('a failover of the source, %s', (fl
     await primary?.stop();
   });
 
-  /** A fresh pair of servers' worth of state for one test: the replica follows the primary from its start. */
+  /** A fixture on the primary and the shared target; the replica follows the primary (again) from here. */
   async function replicatedFixture(label: string) {
     if (primary === undefined || replica === undefined) throw new Error('the servers did not start');
+    await adminQuery(replica, replication[flavor].follow(primary.port));
     const fixture = await createSyncFixture(formatServerUrl(primary.connectionInfo), pair.targetUrl, label);
     await fixture.source.query(itemsTable);
     await fixture.target.query(itemsTable);
@@ -147,12 +149,38 @@ describe.each(['mysql', 'mariadb'] as const)('a failover of the source, %s', (fl
     return { ...document, databases: { ...databases, local: { ...databases.local, port } } };
   }
 
+  /** The items table synced through `proxy` to the primary. */
+  function proxiedDocument(fixture: SyncFixture, proxy: FaultProxy): Record<string, unknown> {
+    return withSourcePort(
+      fixture.configDocument({ tables: [{ name: 'items', primary_key: 'id' }] }),
+      proxy.port,
+    );
+  }
+
+  /**
+   * Rows 1–20 synced from the primary; then the replica promoted, rows 21–30 written on it, and the endpoint (the
+   * proxy) moved to it, its open connections cut. Resolves to the source database on the promoted replica.
+   */
+  async function moveEndpointToPromotedReplica(
+    fixture: SyncFixture,
+    proxy: FaultProxy,
+  ): Promise<TestDatabase> {
+    if (replica === undefined) throw new Error('the replica did not start');
+    await insertItems(fixture.source, 1, 20, 'before');
+    await eventually(() => expectTablesEqual(fixture, 'items', 'id'));
+    await promoteReplica(fixture.source);
+    const promoted = replicaDatabase(fixture.source);
+    await insertItems(promoted, 21, 30, 'on the promoted replica');
+    proxy.retarget({ host: '127.0.0.1', port: replica.port });
+    proxy.resetAll();
+    return promoted;
+  }
+
   it.skipIf(skipped(pair))(
     'restarted against the promoted replica: the checkpoints follow it by GTID, nothing lost or applied twice',
     { timeout: 180_000 },
     async () => {
       if (primary === undefined || replica === undefined) throw new Error('the servers did not start');
-      await adminQuery(replica, replication[flavor].follow(primary.port));
       await using fixture = await replicatedFixture('failover_restart');
       const document = fixture.configDocument({ tables: [{ name: 'items', primary_key: 'id' }] });
       const first = await fixture.startService(document);
@@ -179,22 +207,11 @@ describe.each(['mysql', 'mariadb'] as const)('a failover of the source, %s', (fl
     { timeout: 180_000 },
     async () => {
       if (primary === undefined || replica === undefined) throw new Error('the servers did not start');
-      await adminQuery(replica, replication[flavor].follow(primary.port));
       await using fixture = await replicatedFixture('failover_flip');
       await using proxy = await FaultProxy.start({ host: '127.0.0.1', port: primary.port });
-      const document = withSourcePort(
-        fixture.configDocument({ tables: [{ name: 'items', primary_key: 'id' }] }),
-        proxy.port,
-      );
+      const document = proxiedDocument(fixture, proxy);
       const running = await fixture.startService(document);
-      await insertItems(fixture.source, 1, 20, 'before');
-      await eventually(() => expectTablesEqual(fixture, 'items', 'id'));
-      await promoteReplica(fixture.source);
-      await using promoted = replicaDatabase(fixture.source);
-      await insertItems(promoted, 21, 30, 'on the promoted replica');
-
-      proxy.retarget({ host: '127.0.0.1', port: replica.port });
-      proxy.resetAll();
+      await using promoted = await moveEndpointToPromotedReplica(fixture, proxy);
       await eventually(() => expectFailedWithServerChanged(running), 30_000);
       expect(await idsOf(fixture.target)).toEqual(range(1, 20));
       await running.stop();
@@ -211,24 +228,11 @@ describe.each(['mysql', 'mariadb'] as const)('a failover of the source, %s', (fl
     { timeout: 180_000 },
     async () => {
       if (primary === undefined || replica === undefined) throw new Error('the servers did not start');
-      await adminQuery(replica, replication[flavor].follow(primary.port));
       await using fixture = await replicatedFixture('failover_follow');
       await using proxy = await FaultProxy.start({ host: '127.0.0.1', port: primary.port });
-      const service = await fixture.spawnService(
-        withSourcePort(
-          fixture.configDocument({ tables: [{ name: 'items', primary_key: 'id' }] }),
-          proxy.port,
-        ),
-      );
+      const service = await fixture.spawnService(proxiedDocument(fixture, proxy));
       await waitUntilHealthy(service);
-      await insertItems(fixture.source, 1, 20, 'before');
-      await eventually(() => expectTablesEqual(fixture, 'items', 'id'));
-      await promoteReplica(fixture.source);
-      await using promoted = replicaDatabase(fixture.source);
-      await insertItems(promoted, 21, 30, 'on the promoted replica');
-
-      proxy.retarget({ host: '127.0.0.1', port: replica.port });
-      proxy.resetAll();
+      await using promoted = await moveEndpointToPromotedReplica(fixture, proxy);
       await insertItems(promoted, 31, 35, 'after the endpoint moved');
       await eventually(() => expectExactlyEqual(promoted, fixture.target, 'items', ['id']), 60_000);
       expect(await idsOf(fixture.target)).toEqual(range(1, 35));
@@ -243,7 +247,6 @@ describe.each(['mysql', 'mariadb'] as const)('a failover of the source, %s', (fl
     { timeout: 180_000 },
     async () => {
       if (primary === undefined || replica === undefined) throw new Error('the servers did not start');
-      await adminQuery(replica, replication[flavor].follow(primary.port));
       await using fixture = await replicatedFixture('failover_behind');
       const document = fixture.configDocument({ tables: [{ name: 'items', primary_key: 'id' }] });
       const first = await fixture.startService(document);
