@@ -247,6 +247,8 @@ export class BatchWriter {
         operation.insertOnly === true,
         row.expressions,
       );
+      // Prepared like the others (the binary protocol keeps what text would not, such as a FLOAT's -0); the
+      // statement cache closes the least recently used when these add statements of their own.
       await executePrepared(connection, sql, row.values);
     }
   }

@@ -26,6 +26,7 @@ import {
   createMysqlPool,
   formatSettingProblems,
   readServerInfo,
+  type Connection,
   type Pool,
   type ServerFlavor,
 } from '../mysql/index.js';
@@ -239,14 +240,6 @@ export class BinlogSource {
     }
     this.#flavor = (await readServerInfo(pool)).flavor;
     const position = this.#handedOnPosition;
-    if (this.#options.sourceServer !== undefined) {
-      await checkSourceServer(pool, {
-        flavor: this.#flavor,
-        expected: this.#options.sourceServer,
-        position,
-        serverLabel: this.#serverLabel,
-      });
-    }
     const start = await gtidStartState(pool, this.#flavor, position);
     if (this.#handedOnPosition === position) this.#handedOnPosition = start.position;
     this.#serverGtidState = start.serverState;
@@ -277,6 +270,17 @@ export class BinlogSource {
       tables: options.markerTable === undefined ? options.tables : [...options.tables, options.markerTable],
       heartbeatIntervalMs: options.heartbeatIntervalMs,
       netWriteTimeoutSeconds: dumpNetWriteTimeoutSeconds,
+      ...(options.sourceServer === undefined
+        ? {}
+        : {
+            checkConnection: (connection: Connection) =>
+              checkSourceServer(connection, {
+                flavor: this.#flavor,
+                expected: options.sourceServer as string,
+                position: this.#handedOnPosition,
+                serverLabel: this.#serverLabel,
+              }),
+          }),
       onEvent: (event) => this.#onStreamEvent(event, attempt),
       onError: (error) => void this.#handleFailure(error, attempt),
     });

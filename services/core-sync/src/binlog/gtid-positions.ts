@@ -40,8 +40,8 @@ export interface GtidStatePositions {
   readonly positions: Map<string, BinlogPosition>;
   /**
    * Transactions the new server logged before those positions from sources no recorded state knows (MySQL source
-   * ids, MariaDB domains): executed there and never on the old server (errant transactions), so the target never
-   * had them either. Not streamed; the caller warns about them (at most the first 20).
+   * ids, MariaDB domains), none of which writes to the synced database (one that does is refused: the old server
+   * may have had it after the checkpoint). Not streamed; the caller warns about them (at most the first 20).
    */
   readonly foreignBefore: readonly string[];
 }
@@ -54,6 +54,7 @@ export async function positionsOfGtidStates(
   pool: Pool,
   flavor: ServerFlavor,
   states: readonly string[],
+  database: string,
 ): Promise<GtidStatePositions> {
   const pending = new Map(states.map((state) => [state, GtidHistory.parse(state, flavor)]));
   const known = new Set([...pending.values()].flatMap((state) => [...state.sources()]));
@@ -65,6 +66,8 @@ export async function positionsOfGtidStates(
   // state there, as the new server itself gives it (BINLOG_GTID_POS), foreign transactions included.
   const executed = start.state.restrictedTo(known);
   const whole = start.state;
+  /** The foreign transaction being read, if the one being read is foreign. */
+  let foreign: string | undefined;
   let end: BinlogPosition | undefined;
   for (const file of files.slice(start.index)) {
     let from = 4;
@@ -72,27 +75,53 @@ export async function positionsOfGtidStates(
       const events = await readEvents(pool, file, from);
       for (const event of events) {
         const gtid = gtidOf(flavor, event);
-        if (gtid === undefined) continue;
+        if (gtid === undefined) {
+          if (foreign !== undefined && touchesDatabase(event, database)) {
+            throw new GtidFollowRefusal(
+              `before the recorded position it logged ${foreign}, a transaction from a server or domain the ` +
+                `recorded state does not know, which writes to ${database} (${event.Event_type} at ` +
+                `${file}:${String(event.Pos)}): the old server may have had it after the checkpoint, or never`,
+            );
+          }
+          continue;
+        }
         place(pending, positions, executed, new BinlogPosition(file, Number(event.Pos)), whole);
         if (pending.size === 0) return { positions, foreignBefore };
         whole.add(gtid);
-        if (known.has(GtidHistory.sourceOf(gtid))) executed.add(gtid);
+        foreign = known.has(GtidHistory.sourceOf(gtid)) ? undefined : gtid;
+        if (foreign === undefined) executed.add(gtid);
         else if (foreignBefore.length < 20) foreignBefore.push(gtid);
       }
-      const last = events[events.length - 1];
-      if (last !== undefined) end = new BinlogPosition(file, Number(last.End_log_pos));
-      if (events.length < pageSize || last === undefined) break;
-      from = Number(last.End_log_pos);
+      // Events inside a compressed transaction may list positions of their own: go on from the furthest one.
+      const furthest = Math.max(from, ...events.map((event) => Number(event.End_log_pos)));
+      if (events.length > 0) end = new BinlogPosition(file, furthest);
+      if (events.length < pageSize) break;
+      if (furthest <= from) throw new Error(`SHOW BINLOG EVENTS does not move past ${file}:${from}`);
+      from = furthest;
     }
   }
   if (end !== undefined) place(pending, positions, executed, end, whole);
   if (pending.size > 0) {
     throw new GtidFollowRefusal(
       `it has not executed every transaction of ${[...pending.keys()].join(' and ')} (it was behind the old ` +
-        `server when it took over; it has ${executedText(executed)})`,
+        `server when it took over, or does not log what it replicates; it has ${executedText(executed)})`,
     );
   }
   return { positions, foreignBefore };
+}
+
+/**
+ * True when an event of a transaction may write to `database`: a table map of one of its tables, a statement
+ * that names it, or a compressed payload that SHOW BINLOG EVENTS cannot be trusted to open.
+ */
+function touchesDatabase(event: BinlogEventRow, database: string): boolean {
+  const type = event.Event_type.toLowerCase();
+  const info = event.Info ?? '';
+  if (type === 'table_map') return info.includes(`(${database}.`);
+  if (type === 'transaction_payload') return true;
+  if (type !== 'query') return false;
+  if (/^(BEGIN|COMMIT|ROLLBACK|XA (START|END|PREPARE|COMMIT|ROLLBACK)\b)/i.test(info.trim())) return false;
+  return info.toLowerCase().includes(database.toLowerCase());
 }
 
 /**

@@ -9,20 +9,23 @@
  * - Oracle MySQL: `@@server_uuid`, unique per server (a replica has its own);
  * - MariaDB: `@@server_id`, and, because two servers may share one, also the content: the GTID state the server
  *   itself gives for the recorded file and offset (`BINLOG_GTID_POS`) must be the one recorded with it.
+ * The stream runs the check on its dump connection itself (dump-stream.ts), so a name that now leads to another
+ * server is caught on the connection that would read that server's binlog.
  */
 import { SyncError } from '../errors/index.js';
 import type { BinlogPosition } from '../model/index.js';
-import type { Pool, RowDataPacket, ServerFlavor } from '../mysql/index.js';
-import { readBinlogGtidPosition } from './server-position.js';
+import type { Connection, Pool, RowDataPacket, ServerFlavor } from '../mysql/index.js';
+import { GtidSet } from './gtid-set.js';
+
+/** What the check queries: a pool, or the dump connection itself. */
+type Queryable = Pick<Pool, 'query'> | Pick<Connection, 'query'>;
 
 /** `server_uuid:<uuid>` (Oracle MySQL) or `server_id:<id>` (MariaDB). */
-export async function readServerIdentity(pool: Pool, flavor: ServerFlavor): Promise<string> {
-  if (flavor === 'mysql') {
-    const [rows] = await pool.query<RowDataPacket[]>('SELECT @@server_uuid AS identity');
-    return `server_uuid:${String(rows[0]?.identity ?? '')}`;
-  }
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT @@server_id AS identity');
-  return `server_id:${String(rows[0]?.identity ?? '')}`;
+export async function readServerIdentity(queryable: Queryable, flavor: ServerFlavor): Promise<string> {
+  const [rows] = await queryable.query<RowDataPacket[]>(
+    flavor === 'mysql' ? 'SELECT @@server_uuid AS identity' : 'SELECT @@server_id AS identity',
+  );
+  return `${flavor === 'mysql' ? 'server_uuid' : 'server_id'}:${String(rows[0]?.identity ?? '')}`;
 }
 
 export interface SourceServerCheck {
@@ -37,18 +40,51 @@ export interface SourceServerCheck {
 
 /**
  * Throws SOURCE_SERVER_CHANGED when the connected server is not the one the position was recorded on; resolves
- * when it is (or when it cannot tell, as for a MariaDB position whose file is gone: the stream then reports it).
+ * when it is (or when it cannot tell, as for a position whose binlog file is gone: the stream then reports it).
+ * Beyond the identity, the content: a MySQL server must have executed every transaction of the recorded GTID set
+ * (a copy restored from a snapshot of the datadir keeps the server_uuid); a MariaDB server must give the recorded
+ * state for the recorded file and offset, in every domain both name.
  */
-export async function checkSourceServer(pool: Pool, check: SourceServerCheck): Promise<void> {
-  const identity = await readServerIdentity(pool, check.flavor);
+export async function checkSourceServer(queryable: Queryable, check: SourceServerCheck): Promise<void> {
+  const identity = await readServerIdentity(queryable, check.flavor);
   if (identity !== check.expected) throw sourceServerChanged(check, identity, 'its identity');
-  if (check.flavor !== 'mariadb' || check.position.gtid === null) return;
-  const stateThere = await readBinlogGtidPosition(pool, check.position.file, check.position.offset);
-  if (stateThere !== null && !sameMariadbGtidState(stateThere, check.position.gtid)) {
+  const recorded = check.position.gtid;
+  if (recorded === null) return;
+  if (check.flavor === 'mysql') {
+    const [rows] = await queryable.query<RowDataPacket[]>('SELECT @@GLOBAL.gtid_executed AS executed');
+    const executed = GtidSet.parse(String(rows[0]?.executed ?? '').replace(/\s/g, ''));
+    if (!executed.includes(GtidSet.parse(recorded))) {
+      throw sourceServerChanged(
+        check,
+        identity,
+        `its executed GTID set (it lacks transactions of ${recorded})`,
+      );
+    }
+    return;
+  }
+  const [rows] = await queryable.query<RowDataPacket[]>('SELECT BINLOG_GTID_POS(?, ?) AS gtidPosition', [
+    check.position.file,
+    check.position.offset,
+  ]);
+  const stateThere: unknown = rows[0]?.gtidPosition;
+  if (typeof stateThere === 'string' && stateThere !== '') {
+    if (!sameMariadbGtidState(stateThere, recorded)) {
+      throw sourceServerChanged(
+        check,
+        identity,
+        `the GTID state at ${check.position.file}:${check.position.offset} (${stateThere}, recorded ${recorded})`,
+      );
+    }
+    return;
+  }
+  // No state there: the offset is not an event boundary of this server's file (another server sharing the
+  // server_id), or the file is gone (purged: the stream says so).
+  const [logs] = await queryable.query<RowDataPacket[]>('SHOW BINARY LOGS');
+  if (logs.some((log) => log.Log_name === check.position.file)) {
     throw sourceServerChanged(
       check,
       identity,
-      `the GTID state at ${check.position.file}:${check.position.offset} (${stateThere}, recorded ${check.position.gtid})`,
+      `the GTID state at ${check.position.file}:${check.position.offset} (none there, recorded ${recorded})`,
     );
   }
 }
@@ -71,13 +107,28 @@ export function sourceServerChanged(check: SourceServerCheck, identity: string, 
   );
 }
 
-/** Two MariaDB GTID states (`domain-server-sequence,…`) hold the same GTID for every domain. */
+/**
+ * Two MariaDB GTID states (`domain-server-sequence,…`) agree: the same sequence number in every domain both name,
+ * and at least one such domain. (A domain one of them lacks, as after FLUSH BINARY LOGS DELETE_DOMAIN_ID, says
+ * nothing either way.)
+ */
 export function sameMariadbGtidState(left: string, right: string): boolean {
-  const entries = (state: string): string[] =>
-    state
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry.length > 0)
-      .sort();
-  return entries(left).join(',') === entries(right).join(',');
+  const lastByDomain = (state: string): Map<string, string> => {
+    const domains = new Map<string, string>();
+    for (const entry of state.split(',')) {
+      const [domain, , sequence] = entry.trim().split('-');
+      if (domain !== undefined && sequence !== undefined) domains.set(domain, sequence);
+    }
+    return domains;
+  };
+  const leftDomains = lastByDomain(left);
+  const rightDomains = lastByDomain(right);
+  let shared = 0;
+  for (const [domain, sequence] of leftDomains) {
+    const other = rightDomains.get(domain);
+    if (other === undefined) continue;
+    if (other !== sequence) return false;
+    shared += 1;
+  }
+  return shared > 0;
 }

@@ -19,5 +19,6 @@ describe('mysqlHeldJsonText', () => {
     );
     expect(mysqlHeldJsonText('{"k": 1, "k": 2.0}')).toBe('{"k": 2.0}');
     expect(mysqlHeldJsonText(' [ ] ')).toBe('[]');
+    expect(mysqlHeldJsonText('[-0.00, -0.0, -0]')).toBe('[0.00, -0.0, 0]');
   });
 });

@@ -42,7 +42,8 @@ function printNode(node: JsonNode): string {
 }
 
 function numberText(literal: string): string {
-  if (decimalOf(literal) !== undefined) return literal;
+  // MySQL keeps no sign on a DECIMAL zero (-0.00 is held as 0.00).
+  if (decimalOf(literal) !== undefined) return /^-[0.]+$/.test(literal) ? literal.slice(1) : literal;
   if (/^-?\d+$/.test(literal)) {
     const integer = BigInt(literal);
     if (integer >= -(2n ** 63n) && integer <= 2n ** 64n - 1n) return integer.toString();

@@ -378,6 +378,7 @@ export class DirectionPipeline implements FullSyncDirection {
       const confirmed = await confirmSourceServer({
         source,
         sourcePool,
+        sourceDatabase,
         targetPool,
         targetDatabase,
         slots: slotsBefore,

@@ -26,6 +26,8 @@ import {
 export interface SourceServerRecord {
   readonly source: SideName;
   readonly sourcePool: Pool;
+  /** The synced database on the source. */
+  readonly sourceDatabase: string;
   /** The replication user's endpoint: reading the new server's binlog after a failover needs REPLICATION SLAVE. */
   readonly replicationEndpoint: MysqlEndpoint;
   readonly targetPool: Pool;
@@ -106,14 +108,17 @@ async function followedSlots(
       connectionLimit: 1,
       purpose: 'failover',
     });
-    const { positions, foreignBefore } = await positionsOfGtidStates(binlogPool, flavor, states).finally(() =>
-      binlogPool.end(),
-    );
+    const { positions, foreignBefore } = await positionsOfGtidStates(
+      binlogPool,
+      flavor,
+      states,
+      record.sourceDatabase,
+    ).finally(() => binlogPool.end());
     if (foreignBefore.length > 0) {
       record.logger.warn(
         { connectedServer: identity, transactions: foreignBefore },
-        'the new source server executed transactions the old one never had (errant GTIDs): the target never had ' +
-          'them either, and they are not streamed; compare the tables with a full sync if they touched synced tables',
+        'the new source server logged transactions from servers the checkpoints do not know (errant GTIDs), none ' +
+          'writing to the synced database: they are not streamed',
       );
     }
     return record.slots.map((slot) => {

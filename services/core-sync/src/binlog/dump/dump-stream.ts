@@ -34,6 +34,11 @@ export interface DumpStreamOptions {
   readonly onEvent: (event: StreamEvent) => void;
   /** Called at most once; the stream delivers nothing after it. */
   readonly onError: (error: unknown) => void;
+  /**
+   * Runs on the dump connection itself before the dump starts (the source-server check, source-server.ts): a
+   * rejection ends the stream with that error. The control pool's connections may still lead to another server.
+   */
+  readonly checkConnection?: (connection: Connection) => Promise<void>;
 }
 
 /** The part of mysql2's packet the dump reads (mysql2 hands its command objects these). */
@@ -148,6 +153,7 @@ export class DumpStream {
     const core = this.#core();
     if (core === undefined) throw new Error('mysql2 no longer exposes its core connection');
     core.on('error', (error) => this.#fail(error));
+    await options.checkConnection?.(connection);
     const [checksumRows] = await connection.query('SELECT @@GLOBAL.binlog_checksum AS checksum');
     const checksumSetting = (checksumRows as { checksum?: unknown }[])[0]?.checksum;
     const checksum = typeof checksumSetting === 'string' ? checksumSetting.toUpperCase() : 'NONE';
