@@ -8,10 +8,12 @@ import {
   qualifiedName,
   quoteIdentifier,
   readCreateTableStatement,
+  readServerInfo,
   readTableSchema,
   type Pool,
 } from '../mysql/index.js';
 import { planTargetCollations, replaceCollations } from './target-collations.js';
+import { withMysqlJsonColumns } from './target-json-columns.js';
 
 export interface TablePair {
   readonly source: TableSchema;
@@ -155,8 +157,13 @@ async function createTargetTable(options: PrepareTableOptions, source: TableSche
   const { table, sourceDatabase, targetDatabase, targetLabel } = options;
   const collations = await planTargetCollations({ ...options, source });
   const createStatement = await readCreateTableStatement(options.sourcePool, sourceDatabase, table);
+  const targetFlavor = (await readServerInfo(options.targetPool)).flavor;
   const statement = replaceCollations(
-    targetCreateStatement(createStatement, targetDatabase, table),
+    targetCreateStatement(
+      targetFlavor === 'mysql' ? withMysqlJsonColumns(createStatement, source) : createStatement,
+      targetDatabase,
+      table,
+    ),
     collations.replacements,
   );
   try {

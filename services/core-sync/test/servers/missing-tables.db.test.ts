@@ -178,6 +178,12 @@ describe('a missing table created on Oracle MySQL from MariaDB', () => {
         title: 'utf8mb4_unicode_520_ci',
         body: 'utf8mb4_unicode_ci',
       });
+      // MariaDB's JSON (a checked LONGTEXT) is created as MySQL's JSON.
+      const [jsonColumn] = await fixture.target.query<{ DATA_TYPE: string }>(
+        `SELECT DATA_TYPE FROM information_schema.COLUMNS
+          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'notes' AND COLUMN_NAME = 'json_doc'`,
+      );
+      expect(jsonColumn?.DATA_TYPE).toBe('json');
       for (const [index, code] of handles.slice(3).entries()) await insert(index + 4, code);
       await fixture.source.query(`UPDATE notes SET json_doc = '{"edited": true}', made = 2001 WHERE id = 2`);
       await eventually(() => expectExactlyEqual(fixture.source, fixture.target, 'notes', ['id']));
