@@ -4,7 +4,7 @@
  * events' progress (their data is parsed; other events' data is not), and whether the stream ended before the
  * benchmark closed it (the server dropped the client) or failed.
  */
-import type { RunProgress } from '../../services/core-sync/src/events/index.js';
+import type { RunProgress } from '../../services/core-sync/src/status/index.js';
 
 export interface ReceivedEvent {
   readonly id: number;

@@ -4,11 +4,11 @@
  * child's peak RSS during it (VmHWM reset just before). Shared by the full-sync, many-tables and sse-clients
  * benchmarks; the child must have been started with `composition`.
  */
-import type { RunProgress } from '../../services/core-sync/src/events/index.js';
 import type { SandboxServer } from '../../services/core-sync/src/sandbox/index.js';
 import { CpuMeter } from './process-cpu.js';
 import type { ServiceProcess } from './service-process.js';
 import { environmentSyncSettings } from './service-config.js';
+import type { RunProgress } from '../../services/core-sync/src/status/index.js';
 
 export interface FullSyncMeasurement {
   readonly durationMs: number;

@@ -13,7 +13,8 @@ import { parseConfig } from '../../services/core-sync/src/config/index.js';
 import { createLogger, type Logger } from '../../services/core-sync/src/logging/index.js';
 import { limitHeapGrowth } from '../../services/core-sync/src/runtime/index.js';
 import { openStateStore, type StateStore } from '../../services/core-sync/src/store/index.js';
-import { SyncService, type ServiceStatus } from '../../services/core-sync/src/sync/index.js';
+import type { ServiceStatus } from '../../services/core-sync/src/status/index.js';
+import { SyncService } from '../../services/core-sync/src/sync/index.js';
 import type { ServiceComposition } from './service-composition.js';
 import type { ChildMessage, FullSyncRequest, ParentMessage, StartRequest } from './service-protocol.js';
 

@@ -14,7 +14,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ServiceStatus } from '../../services/core-sync/src/sync/index.js';
+import type { ServiceStatus } from '../../services/core-sync/src/status/index.js';
 import { childCommand, type ServiceSource } from './service-build.js';
 import type {
   BatchDurations,

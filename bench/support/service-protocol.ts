@@ -1,6 +1,6 @@
 /** Messages between a benchmark and the core-sync child process it runs (`service-child.ts`). */
-import type { RunProgress } from '../../services/core-sync/src/events/index.js';
-import type { ServiceStatus } from '../../services/core-sync/src/sync/index.js';
+import type { RunProgress } from '../../services/core-sync/src/status/index.js';
+import type { ServiceStatus } from '../../services/core-sync/src/status/index.js';
 
 /**
  * The rest of main.ts's composition around the SyncService: the event bus the service publishes on, the

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { buildTestApi, runProgress } from '../../services/core-sync/src/api/testing/api-test-kit.js';
-import type { RunProgress, ServiceEvent } from '../../services/core-sync/src/events/index.js';
+import type { ServiceEvent } from '../../services/core-sync/src/events/index.js';
 import { createLogger } from '../../services/core-sync/src/logging/index.js';
 import { limitHeapGrowth } from '../../services/core-sync/src/runtime/index.js';
 import type {
@@ -19,6 +19,7 @@ import type {
   StreamMemoryParentMessage,
   StreamMemoryStart,
 } from './stream-memory-protocol.js';
+import type { RunProgress } from '../../services/core-sync/src/status/index.js';
 
 // As main.ts does before anything else.
 limitHeapGrowth();

@@ -3,10 +3,10 @@ import type { ServerConfig } from '../config/index.js';
 import type { ServiceEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import type { ConfigAccess, ConflictAccess, PauseControl, SyncControl } from '../manager/index.js';
-import type { ServiceStatus } from '../sync/index.js';
 import type { AuthRateLimitOptions } from './auth-limiter.js';
 import type { ApiAuthenticator, TokenAuthority } from './auth.js';
 import type { StreamClientObserver } from './stream-admission.js';
+import type { ServiceStatus } from '../status/index.js';
 
 /** The Prometheus registry as the API sees it. */
 export interface MetricsSource {

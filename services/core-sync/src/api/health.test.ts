@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { noPreparedXaView, type DirectionStatus, type ServiceStatus } from '../sync/index.js';
 import fc from 'fast-check';
 import { buildTestApi, readOnlyHeaders } from './testing/api-test-kit.js';
+import { type DirectionStatus, type ServiceStatus, noPreparedXaView } from '../status/index.js';
 
 function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
   return {

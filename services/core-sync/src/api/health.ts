@@ -1,4 +1,4 @@
-import type { DirectionStatus, ServiceStatus, StateStoreView } from '../sync/index.js';
+import type { DirectionStatus, ServiceStatus, StateStoreView } from '../status/index.js';
 
 /** One reason the service is not fully healthy, as an error code (docs/errors.md) and where it was met. */
 export interface HealthProblem {

@@ -6,9 +6,9 @@ import { createMysqlPool, readTableSchema, type Pool } from '../mysql/index.js';
 import type { SyncError } from '../errors/index.js';
 import { ApplyEngine } from './apply-engine.js';
 import { DependencyKeys } from './dependency-keys.js';
-import type { TablePause } from './engine-types.js';
 import { CheckpointState } from './checkpoint-state.js';
 import { ensureCheckpointTable, readSlots } from './checkpoint-table.js';
+import type { TablePause } from '../status/index.js';
 
 const silentLogger = pino({ level: 'silent' });
 

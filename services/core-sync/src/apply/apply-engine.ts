@@ -19,19 +19,14 @@ import { ApplyFailures } from './apply-failures.js';
 import { BatchTransactions } from './batch-transaction.js';
 import { CommitOrder } from './commit-order.js';
 import { Dispatcher, refreshPlace } from './dispatcher.js';
-import type {
-  ApplyEngineOptions,
-  ApplyFailure,
-  BackpressureState,
-  RefreshOutcome,
-  TablePause,
-} from './engine-types.js';
+import type { ApplyEngineOptions, ApplyFailure, RefreshOutcome } from './engine-types.js';
 import { GroupRunner, type GroupCommit } from './group-runner.js';
 import { GroupWriter } from './group-writer.js';
 import { HeldTables } from './held-tables.js';
 import { TransactionQueue, type ApplyGroup } from './transaction-queue.js';
 import { TransactionTracker } from './transaction-tracker.js';
 import { WatermarkWriter } from './watermark-writer.js';
+import type { BackpressureState, TablePause } from '../status/index.js';
 
 /** Groups in flight past which a free worker waits for the queue to fill a group (see #shouldLetQueueGrow). */
 const groupsInFlightWhileQueueIsShort = 2;

@@ -1,41 +1,12 @@
 /** The apply engine's public shapes: its options, hooks, pauses, and the conflict-check and refresh seams. */
-import type { ErrorCode, SyncError } from '../errors/index.js';
+import type { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { BinlogPosition, RowChange, SideName, TableSchema } from '../model/index.js';
 import type { Pool, PoolConnection } from '../mysql/index.js';
 import type { WriteOperation } from './batch-writer.js';
 import type { CheckpointState } from './checkpoint-state.js';
 import type { QueuedWrite } from './queued-write.js';
-
-/**
- * Why a table's changes are held: the target refused a row, its schema changed, the target refuses every write
- * (read-only) or has no room, or a row is larger than the target takes in one statement.
- */
-export type TablePauseReason =
-  | 'row-rejected'
-  | 'schema-change'
-  | 'incomplete-row-image'
-  | 'target-read-only'
-  | 'target-full'
-  | 'row-too-large';
-
-export interface TablePause {
-  readonly table: string;
-  readonly reason: TablePauseReason;
-  /** The service's error code for it (docs/operations.md, "Error codes"). */
-  readonly code: ErrorCode;
-  readonly message: string;
-  /** Changes of this table from this source transaction on are held back. */
-  readonly fromSequence: number;
-  /** Streaming must resume at or before this position for the held changes to be read again. */
-  readonly resumePosition: BinlogPosition | null;
-  /** The commit position of the first held transaction, when known. */
-  readonly position: BinlogPosition | null;
-  /** The refused row (primary key and values; long values cut short), for row rejections. */
-  readonly row: Record<string, unknown> | null;
-  /** The database driver's code of the error (ER_DATA_TOO_LONG…), when the server refused. */
-  readonly errorCode: string | null;
-}
+import type { TablePause } from '../status/index.js';
 
 export interface BatchAppliedEvent {
   /** The worker that applied the batch (0 … workers − 1). */
@@ -45,17 +16,6 @@ export interface BatchAppliedEvent {
   readonly durationMs: number;
   readonly lastCommitPosition: BinlogPosition;
   readonly lastCommitTimestamp: number;
-}
-
-/** The change queue's backpressure on the source, for status. */
-export interface BackpressureState {
-  readonly queueCapacity: number;
-  /** True while the source is asked to stop reading because the queue is full. */
-  readonly sourcePaused: boolean;
-  /** How many times the source was paused since the start. */
-  readonly pauseCount: number;
-  /** The most changes queued at once (the capacity plus at most one source transaction). */
-  readonly peakQueueDepth: number;
 }
 
 /**

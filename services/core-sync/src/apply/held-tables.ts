@@ -5,10 +5,10 @@
  */
 import type { Logger } from '../logging/index.js';
 import type { BinlogPosition } from '../model/index.js';
-import type { TablePause } from './engine-types.js';
 import type { QueuedWrite } from './queued-write.js';
 import { heldChangesMessage, type TargetRefusal } from './table-pauses.js';
 import type { TransactionTracker } from './transaction-tracker.js';
+import type { TablePause } from '../status/index.js';
 
 /** Thrown when a table of a group's attempt was held while the attempt ran: it rolls back and runs without it. */
 export class HeldMeanwhileError extends Error {

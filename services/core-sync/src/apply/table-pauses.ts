@@ -14,7 +14,7 @@ import {
 } from '../errors/index.js';
 import type { Row, SideName } from '../model/index.js';
 import { classifyDriverError } from '../mysql/index.js';
-import type { TablePauseReason } from './engine-types.js';
+import type { TablePauseReason } from '../status/index.js';
 
 /** How a paused table resumes once its cause is fixed: the end of every pause's remedy. */
 export const resumeOrRestart = 'resume (POST /api/v1/sync/resume) or restart core-sync';

@@ -7,12 +7,9 @@ export {
   type DirectionName,
   type DirectionStatusEvent,
   type LagSampleEvent,
-  type RunProgress,
   type RunProgressEvent,
-  type RunState,
   type RunStateEvent,
   type ServiceEvent,
   type ServiceEventListener,
   type ServiceEventType,
-  type TableProgress,
 } from './service-events.js';

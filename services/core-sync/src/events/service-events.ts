@@ -7,7 +7,8 @@
  * (dozens a second under load: they feed the metrics, and the lag sampler's events summarise them for clients).
  */
 import type { ConflictType } from '../conflict/index.js';
-import type { DirectionStatus } from '../sync/index.js';
+import type { DirectionStatus } from '../status/index.js';
+import type { RunProgress } from '../status/index.js';
 
 /** `local_to_cloud` or `cloud_to_local`. */
 export type DirectionName = 'local_to_cloud' | 'cloud_to_local';
@@ -57,44 +58,6 @@ export interface ConflictResolvedEvent {
   readonly resolvedBy: string;
   /** `local`, `cloud` or `merged` (edited data). */
   readonly resolution: string;
-}
-
-/** The state of a full-sync run; see manager/run-state.ts for the lifecycle. */
-export type RunState = 'idle' | 'running' | 'completed' | 'failed' | 'stopped';
-
-export interface TableProgress {
-  readonly table: string;
-  readonly state: 'pending' | 'comparing' | 'done' | 'failed' | 'stopped';
-  readonly chunksTotal: number;
-  readonly chunksCompared: number;
-  /** Rows of the table on the larger side, estimated from statistics before the compare, exact after. */
-  readonly rowsTotal: number;
-  readonly rowsCompared: number;
-  readonly rowsChanged: number;
-  readonly conflicts: number;
-  readonly error: string | null;
-}
-
-export interface RunProgress {
-  readonly runId: string;
-  readonly kind: 'initial' | 'manual' | 'scheduled' | 'fallback';
-  readonly state: RunState;
-  readonly direction: string;
-  readonly startedAt: string;
-  readonly finishedAt: string | null;
-  readonly tables: readonly TableProgress[];
-  readonly rowsTotal: number;
-  readonly rowsCompared: number;
-  readonly rowsChanged: number;
-  readonly conflicts: number;
-  /** 0–100, by rows compared. */
-  readonly percent: number;
-  /** Rows compared per second over the run so far. */
-  readonly rowsPerSecond: number;
-  /** Seconds left at the current rate; null before there is a rate. */
-  readonly etaSeconds: number | null;
-  readonly error: { readonly code: string; readonly message: string } | null;
-  readonly traceId: string;
 }
 
 /** A full-sync run started, progressed (at most a few times a second) or ended. */

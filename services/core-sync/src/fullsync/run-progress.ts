@@ -1,5 +1,5 @@
+import type { RunProgress, RunState, TableProgress } from '../status/index.js';
 /** The progress of one full-sync run: per table counters, and the overall percent, rate and ETA derived from them. */
-import type { RunProgress, RunState, TableProgress } from '../events/index.js';
 
 type MutableTableProgress = { -readonly [Key in keyof TableProgress]: TableProgress[Key] };
 

@@ -3,11 +3,10 @@
  * implement these; the API depends on nothing else of the engine, so its routes are tested against the real
  * implementations and, for input validation and auth, against small in-memory ones.
  */
-import type { TablePauseReason } from '../apply/index.js';
 import type { SyncMode } from '../config/index.js';
-import type { RunProgress } from '../events/index.js';
 import type { ConflictChoice } from '../sync/index.js';
 import type { ConflictFilter, ConflictRecord, PageRequest, SyncHistoryEntry } from '../store/index.js';
+import type { RunProgress, TablePauseReason } from '../status/index.js';
 
 export interface TriggerRequest {
   /** Configured table names; all configured tables when absent. */

@@ -1,3 +1,4 @@
+import type { RunState } from '../status/index.js';
 /**
  * The lifecycle of the sync manager's full-sync runs:
  *
@@ -13,7 +14,6 @@
  * Only `running` accepts complete / fail / stop; only the resting states accept start. Anything else is a bug
  * in the caller and throws, so a second concurrent run can never be started by accident.
  */
-import type { RunState } from '../events/index.js';
 
 export type RunEvent = 'start' | 'complete' | 'fail' | 'stop';
 

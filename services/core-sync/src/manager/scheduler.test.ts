@@ -1,10 +1,9 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { SyncError } from '../errors/index.js';
-import type { RunProgress } from '../events/index.js';
-import type { DirectionStatus, ServiceStatus } from '../sync/index.js';
 import { Scheduler } from './scheduler.js';
 import type { SyncManager } from './sync-manager.js';
+import type { DirectionStatus, RunProgress, ServiceStatus } from '../status/index.js';
 
 const logger = pino({ level: 'silent' });
 

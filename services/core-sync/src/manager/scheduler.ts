@@ -11,8 +11,8 @@ import { Cron } from 'croner';
 import type { SchedulerConfig } from '../config/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import { newTraceId, type Logger } from '../logging/index.js';
-import type { ServiceStatus } from '../sync/index.js';
 import type { SyncManager } from './sync-manager.js';
+import type { ServiceStatus } from '../status/index.js';
 
 export interface SchedulerOptions {
   readonly config: SchedulerConfig;

@@ -13,10 +13,11 @@ import { currentTraceId, type Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
 import { createMysqlPool, qualifiedName } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
-import { SyncService, connectSide, type ConflictChoice, type ServiceStatus } from '../sync/index.js';
+import { SyncService, connectSide, type ConflictChoice } from '../sync/index.js';
 import type { ResumedTable } from './contracts.js';
 import { startFailureError } from './start-failure.js';
 import type { FullSyncHost } from './sync-manager.js';
+import type { ServiceStatus } from '../status/index.js';
 
 export interface ServiceSupervisorOptions {
   readonly config: ServiceConfig;

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceConfig, SyncMode } from '../config/index.js';
 import { SyncError, describeError } from '../errors/index.js';
-import type { RunProgress, ServiceEvents } from '../events/index.js';
+import type { ServiceEvents } from '../events/index.js';
 import {
   RunProgressTracker,
   runFullSync,
@@ -17,6 +17,7 @@ import type { SideName } from '../model/index.js';
 import type { PageRequest, StateStore, SyncHistoryEntry, SyncHistoryKind } from '../store/index.js';
 import type { SyncControl, TriggerRequest } from './contracts.js';
 import { RunStateMachine } from './run-state.js';
+import type { RunProgress } from '../status/index.js';
 
 /** What the manager needs of the sync service. */
 export interface FullSyncHost {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { noPreparedXaView, type DirectionStatus, type StreamView } from '../sync/index.js';
 import { seriesOf } from './testing/exposition.js';
 import { createHarness, directionStatus, type MetricsHarness } from './testing/metrics-test-kit.js';
+import { type DirectionStatus, type StreamView, noPreparedXaView } from '../status/index.js';
 
 const connectionLost = { code: 'BINLOG_STREAM_FAILED', message: 'binlog stream to local: connection lost' };
 const purged = { code: 'BINLOG_PURGED', message: 'binlog.000002 was purged on local' };

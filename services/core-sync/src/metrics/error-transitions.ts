@@ -11,7 +11,7 @@
  * same code: then the direction failed because its stream did, and that error was counted as the stream's.
  */
 import type { DirectionName } from '../events/index.js';
-import type { DirectionStatus } from '../sync/index.js';
+import type { DirectionStatus } from '../status/index.js';
 
 interface SeenErrors {
   readonly directionErrorCode: string | null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RunProgress } from '../events/index.js';
 import { seriesOf, type Exposition } from './testing/exposition.js';
 import { createHarness, runProgress, type MetricsHarness } from './testing/metrics-test-kit.js';
+import type { RunProgress } from '../status/index.js';
 
 function publishRun(harness: MetricsHarness, progress: RunProgress): void {
   harness.events.publish({ type: 'run', progress });

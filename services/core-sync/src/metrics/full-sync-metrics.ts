@@ -5,9 +5,9 @@
  * ignored.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { RunProgress } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import { runKindLabel, runKinds, runOutcomes, type RunOutcome } from './label-values.js';
+import type { RunProgress } from '../status/index.js';
 
 /** Run ids remembered as ended, oldest dropped first; far more than can repeat a final event. */
 const endedRunsRemembered = 256;

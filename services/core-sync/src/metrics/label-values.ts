@@ -5,9 +5,9 @@
  */
 import { conflictTypes, type ConflictType } from '../conflict/index.js';
 import { errorCodes } from '../errors/index.js';
-import type { DirectionName, RunProgress } from '../events/index.js';
+import type { DirectionName } from '../events/index.js';
 import type { SideName } from '../model/index.js';
-import type { DirectionState, TableState } from '../sync/index.js';
+import type { DirectionState, RunProgress, TableState } from '../status/index.js';
 
 /** The label value for anything outside a label's known set. */
 export const otherLabel = 'other';

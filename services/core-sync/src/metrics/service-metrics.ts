@@ -9,13 +9,13 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ServiceEvent, ServiceEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
-import type { ServiceStatus } from '../sync/index.js';
 import { EventMetrics } from './event-metrics.js';
 import { EventStreamMetrics } from './event-stream-metrics.js';
 import { FullSyncMetrics } from './full-sync-metrics.js';
 import { TableLabels } from './label-values.js';
 import { StatusGauges } from './status-gauges.js';
 import { StatusReader } from './status-reader.js';
+import type { ServiceStatus } from '../status/index.js';
 
 export interface ServiceMetricsOptions {
   readonly events: ServiceEvents;

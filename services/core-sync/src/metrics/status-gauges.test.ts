@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seriesOf } from './testing/exposition.js';
 import { createHarness, directionStatus, reverseDirectionStatus } from './testing/metrics-test-kit.js';
-import { noPreparedXaView } from '../sync/index.js';
+import { noPreparedXaView } from '../status/index.js';
 
 const directionGauges = [
   'mysql_sync_replication_lag_seconds',

@@ -7,9 +7,9 @@ import { Gauge, type Registry } from 'prom-client';
 import type { DirectionName, LagSampleEvent } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import { BinlogPosition } from '../model/index.js';
-import type { TableState } from '../sync/index.js';
 import { directionStates, tableStates, type TableLabels } from './label-values.js';
 import type { NamedDirectionStatus, StatusReader } from './status-reader.js';
+import type { TableState } from '../status/index.js';
 
 type DirectionGaugeFill<Label extends string> = (gauge: Gauge<Label>, named: NamedDirectionStatus) => void;
 

@@ -1,6 +1,6 @@
 import type { DirectionName } from '../events/index.js';
-import type { DirectionStatus, ServiceStatus } from '../sync/index.js';
 import { directionName } from './label-values.js';
+import type { DirectionStatus, ServiceStatus } from '../status/index.js';
 
 export interface NamedDirectionStatus {
   readonly direction: DirectionName;

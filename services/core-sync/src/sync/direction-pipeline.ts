@@ -26,7 +26,6 @@ import {
   type BatchAppliedEvent,
   type RefreshOutcome,
   type RefreshResolver,
-  type TablePause,
   type SlotPosition,
   type CopyRefusal,
 } from '../apply/index.js';
@@ -74,15 +73,16 @@ import {
 import { copyTable, prepareTable, unsupportedColumns, type TablePair } from '../snapshot/index.js';
 import type { StateStore } from '../store/index.js';
 import type { SideEndpoints } from './database-endpoints.js';
-import {
-  preparedXaView,
-  type DirectionState,
-  type DirectionStatus,
-  type TableState,
-  type TableStatus,
-} from './direction-status.js';
+import { preparedXaView } from './direction-status.js';
 import { currentVersionChanges } from './system-versioning.js';
 import { confirmSourceServer } from './source-server-record.js';
+import type {
+  DirectionState,
+  DirectionStatus,
+  TablePause,
+  TableState,
+  TableStatus,
+} from '../status/index.js';
 
 export interface DirectionPipelineOptions {
   readonly config: ServiceConfig;

@@ -14,9 +14,10 @@ import type { ConflictRecord, StateStore } from '../store/index.js';
 import { planBidirectionalStart } from './bidirectional-plan.js';
 import { resolveConflict, type ConflictChoice } from './conflict-resolution.js';
 import { DirectionPipeline, oneWayPlan } from './direction-pipeline.js';
-import type { DirectionStatus } from './direction-status.js';
 import { connectSide, type SideEndpoints } from './database-endpoints.js';
 import { checkBidirectionalSetup } from './loop-checks.js';
+import type { DirectionStatus } from '../status/index.js';
+import type { ServiceStatus } from '../status/index.js';
 
 export interface SyncServiceOptions {
   readonly config: ServiceConfig;
@@ -31,23 +32,6 @@ export interface SyncServiceOptions {
   readonly lagSampleIntervalMs?: number;
   /** High availability: this leader's lease epoch (writes on the targets are fenced by it). */
   readonly fenceEpoch?: number;
-}
-
-/** Whether the state store answers (see store/state-store.ts StateStoreAvailability), for the API. */
-export interface StateStoreView {
-  readonly available: boolean;
-  /** ISO time the current outage began; null while available. */
-  readonly unavailableSince: string | null;
-  readonly error: { readonly code: string; readonly message: string } | null;
-}
-
-export interface ServiceStatus {
-  readonly mode: ServiceConfig['sync']['mode'];
-  /** With high_availability: whether this replica leads (streams and applies) or stands by. */
-  readonly role?: 'leader' | 'standby';
-  readonly directions: readonly DirectionStatus[];
-  /** Absent where no store is attached (tests). */
-  readonly stateStore?: StateStoreView;
 }
 
 /** How often the state store is pinged, so an outage (or its end) shows while nothing else calls it. */

@@ -4,7 +4,7 @@
  * streams keep running, with progress published and the run recorded in the history.
  */
 import { describe, expect, inject, it } from 'vitest';
-import type { RunProgress, ServiceEvent } from '../../src/events/index.js';
+import type { ServiceEvent } from '../../src/events/index.js';
 import { SyncManager } from '../../src/manager/index.js';
 import {
   createOnBothSides,
@@ -16,6 +16,7 @@ import {
 } from '../support/sync-fixture.js';
 import { fullSyncManager } from '../support/full-sync-runs.js';
 import type { TestDatabase } from '../support/test-database.js';
+import type { RunProgress } from '../../src/status/index.js';
 
 const accountsTable = `CREATE TABLE accounts (
   id INT PRIMARY KEY, owner VARCHAR(40) NOT NULL, balance DECIMAL(12,2) NOT NULL, note TEXT,

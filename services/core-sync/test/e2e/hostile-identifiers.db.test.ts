@@ -8,7 +8,6 @@
  */
 import { pino } from 'pino';
 import { describe, expect, inject, it } from 'vitest';
-import type { RunProgress } from '../../src/events/index.js';
 import { SyncManager } from '../../src/manager/index.js';
 import { quoteIdentifier } from '../../src/mysql/index.js';
 import {
@@ -19,6 +18,7 @@ import {
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
+import type { RunProgress } from '../../src/status/index.js';
 
 /** Every character class at once; also the label of the test databases (so their names are hostile too). */
 const hostileDatabaseLabel = 'host`ile \'db\' "q".é';

@@ -22,7 +22,7 @@ import {
   waitForProgress,
   writeLogTables as tables,
 } from '../support/write-log-load.js';
-import type { StreamView } from '../../src/sync/index.js';
+import type { StreamView } from '../../src/status/index.js';
 
 /** The tables on both sides, and a configuration for replicas sharing a lease in `stateDatabase` (2 s lease). */
 async function highAvailabilityDocument(

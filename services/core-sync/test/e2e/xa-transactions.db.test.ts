@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { describe, expect, inject, it } from 'vitest';
-import type { DirectionStatus } from '../../src/sync/index.js';
 import {
   createSyncFixture,
   eventually,
@@ -18,6 +17,7 @@ import {
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
+import type { DirectionStatus } from '../../src/status/index.js';
 
 const itemsTable = `CREATE TABLE items (
   id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, amount DECIMAL(12,2) NULL, payload VARBINARY(16) NULL,

@@ -3,10 +3,10 @@
  * to its end, and changes to a side's rows behind the service's back (the binlog off), which only a full sync sees.
  */
 import { pino } from 'pino';
-import type { RunProgress } from '../../src/events/index.js';
 import { SyncManager } from '../../src/manager/index.js';
 import type { RunningService } from './sync-fixture.js';
 import type { TestDatabase } from './test-database.js';
+import type { RunProgress } from '../../src/status/index.js';
 
 /** Runs `statements` on the side with sql_log_bin off: the streams never see these changes. */
 export async function divergeSilently(database: TestDatabase, statements: string): Promise<void> {

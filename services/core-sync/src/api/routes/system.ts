@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { ServiceStatus } from '../../sync/index.js';
 import type { ApiInstance, RouteContext } from '../api-context.js';
 import type { ApiAuthenticator } from '../auth.js';
 import { assessHealth, publicHealth } from '../health.js';
 import { errorResponses, healthReportSchema, jsonResponse, publicHealthReportSchema } from '../schemas.js';
+import type { ServiceStatus } from '../../status/index.js';
 
 const openApiDocumentSchema = z
   .looseObject({

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { SyncError } from '../../errors/index.js';
-import { ServiceEvents, type RunProgress, type ServiceEvent } from '../../events/index.js';
+import { ServiceEvents, type ServiceEvent } from '../../events/index.js';
 import { createLogger, type Logger } from '../../logging/index.js';
 import type {
   ConfigAccess,
@@ -17,15 +17,16 @@ import type {
   TriggerRequest,
 } from '../../manager/index.js';
 import type { ConflictFilter, ConflictRecord, PageRequest, SyncHistoryEntry } from '../../store/index.js';
-import {
-  noPreparedXaView,
-  type ConflictChoice,
-  type DirectionStatus,
-  type ServiceStatus,
-} from '../../sync/index.js';
+import { type ConflictChoice } from '../../sync/index.js';
 import type { AppDependencies } from '../api-context.js';
 import { buildApp } from '../app.js';
 import { TokenAuthority, type ApiTokens } from '../auth.js';
+import {
+  type DirectionStatus,
+  type RunProgress,
+  type ServiceStatus,
+  noPreparedXaView,
+} from '../../status/index.js';
 
 export const adminToken = 'admin-token-0123456789abcdef';
 export const readOnlyTokens = ['read-token-0123456789abcdef', 'read-token-fedcba9876543210'] as const;

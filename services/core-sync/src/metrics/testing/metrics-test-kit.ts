@@ -3,10 +3,15 @@
  * the test reads back, and a scrape that parses `render()`. No test-framework imports.
  */
 import { pino } from 'pino';
-import { ServiceEvents, type RunProgress } from '../../events/index.js';
-import { noPreparedXaView, type DirectionStatus, type ServiceStatus } from '../../sync/index.js';
+import { ServiceEvents } from '../../events/index.js';
 import { createServiceMetrics, type ServiceMetrics } from '../service-metrics.js';
 import { parseExposition, type Exposition } from './exposition.js';
+import {
+  type DirectionStatus,
+  type RunProgress,
+  type ServiceStatus,
+  noPreparedXaView,
+} from '../../status/index.js';
 
 export const configuredTables: readonly string[] = ['customers', 'orders'];
 

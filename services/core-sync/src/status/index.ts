@@ -1,0 +1,14 @@
+export type {
+  BackpressureState,
+  DirectionState,
+  DirectionStatus,
+  PreparedXaView,
+  StreamView,
+  TablePause,
+  TablePauseReason,
+  TableState,
+  TableStatus,
+} from './direction-status.js';
+export { noPreparedXaView } from './direction-status.js';
+export type { ServiceStatus, StateStoreView } from './service-status.js';
+export type { RunProgress, RunState, TableProgress } from './run-progress.js';
