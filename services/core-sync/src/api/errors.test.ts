@@ -186,7 +186,7 @@ describe('unexpected errors', () => {
     expect(logged).toMatchObject({
       level: 'error',
       traceId: 'failing-request-1',
-      err: { message: expect.stringContaining('ER_ACCESS_DENIED') as unknown },
+      error: { message: expect.stringContaining('ER_ACCESS_DENIED') as unknown },
     });
   });
 

@@ -186,7 +186,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request, reply) => {
     const found = describeFailure(error);
     if (found.unexpected) {
-      request.log.error({ err: error, code: found.code, statusCode: found.status }, 'request failed');
+      request.log.error({ error: error, code: found.code, statusCode: found.status }, 'request failed');
     } else {
       request.log.info({ code: found.code, statusCode: found.status }, 'request refused');
     }

@@ -177,7 +177,7 @@ export class SseHub {
     const client = new StreamClient(connection, slot, this.#maxClientBufferBytes);
     connection.once('close', () => this.#remove(client));
     connection.on('error', (error) => {
-      this.#logger.debug({ err: error }, 'event-stream connection failed');
+      this.#logger.debug({ error: error }, 'event-stream connection failed');
       this.#remove(client);
     });
     this.#clients.add(client);
@@ -239,7 +239,7 @@ export class SseHub {
       data = JSON.stringify(event, jsonReplacer);
     } catch (error) {
       this.#logger.error(
-        { err: error, eventType: event.type },
+        { error: error, eventType: event.type },
         'could not serialise an event for the stream',
       );
       return;

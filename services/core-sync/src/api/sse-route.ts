@@ -71,7 +71,7 @@ export function registerStreamRoute(api: ApiInstance, hub: SseHub, auth: ApiAuth
       } catch (error) {
         // Hijacked: fastify can no longer answer, so the error is logged and the connection closed.
         slot.release();
-        request.log.error({ err: error }, 'could not open the event stream');
+        request.log.error({ error: error }, 'could not open the event stream');
         reply.raw.destroy();
       }
     },

@@ -455,7 +455,7 @@ export class BinlogSource {
     });
     this.#log.warn(
       {
-        err: failure,
+        error: failure,
         reconnectAttempt: this.#reconnectAttempt,
         delayMs,
         binlogPosition: this.#handedOnPosition.toString(),
@@ -480,14 +480,14 @@ export class BinlogSource {
     if (stream === undefined) void this.#closeControlPool();
     this.#lastError = { code: error.code, message: describeError(error) };
     this.#log.error(
-      { err: error, binlogPosition: this.#handedOnPosition.toString() },
+      { error: error, binlogPosition: this.#handedOnPosition.toString() },
       'binlog stream stopped for good',
     );
     this.#setState('failed');
     try {
       this.#options.handler.onFatalError(error);
     } catch (handlerError) {
-      this.#log.error({ err: handlerError }, 'the binlog handler threw on a fatal error');
+      this.#log.error({ error: handlerError }, 'the binlog handler threw on a fatal error');
     }
   }
 
@@ -498,7 +498,7 @@ export class BinlogSource {
     try {
       this.#options.handler.onStatus(this.status);
     } catch (error) {
-      this.#log.error({ err: error }, 'the binlog handler threw on a status update');
+      this.#log.error({ error: error }, 'the binlog handler threw on a status update');
     }
   }
 
@@ -515,7 +515,7 @@ export class BinlogSource {
     try {
       await pool?.end();
     } catch (error) {
-      this.#log.debug({ err: error }, 'closing the binlog control pool failed');
+      this.#log.debug({ error: error }, 'closing the binlog control pool failed');
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Conflict detection and resolution for one direction of a bidirectional pair, run by the apply engine inside
- * each batch's target transaction (DESIGN.md "Conflicts"):
+ * each batch's target transaction (docs/bidirectional.md, "Conflicts"):
  * 0. before the transaction, the batch's rows are claimed (row-claims.ts): the other direction does not decide on
  *    them meanwhile; changes of the source that the service has overwritten there since are dropped
  *    (own-writes.ts);

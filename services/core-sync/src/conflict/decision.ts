@@ -1,6 +1,6 @@
 /**
  * What to do with an incoming change to one row, given what the target holds for that row now
- * (DESIGN.md "Conflicts"). Several changes of one row in one batch are judged as one net change: the first
+ * (docs/bidirectional.md, "Conflicts"). Several changes of one row in one batch are judged as one net change: the first
  * change's before image and the last change's after image.
  *
  *   incoming   target row            →  decision

@@ -70,6 +70,9 @@ export function createLogger(options: LoggerOptions): Logger {
     base: { service: 'core-sync' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: redactedPaths, censor: '[redacted]' },
+    // One field for errors, `error`: an Error logged there keeps its type, message, stack and causes (pino's
+    // serializer for `err`); a described error (describeError) is text and stays as it is.
+    serializers: { error: pino.stdSerializers.err },
     formatters: { level: (label: string) => ({ level: label }) },
     mixin: () => {
       const traceId = currentTraceId();

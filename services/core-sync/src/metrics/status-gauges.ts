@@ -209,7 +209,7 @@ export class StatusGauges {
       if (this.#unparsedPositions.get(key) !== text) {
         this.#unparsedPositions.set(key, text);
         this.#logger.warn(
-          { err: error, direction, stage, binlogPosition: text },
+          { error: error, direction, stage, binlogPosition: text },
           'binlog position in the status is not readable; its metrics are left out',
         );
       }

@@ -1,6 +1,6 @@
 /**
- * How a bidirectional pair starts, table by table, from what both directions found (DESIGN.md "Snapshot → stream
- * handoff", "Loop prevention"):
+ * How a bidirectional pair starts, table by table, from what both directions found (docs/bidirectional.md, "How a
+ * pair starts" and "No echoes"):
  *
  *   checkpoints          local rows   cloud rows   →  plan
  *   a copy unfinished    any          any             copy again in that direction (its partial rows are

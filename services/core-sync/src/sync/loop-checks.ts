@@ -1,5 +1,5 @@
 /**
- * Start-up checks for bidirectional sync (DESIGN.md "Loop prevention"): what would break the echo filter is
+ * Start-up checks for bidirectional sync (docs/bidirectional.md, "No echoes"): what would break the echo filter is
  * refused; what would surprise an operator is warned about, with the settings to use.
  * - A binlog filter (binlog_do_db / binlog_ignore_db) that hides the synced database hides the checkpoint-table
  *   writes that mark the service's own transactions, so they would echo back: refused.
