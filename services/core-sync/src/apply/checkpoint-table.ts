@@ -193,17 +193,38 @@ export async function writeMarker(
   );
 }
 
+/** Deletes the named slots of one source (inside the caller's transaction when given a connection). */
 export async function deleteSlots(
+  queryable: Pool | PoolConnection,
+  database: string,
+  sourceName: string,
+  slots: readonly string[],
+): Promise<void> {
+  if (slots.length === 0) return;
+  await queryable.query(
+    `DELETE FROM ${qualifiedName(database, checkpointTableName)} WHERE source_name = ? AND slot IN (?)`,
+    [sourceName, [...slots]],
+  );
+}
+
+/** Deletes one source's marker slots whose names start with `markerSlot(prefix)` (a name of the service's own: no `%` or `_`). */
+export async function deleteMarkers(
   pool: Pool,
   database: string,
   sourceName: string,
-  slots: string[],
+  prefix: string,
 ): Promise<void> {
-  if (slots.length === 0) return;
   await pool.query(
-    `DELETE FROM ${qualifiedName(database, checkpointTableName)} WHERE source_name = ? AND slot IN (?)`,
-    [sourceName, slots],
+    `DELETE FROM ${qualifiedName(database, checkpointTableName)} WHERE source_name = ? AND slot LIKE ?`,
+    [sourceName, `${markerSlot(prefix)}%`],
   );
+}
+
+/** Deletes every row of one source: its positions, markers, fence and server (the tables are copied again). */
+export async function deleteSource(pool: Pool, database: string, sourceName: string): Promise<void> {
+  await pool.query(`DELETE FROM ${qualifiedName(database, checkpointTableName)} WHERE source_name = ?`, [
+    sourceName,
+  ]);
 }
 
 /**

@@ -34,6 +34,8 @@ export {
   copyMarkerSlot,
   readUnfinishedCopies,
   deleteSlots,
+  deleteMarkers,
+  deleteSource,
   partitionSlot,
   tableSlot,
   snapshotSlot,

@@ -4,14 +4,14 @@
  * starts on the new configuration from those checkpoints. If the new one cannot start, the previous
  * configuration is started again and the error is reported.
  */
-import { checkpointTableName } from '../apply/index.js';
+import { deleteSource } from '../apply/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import { SyncError, describeError, driverErrorCode } from '../errors/index.js';
 import type { ServiceEvents } from '../events/index.js';
 import type { CompareSide, FullSyncDirection } from '../fullsync/index.js';
 import { currentTraceId, type Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
-import { createMysqlPool, qualifiedName } from '../mysql/index.js';
+import { createMysqlPool } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 import { SyncService, connectSide, type ConflictChoice } from '../sync/index.js';
 import type { ResumedTable } from './contracts.js';
@@ -131,10 +131,7 @@ export class ServiceSupervisor implements FullSyncHost {
       { connectionLimit: 1, purpose: 'resync' },
     );
     try {
-      await pool.query(
-        `DELETE FROM ${qualifiedName(targetDatabase.database, checkpointTableName)} WHERE source_name = ?`,
-        [source],
-      );
+      await deleteSource(pool, targetDatabase.database, source);
     } finally {
       await pool.end();
     }

@@ -8,6 +8,8 @@ import {
   CheckpointState,
   checkpointTableName,
   copyMarkerSlot,
+  deleteMarkers,
+  deleteSlots,
   describeCopyRefusal,
   describeTargetRefusal,
   ensureCheckpointTable,
@@ -446,10 +448,7 @@ export class DirectionPipeline implements FullSyncDirection {
       snapshotPositions.set(table, position);
     if (this.#options.bidirectional !== undefined && tablesToCopy.length > 0) {
       // The copy's marker rows (one per writer connection) have done their work.
-      await targetPool.query(
-        `DELETE FROM ${qualifiedName(targetDatabase, checkpointTableName)} WHERE source_name = ? AND slot LIKE 'marker:snapshot:%'`,
-        [source],
-      );
+      await deleteMarkers(targetPool, targetDatabase, source, 'snapshot:');
     }
     for (const status of this.#tables.values()) {
       if (status.state === 'pending') status.state = config.sync.realtime ? 'streaming' : 'synced';
@@ -763,9 +762,11 @@ export class DirectionPipeline implements FullSyncDirection {
         source,
         tables.map((table) => ({ slot: snapshotSlot(table), position })),
       );
-      await connection.query(
-        `DELETE FROM ${qualifiedName(targetDatabase, checkpointTableName)} WHERE source_name = ? AND slot IN (?)`,
-        [source, tables.map((table) => copyMarkerSlot(table))],
+      await deleteSlots(
+        connection,
+        targetDatabase,
+        source,
+        tables.map((table) => copyMarkerSlot(table)),
       );
     });
   }
