@@ -1,8 +1,8 @@
 /**
  * Rows whose JSON documents hold DECIMALs that Oracle MySQL's JSON parser would not keep as written
  * (mysql/json-decimals.ts says which): written one at a time, each such document as
- * `JSON_SET(CAST(? AS JSON), '$.path', CAST(? AS DECIMAL(p, s)), …)` in the row's own upsert, so the target holds
- * DECIMALs of the source's scale and prints the document as the source does. Only MySQL JSON columns need it:
+ * `JSON_SET(CAST(? AS JSON), '$.path', CAST(? AS DECIMAL(precision, scale)), …)` in the row's own upsert, so the
+ * target holds DECIMALs of the source's scale and prints the document as the source does. Only MySQL JSON columns need it:
  * MariaDB's JSON is a LONGTEXT that keeps any text as written.
  *
  * A row that also holds an ENUM's invalid value `''` is written by invalid-enum-values.ts instead, whose statement

@@ -62,7 +62,9 @@ const decimalLiteral: fc.Arbitrary<string> = fc
       `${negative ? '-' : ''}${integerDigits}${fraction === '' ? '' : `.${fraction}`}`,
   );
 
-/** `CAST('<literal>' AS DECIMAL(p, s))` for a DECIMAL literal: a DECIMAL inside the JSON built with it. */
+/**
+ * `CAST('<literal>' AS DECIMAL(precision, scale))` for a DECIMAL literal: a DECIMAL inside the JSON built with it.
+ */
 function decimalExpression(literal: string): string {
   const [integerDigits = '', fraction = ''] = literal.replace('-', '').split('.');
   const precision = Math.max(integerDigits.replace(/^0+/, '').length + fraction.length, 1);
