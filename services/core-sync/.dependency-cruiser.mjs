@@ -7,7 +7,7 @@ const layers = [
   ['errors', 'model', 'logging', 'runtime', 'sandbox'],
   ['config'],
   ['mysql', 'status'],
-  ['store', 'binlog'],
+  ['store', 'binlog', 'target'],
   ['apply'],
   ['conflict', 'snapshot'],
   ['events', 'fullsync', 'demo'],

@@ -7,7 +7,7 @@ import type { SyncError } from '../errors/index.js';
 import { ApplyEngine } from './apply-engine.js';
 import { DependencyKeys } from './dependency-keys.js';
 import { CheckpointState } from './checkpoint-state.js';
-import { ensureCheckpointTable, readSlots } from './checkpoint-table.js';
+import { ensureCheckpointTable, readSlots } from '../target/index.js';
 import type { TablePause } from '../status/index.js';
 
 const silentLogger = pino({ level: 'silent' });

@@ -16,7 +16,7 @@ import { SyncError, type ErrorCode } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { BinlogPosition, type Row, type SourceTransaction, type TableSchema } from '../model/index.js';
 import { ApplyFailures } from './apply-failures.js';
-import { BatchTransactions } from './batch-transaction.js';
+import { BatchTransactions } from '../target/index.js';
 import { CommitOrder } from './commit-order.js';
 import { Dispatcher, refreshPlace } from './dispatcher.js';
 import type { ApplyEngineOptions, ApplyFailure, RefreshOutcome } from './engine-types.js';

@@ -4,7 +4,7 @@
  */
 import { describeError } from '../errors/index.js';
 import type { SideName } from '../model/index.js';
-import { targetConnectionLost } from './batch-transaction.js';
+import { targetConnectionLost } from '../target/index.js';
 import type { ApplyFailure } from './engine-types.js';
 
 export class ApplyFailures {

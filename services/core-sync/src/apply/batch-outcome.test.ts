@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SyncError } from '../errors/index.js';
 import { decideOnFailure, maxPrimaryKeyRaceRetries, retryDelayMs } from './batch-outcome.js';
-import { TableWriteError, UniqueKeyCollisionError } from './batch-writer.js';
+import { TableWriteError, UniqueKeyCollisionError } from '../target/index.js';
 import { TurnAbortedError } from './commit-order.js';
 
 function driverError(code: string, message = code): Error {

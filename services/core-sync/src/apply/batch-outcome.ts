@@ -5,10 +5,9 @@
 import { driverErrorCode } from '../errors/index.js';
 import type { SideName } from '../model/index.js';
 import { classifyDriverError, isConnectionLost } from '../mysql/index.js';
-import { TableWriteError } from './batch-writer.js';
+import { TableWriteError, describeTargetRefusal, type TargetRefusal } from '../target/index.js';
 import { TurnAbortedError } from './commit-order.js';
 import { HeldMeanwhileError } from './held-tables.js';
-import { describeTargetRefusal, type TargetRefusal } from './table-pauses.js';
 
 /** Immediate retries of a group that met a row inserted on the target meanwhile (bidirectional). */
 export const maxPrimaryKeyRaceRetries = 5;

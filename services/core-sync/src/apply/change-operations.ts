@@ -1,6 +1,5 @@
-import type { RowChange } from '../model/index.js';
-import type { WriteOperation } from './batch-writer.js';
-import { primaryKeyText } from './partitioner.js';
+import { type RowChange, primaryKeyText } from '../model/index.js';
+import type { WriteOperation } from '../target/index.js';
 
 /**
  * The target writes of one source row change, handed to `emit` in order: an upsert for an insert or an update,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BinlogPosition } from '../model/index.js';
 import { CheckpointState } from './checkpoint-state.js';
-import { partitionSlot, snapshotSlot, tableSlot, watermarkSlot } from './checkpoint-table.js';
+import { partitionSlot, snapshotSlot, tableSlot, watermarkSlot } from '../target/index.js';
 import { partitionFor } from './partitioner.js';
 
 const at = (offset: number): BinlogPosition => new BinlogPosition('binlog.000002', offset);

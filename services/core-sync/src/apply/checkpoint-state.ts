@@ -1,6 +1,6 @@
-/** The positions the target holds for one source, read at start (slot names: checkpoint-table.ts). */
+/** The positions the target holds for one source, read at start (slot names: target/checkpoint-table.ts). */
 import { BinlogPosition } from '../model/index.js';
-import { watermarkSlot, type SlotPosition } from './checkpoint-table.js';
+import { watermarkSlot, type SlotPosition } from '../target/index.js';
 import { partitionFor } from './partitioner.js';
 
 /**

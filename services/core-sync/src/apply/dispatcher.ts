@@ -4,13 +4,19 @@
  * not get yet (held tables), applies backpressure on the source, and learns when queued work is applied.
  */
 import { SyncError } from '../errors/index.js';
-import type { BinlogPosition, Row, RowChange, SourceTransaction, TableSchema } from '../model/index.js';
-import type { WriteOperation } from './batch-writer.js';
+import {
+  type BinlogPosition,
+  type Row,
+  type RowChange,
+  type SourceTransaction,
+  type TableSchema,
+  primaryKeyText,
+} from '../model/index.js';
+import type { WriteOperation } from '../target/index.js';
 import { forEachWriteOperation } from './change-operations.js';
 import type { CheckpointState } from './checkpoint-state.js';
 import type { ChangeKeys, RefreshOutcome } from './engine-types.js';
 import type { HeldTables } from './held-tables.js';
-import { primaryKeyText } from './partitioner.js';
 import type { QueuedTransaction, QueuedWrite, RefreshTicket } from './queued-write.js';
 import type { TransactionTracker } from './transaction-tracker.js';
 import type { ApplyGroup, TransactionQueue } from './transaction-queue.js';

@@ -3,7 +3,7 @@ import type { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { BinlogPosition, RowChange, SideName, TableSchema } from '../model/index.js';
 import type { Pool, PoolConnection } from '../mysql/index.js';
-import type { WriteOperation } from './batch-writer.js';
+import type { WriteOperation } from '../target/index.js';
 import type { CheckpointState } from './checkpoint-state.js';
 import type { QueuedWrite } from './queued-write.js';
 import type { TablePause } from '../status/index.js';

@@ -10,16 +10,23 @@ import type { BinlogPosition, SideName, TableSchema } from '../model/index.js';
 import { classifyDriverError } from '../mysql/index.js';
 import type { ApplyFailures } from './apply-failures.js';
 import { decideOnFailure, retryDelayMs } from './batch-outcome.js';
-import { BatchAttempts, decisiveSlots, type BatchTransactions } from './batch-transaction.js';
-import { TableWriteError } from './batch-writer.js';
-import { tableSlot, type SlotPosition } from './checkpoint-table.js';
+import {
+  BatchAttempts,
+  type BatchTransactions,
+  TableWriteError,
+  tableSlot,
+  type SlotPosition,
+  describeTargetRefusal,
+  heldChangesMessage,
+  rowForPause,
+} from '../target/index.js';
+import { decisiveSlots } from './decisive-slots.js';
 import type { CommitOrder } from './commit-order.js';
 import type { ApplyHooks, BatchConflictCheck } from './engine-types.js';
 import type { GroupEffects, GroupWriter } from './group-writer.js';
 import { HeldMeanwhileError, type HeldTables } from './held-tables.js';
 import type { QueuedWrite } from './queued-write.js';
 import { moveAt } from './row-move.js';
-import { describeTargetRefusal, heldChangesMessage, rowForPause } from './table-pauses.js';
 import type { TransactionTracker } from './transaction-tracker.js';
 import type { ApplyGroup } from './transaction-queue.js';
 

@@ -11,11 +11,11 @@
 import { driverErrorCode } from '../errors/index.js';
 import type { TableSchema } from '../model/index.js';
 import type { PoolConnection } from '../mysql/index.js';
-import { BatchWriter, TableWriteError, type WriteOperation } from './batch-writer.js';
+import { BatchWriter, TableWriteError, type WriteOperation, moveRow } from '../target/index.js';
 import type { BatchConflictCheck, RefreshResolver } from './engine-types.js';
 import type { QueuedWrite, RefreshTicket } from './queued-write.js';
 import { resolveRefreshes } from './refresh-writes.js';
-import { moveAt, moveRow } from './row-move.js';
+import { moveAt } from './row-move.js';
 
 /** What a group's attempt does once it committed: conflict write-backs, and the rows each refresh wrote. */
 export interface GroupEffects {

@@ -6,7 +6,7 @@
 import type { Logger } from '../logging/index.js';
 import type { BinlogPosition } from '../model/index.js';
 import type { QueuedWrite } from './queued-write.js';
-import { heldChangesMessage, type TargetRefusal } from './table-pauses.js';
+import { heldChangesMessage, type TargetRefusal } from '../target/index.js';
 import type { TransactionTracker } from './transaction-tracker.js';
 import type { TablePause } from '../status/index.js';
 

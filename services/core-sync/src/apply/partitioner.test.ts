@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { partitionFor, primaryKeyText } from './partitioner.js';
+import { primaryKeyText } from '../model/index.js';
+import { partitionFor } from './partitioner.js';
 
 describe('partitionFor', () => {
   // Checkpoint slots are named by partition: a release that moved a key to another partition would make a

@@ -1,5 +1,5 @@
 import type { BinlogPosition } from '../model/index.js';
-import type { WriteOperation } from './batch-writer.js';
+import type { WriteOperation } from '../target/index.js';
 
 /** The caller of a full-sync refresh, waiting until each of its keys is applied. */
 export interface RefreshTicket {

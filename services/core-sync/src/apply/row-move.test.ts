@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BinlogPosition, type ChangeKind, type Row } from '../model/index.js';
-import type { WriteOperation } from './batch-writer.js';
+import type { WriteOperation } from '../target/index.js';
 import { forEachWriteOperation } from './change-operations.js';
 import type { QueuedWrite } from './queued-write.js';
 import { moveAt } from './row-move.js';

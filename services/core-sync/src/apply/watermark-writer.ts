@@ -1,5 +1,5 @@
 /**
- * Writes the watermark slot (checkpoint-table.ts) on a timer: the position streaming resumes from after a
+ * Writes the watermark slot (target/checkpoint-table.ts) on a timer: the position streaming resumes from after a
  * restart. It is written in a transaction of its own, only when it moved, and while nothing is applied only every
  * `idleIntervalMs` (in bidirectional sync the write is itself a transaction the other direction reads: two idle
  * directions would keep answering each other).
@@ -7,8 +7,7 @@
 import { describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { BinlogPosition } from '../model/index.js';
-import { BatchAttempts, type BatchTransactions } from './batch-transaction.js';
-import { watermarkSlot } from './checkpoint-table.js';
+import { BatchAttempts, type BatchTransactions, watermarkSlot } from '../target/index.js';
 
 export interface WatermarkWriterOptions {
   readonly transactions: BatchTransactions;

@@ -22,22 +22,17 @@
  * that side's earlier changes of it.
  */
 import { createHash } from 'node:crypto';
-import type {
-  BatchConflictCheck,
-  ConflictCheckOutcome,
-  QueuedWrite,
-  WriteOperation,
-} from '../apply/index.js';
-import { BatchWriter, markerSlot, primaryKeyText, writeMarker } from '../apply/index.js';
-import type { Logger } from '../logging/index.js';
-import type { BinlogPosition, Row, SideName, TableSchema } from '../model/index.js';
+import type { BatchConflictCheck, ConflictCheckOutcome, QueuedWrite } from '../apply/index.js';
+import { EchoMarkers, type WriteOperation, BatchWriter } from '../target/index.js';
 import {
-  inWriteTransaction,
-  readBinlogEnd,
-  selectRowsByKeys,
-  type Pool,
-  type PoolConnection,
-} from '../mysql/index.js';
+  primaryKeyText,
+  type BinlogPosition,
+  type Row,
+  type SideName,
+  type TableSchema,
+} from '../model/index.js';
+import type { Logger } from '../logging/index.js';
+import { readBinlogEnd, selectRowsByKeys, type Pool, type PoolConnection } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 import { decideChange, type ConflictType } from './decision.js';
 import type { OpenConflicts } from './open-conflicts.js';
@@ -100,7 +95,8 @@ export class ConflictChecker implements BatchConflictCheck {
   readonly #options: ConflictCheckerOptions;
   readonly #logger: Logger;
   readonly #writeBackWriter: BatchWriter;
-  readonly #markerSlots = new MarkerSlots();
+  /** Write-backs are marked so the direction reading that side drops them as echoes. */
+  readonly #writeBackMarkers: EchoMarkers;
 
   constructor(options: ConflictCheckerOptions) {
     this.#options = options;
@@ -109,6 +105,12 @@ export class ConflictChecker implements BatchConflictCheck {
       direction: `${options.sourceSide}_to_${options.targetSide}`,
     });
     this.#writeBackWriter = new BatchWriter(options.sourceDatabase, 1);
+    this.#writeBackMarkers = new EchoMarkers(
+      options.sourcePool,
+      options.sourceDatabase,
+      options.targetSide,
+      'resolution',
+    );
   }
 
   async claimRows(writes: readonly QueuedWrite[]): Promise<() => void> {
@@ -331,23 +333,8 @@ export class ConflictChecker implements BatchConflictCheck {
     excluded: ReadonlySet<string>,
     writeBacks: readonly WriteBack[],
   ): Promise<void> {
-    const markerIndex = this.#markerSlots.acquire();
-    try {
-      await this.#writeBackTransaction(schema, excluded, writeBacks, markerIndex);
-    } finally {
-      this.#markerSlots.release(markerIndex);
-    }
-  }
-
-  async #writeBackTransaction(
-    schema: TableSchema,
-    excluded: ReadonlySet<string>,
-    writeBacks: readonly WriteBack[],
-    markerIndex: number,
-  ): Promise<void> {
-    const { sourcePool, sourceDatabase, targetSide } = this.#options;
-    await inWriteTransaction(sourcePool, { readCommitted: true }, async (connection) => {
-      await writeMarker(connection, sourceDatabase, targetSide, markerSlot(`resolution:${markerIndex}`));
+    const { sourceDatabase } = this.#options;
+    await this.#writeBackMarkers.run({ readCommitted: true }, async (connection) => {
       const selected = await selectRowsByKeys(
         connection,
         sourceDatabase,
@@ -441,26 +428,4 @@ export function conflictId(
     .update(`${sourceSide}\u0000${table}\u0000${keyText}\u0000${position.toString()}`)
     .digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/**
- * The marker rows of write-backs in progress. The marker marks a write-back's transaction as the service's own
- * (the direction reading that side drops it as an echo); any row of the checkpoint table does. Write-backs of
- * several workers run at once, and one shared row would make each wait for the row lock of the one before
- * until it commits: each holds a row of its own, from a set no larger than the write-backs ever run at once.
- */
-class MarkerSlots {
-  readonly #free: number[] = [];
-  #created = 0;
-
-  acquire(): number {
-    const free = this.#free.pop();
-    if (free !== undefined) return free;
-    this.#created += 1;
-    return this.#created - 1;
-  }
-
-  release(index: number): void {
-    this.#free.push(index);
-  }
 }

@@ -3,7 +3,7 @@
  * (whichever direction meets it first) and later changes of the row, from either side, are recorded against it
  * instead of being applied over it.
  */
-import { primaryKeyText } from '../apply/index.js';
+import { primaryKeyText } from '../model/index.js';
 import type { StateStore } from '../store/index.js';
 import { rowFromJson } from './row-json.js';
 

@@ -2,9 +2,10 @@
  * How a full-sync refresh becomes writes when its batch is applied (apply-engine.ts `refresh()`): the source's
  * current rows for the refreshed keys are read at that moment, so the refresh is ordered with the stream.
  */
-import { primaryKeyText, type RefreshResolver, type WriteOperation } from '../apply/index.js';
+import { primaryKeyText, type Row, type TableSchema } from '../model/index.js';
+import { type RefreshResolver } from '../apply/index.js';
+import { type WriteOperation } from '../target/index.js';
 import { sameRowContent } from '../conflict/index.js';
-import type { Row, TableSchema } from '../model/index.js';
 import {
   asHeldByMysqlJson,
   mysqlJsonColumns,

@@ -3,9 +3,8 @@
  * reference side, each chunk's checksum is computed on both sides at once, and only a chunk whose checksums
  * differ has its rows read from both sides and compared row by row.
  */
-import { primaryKeyText } from '../apply/index.js';
+import { primaryKeyText, type Row, type TableSchema } from '../model/index.js';
 import { sameRowContent } from '../conflict/index.js';
-import type { Row, TableSchema } from '../model/index.js';
 import {
   asHeldByMysqlJson,
   asRows,

@@ -9,7 +9,7 @@
  *      └──────────────────────────────────────┴─────── stop(): step down, release ─► stopped
  *
  * A lease alone is not enough: a leader paused past its lease (a long GC, a frozen VM) wakes up still
- * believing it leads. So every epoch is fenced on the targets (apply/checkpoint-table.ts `raiseFence` and
+ * believing it leads. So every epoch is fenced on the targets (target/fence.ts `raiseFence` and
  * `checkFence`): once the new leader started, the old one's next batch rolls back with LEASE_LOST.
  */
 import { hostname } from 'node:os';

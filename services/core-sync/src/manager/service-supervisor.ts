@@ -4,7 +4,7 @@
  * starts on the new configuration from those checkpoints. If the new one cannot start, the previous
  * configuration is started again and the error is reported.
  */
-import { deleteSource } from '../apply/index.js';
+import { deleteSource } from '../target/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import { SyncError, describeError, driverErrorCode } from '../errors/index.js';
 import type { ServiceEvents } from '../events/index.js';

@@ -17,3 +17,4 @@ export {
   type SystemPeriod,
   type TableSchema,
 } from './table-schema.js';
+export { primaryKeyText } from './primary-key-text.js';

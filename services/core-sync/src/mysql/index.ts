@@ -57,12 +57,6 @@ export {
   type BinlogStatusRow,
   type ExecutedGtidState,
 } from './binlog-status.js';
-export {
-  applySessionSetupStatement,
-  inWriteTransaction,
-  readCommittedStatement,
-  type WriteTransactionOptions,
-} from './write-transaction.js';
 export { keyValues, keysPerLookup, selectByKeysSql, selectRowsByKeys } from './rows-by-key.js';
 export {
   columnBinders,

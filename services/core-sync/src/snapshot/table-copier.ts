@@ -21,7 +21,6 @@ import {
   createMysqlConnection,
   exactQueryOptions,
   exactSelectList,
-  inWriteTransaction,
   isConnectionError,
   qualifiedName,
   quoteIdentifier,
@@ -33,7 +32,7 @@ import {
   type RowDataPacket,
   type ServerFlavor,
 } from '../mysql/index.js';
-import { BatchWriter, rowForPause } from '../apply/index.js';
+import { type EchoMarkers, inWriteTransaction, BatchWriter, rowForPause } from '../target/index.js';
 
 export interface CopyTableOptions {
   readonly sourceEndpoint: MysqlEndpoint;
@@ -53,8 +52,8 @@ export interface CopyTableOptions {
    * False keeps them (bidirectional: they are the other side's own rows).
    */
   readonly deleteExtraRows?: boolean;
-  /** Called in each chunk's transaction before its rows are written (bidirectional: marks it as an echo). */
-  readonly markTransaction?: (connection: PoolConnection) => Promise<void>;
+  /** Bidirectional: each chunk's transaction is marked, so the target's own listener drops it as an echo. */
+  readonly echoMarkers?: EchoMarkers;
 }
 
 export interface CopyTableResult {
@@ -287,9 +286,8 @@ class ChunkWriter {
     fromKey: ColumnValue[] | undefined,
     toKey: ColumnValue[] | undefined,
   ): Promise<void> {
-    const { targetPool, targetSchema } = this.#options;
-    await inWriteTransaction(targetPool, async (connection) => {
-      await this.#options.markTransaction?.(connection);
+    const { targetPool, targetSchema, echoMarkers } = this.#options;
+    const write = async (connection: PoolConnection): Promise<void> => {
       if (this.#deleteExtraRows)
         this.rowsDeleted += await this.#deleteRowsMissingFromChunk(connection, rows, fromKey, toKey);
       if (rows.length > 0) {
@@ -299,7 +297,8 @@ class ChunkWriter {
           rows.map((row) => ({ kind: 'upsert', table: targetSchema.name, keyText: '', row, before: null })),
         );
       }
-    });
+    };
+    await (echoMarkers === undefined ? inWriteTransaction(targetPool, write) : echoMarkers.run({}, write));
     this.rowsCopied += rows.length;
   }
 

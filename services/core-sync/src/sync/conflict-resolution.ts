@@ -4,7 +4,15 @@
  * both databases, each in a transaction marked as the service's own so neither direction echoes it, and the
  * conflict is marked resolved with who chose what and when.
  */
-import { BatchWriter, markerSlot, primaryKeyText, writeMarker } from '../apply/index.js';
+import { EchoMarkers, BatchWriter } from '../target/index.js';
+import {
+  primaryKeyText,
+  otherSide,
+  type BinlogPosition,
+  type Row,
+  type SideName,
+  type TableSchema,
+} from '../model/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import {
   rowFromJson,
@@ -15,8 +23,7 @@ import {
 } from '../conflict/index.js';
 import { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import { otherSide, type BinlogPosition, type Row, type SideName, type TableSchema } from '../model/index.js';
-import { inWriteTransaction, readBinlogEnd, readTableSchema, type Pool } from '../mysql/index.js';
+import { readBinlogEnd, readTableSchema, type Pool } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 import {
   resolutionRow,
@@ -142,10 +149,10 @@ async function writeMarked(
   row: Row | null,
 ): Promise<BinlogPosition> {
   const writer = new BatchWriter(database, 1);
+  // Marked as applied from the other side, so this side's listener drops it.
+  const markers = new EchoMarkers(pool, database, otherSide(side), 'manual-resolution');
   try {
-    return await inWriteTransaction(pool, async (connection) => {
-      // Marked as applied from the other side, so this side's listener drops it.
-      await writeMarker(connection, database, otherSide(side), markerSlot('resolution'));
+    return await markers.run({}, async (connection) => {
       await writer.writeTable(connection, schema, [
         row === null
           ? { kind: 'delete', table: schema.name, keyText, row: keyRow, before: null }

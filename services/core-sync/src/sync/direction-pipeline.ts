@@ -6,6 +6,13 @@ import {
   ApplyEngine,
   DependencyKeys,
   CheckpointState,
+  type ApplyFailure,
+  type BatchAppliedEvent,
+  type RefreshOutcome,
+  type RefreshResolver,
+} from '../apply/index.js';
+import {
+  EchoMarkers,
   checkpointTableName,
   copyMarkerSlot,
   deleteMarkers,
@@ -13,7 +20,6 @@ import {
   describeCopyRefusal,
   describeTargetRefusal,
   ensureCheckpointTable,
-  markerSlot,
   readUnfinishedCopies,
   stoppedCopyMessage,
   resumeOrRestart,
@@ -23,14 +29,19 @@ import {
   snapshotSlot,
   writeSlots,
   BatchWriter,
-  primaryKeyText,
-  type ApplyFailure,
-  type BatchAppliedEvent,
-  type RefreshOutcome,
-  type RefreshResolver,
   type SlotPosition,
   type CopyRefusal,
-} from '../apply/index.js';
+  inWriteTransaction,
+} from '../target/index.js';
+import {
+  primaryKeyText,
+  BinlogPosition,
+  type Row,
+  type SideName,
+  type SourceTransaction,
+  type SystemPeriod,
+  type TableSchema,
+} from '../model/index.js';
 import {
   BinlogSource,
   checkReplicationAccess,
@@ -50,22 +61,12 @@ import {
 import { SyncError, describeError } from '../errors/index.js';
 import { newTraceId, withTraceId, type Logger } from '../logging/index.js';
 import {
-  BinlogPosition,
-  type Row,
-  type SideName,
-  type SourceTransaction,
-  type SystemPeriod,
-  type TableSchema,
-} from '../model/index.js';
-import {
   describeColumnDifferences,
   qualifiedName,
   readServerInfo,
   readTableSchema,
   type MysqlEndpoint,
   type Pool,
-  inWriteTransaction,
-  type PoolConnection,
 } from '../mysql/index.js';
 import {
   bidirectionalRefreshResolver,
@@ -691,6 +692,11 @@ export class DirectionPipeline implements FullSyncDirection {
     const targetDatabase = config.databases[target].database;
     const sourceFlavor = (await readServerInfo(sourcePool)).flavor;
     const queue = [...tables];
+    // One set for every copy writer: chunks written at once hold different marker rows.
+    const echoMarkers =
+      this.#options.bidirectional === undefined
+        ? undefined
+        : new EchoMarkers(targetPool, targetDatabase, source, 'snapshot');
     const copyNext = async (): Promise<void> => {
       for (let tableConfig = queue.shift(); tableConfig !== undefined; tableConfig = queue.shift()) {
         const pair = this.#schemas.get(tableConfig.name);
@@ -719,17 +725,7 @@ export class DirectionPipeline implements FullSyncDirection {
               status.rowsCopied = progress.rowsCopied;
             },
             deleteExtraRows: repair,
-            ...(this.#options.bidirectional === undefined
-              ? {}
-              : {
-                  markTransaction: (connection: PoolConnection) =>
-                    writeMarker(
-                      connection,
-                      targetDatabase,
-                      source,
-                      markerSlot(`snapshot:${connection.threadId ?? 0}`),
-                    ),
-                }),
+            ...(echoMarkers === undefined ? {} : { echoMarkers }),
           });
         } catch (error) {
           const refusal = describeCopyRefusal(error, target, source);

@@ -6,10 +6,15 @@
  *   leaves out. Anything else is refused before a row is written, naming the columns.
  * The resolution records which columns were given and which were filled from which side.
  */
-import { primaryKeyText } from '../apply/index.js';
+import {
+  primaryKeyText,
+  writableColumns,
+  type Row,
+  type SideName,
+  type TableSchema,
+} from '../model/index.js';
 import { rowFromJson } from '../conflict/index.js';
 import { SyncError, describeError } from '../errors/index.js';
-import { writableColumns, type Row, type SideName, type TableSchema } from '../model/index.js';
 import type { ConflictRecord, ResolutionColumns } from '../store/index.js';
 
 /** Keep one side's version, or write edited data (column values keeping the row's key), maybe filled from a side. */

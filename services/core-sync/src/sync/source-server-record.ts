@@ -5,7 +5,13 @@
  * slot's recorded GTID state is placed in the new server's binlog (`binlog/gtid-positions.ts`), and the slots and
  * the server are rewritten in one transaction, so a crash leaves either the old record or the new one.
  */
-import { readSourceServer, writeSlots, writeSourceServer, type SlotPosition } from '../apply/index.js';
+import {
+  readSourceServer,
+  writeSlots,
+  writeSourceServer,
+  type SlotPosition,
+  inWriteTransaction,
+} from '../target/index.js';
 import {
   GtidFollowRefusal,
   positionsOfGtidStates,
@@ -16,7 +22,6 @@ import type { Logger } from '../logging/index.js';
 import { BinlogPosition, type SideName } from '../model/index.js';
 import {
   createMysqlPool,
-  inWriteTransaction,
   readServerInfo,
   type MysqlEndpoint,
   type Pool,

@@ -21,8 +21,7 @@ import {
 } from '../../src/mysql/index.js';
 import { SandboxServer } from '../../src/sandbox/index.js';
 import { connectSide } from '../../src/sync/database-endpoints.js';
-import { parseServerUrl } from '../support/server-url.js';
-import { formatServerUrl } from '../support/server-url.js';
+import { parseServerUrl, formatServerUrl } from '../support/server-url.js';
 import {
   createSyncFixture,
   eventually,

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { checkpointTableName, watermarkSlot } from '../../src/apply/checkpoint-table.js';
+import { checkpointTableName, watermarkSlot } from '../../src/target/index.js';
 import { GtidSet } from '../../src/binlog/gtid-set.js';
 import {
   createSyncFixture,

@@ -17,7 +17,7 @@ import {
   invalidEnumColumns,
 } from './invalid-enum-values.js';
 import { holdsJsonDecimals, rowValueExpressions } from './json-decimal-writes.js';
-import { rowForPause } from './table-pauses.js';
+import { rowForPause } from './refusals.js';
 import { upsertSql } from './upsert-sql.js';
 
 /** A row change reduced to what the target needs: the row's final state (upsert) or its absence (delete). */

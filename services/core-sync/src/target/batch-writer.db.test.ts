@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../../test/support/test-database.js';
-import { createMysqlPool, inWriteTransaction, readTableSchema } from '../mysql/index.js';
+import { createMysqlPool, readTableSchema } from '../mysql/index.js';
+import { inWriteTransaction } from './write-transaction.js';
 import { BatchWriter, UniqueKeyCollisionError } from './batch-writer.js';
 
 describe('BatchWriter against a real server', () => {

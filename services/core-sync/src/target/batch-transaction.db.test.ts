@@ -5,7 +5,9 @@ import { createTestDatabase } from '../../test/support/test-database.js';
 import { BinlogPosition } from '../model/index.js';
 import { createMysqlPool, type PoolConnection } from '../mysql/index.js';
 import { BatchAttempts, BatchTransactions } from './batch-transaction.js';
-import { ensureCheckpointTable, raiseFence, readSlots } from './checkpoint-table.js';
+import { inWriteTransaction } from './write-transaction.js';
+import { ensureCheckpointTable, readSlots } from './checkpoint-table.js';
+import { raiseFence } from './fence.js';
 
 describe('fenced batch transactions (high availability)', () => {
   it("refuses an older leader's batch once a newer one raised the fence, and writes nothing of it", async () => {
@@ -112,6 +114,48 @@ describe('batch transactions whose connection is lost', () => {
       expect(runs).toEqual([1, 2, 2]);
       expect(await database.query('SELECT id FROM items ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
       expect(await readSlots(pool, database.name, 'local')).toEqual(slot(200));
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe('the session settings of write transactions', () => {
+  it("cascades a batch's deletes on a connection that a plain write transaction used in between", async () => {
+    await using database = await createTestDatabase(inject('cloudServerUrl'), 'session');
+    // One connection: every transaction below runs on the same server session.
+    const pool = createMysqlPool({ ...database.server, database: database.name }, { connectionLimit: 1 });
+    try {
+      await ensureCheckpointTable(pool, database.name);
+      await database.query('CREATE TABLE parents (id INT PRIMARY KEY)');
+      await database.query(
+        'CREATE TABLE children (id INT PRIMARY KEY, parent INT, FOREIGN KEY (parent) REFERENCES parents (id) ON DELETE CASCADE)',
+      );
+      await database.query('INSERT INTO parents VALUES (1), (2)');
+      await database.query('INSERT INTO children VALUES (10, 1), (20, 2)');
+      const transactions = new BatchTransactions({
+        targetPool: pool,
+        targetDatabase: database.name,
+        sourceName: 'local',
+        readCommitted: false,
+        logger: pino({ level: 'silent' }),
+      });
+      const slot = (offset: number) => [
+        { slot: 't:parents', position: new BinlogPosition('binlog.000001', offset) },
+      ];
+      const deleteParent = (id: number) => async (connection: PoolConnection) => {
+        await connection.query('DELETE FROM parents WHERE id = ?', [id]);
+      };
+      await transactions.run(slot(100), deleteParent(1), { foreignKeyChecks: true });
+      // A copy chunk, a write-back or a checkpoint record: written without foreign key checks.
+      await inWriteTransaction(pool, async (connection) => {
+        await connection.query('INSERT INTO children VALUES (30, 99)');
+      });
+      await transactions.run(slot(200), deleteParent(2), { foreignKeyChecks: true });
+      // Both deletes cascaded to the children, as on the source; the row written without checks stays.
+      expect(await database.query('SELECT id, parent FROM children ORDER BY id')).toEqual([
+        { id: 30, parent: 99 },
+      ]);
     } finally {
       await pool.end();
     }

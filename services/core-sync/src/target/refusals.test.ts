@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SyncError } from '../errors/index.js';
 import { TableWriteError } from './batch-writer.js';
-import {
-  describeTargetRefusal,
-  heldChangesMessage,
-  rowForPause,
-  stoppedCopyMessage,
-} from './table-pauses.js';
+import { describeTargetRefusal, heldChangesMessage, rowForPause, stoppedCopyMessage } from './refusals.js';
 
 function driverError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });

@@ -5,7 +5,8 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import type { Row, TableSchema } from '../model/index.js';
-import { createMysqlPool, inWriteTransaction, readTableSchema, type Pool } from '../mysql/index.js';
+import { createMysqlPool, readTableSchema, type Pool } from '../mysql/index.js';
+import { inWriteTransaction } from './write-transaction.js';
 import { BatchWriter, UniqueKeyCollisionError, type WriteOperation } from './batch-writer.js';
 import { moveRow } from './row-move.js';
 

@@ -1,5 +1,5 @@
 /**
- * One target transaction of the apply engine: the session set-up once per connection, the checkpoint slots
+ * One target transaction of the apply engine (a write transaction: write-transaction.ts): the checkpoint slots
  * written first (each worker has its own: checkpoint-table.ts), the batch's work, then COMMIT once
  * `beforeCommit` lets it (the group's turn in the commit order).
  *
@@ -11,25 +11,19 @@
  * and once it holds the locks the slots say for good whether the earlier attempt committed. A committed batch is
  * never applied twice, and a lost connection never leaves its locks on the target.
  */
-import { describeError, isSyncError } from '../errors/index.js';
+import { describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import type { BinlogPosition, SideName } from '../model/index.js';
-import {
-  applySessionSetupStatement,
-  isConnectionLost,
-  readCommittedStatement,
-  serverConnectionOf,
-  type Pool,
-  type PoolConnection,
-} from '../mysql/index.js';
-import { checkFence, lockSlots, tableSlot, writeSlots, type SlotPosition } from './checkpoint-table.js';
-import type { QueuedWrite } from './queued-write.js';
+import type { SideName } from '../model/index.js';
+import type { Pool, PoolConnection } from '../mysql/index.js';
+import { checkFence } from './fence.js';
+import { lockSlots, writeSlots, type SlotPosition } from './checkpoint-table.js';
+import { inWriteTransaction, targetConnectionLost } from './write-transaction.js';
 
 export interface BatchTransactionOptions {
   readonly targetPool: Pool;
   readonly targetDatabase: string;
   readonly sourceName: SideName;
-  /** Conflict checks read at READ COMMITTED (see mysql/write-transaction.ts). */
+  /** Conflict checks read at READ COMMITTED (see write-transaction.ts). */
   readonly readCommitted: boolean;
   /** High availability: this leader's lease epoch; every batch checks the target's fence against it. */
   readonly fenceEpoch?: number;
@@ -76,8 +70,6 @@ export interface BatchRunOptions {
 
 export class BatchTransactions {
   readonly #options: BatchTransactionOptions;
-  /** Connections set up for writing, with their foreign_key_checks setting. */
-  readonly #preparedConnections = new WeakMap<object, boolean>();
   #blockersReported = false;
 
   constructor(options: BatchTransactionOptions) {
@@ -94,41 +86,37 @@ export class BatchTransactions {
     options: BatchRunOptions = {},
   ): Promise<BatchOutcome> {
     const { attempts } = options;
-    const { targetPool, targetDatabase, sourceName } = this.#options;
-    const connection = await targetPool.getConnection();
-    let lost = false;
+    const { targetPool, targetDatabase, sourceName, fenceEpoch, readCommitted, logger } = this.#options;
     let slotsSent = false;
+    let outcome: BatchOutcome = 'committed';
     try {
-      const serverConnection = serverConnectionOf(connection);
-      const foreignKeyChecks = options.foreignKeyChecks === true;
-      const current = this.#preparedConnections.get(serverConnection);
-      if (current === undefined) await connection.query(applySessionSetupStatement);
-      if (foreignKeyChecks !== (current ?? false)) {
-        await connection.query(`SET SESSION foreign_key_checks = ${foreignKeyChecks ? 1 : 0}`);
-      }
-      this.#preparedConnections.set(serverConnection, foreignKeyChecks);
-      if (this.#options.readCommitted) await connection.query(readCommittedStatement);
-      await connection.query('START TRANSACTION');
-      const { fenceEpoch } = this.#options;
-      if (fenceEpoch !== undefined) await checkFence(connection, targetDatabase, sourceName, fenceEpoch);
-      if (attempts?.uncertain !== undefined && (await this.#committedEarlier(connection, attempts))) {
-        await connection.query('ROLLBACK');
-        return 'committed-earlier';
-      }
-      slotsSent = true;
-      await writeSlots(connection, targetDatabase, sourceName, slots);
-      await work(connection);
-      await options.beforeCommit?.();
-      await connection.query('COMMIT');
-      return 'committed';
+      return await inWriteTransaction(
+        targetPool,
+        {
+          readCommitted,
+          foreignKeyChecks: options.foreignKeyChecks === true,
+          logger,
+          // An attempt that learns an earlier one committed wrote nothing: it has no turn to wait for.
+          beforeCommit: async () => {
+            if (outcome === 'committed') await options.beforeCommit?.();
+          },
+        },
+        async (connection) => {
+          if (fenceEpoch !== undefined) await checkFence(connection, targetDatabase, sourceName, fenceEpoch);
+          if (attempts?.uncertain !== undefined && (await this.#committedEarlier(connection, attempts))) {
+            outcome = 'committed-earlier';
+            return outcome;
+          }
+          slotsSent = true;
+          await writeSlots(connection, targetDatabase, sourceName, slots);
+          await work(connection);
+          return outcome;
+        },
+      );
     } catch (error) {
-      lost = targetConnectionLost(error);
+      const lost = targetConnectionLost(error);
       if (lost && slotsSent && slots.length > 0 && attempts !== undefined) attempts.uncertain = slots;
-      if (!lost) await this.#rollBack(connection).catch(() => (lost = true));
       throw error;
-    } finally {
-      if (lost) connection.destroy();
-      else connection.release();
     }
   }
 
@@ -171,43 +159,4 @@ export class BatchTransactions {
     );
     return committed;
   }
-
-  async #rollBack(connection: PoolConnection): Promise<void> {
-    try {
-      await connection.query('ROLLBACK');
-    } catch (rollbackError) {
-      this.#options.logger.warn(
-        { error: describeError(rollbackError) },
-        'rollback failed; discarding the connection',
-      );
-      throw rollbackError;
-    }
-  }
-}
-
-/**
- * True when the target connection is gone. A state-store error raised inside the batch (saving a conflict) wraps
- * the store's own driver error: the target connection is fine, and the batch is simply rolled back.
- */
-export function targetConnectionLost(error: unknown): boolean {
-  if (isSyncError(error) && error.code.startsWith('STATE_STORE_')) return false;
-  return isConnectionLost(error);
-}
-
-/**
- * The batch's slots whose position only this batch can have written: a table's slot is decisive when a source
- * transaction of the batch (not a refresh, which takes the position of the last transaction read) commits at the
- * slot's new position — no other batch holds that transaction, so the slot held an earlier position before.
- */
-export function decisiveSlots(writes: readonly QueuedWrite[], worker: number): Set<string> {
-  const lastByTable = new Map<string, BinlogPosition>();
-  for (const item of writes) lastByTable.set(item.operation.table, item.commitPosition);
-  const decisive = new Set<string>();
-  for (const item of writes) {
-    if (item.refresh !== undefined) continue;
-    const last = lastByTable.get(item.operation.table);
-    if (last !== undefined && item.commitPosition.compare(last) === 0)
-      decisive.add(tableSlot(item.operation.table, worker));
-  }
-  return decisive;
 }

@@ -1,0 +1,114 @@
+/**
+ * Echo markers: the service's own transactions on a database that are not apply batches (copy chunks, conflict
+ * write-backs, resolutions) write a `marker:` row of the checkpoint table, so the listener of the other direction
+ * recognises them in the binlog and drops them as echoes. `marker:copying:<table>` rows also record copies in
+ * progress (checkpoint-table.ts).
+ */
+import type { SideName } from '../model/index.js';
+import { qualifiedName, type Pool, type PoolConnection, type RowDataPacket } from '../mysql/index.js';
+import { checkpointTableName } from './checkpoint-table.js';
+import { inWriteTransaction, type WriteTransactionOptions } from './write-transaction.js';
+
+/** A marker slot name for `writeMarker`; keep the set of names small (one row each). */
+export function markerSlot(name: string): string {
+  return `marker:${name}`;
+}
+
+/** The marker of a copy in progress (see the header). */
+export function copyMarkerSlot(table: string): string {
+  return markerSlot(`copying:${table}`);
+}
+
+const copyMarkerPrefix = copyMarkerSlot('');
+
+/** The tables whose copy from this source started and did not finish. */
+export async function readUnfinishedCopies(
+  pool: Pool,
+  database: string,
+  sourceName: string,
+): Promise<Set<string>> {
+  const [rows] = await pool.query<MarkerRow[]>(
+    `SELECT slot FROM ${qualifiedName(database, checkpointTableName)} WHERE source_name = ? AND slot LIKE ?`,
+    [sourceName, `${copyMarkerPrefix}%`],
+  );
+  return new Set(rows.map((row) => row.slot.slice(copyMarkerPrefix.length)));
+}
+
+interface MarkerRow extends RowDataPacket {
+  slot: string;
+}
+
+/** Marks the caller's transaction as the service's own (bidirectional echo filter) without a position. */
+export async function writeMarker(
+  connection: PoolConnection,
+  database: string,
+  sourceName: string,
+  slot: string,
+): Promise<void> {
+  await connection.query(
+    `INSERT INTO ${qualifiedName(database, checkpointTableName)}
+       (source_name, slot, binlog_file, binlog_position, gtid, updated_at)
+     VALUES (?, ?, '', 0, NULL, UTC_TIMESTAMP(6))
+     ON DUPLICATE KEY UPDATE updated_at = VALUES(updated_at)`,
+    [sourceName, slot],
+  );
+}
+
+/** Deletes one source's marker slots whose names start with `markerSlot(prefix)` (a name of the service's own: no `%` or `_`). */
+export async function deleteMarkers(
+  pool: Pool,
+  database: string,
+  sourceName: string,
+  prefix: string,
+): Promise<void> {
+  await pool.query(
+    `DELETE FROM ${qualifiedName(database, checkpointTableName)} WHERE source_name = ? AND slot LIKE ?`,
+    [sourceName, `${markerSlot(prefix)}%`],
+  );
+}
+
+/**
+ * The marked write transactions of one writer: each runs `work` in a write transaction that first writes a
+ * marker naming `appliedFrom` as the transaction's source. Transactions running at once write different marker
+ * rows (`marker:<name>:<index>`, the lowest index free), so they never wait for each other's marker.
+ */
+export class EchoMarkers {
+  readonly #pool: Pool;
+  readonly #database: string;
+  readonly #appliedFrom: SideName;
+  readonly #name: string;
+  readonly #free: number[] = [];
+  #created = 0;
+
+  constructor(pool: Pool, database: string, appliedFrom: SideName, name: string) {
+    this.#pool = pool;
+    this.#database = database;
+    this.#appliedFrom = appliedFrom;
+    this.#name = name;
+  }
+
+  async run<Result>(
+    options: WriteTransactionOptions,
+    work: (connection: PoolConnection) => Promise<Result>,
+  ): Promise<Result> {
+    const index = this.#free.pop() ?? this.#newIndex();
+    try {
+      return await inWriteTransaction(this.#pool, options, async (connection) => {
+        await writeMarker(
+          connection,
+          this.#database,
+          this.#appliedFrom,
+          markerSlot(`${this.#name}:${index}`),
+        );
+        return work(connection);
+      });
+    } finally {
+      this.#free.push(index);
+    }
+  }
+
+  #newIndex(): number {
+    this.#created += 1;
+    return this.#created - 1;
+  }
+}

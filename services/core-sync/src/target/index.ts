@@ -1,0 +1,64 @@
+/**
+ * Everything that writes to a database: the write transaction, the batch writer and its SQL, the checkpoint table
+ * (slots, fence, echo markers, the source server), and how a target's refusals are described. The apply engine
+ * (apply/), copies (snapshot/), conflict write-backs (conflict/) and resolutions (sync/) all write through here.
+ */
+export {
+  applySessionSetupStatement,
+  inWriteTransaction,
+  readCommittedStatement,
+  targetConnectionLost,
+  type WriteTransactionOptions,
+} from './write-transaction.js';
+export {
+  BatchAttempts,
+  BatchTransactions,
+  type BatchOutcome,
+  type BatchRunOptions,
+  type BatchTransactionOptions,
+} from './batch-transaction.js';
+export {
+  BatchWriter,
+  TableWriteError,
+  UniqueKeyCollisionError,
+  chunksOfPowerOfTwoSizes,
+  type WriteOperation,
+} from './batch-writer.js';
+export { isMove, moveRow } from './row-move.js';
+export {
+  checkpointTableName,
+  ensureCheckpointTable,
+  readSlots,
+  writeSlots,
+  lockSlots,
+  deleteSlots,
+  deleteSource,
+  readSourceServer,
+  writeSourceServer,
+  partitionSlot,
+  tableSlot,
+  snapshotSlot,
+  watermarkSlot,
+  fenceSlot,
+  type SlotPosition,
+} from './checkpoint-table.js';
+export { raiseFence, checkFence } from './fence.js';
+export type { BlockedHandler } from './blocking-connections.js';
+export {
+  EchoMarkers,
+  writeMarker,
+  markerSlot,
+  copyMarkerSlot,
+  readUnfinishedCopies,
+  deleteMarkers,
+} from './echo-markers.js';
+export {
+  describeCopyRefusal,
+  describeTargetRefusal,
+  heldChangesMessage,
+  stoppedCopyMessage,
+  resumeOrRestart,
+  rowForPause,
+  type CopyRefusal,
+  type TargetRefusal,
+} from './refusals.js';
