@@ -1,4 +1,5 @@
 import type { DirectionStatus, ServiceStatus, StateStoreView } from '../status/index.js';
+import { directionName } from '../model/index.js';
 
 /** One reason the service is not fully healthy, as an error code (docs/errors.md) and where it was met. */
 export interface HealthProblem {
@@ -50,7 +51,7 @@ interface Finding extends HealthProblem {
 
 /** What is wrong with one direction, in the order the reasons are listed. */
 function directionFindings(direction: DirectionStatus): Finding[] {
-  const name = `${direction.source}_to_${direction.target}`;
+  const name = directionName(direction.source);
   const findings: Finding[] = [];
   const add = (code: string, reason: string, down: boolean) =>
     findings.push({ direction: name, code, reason: `${name} ${reason}`, down });
@@ -114,7 +115,7 @@ export function assessHealth(status: ServiceStatus): HealthReport {
     problems: findings.map(({ direction, code }) => ({ direction, code })),
     mode: status.mode,
     directions: status.directions.map((direction) => ({
-      direction: `${direction.source}_to_${direction.target}`,
+      direction: directionName(direction.source),
       state: direction.state,
       stream: direction.stream?.state ?? null,
       lagMs: direction.stream?.lagMs ?? null,

@@ -14,7 +14,13 @@
  */
 import { SyncError, type ErrorCode } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import { BinlogPosition, type Row, type SourceTransaction, type TableSchema } from '../model/index.js';
+import {
+  BinlogPosition,
+  directionName,
+  type Row,
+  type SourceTransaction,
+  type TableSchema,
+} from '../model/index.js';
 import { ApplyFailures } from './apply-failures.js';
 import { BatchTransactions } from '../target/index.js';
 import { CommitOrder } from './commit-order.js';
@@ -61,7 +67,7 @@ export class ApplyEngine {
     this.#options = options;
     this.#logger = options.logger.child({
       component: 'apply',
-      direction: `${options.sourceName}_to_${options.targetName}`,
+      direction: directionName(options.sourceName),
     });
     const transactions = new BatchTransactions({
       targetPool: options.targetPool,

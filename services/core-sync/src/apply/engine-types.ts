@@ -8,7 +8,8 @@ import type { CheckpointState } from './checkpoint-state.js';
 import type { QueuedWrite } from './queued-write.js';
 import type { TablePause } from '../status/index.js';
 
-export interface BatchAppliedEvent {
+/** A batch the engine committed on the target (the service turns it into a `batch` event: events/). */
+export interface AppliedBatch {
   /** The worker that applied the batch (0 … workers − 1). */
   readonly worker: number;
   readonly rowCountByTable: ReadonlyMap<string, number>;
@@ -34,7 +35,7 @@ export interface ApplyHooks {
   pauseSource(): void;
   /** The queue has room again. */
   resumeSource(): void;
-  onBatchApplied?(event: BatchAppliedEvent): void;
+  onBatchApplied?(event: AppliedBatch): void;
   onTablePaused(pause: TablePause): void;
   /** A new watermark was committed on the target. */
   onWatermark?(watermark: BinlogPosition): void;

@@ -4,7 +4,7 @@ export type {
   ApplyEngineOptions,
   ApplyHooks,
   ApplyFailure,
-  BatchAppliedEvent,
+  AppliedBatch,
   BatchConflictCheck,
   ConflictCheckOutcome,
   RefreshOutcome,

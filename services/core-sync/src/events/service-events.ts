@@ -7,11 +7,11 @@
  * (dozens a second under load: they feed the metrics, and the lag sampler's events summarise them for clients).
  */
 import type { ConflictType } from '../conflict/index.js';
+import type { DirectionName } from '../model/index.js';
 import type { DirectionStatus } from '../status/index.js';
 import type { RunProgress } from '../status/index.js';
 
-/** `local_to_cloud` or `cloud_to_local`. */
-export type DirectionName = 'local_to_cloud' | 'cloud_to_local';
+export type { DirectionName } from '../model/index.js';
 
 /** One target transaction of the apply engine committed. */
 export interface BatchAppliedEvent {

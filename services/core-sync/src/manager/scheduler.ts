@@ -13,6 +13,7 @@ import { SyncError, describeError } from '../errors/index.js';
 import { newTraceId, type Logger } from '../logging/index.js';
 import type { SyncManager } from './sync-manager.js';
 import type { ServiceStatus } from '../status/index.js';
+import { directionName } from '../model/index.js';
 
 export interface SchedulerOptions {
   readonly config: SchedulerConfig;
@@ -173,7 +174,7 @@ export class Scheduler {
   #checkStreams(): void {
     const now = Date.now();
     for (const direction of this.#options.status().directions) {
-      const name = `${direction.source}_to_${direction.target}`;
+      const name = directionName(direction.source);
       if (direction.state === 'failed' && direction.error?.code === 'BINLOG_PURGED') {
         this.#recoverFromPurge(name, direction.source);
         continue;

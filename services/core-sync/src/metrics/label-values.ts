@@ -5,8 +5,6 @@
  */
 import { conflictTypes, type ConflictType } from '../conflict/index.js';
 import { errorCodes } from '../errors/index.js';
-import type { DirectionName } from '../events/index.js';
-import type { SideName } from '../model/index.js';
 import type { DirectionState, RunProgress, TableState } from '../status/index.js';
 
 /** The label value for anything outside a label's known set. */
@@ -17,11 +15,6 @@ export const otherTableLabel = '(other)';
 
 /** The error-code label for a code that is not one of `errorCodes`. */
 export const otherErrorCode = 'OTHER';
-
-export function directionName(source: SideName, target: SideName): DirectionName {
-  if (source === target) throw new RangeError(`a direction needs two sides, got ${source} to ${target}`);
-  return source === 'local' ? 'local_to_cloud' : 'cloud_to_local';
-}
 
 // Records keyed by the union types: the compiler fails when a state is added upstream and not listed here.
 const directionStateSet: Readonly<Record<DirectionState, true>> = {

@@ -1,5 +1,5 @@
 import type { DirectionName } from '../events/index.js';
-import { directionName } from './label-values.js';
+import { directionName } from '../model/index.js';
 import type { DirectionStatus, ServiceStatus } from '../status/index.js';
 
 export interface NamedDirectionStatus {
@@ -22,7 +22,7 @@ export class StatusReader {
   directions(): readonly NamedDirectionStatus[] {
     if (this.#current === undefined) {
       this.#current = this.#status().directions.map((status) => ({
-        direction: directionName(status.source, status.target),
+        direction: directionName(status.source),
         status,
       }));
       queueMicrotask(() => {

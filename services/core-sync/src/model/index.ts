@@ -1,6 +1,8 @@
 export { BinlogPosition } from './binlog-position.js';
 export {
   otherSide,
+  directionName,
+  type DirectionName,
   type SideName,
   type ColumnValue,
   type Row,

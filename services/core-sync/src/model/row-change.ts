@@ -7,6 +7,13 @@ export function otherSide(side: SideName): SideName {
   return side === 'local' ? 'cloud' : 'local';
 }
 
+/** A direction of sync, named by its source: it always goes to the other side. */
+export type DirectionName = 'local_to_cloud' | 'cloud_to_local';
+
+export function directionName(source: SideName): DirectionName {
+  return source === 'local' ? 'local_to_cloud' : 'cloud_to_local';
+}
+
 /**
  * One column value in the pipeline's canonical form — exactly what mysql2 returns from a SELECT on a pool created
  * by `createMysqlPool` (dateStrings, jsonStrings, supportBigNumbers, bigNumberStrings), so snapshot rows and binlog

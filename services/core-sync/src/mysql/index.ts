@@ -57,7 +57,7 @@ export {
   type BinlogStatusRow,
   type ExecutedGtidState,
 } from './binlog-status.js';
-export { keyValues, keysPerLookup, selectByKeysSql, selectRowsByKeys } from './rows-by-key.js';
+export { keyValues, keysPerLookup, selectByKeysSql, selectRowsByKeys, tableHasRows } from './rows-by-key.js';
 export {
   columnBinders,
   columnParameter,

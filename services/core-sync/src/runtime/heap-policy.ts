@@ -2,8 +2,9 @@
  * How far the V8 heap may grow past the data that survived the last full garbage collection before it collects
  * again. When a process allocates fast, as the service does (every row read from a binlog or a snapshot becomes
  * objects that die within a batch or two), V8's own policy lets the old generation reach up to about four
- * times the live data: in the benchmarks a live set of 50–70 MB peaked at 300–400 MB RSS during catch-up and
- * sysbench (docs/BENCHMARKS.md). A growth factor of 1.5 kept the same runs near 200 MB at the same throughput.
+ * times the live data, which the catch-up and sysbench benchmarks showed as RSS several times their live set; a
+ * growth factor of 1.5 kept the same runs near their live data at the same throughput (docs/BENCHMARKS.md,
+ * "Notes from profiling", heap growth).
  * Unlike a hard `--max-old-space-size` cap, the heap still grows with the live data, so a large source
  * transaction held in memory does not crash the service.
  */

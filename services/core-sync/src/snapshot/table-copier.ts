@@ -31,6 +31,7 @@ import {
   type PoolConnection,
   type RowDataPacket,
   type ServerFlavor,
+  tableHasRows,
 } from '../mysql/index.js';
 import { type EchoMarkers, inWriteTransaction, BatchWriter, rowForPause } from '../target/index.js';
 
@@ -179,11 +180,6 @@ async function openConsistentReadView(reader: Connection, flavor: ServerFlavor):
   } finally {
     await reader.query('UNLOCK TABLES');
   }
-}
-
-async function tableHasRows(pool: Pool, database: string, table: string): Promise<boolean> {
-  const [rows] = await pool.query<RowDataPacket[]>(`SELECT 1 FROM ${qualifiedName(database, table)} LIMIT 1`);
-  return rows.length > 0;
 }
 
 /** `(a > ?) OR (a = ? AND b > ?)`: the keyset condition "key after the given key", index-friendly. */

@@ -17,7 +17,7 @@
  */
 import { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import type { DirectionFacts, DirectionPlan } from './direction-pipeline.js';
+import type { DirectionFacts, DirectionPlan } from './direction/index.js';
 
 export function planBidirectionalStart(facts: readonly DirectionFacts[], logger: Logger): DirectionPlan[] {
   const plans = facts.map(() => ({ copy: [] as string[], fresh: [] as string[], repair: false }));

@@ -5,15 +5,15 @@
 import type { ServiceConfig } from '../config/index.js';
 import { OpenConflicts, OwnWrites, RowClaims, type ConflictEvent } from '../conflict/index.js';
 import { SyncError, describeError } from '../errors/index.js';
-import type { DirectionName, ServiceEvents } from '../events/index.js';
+import type { ServiceEvents } from '../events/index.js';
 import type { CompareSide, FullSyncDirection } from '../fullsync/index.js';
 import type { Logger } from '../logging/index.js';
-import type { SideName } from '../model/index.js';
+import { directionName, type SideName } from '../model/index.js';
 import { checkDatabaseExists, createMysqlPool, type Pool } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 import { planBidirectionalStart } from './bidirectional-plan.js';
 import { resolveConflict, type ConflictChoice } from './conflict-resolution.js';
-import { DirectionPipeline, oneWayPlan } from './direction-pipeline.js';
+import { DirectionPipeline, oneWayPlan } from './direction/index.js';
 import { connectSide, type SideEndpoints } from './database-endpoints.js';
 import { checkBidirectionalSetup } from './loop-checks.js';
 import type { DirectionStatus } from '../status/index.js';
@@ -36,10 +36,6 @@ export interface SyncServiceOptions {
 
 /** How often the state store is pinged, so an outage (or its end) shows while nothing else calls it. */
 const storeProbeIntervalMs = 5_000;
-
-function directionName(source: SideName): DirectionName {
-  return source === 'local' ? 'local_to_cloud' : 'cloud_to_local';
-}
 
 /** Snapshot writers, the watermark writer and full-sync compares need connections beside the apply workers. */
 const extraConnections = 6;

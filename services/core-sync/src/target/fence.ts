@@ -3,7 +3,8 @@
  * A new leader raises it at start; every batch of a leader checks it in its own transaction, so a deposed leader's
  * writes roll back instead of landing after the new leader's.
  */
-import { SyncError } from '../errors/index.js';
+import { SyncError, describeError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
 import { qualifiedName, type Pool, type PoolConnection, type RowDataPacket } from '../mysql/index.js';
 import { endingBlockers, type BlockedHandler } from './blocking-connections.js';
 import { checkpointTableName, fenceSlot } from './checkpoint-table.js';
@@ -80,4 +81,27 @@ function leaseLost(sourceName: string, epoch: number, current: number): SyncErro
     `another replica leads now (lease epoch ${current}, this one ${epoch}): writes from ${sourceName} are fenced`,
     { details: { epoch, currentEpoch: current } },
   );
+}
+
+/** `raiseFence` for a new leader at start, telling the log what it ends or why it waits. */
+export async function raiseLeaderFence(
+  pool: Pool,
+  database: string,
+  sourceName: string,
+  epoch: number,
+  logger: Logger,
+): Promise<void> {
+  await raiseFence(pool, database, sourceName, epoch, (connectionIds, error) => {
+    if (error === undefined) {
+      logger.warn(
+        { connectionIds, epoch },
+        "ending the previous leader's connections that hold the fence (it was paused mid-batch)",
+      );
+    } else {
+      logger.warn(
+        { error: describeError(error), epoch },
+        'cannot see what holds the fence (sys.innodb_lock_waits, PROCESS privilege); waiting for it',
+      );
+    }
+  });
 }

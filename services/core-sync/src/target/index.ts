@@ -42,7 +42,7 @@ export {
   fenceSlot,
   type SlotPosition,
 } from './checkpoint-table.js';
-export { raiseFence, checkFence } from './fence.js';
+export { raiseFence, raiseLeaderFence, checkFence } from './fence.js';
 export type { BlockedHandler } from './blocking-connections.js';
 export {
   EchoMarkers,

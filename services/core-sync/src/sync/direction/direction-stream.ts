@@ -1,0 +1,154 @@
+/**
+ * The stream stage of a direction: the binlog reader hands transactions through the schema watch to the apply
+ * engine, from the earliest position any table still needs. The engine's backpressure holds the reader through
+ * the source gate; its pauses, batches and watermarks reach the tables' states and the state store.
+ */
+import {
+  CheckpointState,
+  DependencyKeys,
+  type ApplyEngine,
+  type RefreshResolver,
+} from '../../apply/index.js';
+import { readCurrentPosition, type BinlogSource, type StreamStatus } from '../../binlog/index.js';
+import { BinlogPosition, type TableSchema } from '../../model/index.js';
+import { readSlots } from '../../target/index.js';
+import type { DirectionContext } from './direction-context.js';
+import type { DirectionTables } from './direction-tables.js';
+import type { SchemaWatch } from './schema-watch.js';
+import type { SourceGate } from './source-gate.js';
+import type { StartFacts } from './start-facts.js';
+import type { StatePersistence } from './state-persistence.js';
+import { createApplyEngine, createBinlogSource } from './stream-wiring.js';
+
+export interface DirectionStreamOptions {
+  readonly context: DirectionContext;
+  readonly tables: DirectionTables;
+  readonly gate: SourceGate;
+  readonly schemaWatch: SchemaWatch;
+  readonly persistence: StatePersistence;
+  readonly refreshResolver: RefreshResolver;
+  /** The source server's identity recorded on the target (source-server-record.ts). */
+  readonly sourceServer: string | undefined;
+  /** The status changed in a way an operator should see. */
+  readonly notify: () => void;
+  readonly fail: (error: unknown) => void;
+}
+
+/** Where streaming starts, and what the engine starts with. */
+export interface StreamStart {
+  readonly checkpoints: CheckpointState;
+  readonly startPosition: BinlogPosition;
+  readonly targetSchemas: ReadonlyMap<string, TableSchema>;
+  readonly changeKeys: DependencyKeys;
+}
+
+/** The earliest of the watermark (or the slots read at start) and the copies' positions; the source's end if none. */
+export async function streamStartOf(
+  context: DirectionContext,
+  start: StartFacts,
+  snapshotPositions: ReadonlyMap<string, BinlogPosition>,
+): Promise<StreamStart> {
+  const { source, sourcePool, targetPool, targetDatabase } = context;
+  const checkpoints = new CheckpointState(await readSlots(targetPool, targetDatabase, source));
+  const startPosition =
+    BinlogPosition.earliest(
+      [
+        checkpoints.watermark ?? BinlogPosition.earliest(start.slotsBefore.map((slot) => slot.position)),
+        ...snapshotPositions.values(),
+      ].filter((position): position is BinlogPosition => position !== undefined && position !== null),
+    ) ?? (await readCurrentPosition(sourcePool));
+  const targetSchemas = new Map<string, TableSchema>();
+  for (const [table, pair] of start.schemas) targetSchemas.set(table, pair.target);
+  const changeKeys = await DependencyKeys.load(targetPool, targetSchemas.values());
+  return { checkpoints, startPosition, targetSchemas, changeKeys };
+}
+
+export class DirectionStream {
+  readonly #options: DirectionStreamOptions;
+  #engine: ApplyEngine | undefined;
+  #binlogSource: BinlogSource | undefined;
+  /** The stream's status at its last state change. */
+  #streamStatus: StreamStatus | undefined;
+
+  constructor(options: DirectionStreamOptions) {
+    this.#options = options;
+  }
+
+  get engine(): ApplyEngine | undefined {
+    return this.#engine;
+  }
+
+  /** The stream's live status; once it stopped, the copy kept from its last state change. */
+  get streamStatus(): StreamStatus | undefined {
+    return this.#binlogSource?.status ?? this.#streamStatus;
+  }
+
+  start(streamStart: StreamStart): void {
+    const { context, tables, gate, schemaWatch, persistence, notify, fail } = this.#options;
+    const { source, bidirectional, logger } = context;
+    const { startPosition } = streamStart;
+    const engine = createApplyEngine(context, {
+      ...streamStart,
+      refreshResolver: this.#options.refreshResolver,
+      heldTables: tables.pauses,
+      sourceHold: () => this.#binlogSource?.heldPosition ?? null,
+      hooks: {
+        pauseSource: () => gate.hold('backpressure'),
+        resumeSource: () => gate.release('backpressure'),
+        onBatchApplied: (event) => {
+          tables.addApplied(event.rowCountByTable);
+          context.onBatchApplied?.(event);
+        },
+        onTablePaused: (pause) => {
+          tables.paused(pause);
+          notify();
+          void persistence.saveTableStates();
+        },
+        onWatermark: (watermark) => {
+          // Every source change up to the watermark is applied: fences over them have done their work.
+          bidirectional?.ownWrites.forgetThrough(source, watermark);
+          // Queued, so stop() can wait for the last copy before the store closes.
+          persistence.checkpointsMoved(watermark);
+        },
+        onApplyFailure: () => notify(),
+        onFatalError: (error) => fail(error),
+      },
+    });
+    this.#engine = engine;
+    engine.start();
+    const binlogSource = createBinlogSource(context, {
+      startPosition,
+      sourceServer: this.#options.sourceServer,
+      handler: {
+        onTransaction: (transaction) => schemaWatch.onTransaction(transaction),
+        onSchemaChange: (event) => schemaWatch.onSchemaChange(event),
+        onIncompleteRowImage: (event) =>
+          engine.pauseTableAfterCurrent(
+            event.table,
+            'incomplete-row-image',
+            `a change of ${event.table} on ${source} was logged without the columns ` +
+              `${event.missingColumns.join(', ')} (the writing session's binlog_row_image was NOBLOB or MINIMAL): ` +
+              'applied as whole it would null them or lose the row, so the table is paused at it and nothing of it ' +
+              'is applied. Set binlog_row_image=FULL for every session that writes the table, then copy the table ' +
+              'again (docs/operations.md, "Recovering from a purged binlog")',
+            event.position,
+          ),
+        onStatus: (status) => {
+          const previous = this.#streamStatus?.state;
+          this.#streamStatus = status;
+          if (previous !== status.state) notify();
+        },
+        onFatalError: (error) => fail(error),
+      },
+    });
+    this.#binlogSource = binlogSource;
+    gate.attach(binlogSource);
+    binlogSource.start();
+    logger.info({ binlogPosition: startPosition.toString() }, 'streaming started');
+  }
+
+  /** Stops reading the binlog (the engine goes on with what is queued). */
+  async stopReading(): Promise<void> {
+    await this.#binlogSource?.stop();
+  }
+}

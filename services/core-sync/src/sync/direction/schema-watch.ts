@@ -1,0 +1,137 @@
+/**
+ * The schema watch of a direction: transactions pass from the binlog reader to the apply engine here, and a DDL
+ * on a synced table stops them until both sides' schemas are read again. A change the target also has is
+ * followed; any other pauses the table from the DDL's position on, with the remedy in its status.
+ */
+import type { ApplyEngine } from '../../apply/index.js';
+import type { SchemaChangeEvent } from '../../binlog/index.js';
+import { describeColumnDifferences, readTableSchema } from '../../mysql/index.js';
+import type { SourceTransaction, SystemPeriod, TableSchema } from '../../model/index.js';
+import { unsupportedColumns } from '../../snapshot/index.js';
+import { resumeOrRestart } from '../../target/index.js';
+import { currentVersionChanges } from '../system-versioning.js';
+import type { DirectionContext } from './direction-context.js';
+import type { SourceGate } from './source-gate.js';
+
+export class SchemaWatch {
+  readonly #context: DirectionContext;
+  readonly #gate: SourceGate;
+  readonly #engine: () => ApplyEngine | undefined;
+  readonly #fail: (error: unknown) => void;
+  /** DDL checks run in stream order: transactions that arrive meanwhile wait here (the source is held). */
+  #schemaCheck: Promise<void> | undefined;
+  #heldTransactions: SourceTransaction[] = [];
+  /** The period columns of the source's system-versioned tables: their changes reach the target as current rows. */
+  readonly #systemPeriods = new Map<string, SystemPeriod>();
+
+  constructor(
+    context: DirectionContext,
+    gate: SourceGate,
+    engine: () => ApplyEngine | undefined,
+    fail: (error: unknown) => void,
+  ) {
+    this.#context = context;
+    this.#gate = gate;
+    this.#engine = engine;
+    this.#fail = fail;
+  }
+
+  /** Resolves once the DDL checks under way are done. */
+  async settled(): Promise<void> {
+    await this.#schemaCheck;
+  }
+
+  followSystemPeriod(table: string, sourceSchema: TableSchema | undefined): void {
+    if (sourceSchema?.systemPeriod === undefined) this.#systemPeriods.delete(table);
+    else this.#systemPeriods.set(table, sourceSchema.systemPeriod);
+  }
+
+  onTransaction(transaction: SourceTransaction): void {
+    if (this.#schemaCheck !== undefined) {
+      this.#heldTransactions.push(transaction);
+      return;
+    }
+    this.#dispatch(transaction);
+  }
+
+  /** Re-reads both schemas after a DDL; a change the target does not have pauses the table from here on. */
+  onSchemaChange(event: SchemaChangeEvent): void {
+    const previousCheck = this.#schemaCheck ?? Promise.resolve();
+    this.#gate.hold('schema');
+    const check = previousCheck
+      .then(() => this.#checkSchemaChange(event))
+      .catch((error: unknown) => this.#fail(error))
+      .finally(() => {
+        if (this.#schemaCheck !== check) return;
+        this.#schemaCheck = undefined;
+        const held = this.#heldTransactions;
+        this.#heldTransactions = [];
+        for (const transaction of held) this.#dispatch(transaction);
+        // A full queue keeps the source held: the engine releases it once drained.
+        this.#gate.release('schema');
+      });
+    this.#schemaCheck = check;
+  }
+
+  #dispatch(transaction: SourceTransaction): void {
+    this.#engine()?.dispatch(currentVersionChanges(transaction, this.#systemPeriods));
+  }
+
+  async #checkSchemaChange(event: SchemaChangeEvent): Promise<void> {
+    const { source, target, sourcePool, targetPool, sourceDatabase, targetDatabase, logger } = this.#context;
+    // Transactions before the DDL are dispatched: hold the ones after it until this check is done.
+    for (const transaction of this.#heldTransactions.splice(0)) this.#dispatch(transaction);
+    const sourceSchema = await readTableSchema(sourcePool, sourceDatabase, event.table);
+    const targetSchema = await readTableSchema(targetPool, targetDatabase, event.table);
+    // Changes after the DDL (held until now) are read as the table is from here on.
+    this.followSystemPeriod(event.table, sourceSchema);
+    const problem = schemaChangeProblem(event, sourceSchema, targetSchema, source, target);
+    if (problem === undefined && targetSchema !== undefined) {
+      this.#engine()?.updateTableSchema(targetSchema);
+      logger.info(
+        { table: event.table, binlogPosition: event.position.toString() },
+        'schema change followed: both sides match',
+      );
+      return;
+    }
+    this.#engine()?.pauseTableAfterCurrent(
+      event.table,
+      'schema-change',
+      problem ?? 'schema changed',
+      event.position,
+    );
+  }
+}
+
+/** Why the table cannot go on after `event`, or undefined when both sides have the same columns and key. */
+function schemaChangeProblem(
+  event: SchemaChangeEvent,
+  sourceSchema: TableSchema | undefined,
+  targetSchema: TableSchema | undefined,
+  source: string,
+  target: string,
+): string | undefined {
+  const statement = event.statement.trim().slice(0, 200);
+  if (/^\s*truncate\b/i.test(event.statement)) {
+    return `TRUNCATE on ${source} is not replicated (it writes no row events): truncate ${event.table} on ${target} too, then ${resumeOrRestart}`;
+  }
+  if (sourceSchema === undefined) return `table ${event.table} no longer exists on ${source}`;
+  const unsupported = unsupportedColumns(sourceSchema);
+  if (unsupported.length > 0) {
+    return `schema change on ${source} (${statement}) added a column named ${unsupported.join(', ')}, which core-sync cannot carry (JavaScript row objects cannot hold that key): rename the column on ${source}, then ${resumeOrRestart}`;
+  }
+  if (sourceSchema.systemPeriod?.byTransaction === true) {
+    return `schema change on ${source} (${statement}) made ${event.table} system-versioned by transaction id: MariaDB logs its changes as statements, which cannot be streamed (TABLE_VERSIONING_UNSUPPORTED); version it by time on ${source}, then ${resumeOrRestart}`;
+  }
+  if (targetSchema === undefined) return `table ${event.table} does not exist on ${target}`;
+  const differences = describeColumnDifferences(sourceSchema, targetSchema);
+  const columns = [
+    ...differences.missingOnTarget,
+    ...differences.extraOnTarget,
+    ...differences.typeMismatches,
+  ];
+  if (columns.length > 0 || sourceSchema.primaryKey.join() !== targetSchema.primaryKey.join()) {
+    return `schema change on ${source} (${statement}) is not on ${target}: columns ${columns.join(', ') || '(primary key)'} differ; apply the same change on ${target}, then ${resumeOrRestart}`;
+  }
+  return undefined;
+}
