@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SyncError } from '../errors/index.js';
-import { decideOnFailure, maxPrimaryKeyRaceRetries, retryDelayMs } from './batch-outcome.js';
+import { decideOnFailure, maxPrimaryKeyRaceRetries, refusedRowPause, retryDelayMs } from './batch-outcome.js';
 import { TableWriteError, UniqueKeyCollisionError } from '../target/index.js';
 import { TurnAbortedError } from './commit-order.js';
 
@@ -93,5 +93,32 @@ describe('retryDelayMs', () => {
       expect(delay).toBeGreaterThanOrEqual(full / 2);
       expect(delay).toBeLessThanOrEqual(full);
     }
+  });
+});
+
+describe('refusedRowPause', () => {
+  it("names a refused row's table and the server's error code", () => {
+    const refused = driverError('ER_DATA_TOO_LONG', "Data too long for column 'name' at row 1");
+    const pause = refusedRowPause(refused, 'items', 'cloud');
+    expect(pause).toMatchObject({
+      reason: 'row-rejected',
+      code: 'ROW_REJECTED',
+      errorCode: 'ER_DATA_TOO_LONG',
+    });
+    expect(pause.message).toContain("the target refused a row of items: Data too long for column 'name'");
+  });
+
+  it('keeps the code and remedy of a target that refuses every write', () => {
+    const readOnly = driverError(
+      'ER_OPTION_PREVENTS_STATEMENT',
+      'The MariaDB server is running with the --read-only option so it cannot execute this statement',
+    );
+    const pause = refusedRowPause(readOnly, 'items', 'cloud');
+    expect(pause).toMatchObject({
+      reason: 'target-read-only',
+      code: 'TARGET_READ_ONLY',
+      errorCode: 'ER_OPTION_PREVENTS_STATEMENT',
+    });
+    expect(pause.message).toContain('the changes of items are held from here on');
   });
 });

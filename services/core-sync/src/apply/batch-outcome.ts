@@ -2,10 +2,16 @@
  * What a worker does when a group's attempt fails: a pure decision on the error, so every branch is tested
  * without a server.
  */
-import { driverErrorCode } from '../errors/index.js';
+import { describeError, driverErrorCode } from '../errors/index.js';
 import type { SideName } from '../model/index.js';
 import { classifyDriverError, isConnectionLost } from '../mysql/index.js';
-import { TableWriteError, describeTargetRefusal, type TargetRefusal } from '../target/index.js';
+import type { TablePause } from '../status/index.js';
+import {
+  TableWriteError,
+  describeTargetRefusal,
+  heldChangesMessage,
+  type TargetRefusal,
+} from '../target/index.js';
 import { TurnAbortedError } from './commit-order.js';
 import { HeldMeanwhileError } from './held-tables.js';
 
@@ -54,6 +60,34 @@ export function decideOnFailure(error: unknown, context: FailureContext): Failur
     return { action: 'fatal' };
   }
   return { action: 'retry-later' };
+}
+
+/** While naming a refused write: an error of the connection (the batch is retried), not of the row. */
+export function isConnectionFailure(error: unknown): boolean {
+  return classifyDriverError(error) === 'connection';
+}
+
+/** Why a table whose row the target refused is held: a refusal of every write keeps its code and remedy. */
+export function refusedRowPause(
+  error: unknown,
+  table: string,
+  targetName: SideName,
+): Pick<TablePause, 'reason' | 'code' | 'message' | 'errorCode'> {
+  const refusal = describeTargetRefusal(error, targetName);
+  if (refusal !== undefined) {
+    return {
+      reason: refusal.reason,
+      code: refusal.code,
+      message: heldChangesMessage(refusal, table),
+      errorCode: refusal.errorCode ?? driverErrorCode(error) ?? null,
+    };
+  }
+  return {
+    reason: 'row-rejected',
+    code: 'ROW_REJECTED',
+    message: `the target refused a row of ${table}: ${describeError(error)}`,
+    errorCode: driverErrorCode(error) ?? null,
+  };
 }
 
 function isPrimaryKeyRace(error: unknown): boolean {

@@ -7,17 +7,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describeError, driverErrorCode } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { BinlogPosition, SideName, TableSchema } from '../model/index.js';
-import { classifyDriverError } from '../mysql/index.js';
 import type { ApplyFailures } from './apply-failures.js';
-import { decideOnFailure, retryDelayMs } from './batch-outcome.js';
+import { decideOnFailure, isConnectionFailure, refusedRowPause, retryDelayMs } from './batch-outcome.js';
 import {
   BatchAttempts,
   type BatchTransactions,
   TableWriteError,
   tableSlot,
   type SlotPosition,
-  describeTargetRefusal,
-  heldChangesMessage,
   rowForPause,
 } from '../target/index.js';
 import { decisiveSlots } from './decisive-slots.js';
@@ -235,21 +232,13 @@ export class GroupRunner {
     const culprit = refused.item;
     if (culprit === undefined) return;
     const culpritTable = culprit.operation.table;
-    const refusal = describeTargetRefusal(refused.error, this.#options.targetName);
     this.#options.held.hold({
       table: culpritTable,
-      ...(refusal === undefined
-        ? {
-            reason: 'row-rejected',
-            code: 'ROW_REJECTED',
-            message: `the target refused a row of ${culpritTable}: ${describeError(refused.error)}`,
-          }
-        : { reason: refusal.reason, code: refusal.code, message: heldChangesMessage(refusal, culpritTable) }),
+      ...refusedRowPause(refused.error, culpritTable, this.#options.targetName),
       fromSequence: culprit.sequence,
       resumePosition: this.#options.tracker.positionBefore(culprit.sequence),
       position: culprit.commitPosition,
       row: rowForPause(culprit.operation.row),
-      errorCode: refusal?.errorCode ?? driverErrorCode(refused.error) ?? null,
     });
   }
 
@@ -280,7 +269,7 @@ export class GroupRunner {
               else await groupWriter.writeMove(connection, schema, item.operation, move.arrival.operation);
             } catch (error) {
               const cause = error instanceof TableWriteError ? error.cause : error;
-              if (classifyDriverError(cause) === 'connection') throw cause;
+              if (isConnectionFailure(cause)) throw cause;
               refused = { item: move?.arrival ?? item, error: cause };
               break;
             }
