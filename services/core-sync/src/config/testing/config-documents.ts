@@ -11,6 +11,11 @@ export function minimalDocument(): Record<string, unknown> {
   };
 }
 
+/** The smallest valid document with this `sync` section. */
+export function withSync(sync: Record<string, unknown>): Record<string, unknown> {
+  return { ...minimalDocument(), sync };
+}
+
 /** The smallest valid document with this `server` section. */
 export function documentWithServer(server: Record<string, unknown>): Record<string, unknown> {
   return { ...minimalDocument(), server };
