@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/full-sync.bench.ts [--rows=1000000] [--repeat=2]
  */
-import type { Connection, ResultSetHeader } from '../services/core-sync/src/mysql/index.js';
+import type { Connection, WriteResult } from '../services/core-sync/src/mysql/index.js';
 import type { SandboxServer } from '../services/core-sync/src/sandbox/index.js';
 import {
   tableColumns,
@@ -112,13 +112,13 @@ async function divergeTarget(connection: Connection): Promise<Divergence> {
   const columns = 'customer_email, quantity, amount, created_at, attributes, notes, status, is_gift';
   await connection.query('SET SESSION sql_log_bin = 0');
   try {
-    const [inserted] = await connection.query<ResultSetHeader>(
+    const [inserted] = await connection.query<WriteResult>(
       `INSERT INTO ${qualified} (id, ${columns}) SELECT id + 100, ${columns} FROM ${qualified} WHERE id % ${divergencePeriod} = 100`,
     );
-    const [deleted] = await connection.query<ResultSetHeader>(
+    const [deleted] = await connection.query<WriteResult>(
       `DELETE FROM ${qualified} WHERE id % ${divergencePeriod} = 0`,
     );
-    const [changed] = await connection.query<ResultSetHeader>(
+    const [changed] = await connection.query<WriteResult>(
       `UPDATE ${qualified} SET amount = amount + 1, notes = CONCAT(COALESCE(notes, ''), ' (changed on the target)') ` +
         `WHERE id % ${divergencePeriod} = 100`,
     );

@@ -3,7 +3,7 @@
  * transactions of 1–200 rows, kinds and sizes drawn from a fixed pseudo-random sequence, so every run (and
  * every contender of one run) writes the same changes. Used by the catch-up and bidirectional benchmarks.
  */
-import type { Connection, ResultSetHeader } from '../../services/core-sync/src/mysql/index.js';
+import type { Connection, WriteResult } from '../../services/core-sync/src/mysql/index.js';
 import { driverErrorCode } from '../../services/core-sync/src/errors/index.js';
 import { insertOrders, ordersUpdateStatement } from './orders-table.js';
 
@@ -96,14 +96,14 @@ async function applyChange(
       await insertOrders(connection, table, change.first, change.last);
       return change.last - change.first + 1;
     case 'update': {
-      const [result] = await connection.query<ResultSetHeader>(ordersUpdateStatement(table), [
+      const [result] = await connection.query<WriteResult>(ordersUpdateStatement(table), [
         change.first,
         change.last,
       ]);
       return result.affectedRows;
     }
     case 'delete': {
-      const [result] = await connection.query<ResultSetHeader>(
+      const [result] = await connection.query<WriteResult>(
         `DELETE FROM \`${table}\` WHERE id BETWEEN ? AND ?`,
         [change.first, change.last],
       );

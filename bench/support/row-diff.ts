@@ -3,7 +3,7 @@
  * its values (in column order, each with its ISNULL flag) are read from both sides in key order and compared;
  * the first few differing rows are then read in full from both sides, to say what differed.
  */
-import type { Connection, RowDataPacket } from '../../services/core-sync/src/mysql/index.js';
+import type { Connection, QueryRow } from '../../services/core-sync/src/mysql/index.js';
 import { queryRows } from './servers.js';
 
 export interface DiffSide {
@@ -56,7 +56,7 @@ async function fullRow(
   keyColumn: string,
   key: string,
 ): Promise<Record<string, unknown> | undefined> {
-  const rows: RowDataPacket[] = await queryRows(
+  const rows: QueryRow[] = await queryRows(
     side.connection,
     `SELECT * FROM ${quote(side.database)}.${quote(table)} WHERE ${quote(keyColumn)} = ?`,
     [key],

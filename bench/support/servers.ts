@@ -5,7 +5,7 @@
 import {
   createMysqlConnection,
   type Connection,
-  type RowDataPacket,
+  type QueryRow,
 } from '../../services/core-sync/src/mysql/index.js';
 import { SandboxServer, removeSandboxTemplate } from '../../services/core-sync/src/sandbox/index.js';
 
@@ -68,8 +68,8 @@ export async function queryRows(
   connection: Connection,
   sql: string,
   values: unknown[] = [],
-): Promise<RowDataPacket[]> {
-  const [rows] = await connection.query<RowDataPacket[]>(sql, values);
+): Promise<QueryRow[]> {
+  const [rows] = await connection.query<QueryRow[]>(sql, values);
   return rows;
 }
 

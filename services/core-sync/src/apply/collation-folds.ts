@@ -24,7 +24,7 @@
  * The coarse fold gives nothing: every value of the column is one key. It stands in for collations that are not
  * loaded (a DDL brought a new one), unknown to the server, or found unsafe.
  */
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { columnText, type Pool, type QueryRow } from '../mysql/index.js';
 import { readCollationWeights, weightPredictor, type CollationWeights } from './collation-weights.js';
 import {
   buildUnitTable,
@@ -233,8 +233,8 @@ export class CollationFolds {
    * a restart of the sync service (a configuration change, a resume) does not read them again.
    */
   static async load(pool: Pool, collations: Iterable<string>): Promise<CollationFolds> {
-    const [versionRows] = await pool.query<RowDataPacket[]>('SELECT @@version AS version');
-    const version = String(versionRows[0]?.version ?? '');
+    const [versionRows] = await pool.query<QueryRow[]>('SELECT @@version AS version');
+    const version = columnText(versionRows[0]?.version);
     const folds: StringFold[] = [];
     for (const collation of new Set(collations)) {
       if (collation === 'binary') continue;

@@ -12,7 +12,7 @@
  * stays exact. The candidate expressions are evaluated once per row: a merged derived table would evaluate an
  * expression once per reference.
  */
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool, QueryRow } from '../mysql/index.js';
 import { SyncError } from '../errors/index.js';
 
 /** Code points per block of the weight query. */
@@ -100,7 +100,7 @@ export async function readCollationWeights(
 ): Promise<CollationWeights | undefined> {
   if (!plainName.test(collation)) return undefined;
   try {
-    const [collationRows] = await pool.query<RowDataPacket[]>(
+    const [collationRows] = await pool.query<QueryRow[]>(
       'SELECT CHARACTER_SET_NAME FROM information_schema.COLLATIONS WHERE COLLATION_NAME = ?',
       [collation],
     );
@@ -193,7 +193,7 @@ async function readBlockWeights(
   const sql =
     `SELECT blockNumber * 256 + cellOffset AS codePoint, weightHex FROM (${predicted}) candidates ` +
     `WHERE cellOffset < 2 OR NOT (weightHex <=> expectedHex)`;
-  const [rows] = await pool.query<RowDataPacket[]>({ sql, rowsAsArray: true });
+  const [rows] = await pool.query<QueryRow[]>({ sql, rowsAsArray: true });
   const weights = new Map<number, Buffer | null>();
   for (const row of rows as unknown as [number | string, string][]) {
     const [codePoint, weightHex] = row;
@@ -211,7 +211,7 @@ async function readProbes(
   const selects = texts.map(
     (_text, index) => `WEIGHT_STRING(CONVERT(? USING ${characterSet}) COLLATE ${collation}) AS probe${index}`,
   );
-  const [rows] = await pool.query<RowDataPacket[]>(`SELECT ${selects.join(', ')}`, texts);
+  const [rows] = await pool.query<QueryRow[]>(`SELECT ${selects.join(', ')}`, texts);
   const row: Record<string, unknown> = rows[0] ?? {};
   return texts.map((text, index) => {
     const weight: unknown = row[`probe${index}`];
@@ -259,7 +259,7 @@ async function findContractions(
     `FROM (${firsts}) firstChar JOIN (${seconds}) secondChar ON secondChar.rangeId = firstChar.rangeId ` +
     `WHERE LENGTH(firstChar.weight) > 0 AND NOT (WEIGHT_STRING(CONCAT(firstChar.characterText, secondChar.characterText) COLLATE ${collation}) ` +
     `<=> CONCAT(firstChar.weight, secondChar.weight))`;
-  const [pairRows] = await pool.query<RowDataPacket[]>({ sql, rowsAsArray: true });
+  const [pairRows] = await pool.query<QueryRow[]>({ sql, rowsAsArray: true });
   const contractions: Contraction[] = [];
   const pairs: [number, number, number][] = [];
   for (const [firstPoint, secondPoint, rangeId, weight] of pairRows as unknown as [
@@ -301,7 +301,7 @@ async function findTriples(
     `FROM (${pairTable}) pairs JOIN (${seconds}) thirdChar ON thirdChar.rangeId = pairs.rangeId ` +
     `WHERE NOT (WEIGHT_STRING(CONCAT(${pairText}, thirdChar.characterText) COLLATE ${collation}) ` +
     `<=> CONCAT(WEIGHT_STRING(${pairText} COLLATE ${collation}), thirdChar.weight))`;
-  const [rows] = await pool.query<RowDataPacket[]>({ sql, rowsAsArray: true });
+  const [rows] = await pool.query<QueryRow[]>({ sql, rowsAsArray: true });
   return (rows as unknown as [number, number, number, unknown][]).map(([first, second, third, weight]) => ({
     codePoints: [Number(first), Number(second), Number(third)],
     weight: Buffer.isBuffer(weight) ? weight : null,

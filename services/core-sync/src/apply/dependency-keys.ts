@@ -20,7 +20,7 @@
  * the row (one value for all such rows). Foreign keys to tables that are not loaded give no key: those parents are
  * not written by the applier.
  */
-import type { Pool } from 'mysql2/promise';
+import type { Pool } from '../mysql/index.js';
 import type { ColumnSchema, ColumnValue, Row, RowChange, TableSchema } from '../model/index.js';
 import { CollationFolds, type StringFold } from './collation-folds.js';
 import { KeyHasher, keyMarkers } from './key-hasher.js';

@@ -12,7 +12,7 @@ import {
   exactSelectList,
   readTableSchema,
   type Pool,
-  type RowDataPacket,
+  type QueryRow,
 } from '../mysql/index.js';
 import { BinlogSource } from './binlog-source.js';
 import { readCurrentPosition } from './server-position.js';
@@ -258,7 +258,7 @@ function insertStatement(row: Record<string, unknown>): { sql: string; values: u
 async function selectRows(pool: Pool, database: string): Promise<Map<number, Row>> {
   const schema = await readTableSchema(pool, database, 'all_types');
   if (schema === null || schema === undefined) throw new Error('all_types is missing');
-  const [selected] = await pool.query<RowDataPacket[]>({
+  const [selected] = await pool.query<QueryRow[]>({
     sql: `SELECT ${exactSelectList(schema.columns)} FROM all_types ORDER BY id`,
     ...exactQueryOptions(schema.columns),
   });

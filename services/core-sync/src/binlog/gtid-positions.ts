@@ -16,11 +16,11 @@
  * failed, not the whole binlog.
  */
 import { BinlogPosition } from '../model/index.js';
-import type { Pool, RowDataPacket, ServerFlavor } from '../mysql/index.js';
+import type { Pool, QueryRow, ServerFlavor } from '../mysql/index.js';
 import { GtidHistory } from './gtid-history.js';
 import { listBinaryLogs } from './server-position.js';
 
-interface BinlogEventRow extends RowDataPacket {
+interface BinlogEventRow extends QueryRow {
   Pos: number | string;
   Event_type: string;
   End_log_pos: number | string;

@@ -5,13 +5,14 @@
 import { SyncError, driverErrorCode } from '../errors/index.js';
 import {
   checkBinlogSettings,
+  columnText,
   createMysqlPool,
   formatSettingProblems,
   quoteIdentifier,
   readServerInfo,
   type MysqlEndpoint,
   type Pool,
-  type RowDataPacket,
+  type QueryRow,
 } from '../mysql/index.js';
 import { privilegeErrorCodes } from './stream-errors.js';
 
@@ -22,9 +23,9 @@ function isPrivilegeError(error: unknown): boolean {
 
 /** Global (`ON *.*`) grant lines of the current user. */
 async function readGlobalGrants(pool: Pool): Promise<string[]> {
-  const [rows] = await pool.query<RowDataPacket[]>('SHOW GRANTS');
+  const [rows] = await pool.query<QueryRow[]>('SHOW GRANTS');
   return rows
-    .map((row) => String(Object.values(row)[0] ?? ''))
+    .map((row) => columnText(Object.values(row)[0]))
     .filter((grant) => /\bON\s+\*\.\*\s+TO\b/i.test(grant));
 }
 

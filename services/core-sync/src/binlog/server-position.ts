@@ -8,10 +8,10 @@ import {
   showBinlogStatus,
   type Pool,
   type ServerFlavor,
-  type RowDataPacket,
+  type QueryRow,
 } from '../mysql/index.js';
 
-interface BinaryLogRow extends RowDataPacket {
+interface BinaryLogRow extends QueryRow {
   Log_name: string;
 }
 
@@ -23,10 +23,7 @@ export async function readBinlogGtidPosition(
   file: string,
   offset: number,
 ): Promise<string | null> {
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT BINLOG_GTID_POS(?, ?) AS gtidPosition', [
-    file,
-    offset,
-  ]);
+  const [rows] = await pool.query<QueryRow[]>('SELECT BINLOG_GTID_POS(?, ?) AS gtidPosition', [file, offset]);
   const gtidPosition: unknown = rows[0]?.gtidPosition;
   return typeof gtidPosition === 'string' && gtidPosition.length > 0 ? gtidPosition : null;
 }
@@ -83,7 +80,7 @@ export async function readCurrentPosition(pool: Pool): Promise<BinlogPosition> {
     const offset = Number(status.Position);
     let gtid = await readBinlogGtidPosition(pool, file, offset);
     if (gtid === null) {
-      const [rows] = await pool.query<RowDataPacket[]>('SELECT @@gtid_binlog_pos AS gtidPosition');
+      const [rows] = await pool.query<QueryRow[]>('SELECT @@gtid_binlog_pos AS gtidPosition');
       const fallback: unknown = rows[0]?.gtidPosition;
       gtid = typeof fallback === 'string' && fallback.length > 0 ? fallback : null;
     }

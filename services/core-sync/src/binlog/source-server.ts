@@ -14,7 +14,7 @@
  */
 import { SyncError } from '../errors/index.js';
 import type { BinlogPosition } from '../model/index.js';
-import type { Connection, Pool, RowDataPacket, ServerFlavor } from '../mysql/index.js';
+import { columnText, type Connection, type Pool, type QueryRow, type ServerFlavor } from '../mysql/index.js';
 import { GtidSet } from './gtid-set.js';
 
 /** What the check queries: a pool, or the dump connection itself. */
@@ -22,10 +22,10 @@ type Queryable = Pick<Pool, 'query'> | Pick<Connection, 'query'>;
 
 /** `server_uuid:<uuid>` (Oracle MySQL) or `server_id:<id>` (MariaDB). */
 export async function readServerIdentity(queryable: Queryable, flavor: ServerFlavor): Promise<string> {
-  const [rows] = await queryable.query<RowDataPacket[]>(
+  const [rows] = await queryable.query<QueryRow[]>(
     flavor === 'mysql' ? 'SELECT @@server_uuid AS identity' : 'SELECT @@server_id AS identity',
   );
-  return `${flavor === 'mysql' ? 'server_uuid' : 'server_id'}:${String(rows[0]?.identity ?? '')}`;
+  return `${flavor === 'mysql' ? 'server_uuid' : 'server_id'}:${columnText(rows[0]?.identity)}`;
 }
 
 export interface SourceServerCheck {
@@ -51,8 +51,8 @@ export async function checkSourceServer(queryable: Queryable, check: SourceServe
   const recorded = check.position.gtid;
   if (recorded === null) return;
   if (check.flavor === 'mysql') {
-    const [rows] = await queryable.query<RowDataPacket[]>('SELECT @@GLOBAL.gtid_executed AS executed');
-    const executed = GtidSet.parse(String(rows[0]?.executed ?? '').replace(/\s/g, ''));
+    const [rows] = await queryable.query<QueryRow[]>('SELECT @@GLOBAL.gtid_executed AS executed');
+    const executed = GtidSet.parse(columnText(rows[0]?.executed).replace(/\s/g, ''));
     if (!executed.includes(GtidSet.parse(recorded))) {
       throw sourceServerChanged(
         check,
@@ -62,7 +62,7 @@ export async function checkSourceServer(queryable: Queryable, check: SourceServe
     }
     return;
   }
-  const [rows] = await queryable.query<RowDataPacket[]>('SELECT BINLOG_GTID_POS(?, ?) AS gtidPosition', [
+  const [rows] = await queryable.query<QueryRow[]>('SELECT BINLOG_GTID_POS(?, ?) AS gtidPosition', [
     check.position.file,
     check.position.offset,
   ]);
@@ -79,7 +79,7 @@ export async function checkSourceServer(queryable: Queryable, check: SourceServe
   }
   // No state there: the offset is not an event boundary of this server's file (another server sharing the
   // server_id), or the file is gone (purged: the stream says so).
-  const [logs] = await queryable.query<RowDataPacket[]>('SHOW BINARY LOGS');
+  const [logs] = await queryable.query<QueryRow[]>('SHOW BINARY LOGS');
   if (logs.some((log) => log.Log_name === check.position.file)) {
     throw sourceServerChanged(
       check,

@@ -1,9 +1,9 @@
 /** Where a server's binlog ends now: SHOW MASTER STATUS (MySQL 8.4 renamed it SHOW BINARY LOG STATUS). */
-import type { Connection, Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type { Connection, Pool, PoolConnection, QueryRow } from './driver-types.js';
 import { SyncError, driverErrorCode } from '../errors/index.js';
 import { BinlogPosition } from '../model/index.js';
 
-export interface BinlogStatusRow extends RowDataPacket {
+export interface BinlogStatusRow extends QueryRow {
   File?: string;
   Position?: number | string;
   Executed_Gtid_Set?: string;
@@ -50,7 +50,7 @@ export interface ExecutedGtidState {
   readonly consistent: boolean;
 }
 
-interface LogStatusRow extends RowDataPacket {
+interface LogStatusRow extends QueryRow {
   LOCAL: unknown;
 }
 

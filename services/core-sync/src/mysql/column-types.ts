@@ -18,7 +18,7 @@
  * and not a LONGTEXT without it (that one holds any text, which a JSON column refuses). A LONGTEXT with the check
  * and one without still match each other, as they always did: the schema check compares types, not constraints.
  */
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool, QueryRow } from './driver-types.js';
 import { charsetOf, isByteText } from './exact-columns.js';
 import type { ColumnSchema } from '../model/index.js';
 
@@ -71,7 +71,7 @@ function isJsonText(column: ColumnSchema): boolean {
   return column.dataType === 'longtext' && column.jsonChecked === true;
 }
 
-interface CheckClauseRow extends RowDataPacket {
+interface CheckClauseRow extends QueryRow {
   checkClause: string;
 }
 

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import mysql from 'mysql2/promise';
 import type { ConnectionTls } from './tls.js';
 
-export type { Pool, PoolConnection, Connection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
+import type { Connection, Pool, PoolConnection } from './driver-types.js';
 
 /** Where and as whom to connect. */
 export interface MysqlEndpoint {
@@ -112,7 +112,7 @@ function programName(purpose: string | undefined): string {
  * The server connection behind a pooled connection: mysql2 wraps it in a new promise object at every
  * getConnection(), so what is remembered per connection is keyed by this.
  */
-export function serverConnectionOf(connection: mysql.PoolConnection): object {
+export function serverConnectionOf(connection: PoolConnection): object {
   return (connection as { connection?: object }).connection ?? connection;
 }
 
@@ -142,7 +142,7 @@ export function setUpEverySession(pool: mysql.Pool): void {
   });
 }
 
-export function createMysqlPool(endpoint: MysqlEndpoint, options: PoolOptions = {}): mysql.Pool {
+export function createMysqlPool(endpoint: MysqlEndpoint, options: PoolOptions = {}): Pool {
   const pool = mysql.createPool({
     ...endpointOptions(endpoint),
     ...canonicalValueOptions,
@@ -170,10 +170,7 @@ export function createMysqlPool(endpoint: MysqlEndpoint, options: PoolOptions = 
   return pool;
 }
 
-export async function createMysqlConnection(
-  endpoint: MysqlEndpoint,
-  purpose?: string,
-): Promise<mysql.Connection> {
+export async function createMysqlConnection(endpoint: MysqlEndpoint, purpose?: string): Promise<Connection> {
   const connection = await mysql.createConnection({
     ...endpointOptions(endpoint),
     ...canonicalValueOptions,

@@ -12,12 +12,18 @@ export {
   watchStatementSilence,
   type MysqlEndpoint,
   type PoolOptions,
-  type Pool,
-  type PoolConnection,
-  type Connection,
-  type RowDataPacket,
-  type ResultSetHeader,
 } from './connection.js';
+export type {
+  Pool,
+  PoolConnection,
+  Connection,
+  Queryable,
+  QueryRow,
+  QueryResult,
+  StatementOptions,
+  WriteResult,
+} from './driver-types.js';
+export { columnText, connectionIdOf } from './driver-types.js';
 export { ConnectionTls, loadTls, type TlsMode, type TlsOrigin, type TlsSettings } from './tls.js';
 export {
   checkConnection,
@@ -78,3 +84,15 @@ export {
 export { decimalLeaves, type DecimalLeaf } from './json-decimals.js';
 export { mysqlDoubleText, mysqlJsonString } from './json-text.js';
 export { asHeldByMysqlJson, mysqlHeldJsonText, mysqlJsonColumns } from './json-held-text.js';
+export {
+  CommandChannel,
+  type CommandWriter,
+  type PausableConnection,
+  type ProtocolCommand,
+  type ProtocolPacket,
+} from './command-channel.js';
+export {
+  createStateStorePool,
+  createStateStoreConnection,
+  type StateStorePoolOptions,
+} from './state-store-pool.js';

@@ -1,4 +1,5 @@
-import { serverConnectionOf, type PoolConnection, type RowDataPacket } from './connection.js';
+import { serverConnectionOf } from './connection.js';
+import type { PoolConnection, QueryRow } from './driver-types.js';
 
 /** Per server connection (`serverConnectionOf`). */
 const limitsByConnection = new WeakMap<object, number>();
@@ -12,7 +13,7 @@ export async function maxAllowedPacket(connection: PoolConnection): Promise<numb
   const key = serverConnectionOf(connection);
   const known = limitsByConnection.get(key);
   if (known !== undefined) return known;
-  const [rows] = await connection.query<RowDataPacket[]>(
+  const [rows] = await connection.query<QueryRow[]>(
     'SELECT @@SESSION.max_allowed_packet AS max_allowed_packet',
   );
   const limit = Number(rows[0]?.max_allowed_packet);

@@ -2,6 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import { createMysqlPool, preparedStatementsPerConnection } from './connection.js';
 import { dropParameterDefinitions, executePrepared } from './prepared-statements.js';
+import { driverConnection } from './driver-types.js';
 
 describe('executePrepared against a real server', () => {
   it('prepares once per connection, keeps no parameter definitions, and writes every value exactly', async () => {
@@ -30,7 +31,7 @@ describe('executePrepared against a real server', () => {
         await executePrepared(connection, sql, [9_007_199_254_740_991, null, null, -1e300, null, null]);
         expect((await prepares()) - before).toBe(1);
         // The cached statement carries no parameter definitions any more.
-        expect(dropParameterDefinitions(await connection.prepare(sql))).toBe(0);
+        expect(dropParameterDefinitions(await driverConnection(connection).prepare(sql))).toBe(0);
       } finally {
         connection.release();
       }

@@ -17,7 +17,7 @@
  * same, at a BigInt and a parameter object per value: about a fifth of the service's CPU at catch-up.)
  */
 import type { ColumnSchema, ColumnValue, TableSchema } from '../model/index.js';
-import type { PoolConnection } from './connection.js';
+import { driverConnection, type PoolConnection } from './driver-types.js';
 
 const integerTypes = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
 
@@ -71,7 +71,7 @@ export async function executePrepared(
   values: readonly unknown[],
 ): Promise<number> {
   // Answered from the connection's cache without a round trip once the statement is prepared.
-  const prepared = await connection.prepare(sql);
+  const prepared = await driverConnection(connection).prepare(sql);
   dropParameterDefinitions(prepared);
   const [result] = await prepared.execute(values);
   return 'affectedRows' in result ? result.affectedRows : 0;

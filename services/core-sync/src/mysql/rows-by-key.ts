@@ -1,5 +1,5 @@
 import type { ColumnValue, Row, TableSchema } from '../model/index.js';
-import type { Connection, Pool, PoolConnection, RowDataPacket } from './connection.js';
+import type { Connection, Pool, PoolConnection, QueryRow } from './driver-types.js';
 import { asRows, exactQueryOptions, exactSelectList } from './exact-columns.js';
 import { qualifiedName, quoteIdentifier } from './identifiers.js';
 
@@ -61,8 +61,6 @@ export async function selectRowsByKeys(
 
 /** Whether the table holds any row. */
 export async function tableHasRows(queryable: Queryable, database: string, table: string): Promise<boolean> {
-  const [rows] = await queryable.query<RowDataPacket[]>(
-    `SELECT 1 FROM ${qualifiedName(database, table)} LIMIT 1`,
-  );
+  const [rows] = await queryable.query<QueryRow[]>(`SELECT 1 FROM ${qualifiedName(database, table)} LIMIT 1`);
   return rows.length > 0;
 }

@@ -1,4 +1,4 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool, QueryRow } from './driver-types.js';
 import { SyncError } from '../errors/index.js';
 import type {
   ColumnSchema,
@@ -11,7 +11,7 @@ import type {
 import { markJsonCheckedColumns, sameColumnType, typeMismatchHint } from './column-types.js';
 import { qualifiedName } from './identifiers.js';
 
-interface ColumnRow extends RowDataPacket {
+interface ColumnRow extends QueryRow {
   COLUMN_NAME: string;
   ORDINAL_POSITION: number | string;
   DATA_TYPE: string;
@@ -23,18 +23,18 @@ interface ColumnRow extends RowDataPacket {
   COLLATION_NAME: string | null;
 }
 
-interface TableTypeRow extends RowDataPacket {
+interface TableTypeRow extends QueryRow {
   TABLE_TYPE: string;
 }
 
-interface UniqueIndexRow extends RowDataPacket {
+interface UniqueIndexRow extends QueryRow {
   INDEX_NAME: string;
   /** Null for a functional key part (MySQL 8). */
   COLUMN_NAME: string | null;
   SUB_PART: number | string | null;
 }
 
-interface ForeignKeyRow extends RowDataPacket {
+interface ForeignKeyRow extends QueryRow {
   CONSTRAINT_NAME: string;
   COLUMN_NAME: string;
   REFERENCED_TABLE_NAME: string;
@@ -204,7 +204,7 @@ function foreignKeysOf(rows: readonly ForeignKeyRow[]): ForeignKey[] {
 
 /** The table's `CREATE TABLE` statement as the server prints it. */
 export async function readCreateTableStatement(pool: Pool, database: string, table: string): Promise<string> {
-  const [rows] = await pool.query<RowDataPacket[]>(`SHOW CREATE TABLE ${qualifiedName(database, table)}`);
+  const [rows] = await pool.query<QueryRow[]>(`SHOW CREATE TABLE ${qualifiedName(database, table)}`);
   const statement: unknown = rows[0]?.['Create Table'];
   if (typeof statement !== 'string') {
     throw new SyncError('TABLE_NOT_FOUND', `SHOW CREATE TABLE returned nothing for ${database}.${table}`, {

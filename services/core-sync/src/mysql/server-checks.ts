@@ -1,4 +1,4 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { columnText, type Pool, type QueryRow } from './driver-types.js';
 import { SyncError, driverErrorCode } from '../errors/index.js';
 
 export type ServerFlavor = 'mariadb' | 'mysql';
@@ -18,14 +18,14 @@ export interface SettingProblem {
   readonly remedy: string;
 }
 
-interface VariableRow extends RowDataPacket {
+interface VariableRow extends QueryRow {
   Variable_name: string;
   Value: string;
 }
 
 export async function readServerInfo(pool: Pool): Promise<ServerInfo> {
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT VERSION() AS version, @@server_id AS serverId');
-  const version = String(rows[0]?.version ?? '');
+  const [rows] = await pool.query<QueryRow[]>('SELECT VERSION() AS version, @@server_id AS serverId');
+  const version = columnText(rows[0]?.version);
   return {
     flavor: version.toLowerCase().includes('mariadb') ? 'mariadb' : 'mysql',
     version,

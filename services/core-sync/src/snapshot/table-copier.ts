@@ -29,7 +29,7 @@ import {
   type MysqlEndpoint,
   type Pool,
   type PoolConnection,
-  type RowDataPacket,
+  type QueryRow,
   type ServerFlavor,
   tableHasRows,
 } from '../mysql/index.js';
@@ -85,7 +85,7 @@ export async function copyTable(options: CopyTableOptions): Promise<CopyTableRes
     let lastKey: ColumnValue[] | undefined;
     for (;;) {
       options.signal?.throwIfAborted();
-      const [rows] = await reader.query<RowDataPacket[]>(
+      const [rows] = await reader.query<QueryRow[]>(
         {
           sql:
             `SELECT ${exactSelectList(columns)} FROM ${sourceTable}` +
@@ -145,7 +145,7 @@ async function openConsistentReadView(reader: Connection, flavor: ServerFlavor):
   await reader.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
   if (flavor === 'mariadb') {
     await reader.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-    const [rows] = await reader.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+    const [rows] = await reader.query<QueryRow[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
     const status = new Map(rows.map((row) => [String(row.Variable_name).toLowerCase(), String(row.Value)]));
     const file = status.get('binlog_snapshot_file');
     const offset = Number(status.get('binlog_snapshot_position'));
@@ -156,7 +156,7 @@ async function openConsistentReadView(reader: Connection, flavor: ServerFlavor):
       );
     }
     // The GTID state there, so the position can be followed to another server after a failover.
-    const [gtidRows] = await reader.query<RowDataPacket[]>('SELECT BINLOG_GTID_POS(?, ?) AS gtidPosition', [
+    const [gtidRows] = await reader.query<QueryRow[]>('SELECT BINLOG_GTID_POS(?, ?) AS gtidPosition', [
       file,
       offset,
     ]);

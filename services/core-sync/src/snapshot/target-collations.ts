@@ -19,7 +19,7 @@
  */
 import { SyncError, driverErrorCode } from '../errors/index.js';
 import type { TableSchema } from '../model/index.js';
-import type { Pool, RowDataPacket } from '../mysql/index.js';
+import type { Pool, QueryRow } from '../mysql/index.js';
 
 /** Pairs that compare every string alike (and sort alike): safe for key columns. */
 const sameComparison: ReadonlyMap<string, string> = new Map([
@@ -78,7 +78,7 @@ export interface TargetCollationOptions {
   readonly targetLabel: string;
 }
 
-interface TableCollationRow extends RowDataPacket {
+interface TableCollationRow extends QueryRow {
   collation: string | null;
 }
 

@@ -1,20 +1,22 @@
 /**
- * The MySQL backend: a mysql2 pool of 4 connections to a database of its own (created when missing and the
- * user may), every statement prepared (`execute`, cached per connection by mysql2). Sessions run in UTC and in
+ * The MySQL backend: a pool of 4 connections to a database of its own (created when missing and the
+ * user may), every statement prepared (`execute`, cached per connection). Sessions run in UTC and in
  * the service's sql_mode (mysql/connection.ts); timestamps travel as `YYYY-MM-DD HH:MM:SS.mmm` text both ways
  * (`dateStrings`), so no driver time-zone conversion is involved, and BIGINTs come back as strings and are
  * range-checked.
  */
-import mysql from 'mysql2/promise';
 import { SyncError, driverErrorCode, isSyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import {
   checkConnection,
   isConnectionLost,
   quoteIdentifier,
-  setUpEverySession,
-  watchStatementSilence,
-  endpointOptions,
+  createStateStoreConnection,
+  createStateStorePool,
+  type Pool,
+  type PoolConnection,
+  type QueryRow,
+  type WriteResult,
   loadTls,
   logLoginCheck,
   type SecuredEndpoint,
@@ -70,19 +72,19 @@ function escapeLikePattern(text: string): string {
 class MysqlDriver implements StoreDriver {
   readonly dialect = 'mysql';
   readonly timestamps = datetimeTimestampCodec;
-  readonly #pool: mysql.Pool;
+  readonly #pool: Pool;
 
-  constructor(pool: mysql.Pool) {
+  constructor(pool: Pool) {
     this.#pool = pool;
   }
 
   async select(sql: string, parameters: readonly SqlParameter[]): Promise<SqlRow[]> {
-    const [rows] = await this.#pool.execute<mysql.RowDataPacket[]>(sql, [...parameters]);
+    const [rows] = await this.#pool.execute<QueryRow[]>(sql, [...parameters]);
     return rows;
   }
 
   async execute(sql: string, parameters: readonly SqlParameter[]): Promise<number> {
-    const [result] = await this.#pool.execute<mysql.ResultSetHeader>(sql, [...parameters]);
+    const [result] = await this.#pool.execute<WriteResult>(sql, [...parameters]);
     return result.affectedRows;
   }
 
@@ -90,14 +92,14 @@ class MysqlDriver implements StoreDriver {
     const connection = await this.#pool.getConnection();
     let reusable = true;
     try {
-      await connection.beginTransaction();
+      await connection.query('START TRANSACTION');
       try {
         for (const statement of statements)
           await connection.execute(statement.sql, [...statement.parameters]);
-        await connection.commit();
+        await connection.query('COMMIT');
       } catch (error) {
         try {
-          await connection.rollback();
+          await connection.query('ROLLBACK');
         } catch {
           reusable = false;
         }
@@ -155,20 +157,20 @@ class MysqlDriver implements StoreDriver {
  */
 class MysqlMigrationAdapter implements MigrationAdapter {
   readonly dialect = 'mysql';
-  readonly #pool: mysql.Pool;
-  #connection: mysql.PoolConnection | undefined;
+  readonly #pool: Pool;
+  #connection: PoolConnection | undefined;
 
-  constructor(pool: mysql.Pool) {
+  constructor(pool: Pool) {
     this.#pool = pool;
   }
 
-  get #lockedConnection(): mysql.PoolConnection {
+  get #lockedConnection(): PoolConnection {
     if (this.#connection === undefined) throw new Error('the migration lock is not held');
     return this.#connection;
   }
 
   async withMigrationLock<Result>(work: () => Promise<Result>): Promise<Result> {
-    let connection: mysql.PoolConnection;
+    let connection: PoolConnection;
     try {
       connection = await this.#pool.getConnection();
     } catch (error) {
@@ -178,7 +180,7 @@ class MysqlMigrationAdapter implements MigrationAdapter {
     }
     let reusable = true;
     try {
-      const [rows] = await connection.execute<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS acquired', [
+      const [rows] = await connection.execute<QueryRow[]>('SELECT GET_LOCK(?, ?) AS acquired', [
         migrationLockName,
         migrationLockTimeoutSeconds,
       ]);
@@ -216,7 +218,7 @@ class MysqlMigrationAdapter implements MigrationAdapter {
   }
 
   async listAppliedMigrations(): Promise<AppliedMigration[]> {
-    const [rows] = await this.#lockedConnection.execute<mysql.RowDataPacket[]>(
+    const [rows] = await this.#lockedConnection.execute<QueryRow[]>(
       'SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version',
     );
     return rows.map((row) => appliedMigrationFromRow(row, datetimeTimestampCodec));
@@ -245,10 +247,7 @@ class MysqlMigrationAdapter implements MigrationAdapter {
 
 /** Creates the database unless it exists; without the privilege to, relies on it existing. */
 async function ensureDatabase(endpoint: SecuredEndpoint, database: string): Promise<void> {
-  const connection = await mysql.createConnection({
-    ...endpointOptions(endpoint),
-    connectTimeout: connectTimeoutMilliseconds,
-  });
+  const connection = await createStateStoreConnection(endpoint, connectTimeoutMilliseconds);
   try {
     await connection.query(
       `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)} CHARACTER SET utf8mb4`,
@@ -261,26 +260,12 @@ async function ensureDatabase(endpoint: SecuredEndpoint, database: string): Prom
   }
 }
 
-function createPool(endpoint: SecuredEndpoint): mysql.Pool {
-  const pool = mysql.createPool({
-    ...endpointOptions(endpoint),
+function createPool(endpoint: SecuredEndpoint): Pool {
+  return createStateStorePool(endpoint, {
     connectionLimit,
-    waitForConnections: true,
-    enableKeepAlive: true,
-    connectTimeout: connectTimeoutMilliseconds,
-    charset: 'UTF8MB4_UNICODE_CI',
-    timezone: 'Z',
-    dateStrings: true,
-    // MariaDB reports a LONGTEXT column with CHECK (JSON_VALID(column)) as JSON; keep it text for JSON.parse.
-    jsonStrings: true,
-    supportBigNumbers: true,
-    bigNumberStrings: true,
+    connectTimeoutMs: connectTimeoutMilliseconds,
+    statementTimeoutMs: statementTimeoutMilliseconds,
   });
-  watchStatementSilence(pool, statementTimeoutMilliseconds, 'the MySQL state store');
-  // UTC and the service's sql_mode on every session: the migrations' SQL text (and its splitter) assumes
-  // backslash escapes, whatever the server's global mode.
-  setUpEverySession(pool);
-  return pool;
 }
 
 /**
@@ -313,7 +298,7 @@ export async function openMysqlStateStore(
   options: OpenStateStoreOptions = {},
 ): Promise<StateStore> {
   const where = `${config.database} on ${config.host}:${config.port}`;
-  let pool: mysql.Pool;
+  let pool: Pool;
   try {
     const endpoint = await connectStateStore(config, options.logger);
     await ensureDatabase(endpoint, config.database);

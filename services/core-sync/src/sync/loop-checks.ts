@@ -12,7 +12,7 @@ import type { ServiceConfig } from '../config/index.js';
 import { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
-import { showBinlogStatus, type Pool, type RowDataPacket } from '../mysql/index.js';
+import { showBinlogStatus, type Pool, type QueryRow } from '../mysql/index.js';
 
 export interface BidirectionalSetupOptions {
   readonly config: ServiceConfig;
@@ -32,7 +32,7 @@ export async function checkBidirectionalSetup(options: BidirectionalSetupOptions
     const database = config.databases[side].database;
     await checkBinlogFilters(pool, side, database);
 
-    const [triggers] = await pool.query<RowDataPacket[]>(
+    const [triggers] = await pool.query<QueryRow[]>(
       `SELECT EVENT_OBJECT_TABLE AS table_name, TRIGGER_NAME AS trigger_name FROM information_schema.TRIGGERS
         WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE IN (?)`,
       [database, tables],
@@ -46,10 +46,10 @@ export async function checkBidirectionalSetup(options: BidirectionalSetupOptions
       );
     }
 
-    const [counters] = await pool.query<RowDataPacket[]>(
+    const [counters] = await pool.query<QueryRow[]>(
       'SELECT @@GLOBAL.auto_increment_increment AS increment, @@GLOBAL.auto_increment_offset AS offset_value',
     );
-    const [autoColumns] = await pool.query<RowDataPacket[]>(
+    const [autoColumns] = await pool.query<QueryRow[]>(
       `SELECT TABLE_NAME AS table_name FROM information_schema.COLUMNS
         WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND EXTRA LIKE '%auto_increment%'`,
       [database, tables],

@@ -2,7 +2,7 @@
  * Transactions of the service that can no longer finish by themselves (a frozen leader, a connection lost to the
  * network) still hold their locks on checkpoint rows: a statement that waits for those locks ends them.
  */
-import type { Pool, PoolConnection, RowDataPacket } from '../mysql/index.js';
+import { connectionIdOf, type Pool, type PoolConnection, type QueryRow } from '../mysql/index.js';
 
 /** Told which connections were ended because they blocked the service (or why they could not be seen). */
 export type BlockedHandler = (connectionIds: readonly number[], error?: unknown) => void;
@@ -20,7 +20,7 @@ export async function endingBlockers<Result>(
   statement: Promise<Result>,
   onBlocked: BlockedHandler | undefined,
 ): Promise<Result> {
-  const ownId = connection.threadId;
+  const ownId = connectionIdOf(connection);
   let done = false;
   const finished = statement.finally(() => {
     done = true;
@@ -36,7 +36,7 @@ export async function endingBlockers<Result>(
   return finished;
 }
 
-interface BlockerRow extends RowDataPacket {
+interface BlockerRow extends QueryRow {
   blocking_pid: number | string | null;
 }
 

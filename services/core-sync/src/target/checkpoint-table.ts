@@ -22,7 +22,7 @@
  *   from (`binlog/source-server.ts`), so a stream never starts from a position on another server.
  */
 import { BinlogPosition } from '../model/index.js';
-import { qualifiedName, type Pool, type PoolConnection, type RowDataPacket } from '../mysql/index.js';
+import { qualifiedName, type Pool, type PoolConnection, type QueryRow } from '../mysql/index.js';
 import { endingBlockers, type BlockedHandler } from './blocking-connections.js';
 
 export const checkpointTableName = '_mysql_sync_checkpoint';
@@ -57,7 +57,7 @@ export interface SlotPosition {
  * the service keeps reporting, rather than failing to start on a statement that changes nothing.
  */
 export async function ensureCheckpointTable(pool: Pool, database: string): Promise<void> {
-  const [existing] = await pool.query<RowDataPacket[]>(
+  const [existing] = await pool.query<QueryRow[]>(
     'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
     [database, checkpointTableName],
   );
@@ -77,7 +77,7 @@ export async function ensureCheckpointTable(pool: Pool, database: string): Promi
   );
 }
 
-interface SlotRow extends RowDataPacket {
+interface SlotRow extends QueryRow {
   slot: string;
   binlog_file: string;
   binlog_position: number | string;

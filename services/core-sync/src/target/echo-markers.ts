@@ -5,7 +5,7 @@
  * progress (checkpoint-table.ts).
  */
 import type { SideName } from '../model/index.js';
-import { qualifiedName, type Pool, type PoolConnection, type RowDataPacket } from '../mysql/index.js';
+import { qualifiedName, type Pool, type PoolConnection, type QueryRow } from '../mysql/index.js';
 import { checkpointTableName } from './checkpoint-table.js';
 import { inWriteTransaction, type WriteTransactionOptions } from './write-transaction.js';
 
@@ -34,7 +34,7 @@ export async function readUnfinishedCopies(
   return new Set(rows.map((row) => row.slot.slice(copyMarkerPrefix.length)));
 }
 
-interface MarkerRow extends RowDataPacket {
+interface MarkerRow extends QueryRow {
   slot: string;
 }
 

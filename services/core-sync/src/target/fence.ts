@@ -5,7 +5,7 @@
  */
 import { SyncError, describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import { qualifiedName, type Pool, type PoolConnection, type RowDataPacket } from '../mysql/index.js';
+import { qualifiedName, type Pool, type PoolConnection, type QueryRow } from '../mysql/index.js';
 import { endingBlockers, type BlockedHandler } from './blocking-connections.js';
 import { checkpointTableName, fenceSlot } from './checkpoint-table.js';
 
@@ -71,7 +71,7 @@ export async function checkFence(
   if (current > epoch) throw leaseLost(sourceName, epoch, current);
 }
 
-interface FenceRow extends RowDataPacket {
+interface FenceRow extends QueryRow {
   epoch: number | string;
 }
 

@@ -13,7 +13,13 @@
  * so the two cannot be told apart, and the member is written.
  */
 import type { Row, TableSchema } from '../model/index.js';
-import { columnBinders, executePrepared, serviceSqlMode, type PoolConnection } from '../mysql/index.js';
+import {
+  columnBinders,
+  executePrepared,
+  serviceSqlMode,
+  type PoolConnection,
+  type QueryRow,
+} from '../mysql/index.js';
 
 /** The service's sql_mode without STRICT_ALL_TABLES: the invalid ENUM value is stored, with a warning. */
 const relaxedSqlMode = serviceSqlMode
@@ -97,7 +103,7 @@ export async function executeRowWithInvalidEnumValues(
   return executeWithInvalidEnumValues(connection, sql, values, firstMembers, invalid);
 }
 
-interface WarningRow {
+interface WarningRow extends QueryRow {
   readonly Code: number | string;
   readonly Message: string;
 }
@@ -121,8 +127,8 @@ async function executeWithInvalidEnumValues(
     // Read before anything else runs: the next statement clears them. SHOW WARNINGS lists max_error_count at most.
     const [counted] = await connection.query('SHOW COUNT(*) WARNINGS');
     warningCount = Number(Object.values((counted as Record<string, unknown>[])[0] ?? {})[0] ?? 0);
-    const [listed] = await connection.query('SHOW WARNINGS');
-    warnings = listed as WarningRow[];
+    const [listed] = await connection.query<WarningRow[]>('SHOW WARNINGS');
+    warnings = listed;
   } finally {
     await connection.query(`SET SESSION sql_mode = '${serviceSqlMode}'`);
   }

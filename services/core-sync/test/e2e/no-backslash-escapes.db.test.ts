@@ -8,10 +8,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMysqlConnection, createMysqlPool, readServerInfo } from '../../src/mysql/index.js';
+import {
+  createMysqlConnection,
+  createMysqlPool,
+  readServerInfo,
+  type Queryable,
+  type QueryRow,
+} from '../../src/mysql/index.js';
 import { SandboxServer } from '../../src/sandbox/index.js';
 import { copyTable, prepareTable } from '../../src/snapshot/index.js';
 import {
@@ -64,13 +69,13 @@ const cloudUrl = (): string => formatServerUrl(cloudServer.connectionInfo);
 /** The modes the service's sessions run with, whatever the server's. */
 const serviceModes = ['NO_AUTO_VALUE_ON_ZERO', 'NO_ENGINE_SUBSTITUTION', 'STRICT_ALL_TABLES'];
 
-async function sessionModes(queryable: mysql.Pool | mysql.Connection): Promise<string[]> {
-  const [rows] = await queryable.query<mysql.RowDataPacket[]>('SELECT @@SESSION.sql_mode AS sql_mode');
+async function sessionModes(queryable: Queryable): Promise<string[]> {
+  const [rows] = await queryable.query<QueryRow[]>('SELECT @@SESSION.sql_mode AS sql_mode');
   return String(rows[0]?.sql_mode).split(',').sort();
 }
 
-async function connectionId(queryable: mysql.Pool): Promise<number> {
-  const [rows] = await queryable.query<mysql.RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
+async function connectionId(queryable: Queryable): Promise<number> {
+  const [rows] = await queryable.query<QueryRow[]>('SELECT CONNECTION_ID() AS id');
   return Number(rows[0]?.id);
 }
 

@@ -3,7 +3,7 @@
  * (information_schema.COLLATIONS): ids differ between MariaDB and MySQL past the old ones (MySQL's 255 is
  * utf8mb4_0900_ai_ci; MariaDB 10.10+ numbers its UCA 14 collations past 2048).
  */
-import type { Pool, RowDataPacket } from '../../mysql/index.js';
+import type { Pool, QueryRow } from '../../mysql/index.js';
 
 export interface CharsetLookup {
   /** Text in this collation is UTF-8 (utf8mb4, utf8mb3) or ASCII, carried as a JavaScript string. */
@@ -24,7 +24,7 @@ export function charsetLookup(charsetById: ReadonlyMap<number, string>): Charset
 
 /** Reads the source server's collations. */
 export async function readCharsets(pool: Pool): Promise<CharsetLookup> {
-  const [rows] = await pool.query<RowDataPacket[]>(
+  const [rows] = await pool.query<QueryRow[]>(
     'SELECT ID AS id, CHARACTER_SET_NAME AS charset FROM information_schema.COLLATIONS WHERE ID IS NOT NULL',
   );
   const charsetById = new Map<number, string>();

@@ -4,11 +4,7 @@
  * connection's own pause/resume are wrapped: the socket reads again only when nobody holds it.
  */
 
-/** The part of a mysql2 connection the gate drives. */
-export interface PausableConnection {
-  pause(): void;
-  resume(): void;
-}
+import type { PausableConnection } from '../../mysql/index.js';
 
 /** Why the binlog source stops reading: a slow consumer (backpressure), or a schema change being settled. */
 export type ReadHold = 'backpressure' | 'schema';

@@ -9,7 +9,14 @@
  * - The first error (the connection's, the server's, or decoding an event) is reported once; later ones are not.
  */
 import type { BinlogPosition } from '../../model/index.js';
-import { createMysqlConnection, type Connection, type MysqlEndpoint, type Pool } from '../../mysql/index.js';
+import {
+  CommandChannel,
+  type Connection,
+  type MysqlEndpoint,
+  type Pool,
+  type ProtocolCommand,
+  type ProtocolPacket,
+} from '../../mysql/index.js';
 import type { StreamEvent } from '../stream-event.js';
 import { readCharsets } from '../decoder/charsets.js';
 import { EventDecoder } from '../decoder/event-decoder.js';
@@ -41,49 +48,9 @@ export interface DumpStreamOptions {
   readonly checkConnection?: (connection: Connection) => Promise<void>;
 }
 
-/** The part of mysql2's packet the dump reads (mysql2 hands its command objects these). */
-interface ProtocolPacket {
-  readonly buffer: Buffer;
-  readonly offset: number;
-  readonly end: number;
-  isEOF(): boolean;
-  isError(): boolean;
-  asError(encoding?: string): Error;
-}
-
-/** The core connection's members the dump uses (mysql2 does not type its command protocol). */
-interface CommandConnection {
-  addCommand(command: object): void;
-  writePacket(packet: { buffer: Buffer; length(): number; writeHeader(sequenceId: number): void }): void;
-  _resetSequenceId(): void;
-  readonly threadId: number | null;
-  /** The encoding the server's error messages are decoded with. */
-  readonly clientEncoding: string;
-  readonly stream?: { readonly bytesRead?: number; destroy(): void };
-  pause(): void;
-  resume(): void;
-  on(event: 'error', listener: (error: Error) => void): void;
-}
-
-function outgoingPacket(payload: Buffer): {
-  buffer: Buffer;
-  length(): number;
-  writeHeader(sequenceId: number): void;
-} {
-  const buffer = Buffer.concat([Buffer.alloc(4), payload]);
-  return {
-    buffer,
-    length: () => buffer.length,
-    writeHeader(sequenceId) {
-      buffer.writeUIntLE(buffer.length - 4, 0, 3);
-      buffer.writeUInt8(sequenceId, 3);
-    },
-  };
-}
-
 export class DumpStream {
   readonly #options: DumpStreamOptions;
-  #connection: Connection | undefined;
+  #channel: CommandChannel | undefined;
   #gate: ConnectionGate | undefined;
   #finished = false;
   #stopPromise: Promise<void> | undefined;
@@ -95,8 +62,7 @@ export class DumpStream {
 
   /** Bytes read from the dump connection so far: the watchdog's sign of life, whatever the events are. */
   get bytesRead(): number {
-    const core = this.#core();
-    return core?.stream?.bytesRead ?? this.#bytesRead;
+    return this.#channel?.bytesRead ?? this.#bytesRead;
   }
 
   start(): void {
@@ -115,13 +81,10 @@ export class DumpStream {
   async stop(): Promise<void> {
     this.#stopPromise ??= (async () => {
       this.#finished = true;
-      const core = this.#core();
-      const threadId = core?.threadId ?? null;
+      const threadId = this.#channel?.connectionId ?? null;
       this.#bytesRead = this.bytesRead;
-      this.#connection?.destroy();
-      // mysql2's destroy only ends the socket politely; one whose peer went silent would stay open and keep the
-      // process alive.
-      core?.stream?.destroy();
+      // At once: a socket whose peer went silent would otherwise stay open and keep the process alive.
+      this.#channel?.destroy();
       if (threadId !== null) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([
@@ -136,23 +99,17 @@ export class DumpStream {
     return this.#stopPromise;
   }
 
-  #core(): CommandConnection | undefined {
-    return (this.#connection as unknown as { connection?: CommandConnection } | undefined)?.connection;
-  }
-
   async #open(): Promise<void> {
     const options = this.#options;
     const charsets = await readCharsets(options.controlPool);
-    const connection = await createMysqlConnection({ ...options.endpoint, database: undefined }, 'binlog');
-    this.#connection = connection;
+    const channel = await CommandChannel.open({ ...options.endpoint, database: undefined }, 'binlog');
+    this.#channel = channel;
     if (this.#finished) {
-      connection.destroy();
-      this.#core()?.stream?.destroy();
+      channel.destroy();
       return;
     }
-    const core = this.#core();
-    if (core === undefined) throw new Error('mysql2 no longer exposes its core connection');
-    core.on('error', (error) => this.#fail(error));
+    const { connection } = channel;
+    channel.onError((error) => this.#fail(error));
     await options.checkConnection?.(connection);
     const [checksumRows] = await connection.query('SELECT @@GLOBAL.binlog_checksum AS checksum');
     const checksumSetting = (checksumRows as { checksum?: unknown }[])[0]?.checksum;
@@ -165,27 +122,27 @@ export class DumpStream {
         `@source_heartbeat_period = ${heartbeatNanoseconds.toString()}, SESSION net_write_timeout = ${netWriteTimeout}`,
     );
     if (this.#finished) return;
-    this.#gate = new ConnectionGate(core);
+    this.#gate = new ConnectionGate(channel.flowControl);
     const decoder = new EventDecoder({
       database: options.database,
       tables: new Set(options.tables),
       charsets,
     });
     const checksumLength = checksum === 'CRC32' ? 4 : 0;
-    core.addCommand(this.#dumpCommand(decoder, checksumLength));
+    channel.run(this.#dumpCommand(decoder, checksumLength));
   }
 
-  /** mysql2's command protocol: `execute` is called first without a packet, then with each packet received. */
-  #dumpCommand(decoder: EventDecoder, checksumLength: number): object {
+  /** COM_BINLOG_DUMP: the request, then each event the server sends as a packet. */
+  #dumpCommand(decoder: EventDecoder, checksumLength: number): ProtocolCommand {
     const options = this.#options;
     let started = false;
-    const command = {
-      // mysql2 hands a command the connection's failure (a reset, a timeout) through onResult.
+    const command: ProtocolCommand = {
+      // The connection's failure (a reset, a timeout) arrives through onResult.
       onResult: (error: unknown): void => this.#fail(error),
-      execute: (packet: ProtocolPacket | undefined, connection: CommandConnection): boolean => {
+      execute: (packet, writer): boolean => {
         if (!started) {
           started = true;
-          connection._resetSequenceId();
+          writer.resetSequenceId();
           const file = Buffer.from(options.startPosition.file, 'utf8');
           const payload = Buffer.alloc(11 + file.length);
           payload.writeUInt8(binlogDumpCommand, 0);
@@ -193,12 +150,12 @@ export class DumpStream {
           payload.writeUInt16LE(0, 5);
           payload.writeUInt32LE(options.serverId, 7);
           file.copy(payload, 11);
-          connection.writePacket(outgoingPacket(payload));
+          writer.writePayload(payload);
           return false;
         }
         if (packet === undefined || this.#finished) return this.#finished;
         if (packet.isError()) {
-          this.#fail(packet.asError(connection.clientEncoding));
+          this.#fail(packet.asError(writer.clientEncoding));
           return true;
         }
         if (packet.isEOF()) {
