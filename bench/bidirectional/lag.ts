@@ -7,7 +7,7 @@
  * The trigger fires on both sides, for the generator's rows and for the rows the service applies, so every row
  * carries a different `applied_us` on each side: the final comparison leaves that column out.
  */
-import type { Connection } from '../../services/core-sync/src/mysql/index.js';
+import { columnText, type Connection } from '../../services/core-sync/src/mysql/index.js';
 import type { SandboxServer } from '../../services/core-sync/src/sandbox/index.js';
 import {
   appliedAtColumn,
@@ -95,7 +95,7 @@ async function rowsBetween(side: Side, firstId: number, lastId: number): Promise
 
 async function binlogEnd(connection: Connection): Promise<{ file: string; position: number }> {
   const rows = await queryRows(connection, 'SHOW MASTER STATUS');
-  return { file: String(rows[0]?.File ?? ''), position: Number(rows[0]?.Position ?? 0) };
+  return { file: columnText(rows[0]?.File ?? ''), position: Number(rows[0]?.Position ?? 0) };
 }
 
 async function binlogGrowth(

@@ -12,7 +12,7 @@
  *
  * The table's key must be one integer column (the orders table's `id`).
  */
-import type { Connection } from '../../services/core-sync/src/mysql/index.js';
+import { columnText, type Connection } from '../../services/core-sync/src/mysql/index.js';
 import { queryRows } from './servers.js';
 
 export type ChecksumFunction = 'crc32' | 'sha2';
@@ -90,7 +90,7 @@ async function chunkChecksum(
       `FROM ${quote(side.database)}.${quote(options.table)} WHERE ${condition.sql}`,
     condition.values,
   );
-  return { rowCount: Number(row?.row_count ?? 0), checksum: String(row?.checksum ?? '0') };
+  return { rowCount: Number(row?.row_count ?? 0), checksum: columnText(row?.checksum ?? '0') };
 }
 
 /** Walks the whole table once; resolves with what it found and how long it took. */

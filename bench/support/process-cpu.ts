@@ -63,3 +63,10 @@ export class CpuMeter {
     return { wallMs, percents };
   }
 }
+
+/** CPU percents by process, as in a log line: `service 85 %, source 40 %`. */
+export function describeCpuPercents(cpuPercent: Readonly<Record<string, number>>): string {
+  return Object.entries(cpuPercent)
+    .map(([name, percent]) => `${name} ${percent.toFixed(0)} %`)
+    .join(', ');
+}

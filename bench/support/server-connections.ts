@@ -9,7 +9,7 @@
  * `127.0.0.1:<client port>`, matched with the process's local ports.
  */
 import { readFile, readdir, readlink } from 'node:fs/promises';
-import type { Connection } from '../../services/core-sync/src/mysql/index.js';
+import { columnText, type Connection } from '../../services/core-sync/src/mysql/index.js';
 import { queryRows } from './servers.js';
 import { sleep } from './stats.js';
 
@@ -94,7 +94,7 @@ async function busyThreads(server: SampledServer, localPorts: readonly number[])
     'SELECT HOST AS host, COMMAND AS command FROM information_schema.PROCESSLIST',
   );
   return rows.filter((row) => {
-    const host = String(row.host ?? '');
+    const host = columnText(row.host ?? '');
     return wanted.has(Number(host.slice(host.lastIndexOf(':') + 1))) && String(row.command) !== 'Sleep';
   }).length;
 }

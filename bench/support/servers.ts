@@ -3,6 +3,7 @@
  * the 1M-row tables, removed when the benchmark ends, fails or is interrupted.
  */
 import {
+  columnText,
   createMysqlConnection,
   type Connection,
   type QueryRow,
@@ -99,5 +100,5 @@ export async function binlogBytes(connection: Connection): Promise<number> {
 
 export async function serverVersion(connection: Connection): Promise<string> {
   const rows = await queryRows(connection, 'SELECT VERSION() AS version');
-  return String(rows[0]?.version ?? 'unknown');
+  return columnText(rows[0]?.version ?? 'unknown');
 }

@@ -3,7 +3,7 @@
  * columns are meant to differ between the sides (a column a trigger stamps on one side only), row count and a
  * checksum over the other columns.
  */
-import type { Connection } from '../../services/core-sync/src/mysql/index.js';
+import { columnText, type Connection } from '../../services/core-sync/src/mysql/index.js';
 import { queryRows } from './servers.js';
 
 export interface TableSide {
@@ -33,7 +33,7 @@ async function countAndChecksum(
   const checksummed = await queryRows(side.connection, `CHECKSUM TABLE ${qualified}`);
   return {
     rows: Number(counted[0]?.row_count ?? Number.NaN),
-    checksum: String(checksummed[0]?.Checksum ?? 'missing'),
+    checksum: columnText(checksummed[0]?.Checksum ?? 'missing'),
   };
 }
 
@@ -65,7 +65,7 @@ async function columnListChecksum(
   );
   return {
     rows: Number(rows[0]?.row_count ?? Number.NaN),
-    checksum: `${included.length} columns ${String(rows[0]?.checksum ?? 'missing')}`,
+    checksum: `${included.length} columns ${columnText(rows[0]?.checksum ?? 'missing')}`,
   };
 }
 

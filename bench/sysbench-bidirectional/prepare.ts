@@ -8,7 +8,7 @@
  * new). An empty side is what the product's start plan copies into. The tables are created on cloud beforehand
  * (not left to `create_missing_tables`) because both directions check their source table at once when they start.
  */
-import type { Connection } from '../../services/core-sync/src/mysql/index.js';
+import { columnText, type Connection } from '../../services/core-sync/src/mysql/index.js';
 import type { SandboxServer } from '../../services/core-sync/src/sandbox/index.js';
 import { createAppliedAtTrigger } from '../support/commit-clock.js';
 import { createHeartbeatTable } from '../support/heartbeats.js';
@@ -38,7 +38,7 @@ async function createEmptyCopies(
 ): Promise<void> {
   for (const table of tables) {
     const [row] = await queryRows(local, `SHOW CREATE TABLE \`${databases.local}\`.\`${table}\``);
-    const statement = String(row?.['Create Table'] ?? '');
+    const statement = columnText(row?.['Create Table'] ?? '');
     if (statement === '') throw new Error(`SHOW CREATE TABLE ${table} on local returned nothing`);
     await cloud.query(`USE \`${databases.cloud}\``);
     await cloud.query(statement.replace(/ AUTO_INCREMENT=\d+/, ''));

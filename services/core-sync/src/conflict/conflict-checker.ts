@@ -4,7 +4,8 @@
  * 0. before the transaction, the batch's rows are claimed (row-claims.ts): the other direction does not decide on
  *    them meanwhile; changes of the source that the service has overwritten there since are dropped
  *    (own-writes.ts);
- * 1. the batch's changes of a table are reduced to one net change per row (first before image, last after image);
+ * 1. the batch's changes of a table are reduced to one net change per row (first before image, last after image;
+ *    net-changes.ts);
  * 2. the target's current rows for those keys are read in one `SELECT … FOR UPDATE` (they cannot change until
  *    the batch commits);
  * 3. each row is applied, skipped (already there — unless only the columns the row hash leaves out differ and the
@@ -12,50 +13,37 @@
  *    resolves:
  *    - the incoming side wins: the row is written to the target in the batch;
  *    - the target side wins: nothing is written to the target, and once the batch committed the winning row is
- *      written back to the source in a marked transaction — only if the source still holds the version that
- *      lost (a newer change there arrives through the stream and is judged on its own);
+ *      written back to the source in a marked transaction (write-back.ts) — only if the source still holds the
+ *      version that lost (a newer change there arrives through the stream and is judged on its own);
  *    - manual: neither side is written; the conflict is stored and later changes of the row, from either side,
  *      are recorded against it until a person resolves it.
  * Every conflict is stored (inside the batch's transaction window, with an id derived from the change, so a
- * retried batch records it once) with both rows, its type, the strategy and the winner. Every row written — to
- * the target in the batch, or back to the source — is fenced there (own-writes.ts), so the other direction drops
- * that side's earlier changes of it.
+ * retried batch records it once) with both rows, its type, the strategy and the winner (conflict-records.ts).
+ * Every row written — to the target in the batch, or back to the source — is fenced there (own-writes.ts), so the
+ * other direction drops that side's earlier changes of it.
  */
-import { createHash } from 'node:crypto';
 import type { BatchConflictCheck, ConflictCheckOutcome, QueuedWrite } from '../apply/index.js';
-import { EchoMarkers, type WriteOperation, BatchWriter } from '../target/index.js';
-import {
-  primaryKeyText,
-  type BinlogPosition,
-  type Row,
-  type SideName,
-  type TableSchema,
-} from '../model/index.js';
+import type { WriteOperation } from '../target/index.js';
+import { primaryKeyText, type Row, type SideName, type TableSchema } from '../model/index.js';
 import type { Logger } from '../logging/index.js';
 import { readBinlogEnd, selectRowsByKeys, type Pool, type PoolConnection } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
-import { decideChange, type ConflictType } from './decision.js';
+import { conflictId, conflictRecord, type ConflictEvent } from './conflict-records.js';
+import { decideChange } from './decision.js';
+import { finalOperation, reduceToNetChanges, type NetRowChange } from './net-changes.js';
 import type { OpenConflicts } from './open-conflicts.js';
 import type { OwnWrites } from './own-writes.js';
 import { excludedHashColumns, sameRowContent } from './row-hash.js';
 import type { RowClaims } from './row-claims.js';
-import { keyToJson, rowToJson } from './row-json.js';
-import type { ConflictStrategy, Resolution } from './strategies.js';
+import { rowToJson } from './row-json.js';
+import type { ConflictStrategy } from './strategies.js';
+import { ConflictWriteBack, type WriteBack } from './write-back.js';
+
+export { conflictId, type ConflictEvent } from './conflict-records.js';
 
 export interface ConflictTableRule {
   readonly strategy: ConflictStrategy;
   readonly timestampColumn: string | undefined;
-}
-
-/** What happened to one conflicting row, for logs, metrics and events. */
-export interface ConflictEvent {
-  readonly id: string;
-  readonly table: string;
-  readonly type: ConflictType;
-  readonly strategy: string;
-  /** The winning side, or null when it waits for a person. */
-  readonly winner: SideName | null;
-  readonly sourceSide: SideName;
 }
 
 export interface ConflictCheckerOptions {
@@ -75,28 +63,10 @@ export interface ConflictCheckerOptions {
   readonly onConflict?: (event: ConflictEvent) => void;
 }
 
-interface NetRowChange {
-  readonly keyText: string;
-  readonly before: Row | null;
-  readonly after: Row | null;
-  /** A row holding the key columns (the after image, else the before image). */
-  readonly keyRow: Row;
-  readonly last: QueuedWrite;
-}
-
-interface WriteBack {
-  readonly keyRow: Row;
-  /** The source's version that lost: written over only while the source still holds it. */
-  readonly losing: Row | null;
-  readonly winning: Row | null;
-}
-
 export class ConflictChecker implements BatchConflictCheck {
   readonly #options: ConflictCheckerOptions;
   readonly #logger: Logger;
-  readonly #writeBackWriter: BatchWriter;
-  /** Write-backs are marked so the direction reading that side drops them as echoes. */
-  readonly #writeBackMarkers: EchoMarkers;
+  readonly #writeBack: ConflictWriteBack;
 
   constructor(options: ConflictCheckerOptions) {
     this.#options = options;
@@ -104,13 +74,14 @@ export class ConflictChecker implements BatchConflictCheck {
       component: 'conflict',
       direction: `${options.sourceSide}_to_${options.targetSide}`,
     });
-    this.#writeBackWriter = new BatchWriter(options.sourceDatabase, 1);
-    this.#writeBackMarkers = new EchoMarkers(
-      options.sourcePool,
-      options.sourceDatabase,
-      options.targetSide,
-      'resolution',
-    );
+    this.#writeBack = new ConflictWriteBack({
+      sourceSide: options.sourceSide,
+      targetSide: options.targetSide,
+      sourcePool: options.sourcePool,
+      sourceDatabase: options.sourceDatabase,
+      ownWrites: options.ownWrites,
+      logger: this.#logger,
+    });
   }
 
   async claimRows(writes: readonly QueuedWrite[]): Promise<() => void> {
@@ -170,7 +141,16 @@ export class ConflictChecker implements BatchConflictCheck {
       });
       const id = conflictId(sourceSide, schema.name, change.keyText, change.last.commitPosition);
       records.push(
-        this.#record(id, schema, change, targetRow, decision.type, rule.strategy.name, resolution),
+        conflictRecord({
+          id,
+          sourceSide,
+          schema,
+          change,
+          targetRow,
+          type: decision.type,
+          strategy: rule.strategy.name,
+          resolution,
+        }),
       );
       events.push({
         id,
@@ -207,7 +187,7 @@ export class ConflictChecker implements BatchConflictCheck {
       },
       ...(writeBacks.length === 0
         ? {}
-        : { afterCommit: () => this.#writeBack(schema, excluded, writeBacks) }),
+        : { afterCommit: () => this.#writeBack.write(schema, excluded, writeBacks) }),
     };
   }
 
@@ -263,39 +243,6 @@ export class ConflictChecker implements BatchConflictCheck {
     };
   }
 
-  #record(
-    id: string,
-    schema: TableSchema,
-    change: NetRowChange,
-    targetRow: Row | null,
-    type: ConflictType,
-    strategy: string,
-    resolution: Resolution,
-  ): ConflictRecord {
-    const { sourceSide } = this.#options;
-    const sourceJson = change.after === null ? null : rowToJson(change.after);
-    const targetJson = targetRow === null ? null : rowToJson(targetRow);
-    const now = new Date();
-    const automatic = resolution.kind === 'automatic';
-    return {
-      id,
-      tableName: schema.name,
-      primaryKeyValue: JSON.stringify(keyToJson(change.keyRow, schema.primaryKey)),
-      localData: sourceSide === 'local' ? sourceJson : targetJson,
-      cloudData: sourceSide === 'cloud' ? sourceJson : targetJson,
-      conflictType: type,
-      detectedAt: now,
-      resolved: automatic,
-      resolutionStrategy: automatic ? strategy : null,
-      resolvedAt: automatic ? now : null,
-      resolvedData: automatic && resolution.row !== null ? rowToJson(resolution.row) : null,
-      resolvedBy: automatic ? 'system' : null,
-      resolutionSide: automatic ? resolution.winner : null,
-      resolutionColumns: null,
-      sourcePosition: change.last.commitPosition.toString(),
-    };
-  }
-
   #report(event: ConflictEvent): void {
     this.#logger.info(
       {
@@ -326,106 +273,4 @@ export class ConflictChecker implements BatchConflictCheck {
     for (const row of selected) rows.set(primaryKeyText(row, schema.primaryKey), row);
     return rows;
   }
-
-  /** Writes the target side's winning rows over the source's losing ones, in one marked source transaction. */
-  async #writeBack(
-    schema: TableSchema,
-    excluded: ReadonlySet<string>,
-    writeBacks: readonly WriteBack[],
-  ): Promise<void> {
-    const { sourceDatabase } = this.#options;
-    await this.#writeBackMarkers.run({ readCommitted: true }, async (connection) => {
-      const selected = await selectRowsByKeys(
-        connection,
-        sourceDatabase,
-        schema,
-        writeBacks.map((writeBack) => writeBack.keyRow),
-        { forUpdate: true },
-      );
-      const current = new Map<string, Row>();
-      for (const row of selected) current.set(primaryKeyText(row, schema.primaryKey), row);
-      const operations: WriteOperation[] = [];
-      for (const writeBack of writeBacks) {
-        const keyText = primaryKeyText(writeBack.keyRow, schema.primaryKey);
-        if (!sameRowContent(current.get(keyText) ?? null, writeBack.losing, excluded)) continue;
-        operations.push(
-          writeBack.winning === null
-            ? { kind: 'delete', table: schema.name, keyText, row: writeBack.keyRow, before: writeBack.losing }
-            : {
-                kind: 'upsert',
-                table: schema.name,
-                keyText,
-                row: writeBack.winning,
-                before: writeBack.losing,
-                ...(writeBack.losing === null ? { insertOnly: true } : {}),
-              },
-        );
-      }
-      await this.#writeBackWriter.writeTable(
-        connection,
-        schema,
-        BatchWriter.reduce(operations).get(schema.name) ?? [],
-      );
-      if (operations.length > 0) {
-        this.#options.ownWrites.record(
-          this.#options.sourceSide,
-          schema.name,
-          operations.map((operation) => operation.keyText),
-          await readBinlogEnd(connection),
-        );
-      }
-      this.#logger.debug(
-        { table: schema.name, rowCount: operations.length, side: this.#options.sourceSide },
-        'wrote conflict winners back to the source',
-      );
-    });
-  }
-}
-
-/** One net change per row, in the order of each row's last change. */
-function reduceToNetChanges(writes: readonly QueuedWrite[]): NetRowChange[] {
-  const byKey = new Map<string, NetRowChange>();
-  for (const write of writes) {
-    const { operation } = write;
-    const before = operation.kind === 'delete' ? operation.row : operation.before;
-    const after = operation.kind === 'delete' ? null : operation.row;
-    const previous = byKey.get(operation.keyText);
-    byKey.delete(operation.keyText);
-    byKey.set(operation.keyText, {
-      keyText: operation.keyText,
-      before: previous === undefined ? before : previous.before,
-      after,
-      keyRow: operation.row,
-      last: write,
-    });
-  }
-  return [...byKey.values()];
-}
-
-/** The write that brings the target to the change's final state; `targetRow` null: the target had no such row. */
-function finalOperation(table: string, targetRow?: Row | null): (change: NetRowChange) => WriteOperation {
-  return (change) =>
-    change.after === null
-      ? { kind: 'delete', table, keyText: change.keyText, row: change.keyRow, before: change.before }
-      : {
-          kind: 'upsert',
-          table,
-          keyText: change.keyText,
-          row: change.after,
-          before: change.before,
-          ...(targetRow === null ? { insertOnly: true } : {}),
-        };
-}
-
-/** A UUID-shaped id derived from the change, so the same conflict met again (a retried batch) has the same id. */
-export function conflictId(
-  sourceSide: SideName,
-  table: string,
-  keyText: string,
-  position: BinlogPosition,
-): string {
-  const hex = createHash('sha256')
-    .update(`${sourceSide}\u0000${table}\u0000${keyText}\u0000${position.toString()}`)
-    .digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,0 +1,35 @@
+/**
+ * The schemas of the sync history (GET /sync/history): its page query, one entry per full-sync run, and the page.
+ */
+import { z } from 'zod';
+import { count, isoTimestamp, pageQuery } from './shared-schemas.js';
+
+export const historyQuerySchema = z.strictObject(pageQuery(50));
+
+const historyEntrySchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['initial', 'manual', 'scheduled', 'fallback']),
+    startedAt: isoTimestamp,
+    completedAt: isoTimestamp.nullable(),
+    direction: z.string(),
+    tablesSynced: z.array(z.string()),
+    totalRows: count,
+    rowsChanged: count,
+    conflictsDetected: count,
+    status: z.string(),
+    errorMessage: z.string().nullable(),
+    traceId: z.string().nullable(),
+    triggerSource: z
+      .string()
+      .nullable()
+      .describe('Who or what started it: a token label, `cron`, `binlog-fallback`…'),
+  })
+  .meta({ id: 'SyncHistoryEntry' });
+
+export const historyResponseSchema = z.object({
+  entries: z.array(historyEntrySchema).describe('Newest first.'),
+  total: count,
+  limit: count,
+  offset: count,
+});
