@@ -15,7 +15,6 @@ const silentLogger = pino({ level: 'silent' });
 function transaction(sequence: number, changes: RowChange[]): SourceTransaction {
   return {
     source: 'local',
-    sequence,
     commitPosition: new BinlogPosition('binlog.000001', 1000 + sequence * 100),
     commitTimestamp: Date.now(),
     changes,

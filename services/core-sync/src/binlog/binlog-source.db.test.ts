@@ -62,9 +62,7 @@ async function waitUntilCaughtUp(context: StreamContext): Promise<BinlogPosition
   return current;
 }
 
-function expectConsecutiveSequences(handler: RecordingHandler): void {
-  const sequences = handler.transactions.map((transaction) => transaction.sequence);
-  expect(sequences).toEqual(sequences.map((_, index) => (sequences[0] ?? 1) + index));
+function expectIncreasingPositions(handler: RecordingHandler): void {
   const positions = handler.transactions.map((transaction) => transaction.commitPosition);
   for (let index = 1; index < positions.length; index += 1) {
     const previous = positions[index - 1];
@@ -122,7 +120,7 @@ describe('BinlogSource', () => {
         expect(empty?.changes).toEqual([]);
         expect(caughtUp.gtid).toMatch(/^0-\d+-\d+$/);
         expect(handler.transactions.at(-1)?.commitPosition.gtid).toBe(caughtUp.gtid);
-        expectConsecutiveSequences(handler);
+        expectIncreasingPositions(handler);
       },
     );
   });
@@ -165,7 +163,7 @@ describe('BinlogSource', () => {
         expect(empty.length).toBeGreaterThan(0);
         expect(empty.length).toBeLessThanOrEqual(Math.ceil(elapsedMs / 100) + 3);
         expect(context.handler.transactionsWithChanges).toHaveLength(1);
-        expectConsecutiveSequences(context.handler);
+        expectIncreasingPositions(context.handler);
       },
     );
   });
@@ -189,7 +187,7 @@ describe('BinlogSource', () => {
         file: transaction.commitPosition.file,
       }));
       expect(inserted).toEqual([...fileOfRow.entries()].map(([id, file]) => ({ id, file })));
-      expectConsecutiveSequences(context.handler);
+      expectIncreasingPositions(context.handler);
     });
   });
 

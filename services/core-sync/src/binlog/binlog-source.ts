@@ -12,9 +12,10 @@
  *
  * Every stream error is fatal to that dump stream: it is stopped and, after an exponential backoff with jitter
  * (backoff.ts), a new one starts from the position after the last transaction handed on — what was handed on
- * belongs to the consumer, so nothing is lost or handed on twice; `sequence` keeps increasing.
+ * belongs to the consumer, so nothing is lost or handed on twice.
  * Transactions without relevant changes are rate-limited to one per ~100 ms (empty-transaction-throttle.ts).
- * `pause()`/`resume()` stop and restart reading the socket (backpressure); while paused nothing is handed on.
+ * `hold(reason)`/`release(reason)` stop and restart reading the socket (backpressure, a schema check); while any
+ * reason holds it nothing is handed on.
  * Prepared XA transactions are held until decided (transaction-assembler.ts), across reconnects; `heldPosition`
  * is where a restart must read from to see them again (the apply engine keeps its watermark before it).
  * The class supervises; its parts: stream-attempt.ts (control pool, server checks, the dump and its assembler),
@@ -38,6 +39,7 @@ import { StreamWatchdog } from './stream-watchdog.js';
 import type { AssembledTransaction, TransactionAssembler } from './transaction-assembler.js';
 import { HandlerFailure, TransactionHandOn } from './transaction-hand-on.js';
 import type { DumpStream } from './dump/dump-stream.js';
+import type { ReadHold } from './dump/connection-gate.js';
 
 const defaultPreparedXaWarnAfterMs = 5 * 60_000;
 const defaultPreparedXaWarnEveryMs = 15 * 60_000;
@@ -64,7 +66,7 @@ export class BinlogSource {
   /** Prepared XA transactions: kept across reconnects (each stream resumes after them). */
   readonly #preparedTransactions = new PreparedTransactions();
   readonly #preparedXa: PreparedXaMonitor;
-  #paused = false;
+  readonly #holds = new Set<ReadHold>();
   #connectDeferred = false;
   #connecting = false;
   #madeProgress = false;
@@ -115,17 +117,23 @@ export class BinlogSource {
     void this.#connect();
   }
 
-  /** Stops reading from the server (backpressure); nothing is handed on until `resume()`. */
-  pause(): void {
-    if (this.#paused) return;
-    this.#paused = true;
-    this.#handOn.suspend();
-    this.#stream?.hold('backpressure');
+  /**
+   * Stops reading from the server for `reason` (a full apply queue, a schema change being checked); nothing is
+   * handed on until every reason is released. The one place that says why the source is held.
+   */
+  hold(reason: ReadHold): void {
+    if (this.#holds.has(reason)) return;
+    if (this.#holds.size === 0) this.#handOn.suspend();
+    this.#holds.add(reason);
+    this.#stream?.hold(reason);
   }
 
-  resume(): void {
-    if (!this.#paused) return;
-    this.#paused = false;
+  release(reason: ReadHold): void {
+    if (!this.#holds.delete(reason)) return;
+    if (this.#holds.size > 0) {
+      this.#stream?.release(reason);
+      return;
+    }
     this.#watchdog.noteActivity(Date.now());
     this.#handOn.unsuspend();
     if (this.#connectDeferred) {
@@ -133,7 +141,16 @@ export class BinlogSource {
       void this.#connect();
       return;
     }
-    this.#stream?.release('backpressure');
+    this.#stream?.release(reason);
+  }
+
+  /** Why the source is held (empty while it reads). */
+  get holds(): ReadonlySet<ReadHold> {
+    return this.#holds;
+  }
+
+  get #paused(): boolean {
+    return this.#holds.size > 0;
   }
 
   async stop(): Promise<void> {

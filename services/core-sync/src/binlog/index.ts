@@ -1,4 +1,5 @@
 export { BinlogSource } from './binlog-source.js';
+export type { ReadHold } from './dump/connection-gate.js';
 export type {
   BinlogHandler,
   BinlogSourceOptions,

@@ -38,7 +38,6 @@ export class TransactionHandOn {
   readonly #log: Logger;
   readonly #emptyTransactions: EmptyTransactionThrottle<AssembledTransaction>;
   #handedOnPosition: BinlogPosition;
-  #sequence = 0;
 
   constructor(options: TransactionHandOnOptions) {
     this.#side = options.side;
@@ -118,10 +117,8 @@ export class TransactionHandOn {
   }
 
   #handOn(assembled: AssembledTransaction): void {
-    this.#sequence += 1;
     const transaction: SourceTransaction = {
       source: this.#side,
-      sequence: this.#sequence,
       commitPosition: assembled.commitPosition,
       commitTimestamp: assembled.commitTimestamp,
       changes: assembled.changes,

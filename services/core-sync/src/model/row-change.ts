@@ -49,8 +49,6 @@ export interface RowChange {
  */
 export interface SourceTransaction {
   readonly source: SideName;
-  /** Increases by one for every transaction the source hands on in one process (also for ones without changes). */
-  readonly sequence: number;
   readonly commitPosition: BinlogPosition;
   /** Commit time on the source (ms since epoch, from the event header; second precision). */
   readonly commitTimestamp: number;

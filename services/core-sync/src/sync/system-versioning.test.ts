@@ -56,7 +56,6 @@ describe('system-versioned changes', () => {
   it('rewrites only the changes of versioned tables, and leaves other transactions as they are', () => {
     const transaction: SourceTransaction = {
       source: 'local',
-      sequence: 1,
       commitPosition: new BinlogPosition('binlog.000001', 400),
       commitTimestamp: 0,
       changes: [

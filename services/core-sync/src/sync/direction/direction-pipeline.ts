@@ -1,11 +1,12 @@
 /**
  * One direction of sync (source side → target side), as a short lifecycle whose stages each live in a file:
  *
- *   prepare  start-facts.ts     check both sides and each table; read what the target holds
- *   copy     initial-copy.ts    copy the planned tables from a consistent snapshot (HA: fence raised first)
- *   stream   direction-stream.ts  the binlog reader → schema-watch.ts → the apply engine, held by source-gate.ts;
- *                                 built from the configuration in stream-wiring.ts
- *   stop     here               stop reading, drain the queue, copy the checkpoints to the state store
+ *   prepare  start-facts.ts        check both sides and each table; read what the target holds
+ *   copy     initial-copy.ts       copy the planned tables from a consistent snapshot (HA: fence raised first)
+ *   stream   direction-stream.ts   the binlog reader → schema-watch.ts → the apply engine; the reader is held
+ *                                  for counted reasons (backpressure, a schema check: binlog-source.ts `hold`);
+ *                                  engine and reader built from the configuration in stream-wiring.ts
+ *   stop     here                  stop reading, drain the queue, copy the checkpoints to the state store
  *
  * Alongside: the tables' states (direction-tables.ts), the status view (status-view.ts), the state store's copy
  * (state-persistence.ts), and full-sync repairs when nothing streams (direct-refresh.ts).
@@ -31,7 +32,6 @@ import { DirectionStream, streamStartOf } from './direction-stream.js';
 import { DirectionTables } from './direction-tables.js';
 import { InitialCopy } from './initial-copy.js';
 import { SchemaWatch } from './schema-watch.js';
-import { SourceGate } from './source-gate.js';
 import {
   oneWayPlan,
   readStartFacts,
@@ -45,7 +45,6 @@ import { directionError, directionStatusView } from './status-view.js';
 export class DirectionPipeline implements FullSyncDirection {
   readonly #context: DirectionContext;
   readonly #tables: DirectionTables;
-  readonly #gate = new SourceGate();
   readonly #schemaWatch: SchemaWatch;
   readonly #persistence: StatePersistence;
   /** How full-sync refreshes become writes in this direction (fullsync/refresh-resolvers.ts). */
@@ -65,7 +64,10 @@ export class DirectionPipeline implements FullSyncDirection {
     this.#tables = new DirectionTables(options.config.sync.tables.map((table) => table.name));
     this.#schemaWatch = new SchemaWatch(
       this.#context,
-      this.#gate,
+      {
+        hold: (reason) => this.#streaming?.hold(reason),
+        release: (reason) => this.#streaming?.release(reason),
+      },
       () => this.#engine,
       (error) => this.#fail(error),
     );
@@ -236,7 +238,6 @@ export class DirectionPipeline implements FullSyncDirection {
     const stream = new DirectionStream({
       context: this.#context,
       tables: this.#tables,
-      gate: this.#gate,
       schemaWatch: this.#schemaWatch,
       persistence: this.#persistence,
       refreshResolver: this.#refreshResolver,

@@ -1,7 +1,7 @@
 /**
  * The stream stage of a direction: the binlog reader hands transactions through the schema watch to the apply
  * engine, from the earliest position any table still needs. The engine's backpressure holds the reader through
- * the source gate; its pauses, batches and watermarks reach the tables' states and the state store.
+ * the reader's own holds (binlog-source.ts); its pauses, batches and watermarks reach the tables' states and the state store.
  */
 import {
   CheckpointState,
@@ -9,13 +9,17 @@ import {
   type ApplyEngine,
   type RefreshResolver,
 } from '../../apply/index.js';
-import { readCurrentPosition, type BinlogSource, type StreamStatus } from '../../binlog/index.js';
+import {
+  readCurrentPosition,
+  type BinlogSource,
+  type ReadHold,
+  type StreamStatus,
+} from '../../binlog/index.js';
 import { BinlogPosition, type TableSchema } from '../../model/index.js';
 import { readSlots } from '../../target/index.js';
 import type { DirectionContext } from './direction-context.js';
 import type { DirectionTables } from './direction-tables.js';
 import type { SchemaWatch } from './schema-watch.js';
-import type { SourceGate } from './source-gate.js';
 import type { StartFacts } from './start-facts.js';
 import type { StatePersistence } from './state-persistence.js';
 import { createApplyEngine, createBinlogSource } from './stream-wiring.js';
@@ -23,7 +27,6 @@ import { createApplyEngine, createBinlogSource } from './stream-wiring.js';
 export interface DirectionStreamOptions {
   readonly context: DirectionContext;
   readonly tables: DirectionTables;
-  readonly gate: SourceGate;
   readonly schemaWatch: SchemaWatch;
   readonly persistence: StatePersistence;
   readonly refreshResolver: RefreshResolver;
@@ -84,7 +87,7 @@ export class DirectionStream {
   }
 
   start(streamStart: StreamStart): void {
-    const { context, tables, gate, schemaWatch, persistence, notify, fail } = this.#options;
+    const { context, tables, schemaWatch, persistence, notify, fail } = this.#options;
     const { source, bidirectional, logger } = context;
     const { startPosition } = streamStart;
     const engine = createApplyEngine(context, {
@@ -93,8 +96,8 @@ export class DirectionStream {
       heldTables: tables.pauses,
       sourceHold: () => this.#binlogSource?.heldPosition ?? null,
       hooks: {
-        pauseSource: () => gate.hold('backpressure'),
-        resumeSource: () => gate.release('backpressure'),
+        pauseSource: () => this.#binlogSource?.hold('backpressure'),
+        resumeSource: () => this.#binlogSource?.release('backpressure'),
         onBatchApplied: (event) => {
           tables.addApplied(event.rowCountByTable);
           context.onBatchApplied?.(event);
@@ -142,9 +145,17 @@ export class DirectionStream {
       },
     });
     this.#binlogSource = binlogSource;
-    gate.attach(binlogSource);
     binlogSource.start();
     logger.info({ binlogPosition: startPosition.toString() }, 'streaming started');
+  }
+
+  /** Holds the binlog reader for `reason` (none before the stream starts: nothing is read yet). */
+  hold(reason: ReadHold): void {
+    this.#binlogSource?.hold(reason);
+  }
+
+  release(reason: ReadHold): void {
+    this.#binlogSource?.release(reason);
   }
 
   /** Stops reading the binlog (the engine goes on with what is queued). */

@@ -4,18 +4,23 @@
  * followed; any other pauses the table from the DDL's position on, with the remedy in its status.
  */
 import type { ApplyEngine } from '../../apply/index.js';
-import type { SchemaChangeEvent } from '../../binlog/index.js';
+import type { ReadHold, SchemaChangeEvent } from '../../binlog/index.js';
 import { describeColumnDifferences, readTableSchema } from '../../mysql/index.js';
 import type { SourceTransaction, SystemPeriod, TableSchema } from '../../model/index.js';
 import { unsupportedColumns } from '../../snapshot/index.js';
 import { resumeOrRestart } from '../../target/index.js';
 import { currentVersionChanges } from '../system-versioning.js';
 import type { DirectionContext } from './direction-context.js';
-import type { SourceGate } from './source-gate.js';
+
+/** Holds the binlog reader for a reason (binlog-source.ts `hold`), and lets it go. */
+export interface SourceHolds {
+  hold(reason: ReadHold): void;
+  release(reason: ReadHold): void;
+}
 
 export class SchemaWatch {
   readonly #context: DirectionContext;
-  readonly #gate: SourceGate;
+  readonly #source: SourceHolds;
   readonly #engine: () => ApplyEngine | undefined;
   readonly #fail: (error: unknown) => void;
   /** DDL checks run in stream order: transactions that arrive meanwhile wait here (the source is held). */
@@ -26,12 +31,12 @@ export class SchemaWatch {
 
   constructor(
     context: DirectionContext,
-    gate: SourceGate,
+    source: SourceHolds,
     engine: () => ApplyEngine | undefined,
     fail: (error: unknown) => void,
   ) {
     this.#context = context;
-    this.#gate = gate;
+    this.#source = source;
     this.#engine = engine;
     this.#fail = fail;
   }
@@ -57,7 +62,7 @@ export class SchemaWatch {
   /** Re-reads both schemas after a DDL; a change the target does not have pauses the table from here on. */
   onSchemaChange(event: SchemaChangeEvent): void {
     const previousCheck = this.#schemaCheck ?? Promise.resolve();
-    this.#gate.hold('schema');
+    this.#source.hold('schema');
     const check = previousCheck
       .then(() => this.#checkSchemaChange(event))
       .catch((error: unknown) => this.#fail(error))
@@ -68,7 +73,7 @@ export class SchemaWatch {
         this.#heldTransactions = [];
         for (const transaction of held) this.#dispatch(transaction);
         // A full queue keeps the source held: the engine releases it once drained.
-        this.#gate.release('schema');
+        this.#source.release('schema');
       });
     this.#schemaCheck = check;
   }
