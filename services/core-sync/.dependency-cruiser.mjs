@@ -1,20 +1,12 @@
+import { readFileSync } from 'node:fs';
+
 /**
- * The layers of src/, lowest first (docs/architecture.md draws them). A folder imports folders of its own layer and
- * of lower layers only; no module imports itself back through others. `npm run check:imports` runs this check, and
- * `npm test` runs it first.
+ * The layers of src/, lowest first, from import-layers.json (docs/architecture.md lists them, and
+ * test/architecture-layers.test.ts checks that it lists the same). A folder imports folders of its own layer and
+ * of lower layers only; no module imports itself back through others. `npm run check:imports` runs this check,
+ * and `npm test` runs it first.
  */
-const layers = [
-  ['errors', 'model', 'logging', 'runtime', 'sandbox'],
-  ['config'],
-  ['mysql', 'status'],
-  ['store', 'binlog', 'target'],
-  ['apply'],
-  ['conflict', 'snapshot'],
-  ['events', 'fullsync', 'demo'],
-  ['sync', 'metrics'],
-  ['manager'],
-  ['api'],
-];
+const layers = JSON.parse(readFileSync(new URL('./import-layers.json', import.meta.url), 'utf8'));
 
 const upwardImports = layers.flatMap((layer, rank) =>
   layer.map((folder) => ({

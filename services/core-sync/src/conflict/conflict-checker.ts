@@ -24,7 +24,7 @@
  */
 import type { BatchConflictCheck, ConflictCheckOutcome, QueuedWrite } from '../apply/index.js';
 import type { WriteOperation } from '../target/index.js';
-import { primaryKeyText, type Row, type SideName, type TableSchema } from '../model/index.js';
+import { directionName, primaryKeyText, type Row, type SideName, type TableSchema } from '../model/index.js';
 import type { Logger } from '../logging/index.js';
 import { readBinlogEnd, selectRowsByKeys, type Pool, type PoolConnection } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
@@ -72,7 +72,7 @@ export class ConflictChecker implements BatchConflictCheck {
     this.#options = options;
     this.#logger = options.logger.child({
       component: 'conflict',
-      direction: `${options.sourceSide}_to_${options.targetSide}`,
+      direction: directionName(options.sourceSide),
     });
     this.#writeBack = new ConflictWriteBack({
       sourceSide: options.sourceSide,
