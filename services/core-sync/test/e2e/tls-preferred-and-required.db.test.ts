@@ -7,7 +7,7 @@
  */
 import nodeTls from 'node:tls';
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { createLogger, type Logger } from '../../src/logging/index.js';
 import {
   checkConnection,
@@ -16,26 +16,14 @@ import {
   type SecuredEndpoint,
   type TlsSettings,
 } from '../../src/mysql/index.js';
-import type { SandboxServer } from '../../src/sandbox/index.js';
 import { connectSide } from '../../src/sync/database-endpoints.js';
 import { parseServerUrl, formatServerUrl } from '../support/server-url.js';
-import type { TestCertificates } from '../support/tls-certificates.js';
-import { accounts, startTlsTestServer } from '../support/tls-test-server.js';
+import { accounts, useTlsTestServer } from '../support/tls-test-server.js';
 
-let certificates: TestCertificates;
-let server: SandboxServer;
-
-beforeAll(async () => {
-  ({ certificates, server } = await startTlsTestServer());
-});
-
-afterAll(async () => {
-  await server.destroy();
-  await certificates[Symbol.asyncDispose]();
-});
+const tlsServer = useTlsTestServer();
 
 function serverUrl(): string {
-  return formatServerUrl(server.connectionInfo);
+  return formatServerUrl(tlsServer.server.connectionInfo);
 }
 
 describe('TLS to the databases, end to end', () => {
@@ -97,12 +85,12 @@ describe('TLS to the databases, end to end', () => {
       );
       expect(preferredError).toMatchObject({
         code: 'DATABASE_TLS_FAILED',
-        message: `the TLS handshake with the local database 127.0.0.1:${server.port} failed (databases.local.tls.mode preferred): tlsv1 alert protocol version; preferred falls back to plain text only when the server offers no TLS, and this server offers it: fix TLS on the server (its TLS versions, ciphers and certificate) or whatever between the service and the server breaks it, or, on a network you trust, set databases.local.tls.mode to disabled`,
+        message: `the TLS handshake with the local database 127.0.0.1:${tlsServer.server.port} failed (databases.local.tls.mode preferred): tlsv1 alert protocol version; preferred falls back to plain text only when the server offers no TLS, and this server offers it: fix TLS on the server (its TLS versions, ciphers and certificate) or whatever between the service and the server breaks it, or, on a network you trust, set databases.local.tls.mode to disabled`,
         cause: { code: 'HANDSHAKE_SSL_ERROR' },
       });
       await expect(check(serverUrl(), accounts.open, { mode: 'required' })).rejects.toMatchObject({
         code: 'DATABASE_TLS_FAILED',
-        message: `the TLS handshake with the local database 127.0.0.1:${server.port} failed (databases.local.tls.mode required): tlsv1 alert protocol version; fix TLS on the server (its TLS versions, ciphers and certificate) or whatever between the service and the server breaks it`,
+        message: `the TLS handshake with the local database 127.0.0.1:${tlsServer.server.port} failed (databases.local.tls.mode required): tlsv1 alert protocol version; fix TLS on the server (its TLS versions, ciphers and certificate) or whatever between the service and the server breaks it`,
       });
       // The account needs no TLS, so a plain-text attempt would have logged in: the server counts none.
       expect(await loginsOf(accounts.open.user)).toBe(loginsBefore);
@@ -125,7 +113,7 @@ async function sessionCipher(endpoint: SecuredEndpoint): Promise<string> {
 
 /** How many times `user` has logged in to the TLS server (performance_schema.accounts). */
 async function loginsOf(user: string): Promise<number> {
-  const admin = await mysql.createConnection({ ...server.connectionInfo });
+  const admin = await mysql.createConnection({ ...tlsServer.server.connectionInfo });
   try {
     const [rows] = await admin.query<mysql.RowDataPacket[]>(
       'SELECT COALESCE(SUM(TOTAL_CONNECTIONS), 0) AS logins FROM performance_schema.accounts WHERE USER = ?',

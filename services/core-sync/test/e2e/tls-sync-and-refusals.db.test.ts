@@ -6,9 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SyncError, describeError } from '../../src/errors/index.js';
-import type { SandboxServer } from '../../src/sandbox/index.js';
 import { formatServerUrl } from '../support/server-url.js';
 import {
   createSyncFixture,
@@ -16,23 +15,12 @@ import {
   expectTablesEqual,
   type SyncFixture,
 } from '../support/sync-fixture.js';
-import type { TestCertificates } from '../support/tls-certificates.js';
-import { accounts, startTlsTestServer } from '../support/tls-test-server.js';
+import { accounts, useTlsTestServer } from '../support/tls-test-server.js';
 
-let certificates: TestCertificates;
-let server: SandboxServer;
-
-beforeAll(async () => {
-  ({ certificates, server } = await startTlsTestServer());
-});
-
-afterAll(async () => {
-  await server.destroy();
-  await certificates[Symbol.asyncDispose]();
-});
+const tlsServer = useTlsTestServer();
 
 function serverUrl(): string {
-  return formatServerUrl(server.connectionInfo);
+  return formatServerUrl(tlsServer.server.connectionInfo);
 }
 
 /** A database section on the TLS server. */
@@ -42,7 +30,7 @@ function tlsDatabase(
   account: { user: string; password: string },
   tls: Record<string, unknown>,
 ): Record<string, unknown> {
-  return { host, port: server.port, ...account, database, tls };
+  return { host, port: tlsServer.server.port, ...account, database, tls };
 }
 
 /** The fixture's document with both databases (and optionally the state store) replaced. */
@@ -68,7 +56,7 @@ interface SessionRow {
 
 /** Every session of the test accounts, with its TLS cipher as the server sees it ('' when unencrypted). */
 async function sessionsOfTestAccounts(): Promise<SessionRow[]> {
-  const admin = await mysql.createConnection({ ...server.connectionInfo });
+  const admin = await mysql.createConnection({ ...tlsServer.server.connectionInfo });
   try {
     const [rows] = await admin.query(
       `SELECT t.PROCESSLIST_USER AS user, t.PROCESSLIST_COMMAND AS command, a.ATTR_VALUE AS program,
@@ -109,7 +97,7 @@ describe('TLS to the databases, end to end', () => {
     await fixture.source.query(`${itemsTable};
       INSERT INTO items WITH RECURSIVE numbers(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM numbers WHERE n < 300)
         SELECT n, CONCAT('item ', n), n / 4, NULL FROM numbers`);
-    const verifyIdentity = { mode: 'verify_identity', ca_file: certificates.caFile };
+    const verifyIdentity = { mode: 'verify_identity', ca_file: tlsServer.certificates.caFile };
     const document = documentWith(
       fixture,
       {
@@ -122,15 +110,15 @@ describe('TLS to the databases, end to end', () => {
         // By address: verify_ca does not look at the name. The account REQUIREs X509.
         cloud: tlsDatabase('127.0.0.1', fixture.target.name, accounts.x509, {
           mode: 'verify_ca',
-          ca_file: certificates.caFile,
-          cert_file: certificates.clientCertFile,
-          key_file: certificates.clientKeyFile,
+          ca_file: tlsServer.certificates.caFile,
+          cert_file: tlsServer.certificates.clientCertFile,
+          key_file: tlsServer.certificates.clientKeyFile,
         }),
       },
       {
         type: 'mysql',
         host: 'localhost',
-        port: server.port,
+        port: tlsServer.server.port,
         ...accounts.app,
         database: stateDatabase,
         tls: verifyIdentity,
@@ -164,7 +152,7 @@ describe('TLS to the databases, end to end', () => {
       const [direction] = running.service.status.directions;
       expect(direction).toMatchObject({ state: 'streaming', stream: { lastError: null } });
     } finally {
-      const admin = await mysql.createConnection({ ...server.connectionInfo });
+      const admin = await mysql.createConnection({ ...tlsServer.server.connectionInfo });
       await admin.query(`DROP DATABASE IF EXISTS \`${stateDatabase}\``);
       await admin.end();
     }
@@ -175,13 +163,13 @@ describe('TLS to the databases, end to end', () => {
     await fixture.source.query(itemsTable);
     const local = tlsDatabase('localhost', fixture.source.name, accounts.app, {
       mode: 'verify_identity',
-      ca_file: certificates.caFile,
+      ca_file: tlsServer.certificates.caFile,
     });
     const wrongCa = documentWith(fixture, {
       local,
       cloud: tlsDatabase('127.0.0.1', fixture.target.name, accounts.app, {
         mode: 'verify_ca',
-        ca_file: certificates.otherCaFile,
+        ca_file: tlsServer.certificates.otherCaFile,
       }),
     });
     const error = await startError(fixture, wrongCa);
@@ -190,7 +178,7 @@ describe('TLS to the databases, end to end', () => {
     const reason = '(self-signed certificate in certificate chain|unable to get local issuer certificate)';
     expect(error.message).toMatch(
       new RegExp(
-        `^the TLS handshake with the cloud database 127\\.0\\.0\\.1:${server.port} failed \\(databases\\.cloud\\.tls\\.mode verify_ca, ca_file ${certificates.otherCaFile}\\): ${reason}; check that databases\\.cloud\\.tls\\.ca_file is the CA that signed the server certificate, and that nothing between the service and the server intercepts TLS$`,
+        `^the TLS handshake with the cloud database 127\\.0\\.0\\.1:${tlsServer.server.port} failed \\(databases\\.cloud\\.tls\\.mode verify_ca, ca_file ${tlsServer.certificates.otherCaFile}\\): ${reason}; check that databases\\.cloud\\.tls\\.ca_file is the CA that signed the server certificate, and that nothing between the service and the server intercepts TLS$`,
       ),
     );
     expect(error.cause).toMatchObject({ code: 'HANDSHAKE_SSL_ERROR' });
@@ -200,7 +188,7 @@ describe('TLS to the databases, end to end', () => {
       local: { ...local, host: '127.1' },
       cloud: tlsDatabase('127.0.0.1', fixture.target.name, accounts.app, {
         mode: 'verify_ca',
-        ca_file: certificates.caFile,
+        ca_file: tlsServer.certificates.caFile,
       }),
     });
     const nameError = await startError(fixture, wrongName);
@@ -224,7 +212,7 @@ describe('TLS to the databases, end to end', () => {
     expect(fatal).toMatchObject({
       errorCode: 'DATABASE_TLS_FAILED',
       error: expect.stringContaining(
-        `the TLS handshake with the cloud database 127.0.0.1:${server.port} failed (databases.cloud.tls.mode verify_ca`,
+        `the TLS handshake with the cloud database 127.0.0.1:${tlsServer.server.port} failed (databases.cloud.tls.mode verify_ca`,
       ) as unknown,
     });
   });
@@ -234,7 +222,7 @@ describe('TLS to the databases, end to end', () => {
     await fixture.source.query(itemsTable);
     const cloud = tlsDatabase('localhost', fixture.target.name, accounts.app, {
       mode: 'verify_identity',
-      ca_file: certificates.caFile,
+      ca_file: tlsServer.certificates.caFile,
     });
     const disabled = await startError(
       fixture,
@@ -245,7 +233,7 @@ describe('TLS to the databases, end to end', () => {
     );
     expect(disabled.code).toBe('DATABASE_ACCESS_DENIED');
     expect(disabled.message).toBe(
-      `user tls_app may not log in to the local database 127.0.0.1:${server.port} over an unencrypted connection (databases.local.tls.mode disabled); if the account REQUIREs SSL or X509, set databases.local.tls.mode to required or stricter`,
+      `user tls_app may not log in to the local database 127.0.0.1:${tlsServer.server.port} over an unencrypted connection (databases.local.tls.mode disabled); if the account REQUIREs SSL or X509, set databases.local.tls.mode to required or stricter`,
     );
 
     const withoutCertificate = await startError(
@@ -257,7 +245,7 @@ describe('TLS to the databases, end to end', () => {
     );
     expect(withoutCertificate.code).toBe('DATABASE_ACCESS_DENIED');
     expect(withoutCertificate.message).toBe(
-      `user x509_app may not log in to the local database 127.0.0.1:${server.port} over TLS without a client certificate; if the account REQUIREs X509 (or a SUBJECT/ISSUER), set databases.local.tls.cert_file and databases.local.tls.key_file`,
+      `user x509_app may not log in to the local database 127.0.0.1:${tlsServer.server.port} over TLS without a client certificate; if the account REQUIREs X509 (or a SUBJECT/ISSUER), set databases.local.tls.cert_file and databases.local.tls.key_file`,
     );
   });
 });

@@ -6,6 +6,7 @@
  * each session's cipher and count each account's logins.
  */
 import mysql from 'mysql2/promise';
+import { afterAll, beforeAll } from 'vitest';
 import { SandboxServer } from '../../src/sandbox/index.js';
 import { createTestCertificates, type TestCertificates } from './tls-certificates.js';
 
@@ -45,4 +46,34 @@ export async function startTlsTestServer(): Promise<{
     GRANT USAGE ON *.* TO '${accounts.open.user}'@'%'`);
   await admin.end();
   return { certificates, server };
+}
+
+export interface TlsTestServer {
+  readonly server: SandboxServer;
+  readonly certificates: TestCertificates;
+}
+
+/** The TLS server of one test file: started before its tests, removed with its certificates after them. */
+export function useTlsTestServer(): TlsTestServer {
+  let started: { certificates: TestCertificates; server: SandboxServer } | undefined;
+  beforeAll(async () => {
+    started = await startTlsTestServer();
+  });
+  afterAll(async () => {
+    await started?.server.destroy();
+    await started?.certificates[Symbol.asyncDispose]();
+  });
+  const current = () => {
+    if (started === undefined)
+      throw new Error('the TLS test server is not started yet (use it inside a test)');
+    return started;
+  };
+  return {
+    get server() {
+      return current().server;
+    },
+    get certificates() {
+      return current().certificates;
+    },
+  };
 }
