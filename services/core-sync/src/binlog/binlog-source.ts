@@ -138,7 +138,8 @@ export class BinlogSource {
     this.#handOn.unsuspend();
     if (this.#connectDeferred) {
       this.#connectDeferred = false;
-      void this.#connect();
+      // A stopped source connects no more (the engine may drain, and release its hold, after stop()).
+      if (!this.#closing) void this.#connect();
       return;
     }
     this.#stream?.release(reason);

@@ -90,7 +90,7 @@ export class BatchTransactions {
     let slotsSent = false;
     let outcome: BatchOutcome = 'committed';
     try {
-      return await inWriteTransaction(
+      const outcomeOfRun = await inWriteTransaction(
         targetPool,
         {
           readCommitted,
@@ -113,6 +113,10 @@ export class BatchTransactions {
           return outcome;
         },
       );
+      // Only now is the earlier attempt's outcome settled for good: had this transaction failed, the next attempt
+      // would have to look again (it may have learned that the earlier one committed, and must not apply it twice).
+      if (attempts !== undefined) attempts.uncertain = undefined;
+      return outcomeOfRun;
     } catch (error) {
       const lost = targetConnectionLost(error);
       if (lost && slotsSent && slots.length > 0 && attempts !== undefined) attempts.uncertain = slots;
@@ -122,7 +126,7 @@ export class BatchTransactions {
 
   /**
    * Locks the slots an earlier attempt wrote (ending its transaction if the server still holds it) and tells
-   * whether that attempt committed. Afterwards nothing is uncertain any more: the locks are this transaction's.
+   * whether that attempt committed. Once this transaction ends, nothing is uncertain any more: the locks were its own.
    */
   async #committedEarlier(connection: PoolConnection, attempts: BatchAttempts): Promise<boolean> {
     const uncertain = attempts.uncertain ?? [];
@@ -148,7 +152,6 @@ export class BatchTransactions {
         }
       },
     );
-    attempts.uncertain = undefined;
     const decisive = uncertain.filter((entry) => attempts.decisiveSlots.has(entry.slot));
     const committed =
       decisive.length > 0 &&

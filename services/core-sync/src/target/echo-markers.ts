@@ -7,7 +7,11 @@
 import type { SideName } from '../model/index.js';
 import { qualifiedName, type Pool, type PoolConnection, type QueryRow } from '../mysql/index.js';
 import { checkpointTableName } from './checkpoint-table.js';
-import { inWriteTransaction, type WriteTransactionOptions } from './write-transaction.js';
+import {
+  inWriteTransaction,
+  targetConnectionLost,
+  type WriteTransactionOptions,
+} from './write-transaction.js';
 
 /** A marker slot name for `writeMarker`; keep the set of names small (one row each). */
 export function markerSlot(name: string): string {
@@ -69,8 +73,9 @@ export async function deleteMarkers(
 
 /**
  * The marked write transactions of one writer: each runs `work` in a write transaction that first writes a
- * marker naming `appliedFrom` as the transaction's source. Transactions running at once write different marker
- * rows (`marker:<name>:<index>`, the lowest index free), so they never wait for each other's marker.
+ * marker naming `appliedFrom` as the transaction's source. Transactions of one writer running at once write
+ * different marker rows (`marker:<name>:<index>`, an index free), so they never wait for each other's marker;
+ * writers that share a name share the rows.
  */
 export class EchoMarkers {
   readonly #pool: Pool;
@@ -92,6 +97,7 @@ export class EchoMarkers {
     work: (connection: PoolConnection) => Promise<Result>,
   ): Promise<Result> {
     const index = this.#free.pop() ?? this.#newIndex();
+    let reusable = true;
     try {
       return await inWriteTransaction(this.#pool, options, async (connection) => {
         await writeMarker(
@@ -102,8 +108,13 @@ export class EchoMarkers {
         );
         return work(connection);
       });
+    } catch (error) {
+      // The server may still hold a lost connection's transaction, with its lock on the marker row: a later
+      // transaction would wait for it, so this row is not used again by this writer.
+      reusable = !targetConnectionLost(error);
+      throw error;
     } finally {
-      this.#free.push(index);
+      if (reusable) this.#free.push(index);
     }
   }
 

@@ -148,6 +148,7 @@ export class DirectionPipeline implements FullSyncDirection {
         return;
       }
       await this.#stream(start, snapshotPositions);
+      if (this.#abortController.signal.aborted) return;
       this.#setState('streaming');
       await this.#persistence.saveTableStates();
     });
@@ -245,8 +246,11 @@ export class DirectionPipeline implements FullSyncDirection {
       notify: () => this.#notify(),
       fail: (error) => this.#fail(error),
     });
+    const streamStart = await streamStartOf(this.#context, start, snapshotPositions);
+    // Stopped meanwhile: nothing starts after stop().
+    if (this.#abortController.signal.aborted) return;
     this.#streaming = stream;
-    stream.start(await streamStartOf(this.#context, start, snapshotPositions));
+    stream.start(streamStart);
   }
 
   async #stop(options: { readonly drain?: boolean }): Promise<void> {
