@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { URL } from 'node:url';
 
 /**
  * The layers of src/, lowest first, from import-layers.json (docs/architecture.md lists them, and

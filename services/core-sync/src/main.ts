@@ -17,13 +17,12 @@ import {
   ServiceSupervisor,
   SyncManager,
   conflictAccess,
+  liveConfigChanges,
+  pausedTablesControl,
 } from './manager/index.js';
 import { createServiceMetrics } from './metrics/index.js';
 import { limitHeapGrowth } from './runtime/index.js';
 import { openStateStore } from './store/index.js';
-
-/** The configuration keys whose change replaces the API tokens while running. */
-const tokenKeyPaths = ['server.auth_token', 'server.read_only_tokens'];
 
 async function main(): Promise<number> {
   limitHeapGrowth();
@@ -86,28 +85,25 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
     });
   let scheduler = createScheduler(config.scheduler);
   const tokens = new TokenAuthority(config.server);
+  const liveChanges = {
+    supervisor,
+    manager,
+    replaceScheduler: (schedulerConfig: ServiceConfig['scheduler']) => {
+      scheduler.stop();
+      scheduler = createScheduler(schedulerConfig);
+      scheduler.start();
+    },
+    setLogLevel: (level: ServiceConfig['logging']['level']) => {
+      logger.level = level;
+    },
+    replaceTokens: (server: ServiceConfig['server']) => tokens.replace(server),
+    logger,
+  };
   const configuration = new ConfigFileAccess({
     filePath: path.resolve(process.env.CONFIG_PATH ?? defaultConfigPath),
     started: config,
     logger,
-    applyLive: async (next, changed) => {
-      if (changed.some((keyPath) => keyPath.startsWith('sync.') || keyPath.startsWith('databases.'))) {
-        if (manager.isRunning) {
-          throw new SyncError(
-            'SYNC_ALREADY_RUNNING',
-            'a full sync is running: stop it or wait for it before changing sync or database settings',
-          );
-        }
-        await supervisor.reconfigure(next);
-      }
-      if (changed.some((keyPath) => keyPath.startsWith('scheduler.'))) {
-        scheduler.stop();
-        scheduler = createScheduler(next.scheduler);
-        scheduler.start();
-      }
-      if (changed.includes('logging.level')) logger.level = next.logging.level;
-      if (changed.some((keyPath) => tokenKeyPaths.includes(keyPath))) tokens.replace(next.server);
-    },
+    applyLive: liveConfigChanges(liveChanges),
   });
   const app = buildApp({
     logger,
@@ -117,18 +113,7 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
     conflicts: conflictAccess(store, (id, choice, resolvedBy) =>
       supervisor.resolveConflict(id, choice, resolvedBy),
     ),
-    pauses: {
-      resume: async (resumedBy) => {
-        if (manager.isRunning) {
-          throw new SyncError(
-            'SYNC_ALREADY_RUNNING',
-            'a full sync is running: stop it or wait for it before resuming paused tables',
-          );
-        }
-        logger.info({ resumedBy }, 'resuming paused tables');
-        return { resumed: await supervisor.resumePausedTables() };
-      },
-    },
+    pauses: pausedTablesControl(liveChanges),
     configuration,
     metrics,
     events,

@@ -19,4 +19,5 @@ export {
   type ConfigFileAccessOptions,
 } from './config-access.js';
 export { conflictAccess } from './conflict-access.js';
+export { liveConfigChanges, pausedTablesControl, type LiveChangeTargets } from './live-changes.js';
 export { Leadership, type LeadershipOptions, type LeadershipRole } from './leadership.js';
