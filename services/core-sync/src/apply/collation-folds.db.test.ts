@@ -102,11 +102,16 @@ const transformation = fc.oneof(
     }),
 );
 
-/** Pairs where the second string is derived from the first most of the time, independent otherwise. */
+/**
+ * Pairs where the second string is derived from the first most of the time, independent otherwise, and now and
+ * then the same string: under a binary NO PAD collation only identical strings are equal, and derived ones are
+ * rarely identical, so without these the share of equal pairs hovered at the test's floor.
+ */
 const pairs = fc
   .oneof(
     { weight: 4, arbitrary: fc.tuple(tokens, fc.array(transformation, { minLength: 1, maxLength: 3 })) },
     { weight: 1, arbitrary: fc.tuple(tokens, fc.constant([])) },
+    { weight: 1, arbitrary: fc.tuple(tokens, fc.constant([(text: string) => text])) },
   )
   .chain(([first, changes]) =>
     changes.length === 0
