@@ -3,11 +3,28 @@ import { describe, expect, inject, it } from 'vitest';
 import { FaultProxy } from '../../test/support/fault-proxy.js';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import { BinlogPosition } from '../model/index.js';
-import { createMysqlPool, type PoolConnection } from '../mysql/index.js';
+import { createMysqlPool, type Pool, type PoolConnection } from '../mysql/index.js';
 import { BatchAttempts, BatchTransactions } from './batch-transaction.js';
 import { inWriteTransaction } from './write-transaction.js';
-import { ensureCheckpointTable, readSlots } from './checkpoint-table.js';
+import { ensureCheckpointTable, readSlots, type SlotPosition } from './checkpoint-table.js';
 import { raiseFence } from './fence.js';
+
+/** The batch transactions of source `local` on `database`, fenced at `fenceEpoch` when given. */
+function batchTransactions(pool: Pool, database: string, fenceEpoch?: number): BatchTransactions {
+  return new BatchTransactions({
+    targetPool: pool,
+    targetDatabase: database,
+    sourceName: 'local',
+    readCommitted: false,
+    ...(fenceEpoch === undefined ? {} : { fenceEpoch }),
+    logger: pino({ level: 'silent' }),
+  });
+}
+
+/** One slot, `slot`, at a position of binlog.000001. */
+function slotsAt(slot: string): (offset: number) => SlotPosition[] {
+  return (offset) => [{ slot, position: new BinlogPosition('binlog.000001', offset) }];
+}
 
 describe('fenced batch transactions (high availability)', () => {
   it("refuses an older leader's batch once a newer one raised the fence, and writes nothing of it", async () => {
@@ -16,18 +33,8 @@ describe('fenced batch transactions (high availability)', () => {
     try {
       await ensureCheckpointTable(pool, database.name);
       await database.query('CREATE TABLE items (id INT PRIMARY KEY)');
-      const transactions = (fenceEpoch: number) =>
-        new BatchTransactions({
-          targetPool: pool,
-          targetDatabase: database.name,
-          sourceName: 'local',
-          readCommitted: false,
-          fenceEpoch,
-          logger: pino({ level: 'silent' }),
-        });
-      const slot = (offset: number) => [
-        { slot: 't:items', position: new BinlogPosition('binlog.000001', offset) },
-      ];
+      const transactions = (fenceEpoch: number) => batchTransactions(pool, database.name, fenceEpoch);
+      const slot = slotsAt('t:items');
       await raiseFence(pool, database.name, 'local', 1);
       const oldLeader = transactions(1);
       await oldLeader.run(slot(100), async (connection) => {
@@ -64,16 +71,8 @@ describe('batch transactions whose connection is lost', () => {
     try {
       await ensureCheckpointTable(pool, database.name);
       await database.query('CREATE TABLE items (id INT PRIMARY KEY)');
-      const transactions = new BatchTransactions({
-        targetPool: pool,
-        targetDatabase: database.name,
-        sourceName: 'local',
-        readCommitted: false,
-        logger: pino({ level: 'silent' }),
-      });
-      const slot = (offset: number) => [
-        { slot: 't:items', position: new BinlogPosition('binlog.000001', offset) },
-      ];
+      const transactions = batchTransactions(pool, database.name);
+      const slot = slotsAt('t:items');
       const insert = (id: number, runs: number[]) => async (connection: PoolConnection) => {
         runs.push(id);
         await connection.query('INSERT INTO items VALUES (?)', [id]);
@@ -133,16 +132,8 @@ describe('the session settings of write transactions', () => {
       );
       await database.query('INSERT INTO parents VALUES (1), (2)');
       await database.query('INSERT INTO children VALUES (10, 1), (20, 2)');
-      const transactions = new BatchTransactions({
-        targetPool: pool,
-        targetDatabase: database.name,
-        sourceName: 'local',
-        readCommitted: false,
-        logger: pino({ level: 'silent' }),
-      });
-      const slot = (offset: number) => [
-        { slot: 't:parents', position: new BinlogPosition('binlog.000001', offset) },
-      ];
+      const transactions = batchTransactions(pool, database.name);
+      const slot = slotsAt('t:parents');
       const deleteParent = (id: number) => async (connection: PoolConnection) => {
         await connection.query('DELETE FROM parents WHERE id = ?', [id]);
       };

@@ -90,7 +90,7 @@ export class BatchTransactions {
     let slotsSent = false;
     let outcome: BatchOutcome = 'committed';
     try {
-      const outcomeOfRun = await inWriteTransaction(
+      await inWriteTransaction(
         targetPool,
         {
           readCommitted,
@@ -105,18 +105,17 @@ export class BatchTransactions {
           if (fenceEpoch !== undefined) await checkFence(connection, targetDatabase, sourceName, fenceEpoch);
           if (attempts?.uncertain !== undefined && (await this.#committedEarlier(connection, attempts))) {
             outcome = 'committed-earlier';
-            return outcome;
+            return;
           }
           slotsSent = true;
           await writeSlots(connection, targetDatabase, sourceName, slots);
           await work(connection);
-          return outcome;
         },
       );
       // Only now is the earlier attempt's outcome settled for good: had this transaction failed, the next attempt
       // would have to look again (it may have learned that the earlier one committed, and must not apply it twice).
       if (attempts !== undefined) attempts.uncertain = undefined;
-      return outcomeOfRun;
+      return outcome;
     } catch (error) {
       const lost = targetConnectionLost(error);
       if (lost && slotsSent && slots.length > 0 && attempts !== undefined) attempts.uncertain = slots;

@@ -4,9 +4,7 @@
  * (apply/), copies (snapshot/), conflict write-backs (conflict/) and resolutions (sync/) all write through here.
  */
 export {
-  applySessionSetupStatement,
   inWriteTransaction,
-  readCommittedStatement,
   targetConnectionLost,
   type WriteTransactionOptions,
 } from './write-transaction.js';
