@@ -9,7 +9,7 @@ export const historyQuerySchema = z.strictObject(pageQuery(50));
 const historyEntrySchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['initial', 'manual', 'scheduled', 'fallback']),
+    kind: z.enum(['initial', 'manual', 'scheduled', 'fallback', 'adoption']),
     startedAt: isoTimestamp,
     completedAt: isoTimestamp.nullable(),
     direction: z.string(),

@@ -18,6 +18,12 @@ export const triggerBodySchema = z
       .enum(syncModes)
       .optional()
       .describe('A direction the configured sync.mode allows; the configured mode when absent.'),
+    dryRun: z
+      .boolean()
+      .optional()
+      .describe(
+        'Preview: compare and report per table what the run would copy, delete and change, and which rows it would list as conflicts, with sample keys (`tables[].changes`); nothing is written. Not recorded in the history.',
+      ),
   })
   .nullable()
   .transform((body) => body ?? {})
@@ -28,6 +34,35 @@ export const triggerBodySchema = z
 
 export const stopBodySchema = z.strictObject({}).nullable().describe('No body, or an empty object.');
 
+const sideCountsSchema = z.object({ local: count, cloud: count });
+const sampleKeysSchema = z
+  .array(z.string())
+  .readonly()
+  .describe('Up to 10 primary keys, each as its key columns joined (the conflict list shows the same text).');
+
+const tableChangesSchema = z
+  .object({
+    copied: sideCountsSchema.describe('Rows on one side only, copied to the other: by the side copied to.'),
+    deleted: sideCountsSchema.describe(
+      'Rows deleted, by the side deleted on: one-way, target rows the source lacks; bidirectional, a delete on the other side replayed (docs/bidirectional.md, "Rows on one side only").',
+    ),
+    changed: sideCountsSchema.describe(
+      'Rows on both sides that differ: by the side whose version both end with.',
+    ),
+    conflicts: count.describe('Differing rows left for a person (the manual strategy).'),
+    undecided: count.describe(
+      'Bidirectional: rows on one side only whose binlogs cannot tell whether they were added there or deleted on the other side: left as they are and listed as conflicts (insert_or_delete).',
+    ),
+    sampleKeys: z.object({
+      copied: sampleKeysSchema,
+      deleted: sampleKeysSchema,
+      changed: sampleKeysSchema,
+      conflicts: sampleKeysSchema,
+      undecided: sampleKeysSchema,
+    }),
+  })
+  .describe('The differing rows by decision: what a dry run would do, or what the run did.');
+
 const tableProgressSchema = z.object({
   table: z.string(),
   state: z.enum(['pending', 'comparing', 'done', 'failed', 'stopped']),
@@ -37,13 +72,15 @@ const tableProgressSchema = z.object({
   rowsCompared: count,
   rowsChanged: count,
   conflicts: count,
+  changes: tableChangesSchema,
   error: z.string().nullable(),
 });
 
 export const runProgressSchema = z
   .object({
     runId: z.string(),
-    kind: z.enum(['initial', 'manual', 'scheduled', 'fallback']),
+    kind: z.enum(['initial', 'manual', 'scheduled', 'fallback', 'adoption']),
+    dryRun: z.boolean().describe('A preview: nothing was written.'),
     state: z.enum(['idle', 'running', 'completed', 'failed', 'stopped']),
     direction: z.string(),
     startedAt: isoTimestamp,

@@ -38,6 +38,12 @@ export const statusResponseSchema = z.object({
     .nullable()
     .describe('The active full-sync run, else the last one; null before the first.'),
   health: healthReportSchema,
+  adoptingTables: z
+    .array(z.string())
+    .readonly()
+    .describe(
+      'Bidirectional: tables adopted with rows on both sides whose differences are not settled yet. Both directions stream them; an adoption run (GET /sync/history, kind adoption) settles them and empties this list.',
+    ),
 });
 
 // ── system ────────────────────────────────────────────────────────────────────────────────────────────────────

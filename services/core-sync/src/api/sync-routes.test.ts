@@ -193,6 +193,7 @@ describe('GET /api/v1/sync/status', () => {
       mode: 'local_to_cloud',
       directions: [directionStatus()],
       run: null,
+      adoptingTables: [],
       health: {
         status: 'ok',
         reasons: [],

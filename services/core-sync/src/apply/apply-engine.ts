@@ -151,8 +151,14 @@ export class ApplyEngine {
    * refresh is queued like a source transaction at the current end of the stream: whatever was read before it is
    * applied first, and the source's rows are read when it is applied (`RefreshResolver`), so it can neither
    * undo a newer change nor be undone by an older one. Resolves once applied with the rows it changed.
+   * `deletedRows` (bidirectional): for a key the source deleted, the row as deleted, which the target's row must
+   * still be for the delete to be replayed there (the conflict check judges it as that delete).
    */
-  refresh(table: string, keyRows: readonly Row[]): Promise<RefreshOutcome> {
+  refresh(
+    table: string,
+    keyRows: readonly Row[],
+    deletedRows?: ReadonlyMap<string, Row>,
+  ): Promise<RefreshOutcome> {
     const place = refreshPlace(
       table,
       this.#dispatcher.tables.get(table),
@@ -161,7 +167,7 @@ export class ApplyEngine {
       this.#held.has(table),
     );
     if (place instanceof SyncError) return Promise.reject(place);
-    return this.#dispatcher.refresh(table, keyRows, place.position, place.schema);
+    return this.#dispatcher.refresh(table, keyRows, place.position, place.schema, deletedRows);
   }
 
   /**

@@ -124,6 +124,7 @@ export class Dispatcher {
     keyRows: readonly Row[],
     position: BinlogPosition,
     schema: TableSchema,
+    deletedRows?: ReadonlyMap<string, Row>,
   ): Promise<RefreshOutcome> {
     if (keyRows.length === 0) return Promise.resolve({ rowsWritten: 0 });
     const sequence = this.#nextSequence();
@@ -131,19 +132,23 @@ export class Dispatcher {
       const ticket: RefreshTicket = { remaining: keyRows.length, rowsWritten: 0, resolve, reject };
       this.#openTickets.add(ticket);
       const commitTimestamp = Date.now();
-      const writes: QueuedWrite[] = keyRows.map((keyRow) => ({
-        operation: {
-          kind: 'refresh',
-          table,
-          keyText: primaryKeyText(keyRow, schema.primaryKey),
-          row: keyRow,
-          before: null,
-        },
-        sequence,
-        commitPosition: position,
-        commitTimestamp,
-        refresh: ticket,
-      }));
+      const writes: QueuedWrite[] = keyRows.map((keyRow) => {
+        const keyText = primaryKeyText(keyRow, schema.primaryKey);
+        return {
+          // A refresh's `before` carries the row as the source deleted it, when the delete is to be replayed.
+          operation: {
+            kind: 'refresh',
+            table,
+            keyText,
+            row: keyRow,
+            before: deletedRows?.get(keyText) ?? null,
+          },
+          sequence,
+          commitPosition: position,
+          commitTimestamp,
+          refresh: ticket,
+        };
+      });
       this.#enqueue({
         sequence,
         commitPosition: position,

@@ -8,7 +8,7 @@ export type {
   StreamStatus,
 } from './binlog-handler.js';
 export type { PreparedXaStatus } from './prepared-xa-monitor.js';
-export { readCurrentPosition } from './server-position.js';
+export { listBinaryLogs, readCurrentPosition } from './server-position.js';
 export { checkReplicationAccess } from './replication-access.js';
 export { checkSourceServer, readServerIdentity, sourceServerChanged } from './source-server.js';
 export { GtidFollowRefusal, positionsOfGtidStates } from './gtid-positions.js';

@@ -79,6 +79,7 @@ export function configToDocument(config: ServiceConfig): ConfigDocument {
       batch_insert_size: sync.batchInsertSize,
       queue_capacity: sync.queueCapacity,
       create_missing_tables: sync.createMissingTables,
+      on_existing_data: sync.onExistingData,
       snapshot_concurrency: sync.snapshotConcurrency,
       snapshot_writers: sync.snapshotWriters,
       snapshot_chunk_size: sync.snapshotChunkSize,

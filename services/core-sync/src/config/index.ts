@@ -25,12 +25,13 @@ export type {
   LoggingConfig,
   HighAvailabilityConfig,
   SyncMode,
+  ExistingDataPolicy,
   SyncSide,
   ConflictResolution,
   ConfigLogLevel,
   ConfigLogFormat,
 } from './types.js';
-export { syncModes, syncSides, conflictResolutions } from './types.js';
+export { syncModes, syncSides, conflictResolutions, existingDataPolicies } from './types.js';
 export {
   configToDocument,
   passwordKeyPaths,

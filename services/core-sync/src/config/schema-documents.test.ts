@@ -56,6 +56,7 @@ sync:
   batch_insert_size: 2000
   queue_capacity: 500
   create_missing_tables: false
+  on_existing_data: refuse
   snapshot_concurrency: 2
   snapshot_writers: 3
   snapshot_chunk_size: 250
@@ -158,6 +159,7 @@ describe('parseConfig', () => {
         batchInsertSize: 2000,
         queueCapacity: 500,
         createMissingTables: false,
+        onExistingData: 'refuse',
         snapshotConcurrency: 2,
         snapshotWriters: 3,
         snapshotChunkSize: 250,
@@ -226,6 +228,7 @@ describe('parseConfig', () => {
       batchInsertSize: 1000,
       queueCapacity: 10_000,
       createMissingTables: true,
+      onExistingData: 'reconcile',
       snapshotConcurrency: 4,
       snapshotWriters: 2,
       snapshotChunkSize: 1000,

@@ -9,6 +9,10 @@ export type SyncSide = (typeof syncSides)[number];
 export const syncModes = ['local_to_cloud', 'cloud_to_local', 'bidirectional'] as const;
 export type SyncMode = (typeof syncModes)[number];
 
+/** What a bidirectional start does with a table that has rows on both sides and no checkpoint. */
+export const existingDataPolicies = ['reconcile', 'refuse'] as const;
+export type ExistingDataPolicy = (typeof existingDataPolicies)[number];
+
 export const conflictResolutions = ['last_write_wins', 'source_priority', 'manual'] as const;
 export type ConflictResolution = (typeof conflictResolutions)[number];
 
@@ -115,6 +119,11 @@ export interface SyncConfig {
   readonly batchInsertSize: number;
   readonly queueCapacity: number;
   readonly createMissingTables: boolean;
+  /**
+   * Bidirectional: a table with rows on both sides and no checkpoint is adopted (`reconcile`: both directions
+   * stream, and a reconciling run settles the differences) or the start is refused (`refuse`: TABLES_DIVERGED).
+   */
+  readonly onExistingData: ExistingDataPolicy;
   readonly snapshotConcurrency: number;
   /** Connections writing one table's snapshot copy. */
   readonly snapshotWriters: number;

@@ -59,15 +59,18 @@ export function conflictRecord(conflict: MetConflict): ConflictRecord {
   };
 }
 
-/** A UUID-shaped id derived from the change, so the same conflict met again (a retried batch) has the same id. */
+/**
+ * A UUID-shaped id derived from the change (or, for a row a full sync lists, from where it was found), so the same
+ * conflict met again (a retried batch, a second run) has the same id.
+ */
 export function conflictId(
   sourceSide: SideName,
   table: string,
   keyText: string,
-  position: BinlogPosition,
+  origin: BinlogPosition | string,
 ): string {
   const hex = createHash('sha256')
-    .update(`${sourceSide}\u0000${table}\u0000${keyText}\u0000${position.toString()}`)
+    .update(`${sourceSide}\u0000${table}\u0000${keyText}\u0000${origin.toString()}`)
     .digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -19,7 +19,17 @@
 import type { Row } from '../model/index.js';
 import { sameRowContent } from './row-hash.js';
 
-export const conflictTypes = ['insert_insert', 'update_update', 'update_delete', 'delete_update'] as const;
+/**
+ * `insert_or_delete` is not met by the check above: a full sync lists a row found on one side only whose binlogs
+ * cannot tell whether it was added there or deleted on the other side (fullsync/one-sided-rows.ts).
+ */
+export const conflictTypes = [
+  'insert_insert',
+  'update_update',
+  'update_delete',
+  'delete_update',
+  'insert_or_delete',
+] as const;
 export type ConflictType = (typeof conflictTypes)[number];
 
 export type ChangeDecision =

@@ -49,7 +49,8 @@ export const errorCodes = {
     httpStatus: 500,
   },
   TABLE_NOT_FOUND: {
-    description: 'A configured table does not exist on the source database. Check sync.tables[].name.',
+    description:
+      'A configured table does not exist where the service needs it: on the source database (one-way), on neither database (bidirectional), or on one of them while sync.create_missing_tables is false (then the other one has it; with true, the service creates it there from that definition). The message names the table, the side and the database. Check sync.tables[].name, or create the table.',
     retryable: false,
     httpStatus: 500,
   },

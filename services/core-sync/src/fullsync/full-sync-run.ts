@@ -5,27 +5,20 @@
  * `concurrency` at a time, each holding one connection per side while it compares. Aborting stops between
  * chunks; repairs already queued finish (whole batches only).
  */
-import type { RefreshOutcome } from '../apply/index.js';
+import type { ConflictTableRule } from '../conflict/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import type { Row, SideName, TableSchema } from '../model/index.js';
-import { mysqlJsonColumns, selectRowsByKeys } from '../mysql/index.js';
+import type { Row, SideName } from '../model/index.js';
+import { mysqlJsonColumns } from '../mysql/index.js';
 import { countRowsSql } from './chunk-queries.js';
+export type { FullSyncDirection } from './repair-types.js';
 import { generatedColumns } from './refresh-resolvers.js';
 import type { RunProgressTracker } from './run-progress.js';
-import { compareTable, diffRows, type ChunkDifference, type CompareSide } from './table-compare.js';
-
-/** What a run needs of one sync direction (the direction pipeline implements it). */
-export interface FullSyncDirection {
-  readonly source: SideName;
-  readonly target: SideName;
-  /** Source and target schema of a synced table; undefined when the direction does not sync it. */
-  tableSchemas(table: string): { readonly source: TableSchema; readonly target: TableSchema } | undefined;
-  /** Brings the target's rows for these keys to the source's current state (apply-engine.ts `refresh`). */
-  refresh(table: string, keyRows: readonly Row[]): Promise<RefreshOutcome>;
-  /** Resolves once everything the direction has read is applied, or after `timeoutMs` (false then). */
-  settle(timeoutMs: number): Promise<boolean>;
-}
+import type { KeyHistoryReader } from './key-history.js';
+import { OneWayRepair } from './one-way-repair.js';
+import type { ComparedColumns, FullSyncDirection, TableRepair } from './repair-types.js';
+import { compareTable, type CompareSide } from './table-compare.js';
+import { TwoWayRepair, type UndecidedRow } from './two-way-repair.js';
 
 export interface FullSyncRunOptions {
   readonly tables: readonly string[];
@@ -41,6 +34,14 @@ export interface FullSyncRunOptions {
   readonly logger: Logger;
   /** How long a bidirectional repair waits for both streams to apply what they have read (default 5 s). */
   readonly settleTimeoutMs?: number;
+  /** Compare and count what would be done (`TableChanges`), writing nothing. */
+  readonly dryRun: boolean;
+  /** Each table's conflict rule: it settles rows that differ (bidirectional), and a preview predicts it. */
+  readonly rules: ReadonlyMap<string, ConflictTableRule>;
+  /** Bidirectional: what the binlogs say about rows found on one side only; without it they are undecided. */
+  readonly keyHistory: KeyHistoryReader | undefined;
+  /** Bidirectional: lists rows whose history cannot be told as conflicts for a person. */
+  readonly listUndecided: (table: string, rows: readonly UndecidedRow[]) => Promise<void>;
 }
 
 export async function runFullSync(options: FullSyncRunOptions): Promise<void> {
@@ -91,6 +92,11 @@ async function syncTable(options: FullSyncRunOptions, table: string): Promise<vo
     progress.rowsTotal = Math.max(...counts);
     progress.chunksTotal = Math.max(1, Math.ceil(progress.rowsTotal / options.chunkSize));
     options.onProgress();
+    const tableRepair = createTableRepair(options, table, {
+      schema: schemas.source,
+      columns,
+      jsonColumns,
+    });
     const chunkCount = await compareTable({
       reference: referenceSide,
       other: otherSide,
@@ -99,13 +105,14 @@ async function syncTable(options: FullSyncRunOptions, table: string): Promise<vo
       jsonColumns,
       chunkSize: options.chunkSize,
       signal: options.signal,
-      onDifference: (difference) => repair(options, table, schemas.source, columns, jsonColumns, difference),
+      onDifference: (difference) => tableRepair.repair(difference),
       onChunk: (chunk) => {
         progress.chunksCompared += 1;
         progress.rowsCompared += chunk.rowCount;
         options.onProgress();
       },
     });
+    await tableRepair.finish();
     progress.chunksTotal = chunkCount;
     progress.rowsTotal = progress.rowsCompared;
     progress.state = 'done';
@@ -113,6 +120,7 @@ async function syncTable(options: FullSyncRunOptions, table: string): Promise<vo
       {
         rowsCompared: progress.rowsCompared,
         rowsChanged: progress.rowsChanged,
+        changes: options.progress.tally(table).changes,
         chunkCount,
         durationMs: Math.round(performance.now() - startedAt),
       },
@@ -131,50 +139,38 @@ async function syncTable(options: FullSyncRunOptions, table: string): Promise<vo
   }
 }
 
-async function repair(
+/** How a table's differing rows are settled: one-way (the source wins) or both ways. */
+function createTableRepair(
   options: FullSyncRunOptions,
   table: string,
-  schema: TableSchema,
-  columns: readonly string[],
-  jsonColumns: readonly string[],
-  difference: ChunkDifference,
-): Promise<void> {
-  const progress = options.progress.table(table);
+  compared: ComparedColumns,
+): TableRepair {
   const [forward, backward] = options.directions;
-  if (forward === undefined) return;
-  const keyRows = [
-    ...difference.onlyReference,
-    ...difference.onlyOther,
-    ...difference.differing.map((pair) => pair.reference),
-  ];
-  if (backward === undefined) {
-    // One-way: the refresh reads the source's rows when it is applied and makes the target equal them.
-    const outcome = await forward.refresh(table, keyRows);
-    progress.rowsChanged += outcome.rowsWritten;
-    return;
-  }
-  // Bidirectional: a row may differ only because a change is still on its way through one of the streams. Let
-  // both apply what they have read, then compare these rows again; what still differs is real.
-  const settleTimeoutMs = options.settleTimeoutMs ?? 5_000;
-  await Promise.all([forward.settle(settleTimeoutMs), backward.settle(settleTimeoutMs)]);
-  const [referenceRows, otherRows] = await Promise.all(
-    [forward.source, forward.target].map((side) =>
-      selectRowsByKeys(options.sides[side].pool, options.sides[side].database, schema, keyRows),
-    ),
-  );
-  const current = diffRows(
-    schema,
-    columns,
-    difference.range,
-    referenceRows ?? [],
-    otherRows ?? [],
-    jsonColumns,
-  );
-  // Rows only on one side are copied to the other; differing rows go through the forward direction's conflict
-  // check, where the table's strategy picks the version both sides end with.
-  const [forwardOutcome, backwardOutcome] = await Promise.all([
-    forward.refresh(table, [...current.onlyReference, ...current.differing.map((pair) => pair.reference)]),
-    backward.refresh(table, current.onlyOther),
-  ]);
-  progress.rowsChanged += forwardOutcome.rowsWritten + backwardOutcome.rowsWritten;
+  if (forward === undefined) throw new SyncError('FULL_SYNC_FAILED', 'a full sync needs a direction');
+  const progress = options.progress.table(table);
+  const tally = options.progress.tally(table);
+  tally.keyedBy(compared.schema.primaryKey);
+  const shared = {
+    table,
+    compared,
+    dryRun: options.dryRun,
+    tally,
+    rowsWritten: (rows: number) => {
+      progress.rowsChanged += rows;
+    },
+  };
+  if (backward === undefined) return new OneWayRepair({ ...shared, direction: forward });
+  const rule = options.rules.get(table);
+  if (rule === undefined) throw new SyncError('FULL_SYNC_FAILED', `${table} has no conflict strategy`);
+  return new TwoWayRepair({
+    ...shared,
+    forward,
+    backward,
+    sides: options.sides,
+    rule,
+    keyHistory: options.keyHistory,
+    listUndecided: options.listUndecided,
+    settleTimeoutMs: options.settleTimeoutMs ?? 5_000,
+    logger: options.logger.child({ table }),
+  });
 }

@@ -6,3 +6,6 @@ export {
   oneWayRefreshResolver,
 } from './refresh-resolvers.js';
 export { compareTable, diffRows, type ChunkDifference, type CompareSide } from './table-compare.js';
+export { ChangeTally, noChanges } from './table-changes.js';
+export { BinlogKeyHistory, type HistorySide, type KeyHistoryReader } from './key-history.js';
+export type { UndecidedRow } from './two-way-repair.js';

@@ -85,8 +85,10 @@ export function oneWayRefreshResolver(options: RefreshSource): RefreshResolver {
 
 /**
  * Bidirectional: the source's current row goes to the target as an insert (no before image), so the conflict
- * check compares it with the target's row and the table's strategy decides between the two versions. A row
- * the source does not have is left alone: the other direction's refresh copies it back (nothing is deleted).
+ * check compares it with the target's row and the table's strategy decides between the two versions. A row the
+ * source does not have is left alone (the other direction's refresh copies it back), unless the refresh carries
+ * the row as the source deleted it: then that delete is replayed, and the conflict check deletes the target's row
+ * only while it is still the row deleted (one-sided-rows.ts).
  */
 export function bidirectionalRefreshResolver(options: RefreshSource): RefreshResolver {
   return {
@@ -103,14 +105,13 @@ export function bidirectionalRefreshResolver(options: RefreshSource): RefreshRes
       const operations: WriteOperation[] = [];
       for (const refresh of refreshes) {
         const sourceRow = sourceRows.get(refresh.keyText);
-        if (sourceRow === undefined) continue;
-        operations.push({
-          kind: 'upsert',
-          table: schema.name,
-          keyText: refresh.keyText,
-          row: sourceRow,
-          before: null,
-        });
+        const table = schema.name;
+        const keyText = refresh.keyText;
+        if (sourceRow !== undefined) {
+          operations.push({ kind: 'upsert', table, keyText, row: sourceRow, before: null });
+        } else if (refresh.before !== null) {
+          operations.push({ kind: 'delete', table, keyText, row: refresh.before, before: refresh.before });
+        }
       }
       return operations;
     },

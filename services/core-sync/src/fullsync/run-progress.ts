@@ -1,11 +1,15 @@
-import type { RunProgress, RunState, TableProgress } from '../status/index.js';
 /** The progress of one full-sync run: per table counters, and the overall percent, rate and ETA derived from them. */
+import type { RunProgress, RunState, TableProgress } from '../status/index.js';
+import { ChangeTally } from './table-changes.js';
 
-type MutableTableProgress = { -readonly [Key in keyof TableProgress]: TableProgress[Key] };
+type MutableTableProgress = {
+  -readonly [Key in keyof Omit<TableProgress, 'changes'>]: TableProgress[Key];
+};
 
 export interface RunIdentity {
   readonly runId: string;
   readonly kind: RunProgress['kind'];
+  readonly dryRun: boolean;
   readonly direction: string;
   readonly traceId: string;
 }
@@ -13,6 +17,7 @@ export interface RunIdentity {
 export class RunProgressTracker {
   readonly #identity: RunIdentity;
   readonly #tables = new Map<string, MutableTableProgress>();
+  readonly #tallies = new Map<string, ChangeTally>();
   readonly #startedAt = new Date();
   #finishedAt: Date | null = null;
   #state: RunState = 'running';
@@ -32,7 +37,15 @@ export class RunProgressTracker {
         conflicts: 0,
         error: null,
       });
+      this.#tallies.set(table, new ChangeTally());
     }
+  }
+
+  /** The table's differing rows by decision. */
+  tally(table: string): ChangeTally {
+    const tally = this.#tallies.get(table);
+    if (tally === undefined) throw new Error(`table ${table} is not part of run ${this.#identity.runId}`);
+    return tally;
   }
 
   table(table: string): MutableTableProgress {
@@ -56,7 +69,10 @@ export class RunProgressTracker {
   }
 
   snapshot(now = Date.now()): RunProgress {
-    const tables = [...this.#tables.values()].map((table) => ({ ...table }));
+    const tables = [...this.#tables.values()].map((table) => ({
+      ...table,
+      changes: this.tally(table.table).changes,
+    }));
     let rowsTotal = 0;
     let rowsCompared = 0;
     let rowsChanged = 0;
@@ -83,6 +99,7 @@ export class RunProgressTracker {
     return {
       runId: this.#identity.runId,
       kind: this.#identity.kind,
+      dryRun: this.#identity.dryRun,
       state: this.#state,
       direction: this.#identity.direction,
       startedAt: this.#startedAt.toISOString(),

@@ -13,6 +13,8 @@ export interface TriggerRequest {
   readonly tables?: readonly string[];
   /** One of the directions the configured mode allows; the configured mode when absent. */
   readonly direction?: SyncMode;
+  /** Compare and report what the run would do, writing nothing. */
+  readonly dryRun?: boolean;
 }
 
 /** Starts, stops and reports full-sync runs. */

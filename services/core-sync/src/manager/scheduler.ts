@@ -5,6 +5,8 @@
  * the databases answer again), and, with `scheduler.resync_on_purged_binlog`, copies the tables again when a
  * direction failed because the binlog to resume from was purged (no stream can repair that), and restarts the
  * service when a running direction met another source server (a failover), so the new start follows it by GTID.
+ * In bidirectional mode it also starts the adoption run of tables adopted with rows on both sides (tried again
+ * after a failure, waiting 1 minute, then twice as long each time, up to an hour).
  * A tick that finds a run active is skipped and logged, never queued.
  */
 import { Cron } from 'croner';
@@ -33,6 +35,9 @@ export interface SchedulerOptions {
 
 export type SchedulerTickOutcome = 'started' | 'skipped-running' | 'failed';
 
+const adoptionRetryFirstMs = 60_000;
+const adoptionRetryMaxMs = 3_600_000;
+
 export class Scheduler {
   readonly #options: SchedulerOptions;
   readonly #logger: Logger;
@@ -47,6 +52,9 @@ export class Scheduler {
   /** Directions whose move to another source server is being (or was) followed. */
   readonly #serverChangeHandled = new Set<string>();
   readonly #outcomes: SchedulerTickOutcome[] = [];
+  /** When the next adoption run may start, and how long to wait after it if it does not settle the tables. */
+  #nextAdoptionAt = 0;
+  #adoptionRetryMs = adoptionRetryFirstMs;
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
@@ -62,6 +70,7 @@ export class Scheduler {
         'scheduled full syncs enabled',
       );
     }
+    this.#checkAdoption();
     this.#fallbackTimer = setInterval(
       () => this.#checkStreams(),
       this.#options.fallbackCheckIntervalMs ?? 5_000,
@@ -91,14 +100,14 @@ export class Scheduler {
     if (this.#outcomes.length > 100) this.#outcomes.shift();
   }
 
-  #tick(kind: 'scheduled' | 'fallback', triggeredBy: string): void {
+  #tick(kind: 'scheduled' | 'fallback' | 'adoption', triggeredBy: string, tables?: readonly string[]): void {
     if (this.#options.manager.isRunning) {
       this.#logger.info({ kind }, 'full sync skipped: a run is still active');
       this.#record('skipped-running');
       return;
     }
     const traceId = newTraceId();
-    this.#options.manager.trigger({}, triggeredBy, traceId, kind).then(
+    this.#options.manager.trigger(tables === undefined ? {} : { tables }, triggeredBy, traceId, kind).then(
       (progress) => {
         this.#record('started');
         this.#logger.info({ kind, runId: progress.runId, traceId }, 'full sync started by the scheduler');
@@ -171,7 +180,26 @@ export class Scheduler {
     );
   }
 
+  /** Starts the adoption run of the tables waiting for one, unless a run is active or a failed one is waited out. */
+  #checkAdoption(): void {
+    const tables = this.#options.status().adoptingTables ?? [];
+    const now = Date.now();
+    if (tables.length === 0) {
+      this.#nextAdoptionAt = 0;
+      this.#adoptionRetryMs = adoptionRetryFirstMs;
+      return;
+    }
+    if (now < this.#nextAdoptionAt || this.#options.manager.isRunning) return;
+    if (this.#nextAdoptionAt > 0) {
+      this.#logger.warn({ tables }, 'the last adoption run did not settle these tables: trying again');
+    }
+    this.#nextAdoptionAt = now + this.#adoptionRetryMs;
+    this.#adoptionRetryMs = Math.min(this.#adoptionRetryMs * 2, adoptionRetryMaxMs);
+    this.#tick('adoption', 'adoption', tables);
+  }
+
   #checkStreams(): void {
+    this.#checkAdoption();
     const now = Date.now();
     for (const direction of this.#options.status().directions) {
       const name = directionName(direction.source);

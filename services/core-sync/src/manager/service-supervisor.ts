@@ -8,7 +8,7 @@ import { deleteSource } from '../target/index.js';
 import type { ServiceConfig } from '../config/index.js';
 import { SyncError, describeError, driverErrorCode } from '../errors/index.js';
 import type { ServiceEvents } from '../events/index.js';
-import type { CompareSide, FullSyncDirection } from '../fullsync/index.js';
+import type { CompareSide, FullSyncDirection, KeyHistoryReader, UndecidedRow } from '../fullsync/index.js';
 import { currentTraceId, type Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
 import { createMysqlPool } from '../mysql/index.js';
@@ -66,6 +66,18 @@ export class ServiceSupervisor implements FullSyncHost {
 
   get compareSides(): Readonly<Record<SideName, CompareSide>> {
     return this.#service.compareSides;
+  }
+
+  adopted(tables: readonly string[]): Promise<void> {
+    return this.#service.adopted(tables);
+  }
+
+  get keyHistory(): KeyHistoryReader | undefined {
+    return this.#service.keyHistory;
+  }
+
+  listUndecided(table: string, rows: readonly UndecidedRow[]): Promise<void> {
+    return this.#service.listUndecided(table, rows);
   }
 
   /**

@@ -11,7 +11,10 @@ import {
   runFullSync,
   type CompareSide,
   type FullSyncDirection,
+  type KeyHistoryReader,
+  type UndecidedRow,
 } from '../fullsync/index.js';
+import { strategyFor } from '../conflict/index.js';
 import { withTraceId, type Logger } from '../logging/index.js';
 import type { SideName } from '../model/index.js';
 import type { PageRequest, StateStore, SyncHistoryEntry, SyncHistoryKind } from '../store/index.js';
@@ -23,6 +26,12 @@ import type { RunProgress } from '../status/index.js';
 export interface FullSyncHost {
   readonly fullSyncDirections: readonly FullSyncDirection[];
   readonly compareSides: Readonly<Record<SideName, CompareSide>>;
+  /** A run compared these tables whole and settled what differed: a table being adopted is adopted. */
+  adopted(tables: readonly string[]): Promise<void>;
+  /** Bidirectional: reads the binlogs for the history of rows found on one side only. */
+  readonly keyHistory: KeyHistoryReader | undefined;
+  /** Bidirectional: lists rows whose history the binlogs cannot tell as conflicts for a person. */
+  listUndecided(table: string, rows: readonly UndecidedRow[]): Promise<void>;
 }
 
 export interface SyncManagerOptions {
@@ -112,13 +121,17 @@ export class SyncManager implements SyncControl {
     this.#machine.apply('start');
     const runId = randomUUID();
     const direction = this.#options.config().sync.mode;
-    const tracker = new RunProgressTracker({ runId, kind, direction, traceId }, tables);
+    const dryRun = request.dryRun ?? false;
+    const tracker = new RunProgressTracker({ runId, kind, dryRun, direction, traceId }, tables);
     const abortController = new AbortController();
     const startedAt = new Date(tracker.snapshot().startedAt);
     try {
-      await this.#options.store.insertHistory(
-        runningEntry({ id: runId, kind, startedAt, direction, tables, traceId, triggeredBy }),
-      );
+      // A preview changes nothing: it is not history.
+      if (!dryRun) {
+        await this.#options.store.insertHistory(
+          runningEntry({ id: runId, kind, startedAt, direction, tables, traceId, triggeredBy }),
+        );
+      }
     } catch (error) {
       this.#machine.apply('fail');
       throw error;
@@ -221,7 +234,8 @@ export class SyncManager implements SyncControl {
     const config = this.#options.config();
     const runId = tracker.snapshot().runId;
     const logger = this.#logger.child({ runId });
-    logger.info({ tables: tracker.snapshot().tables.length, triggeredBy }, 'full sync started');
+    const { dryRun } = tracker.snapshot();
+    logger.info({ tables: tracker.snapshot().tables.length, triggeredBy, dryRun }, 'full sync started');
     const progressIntervalMs = this.#options.progressIntervalMs ?? 250;
     let lastPublishedAt = 0;
     const publishProgress = (): void => {
@@ -247,6 +261,15 @@ export class SyncManager implements SyncControl {
         progress: tracker,
         onProgress: publishProgress,
         logger,
+        dryRun,
+        rules: new Map(
+          config.sync.tables.map((table) => [
+            table.name,
+            { strategy: strategyFor(table), timestampColumn: table.timestampColumn },
+          ]),
+        ),
+        keyHistory: this.#options.host.keyHistory,
+        listUndecided: (table, rows) => this.#options.host.listUndecided(table, rows),
       });
       const failed = tracker.snapshot().tables.filter((table) => table.state === 'failed');
       if (signal.aborted) {
@@ -269,9 +292,10 @@ export class SyncManager implements SyncControl {
       unsubscribe();
     }
     const final = tracker.snapshot();
+    if (!dryRun) await this.#settleAdoptions(final, logger);
     this.#lastRun = final;
     this.#active = undefined;
-    await this.#recordEnd(final, logger);
+    if (!dryRun) await this.#recordEnd(final, logger);
     events.publish({ type: 'progress', progress: final });
     events.publish({ type: 'run', progress: final });
     logger.info(
@@ -281,10 +305,23 @@ export class SyncManager implements SyncControl {
         rowsChanged: final.rowsChanged,
         conflicts: final.conflicts,
         error: final.error?.message,
+        dryRun,
       },
-      'full sync finished',
+      dryRun ? 'full sync preview finished' : 'full sync finished',
     );
     return final;
+  }
+
+  /** The tables the run compared whole and repaired are settled: any adoption of them is done. */
+  async #settleAdoptions(final: RunProgress, logger: Logger): Promise<void> {
+    const settled = final.tables.filter((table) => table.state === 'done').map((table) => table.table);
+    if (settled.length === 0) return;
+    try {
+      await this.#options.host.adopted(settled);
+    } catch (error) {
+      // The marks stay: the next run (or start) adopts the tables again, which finds nothing left to settle.
+      logger.error({ tables: settled, error: describeError(error) }, 'failed to record the adopted tables');
+    }
   }
 
   async #recordEnd(final: RunProgress, logger: Logger): Promise<void> {

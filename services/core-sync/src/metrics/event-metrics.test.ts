@@ -132,7 +132,7 @@ describe('conflicts', () => {
       'resolution=pending,table=customers,type=update_update': 2,
     });
     // Every configured table × type × outcome exists, at 0 until it happens.
-    expect(Object.keys(seriesOf(scrape, 'mysql_sync_conflicts_total'))).toHaveLength(2 * 4 * 3);
+    expect(Object.keys(seriesOf(scrape, 'mysql_sync_conflicts_total'))).toHaveLength(2 * 5 * 3);
     expect(seriesOf(scrape, 'mysql_sync_conflicts_resolved_total', { table: 'customers' })).toEqual({
       'resolution=local,table=customers': 0,
       'resolution=cloud,table=customers': 0,

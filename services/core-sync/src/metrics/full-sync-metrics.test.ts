@@ -137,7 +137,7 @@ describe('full-sync runs', () => {
 
   it('starts every kind and outcome at 0, so the first failure shows in increase()', async () => {
     const series = seriesOf(await createHarness().scrape(), 'mysql_sync_full_sync_runs_total');
-    expect(Object.keys(series)).toHaveLength(4 * 3);
+    expect(Object.keys(series)).toHaveLength(5 * 3);
     expect(series['kind=scheduled,status=failed']).toBe(0);
   });
 });

@@ -43,6 +43,7 @@ const runKindSet: Readonly<Record<RunKind, true>> = {
   manual: true,
   scheduled: true,
   fallback: true,
+  adoption: true,
 };
 export const runKinds = Object.keys(runKindSet) as readonly RunKind[];
 

@@ -114,8 +114,8 @@ export async function prepareTable(options: PrepareTableOptions): Promise<TableP
     if (!options.createMissingTables) {
       throw new SyncError(
         'TABLE_NOT_FOUND',
-        `table ${table} does not exist in ${options.targetLabel} database ${targetDatabase} and sync.create_missing_tables is false`,
-        { details: { table, database: targetDatabase } },
+        `table ${table} does not exist in ${options.targetLabel} database ${targetDatabase} (${options.sourceLabel} has it) and sync.create_missing_tables is false: create it on ${options.targetLabel} with the same columns and primary key, or set create_missing_tables to true`,
+        { details: { table, database: targetDatabase, side: options.targetLabel } },
       );
     }
     await createTargetTable(options, source);
@@ -187,7 +187,13 @@ async function createTargetTable(options: PrepareTableOptions, source: TableSche
       `${change.column ?? '(table default)'}: ${change.from} → ${change.to}${change.sameComparison ? '' : ' (closest)'}`,
   );
   options.logger.info(
-    { table, database: targetDatabase, ...(changed.length > 0 ? { collations: changed } : {}) },
+    {
+      table,
+      side: targetLabel,
+      fromSide: options.sourceLabel,
+      database: targetDatabase,
+      ...(changed.length > 0 ? { collations: changed } : {}),
+    },
     changed.length > 0
       ? `created missing target table from the source definition, with collations ${targetLabel} has`
       : 'created missing target table from the source definition',

@@ -11,4 +11,12 @@ export type {
 } from './direction-status.js';
 export { noPreparedXaView } from './direction-status.js';
 export type { ServiceStatus, StateStoreView } from './service-status.js';
-export type { RunProgress, RunState, TableProgress } from './run-progress.js';
+export type {
+  ChangeSamples,
+  RunProgress,
+  RunState,
+  SideCounts,
+  TableChanges,
+  TableProgress,
+} from './run-progress.js';
+export { sampleKeyLimit } from './run-progress.js';

@@ -17,4 +17,6 @@ export interface ServiceStatus {
   readonly directions: readonly DirectionStatus[];
   /** Absent where no store is attached (tests). */
   readonly stateStore?: StateStoreView;
+  /** Bidirectional: tables adopted with rows on both sides whose differences no run has settled yet. */
+  readonly adoptingTables?: readonly string[];
 }

@@ -67,7 +67,7 @@ export interface TableSyncState {
   readonly updatedAt: Date;
 }
 
-export const syncHistoryKinds = ['initial', 'manual', 'scheduled', 'fallback'] as const;
+export const syncHistoryKinds = ['initial', 'manual', 'scheduled', 'fallback', 'adoption'] as const;
 export type SyncHistoryKind = (typeof syncHistoryKinds)[number];
 
 /** One sync run. */

@@ -1,26 +1,45 @@
 /**
  * How a bidirectional pair starts, table by table, from what both directions found (docs/bidirectional.md, "How a
- * pair starts" and "No echoes"):
+ * pair starts" and "Adopting databases that both hold data"):
  *
  *   checkpoints          local rows   cloud rows   →  plan
  *   a copy unfinished    any          any             copy again in that direction (its partial rows are
  *                                                     overwritten); the other direction streams
+ *   an adoption          any          any             both stream (from their checkpoints, or fresh); adopt again
+ *     unfinished
  *   both directions      any          any             stream (a side found empty is filled from the other)
  *   none or one          none         none            both stream from their current position
  *   none or one          some         none            copy local → cloud; cloud → local streams fresh
  *   none or one          none         some            copy cloud → local; local → cloud streams fresh
- *   one direction        some         some            the direction without one streams fresh (a one-way pair
- *                                                     switched to bidirectional: the sides already agree)
- *   none                 some         some            refused: TABLES_DIVERGED (no way to tell whose rows are new)
+ *   none or one          some         some            adopt: a direction without a checkpoint streams fresh, and a
+ *                                                     reconciling run settles the differences while both stream
+ *                                                     (`sync.on_existing_data: refuse`: with no checkpoint at all,
+ *                                                     refused with TABLES_DIVERGED; with one, the direction without
+ *                                                     streams fresh, assuming the sides agree, as a one-way pair
+ *                                                     switched to bidirectional does)
  *
- * Copies never delete rows on the side they write to, and are marked so the other direction drops them.
+ * Copies never delete rows on the side they write to, and are marked so the other direction drops them. A table
+ * missing on one side was created there just before, empty (missing-tables.ts): it is read as a side with no rows,
+ * so it is copied from the other side when that side has rows.
  */
+import type { ExistingDataPolicy } from '../config/index.js';
 import { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import type { DirectionFacts, DirectionPlan } from './direction/index.js';
+import type { DirectionFacts, DirectionPlan, TableFacts } from './direction/index.js';
 
-export function planBidirectionalStart(facts: readonly DirectionFacts[], logger: Logger): DirectionPlan[] {
-  const plans = facts.map(() => ({ copy: [] as string[], fresh: [] as string[], repair: false }));
+interface MutablePlan {
+  readonly copy: string[];
+  readonly fresh: string[];
+  readonly adopt: string[];
+  readonly repair: false;
+}
+
+export function planBidirectionalStart(
+  facts: readonly DirectionFacts[],
+  onExistingData: ExistingDataPolicy,
+  logger: Logger,
+): DirectionPlan[] {
+  const plans: MutablePlan[] = facts.map(() => ({ copy: [], fresh: [], adopt: [], repair: false }));
   const [first, second] = facts;
   const [firstPlan, secondPlan] = plans;
   if (first === undefined || second === undefined || firstPlan === undefined || secondPlan === undefined) {
@@ -33,14 +52,18 @@ export function planBidirectionalStart(facts: readonly DirectionFacts[], logger:
     if (intoFirstSide === undefined) continue;
     const firstSourceEmpty = intoFirstSide.targetEmpty;
     const secondSourceEmpty = intoSecondSide.targetEmpty;
-    // A copy that did not finish left rows on its target: without this, the table would look like a one-way pair
-    // switched to bidirectional (rows on both sides, a checkpoint in one direction) and never be copied in full.
+    // A copy that did not finish left rows on its target: without this, the table would look like one being
+    // adopted (rows on both sides) and its missing rows would be settled row by row instead of copied.
     if (intoSecondSide.copyUnfinished || intoFirstSide.copyUnfinished) {
       const [copyPlan, otherPlan, other] = intoSecondSide.copyUnfinished
         ? [firstPlan, secondPlan, intoFirstSide]
         : [secondPlan, firstPlan, intoSecondSide];
       copyPlan.copy.push(table);
       if (!other.hasCheckpoint) otherPlan.fresh.push(table);
+      continue;
+    }
+    if (intoSecondSide.adoptionUnfinished || intoFirstSide.adoptionUnfinished) {
+      adopt(table, [firstPlan, intoSecondSide], [secondPlan, intoFirstSide]);
       continue;
     }
     if (intoSecondSide.hasCheckpoint && intoFirstSide.hasCheckpoint) {
@@ -57,27 +80,38 @@ export function planBidirectionalStart(facts: readonly DirectionFacts[], logger:
     } else if (firstSourceEmpty) {
       secondPlan.copy.push(table);
       firstPlan.fresh.push(table);
-    } else if (intoSecondSide.hasCheckpoint || intoFirstSide.hasCheckpoint) {
-      const plan = intoSecondSide.hasCheckpoint ? secondPlan : firstPlan;
-      plan.fresh.push(table);
+    } else if (onExistingData === 'refuse' && !intoSecondSide.hasCheckpoint && !intoFirstSide.hasCheckpoint) {
+      diverged.push(table);
+    } else if (onExistingData === 'refuse') {
+      (intoSecondSide.hasCheckpoint ? secondPlan : firstPlan).fresh.push(table);
       logger.warn(
         { table },
         'table has rows on both sides and a checkpoint in one direction only: assuming the sides agree (a one-way ' +
-          'pair switched to bidirectional); run a full sync to verify',
+          'pair switched to bidirectional; sync.on_existing_data is refuse); preview a full sync to verify',
       );
     } else {
-      diverged.push(table);
+      // Rows on both sides: both may hold rows the other lacks or has otherwise (a restored backup, two copies
+      // run apart, a one-way pair switched to bidirectional). Stream both ways now; the adoption run settles them.
+      adopt(table, [firstPlan, intoSecondSide], [secondPlan, intoFirstSide]);
     }
   }
   if (diverged.length > 0) {
     throw new SyncError(
       'TABLES_DIVERGED',
       `cannot start bidirectional sync: ${diverged.join(', ')} ${diverged.length === 1 ? 'has' : 'have'} rows on ` +
-        `both ${first.source} and ${first.target} and no checkpoint, so there is no telling which rows are new on ` +
-        'which side. Empty one side (it is then copied from the other), or sync one-way first and then switch ' +
-        'to bidirectional',
+        `both ${first.source} and ${first.target} and no checkpoint, and sync.on_existing_data is refuse. Set ` +
+        'sync.on_existing_data to reconcile (the service streams both ways and settles the differences; preview ' +
+        'them first with a dry run), or empty one side (it is then copied from the other)',
       { details: { tables: diverged } },
     );
   }
   return plans;
+}
+
+/** Both directions stream the table (fresh where they hold no checkpoint), and both mark it as being adopted. */
+function adopt(table: string, ...directions: readonly [MutablePlan, TableFacts][]): void {
+  for (const [plan, tableFacts] of directions) {
+    if (!tableFacts.hasCheckpoint) plan.fresh.push(table);
+    plan.adopt.push(table);
+  }
 }

@@ -6,16 +6,25 @@ import type { ServiceConfig } from '../config/index.js';
 import { OpenConflicts, OwnWrites, RowClaims, type ConflictEvent } from '../conflict/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import type { ServiceEvents } from '../events/index.js';
-import type { CompareSide, FullSyncDirection } from '../fullsync/index.js';
+import {
+  BinlogKeyHistory,
+  type CompareSide,
+  type FullSyncDirection,
+  type HistorySide,
+  type KeyHistoryReader,
+  type UndecidedRow,
+} from '../fullsync/index.js';
 import type { Logger } from '../logging/index.js';
 import { directionName, type SideName } from '../model/index.js';
 import { checkDatabaseExists, createMysqlPool, type Pool } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 import { planBidirectionalStart } from './bidirectional-plan.js';
 import { resolveConflict, type ConflictChoice } from './conflict-resolution.js';
-import { DirectionPipeline, oneWayPlan } from './direction/index.js';
+import { DirectionPipeline, historyReaderServerId, oneWayPlan } from './direction/index.js';
 import { connectSide, type SideEndpoints } from './database-endpoints.js';
 import { checkBidirectionalSetup } from './loop-checks.js';
+import { createTablesMissingOnOneSide } from './missing-tables.js';
+import { listUndecidedRows } from './undecided-rows.js';
 import type { DirectionStatus } from '../status/index.js';
 import type { ServiceStatus } from '../status/index.js';
 
@@ -53,6 +62,7 @@ export class SyncService {
   #lagSampler: NodeJS.Timeout | undefined;
   #storeProbe: NodeJS.Timeout | undefined;
   readonly #rowsAppliedAtSample = new Map<string, { rowsApplied: number; at: number }>();
+  #keyHistory: KeyHistoryReader | undefined;
 
   constructor(options: SyncServiceOptions) {
     this.#options = options;
@@ -69,7 +79,18 @@ export class SyncService {
         unavailableSince: availability.unavailableSince?.toISOString() ?? null,
         error: availability.error,
       },
+      adoptingTables: this.adoptingTables,
     };
+  }
+
+  /** Bidirectional: tables adopted with rows on both sides whose differences no run has settled yet. */
+  get adoptingTables(): readonly string[] {
+    return [...new Set(this.#directions.flatMap((direction) => direction.adoptingTables))];
+  }
+
+  /** A run settled these tables (compared them whole, both streams running): their adoption is done. */
+  async adopted(tables: readonly string[]): Promise<void> {
+    await Promise.all(this.#directions.map((direction) => direction.adopted(tables)));
   }
 
   /** The (source, target) pairs of the configured mode. */
@@ -146,17 +167,7 @@ export class SyncService {
                   openConflicts: this.#openConflicts,
                   ownWrites: this.#ownWrites,
                   rowClaims: this.#rowClaims,
-                  onConflict: (conflict: ConflictEvent) => {
-                    this.#options.onConflict?.(conflict);
-                    events?.publish({
-                      type: 'conflict-detected',
-                      id: conflict.id,
-                      table: conflict.table,
-                      conflictType: conflict.type,
-                      strategy: conflict.strategy,
-                      winner: conflict.winner,
-                    });
-                  },
+                  onConflict: (conflict: ConflictEvent) => this.#publishConflict(conflict),
                 },
               }
             : {}),
@@ -169,19 +180,20 @@ export class SyncService {
         const { database, host, port } = config.databases[side];
         await checkDatabaseExists(this.#pool(side), { side, database, server: `${host}:${port}` });
       }
+      const pools = { local: this.#pool('local'), cloud: this.#pool('cloud') };
+      // Before the directions check their tables: each would stop at a table its own source lacks.
+      if (bidirectional) await createTablesMissingOnOneSide({ config, pools, logger: this.#logger });
       const facts = await Promise.all(this.#directions.map((direction) => direction.prepare()));
       if (bidirectional) {
-        await checkBidirectionalSetup({
-          config,
-          pools: { local: this.#pool('local'), cloud: this.#pool('cloud') },
-          logger: this.#logger,
-        });
+        await checkBidirectionalSetup({ config, pools, logger: this.#logger });
         await this.#openConflicts.load(
           this.#options.store,
           new Map(config.sync.tables.map((table) => [table.name, table.primaryKey])),
         );
       }
-      const plans = bidirectional ? planBidirectionalStart(facts, this.#logger) : facts.map(oneWayPlan);
+      const plans = bidirectional
+        ? planBidirectionalStart(facts, config.sync.onExistingData, this.#logger)
+        : facts.map(oneWayPlan);
       await Promise.all(
         this.#directions.map(async (direction, index) => {
           const plan = plans[index];
@@ -243,6 +255,61 @@ export class SyncService {
     return {
       local: { pool: this.#pool('local'), database: databases.local.database },
       cloud: { pool: this.#pool('cloud'), database: databases.cloud.database },
+    };
+  }
+
+  /** Bidirectional: reads both binlogs for the history of rows a full sync finds on one side only. */
+  get keyHistory(): KeyHistoryReader | undefined {
+    if (this.#options.config.sync.mode !== 'bidirectional') return undefined;
+    this.#keyHistory ??= new BinlogKeyHistory(
+      { local: this.#historySide('local'), cloud: this.#historySide('cloud') },
+      this.#logger,
+    );
+    return this.#keyHistory;
+  }
+
+  /** Bidirectional: lists rows on one side only whose binlogs cannot tell their history (undecided-rows.ts). */
+  async listUndecided(table: string, rows: readonly UndecidedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const tableConfig = this.#options.config.sync.tables.find((candidate) => candidate.name === table);
+    if (tableConfig === undefined) throw new SyncError('INTERNAL', `${table} is not a synced table`);
+    await listUndecidedRows({
+      table,
+      primaryKey: tableConfig.primaryKey,
+      rows,
+      store: this.#options.store,
+      openConflicts: this.#openConflicts,
+      onConflict: (conflict) => this.#publishConflict(conflict),
+      logger: this.#logger,
+    });
+  }
+
+  /** Every conflict met (by a stream, or listed by a full sync) goes to the caller and the event bus. */
+  #publishConflict(conflict: ConflictEvent): void {
+    this.#options.onConflict?.(conflict);
+    this.#options.events?.publish({
+      type: 'conflict-detected',
+      id: conflict.id,
+      table: conflict.table,
+      conflictType: conflict.type,
+      strategy: conflict.strategy,
+      winner: conflict.winner,
+    });
+  }
+
+  #historySide(side: SideName): HistorySide {
+    const { databases, sync } = this.#options.config;
+    const database = databases[side];
+    return {
+      replication: this.#sideEndpoints(side).replication,
+      pool: this.#pool(side),
+      database: database.database,
+      serverId: historyReaderServerId(database.serverId, side),
+      markerSource: side === 'local' ? 'cloud' : 'local',
+      heartbeatIntervalMs: sync.heartbeatIntervalMs,
+      reconnectInitialDelayMs: sync.reconnectInitialDelayMs,
+      reconnectMaxDelayMs: sync.reconnectMaxDelayMs,
+      queryTimeoutMs: database.queryTimeoutMs,
     };
   }
 

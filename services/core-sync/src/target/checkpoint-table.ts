@@ -17,6 +17,9 @@
  *   chunks, conflict resolutions) so the other direction's listener drops them as echoes (echo-markers.ts).
  * - `marker:copying:<table>`: a copy of the table into this target started and has not finished (removed in the
  *   transaction that writes its `snapshot:` slot): the next start copies it again.
+ * - `marker:adopting:<table>`: bidirectional; the table was adopted with rows on both sides and no reconciling
+ *   run has finished it yet (written with its `snapshot:` slot, removed when a run completes the table): the
+ *   next start adopts it again.
  * - `fence`: not a position; its `epoch` fences writes by a deposed leader (fence.ts).
  * - `server`: not a position; its `binlog_file` names the source server every position of this source was read
  *   from (`binlog/source-server.ts`), so a stream never starts from a position on another server.

@@ -1,8 +1,8 @@
 /**
  * Echo markers: the service's own transactions on a database that are not apply batches (copy chunks, conflict
  * write-backs, resolutions) write a `marker:` row of the checkpoint table, so the listener of the other direction
- * recognises them in the binlog and drops them as echoes. `marker:copying:<table>` rows also record copies in
- * progress (checkpoint-table.ts).
+ * recognises them in the binlog and drops them as echoes. `marker:copying:<table>` and `marker:adopting:<table>`
+ * rows also record copies and adoptions in progress (checkpoint-table.ts).
  */
 import type { SideName } from '../model/index.js';
 import { qualifiedName, type Pool, type PoolConnection, type QueryRow } from '../mysql/index.js';
@@ -18,24 +18,27 @@ export function markerSlot(name: string): string {
   return `marker:${name}`;
 }
 
-/** The marker of a copy in progress (see the header). */
-export function copyMarkerSlot(table: string): string {
-  return markerSlot(`copying:${table}`);
+/** Work on a table that must finish before the table is in sync: a copy, or (bidirectional) an adoption. */
+export type TableWork = 'copying' | 'adopting';
+
+/** The marker of work on a table in progress (see the header): written when it starts, deleted when it ends. */
+export function tableMarkerSlot(work: TableWork, table: string): string {
+  return markerSlot(`${work}:${table}`);
 }
 
-const copyMarkerPrefix = copyMarkerSlot('');
-
-/** The tables whose copy from this source started and did not finish. */
-export async function readUnfinishedCopies(
+/** The tables whose `work` from this source started and did not finish. */
+export async function readMarkedTables(
   pool: Pool,
   database: string,
   sourceName: string,
+  work: TableWork,
 ): Promise<Set<string>> {
+  const prefix = tableMarkerSlot(work, '');
   const [rows] = await pool.query<MarkerRow[]>(
     `SELECT slot FROM ${qualifiedName(database, checkpointTableName)} WHERE source_name = ? AND slot LIKE ?`,
-    [sourceName, `${copyMarkerPrefix}%`],
+    [sourceName, `${prefix}%`],
   );
-  return new Set(rows.map((row) => row.slot.slice(copyMarkerPrefix.length)));
+  return new Set(rows.map((row) => row.slot.slice(prefix.length)));
 }
 
 interface MarkerRow extends QueryRow {

@@ -46,8 +46,9 @@ export {
   EchoMarkers,
   writeMarker,
   markerSlot,
-  copyMarkerSlot,
-  readUnfinishedCopies,
+  tableMarkerSlot,
+  readMarkedTables,
+  type TableWork,
   deleteMarkers,
 } from './echo-markers.js';
 export {

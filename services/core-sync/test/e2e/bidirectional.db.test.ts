@@ -87,7 +87,7 @@ describe('bidirectional sync', () => {
     ]);
   });
 
-  it('refuses to start when a table has rows on both sides and no checkpoint', async () => {
+  it('with on_existing_data: refuse, refuses to start when a table has rows on both sides and no checkpoint', async () => {
     await using fixture = await createSyncFixture(
       inject('localServerUrl'),
       inject('cloudServerUrl'),
@@ -96,8 +96,10 @@ describe('bidirectional sync', () => {
     await createOnBothSides(fixture, itemsTable);
     await writeBurst(fixture.source, 1, 3);
     await writeBurst(fixture.target, 1, 3);
+    const document = bidirectionalItemsDocument(fixture, { conflict_resolution: 'manual' });
+    const sync = document.sync as Record<string, unknown>;
     await expect(
-      fixture.startService(bidirectionalItemsDocument(fixture, { conflict_resolution: 'manual' })),
+      fixture.startService({ ...document, sync: { ...sync, on_existing_data: 'refuse' } }),
     ).rejects.toMatchObject({
       code: 'TABLES_DIVERGED',
       message: expect.stringContaining('items') as unknown,

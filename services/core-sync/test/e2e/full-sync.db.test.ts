@@ -198,7 +198,7 @@ describe('full sync', () => {
     await expectTablesEqual(fixture, 'accounts', 'id');
   });
 
-  it('bidirectional: copies rows missing on either side and settles differing rows by the table strategy', async () => {
+  it('bidirectional: settles differing rows by the strategy; rows on one side only that no binlog explains are listed, never copied back', async () => {
     await using fixture = await createSyncFixture(
       inject('localServerUrl'),
       inject('cloudServerUrl'),
@@ -216,6 +216,7 @@ describe('full sync', () => {
       }),
     );
     await expectTablesEqual(fixture, 'accounts', 'id');
+    // Behind the binlog's back: no binlog shows these inserts or the delete.
     await divergeSilently(
       fixture.source,
       "INSERT INTO accounts (id, owner, balance) VALUES (5001, 'local only', 1); UPDATE accounts SET owner = 'local wins' WHERE id = 20",
@@ -224,21 +225,54 @@ describe('full sync', () => {
       fixture.target,
       "INSERT INTO accounts (id, owner, balance) VALUES (6001, 'cloud only', 2); UPDATE accounts SET owner = 'cloud loses' WHERE id = 20; DELETE FROM accounts WHERE id = 30",
     );
+    // Logged: the binlogs place these.
+    await fixture.source.query(
+      "INSERT INTO accounts (id, owner, balance) VALUES (5002, 'logged on local', 3)",
+    );
+    await fixture.target.query('DELETE FROM accounts WHERE id = 40');
+    await eventually(async () => {
+      const [row] = await fixture.target.query('SELECT id FROM accounts WHERE id = 5002');
+      expect(row).toBeDefined();
+    });
     const events = collect(running);
     const syncManager = fullSyncManager(running);
     await syncManager.trigger({}, 'test', 'trace-bidi');
     const run = await finished(syncManager);
     expect(run).toMatchObject({ state: 'completed', direction: 'bidirectional' });
-    await eventually(() => expectTablesEqual(fixture, 'accounts', 'id'), 20_000);
-    const rows = await fixture.target.query<{ id: number; owner: string }>(
-      'SELECT id, owner FROM accounts WHERE id IN (20, 30, 5001, 6001) ORDER BY id',
-    );
-    // Row 30 was deleted on the cloud only: nothing is deleted by a bidirectional full sync, it is copied back.
-    expect(rows).toEqual([
-      { id: 20, owner: 'local wins' },
-      { id: 30, owner: 'owner-30' },
-      { id: 5001, owner: 'local only' },
-      { id: 6001, owner: 'cloud only' },
+    expect(run.tables[0]?.changes).toMatchObject({
+      changed: { local: 1, cloud: 0 },
+      undecided: 3,
+      sampleKeys: {
+        undecided: expect.arrayContaining(['{"id":30}', '{"id":5001}', '{"id":6001}']) as unknown,
+      },
+    });
+    const owners = async (database: TestDatabase): Promise<Record<number, string>> =>
+      Object.fromEntries(
+        (
+          await database.query<{ id: number; owner: string }>(
+            'SELECT id, owner FROM accounts WHERE id IN (20, 30, 40, 5001, 5002, 6001) ORDER BY id',
+          )
+        ).map((row) => [row.id, row.owner]),
+      );
+    await eventually(async () => {
+      expect(await owners(fixture.source)).toEqual({
+        20: 'local wins',
+        30: 'owner-30',
+        5001: 'local only',
+        5002: 'logged on local',
+      });
+    });
+    // Row 30 deleted on the cloud unlogged stays deleted there: listed, not copied back.
+    expect(await owners(fixture.target)).toEqual({
+      20: 'local wins',
+      5002: 'logged on local',
+      6001: 'cloud only',
+    });
+    const { conflicts } = await running.store.listConflicts({ resolved: false, limit: 10, offset: 0 });
+    expect(conflicts.map((conflict) => [conflict.conflictType, conflict.primaryKeyValue]).sort()).toEqual([
+      ['insert_or_delete', '{"id":30}'],
+      ['insert_or_delete', '{"id":5001}'],
+      ['insert_or_delete', '{"id":6001}'],
     ]);
     expect(events.some((event) => event.type === 'conflict-detected' && event.table === 'accounts')).toBe(
       true,

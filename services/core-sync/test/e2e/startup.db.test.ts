@@ -48,7 +48,10 @@ describe('start-up checks end to end', () => {
       fixture.startService(fixture.configDocument({ tables, sync: { create_missing_tables: false } })),
     ).rejects.toMatchObject({
       code: 'TABLE_NOT_FOUND',
-      message: `table gadgets does not exist in cloud database ${fixture.target.name} and sync.create_missing_tables is false`,
+      message:
+        `table gadgets does not exist in cloud database ${fixture.target.name} (local has it) and ` +
+        'sync.create_missing_tables is false: create it on cloud with the same columns and primary key, or set ' +
+        'create_missing_tables to true',
     });
     expect(await fixture.target.query("SHOW TABLES LIKE 'gadgets'")).toEqual([]);
   });

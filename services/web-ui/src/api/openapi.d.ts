@@ -90,8 +90,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Start a full sync
-     * @description Compares the tables chunk by chunk on both sides and repairs the differences. One run at a time: 409 SYNC_ALREADY_RUNNING while one runs. Answers at once with the run’s first progress; follow it on GET /sync/stream or GET /sync/status.
+     * Start a full sync, or preview one
+     * @description Compares the tables chunk by chunk on both sides and repairs the differences; with dryRun, only reports per table what it would do (tables[].changes) and writes nothing. One run at a time: 409 SYNC_ALREADY_RUNNING while one runs. Answers at once with the run’s first progress; follow it on GET /sync/stream or GET /sync/status.
      */
     post: {
       parameters: {
@@ -487,6 +487,8 @@ export interface paths {
               /** @description The active full-sync run, else the last one; null before the first. */
               run: components['schemas']['RunProgress'] | null;
               health: components['schemas']['HealthReport'];
+              /** @description Bidirectional: tables adopted with rows on both sides whose differences are not settled yet. Both directions stream them; an adoption run (GET /sync/history, kind adoption) settles them and empties this list. */
+              readonly adoptingTables: string[];
             };
           };
         };
@@ -1393,6 +1395,8 @@ export interface components {
        * @enum {string}
        */
       direction?: 'local_to_cloud' | 'cloud_to_local' | 'bidirectional';
+      /** @description Preview: compare and report per table what the run would copy, delete and change, and which rows it would list as conflicts, with sample keys (`tables[].changes`); nothing is written. Not recorded in the history. */
+      dryRun?: boolean;
     } | null;
     /** @description The configuration in the YAML file’s shape (snake_case). Passwords read `[redacted]`, tokens `[redacted:<id>]` (the id names the token without revealing it); sent back as they read, they keep the secret they stand for, wherever a token’s placeholder now stands. */
     ConfigDocumentInput: {
@@ -1433,7 +1437,9 @@ export interface components {
     RunProgress: {
       runId: string;
       /** @enum {string} */
-      kind: 'initial' | 'manual' | 'scheduled' | 'fallback';
+      kind: 'initial' | 'manual' | 'scheduled' | 'fallback' | 'adoption';
+      /** @description A preview: nothing was written. */
+      dryRun: boolean;
       /** @enum {string} */
       state: 'idle' | 'running' | 'completed' | 'failed' | 'stopped';
       direction: string;
@@ -1452,6 +1458,40 @@ export interface components {
         rowsCompared: number;
         rowsChanged: number;
         conflicts: number;
+        /** @description The differing rows by decision: what a dry run would do, or what the run did. */
+        changes: {
+          /** @description Rows on one side only, copied to the other: by the side copied to. */
+          copied: {
+            local: number;
+            cloud: number;
+          };
+          /** @description Rows deleted, by the side deleted on: one-way, target rows the source lacks; bidirectional, a delete on the other side replayed (docs/bidirectional.md, "Rows on one side only"). */
+          deleted: {
+            local: number;
+            cloud: number;
+          };
+          /** @description Rows on both sides that differ: by the side whose version both end with. */
+          changed: {
+            local: number;
+            cloud: number;
+          };
+          /** @description Differing rows left for a person (the manual strategy). */
+          conflicts: number;
+          /** @description Bidirectional: rows on one side only whose binlogs cannot tell whether they were added there or deleted on the other side: left as they are and listed as conflicts (insert_or_delete). */
+          undecided: number;
+          sampleKeys: {
+            /** @description Up to 10 primary keys, each as its key columns joined (the conflict list shows the same text). */
+            readonly copied: string[];
+            /** @description Up to 10 primary keys, each as its key columns joined (the conflict list shows the same text). */
+            readonly deleted: string[];
+            /** @description Up to 10 primary keys, each as its key columns joined (the conflict list shows the same text). */
+            readonly changed: string[];
+            /** @description Up to 10 primary keys, each as its key columns joined (the conflict list shows the same text). */
+            readonly conflicts: string[];
+            /** @description Up to 10 primary keys, each as its key columns joined (the conflict list shows the same text). */
+            readonly undecided: string[];
+          };
+        };
         error: string | null;
       }[];
       rowsTotal: number;
@@ -1642,7 +1682,7 @@ export interface components {
     SyncHistoryEntry: {
       id: string;
       /** @enum {string} */
-      kind: 'initial' | 'manual' | 'scheduled' | 'fallback';
+      kind: 'initial' | 'manual' | 'scheduled' | 'fallback' | 'adoption';
       /** @description ISO 8601 timestamp (UTC). */
       startedAt: string;
       /** @description ISO 8601 timestamp (UTC). */

@@ -17,6 +17,7 @@ function run(overrides: Partial<RunProgress> = {}): RunProgress {
   return {
     runId: 'run-1',
     kind: 'manual',
+    dryRun: false,
     state: 'running',
     direction: 'local_to_cloud',
     startedAt: '2025-01-02T03:04:05.000Z',
@@ -31,6 +32,14 @@ function run(overrides: Partial<RunProgress> = {}): RunProgress {
         rowsCompared: 250,
         rowsChanged: 0,
         conflicts: 0,
+        changes: {
+          copied: { local: 0, cloud: 0 },
+          deleted: { local: 0, cloud: 0 },
+          changed: { local: 0, cloud: 0 },
+          conflicts: 0,
+          undecided: 0,
+          sampleKeys: { copied: [], deleted: [], changed: [], conflicts: [], undecided: [] },
+        },
         error: null,
       },
     ],
@@ -52,6 +61,7 @@ const snapshot: StatusResponse = {
   directions: [direction(), direction({ source: 'cloud', target: 'local' })],
   run: null,
   health: { status: 'ok', reasons: [], problems: [], mode: 'bidirectional', directions: [] },
+  adoptingTables: [],
 };
 
 function apply(actions: LiveAction[], state: LiveState = initialLiveState): LiveState {

@@ -48,6 +48,7 @@ const paused: PausedTable[] = [
 const runningSync: RunProgress = {
   runId: 'run-1',
   kind: 'manual',
+  dryRun: false,
   state: 'running',
   direction: 'bidirectional',
   startedAt: '2025-01-02T03:04:05.000Z',

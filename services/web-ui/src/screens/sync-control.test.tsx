@@ -8,6 +8,7 @@ import { SyncControl } from './sync-control';
 const running: RunProgress = {
   runId: 'run-1',
   kind: 'manual',
+  dryRun: false,
   state: 'running',
   direction: 'local_to_cloud',
   startedAt: '2025-01-02T03:04:05.000Z',

@@ -32,9 +32,9 @@ function registerRunRoutes(api: ApiInstance, context: RouteContext): void {
     {
       config: { access: 'admin' },
       schema: {
-        summary: 'Start a full sync',
+        summary: 'Start a full sync, or preview one',
         description:
-          'Compares the tables chunk by chunk on both sides and repairs the differences. One run at a time: 409 SYNC_ALREADY_RUNNING while one runs. Answers at once with the run’s first progress; follow it on GET /sync/stream or GET /sync/status.',
+          'Compares the tables chunk by chunk on both sides and repairs the differences; with dryRun, only reports per table what it would do (tables[].changes) and writes nothing. One run at a time: 409 SYNC_ALREADY_RUNNING while one runs. Answers at once with the run’s first progress; follow it on GET /sync/stream or GET /sync/status.',
         tags: ['sync'],
         body: triggerBodySchema,
         response: {
@@ -49,11 +49,15 @@ function registerRunRoutes(api: ApiInstance, context: RouteContext): void {
       const trigger: TriggerRequest = {
         ...(body.tables === undefined ? {} : { tables: body.tables }),
         ...(body.direction === undefined ? {} : { direction: body.direction }),
+        ...(body.dryRun === undefined ? {} : { dryRun: body.dryRun }),
       };
       const progress = await withTraceId(request.id, () =>
         control.trigger(trigger, caller.label, request.id),
       );
-      request.log.info({ runId: progress.runId, triggeredBy: caller.label }, 'full sync triggered');
+      request.log.info(
+        { runId: progress.runId, triggeredBy: caller.label, dryRun: progress.dryRun },
+        'full sync triggered',
+      );
       return reply.code(202).send(progress);
     },
   );
@@ -139,6 +143,7 @@ function registerReportRoutes(api: ApiInstance, context: RouteContext): void {
         directions: serviceStatus.directions,
         run: control.currentRun,
         health: assessHealth(serviceStatus),
+        adoptingTables: serviceStatus.adoptingTables ?? [],
       };
     },
   );

@@ -3,6 +3,7 @@
  * tables handed back by a resume; with the sample run progress and history entries they answer with.
  */
 import { SyncError } from '../../errors/index.js';
+import { noChanges } from '../../fullsync/index.js';
 import type { PauseControl, ResumedTable, SyncControl, TriggerRequest } from '../../manager/index.js';
 import type { PageRequest, SyncHistoryEntry } from '../../store/index.js';
 import type { RunProgress } from '../../status/index.js';
@@ -13,6 +14,7 @@ export function runProgress(overrides: Partial<RunProgress> = {}): RunProgress {
   return {
     runId: 'run-1',
     kind: 'manual',
+    dryRun: false,
     state: 'running',
     direction: 'local_to_cloud',
     startedAt: '2025-01-02T03:04:05.000Z',
@@ -27,6 +29,7 @@ export function runProgress(overrides: Partial<RunProgress> = {}): RunProgress {
         rowsCompared: 0,
         rowsChanged: 0,
         conflicts: 0,
+        changes: noChanges(),
         error: null,
       },
     ],

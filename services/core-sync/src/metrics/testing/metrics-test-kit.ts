@@ -55,6 +55,7 @@ export function runProgress(overrides: Partial<RunProgress> = {}): RunProgress {
   return {
     runId: 'run-1',
     kind: 'manual',
+    dryRun: false,
     state: 'running',
     direction: 'local_to_cloud',
     startedAt: '2025-03-01T10:00:00.000Z',

@@ -21,7 +21,7 @@ import {
 import { newTraceId, withTraceId } from '../../logging/index.js';
 import type { BinlogPosition, Row, SideName, TableSchema } from '../../model/index.js';
 import type { DirectionState, DirectionStatus } from '../../status/index.js';
-import { raiseLeaderFence } from '../../target/index.js';
+import { deleteSlots, raiseLeaderFence, tableMarkerSlot } from '../../target/index.js';
 import { DirectRefresh } from './direct-refresh.js';
 import {
   directionContext,
@@ -58,6 +58,8 @@ export class DirectionPipeline implements FullSyncDirection {
   #streaming: DirectionStream | undefined;
   #directRefresh: DirectRefresh | undefined;
   #stopped: Promise<void> | undefined;
+  /** Bidirectional: the tables this direction marked as being adopted, until a run settles them. */
+  readonly #adopting = new Set<string>();
 
   constructor(options: DirectionPipelineOptions) {
     this.#context = directionContext(options);
@@ -141,6 +143,7 @@ export class DirectionPipeline implements FullSyncDirection {
     await this.#traced(async () => {
       const start = this.#start;
       if (start === undefined) throw new Error('begin() needs prepare() first');
+      for (const table of plan.adopt) this.#adopting.add(table);
       const snapshotPositions = await this.#copy(start, plan);
       if (!this.#context.config.sync.realtime) {
         this.#setState('idle');
@@ -158,9 +161,13 @@ export class DirectionPipeline implements FullSyncDirection {
    * Full sync: makes the target's rows for these keys match the source's current rows, in order with the stream
    * (apply-engine.ts `refresh`). With `realtime: false` nothing streams and one-way repairs are written directly.
    */
-  async refresh(table: string, keyRows: readonly Row[]): Promise<RefreshOutcome> {
+  async refresh(
+    table: string,
+    keyRows: readonly Row[],
+    deletedRows?: ReadonlyMap<string, Row>,
+  ): Promise<RefreshOutcome> {
     const engine = this.#engine;
-    if (engine !== undefined) return engine.refresh(table, keyRows);
+    if (engine !== undefined) return engine.refresh(table, keyRows, deletedRows);
     const pair = this.#start?.schemas.get(table);
     if (this.#state !== 'idle' || pair === undefined) {
       throw new SyncError(
@@ -176,6 +183,26 @@ export class DirectionPipeline implements FullSyncDirection {
     }
     this.#directRefresh ??= new DirectRefresh(this.#context, this.#refreshResolver);
     return this.#directRefresh.refresh(table, pair.target, keyRows);
+  }
+
+  /** Bidirectional: the tables being adopted whose differences no run has settled yet. */
+  get adoptingTables(): readonly string[] {
+    return [...this.#adopting];
+  }
+
+  /** A run settled these tables: they are adopted (their marks on the target are removed). */
+  async adopted(tables: readonly string[]): Promise<void> {
+    const settled = tables.filter((table) => this.#adopting.has(table));
+    if (settled.length === 0) return;
+    const { source, targetPool, targetDatabase, logger } = this.#context;
+    await deleteSlots(
+      targetPool,
+      targetDatabase,
+      source,
+      settled.map((table) => tableMarkerSlot('adopting', table)),
+    );
+    for (const table of settled) this.#adopting.delete(table);
+    logger.info({ tables: settled }, 'tables adopted: their differences are settled');
   }
 
   /** Resolves true once every change read so far is applied, false after `timeoutMs`. */
@@ -223,7 +250,7 @@ export class DirectionPipeline implements FullSyncDirection {
     const snapshotPositions = new Map<string, BinlogPosition>();
     const { sourcePosition } = start.facts;
     if (sourcePosition !== null) {
-      await copy.startFresh(plan.fresh, sourcePosition);
+      await copy.startFresh(plan.fresh, sourcePosition, plan.adopt);
       for (const table of plan.fresh) snapshotPositions.set(table, sourcePosition);
     }
     const tablesToCopy = config.sync.tables.filter((table) => plan.copy.includes(table.name));

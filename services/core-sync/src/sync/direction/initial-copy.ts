@@ -9,7 +9,7 @@ import { readServerInfo, type ServerFlavor } from '../../mysql/index.js';
 import { copyTable, type TablePair } from '../../snapshot/index.js';
 import {
   EchoMarkers,
-  copyMarkerSlot,
+  tableMarkerSlot,
   deleteMarkers,
   deleteSlots,
   describeCopyRefusal,
@@ -40,12 +40,19 @@ export class InitialCopy {
     this.#options = options;
   }
 
-  /** Tables that start streaming from `position` without a copy (bidirectional: a side was empty). */
-  async startFresh(tables: readonly string[], position: BinlogPosition): Promise<void> {
-    await this.#commitSnapshotSlots(tables, position);
+  /**
+   * Tables that start streaming from `position` without a copy (bidirectional: a side was empty, or both hold
+   * rows), and the tables being adopted (marked in the same transaction, so a restart adopts them again).
+   */
+  async startFresh(
+    tables: readonly string[],
+    position: BinlogPosition,
+    adopted: readonly string[],
+  ): Promise<void> {
+    await this.#commitSnapshotSlots(tables, position, adopted);
     for (const table of tables) {
       this.#options.context.logger.info(
-        { table, binlogPosition: position.toString() },
+        { table, binlogPosition: position.toString(), adopted: adopted.includes(table) },
         'table starts streaming without a copy',
       );
     }
@@ -99,7 +106,7 @@ export class InitialCopy {
     try {
       // Marks the copy as started: if it does not finish, the next start copies the table again.
       await inWriteTransaction(targetPool, (connection) =>
-        writeMarker(connection, targetDatabase, source, copyMarkerSlot(tableConfig.name)),
+        writeMarker(connection, targetDatabase, source, tableMarkerSlot('copying', tableConfig.name)),
       );
       result = await copyTable({
         sourceEndpoint: context.sourceEndpoints.application,
@@ -132,23 +139,35 @@ export class InitialCopy {
     return result.position;
   }
 
-  /** Records that these tables hold every source change up to `position` (one target transaction). */
-  async #commitSnapshotSlots(tables: readonly string[], position: BinlogPosition): Promise<void> {
-    if (tables.length === 0) return;
+  /**
+   * Records that these tables hold every source change up to `position`, and marks the `adopted` ones (one target
+   * transaction).
+   */
+  async #commitSnapshotSlots(
+    tables: readonly string[],
+    position: BinlogPosition,
+    adopted: readonly string[] = [],
+  ): Promise<void> {
+    if (tables.length === 0 && adopted.length === 0) return;
     const { source, targetPool, targetDatabase } = this.#options.context;
     await inWriteTransaction(targetPool, async (connection) => {
-      await writeSlots(
-        connection,
-        targetDatabase,
-        source,
-        tables.map((table) => ({ slot: snapshotSlot(table), position })),
-      );
-      await deleteSlots(
-        connection,
-        targetDatabase,
-        source,
-        tables.map((table) => copyMarkerSlot(table)),
-      );
+      if (tables.length > 0) {
+        await writeSlots(
+          connection,
+          targetDatabase,
+          source,
+          tables.map((table) => ({ slot: snapshotSlot(table), position })),
+        );
+        await deleteSlots(
+          connection,
+          targetDatabase,
+          source,
+          tables.map((table) => tableMarkerSlot('copying', table)),
+        );
+      }
+      for (const table of adopted) {
+        await writeMarker(connection, targetDatabase, source, tableMarkerSlot('adopting', table));
+      }
     });
   }
 

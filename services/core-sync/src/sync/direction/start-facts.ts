@@ -7,12 +7,7 @@ import type { BinlogPosition, SideName } from '../../model/index.js';
 import { CheckpointState } from '../../apply/index.js';
 import { tableHasRows } from '../../mysql/index.js';
 import { prepareTable, type TablePair } from '../../snapshot/index.js';
-import {
-  ensureCheckpointTable,
-  readSlots,
-  readUnfinishedCopies,
-  type SlotPosition,
-} from '../../target/index.js';
+import { ensureCheckpointTable, readSlots, readMarkedTables, type SlotPosition } from '../../target/index.js';
 import { confirmSourceServer } from '../source-server-record.js';
 import type { DirectionContext } from './direction-context.js';
 
@@ -30,6 +25,8 @@ export interface TableFacts {
   readonly targetEmpty: boolean;
   /** A copy of the table into the target started and did not finish (stopped, or the process died). */
   readonly copyUnfinished: boolean;
+  /** Bidirectional: the table's adoption started and no reconciling run has finished it yet. */
+  readonly adoptionUnfinished: boolean;
 }
 
 /** What a direction does at start: which tables it copies, and which start streaming without a copy. */
@@ -37,6 +34,8 @@ export interface DirectionPlan {
   readonly copy: readonly string[];
   /** Tables that stream from `DirectionFacts.sourcePosition` on, without a copy (bidirectional). */
   readonly fresh: readonly string[];
+  /** Bidirectional: tables with rows on both sides, streamed both ways, whose differences a reconciling run settles. */
+  readonly adopt: readonly string[];
   /** Whether a copy into a non-empty target deletes the target's rows the source lacks (one-way only). */
   readonly repair: boolean;
 }
@@ -46,7 +45,7 @@ export function oneWayPlan(facts: DirectionFacts): DirectionPlan {
   const copy = [...facts.tables]
     .filter(([, table]) => !table.hasCheckpoint || table.targetEmpty || table.copyUnfinished)
     .map(([name]) => name);
-  return { copy, fresh: [], repair: true };
+  return { copy, fresh: [], adopt: [], repair: true };
 }
 
 /** The facts, with what the later stages need from the checks. */
@@ -106,7 +105,8 @@ export async function readStartFacts(context: DirectionContext): Promise<StartFa
     slotsBefore = [...confirmed.slots];
   }
   const checkpointsBefore = new CheckpointState(slotsBefore);
-  const unfinishedCopies = await readUnfinishedCopies(targetPool, targetDatabase, source);
+  const unfinishedCopies = await readMarkedTables(targetPool, targetDatabase, source, 'copying');
+  const unfinishedAdoptions = await readMarkedTables(targetPool, targetDatabase, source, 'adopting');
   const tables = new Map<string, TableFacts>();
   for (const tableConfig of config.sync.tables) {
     const pair = schemas.get(tableConfig.name);
@@ -116,6 +116,7 @@ export async function readStartFacts(context: DirectionContext): Promise<StartFa
       hasCheckpoint: checkpointsBefore.hasCheckpointFor(tableConfig.name),
       targetEmpty,
       copyUnfinished: unfinishedCopies.has(tableConfig.name),
+      adoptionUnfinished: unfinishedAdoptions.has(tableConfig.name),
     });
   }
   return { facts: { source, target, sourcePosition, tables }, schemas, slotsBefore, sourceServer };

@@ -125,6 +125,15 @@ function defaultReplicaServerId(source: SideName, target: SideName): number {
 }
 
 /**
+ * The replica id of a full sync's history read of `side`'s binlog (fullsync/key-history.ts), next to the stream's
+ * own dump: the stream's id plus 0x100 ("MS" + 1 with the default ids).
+ */
+export function historyReaderServerId(serverId: number | undefined, side: SideName): number {
+  const streamId = serverId ?? defaultReplicaServerId(side, side === 'local' ? 'cloud' : 'local');
+  return streamId >= 0xffffff00 ? streamId - 0x100 : streamId + 0x100;
+}
+
+/**
  * The changes one direction may queue: `sync.queue_capacity` is the process's budget, so the memory the queues
  * take does not double in bidirectional mode (each direction gets half).
  */

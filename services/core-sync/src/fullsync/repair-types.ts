@@ -1,0 +1,52 @@
+/** What a full sync's repairs work with: the directions they write through, and a table's repair. */
+import type { RefreshOutcome } from '../apply/index.js';
+import type { Row, SideName, TableSchema } from '../model/index.js';
+import type { ChangeTally } from './table-changes.js';
+import type { ChunkDifference } from './table-compare.js';
+
+/** What a run needs of one sync direction (the direction pipeline implements it). */
+export interface FullSyncDirection {
+  readonly source: SideName;
+  readonly target: SideName;
+  /** Source and target schema of a synced table; undefined when the direction does not sync it. */
+  tableSchemas(table: string): { readonly source: TableSchema; readonly target: TableSchema } | undefined;
+  /**
+   * Brings the target's rows for these keys to the source's current state (apply-engine.ts `refresh`); a key in
+   * `deletedRows` the source lacks has its delete replayed on the target (bidirectional).
+   */
+  refresh(
+    table: string,
+    keyRows: readonly Row[],
+    deletedRows?: ReadonlyMap<string, Row>,
+  ): Promise<RefreshOutcome>;
+  /** Resolves once everything the direction has read is applied, or after `timeoutMs` (false then). */
+  settle(timeoutMs: number): Promise<boolean>;
+}
+
+/** The columns a table is compared on. */
+export interface ComparedColumns {
+  /** The table's schema on the reference side (the primary key is the same on both). */
+  readonly schema: TableSchema;
+  /** Present on both sides, not generated. */
+  readonly columns: readonly string[];
+  /** Compared columns that are a MySQL JSON column on either side. */
+  readonly jsonColumns: readonly string[];
+}
+
+/** Settles one table's differing rows, chunk by chunk as the compare finds them. */
+export interface TableRepair {
+  repair(difference: ChunkDifference): Promise<void>;
+  /** The table's compare is over: settles what was held back. */
+  finish(): Promise<void>;
+}
+
+/** What every table repair is given. */
+export interface RepairBasics {
+  readonly table: string;
+  readonly compared: ComparedColumns;
+  /** Count what would be done; write nothing. */
+  readonly dryRun: boolean;
+  readonly tally: ChangeTally;
+  /** Rows written on a side (not counting rows that turned out equal). */
+  readonly rowsWritten: (rows: number) => void;
+}

@@ -1,0 +1,235 @@
+/**
+ * Bidirectional repairs (docs/bidirectional.md, "Full syncs" and "Rows on one side only"). A row may differ only
+ * because a change is still on its way through one of the streams: both streams apply what they have read, and
+ * the rows are compared again; what still differs is real.
+ * - A row on both sides that differs goes through the forward direction's conflict check, where the table's
+ *   strategy picks the version both sides end with (manual: it waits for a person).
+ * - A row on one side only is held back until the table's compare ends (or enough are held), then the binlogs of
+ *   both sides are read once for all of them, and each is copied, deleted (its delete on the other side replayed)
+ *   or left undecided and listed (one-sided-rows.ts).
+ */
+import { excludedHashColumns, sameRowContent, type ConflictTableRule } from '../conflict/index.js';
+import { SyncError, describeError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import { otherSide, primaryKeyText, type Row, type SideName } from '../model/index.js';
+import { selectRowsByKeys } from '../mysql/index.js';
+import type { KeyHistoryReader, SideHistory } from './key-history.js';
+import { decideOneSided } from './one-sided-rows.js';
+import type { FullSyncDirection, RepairBasics, TableRepair } from './repair-types.js';
+import { diffRows, type ChunkDifference, type CompareSide } from './table-compare.js';
+
+/** A row on one side only that the binlogs cannot place: listed as a conflict for a person. */
+export interface UndecidedRow {
+  /** The side that has the row. */
+  readonly side: SideName;
+  readonly row: Row;
+  readonly reason: string;
+}
+
+export interface TwoWayRepairOptions extends RepairBasics {
+  /** local → cloud: its source is the compare's reference side. */
+  readonly forward: FullSyncDirection;
+  readonly backward: FullSyncDirection;
+  readonly sides: Readonly<Record<SideName, CompareSide>>;
+  readonly rule: ConflictTableRule;
+  readonly keyHistory: KeyHistoryReader | undefined;
+  readonly listUndecided: (table: string, rows: readonly UndecidedRow[]) => Promise<void>;
+  readonly settleTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+type Histories = Readonly<Record<SideName, SideHistory>>;
+
+/** How many rows on one side only are held back before the binlogs are read for them. */
+const oneSidedBatchLimit = 100_000;
+
+export class TwoWayRepair implements TableRepair {
+  readonly #options: TwoWayRepairOptions;
+  /** Rows on one side only, by the side that has them, by key text. */
+  readonly #oneSided: Record<SideName, Map<string, Row>> = { local: new Map(), cloud: new Map() };
+
+  constructor(options: TwoWayRepairOptions) {
+    this.#options = options;
+  }
+
+  async repair(difference: ChunkDifference): Promise<void> {
+    const { forward, backward, sides, compared, settleTimeoutMs } = this.#options;
+    const keyRows = [
+      ...difference.onlyReference,
+      ...difference.onlyOther,
+      ...difference.differing.map((pair) => pair.reference),
+    ];
+    await Promise.all([forward.settle(settleTimeoutMs), backward.settle(settleTimeoutMs)]);
+    const [referenceRows, otherRows] = await Promise.all(
+      [forward.source, forward.target].map((side) =>
+        selectRowsByKeys(sides[side].pool, sides[side].database, compared.schema, keyRows),
+      ),
+    );
+    const current = diffRows(
+      compared.schema,
+      compared.columns,
+      difference.range,
+      referenceRows ?? [],
+      otherRows ?? [],
+      compared.jsonColumns,
+    );
+    this.#hold(forward.source, current.onlyReference);
+    this.#hold(forward.target, current.onlyOther);
+    await this.#settleDiffering(current.differing);
+    if (this.#oneSided.local.size + this.#oneSided.cloud.size >= oneSidedBatchLimit) {
+      await this.#settleOneSided();
+    }
+  }
+
+  finish(): Promise<void> {
+    return this.#settleOneSided();
+  }
+
+  /** Rows on both sides that differ: the forward direction's conflict check settles each by the strategy. */
+  async #settleDiffering(differing: ChunkDifference['differing']): Promise<void> {
+    if (differing.length === 0) return;
+    const { forward, rule, tally, table, dryRun } = this.#options;
+    for (const pair of differing) {
+      const keyText = this.#keyText(pair.reference);
+      // The check meets each as an insert of the forward source's row where the target holds another version.
+      const resolution = rule.strategy.resolve({
+        table,
+        keyText,
+        type: 'insert_insert',
+        sourceSide: forward.source,
+        sourceRow: pair.reference,
+        targetSide: forward.target,
+        targetRow: pair.other,
+      });
+      if (resolution.kind === 'manual') tally.conflicts([pair.reference]);
+      else tally.changed(resolution.winner, [pair.reference]);
+    }
+    if (dryRun) return;
+    const outcome = await forward.refresh(
+      table,
+      differing.map((pair) => pair.reference),
+    );
+    this.#options.rowsWritten(outcome.rowsWritten);
+  }
+
+  #hold(side: SideName, rows: readonly Row[]): void {
+    for (const row of rows) this.#oneSided[side].set(this.#keyText(row), row);
+  }
+
+  /** Reads both binlogs once for every row held back, and copies, deletes or lists each. */
+  async #settleOneSided(): Promise<void> {
+    const held = (['local', 'cloud'] as const).filter((side) => this.#oneSided[side].size > 0);
+    if (held.length === 0) return;
+    const keyTexts = new Set([...this.#oneSided.local.keys(), ...this.#oneSided.cloud.keys()]);
+    const histories = await this.#readHistories(keyTexts);
+    for (const side of held) {
+      const rows = this.#oneSided[side];
+      this.#oneSided[side] = new Map();
+      await this.#settleHeldBy(side, rows, histories);
+    }
+  }
+
+  /** Both sides' histories of the keys; undefined when this service does not read binlogs for them. */
+  async #readHistories(keyTexts: ReadonlySet<string>): Promise<Histories | undefined> {
+    const { keyHistory, compared } = this.#options;
+    if (keyHistory === undefined) return undefined;
+    const [local, cloud] = await Promise.all([
+      keyHistory.read('local', compared.schema, keyTexts),
+      keyHistory.read('cloud', compared.schema, keyTexts),
+    ]);
+    return { local, cloud };
+  }
+
+  async #settleHeldBy(
+    holdingSide: SideName,
+    rows: ReadonlyMap<string, Row>,
+    histories: Histories | undefined,
+  ): Promise<void> {
+    const { tally, table, dryRun, logger } = this.#options;
+    const lackingSide = otherSide(holdingSide);
+    const copies: Row[] = [];
+    const deletes = new Map<string, Row>();
+    const undecided: UndecidedRow[] = [];
+    for (const [keyText, row] of rows) {
+      const decision =
+        histories === undefined
+          ? ({ action: 'undecided', reason: 'the binlogs are not read for this run' } as const)
+          : decideOneSided(keyText, histories[holdingSide], histories[lackingSide], {
+              holding: holdingSide,
+              lacking: lackingSide,
+            });
+      if (decision.action === 'copy') copies.push(row);
+      else if (decision.action === 'undecided')
+        undecided.push({ side: holdingSide, row, reason: decision.reason });
+      else {
+        deletes.set(keyText, decision.deletedRow);
+        this.#tallyReplayedDelete(holdingSide, row, decision.deletedRow);
+      }
+    }
+    tally.copied(lackingSide, copies);
+    tally.undecided(undecided.map((entry) => entry.row));
+    if (undecided.length > 0) {
+      logger.warn(
+        {
+          side: holdingSide,
+          rows: undecided.length,
+          sampleKeys: undecided.slice(0, 10).map((entry) => this.#keyText(entry.row)),
+          reason: undecided[0]?.reason,
+          dryRun,
+        },
+        'rows on one side only whose binlogs cannot tell whether they were added or deleted: left as they are and listed as conflicts',
+      );
+    }
+    if (dryRun) return;
+    const [copied, deleted] = await Promise.all([
+      this.#directionFrom(holdingSide).refresh(table, copies),
+      this.#directionFrom(lackingSide).refresh(table, [...deletes.values()], deletes),
+    ]);
+    this.#options.rowsWritten(copied.rowsWritten + deleted.rowsWritten);
+    try {
+      await this.#options.listUndecided(table, undecided);
+    } catch (error) {
+      throw new SyncError(
+        'FULL_SYNC_FAILED',
+        `listing ${undecided.length} rows of ${table} on one side only as conflicts failed: ${describeError(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * Counts a replayed delete as the conflict check will judge it: the row is deleted while it is still the row
+   * the other side deleted; otherwise the strategy settles the delete against this version.
+   */
+  #tallyReplayedDelete(holdingSide: SideName, row: Row, deletedRow: Row): void {
+    const { tally, rule, table, compared } = this.#options;
+    const keyText = this.#keyText(row);
+    const excluded = excludedHashColumns(compared.schema, rule.timestampColumn);
+    if (sameRowContent(row, deletedRow, excluded)) {
+      tally.deleted(holdingSide, [row]);
+      return;
+    }
+    const lackingSide = otherSide(holdingSide);
+    const resolution = rule.strategy.resolve({
+      table,
+      keyText,
+      type: 'delete_update',
+      sourceSide: lackingSide,
+      sourceRow: null,
+      targetSide: holdingSide,
+      targetRow: row,
+    });
+    if (resolution.kind === 'manual') tally.conflicts([row]);
+    else if (resolution.winner === lackingSide) tally.deleted(holdingSide, [row]);
+    else tally.copied(lackingSide, [row]);
+  }
+
+  #directionFrom(side: SideName): FullSyncDirection {
+    const { forward, backward } = this.#options;
+    return forward.source === side ? forward : backward;
+  }
+
+  #keyText(row: Row): string {
+    return primaryKeyText(row, this.#options.compared.schema.primaryKey);
+  }
+}

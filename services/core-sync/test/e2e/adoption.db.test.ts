@@ -1,0 +1,217 @@
+/**
+ * Adoption: bidirectional sync started on two databases that both hold data (a restored backup that both sides
+ * changed since). The start streams both ways at once; a dry run previews what the adoption run does, and the run
+ * then does exactly that: rows added on one side are copied, rows deleted on one side are deleted on the other
+ * (never brought back), and rows changed on both sides end as the table's strategy says.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import { SyncManager } from '../../src/manager/index.js';
+import type { RunProgress, TableChanges } from '../../src/status/index.js';
+import { expectExactlyEqual } from '../support/exact-rows.js';
+import { fullSyncManager } from '../support/full-sync-runs.js';
+import {
+  bidirectionalItemsDocument,
+  createOnBothSides,
+  createSyncFixture,
+  eventually,
+  startDisposableService,
+  type RunningService,
+  type SyncFixture,
+} from '../support/sync-fixture.js';
+import type { TestDatabase } from '../support/test-database.js';
+
+const itemsTable = `CREATE TABLE items (
+  id INT PRIMARY KEY,
+  label VARCHAR(64) NOT NULL,
+  quantity INT NOT NULL,
+  updated_at DATETIME(6) NOT NULL DEFAULT '2000-01-01 00:00:00'
+)`;
+
+/**
+ * Rows 1–40 are the backup both sides were restored from. Since then: local added 101–110, deleted 1–5, changed
+ * 11–15; cloud added 201–210, deleted 6–10, changed 16–20; both changed 21–25 (cloud later); local deleted 31,
+ * which cloud changed.
+ */
+async function restoreAndDiverge(fixture: SyncFixture): Promise<void> {
+  await createOnBothSides(fixture, itemsTable);
+  const backup = Array.from(
+    { length: 40 },
+    (_unused, index) => `(${index + 1}, 'base', ${index + 1}, '2024-01-01')`,
+  );
+  await fixture.source.query(`INSERT INTO items VALUES ${backup.join(', ')}`);
+  await fixture.target.query(`INSERT INTO items VALUES ${backup.join(', ')}`);
+  await fixture.source.query(`
+    INSERT INTO items SELECT seq, 'new on local', seq, '2024-06-01 00:00:02' FROM seq_101_to_110;
+    DELETE FROM items WHERE id BETWEEN 1 AND 5;
+    UPDATE items SET label = 'changed on local', updated_at = '2024-06-01 00:00:02' WHERE id BETWEEN 11 AND 15;
+    UPDATE items SET label = 'both: local', updated_at = '2024-06-01 00:00:02' WHERE id BETWEEN 21 AND 25;
+    DELETE FROM items WHERE id = 31`);
+  await fixture.target.query(`
+    INSERT INTO items SELECT seq, 'new on cloud', seq, '2024-06-01 00:00:01' FROM seq_201_to_210;
+    DELETE FROM items WHERE id BETWEEN 6 AND 10;
+    UPDATE items SET label = 'changed on cloud', updated_at = '2024-06-01 00:00:01' WHERE id BETWEEN 16 AND 20;
+    UPDATE items SET label = 'both: cloud', updated_at = '2024-06-01 00:00:03' WHERE id BETWEEN 21 AND 25;
+    UPDATE items SET label = 'kept on cloud', updated_at = '2024-06-01 00:00:01' WHERE id = 31`);
+}
+
+async function runToEnd(manager: SyncManager, request: { dryRun?: boolean }): Promise<RunProgress> {
+  await manager.trigger({ tables: ['items'], ...request }, 'test', 'trace-adoption', 'adoption');
+  await manager.idle();
+  const run = manager.currentRun;
+  if (run === null) throw new Error('the run left no progress');
+  return run;
+}
+
+function changesOf(run: RunProgress): TableChanges {
+  const table = run.tables.find((progress) => progress.table === 'items');
+  expect(table?.state, JSON.stringify(table)).toBe('done');
+  if (table === undefined) throw new Error('no progress for items');
+  return table.changes;
+}
+
+async function labels(database: TestDatabase): Promise<Record<number, string>> {
+  const rows = await database.query<{ id: number; label: string }>('SELECT id, label FROM items ORDER BY id');
+  return Object.fromEntries(rows.map((row) => [row.id, row.label]));
+}
+
+function range(first: number, last: number): number[] {
+  return Array.from({ length: last - first + 1 }, (_unused, index) => first + index);
+}
+
+interface Expectation {
+  readonly table: Record<string, unknown>;
+  readonly counts: Omit<TableChanges, 'sampleKeys'>;
+  /** The labels both sides end with, besides the rows every strategy agrees on (a label undefined: no row). */
+  readonly labels: Record<number, string | undefined>;
+}
+
+/** What every strategy ends with: the added rows crossed, the deleted rows gone, the untouched rows as they were. */
+function agreedLabels(): Record<number, string> {
+  const labels: Record<number, string> = {};
+  for (const id of range(26, 40)) labels[id] = 'base';
+  for (const id of range(101, 110)) labels[id] = 'new on local';
+  for (const id of range(201, 210)) labels[id] = 'new on cloud';
+  return labels;
+}
+
+function labelsOf(ids: readonly number[], label: string): Record<number, string> {
+  return Object.fromEntries(ids.map((id) => [id, label]));
+}
+
+const strategies: Record<string, Expectation> = {
+  source_priority: {
+    table: { conflict_resolution: 'source_priority', prefer: 'local' },
+    counts: {
+      copied: { local: 10, cloud: 10 },
+      deleted: { local: 5, cloud: 6 },
+      changed: { local: 15, cloud: 0 },
+      conflicts: 0,
+      undecided: 0,
+    },
+    // Local's version of every row both sides hold, even one only cloud changed; its delete of 31 wins.
+    labels: {
+      ...labelsOf(range(11, 15), 'changed on local'),
+      ...labelsOf(range(16, 20), 'base'),
+      ...labelsOf(range(21, 25), 'both: local'),
+      31: undefined,
+    },
+  },
+  last_write_wins: {
+    table: { conflict_resolution: 'last_write_wins', timestamp_column: 'updated_at', tie_breaker: 'cloud' },
+    counts: {
+      copied: { local: 11, cloud: 10 },
+      deleted: { local: 5, cloud: 5 },
+      changed: { local: 5, cloud: 10 },
+      conflicts: 0,
+      undecided: 0,
+    },
+    // The newer version; a row that still exists beats a delete (31).
+    labels: {
+      ...labelsOf(range(11, 15), 'changed on local'),
+      ...labelsOf(range(16, 20), 'changed on cloud'),
+      ...labelsOf(range(21, 25), 'both: cloud'),
+      31: 'kept on cloud',
+    },
+  },
+};
+
+describe('adopting databases that both hold data', () => {
+  for (const [name, expected] of Object.entries(strategies)) {
+    it(`${name}: the preview's counts are what the adoption run does, and both sides end as the strategy says`, async () => {
+      await using fixture = await createSyncFixture(
+        inject('localServerUrl'),
+        inject('cloudServerUrl'),
+        `adopt_${name.slice(0, 6)}`,
+      );
+      await restoreAndDiverge(fixture);
+      await using running = await startDisposableService(
+        fixture,
+        bidirectionalItemsDocument(fixture, expected.table),
+      );
+      expect(running.service.adoptingTables).toEqual(['items']);
+      const manager = fullSyncManager(running);
+      const before = { local: await labels(fixture.source), cloud: await labels(fixture.target) };
+      const preview = await runToEnd(manager, { dryRun: true });
+      expect(preview.dryRun).toBe(true);
+      const { sampleKeys: previewSamples, ...previewCounts } = changesOf(preview);
+      expect(previewCounts).toEqual(expected.counts);
+      expect(previewSamples.deleted).toEqual(expect.arrayContaining(['{"id":1}', '{"id":6}']));
+      // The preview wrote nothing, and the table is still being adopted.
+      expect({ local: await labels(fixture.source), cloud: await labels(fixture.target) }).toEqual(before);
+      expect(running.service.adoptingTables).toEqual(['items']);
+
+      const adoption = await runToEnd(manager, {});
+      const { sampleKeys: runSamples, ...runCounts } = changesOf(adoption);
+      expect(runCounts).toEqual(expected.counts);
+      expect(runSamples).toEqual(previewSamples);
+      await eventually(() => expectExactlyEqual(fixture.source, fixture.target, 'items', ['id']), 20_000);
+      const expectedLabels = Object.fromEntries(
+        Object.entries({ ...agreedLabels(), ...expected.labels }).filter(([, label]) => label !== undefined),
+      );
+      expect(await labels(fixture.source)).toEqual(expectedLabels);
+      expect(running.service.adoptingTables).toEqual([]);
+      await expectNoOpenConflicts(running, 0);
+    });
+  }
+
+  it('manual: rows changed on both sides and a delete against an update wait for a person', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'adopt_manual',
+    );
+    await restoreAndDiverge(fixture);
+    await using running = await startDisposableService(
+      fixture,
+      bidirectionalItemsDocument(fixture, { conflict_resolution: 'manual' }),
+    );
+    const manager = fullSyncManager(running);
+    const { sampleKeys: previewSamples, ...previewCounts } = changesOf(
+      await runToEnd(manager, { dryRun: true }),
+    );
+    const counts = {
+      copied: { local: 10, cloud: 10 },
+      deleted: { local: 5, cloud: 5 },
+      changed: { local: 0, cloud: 0 },
+      conflicts: 16,
+      undecided: 0,
+    };
+    expect(previewCounts).toEqual(counts);
+    const { sampleKeys: runSamples, ...runCounts } = changesOf(await runToEnd(manager, {}));
+    expect(runCounts).toEqual(counts);
+    expect(runSamples).toEqual(previewSamples);
+    await expectNoOpenConflicts(running, 16);
+    const [local, cloud] = [await labels(fixture.source), await labels(fixture.target)];
+    // Added rows crossed, deleted rows are gone on both sides; the conflicting rows keep each side's version.
+    for (const id of [...range(101, 110), ...range(201, 210)]) expect(local[id]).toBe(cloud[id]);
+    for (const id of range(1, 10)) expect([local[id], cloud[id]]).toEqual([undefined, undefined]);
+    expect(local[21]).toBe('both: local');
+    expect(cloud[21]).toBe('both: cloud');
+    expect([local[31], cloud[31]]).toEqual([undefined, 'kept on cloud']);
+  });
+});
+
+async function expectNoOpenConflicts(running: RunningService, open: number): Promise<void> {
+  const { total } = await running.store.listConflicts({ resolved: false, limit: 1, offset: 0 });
+  expect(total).toBe(open);
+}
