@@ -59,6 +59,9 @@ function readOnlyTokensOf(count: number): string[] {
   );
 }
 
+/** Ten keys, as a run's progress shows its sample keys. */
+const sampleKeys = Array.from({ length: 10 }, (_unused, index) => JSON.stringify({ id: 100_000 + index }));
+
 /** One tick's events: the load's rates times the tick, fractions carried to the next tick. */
 class EventSource {
   readonly #load: StreamLoad;
@@ -80,6 +83,21 @@ class EventSource {
       rowsCompared: 500_000,
       rowsChanged: 1200,
       conflicts: 35,
+      // A run's tally as it shows while repairing: counts, and the sample keys of the kind it met.
+      changes: {
+        copied: { local: 400, cloud: 400 },
+        deleted: { local: 0, cloud: 0 },
+        changed: { local: 365, cloud: 0 },
+        conflicts: 35,
+        undecided: 0,
+        sampleKeys: {
+          copied: sampleKeys,
+          deleted: [],
+          changed: sampleKeys,
+          conflicts: sampleKeys,
+          undecided: [],
+        },
+      },
       error: null,
     }));
   }

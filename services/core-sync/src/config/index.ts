@@ -31,7 +31,7 @@ export type {
   ConfigLogLevel,
   ConfigLogFormat,
 } from './types.js';
-export { syncModes, syncSides, conflictResolutions, existingDataPolicies } from './types.js';
+export { syncModes, syncSides, conflictResolutions, existingDataPolicies, readsBinlogs } from './types.js';
 export {
   configToDocument,
   passwordKeyPaths,

@@ -134,6 +134,15 @@ export interface SyncConfig {
   readonly shutdownTimeoutMs: number;
 }
 
+/**
+ * Whether the service reads the sources' binlogs: while streaming (`realtime`), and in bidirectional mode always, where
+ * even a scheduled run without streaming applies each side's changes since the last run from its binlog (deletes
+ * included, conflicts checked) and reads the binlogs to place rows found on one side only.
+ */
+export function readsBinlogs(sync: Pick<SyncConfig, 'realtime' | 'mode'>): boolean {
+  return sync.realtime || sync.mode === 'bidirectional';
+}
+
 export interface SchedulerConfig {
   readonly enabled: boolean;
   /** Cron expression (5 or 6 fields) for the periodic reconciliation run. */

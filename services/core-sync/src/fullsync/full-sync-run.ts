@@ -45,15 +45,24 @@ export interface FullSyncRunOptions {
 }
 
 export async function runFullSync(options: FullSyncRunOptions): Promise<void> {
-  const pending = [...options.tables];
-  const worker = async (): Promise<void> => {
-    for (let table = pending.shift(); table !== undefined; table = pending.shift()) {
-      await syncTable(options, table);
+  try {
+    // Bidirectional without streaming: each side's changes since the last run are applied first, from its binlog
+    // (not in a dry run, which writes nothing: it reads the binlogs only to place rows found on one side).
+    if (!options.dryRun) {
+      await Promise.all(options.directions.map((direction) => direction.openForRun(options.signal)));
     }
-  };
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(options.concurrency, options.tables.length)) }, worker),
-  );
+    const pending = [...options.tables];
+    const worker = async (): Promise<void> => {
+      for (let table = pending.shift(); table !== undefined; table = pending.shift()) {
+        await syncTable(options, table);
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(options.concurrency, options.tables.length)) }, worker),
+    );
+  } finally {
+    await Promise.all(options.directions.map((direction) => direction.closeAfterRun()));
+  }
 }
 
 async function syncTable(options: FullSyncRunOptions, table: string): Promise<void> {

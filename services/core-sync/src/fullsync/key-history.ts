@@ -75,10 +75,12 @@ export class BinlogKeyHistory implements KeyHistoryReader {
     const settings = this.#sides[side];
     const startedAt = performance.now();
     const startPosition = await oldestPosition(settings, side);
-    await inWriteTransaction(settings.pool, (connection) =>
-      writeMarker(connection, settings.database, settings.markerSource, markerSlot('history')),
+    const endPosition = await markBinlogEnd(
+      settings.pool,
+      settings.database,
+      settings.markerSource,
+      'history',
     );
-    const endPosition = await readCurrentPosition(settings.pool);
     const collector = new LastChanges(schema, keyTexts);
     await readUntil(settings, side, schema.name, startPosition, endPosition, collector, this.#logger);
     this.#logger.info(
@@ -95,6 +97,22 @@ export class BinlogKeyHistory implements KeyHistoryReader {
     );
     return collector.history;
   }
+}
+
+/**
+ * Commits a marker row on a side (the service's own: its streams drop it as an echo) and reads the binlog position
+ * after it: a dump that reads up to this position is sure to meet a transaction ending there.
+ */
+export async function markBinlogEnd(
+  pool: Pool,
+  database: string,
+  markerSource: SideName,
+  name: string,
+): Promise<BinlogPosition> {
+  await inWriteTransaction(pool, (connection) =>
+    writeMarker(connection, database, markerSource, markerSlot(name)),
+  );
+  return readCurrentPosition(pool);
 }
 
 /** The first position of the oldest binlog file the side keeps. */

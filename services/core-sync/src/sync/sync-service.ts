@@ -2,7 +2,7 @@
  * Runs the configured direction(s) between the two databases: owns the database pools and the direction
  * pipelines, answers for their status, and stops them in order.
  */
-import type { ServiceConfig } from '../config/index.js';
+import { readsBinlogs, type ServiceConfig } from '../config/index.js';
 import { OpenConflicts, OwnWrites, RowClaims, type ConflictEvent } from '../conflict/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import type { ServiceEvents } from '../events/index.js';
@@ -118,7 +118,7 @@ export class SyncService {
       const sources = new Set(this.#pairs().map(([source]) => source));
       for (const side of ['local', 'cloud'] as const) {
         const endpoints = await connectSide(config.databases[side], side, {
-          checkReplication: config.sync.realtime && sources.has(side),
+          checkReplication: readsBinlogs(config.sync) && sources.has(side),
           logger: logger.child({ component: 'connections' }),
         });
         this.#endpoints.set(side, endpoints);

@@ -28,7 +28,7 @@ import {
   type DirectionContext,
   type DirectionPipelineOptions,
 } from './direction-context.js';
-import { DirectionStream, streamStartOf } from './direction-stream.js';
+import { DirectionStream, markSourceEnd, streamStartOf } from './direction-stream.js';
 import { DirectionTables } from './direction-tables.js';
 import { InitialCopy } from './initial-copy.js';
 import { SchemaWatch } from './schema-watch.js';
@@ -159,7 +159,7 @@ export class DirectionPipeline implements FullSyncDirection {
 
   /**
    * Full sync: makes the target's rows for these keys match the source's current rows, in order with the stream
-   * (apply-engine.ts `refresh`). With `realtime: false` nothing streams and one-way repairs are written directly.
+   * (apply-engine.ts `refresh`). One-way with `realtime: false` nothing streams and repairs are written directly.
    */
   async refresh(
     table: string,
@@ -176,9 +176,10 @@ export class DirectionPipeline implements FullSyncDirection {
       );
     }
     if (this.#context.bidirectional !== undefined) {
+      // A run opens the streams first (openForRun): repairs go through them, where conflicts are checked.
       throw new SyncError(
         'FULL_SYNC_FAILED',
-        'a bidirectional full sync needs sync.realtime: true (its repairs go through the streams, where conflicts are checked)',
+        `cannot repair ${table} through ${this.direction}: it does not stream`,
       );
     }
     this.#directRefresh ??= new DirectRefresh(this.#context, this.#refreshResolver);
@@ -207,19 +208,47 @@ export class DirectionPipeline implements FullSyncDirection {
 
   /** Resolves true once every change read so far is applied, false after `timeoutMs`. */
   async settle(timeoutMs: number): Promise<boolean> {
-    const engine = this.#engine;
-    if (engine === undefined) return true;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        engine.drained().then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return (await this.#streaming?.settle(timeoutMs)) ?? true;
+  }
+
+  /**
+   * Before a full sync. A bidirectional direction that does not stream (`realtime: false`) streams now, from its
+   * checkpoint to the source's current end, so the run starts with both sides' changes since the last run applied
+   * (deletes included, conflicts checked), and repairs through the conflict check. Nothing to do otherwise.
+   */
+  async openForRun(signal: AbortSignal): Promise<void> {
+    const start = this.#start;
+    if (!this.#streamsOnDemand || this.#streaming !== undefined || start === undefined) return;
+    await this.#traced(async () => {
+      const end = await markSourceEnd(this.#context);
+      await this.#stream(start, new Map());
+      this.#setState('streaming');
+      await this.#streaming?.caughtUp(end, signal, () => this.#error);
+      this.#context.logger.info(
+        { binlogPosition: end.toString() },
+        'caught up with the source for a full sync',
+      );
+    });
+  }
+
+  /** After a full sync: a direction that streamed for it only stops, and keeps its checkpoints. */
+  async closeAfterRun(): Promise<void> {
+    const stream = this.#streaming;
+    if (!this.#streamsOnDemand || stream === undefined || this.#state !== 'streaming') return;
+    await this.#traced(async () => {
+      const watermark = await stream.close({ drain: true, failed: false });
+      this.#streaming = undefined;
+      await this.#persistence.settled();
+      if (watermark !== null) await this.#persistence.saveCheckpoints(watermark);
+      this.#setState('idle');
+      await this.#persistence.saveTableStates();
+    });
+  }
+
+  /** Bidirectional with `realtime: false`: the direction streams only during a full sync. */
+  get #streamsOnDemand(): boolean {
+    const { config, bidirectional } = this.#context;
+    return bidirectional !== undefined && !config.sync.realtime;
   }
 
   /**
@@ -285,27 +314,13 @@ export class DirectionPipeline implements FullSyncDirection {
     const wasFailed = this.#state === 'failed';
     if (!wasFailed) this.#setState('stopping');
     this.#abortController.abort();
-    await this.#streaming?.stopReading();
+    const watermark =
+      (await this.#streaming?.close({ drain: options.drain !== false, failed: wasFailed })) ?? null;
     await this.#schemaWatch.settled();
-    const engine = this.#engine;
-    // A failed direction's queue is not applied any more: nothing to wait for.
-    if (engine !== undefined && (options.drain === false || wasFailed)) {
-      await engine.stop();
-    } else if (engine !== undefined) {
-      const timeoutMs = this.#context.config.sync.shutdownTimeoutMs;
-      if (!(await this.settle(timeoutMs))) {
-        this.#context.logger.warn(
-          { queueDepth: engine.queueDepth, timeoutMs },
-          'shutdown timeout: stopping with changes still queued; they are read again at the next start',
-        );
-      }
-      await engine.stop();
-    }
-    const watermark = engine?.committedWatermark;
     await this.#persistence.settled();
     // A deposed leader leaves the state store to the new one (its copies would be older).
     if (options.drain !== false) {
-      if (watermark !== null && watermark !== undefined) await this.#persistence.saveCheckpoints(watermark);
+      if (watermark !== null) await this.#persistence.saveCheckpoints(watermark);
       await this.#persistence.saveTableStates();
     }
     if (!wasFailed) this.#setState('stopped');

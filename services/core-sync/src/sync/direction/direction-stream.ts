@@ -16,6 +16,7 @@ import {
   type StreamStatus,
 } from '../../binlog/index.js';
 import { BinlogPosition, type TableSchema } from '../../model/index.js';
+import { markBinlogEnd } from '../../fullsync/index.js';
 import { readSlots } from '../../target/index.js';
 import type { DirectionContext } from './direction-context.js';
 import type { DirectionTables } from './direction-tables.js';
@@ -65,6 +66,17 @@ export async function streamStartOf(
   const changeKeys = await DependencyKeys.load(targetPool, targetSchemas.values());
   return { checkpoints, startPosition, targetSchemas, changeKeys };
 }
+
+/**
+ * Where the source's binlog ends now, marked by a transaction of the service's own (written on the source, where the
+ * other direction writes): a catch-up reads until the stream hands that transaction on.
+ */
+export function markSourceEnd(context: DirectionContext): Promise<BinlogPosition> {
+  return markBinlogEnd(context.sourcePool, context.sourceDatabase, context.target, 'catch-up');
+}
+
+/** How often a catch-up checks how far the stream has read. */
+const catchUpPollMs = 100;
 
 export class DirectionStream {
   readonly #options: DirectionStreamOptions;
@@ -161,5 +173,64 @@ export class DirectionStream {
   /** Stops reading the binlog (the engine goes on with what is queued). */
   async stopReading(): Promise<void> {
     await this.#binlogSource?.stop();
+  }
+
+  /** Resolves true once every change read so far is applied, false after `timeoutMs`. */
+  async settle(timeoutMs: number): Promise<boolean> {
+    const engine = this.#engine;
+    if (engine === undefined) return true;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        engine.drained().then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Resolves once the stream has handed on every transaction up to `end` and they are applied; rejects when the
+   * direction failed (`failure()` says why) or `signal` aborts.
+   */
+  async caughtUp(end: BinlogPosition, signal: AbortSignal, failure: () => Error | null): Promise<void> {
+    for (;;) {
+      signal.throwIfAborted();
+      const failed = failure();
+      if (failed !== null) throw failed;
+      const position = this.streamStatus?.position;
+      if (position !== null && position !== undefined && position.compare(end) >= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, catchUpPollMs));
+    }
+    await this.#engine?.drained();
+  }
+
+  /**
+   * Stops reading, applies what is queued (within the shutdown timeout; not when `drain` is false, or the direction
+   * failed and its queue is applied no more), stops the engine, and resolves with the committed watermark.
+   */
+  async close(options: {
+    readonly drain: boolean;
+    readonly failed: boolean;
+  }): Promise<BinlogPosition | null> {
+    const { context, schemaWatch } = this.#options;
+    await this.stopReading();
+    await schemaWatch.settled();
+    const engine = this.#engine;
+    if (engine === undefined) return null;
+    if (options.drain && !options.failed) {
+      const timeoutMs = context.config.sync.shutdownTimeoutMs;
+      if (!(await this.settle(timeoutMs))) {
+        context.logger.warn(
+          { queueDepth: engine.queueDepth, timeoutMs },
+          'shutdown timeout: stopping with changes still queued; they are read again at the next start',
+        );
+      }
+    }
+    await engine.stop();
+    return engine.committedWatermark;
   }
 }

@@ -3,6 +3,7 @@
  * (checkpoints, rows, unfinished copies) — the facts a plan is made from. Nothing is copied or streamed yet.
  */
 import { checkReplicationAccess, readCurrentPosition } from '../../binlog/index.js';
+import { readsBinlogs } from '../../config/index.js';
 import type { BinlogPosition, SideName } from '../../model/index.js';
 import { CheckpointState } from '../../apply/index.js';
 import { tableHasRows } from '../../mysql/index.js';
@@ -55,7 +56,7 @@ export interface StartFacts {
   readonly schemas: ReadonlyMap<string, TablePair>;
   /** The checkpoint slots the target held at start (moved to the current source server if it changed). */
   readonly slotsBefore: readonly SlotPosition[];
-  /** The source server's identity, recorded on the target (source-server-record.ts); streaming only. */
+  /** The source server's identity, recorded on the target (source-server-record.ts); only where the binlog is read (config readsBinlogs). */
   readonly sourceServer: string | undefined;
 }
 
@@ -66,9 +67,10 @@ export async function readStartFacts(context: DirectionContext): Promise<StartFa
     { tables: config.sync.tables.map((table) => table.name), realtime: config.sync.realtime },
     'starting direction',
   );
-  if (config.sync.realtime) await checkReplicationAccess(replicationEndpoint);
+  const readsBinlog = readsBinlogs(config.sync);
+  if (readsBinlog) await checkReplicationAccess(replicationEndpoint);
   // Read first: writes after it are streamed, writes before it show in the emptiness checks below.
-  const sourcePosition = config.sync.realtime ? await readCurrentPosition(sourcePool) : null;
+  const sourcePosition = readsBinlog ? await readCurrentPosition(sourcePool) : null;
   const schemas = new Map<string, TablePair>();
   for (const tableConfig of config.sync.tables) {
     const pair = await prepareTable({
@@ -89,7 +91,7 @@ export async function readStartFacts(context: DirectionContext): Promise<StartFa
   await ensureCheckpointTable(targetPool, targetDatabase);
   let slotsBefore = await readSlots(targetPool, targetDatabase, source);
   let sourceServer: string | undefined;
-  if (config.sync.realtime) {
+  if (readsBinlog) {
     const confirmed = await confirmSourceServer({
       source,
       sourcePool,
