@@ -21,6 +21,11 @@ export interface FullSyncDirection {
   ): Promise<RefreshOutcome>;
   /** Resolves once everything the direction has read is applied, or after `timeoutMs` (false then). */
   settle(timeoutMs: number): Promise<boolean>;
+  /**
+   * Resolves once every change committed on the source until now is read and applied (true), or after
+   * `timeoutMs` (false); true at once when the direction does not stream.
+   */
+  catchUp(timeoutMs: number): Promise<boolean>;
   /** Before a run: a direction that streams only for runs catches up with its source and keeps streaming. */
   openForRun(signal: AbortSignal): Promise<void>;
   /** After a run: such a direction stops streaming again. */

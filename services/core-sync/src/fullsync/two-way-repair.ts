@@ -53,19 +53,34 @@ export class TwoWayRepair implements TableRepair {
   }
 
   async repair(difference: ChunkDifference): Promise<void> {
-    const { forward, backward, sides, compared, settleTimeoutMs } = this.#options;
+    const { forward, backward, settleTimeoutMs } = this.#options;
+    // Every change committed on either side until now reaches the other side first; then only rows that still
+    // differ, and that neither side changed meanwhile, are real differences (a row that moved is the streams').
+    await Promise.all([forward.catchUp(settleTimeoutMs), backward.catchUp(settleTimeoutMs)]);
+    const current = await this.#readAgain(difference);
+    const keyText = (row: Row): string => this.#keyText(row);
+    this.#hold(forward.source, stableRows(difference.onlyReference, current.onlyReference, keyText));
+    this.#hold(forward.target, stableRows(difference.onlyOther, current.onlyOther, keyText));
+    await this.#settleDiffering(stablePairs(difference.differing, current.differing, keyText));
+    if (this.#oneSided.local.size + this.#oneSided.cloud.size >= oneSidedBatchLimit) {
+      await this.#settleOneSided();
+    }
+  }
+
+  /** The rows of `difference` as both sides hold them now, compared again. */
+  async #readAgain(difference: ChunkDifference): Promise<ChunkDifference> {
+    const { forward, sides, compared } = this.#options;
     const keyRows = [
       ...difference.onlyReference,
       ...difference.onlyOther,
       ...difference.differing.map((pair) => pair.reference),
     ];
-    await Promise.all([forward.settle(settleTimeoutMs), backward.settle(settleTimeoutMs)]);
     const [referenceRows, otherRows] = await Promise.all(
       [forward.source, forward.target].map((side) =>
         selectRowsByKeys(sides[side].pool, sides[side].database, compared.schema, keyRows),
       ),
     );
-    const current = diffRows(
+    return diffRows(
       compared.schema,
       compared.columns,
       difference.range,
@@ -73,12 +88,6 @@ export class TwoWayRepair implements TableRepair {
       otherRows ?? [],
       compared.jsonColumns,
     );
-    this.#hold(forward.source, current.onlyReference);
-    this.#hold(forward.target, current.onlyOther);
-    await this.#settleDiffering(current.differing);
-    if (this.#oneSided.local.size + this.#oneSided.cloud.size >= oneSidedBatchLimit) {
-      await this.#settleOneSided();
-    }
   }
 
   finish(): Promise<void> {
@@ -116,7 +125,10 @@ export class TwoWayRepair implements TableRepair {
     for (const row of rows) this.#oneSided[side].set(this.#keyText(row), row);
   }
 
-  /** Reads both binlogs once for every row held back, and copies, deletes or lists each. */
+  /**
+   * Reads both binlogs once for every row held back, then each row still on its side only, unchanged since it
+   * was held, is copied, deleted or listed; a row that changed meanwhile is the streams' to carry.
+   */
   async #settleOneSided(): Promise<void> {
     const held = (['local', 'cloud'] as const).filter((side) => this.#oneSided[side].size > 0);
     if (held.length === 0) return;
@@ -125,8 +137,32 @@ export class TwoWayRepair implements TableRepair {
     for (const side of held) {
       const rows = this.#oneSided[side];
       this.#oneSided[side] = new Map();
-      await this.#settleHeldBy(side, rows, histories);
+      await this.#settleHeldBy(side, await this.#stillOneSided(side, rows), histories);
     }
+  }
+
+  /** The held rows that `side` still holds as held and the other side still lacks. */
+  async #stillOneSided(side: SideName, rows: ReadonlyMap<string, Row>): Promise<Map<string, Row>> {
+    const { sides, compared } = this.#options;
+    const keyRows = [...rows.values()];
+    const [holding, lacking] = await Promise.all(
+      [side, otherSide(side)].map(async (readSide) => {
+        const found = await selectRowsByKeys(
+          sides[readSide].pool,
+          sides[readSide].database,
+          compared.schema,
+          keyRows,
+        );
+        return new Map(found.map((row) => [this.#keyText(row), row]));
+      }),
+    );
+    const still = new Map<string, Row>();
+    for (const [keyText, row] of rows) {
+      const now = holding?.get(keyText);
+      if (now !== undefined && lacking?.get(keyText) === undefined && sameRowContent(now, row))
+        still.set(keyText, row);
+    }
+    return still;
   }
 
   /** Both sides' histories of the keys; undefined when this service does not read binlogs for them. */
@@ -232,4 +268,30 @@ export class TwoWayRepair implements TableRepair {
   #keyText(row: Row): string {
     return primaryKeyText(row, this.#options.compared.schema.primaryKey);
   }
+}
+
+/** The rows found again as they were: present on the same side only, with the same content. */
+function stableRows(before: readonly Row[], now: readonly Row[], keyText: (row: Row) => string): Row[] {
+  const earlier = new Map(before.map((row) => [keyText(row), row]));
+  return now.filter((row) => {
+    const previous = earlier.get(keyText(row));
+    return previous !== undefined && sameRowContent(previous, row);
+  });
+}
+
+/** The differing pairs found again as they were: both versions unchanged. */
+function stablePairs(
+  before: ChunkDifference['differing'],
+  now: ChunkDifference['differing'],
+  keyText: (row: Row) => string,
+): ChunkDifference['differing'] {
+  const earlier = new Map(before.map((pair) => [keyText(pair.reference), pair]));
+  return now.filter((pair) => {
+    const previous = earlier.get(keyText(pair.reference));
+    return (
+      previous !== undefined &&
+      sameRowContent(previous.reference, pair.reference) &&
+      sameRowContent(previous.other, pair.other)
+    );
+  });
 }

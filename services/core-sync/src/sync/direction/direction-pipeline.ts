@@ -211,6 +211,19 @@ export class DirectionPipeline implements FullSyncDirection {
     return (await this.#streaming?.settle(timeoutMs)) ?? true;
   }
 
+  async catchUp(timeoutMs: number): Promise<boolean> {
+    const stream = this.#streaming;
+    if (stream === undefined) return true;
+    const end = await markSourceEnd(this.#context);
+    try {
+      await stream.caughtUp(end, AbortSignal.timeout(timeoutMs), () => this.#error);
+      return true;
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'TimeoutError') return false;
+      throw error;
+    }
+  }
+
   /**
    * Before a full sync. A bidirectional direction that does not stream (`realtime: false`) streams now, from its
    * checkpoint to the source's current end, so the run starts with both sides' changes since the last run applied

@@ -76,7 +76,7 @@ export function markSourceEnd(context: DirectionContext): Promise<BinlogPosition
 }
 
 /** How often a catch-up checks how far the stream has read. */
-const catchUpPollMs = 100;
+const catchUpPollMs = 20;
 
 export class DirectionStream {
   readonly #options: DirectionStreamOptions;
@@ -193,8 +193,9 @@ export class DirectionStream {
   }
 
   /**
-   * Resolves once the stream has handed on every transaction up to `end` and they are applied; rejects when the
-   * direction failed (`failure()` says why) or `signal` aborts.
+   * Resolves once the stream has handed on every transaction up to `end` and they are applied (or held by a
+   * paused table); rejects when the direction failed (`failure()` says why) or `signal` aborts. Under a steady
+   * load the queue is never empty: what counts is the watermark passing `end`.
    */
   async caughtUp(end: BinlogPosition, signal: AbortSignal, failure: () => Error | null): Promise<void> {
     for (;;) {
@@ -202,10 +203,13 @@ export class DirectionStream {
       const failed = failure();
       if (failed !== null) throw failed;
       const position = this.streamStatus?.position;
-      if (position !== null && position !== undefined && position.compare(end) >= 0) break;
+      const engine = this.#engine;
+      if (position !== null && position !== undefined && position.compare(end) >= 0 && engine !== undefined) {
+        const watermark = engine.watermark;
+        if ((watermark !== null && watermark.compare(end) >= 0) || engine.queueDepth === 0) return;
+      }
       await new Promise((resolve) => setTimeout(resolve, catchUpPollMs));
     }
-    await this.#engine?.drained();
   }
 
   /**
