@@ -79,6 +79,7 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
       config: schedulerConfig,
       manager,
       status: () => supervisor.status,
+      adoptAtOnce: () => supervisor.config.sync.realtime,
       logger,
       resyncAfterPurge,
       followSourceServer: () => supervisor.restartService('a source moved to another server (failover)'),

@@ -104,7 +104,7 @@ export const errorCodes = {
   },
   TABLES_DIVERGED: {
     description:
-      'Bidirectional sync was started on a table that has rows on both sides and no checkpoint from either direction, so the service cannot tell which rows are new on which side. Empty one side (it is then copied from the other), or run one-way sync first and then switch to bidirectional.',
+      'Bidirectional sync with sync.on_existing_data: refuse was started on a table that has rows on both sides and no checkpoint from either direction. Set on_existing_data to reconcile (the default: the table is adopted, both directions stream and an adoption run settles the differences; preview it with a dry run first), or empty one side (it is then copied from the other).',
     retryable: false,
     httpStatus: 500,
   },

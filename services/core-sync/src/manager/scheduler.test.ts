@@ -121,3 +121,80 @@ describe('Scheduler', () => {
     }
   });
 });
+
+describe('Scheduler, tables waiting for adoption', () => {
+  const disabled = {
+    enabled: false,
+    interval: '*/10 * * * *',
+    fallbackAfterMs: 60_000,
+    resyncOnPurgedBinlog: false,
+  };
+
+  function adoptingStatus(tables: string[]): ServiceStatus {
+    return { ...statusWithStream('streaming'), mode: 'bidirectional', adoptingTables: tables };
+  }
+
+  it('starts one adoption run at once, and after it did not settle them waits a minute before the next', async () => {
+    const manager = recordingManager();
+    const adopting = ['items'];
+    const scheduler = new Scheduler({
+      config: disabled,
+      manager,
+      status: () => adoptingStatus(adopting),
+      logger,
+      fallbackCheckIntervalMs: 20,
+    });
+    scheduler.start();
+    try {
+      expect(manager.triggers).toEqual([{ kind: 'adoption', triggeredBy: 'adoption' }]);
+      // The run "failed": the tables still wait, but the next attempt is a minute away.
+      await wait(200);
+      expect(manager.triggers).toHaveLength(1);
+    } finally {
+      scheduler.stop();
+    }
+  });
+
+  it('waits while a run is active, and starts nothing once the tables are adopted', async () => {
+    const manager = recordingManager();
+    manager.running = true;
+    const adopting = ['items'];
+    const scheduler = new Scheduler({
+      config: disabled,
+      manager,
+      status: () => adoptingStatus(adopting),
+      logger,
+      fallbackCheckIntervalMs: 20,
+    });
+    scheduler.start();
+    try {
+      await wait(100);
+      expect(manager.triggers).toEqual([]);
+      adopting.length = 0;
+      manager.running = false;
+      await wait(100);
+      expect(manager.triggers).toEqual([]);
+    } finally {
+      scheduler.stop();
+    }
+  });
+
+  it('with sync.realtime false leaves the adoption to the next run, so a preview can come first', async () => {
+    const manager = recordingManager();
+    const scheduler = new Scheduler({
+      config: disabled,
+      manager,
+      status: () => adoptingStatus(['items']),
+      adoptAtOnce: () => false,
+      logger,
+      fallbackCheckIntervalMs: 20,
+    });
+    scheduler.start();
+    try {
+      await wait(100);
+      expect(manager.triggers).toEqual([]);
+    } finally {
+      scheduler.stop();
+    }
+  });
+});

@@ -6,7 +6,9 @@
  * direction failed because the binlog to resume from was purged (no stream can repair that), and restarts the
  * service when a running direction met another source server (a failover), so the new start follows it by GTID.
  * In bidirectional mode it also starts the adoption run of tables adopted with rows on both sides (tried again
- * after a failure, waiting 1 minute, then twice as long each time, up to an hour).
+ * after a failure, waiting 1 minute, then twice as long each time, up to an hour) — at once while streaming; with
+ * `sync.realtime: false` the next run adopts them, so an operator can preview it first (a dry run) and nothing is
+ * written before.
  * A tick that finds a run active is skipped and logged, never queued.
  */
 import { Cron } from 'croner';
@@ -22,6 +24,8 @@ export interface SchedulerOptions {
   readonly manager: Pick<SyncManager, 'trigger' | 'isRunning'>;
   readonly status: () => ServiceStatus;
   readonly logger: Logger;
+  /** Whether tables waiting for adoption are adopted at once (streaming) or by the next run; at once when absent. */
+  readonly adoptAtOnce?: () => boolean;
   /** How often stream states are checked for the fallback (default 5 s). */
   readonly fallbackCheckIntervalMs?: number;
   /** Copies the tables of a direction again (`source` is the side its binlog comes from). */
@@ -184,7 +188,7 @@ export class Scheduler {
   #checkAdoption(): void {
     const tables = this.#options.status().adoptingTables ?? [];
     const now = Date.now();
-    if (tables.length === 0) {
+    if (tables.length === 0 || this.#options.adoptAtOnce?.() === false) {
       this.#nextAdoptionAt = 0;
       this.#adoptionRetryMs = adoptionRetryFirstMs;
       return;

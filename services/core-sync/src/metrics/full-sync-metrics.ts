@@ -34,7 +34,7 @@ export class FullSyncMetrics {
     const registers = [registry];
     this.#runs = new Counter({
       name: 'mysql_sync_full_sync_runs_total',
-      help: 'Full-sync (reconciliation) runs that ended, by kind (initial, manual, scheduled, fallback) and how they ended (completed, failed, stopped).',
+      help: 'Full-sync (reconciliation) runs that ended, by kind (initial, manual, scheduled, fallback, adoption) and how they ended (completed, failed, stopped).',
       labelNames: ['kind', 'status'],
       registers,
     });

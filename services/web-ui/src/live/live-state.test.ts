@@ -350,4 +350,50 @@ describe('the live state', () => {
     expect(overview(state).explanation).toBe(overview(state).problems.join('; '));
     expect(pausedTables(state)).toEqual([{ direction: 'local_to_cloud', table: 'orders', pause }]);
   });
+
+  it('keeps the adopted tables of the snapshot and calls them syncing, next to a running run', () => {
+    const adopting = apply([
+      { kind: 'snapshot', status: { ...snapshot, adoptingTables: ['orders', 'items'] } },
+    ]);
+    expect(adopting.adoptingTables).toEqual(['orders', 'items']);
+    expect(overview(adopting)).toEqual({
+      state: 'syncing',
+      explanation:
+        'adopting orders, items: both directions stream them; an adoption run settles the rows that differed',
+      problems: [],
+    });
+    const running = liveReducer(adopting, {
+      kind: 'event',
+      receivedAt: 0,
+      event: { type: 'run', progress: run({ kind: 'adoption' }) },
+    });
+    expect(overview(running).explanation).toBe(
+      'adoption run running (25 %); adopting orders, items: both directions stream them; an adoption run settles the rows that differed',
+    );
+    const preview = liveReducer(adopting, {
+      kind: 'event',
+      receivedAt: 0,
+      event: { type: 'run', progress: run({ dryRun: true }) },
+    });
+    expect(overview(preview).explanation).toMatch(/^full-sync preview running \(25 %\); adopting /);
+    // The next snapshot after the run settled them lists none: idle again.
+    const settled = liveReducer(adopting, { kind: 'snapshot', status: snapshot });
+    expect(settled.adoptingTables).toEqual([]);
+    expect(overview(settled)).toEqual({
+      state: 'idle',
+      explanation: 'up to date: streaming, nothing queued',
+      problems: [],
+    });
+    // An adopted table that is also paused is an error first.
+    const withProblem = liveReducer(adopting, {
+      kind: 'event',
+      receivedAt: 0,
+      event: {
+        type: 'status',
+        direction: 'local_to_cloud',
+        status: direction({ state: 'failed', error: { code: 'BINLOG_PURGED', message: 'purged' } }),
+      },
+    });
+    expect(overview(withProblem).state).toBe('error');
+  });
 });

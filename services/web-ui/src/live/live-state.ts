@@ -36,6 +36,11 @@ export interface LiveState {
    * Used for what only it says, the state store's availability.
    */
   readonly health: HealthReport | null;
+  /**
+   * Bidirectional: tables adopted with rows on both sides whose differences no run has settled yet (both
+   * directions stream them; an adoption run settles them). From the snapshot only, like the health.
+   */
+  readonly adoptingTables: readonly string[];
   readonly samples: Readonly<Partial<Record<DirectionName, readonly Sample[]>>>;
   readonly stream: StreamStateChange;
   /** Grows on every conflict event (lists reload when it changes). */
@@ -61,6 +66,7 @@ export const initialLiveState: LiveState = {
   directions: [],
   run: null,
   health: null,
+  adoptingTables: [],
   samples: {},
   stream: { state: 'connecting', reason: null, attempt: 0, nextAttemptAt: null, httpStatus: null },
   conflictRevision: 0,
@@ -84,6 +90,8 @@ export function liveReducer(state: LiveState, action: LiveAction): LiveState {
         directions: action.status.directions,
         run: action.status.run,
         health: action.status.health,
+        // An older service's answer lacks the list.
+        adoptingTables: action.status.adoptingTables ?? [],
         snapshotLoaded: true,
       };
     case 'stream':
@@ -246,39 +254,42 @@ export interface Overview {
 export function overview(state: LiveState): Overview {
   const problems = healthProblems(state);
   if (problems.length > 0) return { state: 'error', explanation: problems.join('; '), problems };
-  if (state.run?.state === 'running') {
-    return {
-      state: 'syncing',
-      explanation: `full sync running (${Math.floor(state.run.percent)} %)`,
-      problems: [],
-    };
-  }
-  const busy = state.directions.filter(
-    (direction) =>
-      direction.state === 'starting' ||
-      direction.state === 'snapshotting' ||
-      direction.state === 'stopping' ||
-      direction.queueDepth > 0,
-  );
-  if (busy.length > 0) {
-    return {
-      state: 'syncing',
-      explanation: busy
-        .map((direction) =>
-          direction.state === 'streaming'
-            ? `${directionName(direction)} applying ${direction.queueDepth} queued changes`
-            : `${directionName(direction)} ${direction.state}`,
-        )
-        .join('; '),
-      problems: [],
-    };
-  }
+  // A running run says it all about the directions; adopted tables are named besides.
+  const activities = state.run?.state === 'running' ? [runningExplanation(state.run)] : busyDirections(state);
+  if (state.adoptingTables.length > 0) activities.push(adoptionExplanation(state.adoptingTables));
+  if (activities.length > 0) return { state: 'syncing', explanation: activities.join('; '), problems: [] };
   const streaming = state.directions.some((direction) => direction.state === 'streaming');
   return {
     state: 'idle',
     explanation: streaming ? 'up to date: streaming, nothing queued' : 'nothing to do',
     problems: [],
   };
+}
+
+function busyDirections(state: LiveState): string[] {
+  return state.directions
+    .filter(
+      (direction) =>
+        direction.state === 'starting' ||
+        direction.state === 'snapshotting' ||
+        direction.state === 'stopping' ||
+        direction.queueDepth > 0,
+    )
+    .map((direction) =>
+      direction.state === 'streaming'
+        ? `${directionName(direction)} applying ${direction.queueDepth} queued changes`
+        : `${directionName(direction)} ${direction.state}`,
+    );
+}
+
+function runningExplanation(run: RunProgress): string {
+  const what = run.dryRun ? 'full-sync preview' : run.kind === 'adoption' ? 'adoption run' : 'full sync';
+  return `${what} running (${Math.floor(run.percent)} %)`;
+}
+
+/** What adopting tables means, in one line. */
+export function adoptionExplanation(tables: readonly string[]): string {
+  return `adopting ${tables.join(', ')}: both directions stream ${tables.length === 1 ? 'it' : 'them'}; an adoption run settles the rows that differed`;
 }
 
 function healthProblems(state: LiveState): string[] {

@@ -120,6 +120,93 @@ describe('a conflict', () => {
     });
   });
 
+  describe('a row on one side only (insert_or_delete)', () => {
+    const onLocalOnly: Conflict = {
+      ...conflict,
+      conflictType: 'insert_or_delete',
+      localData: { id: 1, label: 'local only', quantity: 3, note: null },
+      cloudData: null,
+      sourcePosition: null,
+    };
+
+    it('says what the type means and what each side’s choice does, the absent side as absent', () => {
+      renderView(onLocalOnly);
+      expect(screen.getByTestId('conflict-type').textContent).toBe(
+        'insert or delete?the row is on one side only, and the binlogs cannot tell whether it was added there or deleted on the other side',
+      );
+      const table = screen.getByTestId('row-diff');
+      expect(
+        within(table)
+          .getAllByRole('columnheader')
+          .map((header) => header.textContent),
+      ).toEqual(['Column', 'Local', 'Cloud (row absent)']);
+      expect(
+        within(table)
+          .getAllByRole('row')
+          .slice(1)
+          .map((row) =>
+            within(row)
+              .getAllByRole('cell')
+              .map((cell) => cell.textContent),
+          ),
+      ).toEqual([
+        ['1', 'absent'],
+        ['local only', 'absent'],
+        ['3', 'absent'],
+        ['NULL', 'absent'],
+      ]);
+      expect(screen.getByTestId('absent-side-note').textContent).toBe(
+        'Cloud has no row with this key. Keep local writes its row to cloud too; keep cloud deletes the row on local, so it is gone on both sides.',
+      );
+    });
+
+    it('keeps the absent side by deleting the row on both sides, after a confirmation that says so', async () => {
+      api.answer('POST /api/v1/conflicts/conflict-1/resolve', 200, {
+        ...onLocalOnly,
+        resolved: true,
+        resolutionSide: 'cloud',
+      });
+      const onResolved = renderView(onLocalOnly);
+      fireEvent.click(screen.getByRole('button', { name: 'Keep cloud: delete the row' }));
+      const confirm = screen.getByRole('group', { name: 'Confirm the resolution' });
+      expect(within(confirm).getByRole('paragraph').textContent).toBe(
+        'Delete the row on both databases? Cloud has none, so keeping cloud deletes local’s row.',
+      );
+      expect(api.requests).toEqual([]);
+      fireEvent.click(within(confirm).getByRole('button', { name: 'Delete on both databases' }));
+      await waitFor(() => expect(onResolved).toHaveBeenCalled());
+      expect(api.requests.map((request) => [request.method, request.path, request.body])).toEqual([
+        ['POST', '/api/v1/conflicts/conflict-1/resolve', { side: 'cloud' }],
+      ]);
+    });
+
+    it('keeps the side with the row by writing it to both sides', async () => {
+      api.answer('POST /api/v1/conflicts/conflict-1/resolve', 200, { ...onLocalOnly, resolved: true });
+      const onResolved = renderView(onLocalOnly);
+      fireEvent.click(screen.getByRole('button', { name: 'Keep local' }));
+      fireEvent.click(screen.getByRole('button', { name: 'Write to both databases' }));
+      await waitFor(() => expect(onResolved).toHaveBeenCalled());
+      expect(api.requests[0]?.body).toEqual({ side: 'local' });
+    });
+
+    it('says a resolution that kept the absent side deleted the row on both sides', () => {
+      renderView({
+        ...onLocalOnly,
+        resolved: true,
+        resolutionStrategy: 'manual',
+        resolvedAt: '2025-01-03T00:00:00.000Z',
+        resolvedBy: 'admin',
+        resolutionSide: 'cloud',
+        resolvedData: null,
+      });
+      const resolution = screen.getByTestId('resolution');
+      expect(within(resolution).getByRole('paragraph').textContent).toMatch(
+        /^Resolved with no row, as on cloud \(deleted on both sides\) by admin \(manual\) at /,
+      );
+      expect(resolution.querySelector('pre')).toBeNull();
+    });
+  });
+
   it('says which columns an edited resolution gave and which it filled from which side', () => {
     renderView({
       ...conflict,

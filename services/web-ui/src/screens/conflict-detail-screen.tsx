@@ -3,21 +3,31 @@ import type { ApiClient } from '../api/api-client';
 import type { Conflict, ConflictResolution } from '../api/types';
 import { Badge, ErrorNotice, ReadOnlyNote } from '../components/notices';
 import { formatTime } from '../logic/format';
+import { conflictTypeLabel } from '../logic/labels';
 import {
-  cellFrom,
   compareRows,
   displayValue,
   draftFrom,
   mergedRow,
-  type ColumnComparison,
   type MergedDraft,
   type RowComparison,
 } from '../logic/row-diff';
 import { useLive } from '../live/live-context';
 import { routeHref } from '../router';
 import { useAction, useQuery, useReadOnly } from '../session/session-context';
+import { MergedEditor } from './merged-editor';
 
-type Choice = { readonly kind: 'local' } | { readonly kind: 'cloud' } | { readonly kind: 'merged' };
+type Side = 'local' | 'cloud';
+type Choice = { readonly kind: Side } | { readonly kind: 'merged' };
+
+/** The side without the row (update_delete, delete_update, insert_or_delete); null when both have it. */
+function absentSide(comparison: RowComparison): Side | null {
+  if (comparison.localAbsent === comparison.cloudAbsent) return null;
+  return comparison.localAbsent ? 'local' : 'cloud';
+}
+
+const otherSide = (side: Side): Side => (side === 'local' ? 'cloud' : 'local');
+const sideTitle: Readonly<Record<Side, string>> = { local: 'Local', cloud: 'Cloud' };
 
 const resolve = (client: ApiClient, id: string, resolution: ConflictResolution): Promise<Conflict> =>
   client.resolveConflict(id, resolution);
@@ -60,7 +70,10 @@ export function ConflictView(props: {
           </div>
           <div>
             <dt>Type</dt>
-            <dd>{conflict.conflictType.replace('_', ' / ')}</dd>
+            <dd data-testid="conflict-type">
+              {conflictTypeLabel(conflict.conflictType).label}
+              <span className="hint">{conflictTypeLabel(conflict.conflictType).explanation}</span>
+            </dd>
           </div>
           <div>
             <dt>Detected</dt>
@@ -139,13 +152,28 @@ function Cell(props: { readonly present: boolean; readonly value: unknown }): Re
   return <td className={props.value === null ? 'null-value' : undefined}>{displayValue(props.value)}</td>;
 }
 
+/** The side a resolution kept, when that side had no row: the row was deleted on both sides. */
+function deletingSide(conflict: Conflict): Side | null {
+  if (conflict.resolvedData != null) return null;
+  if (conflict.resolutionSide === 'local' && conflict.localData === null) return 'local';
+  if (conflict.resolutionSide === 'cloud' && conflict.cloudData === null) return 'cloud';
+  return null;
+}
+
 function Resolution(props: { readonly conflict: Conflict }): ReactNode {
   const { conflict } = props;
+  const deleting = deletingSide(conflict);
+  const kept =
+    deleting !== null
+      ? `with no row, as on ${deleting} (deleted on both sides) `
+      : conflict.resolutionSide === null
+        ? ''
+        : `with the ${conflict.resolutionSide} row `;
   return (
     <section className="card" aria-label="Resolution" data-testid="resolution">
       <h2>Resolution</h2>
       <p>
-        Resolved {conflict.resolutionSide === null ? '' : `with the ${conflict.resolutionSide} row `}
+        Resolved {kept}
         {conflict.resolvedBy === null ? '' : `by ${conflict.resolvedBy} `}
         {conflict.resolutionStrategy === null ? '' : `(${conflict.resolutionStrategy}) `}
         at {formatTime(conflict.resolvedAt)}.
@@ -179,6 +207,9 @@ function ResolveForm(props: {
   const [choice, setChoice] = useState<Choice | null>(null);
   const [draft, setDraft] = useState<MergedDraft | null>(null);
   const action = useAction(resolve);
+  const absent = absentSide(comparison);
+  const keepLabel = (side: Side): string =>
+    side === absent ? `Keep ${side}: delete the row` : `Keep ${side}`;
 
   const submit = (chosen: Choice): void => {
     const resolution: ConflictResolution =
@@ -199,20 +230,26 @@ function ResolveForm(props: {
         The chosen row is written whole to both databases (as one marked transaction, so it is not synced
         back). An edited row sends every column.
       </p>
+      {absent !== null && (
+        <p className="notice notice-info small" data-testid="absent-side-note">
+          {sideTitle[absent]} has no row with this key. Keep {otherSide(absent)} writes its row to {absent}{' '}
+          too; keep {absent} deletes the row on {otherSide(absent)}, so it is gone on both sides.
+        </p>
+      )}
       <div className="actions">
         <button
           type="button"
           disabled={readOnly || action.pending}
           onClick={() => setChoice({ kind: 'local' })}
         >
-          Keep local
+          {keepLabel('local')}
         </button>
         <button
           type="button"
           disabled={readOnly || action.pending}
           onClick={() => setChoice({ kind: 'cloud' })}
         >
-          Keep cloud
+          {keepLabel('cloud')}
         </button>
         <button
           type="button"
@@ -238,11 +275,7 @@ function ResolveForm(props: {
       )}
       {choice !== null && (
         <div className="confirm" role="group" aria-label="Confirm the resolution">
-          <p>
-            {choice.kind === 'merged'
-              ? 'Write the edited row to both databases?'
-              : `Write the ${choice.kind} row to both databases?`}
-          </p>
+          <p>{confirmQuestion(choice, absent)}</p>
           <div className="actions">
             <button
               type="button"
@@ -251,7 +284,11 @@ function ResolveForm(props: {
               onClick={() => submit(choice)}
               autoFocus
             >
-              {action.pending ? 'Writing…' : 'Write to both databases'}
+              {action.pending
+                ? 'Writing…'
+                : choice.kind === absent
+                  ? 'Delete on both databases'
+                  : 'Write to both databases'}
             </button>
             <button type="button" onClick={() => setChoice(null)} disabled={action.pending}>
               Cancel
@@ -264,82 +301,10 @@ function ResolveForm(props: {
   );
 }
 
-function MergedEditor(props: {
-  readonly comparison: RowComparison;
-  readonly draft: MergedDraft;
-  readonly onChange: (draft: MergedDraft) => void;
-  readonly disabled: boolean;
-  readonly onSubmit: () => void;
-  readonly onCancel: () => void;
-}): ReactNode {
-  const editorId = useId();
-  const set = (column: string, cell: MergedDraft[string]): void =>
-    props.onChange({ ...props.draft, [column]: cell });
-  return (
-    <form
-      className="merged-editor"
-      aria-label="Merged row"
-      onSubmit={(event) => {
-        event.preventDefault();
-        props.onSubmit();
-      }}
-    >
-      <fieldset disabled={props.disabled}>
-        <legend>Merged row</legend>
-        {props.comparison.columns.map((column: ColumnComparison) => {
-          const cell = props.draft[column.column] ?? { text: '', isNull: true };
-          const inputId = `${editorId}-${column.column}`;
-          return (
-            <div className={`merged-field${column.differs ? ' differs' : ''}`} key={column.column}>
-              <label htmlFor={inputId}>
-                {column.column}
-                {column.differs && <span className="differs-mark"> ≠</span>}
-              </label>
-              <input
-                id={inputId}
-                name={column.column}
-                value={cell.text}
-                disabled={cell.isNull}
-                onChange={(event) => set(column.column, { text: event.target.value, isNull: false })}
-              />
-              <label className="check small">
-                <input
-                  type="checkbox"
-                  checked={cell.isNull}
-                  onChange={(event) => set(column.column, { text: cell.text, isNull: event.target.checked })}
-                />
-                NULL
-              </label>
-              {column.differs && (
-                <span className="pick">
-                  <button
-                    type="button"
-                    className="button-quiet"
-                    onClick={() => set(column.column, cellFrom(column.local))}
-                  >
-                    use local
-                  </button>
-                  <button
-                    type="button"
-                    className="button-quiet"
-                    onClick={() => set(column.column, cellFrom(column.cloud))}
-                  >
-                    use cloud
-                  </button>
-                </span>
-              )}
-            </div>
-          );
-        })}
-        <div className="actions">
-          <button type="submit" className="button-primary">
-            Use this row
-          </button>
-          <button type="button" onClick={props.onCancel}>
-            Cancel
-          </button>
-        </div>
-      </fieldset>
-    </form>
-  );
+function confirmQuestion(choice: Choice, absent: Side | null): string {
+  if (choice.kind === 'merged') return 'Write the edited row to both databases?';
+  if (choice.kind === absent) {
+    return `Delete the row on both databases? ${sideTitle[absent]} has none, so keeping ${absent} deletes ${otherSide(absent)}’s row.`;
+  }
+  return `Write the ${choice.kind} row to both databases?`;
 }

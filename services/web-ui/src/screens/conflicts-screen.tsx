@@ -2,6 +2,7 @@ import { useId, useState, type ReactNode } from 'react';
 import type { Conflict } from '../api/types';
 import { Badge, ErrorNotice, Pager } from '../components/notices';
 import { formatTime } from '../logic/format';
+import { conflictTypeLabel } from '../logic/labels';
 import { compareRows } from '../logic/row-diff';
 import { useLive } from '../live/live-context';
 import { configuredTables } from '../live/live-state';
@@ -35,8 +36,10 @@ export function ConflictsScreen(): ReactNode {
     <div className="screen">
       <h1>Conflicts</h1>
       <p className="muted">
-        Rows both sides changed. Those waiting for a person (the <code>manual</code> strategy) are resolved
-        here; the others show how their strategy decided.
+        Rows both sides changed, and rows a full sync found on one side only whose binlogs cannot tell whether
+        they were added there or deleted on the other side (<em>insert or delete?</em>). Those waiting for a
+        person (the <code>manual</code> strategy, and every <em>insert or delete?</em>) are resolved here; the
+        others show how their strategy decided.
       </p>
       <form className="filters" onSubmit={(event) => event.preventDefault()} aria-label="Filter conflicts">
         <div>
@@ -96,7 +99,7 @@ export function ConflictsScreen(): ReactNode {
   );
 }
 
-function ConflictTable(props: { readonly conflicts: readonly Conflict[] }): ReactNode {
+export function ConflictTable(props: { readonly conflicts: readonly Conflict[] }): ReactNode {
   return (
     <div className="table-scroll">
       <table className="data-table" data-testid="conflict-list">
@@ -125,7 +128,9 @@ function ConflictTable(props: { readonly conflicts: readonly Conflict[] }): Reac
                 <td>
                   <code>{conflict.primaryKeyValue}</code>
                 </td>
-                <td>{conflict.conflictType.replace('_', ' / ')}</td>
+                <td title={conflictTypeLabel(conflict.conflictType).explanation}>
+                  {conflictTypeLabel(conflict.conflictType).label}
+                </td>
                 <td>
                   {comparison.columns
                     .filter((column) => column.differs)

@@ -4,6 +4,7 @@ import { Badge, ErrorNotice } from '../components/notices';
 import { formatDirection, formatSeconds } from '../logic/format';
 import { useLive, useNow } from '../live/live-context';
 import { configuredTables, overview, pausedTables, type LiveState } from '../live/live-state';
+import { AdoptionNotice } from './adoption-notice';
 import { DirectionCard } from './direction-card';
 import { LiveChart, type ChartSeries } from './live-charts';
 import { PausedTables } from './paused-tables';
@@ -41,6 +42,7 @@ export function DashboardScreen(): ReactNode {
         </section>
       )}
       <PausedTables paused={pausedTables(state)} run={state.run} onResumed={reloadSnapshot} />
+      <AdoptionNotice tables={state.adoptingTables} run={state.run} />
       <div className="grid directions">
         {state.directions.map((direction) => (
           <DirectionCard key={directionName(direction)} direction={direction} state={state} now={now} />

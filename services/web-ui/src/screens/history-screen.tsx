@@ -2,6 +2,7 @@ import { useState, type ReactNode } from 'react';
 import type { HistoryEntry } from '../api/types';
 import { Badge, ErrorNotice, Pager, type BadgeTone } from '../components/notices';
 import { durationSeconds, formatCount, formatDirection, formatSeconds, formatTime } from '../logic/format';
+import { runKindLabel } from '../logic/labels';
 import { useLive } from '../live/live-context';
 import { routeHref } from '../router';
 import { useQuery } from '../session/session-context';
@@ -53,7 +54,7 @@ export function HistoryScreen(): ReactNode {
   );
 }
 
-function HistoryTable(props: { readonly entries: readonly HistoryEntry[] }): ReactNode {
+export function HistoryTable(props: { readonly entries: readonly HistoryEntry[] }): ReactNode {
   return (
     <div className="table-scroll">
       <table className="data-table" data-testid="history-list">
@@ -86,7 +87,7 @@ function HistoryTable(props: { readonly entries: readonly HistoryEntry[] }): Rea
               <td>
                 <a href={routeHref({ screen: 'run', id: entry.id })}>{formatTime(entry.startedAt)}</a>
               </td>
-              <td>{entry.kind}</td>
+              <td title={runKindLabel(entry.kind).explanation}>{runKindLabel(entry.kind).label}</td>
               <td>{formatDirection(entry.direction)}</td>
               <td>
                 <Badge tone={statusTone(entry.status)}>{entry.status}</Badge>

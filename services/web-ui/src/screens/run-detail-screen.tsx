@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Badge, ErrorNotice } from '../components/notices';
 import { durationSeconds, formatCount, formatDirection, formatSeconds, formatTime } from '../logic/format';
+import { runKindLabel } from '../logic/labels';
 import { useLive, useNow } from '../live/live-context';
 import { routeHref } from '../router';
 import { useQuery } from '../session/session-context';
@@ -38,7 +39,10 @@ export function RunDetailScreen(props: { readonly id: string }): ReactNode {
             </div>
             <div>
               <dt>Kind</dt>
-              <dd>{entry.kind}</dd>
+              <dd>
+                {runKindLabel(entry.kind).label}
+                <span className="hint">{runKindLabel(entry.kind).explanation}</span>
+              </dd>
             </div>
             <div>
               <dt>Direction</dt>

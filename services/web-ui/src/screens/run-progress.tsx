@@ -10,7 +10,10 @@ import {
   formatSeconds,
   formatTime,
 } from '../logic/format';
+import { runKindLabel } from '../logic/labels';
+import { differingRows } from '../logic/run-changes';
 import { tableRate, type TableClock } from '../live/live-state';
+import { RunChanges } from './run-changes';
 
 export const runTone: Record<RunProgress['state'], BadgeTone> = {
   idle: 'neutral',
@@ -25,7 +28,15 @@ function tablePercent(table: RunProgress['tables'][number]): number {
   return table.rowsTotal === 0 ? 0 : (100 * table.rowsCompared) / table.rowsTotal;
 }
 
-/** A full-sync run: overall progress and each table's. */
+/** A run's kind as the head line names it: `manual sync`, `adoption run`. */
+export function runTitle(kind: RunProgress['kind']): string {
+  return `${runKindLabel(kind).label} ${kind === 'adoption' ? 'run' : 'sync'}`;
+}
+
+/**
+ * A full-sync run: overall progress and each table's, then what it did to the rows that differ (for a dry run,
+ * what it would do).
+ */
 export function RunProgressView(props: {
   readonly run: RunProgress;
   readonly now: number;
@@ -33,12 +44,20 @@ export function RunProgressView(props: {
 }): ReactNode {
   const { run, now } = props;
   const running = run.state === 'running';
+  const tableChanged = (table: RunProgress['tables'][number]): number =>
+    run.dryRun ? differingRows(table.changes) : table.rowsChanged;
   return (
-    <div className="run" data-testid="run-progress" data-run-state={run.state}>
+    <div
+      className="run"
+      data-testid="run-progress"
+      data-run-state={run.state}
+      data-dry-run={String(run.dryRun)}
+    >
       <div className="run-head">
         <Badge tone={runTone[run.state]}>{run.state}</Badge>
-        <span>
-          {run.kind} sync, {formatDirection(run.direction)}, started {formatTime(run.startedAt)}
+        {run.dryRun && <Badge tone="neutral">preview</Badge>}
+        <span title={runKindLabel(run.kind).explanation}>
+          {runTitle(run.kind)}, {formatDirection(run.direction)}, started {formatTime(run.startedAt)}
           {run.finishedAt !== null &&
             `, took ${formatSeconds(durationSeconds(run.startedAt, run.finishedAt))}`}
         </span>
@@ -56,8 +75,14 @@ export function RunProgressView(props: {
           </dd>
         </div>
         <div>
-          <dt>Rows changed</dt>
-          <dd>{formatCount(run.rowsChanged)}</dd>
+          <dt>{run.dryRun ? 'Rows that differ' : 'Rows changed'}</dt>
+          <dd>
+            {formatCount(
+              run.dryRun
+                ? run.tables.reduce((sum, table) => sum + differingRows(table.changes), 0)
+                : run.rowsChanged,
+            )}
+          </dd>
         </div>
         <div>
           <dt>Conflicts</dt>
@@ -95,7 +120,7 @@ export function RunProgressView(props: {
                 Rows
               </th>
               <th scope="col" className="numeric">
-                Changed
+                {run.dryRun ? 'Differ' : 'Changed'}
               </th>
               <th scope="col" className="numeric">
                 Conflicts
@@ -126,7 +151,7 @@ export function RunProgressView(props: {
                   <td className="numeric">
                     {formatCount(table.rowsCompared)} / {formatCount(table.rowsTotal)}
                   </td>
-                  <td className="numeric">{formatCount(table.rowsChanged)}</td>
+                  <td className="numeric">{formatCount(tableChanged(table))}</td>
                   <td className="numeric">{formatCount(table.conflicts)}</td>
                   <td className="numeric">
                     {rate.rowsPerSecond === null ? '—' : formatRate(rate.rowsPerSecond)}
@@ -138,6 +163,7 @@ export function RunProgressView(props: {
           </tbody>
         </table>
       </div>
+      <RunChanges run={run} />
     </div>
   );
 }

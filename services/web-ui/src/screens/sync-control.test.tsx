@@ -59,7 +59,8 @@ describe('the full-sync control', () => {
     expect(button('Stop sync').disabled).toBe(true);
     fireEvent.click(screen.getByLabelText('All configured tables'));
     expect(button('Start sync').disabled).toBe(true);
-    expect(screen.getByText('Start is unavailable: choose at least one table.')).toBeTruthy();
+    expect(button('Preview').disabled).toBe(true);
+    expect(screen.getByText('Start and preview are unavailable: choose at least one table.')).toBeTruthy();
     fireEvent.click(screen.getByLabelText('users'));
     fireEvent.click(button('Start sync'));
     await waitFor(() => expect(api.requests).toHaveLength(1));
@@ -70,11 +71,53 @@ describe('the full-sync control', () => {
     });
   });
 
+  it('previews the chosen tables as a dry run, and says so when the preview is refused', async () => {
+    api
+      .answer('POST /api/v1/sync/trigger', 202, { ...running, dryRun: true })
+      .answer(
+        'POST /api/v1/sync/trigger',
+        409,
+        apiError('SYNC_ALREADY_RUNNING', 'a full sync is already running'),
+      );
+    renderControl(null);
+    fireEvent.click(screen.getByLabelText('All configured tables'));
+    fireEvent.click(screen.getByLabelText('orders'));
+    fireEvent.click(button('Preview'));
+    await waitFor(() => expect(api.requests).toHaveLength(1));
+    expect(api.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/api/v1/sync/trigger',
+      body: { tables: ['orders'], dryRun: true },
+    });
+    // A preview of every table sends no table list; a refusal names the preview, not the sync.
+    fireEvent.click(screen.getByLabelText('All configured tables'));
+    fireEvent.click(button('Preview'));
+    const alert = await screen.findByRole('alert');
+    expect(api.requests[1]?.body).toEqual({ dryRun: true });
+    expect(alert.textContent).toMatch(/^The preview did not starta full sync is already running/);
+  });
+
+  it('disables the preview for a read-only token, like the start', () => {
+    render(
+      <SessionProvider
+        apiUrl="http://api.test"
+        session={{ token: 'token-1', access: 'read-only' }}
+        onSignOut={() => undefined}
+      >
+        <SyncControl mode="bidirectional" tables={['orders']} run={null} />
+      </SessionProvider>,
+    );
+    expect(button('Start sync').disabled).toBe(true);
+    expect(button('Preview').disabled).toBe(true);
+    expect(screen.getByRole('note').textContent).toMatch(/read-only token/);
+  });
+
   it('only stops while a run is active, and shows a refusal plainly', async () => {
     api.answer('POST /api/v1/sync/stop', 409, apiError('SYNC_NOT_RUNNING', 'no full sync is running'));
     renderControl(running);
     expect(button('Start sync').disabled).toBe(true);
-    expect(screen.getByText('Start is unavailable: a full sync is running.')).toBeTruthy();
+    expect(button('Preview').disabled).toBe(true);
+    expect(screen.getByText('Start and preview are unavailable: a full sync is running.')).toBeTruthy();
     fireEvent.click(button('Stop sync'));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toBe(

@@ -16,7 +16,10 @@ export function allowedDirections(mode: StatusResponse['mode'] | null): SyncDire
 const trigger = (client: ApiClient, request: TriggerRequest): Promise<RunProgress> => client.trigger(request);
 const stop = (client: ApiClient): Promise<RunProgress> => client.stop();
 
-/** Start a full sync (all tables or some, a direction) and stop the running one. */
+/**
+ * Start a full sync (all tables or some, a direction), or preview one (a dry run: the same compare, reporting
+ * what it would do and writing nothing), and stop the running one.
+ */
 export function SyncControl(props: {
   readonly mode: StatusResponse['mode'] | null;
   readonly tables: readonly string[];
@@ -30,18 +33,28 @@ export function SyncControl(props: {
   const [allTables, setAllTables] = useState(true);
   const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set());
   const starting = useAction(trigger);
+  const previewing = useAction(trigger);
   const stopping = useAction(stop);
   const running = props.run?.state === 'running';
   const noTableChosen = !allTables && chosen.size === 0;
 
+  const request = (dryRun: boolean): TriggerRequest => ({
+    ...(allTables ? {} : { tables: props.tables.filter((table) => chosen.has(table)) }),
+    ...(direction === '' ? {} : { direction }),
+    ...(dryRun ? { dryRun: true } : {}),
+  });
+
   const submit = (event: FormEvent<HTMLFormElement>): void => {
     event.preventDefault();
     stopping.clearError();
-    const request: TriggerRequest = {
-      ...(allTables ? {} : { tables: props.tables.filter((table) => chosen.has(table)) }),
-      ...(direction === '' ? {} : { direction }),
-    };
-    void starting.run(request);
+    previewing.clearError();
+    void starting.run(request(false));
+  };
+
+  const preview = (): void => {
+    stopping.clearError();
+    starting.clearError();
+    void previewing.run(request(true));
   };
 
   const toggle = (table: string, checked: boolean): void => {
@@ -63,7 +76,9 @@ export function SyncControl(props: {
     <form className="sync-control" onSubmit={submit} aria-labelledby={`${formId}-title`}>
       <h2 id={`${formId}-title`}>Full sync</h2>
       <p className="muted small">
-        Compares every chosen table chunk by chunk on both sides and repairs the rows that differ.
+        Compares every chosen table chunk by chunk on both sides and repairs the rows that differ.{' '}
+        <strong>Preview</strong> compares the same way and reports per table what a sync would copy, delete
+        and change, writing nothing.
       </p>
       {readOnly && <ReadOnlyNote />}
       <fieldset disabled={readOnly || running}>
@@ -117,10 +132,18 @@ export function SyncControl(props: {
         <button
           type="submit"
           className="button-primary"
-          disabled={startDisabledReason !== null || starting.pending}
+          disabled={startDisabledReason !== null || starting.pending || previewing.pending}
           title={startDisabledReason ?? undefined}
         >
           {starting.pending ? 'Starting…' : 'Start sync'}
+        </button>
+        <button
+          type="button"
+          disabled={startDisabledReason !== null || previewing.pending || starting.pending}
+          title={startDisabledReason ?? 'compare and report what a sync would do; nothing is written'}
+          onClick={preview}
+        >
+          {previewing.pending ? 'Previewing…' : 'Preview'}
         </button>
         <button
           type="button"
@@ -128,6 +151,7 @@ export function SyncControl(props: {
           title={readOnly ? 'read-only token' : running ? undefined : 'no full sync is running'}
           onClick={() => {
             starting.clearError();
+            previewing.clearError();
             void stopping.run();
           }}
         >
@@ -136,10 +160,15 @@ export function SyncControl(props: {
       </div>
       {startDisabledReason !== null && !readOnly && (
         <p className="muted small" aria-live="polite">
-          Start is unavailable: {startDisabledReason}.
+          Start and preview are unavailable: {startDisabledReason}.
         </p>
       )}
       <ErrorNotice title="The sync did not start" error={starting.error} onDismiss={starting.clearError} />
+      <ErrorNotice
+        title="The preview did not start"
+        error={previewing.error}
+        onDismiss={previewing.clearError}
+      />
       <ErrorNotice title="The sync did not stop" error={stopping.error} onDismiss={stopping.clearError} />
     </form>
   );

@@ -1,7 +1,8 @@
 /**
  * The dashboard in headless Chromium against a real core-sync (the `npm start` entry point, spawned by
  * core-sync's own test harness) over two real MariaDB servers in bidirectional mode: sign in (a wrong token
- * refused), a full sync watched to 100 %, the run in the history, a manual conflict appearing live and resolved
+ * refused), a full sync watched to 100 % (its preview: full-sync-preview.test.ts), the run in the history, a
+ * manual conflict appearing live and resolved
  * from the page with both databases ending as chosen, a configuration change refused at its fields then
  * applied, a table paused by a schema change shown with its remedy and resumed from the page once fixed, and a
  * read-only token seeing changes disabled. Screenshots of each screen are saved on the way.
@@ -145,8 +146,10 @@ describe('the dashboard in a browser', () => {
   });
 
   it('starts a full sync of a chosen table and shows its progress up to 100 %', async () => {
+    // A row changed behind the binlog's back: the run settles it by the table's strategy (local preferred).
+    // Rows on one side only would be listed as conflicts (insert or delete?): full-sync-preview.test.ts.
     await fixture.target.query(
-      'SET SESSION sql_log_bin = 0; DELETE FROM orders WHERE id % 100 = 0; UPDATE orders SET total = 0 WHERE id = 7; SET SESSION sql_log_bin = 1',
+      'SET SESSION sql_log_bin = 0; UPDATE orders SET total = 0 WHERE id = 7; SET SESSION sql_log_bin = 1',
     );
     await page.getByLabel('All configured tables').uncheck();
     await page.getByRole('checkbox', { name: 'orders' }).check();
@@ -157,7 +160,9 @@ describe('the dashboard in a browser', () => {
     await expect.poll(() => run.getAttribute('data-run-state'), { timeout: 60_000 }).toBe('completed');
     expect(await page.getByTestId('run-percent').textContent()).toBe('100 %');
     const ordersRow = run.getByRole('row', { name: /^orders/ });
-    expect(await ordersRow.textContent()).toMatch(/^ordersdone100 %3,000 \/ 3,000311/);
+    // 1 row changed, 1 conflict (settled by the strategy).
+    expect(await ordersRow.textContent()).toMatch(/^ordersdone100 %3,000 \/ 3,00011/);
+    expect(await page.getByTestId('run-changes').getByRole('heading').textContent()).toBe('What the run did');
     await expectTablesEqual(fixture, 'orders', 'id');
     expect(await page.getByRole('button', { name: 'Stop sync' }).isDisabled()).toBe(true);
 
@@ -185,7 +190,7 @@ describe('the dashboard in a browser', () => {
     await list.waitFor();
     const rows = list.locator('tbody tr');
     expect(await rows.count()).toBe(1);
-    expect(await rows.first().textContent()).toMatch(/manualbidirectionalcompleted.*3,00031.*admin/);
+    expect(await rows.first().textContent()).toMatch(/manualbidirectionalcompleted.*3,00011admin/);
     await screenshot('history');
     await rows.first().getByRole('link').click();
     await page.getByRole('heading', { name: 'Full-sync run' }).waitFor();
