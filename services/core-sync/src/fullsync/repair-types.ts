@@ -26,6 +26,11 @@ export interface FullSyncDirection {
    * `timeoutMs` (false); true at once when the direction does not stream.
    */
   catchUp(timeoutMs: number): Promise<boolean>;
+  /**
+   * Its stream exists and does not read now (reconnecting after a failure): changes of its source may be on their
+   * way. False while it streams, and when it does not stream at all (`realtime: false` between runs, one-way).
+   */
+  readonly streamDown: boolean;
   /** Before a run: a direction that streams only for runs catches up with its source and keeps streaming. */
   openForRun(signal: AbortSignal): Promise<void>;
   /** After a run: such a direction stops streaming again. */

@@ -11,7 +11,7 @@
 import { excludedHashColumns, sameRowContent, type ConflictTableRule } from '../conflict/index.js';
 import { SyncError, describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import { otherSide, primaryKeyText, type Row, type SideName } from '../model/index.js';
+import { directionName, otherSide, primaryKeyText, type Row, type SideName } from '../model/index.js';
 import { selectRowsByKeys } from '../mysql/index.js';
 import type { KeyHistoryReader, SideHistory } from './key-history.js';
 import { decideOneSided } from './one-sided-rows.js';
@@ -94,10 +94,27 @@ export class TwoWayRepair implements TableRepair {
     return this.#settleOneSided();
   }
 
-  /** Rows on both sides that differ: the forward direction's conflict check settles each by the strategy. */
+  /**
+   * Rows on both sides that differ: the forward direction's conflict check settles each by the strategy. Not while
+   * a stream is down (the scheduler's fallback run): a row may differ only because its side's change has not
+   * crossed yet, and the strategy would undo it; the stream brings it when it is back, and a later run settles
+   * what still differs.
+   */
   async #settleDiffering(differing: ChunkDifference['differing']): Promise<void> {
     if (differing.length === 0) return;
-    const { forward, rule, tally, table, dryRun } = this.#options;
+    const { forward, backward, rule, tally, table, dryRun, logger } = this.#options;
+    const down = [forward, backward].filter((direction) => direction.streamDown);
+    if (down.length > 0) {
+      logger.warn(
+        {
+          rows: differing.length,
+          sampleKeys: differing.slice(0, 10).map((pair) => this.#keyText(pair.reference)),
+          streamsDown: down.map((direction) => directionName(direction.source)),
+        },
+        'rows that differ while a stream is down are left for the stream to bring across and a later run to settle',
+      );
+      return;
+    }
     for (const pair of differing) {
       const keyText = this.#keyText(pair.reference);
       // The check meets each as an insert of the forward source's row where the target holds another version.

@@ -24,6 +24,7 @@ const bothWaysKey = ['select', "k'e,y"] as const;
 interface ConflictJson {
   readonly id: string;
   readonly tableName: string;
+  readonly conflictType: string;
   readonly localData: unknown;
   readonly cloudData: unknown;
 }
@@ -170,8 +171,9 @@ describe('hostile identifiers', () => {
     const escapedLabel = bothWaysTable.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
     expect(metrics.body).toContain(`table="${escapedLabel}"`);
 
-    // A full sync copies rows that exist on one side only (written with the binlog off) to the other side, and
-    // records a row that differs as a conflict of the table's (manual) strategy, resolved here with cloud's version.
+    // Rows on one side only written with the binlog off: no binlog tells a new row from a deleted one, so the full
+    // sync lists each as an insert_or_delete conflict; a row that differs is a conflict of the table's (manual)
+    // strategy. All three are settled over the API, the hostile key carried through each.
     await divergeSilently(fixture.source, insert(500, 3, 'local only'));
     await divergeSilently(
       fixture.target,
@@ -181,9 +183,12 @@ describe('hostile identifiers', () => {
     expect(triggered.status).toBe(202);
     await eventually(async () => {
       const status = await call('GET', '/api/v1/sync/status');
-      expect(status.body).toMatchObject({ run: { state: 'completed', conflicts: 1 } });
+      expect(status.body, JSON.stringify((status.body as { run: unknown }).run)).toMatchObject({
+        run: { state: 'completed', conflicts: 6 },
+      });
     }, 30_000);
-    const [differing] = await openConflicts(1);
+    const listed = await openConflicts(6);
+    const differing = listed.find((conflict) => conflict.conflictType === 'insert_insert');
     expect(differing).toMatchObject({
       localData: { select: 2, 'Ünï `code`': 2 },
       cloudData: { select: 2, 'Ünï `code`': 0 },
@@ -192,6 +197,23 @@ describe('hostile identifiers', () => {
       side: 'cloud',
     });
     expect(cloudChosen.status).toBe(200);
+    const oneSided = listed.filter((conflict) => conflict.conflictType === 'insert_or_delete');
+    expect(
+      oneSided.map((conflict) => [conflict.localData === null, conflict.cloudData === null]).sort(),
+    ).toEqual([
+      // Three rows only on local, two only on cloud.
+      [false, true],
+      [false, true],
+      [false, true],
+      [true, false],
+      [true, false],
+    ]);
+    // Keep each row: the side that has it.
+    for (const conflict of oneSided) {
+      const side = conflict.localData === null ? 'cloud' : 'local';
+      const kept = await call('POST', `/api/v1/conflicts/${conflict.id}/resolve`, { side });
+      expect(kept.status).toBe(200);
+    }
     await expectSameRows(fixture, bothWaysTable, bothWaysKey);
     expect(await countOf(fixture.target, bothWaysTable)).toBe(55);
 

@@ -236,7 +236,13 @@ describe('very large rows', () => {
     await syncManager.trigger({}, 'test', 'trace-large');
     await syncManager.idle();
     expect(syncManager.currentRun).toMatchObject({ state: 'completed', error: null });
-    // Row 1 differs: local wins (source_priority); row 4, missing on cloud, is copied back from local.
+    // Row 1 differs: local wins (source_priority). Row 4 went from cloud unlogged: no binlog tells a delete from
+    // a row new on local, so it is listed, and kept here by choosing local's version: its 16 MiB row is copied.
+    const { conflicts } = await running.store.listConflicts({ resolved: false, limit: 10, offset: 0 });
+    expect(conflicts.map((conflict) => [conflict.conflictType, conflict.primaryKeyValue])).toEqual([
+      ['insert_or_delete', '{"id":4}'],
+    ]);
+    await running.service.resolveConflict(conflicts[0]?.id ?? '', { side: 'local' }, 'test');
     await expectBothSides();
     expect(running.service.status.directions.flatMap((direction) => direction.tables)).toMatchObject([
       { table: 'documents', state: 'streaming', pause: null },

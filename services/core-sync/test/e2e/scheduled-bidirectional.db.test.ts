@@ -14,6 +14,7 @@ import {
   createSyncFixture,
   eventually,
   startDisposableService,
+  waitUntilHealthy,
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
 
@@ -113,5 +114,87 @@ describe('bidirectional with realtime: false', () => {
     expect(open.total).toBe(0);
     const resolved = await running.store.listConflicts({ resolved: true, limit: 10, offset: 0 });
     expect(resolved.total).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('bidirectional fallback', () => {
+  it('a full sync while a stream is down leaves that side’s changes for the stream: they are not undone by the strategy', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'bidifallb',
+    );
+    await createOnBothSides(fixture, itemsTable);
+    await fixture.source.query(
+      "INSERT INTO items (id, label) SELECT seq, CONCAT('row ', seq) FROM seq_1_to_200",
+    );
+    // Local's binlog is read by an account of its own, so its stream can be taken down alone.
+    const replicationUser = `repl_${fixture.source.name.slice(-8)}`;
+    await fixture.source.query(`CREATE USER '${replicationUser}'@'%' IDENTIFIED BY 'fallback-test'`);
+    await fixture.source.query(
+      `GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '${replicationUser}'@'%'`,
+    );
+    await fixture.source.query(`GRANT SELECT ON \`${fixture.source.name}\`.* TO '${replicationUser}'@'%'`);
+    const document = bidirectionalItemsDocument(fixture, {
+      conflict_resolution: 'source_priority',
+      prefer: 'cloud',
+    });
+    const databases = document.databases as Record<string, Record<string, unknown>>;
+    const service = await fixture.spawnService({
+      ...document,
+      databases: {
+        ...databases,
+        local: {
+          ...databases.local,
+          replication_user: replicationUser,
+          replication_password: 'fallback-test',
+        },
+      },
+      scheduler: { fallback_after: '2s' },
+    });
+    try {
+      await waitUntilHealthy(service, 2);
+      await eventually(() => expectExactlyEqual(fixture.source, fixture.target, 'items', ['id']), 30_000);
+      // The local → cloud stream goes down: its account is locked and its dump cut; the service's other
+      // connections to local (the application account) go on.
+      await fixture.source.query(`ALTER USER '${replicationUser}'@'%' ACCOUNT LOCK`);
+      const dumps = await fixture.source.query<{ id: number }>(
+        `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = '${replicationUser}'`,
+      );
+      for (const dump of dumps) await fixture.source.query(`KILL ${dump.id}`);
+      await eventually(async () => {
+        const response = await fetch(`http://127.0.0.1:${service.port}/api/v1/sync/status`);
+        const status = (await response.json()) as {
+          directions: { source: string; stream: { state: string } }[];
+        };
+        const localToCloud = status.directions.find((direction) => direction.source === 'local');
+        expect(localToCloud?.stream.state).toBe('reconnecting');
+      }, 20_000);
+      await fixture.source.query(
+        "UPDATE items SET label = 'changed on local while its stream was down' WHERE id <= 20",
+      );
+      await eventually(
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${service.port}/api/v1/sync/history`);
+          const history = (await response.json()) as { entries: { kind: string; status: string }[] };
+          expect(history.entries).toContainEqual(
+            expect.objectContaining({ kind: 'fallback', status: 'completed' }),
+          );
+        },
+        60_000,
+        200,
+      );
+      await fixture.source.query(`ALTER USER '${replicationUser}'@'%' ACCOUNT UNLOCK`);
+      // Back up: the stream brings local's changes; cloud did not change those rows, so they are no conflict.
+      await eventually(async () => {
+        await expectExactlyEqual(fixture.source, fixture.target, 'items', ['id']);
+        const [changed] = await fixture.target.query<{ total: number }>(
+          "SELECT COUNT(*) AS total FROM items WHERE label = 'changed on local while its stream was down'",
+        );
+        expect(Number(changed?.total)).toBe(20);
+      }, 30_000);
+    } finally {
+      await service.kill('SIGTERM');
+    }
   });
 });

@@ -186,6 +186,11 @@ export class DirectionPipeline implements FullSyncDirection {
     return this.#directRefresh.refresh(table, pair.target, keyRows);
   }
 
+  get streamDown(): boolean {
+    const state = this.#streaming?.streamStatus?.state;
+    return state !== undefined && state !== 'streaming';
+  }
+
   /** Bidirectional: the tables being adopted whose differences no run has settled yet. */
   get adoptingTables(): readonly string[] {
     return [...this.#adopting];
