@@ -130,71 +130,50 @@ describe('Scheduler, tables waiting for adoption', () => {
     resyncOnPurgedBinlog: false,
   };
 
-  function adoptingStatus(tables: string[]): ServiceStatus {
-    return { ...statusWithStream('streaming'), mode: 'bidirectional', adoptingTables: tables };
-  }
-
-  it('starts one adoption run at once, and after it did not settle them waits a minute before the next', async () => {
-    const manager = recordingManager();
-    const adopting = ['items'];
+  /** A started scheduler checking every 20 ms; `adopting` is the status's list, changed by the test. */
+  function adoptionScheduler(
+    manager: ReturnType<typeof recordingManager>,
+    adopting: string[],
+    adoptAtOnce?: () => boolean,
+  ): Scheduler & Disposable {
     const scheduler = new Scheduler({
       config: disabled,
       manager,
-      status: () => adoptingStatus(adopting),
+      status: () => ({ ...statusWithStream('streaming'), mode: 'bidirectional', adoptingTables: adopting }),
+      ...(adoptAtOnce === undefined ? {} : { adoptAtOnce }),
       logger,
       fallbackCheckIntervalMs: 20,
     });
     scheduler.start();
-    try {
-      expect(manager.triggers).toEqual([{ kind: 'adoption', triggeredBy: 'adoption' }]);
-      // The run "failed": the tables still wait, but the next attempt is a minute away.
-      await wait(200);
-      expect(manager.triggers).toHaveLength(1);
-    } finally {
-      scheduler.stop();
-    }
+    return Object.assign(scheduler, { [Symbol.dispose]: () => scheduler.stop() });
+  }
+
+  it('starts one adoption run at once, and after it did not settle them waits a minute before the next', async () => {
+    const manager = recordingManager();
+    using _scheduler = adoptionScheduler(manager, ['items']);
+    expect(manager.triggers).toEqual([{ kind: 'adoption', triggeredBy: 'adoption' }]);
+    // The run "failed": the tables still wait, but the next attempt is a minute away.
+    await wait(200);
+    expect(manager.triggers).toHaveLength(1);
   });
 
   it('waits while a run is active, and starts nothing once the tables are adopted', async () => {
     const manager = recordingManager();
     manager.running = true;
     const adopting = ['items'];
-    const scheduler = new Scheduler({
-      config: disabled,
-      manager,
-      status: () => adoptingStatus(adopting),
-      logger,
-      fallbackCheckIntervalMs: 20,
-    });
-    scheduler.start();
-    try {
-      await wait(100);
-      expect(manager.triggers).toEqual([]);
-      adopting.length = 0;
-      manager.running = false;
-      await wait(100);
-      expect(manager.triggers).toEqual([]);
-    } finally {
-      scheduler.stop();
-    }
+    using _scheduler = adoptionScheduler(manager, adopting);
+    await wait(100);
+    expect(manager.triggers).toEqual([]);
+    adopting.length = 0;
+    manager.running = false;
+    await wait(100);
+    expect(manager.triggers).toEqual([]);
   });
 
   it('with sync.realtime false leaves the adoption to the next run, so a preview can come first', async () => {
     const manager = recordingManager();
-    const scheduler = new Scheduler({
-      config: disabled,
-      manager,
-      status: () => adoptingStatus(['items']),
-      adoptAtOnce: () => false,
-      logger,
-      fallbackCheckIntervalMs: 20,
-    });
-    scheduler.start();
-    try {
-      await wait(100);
-      expect(manager.triggers).toEqual([]);
-    } finally {
-      scheduler.stop();
-    }
+    using _scheduler = adoptionScheduler(manager, ['items'], () => false);
+    await wait(100);
+    expect(manager.triggers).toEqual([]);
   });
 });
