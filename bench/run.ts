@@ -2,7 +2,7 @@
  * Runs the benchmarks one after the other (`npm run bench`), or the ones named:
  *
  *   node --import tsx bench/run.ts [snapshot] [lag] [catch-up] [sysbench] [bidirectional] [sysbench-bidirectional]
- *     [full-sync] [many-tables] [sse-clients] [sse-memory] [-- options of a single benchmark]
+ *     [full-sync] [adoption] [many-tables] [sse-clients] [sse-memory] [-- options of a single benchmark]
  *
  * Each benchmark is also a script of its own (`node --import tsx bench/<name>.bench.ts --help` for its options).
  */
@@ -17,6 +17,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   'sysbench-bidirectional': async () =>
     (await import('./sysbench-bidirectional.bench.js')).runSysbenchBidirectionalBenchmark,
   'full-sync': async () => (await import('./full-sync.bench.js')).runFullSyncBenchmark,
+  adoption: async () => (await import('./adoption.bench.js')).runAdoptionBenchmark,
   'many-tables': async () => (await import('./many-tables.bench.js')).runManyTablesBenchmark,
   'sse-clients': async () => (await import('./sse-clients.bench.js')).runSseClientsBenchmark,
   'sse-memory': async () => (await import('./sse-memory.bench.js')).runSseMemoryBenchmark,

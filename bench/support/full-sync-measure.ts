@@ -9,6 +9,7 @@ import { CpuMeter } from './process-cpu.js';
 import type { ServiceProcess } from './service-process.js';
 import { environmentSyncSettings } from './service-config.js';
 import type { RunProgress } from '../../services/core-sync/src/status/index.js';
+import type { SyncHistoryKind } from '../../services/core-sync/src/store/index.js';
 
 export interface FullSyncMeasurement {
   readonly durationMs: number;
@@ -41,6 +42,7 @@ export async function measureFullSync(
   service: ServiceProcess,
   servers: { readonly source: SandboxServer; readonly target: SandboxServer },
   tables?: readonly string[],
+  runKind?: SyncHistoryKind,
 ): Promise<FullSyncMeasurement> {
   await service.resetPeakRss();
   const rssAtStartKib = (await service.memory()).rssKib;
@@ -49,7 +51,10 @@ export async function measureFullSync(
     source: servers.source.pid ?? -1,
     target: servers.target.pid ?? -1,
   });
-  const result = await service.fullSync(tables === undefined ? {} : { tables });
+  const result = await service.fullSync({
+    ...(tables === undefined ? {} : { tables }),
+    ...(runKind === undefined ? {} : { runKind }),
+  });
   const { percents } = await meter.read();
   const memory = await service.memory();
   const { progress } = result;

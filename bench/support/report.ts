@@ -19,6 +19,7 @@ export type SectionName =
   | 'bidirectional'
   | 'sysbench-bidirectional'
   | 'full-sync'
+  | 'adoption'
   | 'many-tables'
   | 'sse-clients'
   | 'sse-memory';
@@ -30,6 +31,7 @@ const sectionOrder: readonly SectionName[] = [
   'bidirectional',
   'sysbench-bidirectional',
   'full-sync',
+  'adoption',
   'many-tables',
   'sse-clients',
   'sse-memory',

@@ -212,7 +212,7 @@ async function runFullSync(request: FullSyncRequest): Promise<void> {
   }
   let finished: ChildMessage;
   try {
-    finished = await composition.runFullSync(request.tables);
+    finished = await composition.runFullSync(request.tables, request.runKind);
   } catch (error) {
     finished = {
       kind: 'full-sync-refused',

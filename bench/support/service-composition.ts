@@ -17,7 +17,7 @@ import { ServiceEvents, publicEventTypes } from '../../services/core-sync/src/ev
 import type { Logger } from '../../services/core-sync/src/logging/index.js';
 import { ConfigFileAccess, SyncManager, conflictAccess } from '../../services/core-sync/src/manager/index.js';
 import { createServiceMetrics, type ServiceMetrics } from '../../services/core-sync/src/metrics/index.js';
-import type { StateStore } from '../../services/core-sync/src/store/index.js';
+import type { StateStore, SyncHistoryKind } from '../../services/core-sync/src/store/index.js';
 import type { SyncService } from '../../services/core-sync/src/sync/index.js';
 import type { ChildMessage } from './service-protocol.js';
 
@@ -105,8 +105,14 @@ export class ServiceComposition {
     return { composition: new ServiceComposition(events, manager, metrics, app), apiPort: address.port };
   }
 
-  /** Runs a full sync of `tables` (all when absent); resolves when the manager is idle again. */
-  async runFullSync(tables: readonly string[] | undefined): Promise<FullSyncFinished> {
+  /**
+   * Runs a full sync of `tables` (all when absent), recorded as a run of `runKind` (`manual` when absent); resolves
+   * when the manager is idle again.
+   */
+  async runFullSync(
+    tables: readonly string[] | undefined,
+    runKind: SyncHistoryKind = 'manual',
+  ): Promise<FullSyncFinished> {
     this.#runCount += 1;
     // The public events from the run's first `run` event (running) to its last (its final state), both
     // included: the window an SSE client can count by event id.
@@ -125,6 +131,7 @@ export class ServiceComposition {
         tables === undefined ? {} : { tables },
         'benchmark',
         `bench-full-sync-${this.#runCount}`,
+        runKind,
       );
       await this.#manager.idle();
       const elapsedMs = performance.now() - startedAt;

@@ -1,6 +1,7 @@
 /** Messages between a benchmark and the core-sync child process it runs (`service-child.ts`). */
 import type { RunProgress } from '../../services/core-sync/src/status/index.js';
 import type { ServiceStatus } from '../../services/core-sync/src/status/index.js';
+import type { SyncHistoryKind } from '../../services/core-sync/src/store/index.js';
 
 /**
  * The rest of main.ts's composition around the SyncService: the event bus the service publishes on, the
@@ -30,6 +31,11 @@ export interface FullSyncRequest {
   readonly kind: 'full-sync';
   /** Configured table names; all of them when absent. */
   readonly tables?: readonly string[];
+  /**
+   * The run's kind in the history (`manual` when absent); `adoption` is what the scheduler starts for tables
+   * adopted with rows on both sides.
+   */
+  readonly runKind?: SyncHistoryKind;
 }
 
 export type ParentMessage = StartRequest | FullSyncRequest | { readonly kind: 'stop' };
