@@ -31,31 +31,54 @@ export interface RangeCondition {
   readonly values: ColumnValue[];
 }
 
-function keyTuple(primaryKey: readonly string[]): string {
-  return primaryKey.length === 1
-    ? quoteIdentifier(primaryKey[0] ?? '')
-    : `(${primaryKey.map((column) => quoteIdentifier(column)).join(', ')})`;
-}
-
-function placeholderTuple(primaryKey: readonly string[]): string {
-  return primaryKey.length === 1 ? '?' : `(${primaryKey.map(() => '?').join(', ')})`;
-}
-
 function keyValuesOf(primaryKey: readonly string[], row: Row): ColumnValue[] {
   return primaryKey.map((column) => row[column] ?? null);
 }
 
-/** `WHERE` text for a range (row-value comparison for composite keys, which both servers resolve on the index). */
+/**
+ * `key > row` (`strict`) or `key <= row` on a key of one or more columns, as a condition the servers resolve as a
+ * range of the primary key's index. A composite key is written out column by column —
+ * `a > ? OR (a = ? AND b > ?)`, led by `a >= ?` — not as a row comparison `(a, b) > (?, ?)`: MariaDB 10.11 scans
+ * the whole table for that (1,000-row chunks of a 250,000-row table took 200–290 ms each instead of 9 ms).
+ */
+function keyBound(primaryKey: readonly string[], row: Row, direction: 'after' | 'up-to'): RangeCondition {
+  const columns = primaryKey.map((column) => quoteIdentifier(column));
+  const values = keyValuesOf(primaryKey, row);
+  const [firstColumn] = columns;
+  const [firstValue] = values;
+  const strictOperator = direction === 'after' ? '>' : '<';
+  if (columns.length === 1 || firstColumn === undefined) {
+    return {
+      sql: `${firstColumn ?? ''} ${direction === 'after' ? '>' : '<='} ?`,
+      values: [firstValue ?? null],
+    };
+  }
+  const alternatives: string[] = [];
+  const alternativeValues: ColumnValue[] = [];
+  columns.forEach((column, index) => {
+    const equalities = columns.slice(0, index).map((previous) => `${previous} = ?`);
+    const last = index === columns.length - 1;
+    const operator = last && direction === 'up-to' ? '<=' : strictOperator;
+    alternatives.push(`(${[...equalities, `${column} ${operator} ?`].join(' AND ')})`);
+    alternativeValues.push(...values.slice(0, index + 1));
+  });
+  return {
+    sql: `(${firstColumn} ${direction === 'after' ? '>=' : '<='} ? AND (${alternatives.join(' OR ')}))`,
+    values: [firstValue ?? null, ...alternativeValues],
+  };
+}
+
+/** `WHERE` text for a range, resolved by both servers on the primary key's index (see `keyBound`). */
 export function rangeCondition(primaryKey: readonly string[], range: KeyRange): RangeCondition {
   const parts: string[] = [];
   const values: ColumnValue[] = [];
-  if (range.lower !== null) {
-    parts.push(`${keyTuple(primaryKey)} > ${placeholderTuple(primaryKey)}`);
-    values.push(...keyValuesOf(primaryKey, range.lower));
-  }
-  if (range.upper !== null) {
-    parts.push(`${keyTuple(primaryKey)} <= ${placeholderTuple(primaryKey)}`);
-    values.push(...keyValuesOf(primaryKey, range.upper));
+  for (const bound of [
+    range.lower === null ? null : keyBound(primaryKey, range.lower, 'after'),
+    range.upper === null ? null : keyBound(primaryKey, range.upper, 'up-to'),
+  ]) {
+    if (bound === null) continue;
+    parts.push(bound.sql);
+    values.push(...bound.values);
   }
   return { sql: parts.length === 0 ? '1 = 1' : parts.join(' AND '), values };
 }
@@ -116,6 +139,13 @@ export function chunkRowsSql(database: string, schema: TableSchema, range: KeyRa
   };
 }
 
-export function countRowsSql(database: string, schema: TableSchema): string {
-  return `SELECT COUNT(*) AS row_count FROM ${qualifiedName(database, schema.name)}`;
+/**
+ * The server's estimate of a table's rows (its statistics; free, where `COUNT(*)` reads a whole index): a run's
+ * progress shows it as the total until the compare has counted every row.
+ */
+export function estimatedRowsSql(database: string, schema: TableSchema): RangeCondition {
+  return {
+    sql: 'SELECT TABLE_ROWS AS row_count FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    values: [database, schema.name],
+  };
 }

@@ -10,7 +10,7 @@ import { SyncError, describeError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import type { Row, SideName } from '../model/index.js';
 import { mysqlJsonColumns } from '../mysql/index.js';
-import { countRowsSql } from './chunk-queries.js';
+import { estimatedRowsSql } from './chunk-queries.js';
 export type { FullSyncDirection } from './repair-types.js';
 import { generatedColumns } from './refresh-resolvers.js';
 import type { RunProgressTracker } from './run-progress.js';
@@ -94,7 +94,8 @@ async function syncTable(options: FullSyncRunOptions, table: string): Promise<vo
     const otherSide = options.sides[reference.target];
     const counts = await Promise.all(
       [referenceSide, otherSide].map(async (side) => {
-        const [rows] = await side.pool.query(countRowsSql(side.database, schemas.source));
+        const estimate = estimatedRowsSql(side.database, schemas.source);
+        const [rows] = await side.pool.query(estimate.sql, estimate.values);
         return Number((rows as Row[])[0]?.row_count ?? 0);
       }),
     );

@@ -42,7 +42,6 @@ interface ApiRun {
   readonly kind: string;
   readonly state: string;
   readonly rowsCompared: number;
-  readonly rowsTotal: number;
 }
 
 async function syncStatus(
@@ -149,7 +148,8 @@ describe('adoption under load and failure', () => {
     );
     const killedAt = (await syncStatus(service)).run;
     expect(await service.kill('SIGKILL')).toBeNull();
-    expect(killedAt?.rowsCompared ?? 0).toBeLessThan(killedAt?.rowsTotal ?? 0);
+    // Part-way: local holds 29,000 rows, cloud 33,000.
+    expect(killedAt?.rowsCompared ?? 0).toBeLessThan(33_000);
 
     service = await fixture.spawnService(slowDocument);
     await waitUntilHealthy(service, 2);
