@@ -19,7 +19,7 @@ import {
   generatedColumns,
   type CompareSide,
 } from '../../services/core-sync/src/fullsync/index.js';
-import { countRowsSql } from '../../services/core-sync/src/fullsync/chunk-queries.js';
+import { estimatedRowsSql } from '../../services/core-sync/src/fullsync/chunk-queries.js';
 import type { TableSchema } from '../../services/core-sync/src/model/index.js';
 import {
   createMysqlPool,
@@ -127,8 +127,9 @@ export class BareCompare {
   }
 
   /**
-   * What the service's run does for each table before its walk, timed apart: `COUNT(*)` on both sides at once
-   * (countRowsSql of chunk-queries.ts), the tables `concurrency` at a time. Resolves with the milliseconds taken.
+   * What the service's run does for each table before its walk, timed apart: the row estimate on both sides at
+   * once (estimatedRowsSql of chunk-queries.ts), the tables `concurrency` at a time. Resolves with the milliseconds
+   * taken.
    */
   async countRows(): Promise<number> {
     const startedAt = performance.now();
@@ -137,7 +138,10 @@ export class BareCompare {
       for (let table = pending.shift(); table !== undefined; table = pending.shift()) {
         const schema = table.schema;
         await Promise.all(
-          [this.#local, this.#cloud].map((side) => side.pool.query(countRowsSql(side.database, schema))),
+          [this.#local, this.#cloud].map((side) => {
+            const estimate = estimatedRowsSql(side.database, schema);
+            return side.pool.query(estimate.sql, estimate.values);
+          }),
         );
       }
     };
