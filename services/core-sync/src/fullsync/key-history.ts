@@ -65,13 +65,28 @@ export interface HistorySide {
 export class BinlogKeyHistory implements KeyHistoryReader {
   readonly #sides: Readonly<Record<SideName, HistorySide>>;
   readonly #logger: Logger;
+  /**
+   * The read under way on each side: reads of one side run one after the other, since two dumps with one replica
+   * id cut each other off (tables compared at once finish at once).
+   */
+  readonly #reading: Record<SideName, Promise<unknown>> = {
+    local: Promise.resolve(),
+    cloud: Promise.resolve(),
+  };
 
   constructor(sides: Readonly<Record<SideName, HistorySide>>, logger: Logger) {
     this.#sides = sides;
     this.#logger = logger.child({ component: 'key-history' });
   }
 
-  async read(side: SideName, schema: TableSchema, keyTexts: ReadonlySet<string>): Promise<SideHistory> {
+  read(side: SideName, schema: TableSchema, keyTexts: ReadonlySet<string>): Promise<SideHistory> {
+    const read = this.#reading[side].then(() => this.#readNow(side, schema, keyTexts));
+    // The next read waits for this one to end, failed or not; its failure is the caller's (`read` rejects).
+    this.#reading[side] = read.catch(() => undefined);
+    return read;
+  }
+
+  async #readNow(side: SideName, schema: TableSchema, keyTexts: ReadonlySet<string>): Promise<SideHistory> {
     const settings = this.#sides[side];
     const startedAt = performance.now();
     const startPosition = await oldestPosition(settings, side);

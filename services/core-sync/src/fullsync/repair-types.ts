@@ -27,8 +27,8 @@ export interface FullSyncDirection {
    */
   catchUp(timeoutMs: number): Promise<boolean>;
   /**
-   * Its stream exists and does not read now (reconnecting after a failure): changes of its source may be on their
-   * way. False while it streams, and when it does not stream at all (`realtime: false` between runs, one-way).
+   * Its stream broke and is reconnecting: changes of its source may be on their way. False while it streams or
+   * starts, and when it does not stream at all (`realtime: false` between runs).
    */
   readonly streamDown: boolean;
   /** Before a run: a direction that streams only for runs catches up with its source and keeps streaming. */

@@ -47,6 +47,8 @@ export class TwoWayRepair implements TableRepair {
   readonly #options: TwoWayRepairOptions;
   /** Rows on one side only, by the side that has them, by key text. */
   readonly #oneSided: Record<SideName, Map<string, Row>> = { local: new Map(), cloud: new Map() };
+  /** Differing rows left to the streams (a stream down or behind): the table cannot be called settled. */
+  #rowsLeft = 0;
 
   constructor(options: TwoWayRepairOptions) {
     this.#options = options;
@@ -54,9 +56,21 @@ export class TwoWayRepair implements TableRepair {
 
   async repair(difference: ChunkDifference): Promise<void> {
     const { forward, backward, settleTimeoutMs } = this.#options;
-    // Every change committed on either side until now reaches the other side first; then only rows that still
-    // differ, and that neither side changed meanwhile, are real differences (a row that moved is the streams').
-    await Promise.all([forward.catchUp(settleTimeoutMs), backward.catchUp(settleTimeoutMs)]);
+    // While a stream is down (the scheduler's fallback run), or behind by more than the wait, a row may differ only
+    // because a change is still on its way, and acting on it would undo that change: such chunks are left to the
+    // streams, and the table ends failed, so a later run (and an adoption) settles them.
+    const down = [forward, backward].filter((direction) => direction.streamDown);
+    const caughtUp =
+      down.length === 0 &&
+      (await Promise.all([forward.catchUp(settleTimeoutMs), backward.catchUp(settleTimeoutMs)])).every(
+        Boolean,
+      );
+    if (!caughtUp) {
+      this.#leave(difference, down);
+      return;
+    }
+    // Every change committed on either side until now has reached the other side; only rows that still differ,
+    // and that neither side changed meanwhile, are real differences (a row that moved is the streams').
     const current = await this.#readAgain(difference);
     const keyText = (row: Row): string => this.#keyText(row);
     this.#hold(forward.source, stableRows(difference.onlyReference, current.onlyReference, keyText));
@@ -65,6 +79,38 @@ export class TwoWayRepair implements TableRepair {
     if (this.#oneSided.local.size + this.#oneSided.cloud.size >= oneSidedBatchLimit) {
       await this.#settleOneSided();
     }
+  }
+
+  async finish(): Promise<void> {
+    await this.#settleOneSided();
+    if (this.#rowsLeft > 0) {
+      throw new SyncError(
+        'FULL_SYNC_FAILED',
+        `${this.#rowsLeft} differing rows of ${this.#options.table} were left unsettled: a stream was down or ` +
+          'behind while they were compared, so they may be changes still on their way; a later run settles them',
+        { details: { table: this.#options.table, rowsLeft: this.#rowsLeft } },
+      );
+    }
+  }
+
+  /** A chunk's differences left to the streams (see `repair`). */
+  #leave(difference: ChunkDifference, down: readonly FullSyncDirection[]): void {
+    const rows = [
+      ...difference.onlyReference,
+      ...difference.onlyOther,
+      ...difference.differing.map((pair) => pair.reference),
+    ];
+    this.#rowsLeft += rows.length;
+    this.#options.logger.warn(
+      {
+        rows: rows.length,
+        sampleKeys: rows.slice(0, 10).map((row) => this.#keyText(row)),
+        streamsDown: down.map((direction) => directionName(direction.source)),
+      },
+      down.length > 0
+        ? 'rows that differ while a stream is down are left for the stream to bring across and a later run to settle'
+        : 'rows that differ while a stream is behind are left for it to bring across and a later run to settle',
+    );
   }
 
   /** The rows of `difference` as both sides hold them now, compared again. */
@@ -90,31 +136,10 @@ export class TwoWayRepair implements TableRepair {
     );
   }
 
-  finish(): Promise<void> {
-    return this.#settleOneSided();
-  }
-
-  /**
-   * Rows on both sides that differ: the forward direction's conflict check settles each by the strategy. Not while
-   * a stream is down (the scheduler's fallback run): a row may differ only because its side's change has not
-   * crossed yet, and the strategy would undo it; the stream brings it when it is back, and a later run settles
-   * what still differs.
-   */
+  /** Rows on both sides that differ: the forward direction's conflict check settles each by the strategy. */
   async #settleDiffering(differing: ChunkDifference['differing']): Promise<void> {
     if (differing.length === 0) return;
-    const { forward, backward, rule, tally, table, dryRun, logger } = this.#options;
-    const down = [forward, backward].filter((direction) => direction.streamDown);
-    if (down.length > 0) {
-      logger.warn(
-        {
-          rows: differing.length,
-          sampleKeys: differing.slice(0, 10).map((pair) => this.#keyText(pair.reference)),
-          streamsDown: down.map((direction) => directionName(direction.source)),
-        },
-        'rows that differ while a stream is down are left for the stream to bring across and a later run to settle',
-      );
-      return;
-    }
+    const { forward, rule, tally, table, dryRun } = this.#options;
     for (const pair of differing) {
       const keyText = this.#keyText(pair.reference);
       // The check meets each as an insert of the forward source's row where the target holds another version.

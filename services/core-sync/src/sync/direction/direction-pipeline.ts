@@ -186,9 +186,9 @@ export class DirectionPipeline implements FullSyncDirection {
     return this.#directRefresh.refresh(table, pair.target, keyRows);
   }
 
+  /** Its stream broke and is reconnecting (a stream still starting is waited for by a catch-up instead). */
   get streamDown(): boolean {
-    const state = this.#streaming?.streamStatus?.state;
-    return state !== undefined && state !== 'streaming';
+    return this.#streaming?.streamStatus?.state === 'reconnecting';
   }
 
   /** Bidirectional: the tables being adopted whose differences no run has settled yet. */
@@ -237,28 +237,37 @@ export class DirectionPipeline implements FullSyncDirection {
   async openForRun(signal: AbortSignal): Promise<void> {
     const start = this.#start;
     if (!this.#streamsOnDemand || this.#streaming !== undefined || start === undefined) return;
-    await this.#traced(async () => {
-      const end = await markSourceEnd(this.#context);
-      await this.#stream(start, new Map());
-      this.#setState('streaming');
-      await this.#streaming?.caughtUp(end, signal, () => this.#error);
-      this.#context.logger.info(
-        { binlogPosition: end.toString() },
-        'caught up with the source for a full sync',
-      );
+    if (this.#state !== 'idle') return;
+    // A run that cannot catch up (stopped, the source unreachable) fails; the direction stays as it was.
+    await withTraceId(this.#traceId, async () => {
+      try {
+        const end = await markSourceEnd(this.#context);
+        await this.#stream(start, new Map());
+        const stream = this.#streaming;
+        if (stream === undefined) return;
+        this.#setState('streaming');
+        await stream.caughtUp(end, signal, () => this.#error);
+        this.#context.logger.info(
+          { binlogPosition: end.toString() },
+          'caught up with the source for a full sync',
+        );
+      } catch (error) {
+        await this.closeAfterRun();
+        throw error;
+      }
     });
   }
 
   /** After a full sync: a direction that streamed for it only stops, and keeps its checkpoints. */
   async closeAfterRun(): Promise<void> {
     const stream = this.#streaming;
-    if (!this.#streamsOnDemand || stream === undefined || this.#state !== 'streaming') return;
-    await this.#traced(async () => {
-      const watermark = await stream.close({ drain: true, failed: false });
+    if (!this.#streamsOnDemand || stream === undefined) return;
+    await withTraceId(this.#traceId, async () => {
       this.#streaming = undefined;
+      const watermark = await stream.close({ drain: true, failed: this.#state === 'failed' });
       await this.#persistence.settled();
       if (watermark !== null) await this.#persistence.saveCheckpoints(watermark);
-      this.#setState('idle');
+      if (this.#state === 'streaming') this.#setState('idle');
       await this.#persistence.saveTableStates();
     });
   }

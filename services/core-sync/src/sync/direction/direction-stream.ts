@@ -15,6 +15,7 @@ import {
   type ReadHold,
   type StreamStatus,
 } from '../../binlog/index.js';
+import { SyncError } from '../../errors/index.js';
 import { BinlogPosition, type TableSchema } from '../../model/index.js';
 import { markBinlogEnd } from '../../fullsync/index.js';
 import { readSlots } from '../../target/index.js';
@@ -53,11 +54,15 @@ export async function streamStartOf(
   snapshotPositions: ReadonlyMap<string, BinlogPosition>,
 ): Promise<StreamStart> {
   const { source, sourcePool, targetPool, targetDatabase } = context;
-  const checkpoints = new CheckpointState(await readSlots(targetPool, targetDatabase, source));
+  const slots = await readSlots(targetPool, targetDatabase, source);
+  const checkpoints = new CheckpointState(slots);
+  // Without a watermark, the earliest slot held now: the start's slots and those the copy stage wrote since (a
+  // direction that streams only for runs opens its stream long after them, with no copy positions at hand).
   const startPosition =
     BinlogPosition.earliest(
       [
-        checkpoints.watermark ?? BinlogPosition.earliest(start.slotsBefore.map((slot) => slot.position)),
+        checkpoints.watermark ??
+          BinlogPosition.earliest([...start.slotsBefore, ...slots].map((slot) => slot.position)),
         ...snapshotPositions.values(),
       ].filter((position): position is BinlogPosition => position !== undefined && position !== null),
     ) ?? (await readCurrentPosition(sourcePool));
@@ -84,6 +89,8 @@ export class DirectionStream {
   #binlogSource: BinlogSource | undefined;
   /** The stream's status at its last state change. */
   #streamStatus: StreamStatus | undefined;
+  /** `close()` was called: a catch-up waits no more. */
+  #closed = false;
 
   constructor(options: DirectionStreamOptions) {
     this.#options = options;
@@ -202,6 +209,9 @@ export class DirectionStream {
       signal.throwIfAborted();
       const failed = failure();
       if (failed !== null) throw failed;
+      if (this.#closed) {
+        throw new SyncError('FULL_SYNC_FAILED', 'the stream was stopped before it caught up with its source');
+      }
       const position = this.streamStatus?.position;
       const engine = this.#engine;
       if (position !== null && position !== undefined && position.compare(end) >= 0 && engine !== undefined) {
@@ -221,6 +231,7 @@ export class DirectionStream {
     readonly failed: boolean;
   }): Promise<BinlogPosition | null> {
     const { context, schemaWatch } = this.#options;
+    this.#closed = true;
     await this.stopReading();
     await schemaWatch.settled();
     const engine = this.#engine;
