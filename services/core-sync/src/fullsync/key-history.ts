@@ -29,6 +29,11 @@ export interface KeyChange {
   readonly at: number;
   /** The row as the delete removed it (its before image); null for a write. */
   readonly deletedRow: Row | null;
+  /**
+   * For a write: when the key's row was last created in this binlog (an insert, or an update that moved a row to
+   * this key); null when the row is older than the binlog, only updated in it.
+   */
+  readonly createdAt: number | null;
 }
 
 export interface SideHistory {
@@ -177,10 +182,13 @@ class LastChanges {
         change.before === null ? null : primaryKeyText(change.before, this.#schema.primaryKey);
       const afterKey = change.after === null ? null : primaryKeyText(change.after, this.#schema.primaryKey);
       if (beforeKey !== null && beforeKey !== afterKey && this.#keyTexts.has(beforeKey)) {
-        this.lastChanges.set(beforeKey, { kind: 'delete', at, deletedRow: change.before });
+        this.lastChanges.set(beforeKey, { kind: 'delete', at, deletedRow: change.before, createdAt: null });
       }
       if (afterKey !== null && this.#keyTexts.has(afterKey)) {
-        this.lastChanges.set(afterKey, { kind: 'write', at, deletedRow: null });
+        const previous = this.lastChanges.get(afterKey);
+        const created = beforeKey !== afterKey;
+        const createdAt = created ? at : previous?.kind === 'write' ? previous.createdAt : null;
+        this.lastChanges.set(afterKey, { kind: 'write', at, deletedRow: null, createdAt });
       }
     }
   }

@@ -10,8 +10,9 @@
  *                                                                        be the one deleted, else the table's
  *                                                                        strategy settles delete against update
  *   a write (no delete after it)       any                               undecided: the row went away unlogged
- *   none                               a write, no older than the        copy it: a delete on the other side
- *                                      other binlog's oldest             after that write would be in its binlog
+ *   none                               the row created (inserted, or     copy it: a delete on the other side
+ *                                      moved to this key), no earlier    after it was created would be in its
+ *                                      than the other binlog's oldest    binlog
  *                                      transaction
  *   none                               otherwise                         undecided: the binlogs do not reach back
  *
@@ -56,11 +57,9 @@ export function decideOneSided(
       reason: `the ${sides.holding} binlog last shows the row deleted, yet it is there: it came back without a logged change`,
     };
   }
-  if (
-    holdingChange?.kind === 'write' &&
-    lacking.windowStart !== null &&
-    lacking.windowStart <= holdingChange.at
-  ) {
+  // Only the row's creation proves it new: an update may be of a row the other side deleted before its binlog.
+  const createdAt = holdingChange?.createdAt ?? null;
+  if (createdAt !== null && lacking.windowStart !== null && lacking.windowStart <= createdAt) {
     return { action: 'copy' };
   }
   return {
@@ -68,6 +67,8 @@ export function decideOneSided(
     reason:
       holdingChange === undefined
         ? `neither binlog holds a change of the row: it may have been added on ${sides.holding} or deleted on ${sides.lacking} before the binlogs begin`
-        : `the ${sides.lacking} binlog begins after the row's last change on ${sides.holding}: a delete on ${sides.lacking} before then cannot be ruled out`,
+        : createdAt === null
+          ? `the ${sides.holding} binlog shows the row updated but not created: it may be a row deleted on ${sides.lacking} before its binlog begins`
+          : `the ${sides.lacking} binlog begins after the row was created on ${sides.holding}: a delete on ${sides.lacking} before then cannot be ruled out`,
   };
 }
