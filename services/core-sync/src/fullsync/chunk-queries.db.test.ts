@@ -1,8 +1,9 @@
 /**
- * A full sync's key ranges on a composite primary key, written column by column so MariaDB resolves them on the
- * index (chunk-queries.ts `rangeCondition`), select exactly the rows the row comparison `(a, b, c) > (…) AND
- * (a, b, c) <= (…)` selects — under a case- and accent-insensitive collation that pads spaces — for random rows and
- * random bounds, on a real server; and the server reads a chunk through the index, not the whole table.
+ * A full sync's key ranges on a composite primary key (region, label, sequence), written column by column so
+ * MariaDB resolves them on the index (mysql/key-bounds.ts, through chunk-queries.ts `rangeCondition`), select
+ * exactly the rows the row comparison `(region, label, sequence) > (…) AND (region, label, sequence) <= (…)`
+ * selects — under a case- and accent-insensitive collation that pads spaces — for random rows and random bounds,
+ * on a real server; and the server reads a chunk through the index, not the whole table.
  */
 import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';

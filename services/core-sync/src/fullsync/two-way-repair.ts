@@ -50,8 +50,12 @@ export class TwoWayRepair implements TableRepair {
   /** Differing rows left to the streams (a stream down or behind): the table cannot be called settled. */
   #rowsLeft = 0;
 
+  /** The columns the conflict check leaves out when it compares a row with a delete's before image. */
+  readonly #excludedColumns: ReadonlySet<string>;
+
   constructor(options: TwoWayRepairOptions) {
     this.#options = options;
+    this.#excludedColumns = excludedHashColumns(options.compared.schema, options.rule.timestampColumn);
   }
 
   async repair(difference: ChunkDifference): Promise<void> {
@@ -280,10 +284,9 @@ export class TwoWayRepair implements TableRepair {
    * the other side deleted; otherwise the strategy settles the delete against this version.
    */
   #tallyReplayedDelete(holdingSide: SideName, row: Row, deletedRow: Row): void {
-    const { tally, rule, table, compared } = this.#options;
+    const { tally, rule, table } = this.#options;
     const keyText = this.#keyText(row);
-    const excluded = excludedHashColumns(compared.schema, rule.timestampColumn);
-    if (sameRowContent(row, deletedRow, excluded)) {
+    if (sameRowContent(row, deletedRow, this.#excludedColumns)) {
       tally.deleted(holdingSide, [row]);
       return;
     }

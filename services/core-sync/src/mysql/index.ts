@@ -34,6 +34,7 @@ export {
   type SessionEncryption,
 } from './connection-check.js';
 export { quoteIdentifier, qualifiedName, columnList } from './identifiers.js';
+export { keyAfter, keyAtMost, type KeyCondition } from './key-bounds.js';
 export {
   readTableSchema,
   readCreateTableStatement,

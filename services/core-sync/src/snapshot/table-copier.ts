@@ -22,6 +22,8 @@ import {
   exactQueryOptions,
   exactSelectList,
   isConnectionError,
+  keyAfter,
+  keyAtMost,
   qualifiedName,
   quoteIdentifier,
   showBinlogStatus,
@@ -85,15 +87,16 @@ export async function copyTable(options: CopyTableOptions): Promise<CopyTableRes
     let lastKey: ColumnValue[] | undefined;
     for (;;) {
       options.signal?.throwIfAborted();
+      const after = lastKey === undefined ? undefined : keyAfter(primaryKey, lastKey);
       const [rows] = await reader.query<QueryRow[]>(
         {
           sql:
             `SELECT ${exactSelectList(columns)} FROM ${sourceTable}` +
-            (lastKey === undefined ? '' : ` WHERE ${keyAfterCondition(primaryKey)}`) +
+            (after === undefined ? '' : ` WHERE ${after.sql}`) +
             ` ORDER BY ${columnList(primaryKey)} LIMIT ${options.chunkSize}`,
           ...readOptions,
         },
-        lastKey === undefined ? [] : keyAfterValues(lastKey),
+        after?.values ?? [],
       );
       const chunk = rows as Row[];
       const chunkEnd =
@@ -180,27 +183,6 @@ async function openConsistentReadView(reader: Connection, flavor: ServerFlavor):
   } finally {
     await reader.query('UNLOCK TABLES');
   }
-}
-
-/** `(a > ?) OR (a = ? AND b > ?)`: the keyset condition "key after the given key", index-friendly. */
-function keyAfterCondition(primaryKey: readonly string[]): string {
-  const disjuncts: string[] = [];
-  for (let length = 1; length <= primaryKey.length; length += 1) {
-    const equalities = primaryKey.slice(0, length - 1).map((column) => `${quoteIdentifier(column)} = ?`);
-    const comparison = `${quoteIdentifier(primaryKey[length - 1] ?? '')} > ?`;
-    disjuncts.push(`(${[...equalities, comparison].join(' AND ')})`);
-  }
-  return disjuncts.length === 1 ? (disjuncts[0] ?? '') : `(${disjuncts.join(' OR ')})`;
-}
-
-function keyAfterValues(key: readonly ColumnValue[]): ColumnValue[] {
-  const values: ColumnValue[] = [];
-  for (let length = 1; length <= key.length; length += 1) values.push(...key.slice(0, length));
-  return values;
-}
-
-function keyAtMostCondition(primaryKey: readonly string[]): string {
-  return `NOT ${keyAfterCondition(primaryKey)}`;
 }
 
 /** Writes chunks through up to `writerConnections` concurrent target transactions. */
@@ -349,12 +331,14 @@ class ChunkWriter {
     const conditions: string[] = [];
     const values: ColumnValue[] = [];
     if (fromKey !== undefined) {
-      conditions.push(keyAfterCondition(primaryKey));
-      values.push(...keyAfterValues(fromKey));
+      const after = keyAfter(primaryKey, fromKey);
+      conditions.push(after.sql);
+      values.push(...after.values);
     }
     if (toKey !== undefined) {
-      conditions.push(keyAtMostCondition(primaryKey));
-      values.push(...keyAfterValues(toKey));
+      const atMost = keyAtMost(primaryKey, toKey);
+      conditions.push(atMost.sql);
+      values.push(...atMost.values);
     }
     if (rows.length > 0) {
       const tuple = primaryKey.length === 1 ? '?' : `(${primaryKey.map(() => '?').join(', ')})`;

@@ -8,7 +8,13 @@ import { describe, expect, inject, it } from 'vitest';
 import { differences, readBothSides, settle } from '../support/bidirectional-checks.js';
 import { expectExactlyEqual } from '../support/exact-rows.js';
 import { fullSyncManager } from '../support/full-sync-runs.js';
-import { insertItems, itemsTable, seedRows, startDisjointLoad, type ItemRow } from '../support/item-load.js';
+import {
+  insertItems,
+  itemsTable,
+  seedRows,
+  startDisjointLoadsOnBothSides,
+  type ItemRow,
+} from '../support/item-load.js';
 import {
   bidirectionalItemsDocument,
   createOnBothSides,
@@ -66,16 +72,12 @@ describe('adoption under load and failure', () => {
       bidirectionalItemsDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'cloud' }),
     );
     expect(running.service.adoptingTables).toEqual(['items']);
-    const loads = await Promise.all([
-      startDisjointLoad(fixture.source, { side: 'local', firstId: 1, idsPerWriter: 300, writers: 2, seed }),
-      startDisjointLoad(fixture.target, {
-        side: 'cloud',
-        firstId: cloudFirstId,
-        idsPerWriter: 300,
-        writers: 2,
-        seed: seed + 10,
-      }),
-    ]);
+    const loads = await startDisjointLoadsOnBothSides(fixture, {
+      cloudFirstId,
+      idsPerWriter: 300,
+      writers: 2,
+      seed,
+    });
     let adoption;
     try {
       const manager = fullSyncManager(running);

@@ -18,7 +18,7 @@ import {
   itemsTable,
   runContendedLoad,
   seedRows,
-  startDisjointLoad,
+  startDisjointLoadsOnBothSides,
   WriteClock,
   type ContendedWrite,
   type ItemRow,
@@ -55,16 +55,12 @@ describe('bidirectional sync under load', () => {
       fixture,
       bidirectionalItemsDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'cloud' }),
     );
-    const loads = await Promise.all([
-      startDisjointLoad(fixture.source, { side: 'local', firstId: 1, idsPerWriter: 400, writers: 3, seed }),
-      startDisjointLoad(fixture.target, {
-        side: 'cloud',
-        firstId: cloudFirstId,
-        idsPerWriter: 400,
-        writers: 3,
-        seed: seed + 10,
-      }),
-    ]);
+    const loads = await startDisjointLoadsOnBothSides(fixture, {
+      cloudFirstId,
+      idsPerWriter: 400,
+      writers: 3,
+      seed,
+    });
     try {
       await sleep(30_000);
     } finally {
@@ -271,16 +267,12 @@ describe('bidirectional sync under load', () => {
     });
     let service = await fixture.spawnService(document);
     await waitUntilHealthy(service, 2);
-    const loads = await Promise.all([
-      startDisjointLoad(fixture.source, { side: 'local', firstId: 1, idsPerWriter: 300, writers: 2, seed }),
-      startDisjointLoad(fixture.target, {
-        side: 'cloud',
-        firstId: cloudFirstId,
-        idsPerWriter: 300,
-        writers: 2,
-        seed: seed + 10,
-      }),
-    ]);
+    const loads = await startDisjointLoadsOnBothSides(fixture, {
+      cloudFirstId,
+      idsPerWriter: 300,
+      writers: 2,
+      seed,
+    });
     try {
       for (let round = 0; round < 3; round += 1) {
         if (round > 0) {

@@ -204,3 +204,29 @@ class DisjointWriter {
     };
   }
 }
+
+/**
+ * The disjoint load on both sides of a pair: local's writers own ids from 1, cloud's from `cloudFirstId`, each
+ * writer `idsPerWriter` of them; cloud's seed is local's + 10. Resolves with [local's load, cloud's load].
+ */
+export async function startDisjointLoadsOnBothSides(
+  sides: { readonly source: TestDatabase; readonly target: TestDatabase },
+  options: {
+    readonly cloudFirstId: number;
+    readonly idsPerWriter: number;
+    readonly writers: number;
+    readonly seed: number;
+  },
+): Promise<WriteLoad[]> {
+  const { cloudFirstId, idsPerWriter, writers, seed } = options;
+  return Promise.all([
+    startDisjointLoad(sides.source, { side: 'local', firstId: 1, idsPerWriter, writers, seed }),
+    startDisjointLoad(sides.target, {
+      side: 'cloud',
+      firstId: cloudFirstId,
+      idsPerWriter,
+      writers,
+      seed: seed + 10,
+    }),
+  ]);
+}

@@ -12,7 +12,12 @@
  */
 export { insertItems, itemsTable, readItems, seedRows, stamp, type ItemRow } from './item-rows.js';
 export { Random } from './seeded-random.js';
-export { startDisjointLoad, type DisjointLoadOptions, type WriteLoad } from './disjoint-load.js';
+export {
+  startDisjointLoad,
+  startDisjointLoadsOnBothSides,
+  type DisjointLoadOptions,
+  type WriteLoad,
+} from './disjoint-load.js';
 export {
   WriteClock,
   runContendedLoad,

@@ -10,17 +10,15 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { findFreePort } from '../../../core-sync/src/sandbox/index.js';
 import {
   createSyncFixture,
   eventually,
   expectTablesEqual,
-  waitUntilHealthy,
   type ServiceProcess,
   type SyncFixture,
 } from '../../../core-sync/test/support/sync-fixture.js';
-import { startStaticServer } from '../../server/static-server.js';
-import { launchChromium, openPage, screenshotDirectory, type WatchedPage } from '../support/browser.js';
+import { openPage, screenshotDirectory, type WatchedPage } from '../support/browser.js';
+import { startDashboardStack, type DashboardStack } from '../support/dashboard-stack.js';
 
 const adminToken = 'admin-token-0123456789abcdef';
 const readerToken = 'reader-token-0123456789abcdef';
@@ -39,8 +37,9 @@ const expectedRefusals = [401, 400, 403];
 
 describe('the dashboard in a browser', () => {
   let fixture: SyncFixture;
+  let stack: DashboardStack;
   let service: ServiceProcess;
-  let ui: { url: string; close: () => Promise<void> };
+  let ui: DashboardStack['ui'];
   let browser: Browser;
   let laptop: WatchedPage;
   let page: Page;
@@ -59,43 +58,30 @@ describe('the dashboard in a browser', () => {
       INSERT INTO items VALUES (1, 'original', 1), (2, 'untouched', 2);
       INSERT INTO extras VALUES (1, 'one');
     `);
-    const uiPort = await findFreePort();
-    const uiOrigin = `http://127.0.0.1:${uiPort}`;
-    service = await fixture.spawnService(
-      fixture.configDocument({
-        tables: [
-          { name: 'orders', primary_key: 'id', conflict_resolution: 'source_priority', prefer: 'local' },
-          { name: 'items', primary_key: 'id', conflict_resolution: 'manual' },
-        ],
-        sync: { mode: 'bidirectional', snapshot_chunk_size: 250 },
-        server: {
-          auth_token: adminToken,
-          read_only_tokens: [retiredToken, keptToken, readerToken],
-          cors_origins: [uiOrigin],
-        },
-      }),
+    stack = await startDashboardStack(
+      fixture,
+      (uiOrigin) =>
+        fixture.configDocument({
+          tables: [
+            { name: 'orders', primary_key: 'id', conflict_resolution: 'source_priority', prefer: 'local' },
+            { name: 'items', primary_key: 'id', conflict_resolution: 'manual' },
+          ],
+          sync: { mode: 'bidirectional', snapshot_chunk_size: 250 },
+          server: {
+            auth_token: adminToken,
+            read_only_tokens: [retiredToken, keptToken, readerToken],
+            cors_origins: [uiOrigin],
+          },
+        }),
+      ['orders', 'items'],
     );
-    await waitUntilHealthy(service, 2);
-    await eventually(async () => {
-      await expectTablesEqual(fixture, 'orders', 'id');
-      await expectTablesEqual(fixture, 'items', 'id');
-    }, 60_000);
-    ui = await startStaticServer({
-      distDirectory: inject('dashboardDirectory'),
-      apiUrl: `http://127.0.0.1:${service.port}`,
-      port: uiPort,
-      host: '127.0.0.1',
-    });
+    ({ service, ui, browser, watched: laptop } = stack);
     screenshots = await screenshotDirectory();
-    browser = await launchChromium();
-    laptop = await openPage(browser);
     page = laptop.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await ui?.close();
-    if (service !== undefined) expect(await service.kill('SIGTERM'), service.output()).toBe(0);
+    await stack?.close();
     await fixture?.[Symbol.asyncDispose]();
   });
 

@@ -6,19 +6,17 @@
  * as `insert or delete?` conflicts, one is deleted on both sides from the page, the rest are copied back through
  * the API, and both sides end equal.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { findFreePort } from '../../../core-sync/src/sandbox/index.js';
 import {
   createSyncFixture,
   eventually,
   expectTablesEqual,
-  waitUntilHealthy,
   type ServiceProcess,
   type SyncFixture,
 } from '../../../core-sync/test/support/sync-fixture.js';
-import { startStaticServer } from '../../server/static-server.js';
-import { launchChromium, openPage, type WatchedPage } from '../support/browser.js';
+import type { WatchedPage } from '../support/browser.js';
+import { startDashboardStack, type DashboardStack } from '../support/dashboard-stack.js';
 
 const adminToken = 'admin-token-0123456789abcdef';
 
@@ -38,9 +36,8 @@ async function totalFigures(page: Page): Promise<string[][]> {
 
 describe('the full-sync preview in a browser', () => {
   let fixture: SyncFixture;
+  let stack: DashboardStack;
   let service: ServiceProcess;
-  let ui: { url: string; close: () => Promise<void> };
-  let browser: Browser;
   let watched: WatchedPage;
   let page: Page;
 
@@ -67,28 +64,21 @@ describe('the full-sync preview in a browser', () => {
     await fixture.source.query(
       "INSERT INTO orders SELECT seq, CONCAT('customer-', seq), seq / 4 FROM seq_1_to_3000",
     );
-    const uiPort = await findFreePort();
-    service = await fixture.spawnService(
-      fixture.configDocument({
-        tables: [
-          { name: 'orders', primary_key: 'id', conflict_resolution: 'source_priority', prefer: 'local' },
-        ],
-        sync: { mode: 'bidirectional', snapshot_chunk_size: 250 },
-        server: { auth_token: adminToken, cors_origins: [`http://127.0.0.1:${uiPort}`] },
-      }),
+    stack = await startDashboardStack(
+      fixture,
+      (uiOrigin) =>
+        fixture.configDocument({
+          tables: [
+            { name: 'orders', primary_key: 'id', conflict_resolution: 'source_priority', prefer: 'local' },
+          ],
+          sync: { mode: 'bidirectional', snapshot_chunk_size: 250 },
+          server: { auth_token: adminToken, cors_origins: [uiOrigin] },
+        }),
+      ['orders'],
     );
-    await waitUntilHealthy(service, 2);
-    await eventually(() => expectTablesEqual(fixture, 'orders', 'id'), 60_000);
-    ui = await startStaticServer({
-      distDirectory: inject('dashboardDirectory'),
-      apiUrl: `http://127.0.0.1:${service.port}`,
-      port: uiPort,
-      host: '127.0.0.1',
-    });
-    browser = await launchChromium();
-    watched = await openPage(browser);
+    ({ service, watched } = stack);
     page = watched.page;
-    await page.goto(`${ui.url}/`);
+    await page.goto(`${stack.ui.url}/`);
     const tokenField = page.getByLabel('Bearer token');
     await tokenField.fill(adminToken);
     await tokenField.press('Enter');
@@ -96,9 +86,7 @@ describe('the full-sync preview in a browser', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await ui?.close();
-    if (service !== undefined) expect(await service.kill('SIGTERM'), service.output()).toBe(0);
+    await stack?.close();
     await fixture?.[Symbol.asyncDispose]();
   });
 
