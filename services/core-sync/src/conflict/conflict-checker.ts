@@ -17,6 +17,9 @@
  *      version that lost (a newer change there arrives through the stream and is judged on its own);
  *    - manual: neither side is written; the conflict is stored and later changes of the row, from either side,
  *      are recorded against it until a person resolves it.
+ *    While a table is being adopted, an update of a row the target lacks is not a conflict: the row may be new on
+ *    the source or deleted on the target before the adoption began, which only the binlogs can tell. It is left,
+ *    and the adoption run places the row (fullsync/one-sided-rows.ts).
  * Every conflict is stored (inside the batch's transaction window, with an id derived from the change, so a
  * retried batch records it once) with both rows, its type, the strategy and the winner (conflict-records.ts).
  * Every row written — to the target in the batch, or back to the source — is fenced there (own-writes.ts), so the
@@ -58,6 +61,8 @@ export interface ConflictCheckerOptions {
   readonly ownWrites: OwnWrites;
   /** Rows being decided on by either direction (row-claims.ts). */
   readonly rowClaims: RowClaims;
+  /** Whether a table is being adopted: see the file's comment. */
+  readonly adopting: (table: string) => boolean;
   readonly store: StateStore;
   readonly logger: Logger;
   readonly onConflict?: (event: ConflictEvent) => void;
@@ -117,6 +122,8 @@ export class ConflictChecker implements BatchConflictCheck {
     const writeBacks: WriteBack[] = [];
     const events: ConflictEvent[] = [];
     const opened: { keyText: string; id: string }[] = [];
+    const adopting = this.#options.adopting(schema.name);
+    const leftToAdoption: string[] = [];
     for (const change of netChanges) {
       const openId = openConflicts.get(schema.name, change.keyText);
       if (openId !== undefined) {
@@ -125,6 +132,10 @@ export class ConflictChecker implements BatchConflictCheck {
       }
       const targetRow = targetRows.get(change.keyText) ?? null;
       const decision = decideChange(change, targetRow, excluded);
+      if (adopting && decision.action === 'conflict' && decision.type === 'update_delete') {
+        leftToAdoption.push(change.keyText);
+        continue;
+      }
       const applies =
         decision.action === 'apply' ||
         (decision.action === 'skip' && this.#incomingStampsWin(rule, schema.name, change, targetRow));
@@ -167,6 +178,12 @@ export class ConflictChecker implements BatchConflictCheck {
       } else {
         writeBacks.push({ keyRow: change.keyRow, losing: change.after, winning: targetRow });
       }
+    }
+    if (leftToAdoption.length > 0) {
+      this.#logger.info(
+        { table: schema.name, rowCount: leftToAdoption.length, sampleKeys: leftToAdoption.slice(0, 10) },
+        'updates of rows the target lacks are left to the adoption run, which places them from the binlogs',
+      );
     }
     const fenced = this.#fenced(connection, schema, operations);
     return {

@@ -167,6 +167,7 @@ export class SyncService {
                   openConflicts: this.#openConflicts,
                   ownWrites: this.#ownWrites,
                   rowClaims: this.#rowClaims,
+                  adopting: (table: string) => this.adoptingTables.includes(table),
                   onConflict: (conflict: ConflictEvent) => this.#publishConflict(conflict),
                 },
               }

@@ -211,6 +211,51 @@ describe('adopting databases that both hold data', () => {
   });
 });
 
+describe('changes while a table is being adopted', () => {
+  it('a row on one side only, changed there before the adoption run, is placed by the run, not deleted by the stream', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'adopt_during',
+    );
+    await restoreAndDiverge(fixture);
+    await using running = await startDisposableService(
+      fixture,
+      bidirectionalItemsDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'cloud' }),
+    );
+    // 101 is new on local and 6 deleted on cloud; 201 is new on cloud and 1 deleted on local. Each is changed now
+    // on the side that has it, so each stream meets an update of a row its target lacks.
+    await fixture.source.query(`
+      UPDATE items SET label = 'local, during' WHERE id IN (101, 6);
+      INSERT INTO items VALUES (501, 'sentinel', 0, '2024-01-01')`);
+    await fixture.target.query(`
+      UPDATE items SET label = 'cloud, during' WHERE id IN (201, 1);
+      INSERT INTO items VALUES (502, 'sentinel', 0, '2024-01-01')`);
+    await eventually(async () => {
+      expect((await labels(fixture.target))[501]).toBe('sentinel');
+      expect((await labels(fixture.source))[502]).toBe('sentinel');
+    }, 20_000);
+    // The streams decided nothing on those rows: an update against an absent row would have been a conflict, and
+    // with cloud preferred local's new row 101 deleted.
+    const streamed = await running.store.listConflicts({ limit: 10, offset: 0 });
+    expect(streamed.total, JSON.stringify(streamed.conflicts)).toBe(0);
+    expect((await labels(fixture.source))[101]).toBe('local, during');
+
+    await runToEnd(fullSyncManager(running), {});
+    await eventually(() => expectExactlyEqual(fixture.source, fixture.target, 'items', ['id']), 20_000);
+    const local = await labels(fixture.source);
+    // New rows crossed with their latest version; the delete of 6 on cloud wins over local's update (cloud is
+    // preferred), and so does cloud's update of 1 over local's delete.
+    expect([local[101], local[201], local[6], local[1]]).toEqual([
+      'local, during',
+      'cloud, during',
+      undefined,
+      'cloud, during',
+    ]);
+    expect(running.service.adoptingTables).toEqual([]);
+  });
+});
+
 async function expectNoOpenConflicts(running: RunningService, open: number): Promise<void> {
   const { total } = await running.store.listConflicts({ resolved: false, limit: 1, offset: 0 });
   expect(total).toBe(open);

@@ -37,6 +37,8 @@ export interface BidirectionalOptions {
   /** Both shared with the other direction: see conflict/own-writes.ts and conflict/row-claims.ts. */
   readonly ownWrites: OwnWrites;
   readonly rowClaims: RowClaims;
+  /** Whether a table is being adopted (its rows on one side only are the adoption run's to place). */
+  readonly adopting: (table: string) => boolean;
   readonly onConflict?: (event: ConflictEvent) => void;
 }
 

@@ -84,6 +84,7 @@ function createConflictChecker(
     openConflicts: bidirectional.openConflicts,
     ownWrites: bidirectional.ownWrites,
     rowClaims: bidirectional.rowClaims,
+    adopting: bidirectional.adopting,
     store,
     logger,
     ...(bidirectional.onConflict === undefined ? {} : { onConflict: bidirectional.onConflict }),
