@@ -27,7 +27,7 @@ export interface Medians {
   /** The run's own start-to-end (row counts and walks), and what came after it until idle. */
   readonly compareMs: number;
   readonly afterCompareMs: number;
-  /** The run's row counts timed by hand after each bare compare. */
+  /** The run's row estimates timed by hand after each bare compare. */
   readonly rowCountsMs: number;
   readonly totalMs: number;
   /** Adoption (start-up + run) ÷ bare compare: the judged ratio. */

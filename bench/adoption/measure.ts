@@ -38,7 +38,7 @@ export interface BareRound {
   readonly contender: 'bare-compare';
   readonly result: BareCompareResult;
   readonly cpuPercent: Readonly<Record<string, number>>;
-  /** The run's row counts before its walks, timed by hand after the compare (BareCompare.countRows). */
+  /** The run's row estimates before its walks, timed by hand after the compare (BareCompare.countRows). */
   readonly rowCountsMs: number;
 }
 
@@ -113,7 +113,7 @@ async function bareRound(
   console.log(
     `  round ${round}, ${contenderLabels['bare-compare']}: ${formatSeconds(result.durationMs)} s, ` +
       `${formatCount(result.rows)} rows in ${formatCount(result.chunks)} chunks; CPU ${describeCpuPercents(percents)}; ` +
-      `then the run's row counts by hand: ${formatSeconds(rowCountsMs)} s`,
+      `then the run's row estimates by hand: ${formatSeconds(rowCountsMs)} s`,
   );
   return { round, contender: 'bare-compare', result, cpuPercent: percents, rowCountsMs };
 }

@@ -152,7 +152,7 @@ function scenarioBody(figures: ScenarioFigures): string {
       'Run',
       'Start-up + run',
       "Run's compare phase",
-      'Row counts by hand',
+      'Row estimates by hand',
       'Rows compared',
       'Chunks',
       'rowsChanged / changes',
@@ -166,7 +166,7 @@ function scenarioBody(figures: ScenarioFigures): string {
   );
   return `**${figures.scenario.label.replace(/^./, (first) => first.toUpperCase())}** (${figures.scenario.tables.join(', ')}; ${formatCount(figures.rows)} rows). Medians: bare compare
 ${formatSeconds(figuresMedians.bareMs)} s; adoption start-up ${formatSeconds(figuresMedians.startUpMs)} s, run ${formatSeconds(figuresMedians.runMs)} s, start-up + run ${formatSeconds(figuresMedians.totalMs)} s (the median of the sums).
-Of the run, ${formatSeconds(figuresMedians.compareMs)} s are its compare phase (its row counts, which take ${formatSeconds(figuresMedians.rowCountsMs)} s by hand, and the walks)
+Of the run, ${formatSeconds(figuresMedians.compareMs)} s are its compare phase (its row estimates, which take ${formatSeconds(figuresMedians.rowCountsMs)} s by hand, and the walks)
 and ${formatSeconds(figuresMedians.afterCompareMs)} s come after it (the adoption marks removed, the history entry completed).
 
 ${roundsTable}
@@ -183,10 +183,10 @@ function planNote(figures: AdoptionFigures): string {
     .map(([table]) => table);
   if (scanning.length === 0) return 'Every chunk query reads its chunk by a range on the key.';
   return (
-    `The server runs the checksum query of ${scanning.join(', ')} without a range on the key (the plans above; ` +
-    `the service's conditions on a two-column key are row values, \`(a, b) > (?, ?)\`): every chunk reads the whole ` +
-    `table, so that walk outlasts the other tables' many times over in both contenders, and what adoption adds ` +
-    `around the walk disappears in it; the second scenario measures it on walks that use the key.`
+    `The server runs the checksum query of ${scanning.join(', ')} without a range on the key (the plans above): ` +
+    `every chunk reads the whole table, so that walk outlasts the other tables' many times over in both ` +
+    `contenders, and what adoption adds around the walk disappears in it; the second scenario measures it on ` +
+    `walks that use the key.`
   );
 }
 
@@ -226,15 +226,16 @@ contenders; ${roundCount / 2} round(s) per scenario, every other round in the re
   over the columns the service compares (generated ones left out). Connections and table definitions are ready
   before the clock starts (\`bench/adoption/bare-compare.ts\`). The service's own function rather than a copy of
   its loop, so that the ratio measures what adoption adds around the walk, not a difference between two loops.
-  After it, off its clock, the row counts the adoption run takes before its walks (\`COUNT(*)\` of each table on
-  both sides at once) are timed by hand: "Row counts by hand".
+  After it, off its clock, what the adoption run reads before its walks (each table's row estimate from
+  \`information_schema.TABLES\` on both sides at once, the total its progress shows) is timed by hand: "Row
+  estimates by hand".
 - **core-sync adoption**: \`_mysql_sync_checkpoint\` is dropped on both sides with the binlog off, and a fresh
   child is composed as \`main.ts\` composes it (event bus, metrics, \`SyncManager\`, HTTP API) in
   \`sync.mode: bidirectional\` (\`source_priority\`, prefer local) with the scenario's tables. **Start-up** is its
   \`SyncService.start()\`: it finds rows on both sides and no checkpoint, marks every table
   \`marker:adopting:<table>\` on both sides and starts both streams. The benchmark then starts the adoption run as
   the scheduler does (\`SyncManager.trigger()\` of the adopting tables, kind \`adoption\`); **run** is from that call
-  until \`idle()\` resolves (the run's end recorded in the history): per table it counts the rows on both sides,
+  until \`idle()\` resolves (the run's end recorded in the history): per table it reads the row estimates of both sides,
   then walks the chunks as the bare compare does; "Run's compare phase" is that part, by the run's own clock
   (its progress's \`startedAt\` to \`finishedAt\`), the rest of the run comes after it. Then \`GET /api/v1/sync/status\` must list no table as adopting
   and no row applied by the streams, the service stops, and both binlogs are read back (\`SHOW BINLOG EVENTS\`
