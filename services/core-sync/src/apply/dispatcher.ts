@@ -115,6 +115,7 @@ export class Dispatcher {
       keyOwners,
       tables: Array.from(writtenTables),
       refresh: false,
+      foreignKeyChecks: true,
     });
   }
 
@@ -127,37 +128,42 @@ export class Dispatcher {
     deletedRows?: ReadonlyMap<string, Row>,
   ): Promise<RefreshOutcome> {
     if (keyRows.length === 0) return Promise.resolve({ rowsWritten: 0 });
-    const sequence = this.#nextSequence();
     return new Promise<RefreshOutcome>((resolve, reject) => {
       const ticket: RefreshTicket = { remaining: keyRows.length, rowsWritten: 0, resolve, reject };
       this.#openTickets.add(ticket);
       const commitTimestamp = Date.now();
-      const writes: QueuedWrite[] = keyRows.map((keyRow) => {
+      // Replayed deletes are a transaction of their own, written with foreign-key checks (QueuedTransaction).
+      const copied: RefreshKey[] = [];
+      const replayed: RefreshKey[] = [];
+      for (const keyRow of keyRows) {
         const keyText = primaryKeyText(keyRow, schema.primaryKey);
-        return {
-          // A refresh's `before` carries the row as the source deleted it, when the delete is to be replayed.
-          operation: {
-            kind: 'refresh',
-            table,
-            keyText,
-            row: keyRow,
-            before: deletedRows?.get(keyText) ?? null,
-          },
+        const deletedRow = deletedRows?.get(keyText) ?? null;
+        (deletedRow === null ? copied : replayed).push({ keyRow, keyText, deletedRow });
+      }
+      for (const [keys, foreignKeyChecks] of [
+        [copied, false],
+        [replayed, true],
+      ] as const) {
+        if (keys.length === 0) continue;
+        const sequence = this.#nextSequence();
+        this.#enqueue({
           sequence,
           commitPosition: position,
-          commitTimestamp,
-          refresh: ticket,
-        };
-      });
-      this.#enqueue({
-        sequence,
-        commitPosition: position,
-        writes,
-        keys: [],
-        keyOwners: [],
-        tables: [table],
-        refresh: true,
-      });
+          // A refresh's `before` carries the row as the source deleted it, when the delete is to be replayed.
+          writes: keys.map(({ keyRow, keyText, deletedRow }) => ({
+            operation: { kind: 'refresh', table, keyText, row: keyRow, before: deletedRow },
+            sequence,
+            commitPosition: position,
+            commitTimestamp,
+            refresh: ticket,
+          })),
+          keys: [],
+          keyOwners: [],
+          tables: [table],
+          refresh: true,
+          foreignKeyChecks,
+        });
+      }
     });
   }
 
@@ -259,4 +265,11 @@ export function refreshPlace(
           ? 'the table is paused'
           : 'the apply engine is stopping';
   return new SyncError('FULL_SYNC_FAILED', `cannot refresh rows of ${table}: ${reason}`);
+}
+
+/** A key of a refresh, with the row the source deleted when its delete is replayed. */
+interface RefreshKey {
+  readonly keyRow: Row;
+  readonly keyText: string;
+  readonly deletedRow: Row | null;
 }

@@ -120,7 +120,7 @@ export class GroupRunner {
               // An earlier group may have held a table of this one meanwhile: nothing of it may commit.
               if (attemptWrites.some((item) => held.isHeld(item))) throw new HeldMeanwhileError();
             },
-            foreignKeyChecks: this.#options.foreignKeyChecks && !group.refreshOnly,
+            foreignKeyChecks: this.#options.foreignKeyChecks && group.foreignKeyChecks,
           },
         );
         failures.succeeded(worker);

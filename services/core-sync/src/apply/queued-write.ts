@@ -36,4 +36,10 @@ export interface QueuedTransaction {
   readonly tables: readonly string[];
   /** True for a full-sync refresh: it reads whole rows when applied, so it orders against its tables whole. */
   readonly refresh: boolean;
+  /**
+   * Written with `foreign_key_checks = 1`, so the target runs its own cascades: every change the stream carries,
+   * and a full-sync refresh that replays deletes (a delete the source logged, whose cascade it did not log).
+   * Other refreshes copy rows in no particular order, without the checks.
+   */
+  readonly foreignKeyChecks: boolean;
 }

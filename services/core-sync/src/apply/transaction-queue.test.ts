@@ -13,7 +13,12 @@ interface TestChange {
   readonly movedFrom?: string;
 }
 
-function transaction(sequence: number, changes: readonly TestChange[], refresh = false): QueuedTransaction {
+function transaction(
+  sequence: number,
+  changes: readonly TestChange[],
+  refresh = false,
+  foreignKeyChecks = !refresh,
+): QueuedTransaction {
   const commitPosition = new BinlogPosition('binlog.000001', 100 + sequence);
   const writes: QueuedWrite[] = [];
   const keys: string[] = [];
@@ -40,7 +45,7 @@ function transaction(sequence: number, changes: readonly TestChange[], refresh =
       keyOwners.push(writes.length - 1);
     }
   }
-  return { sequence, commitPosition, writes, keys, keyOwners, tables, refresh };
+  return { sequence, commitPosition, writes, keys, keyOwners, tables, refresh, foreignKeyChecks };
 }
 
 const noForeignKeys = (): boolean => false;
@@ -86,7 +91,7 @@ describe('TransactionQueue', () => {
     queue.push(transaction(4, [{ key: '5', table: 'other' }]));
     const groups = [0, 1, 2, 3, 4].map(() => queue.takeGroup(1)!);
     expect(groups.map((group) => group.waitFor)).toEqual([-1, -1, 0, 2, -1]);
-    expect(groups.map((group) => group.refreshOnly)).toEqual([false, false, true, false, false]);
+    expect(groups.map((group) => group.foreignKeyChecks)).toEqual([true, true, false, true, true]);
   });
 
   it('never puts a refresh in a group with stream transactions', () => {
@@ -95,6 +100,16 @@ describe('TransactionQueue', () => {
     queue.push(transaction(1, [{ key: '2' }], true));
     queue.push(transaction(2, [{ key: '3' }]));
     expect([1, 2, 3].map(() => queue.takeGroup(100)?.transactions.length)).toEqual([1, 1, 1]);
+  });
+
+  it('never puts refreshes written with and without foreign-key checks in one group', () => {
+    const queue = new TransactionQueue(noForeignKeys);
+    queue.push(transaction(0, [{ key: '1' }], true, false));
+    queue.push(transaction(1, [{ key: '2' }], true, true));
+    queue.push(transaction(2, [{ key: '3' }], true, true));
+    const groups = [queue.takeGroup(100), queue.takeGroup(100)];
+    expect(groups.map((group) => group?.transactions.length)).toEqual([1, 2]);
+    expect(groups.map((group) => group?.foreignKeyChecks)).toEqual([false, true]);
   });
 
   it('writes a group in source order when two of its rows meet through another key, reduced otherwise', () => {

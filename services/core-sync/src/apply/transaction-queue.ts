@@ -29,8 +29,8 @@ export interface ApplyGroup {
   readonly waitFor: number;
   /** Written in source statement order rather than reduced per row (see the header). */
   readonly ordered: boolean;
-  /** True when every write is a full-sync refresh. */
-  readonly refreshOnly: boolean;
+  /** Written with foreign-key checks: every transaction of a group agrees (see QueuedTransaction). */
+  readonly foreignKeyChecks: boolean;
 }
 
 /** Tells whether a table's rows meet other rows through foreign keys (its writes then stay in order). */
@@ -98,8 +98,13 @@ export class TransactionQueue {
     while (this.#head < this.#transactions.length) {
       const next = this.#transactions[this.#head] as QueuedTransaction;
       const first = transactions[0];
-      // A refresh is a group of its own: it is written without foreign-key checks (group-runner.ts).
-      if (first !== undefined && (rows + next.writes.length > maxRows || next.refresh !== first.refresh))
+      // A refresh is a group of its own, and so is a transaction written with other foreign-key checks.
+      if (
+        first !== undefined &&
+        (rows + next.writes.length > maxRows ||
+          next.refresh !== first.refresh ||
+          next.foreignKeyChecks !== first.foreignKeyChecks)
+      )
         break;
       transactions.push(next);
       rows += next.writes.length;
@@ -119,7 +124,7 @@ export class TransactionQueue {
           : transactions.flatMap((item) => item.writes),
       waitFor: this.#dependencies(index, transactions),
       ordered: this.#needsOrder(transactions),
-      refreshOnly: transactions.every((item) => item.refresh),
+      foreignKeyChecks: transactions[0]?.foreignKeyChecks ?? true,
     };
     return group;
   }

@@ -2,7 +2,8 @@
  * One full-sync run over a set of tables: each table is compared chunk by chunk (table-compare.ts) and the rows
  * that differ are repaired through the directions' apply engines (`refresh`), so repairs are ordered with the
  * binlog stream and go through the same writer and, in bidirectional mode, the same conflict check. Tables run
- * `concurrency` at a time, each holding one connection per side while it compares. Aborting stops between
+ * `concurrency` at a time, parents before the tables that reference them (table-order.ts), each holding one
+ * connection per side while it compares. Aborting stops between
  * chunks; repairs already queued finish (whole batches only).
  */
 import type { ConflictTableRule } from '../conflict/index.js';
@@ -18,6 +19,7 @@ import type { KeyHistoryReader } from './key-history.js';
 import { OneWayRepair } from './one-way-repair.js';
 import type { ComparedColumns, FullSyncDirection, TableRepair } from './repair-types.js';
 import { compareTable, type CompareSide } from './table-compare.js';
+import { TableOrder } from './table-order.js';
 import { TwoWayRepair, type UndecidedRow } from './two-way-repair.js';
 
 export interface FullSyncRunOptions {
@@ -51,10 +53,18 @@ export async function runFullSync(options: FullSyncRunOptions): Promise<void> {
     if (!options.dryRun) {
       await Promise.all(options.directions.map((direction) => direction.openForRun(options.signal)));
     }
-    const pending = [...options.tables];
+    const order = new TableOrder(options.tables, (table) =>
+      (options.directions[0]?.tableSchemas(table)?.source.foreignKeys ?? []).map(
+        (foreignKey) => foreignKey.referencedTable,
+      ),
+    );
     const worker = async (): Promise<void> => {
-      for (let table = pending.shift(); table !== undefined; table = pending.shift()) {
-        await syncTable(options, table);
+      for (let table = await order.next(); table !== undefined; table = await order.next()) {
+        try {
+          await syncTable(options, table);
+        } finally {
+          order.done(table);
+        }
       }
     };
     await Promise.all(

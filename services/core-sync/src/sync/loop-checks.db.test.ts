@@ -13,7 +13,16 @@ interface LogLine {
   [field: string]: unknown;
 }
 
-async function runChecks(local: TestDatabase, cloud: TestDatabase): Promise<LogLine[]> {
+const manualTables = [
+  { name: 'orders', primary_key: 'id', conflict_resolution: 'manual' },
+  { name: 'notes', primary_key: 'id', conflict_resolution: 'manual' },
+];
+
+async function runChecks(
+  local: TestDatabase,
+  cloud: TestDatabase,
+  syncedTables: readonly Record<string, unknown>[] = manualTables,
+): Promise<LogLine[]> {
   const lines: LogLine[] = [];
   const logger = pino(
     { level: 'warn' },
@@ -28,10 +37,7 @@ async function runChecks(local: TestDatabase, cloud: TestDatabase): Promise<LogL
       databases: { local: side(local), cloud: side(cloud) },
       sync: {
         mode: 'bidirectional',
-        tables: [
-          { name: 'orders', primary_key: 'id', conflict_resolution: 'manual' },
-          { name: 'notes', primary_key: 'id', conflict_resolution: 'manual' },
-        ],
+        tables: syncedTables,
       },
     },
     'test',
@@ -70,6 +76,30 @@ describe('bidirectional start-up checks', () => {
     ]);
     expect(warnings[0]).toMatchObject({ side: 'cloud', table: 'notes', trigger: 'notes_audit' });
     expect(warnings[1]).toMatchObject({ tables: ['orders'] });
+  });
+
+  it('warns when tables linked by a foreign key settle conflicts differently, and only then', async () => {
+    await using local = await createTestDatabase(inject('localServerUrl'), 'links_local');
+    await using cloud = await createTestDatabase(inject('cloudServerUrl'), 'links_cloud');
+    const linked = `
+      CREATE TABLE orders (id INT PRIMARY KEY);
+      CREATE TABLE notes (id INT PRIMARY KEY, order_id INT, CONSTRAINT note_order FOREIGN KEY (order_id) REFERENCES orders (id))`;
+    await local.query(linked);
+    await cloud.query(linked);
+    const preferring = (orders: string, notes: string): Record<string, unknown>[] => [
+      { name: 'orders', primary_key: 'id', conflict_resolution: 'source_priority', prefer: orders },
+      { name: 'notes', primary_key: 'id', conflict_resolution: 'source_priority', prefer: notes },
+    ];
+    const warnings = await runChecks(local, cloud, preferring('cloud', 'local'));
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        table: 'notes',
+        references: 'orders',
+        foreignKey: 'note_order',
+        strategies: { notes: 'source_priority (prefer local)', orders: 'source_priority (prefer cloud)' },
+      }),
+    ]);
+    expect(await runChecks(local, cloud, preferring('cloud', 'cloud'))).toEqual([]);
   });
 
   it('is quiet when synced tables have no triggers and no AUTO_INCREMENT keys', async () => {

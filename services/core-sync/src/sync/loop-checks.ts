@@ -7,6 +7,9 @@
  *   transaction, so they are dropped with the echo and not synced: warned.
  * - Auto-increment keys inserted on both sides collide unless the two sides hand out different values: warned,
  *   with `auto_increment_increment` / `auto_increment_offset` per side.
+ * - Tables linked by a foreign key whose conflicts are settled by different strategies (or preferred sides): a
+ *   delete of a parent on one side against changes of its children on the other can then keep the children and
+ *   delete the parent, leaving children without a parent on both sides: warned.
  */
 import type { ServiceConfig } from '../config/index.js';
 import { SyncError } from '../errors/index.js';
@@ -60,6 +63,7 @@ export async function checkBidirectionalSetup(options: BidirectionalSetupOptions
       tables: autoColumns.map((row) => String(row.table_name)).filter((table) => synced.has(table)),
     });
   }
+  await warnOfMixedStrategies(options);
   const local = autoIncrement.get('local');
   const cloud = autoIncrement.get('cloud');
   if (local === undefined || cloud === undefined) return;
@@ -97,6 +101,41 @@ async function checkBinlogFilters(pool: Pool, side: SideName, database: string):
         `${ignoredDatabases.join(',') || '-'}) hides database ${database}: its changes and the service's ` +
         'checkpoint-table marks are not in the binlog, so bidirectional sync cannot work. Remove the filter',
       { details: { side, database, doDatabases, ignoredDatabases } },
+    );
+  }
+}
+
+/** How a table's conflicts are settled, as one text: linked tables should have the same. */
+function strategyText(table: ServiceConfig['sync']['tables'][number]): string {
+  return table.conflictResolution === 'source_priority'
+    ? `source_priority (prefer ${table.prefer ?? 'local'})`
+    : table.conflictResolution;
+}
+
+async function warnOfMixedStrategies(options: BidirectionalSetupOptions): Promise<void> {
+  const { config, pools, logger } = options;
+  const byName = new Map(config.sync.tables.map((table) => [table.name, table]));
+  const [links] = await pools.local.query<QueryRow[]>(
+    `SELECT DISTINCT TABLE_NAME AS child, REFERENCED_TABLE_NAME AS parent, CONSTRAINT_NAME AS constraint_name
+       FROM information_schema.REFERENTIAL_CONSTRAINTS
+      WHERE CONSTRAINT_SCHEMA = ? AND UNIQUE_CONSTRAINT_SCHEMA = ?`,
+    [config.databases.local.database, config.databases.local.database],
+  );
+  for (const link of links) {
+    const child = byName.get(String(link.child));
+    const parent = byName.get(String(link.parent));
+    if (child === undefined || parent === undefined || child === parent) continue;
+    if (strategyText(child) === strategyText(parent)) continue;
+    logger.warn(
+      {
+        table: child.name,
+        references: parent.name,
+        foreignKey: String(link.constraint_name),
+        strategies: { [child.name]: strategyText(child), [parent.name]: strategyText(parent) },
+      },
+      'tables linked by a foreign key settle conflicts differently: a parent deleted on one side while its ' +
+        'children change on the other can end deleted with its children kept, on both sides. Give both tables ' +
+        'the same conflict_resolution (and prefer)',
     );
   }
 }

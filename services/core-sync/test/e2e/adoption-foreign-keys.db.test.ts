@@ -1,0 +1,87 @@
+/**
+ * Adoption of tables linked by a foreign key with ON DELETE CASCADE. MariaDB does not log a cascade: deleting an
+ * order deletes its lines on that side, and the binlog shows the order's delete only. The adoption run replays the
+ * order's delete on the other side with the foreign-key checks on, so the lines go there too, as the stream's
+ * delete would have done; and it repairs the orders before their lines, so the lines' compare finds them gone on
+ * both sides instead of on one side only with no logged delete.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import { expectExactlyEqual } from '../support/exact-rows.js';
+import { runFullSyncToEnd } from '../support/full-sync-runs.js';
+import { createOnBothSides, createSyncFixture, startDisposableService } from '../support/sync-fixture.js';
+import type { TestDatabase } from '../support/test-database.js';
+
+const schema = `
+  CREATE TABLE orders (id INT PRIMARY KEY, label VARCHAR(32) NOT NULL);
+  CREATE TABLE order_lines (
+    order_id INT NOT NULL,
+    line INT NOT NULL,
+    product VARCHAR(32) NOT NULL,
+    PRIMARY KEY (order_id, line),
+    CONSTRAINT lines_of_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE
+  )`;
+
+async function orderIds(database: TestDatabase, table: string, column: string): Promise<number[]> {
+  const rows = await database.query<{ id: number }>(
+    `SELECT DISTINCT ${column} AS id FROM ${table} ORDER BY 1`,
+  );
+  return rows.map((row) => row.id);
+}
+
+describe('adopting tables linked by a cascading foreign key', () => {
+  it('an order deleted on one side takes its lines with it on the other side, and nothing is left undecided', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'adopt_cascade',
+    );
+    await createOnBothSides(fixture, schema);
+    const backup = `
+      INSERT INTO orders SELECT seq, CONCAT('order ', seq) FROM seq_1_to_20;
+      INSERT INTO order_lines SELECT orders.id, line_numbers.seq, CONCAT('product ', line_numbers.seq)
+        FROM orders JOIN seq_1_to_3 AS line_numbers`;
+    await createOnBothSides(fixture, backup);
+    // Since the backup: local deleted orders 3 and 4 (their lines went by cascade, unlogged), cloud deleted 7, and
+    // local took a new order with its lines.
+    await fixture.source.query(`
+      DELETE FROM orders WHERE id IN (3, 4);
+      INSERT INTO orders VALUES (30, 'order 30');
+      INSERT INTO order_lines VALUES (30, 1, 'product 1'), (30, 2, 'product 2')`);
+    await fixture.target.query('DELETE FROM orders WHERE id = 7');
+    // The lines' table comes first in the configuration: the run still repairs the orders first.
+    await using running = await startDisposableService(
+      fixture,
+      fixture.configDocument({
+        tables: [
+          {
+            name: 'order_lines',
+            primary_key: ['order_id', 'line'],
+            conflict_resolution: 'source_priority',
+            prefer: 'local',
+          },
+          { name: 'orders', primary_key: 'id', conflict_resolution: 'source_priority', prefer: 'local' },
+        ],
+        // One table at a time: the order of the run decides what the lines' compare finds.
+        sync: { mode: 'bidirectional', batch_insert_size: 100, snapshot_concurrency: 1 },
+      }),
+    );
+    expect([...running.service.adoptingTables].sort()).toEqual(['order_lines', 'orders']);
+
+    const run = await runFullSyncToEnd(running, ['order_lines', 'orders']);
+    const lines = run.tables.find((table) => table.table === 'order_lines');
+    expect(run.tables.map((table) => table.state)).toEqual(['done', 'done']);
+    // The lines of the deleted orders went with them: no line was on one side only when its table was compared.
+    expect(lines?.changes.undecided).toBe(0);
+    expect(lines?.changes.copied).toEqual({ local: 0, cloud: 2 });
+    await expectExactlyEqual(fixture.source, fixture.target, 'orders', ['id']);
+    await expectExactlyEqual(fixture.source, fixture.target, 'order_lines', ['order_id', 'line']);
+    const expectedOrders = [1, 2, 5, 6, ...Array.from({ length: 13 }, (_unused, index) => index + 8), 30];
+    for (const side of [fixture.source, fixture.target]) {
+      expect(await orderIds(side, 'orders', 'id')).toEqual(expectedOrders);
+      expect(await orderIds(side, 'order_lines', 'order_id')).toEqual(expectedOrders);
+    }
+    const { total } = await running.store.listConflicts({ resolved: false, limit: 1, offset: 0 });
+    expect(total).toBe(0);
+    expect(running.service.adoptingTables).toEqual([]);
+  });
+});
