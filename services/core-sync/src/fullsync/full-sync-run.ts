@@ -17,10 +17,10 @@ import { generatedColumns } from './refresh-resolvers.js';
 import type { RunProgressTracker } from './run-progress.js';
 import type { KeyHistoryReader } from './key-history.js';
 import { OneWayRepair } from './one-way-repair.js';
-import type { ComparedColumns, FullSyncDirection, TableRepair } from './repair-types.js';
+import type { ComparedColumns, FullSyncDirection, TableRepair, UndecidedRow } from './repair-types.js';
 import { compareTable, type CompareSide } from './table-compare.js';
 import { TableOrder } from './table-order.js';
-import { TwoWayRepair, type UndecidedRow } from './two-way-repair.js';
+import { TwoWayRepair } from './two-way-repair.js';
 
 export interface FullSyncRunOptions {
   readonly tables: readonly string[];

@@ -8,4 +8,4 @@ export {
 export { compareTable, diffRows, type ChunkDifference, type CompareSide } from './table-compare.js';
 export { ChangeTally, noChanges } from './table-changes.js';
 export { BinlogKeyHistory, markBinlogEnd, type HistorySide, type KeyHistoryReader } from './key-history.js';
-export type { UndecidedRow } from './two-way-repair.js';
+export type { UndecidedRow } from './repair-types.js';

@@ -1,8 +1,11 @@
 /** What a full sync's repairs work with: the directions they write through, and a table's repair. */
 import type { RefreshOutcome } from '../apply/index.js';
+import type { ConflictTableRule } from '../conflict/index.js';
+import type { Logger } from '../logging/index.js';
 import type { Row, SideName, TableSchema } from '../model/index.js';
+import type { KeyHistoryReader } from './key-history.js';
 import type { ChangeTally } from './table-changes.js';
-import type { ChunkDifference } from './table-compare.js';
+import type { ChunkDifference, CompareSide } from './table-compare.js';
 
 /** What a run needs of one sync direction (the direction pipeline implements it). */
 export interface FullSyncDirection {
@@ -63,4 +66,25 @@ export interface RepairBasics {
   readonly tally: ChangeTally;
   /** Rows written on a side (not counting rows that turned out equal). */
   readonly rowsWritten: (rows: number) => void;
+}
+
+/** A row on one side only that the binlogs cannot place: listed as a conflict for a person. */
+export interface UndecidedRow {
+  /** The side that has the row. */
+  readonly side: SideName;
+  readonly row: Row;
+  readonly reason: string;
+}
+
+/** What a bidirectional repair (two-way-repair.ts) is given. */
+export interface TwoWayRepairOptions extends RepairBasics {
+  /** local → cloud: its source is the compare's reference side. */
+  readonly forward: FullSyncDirection;
+  readonly backward: FullSyncDirection;
+  readonly sides: Readonly<Record<SideName, CompareSide>>;
+  readonly rule: ConflictTableRule;
+  readonly keyHistory: KeyHistoryReader | undefined;
+  readonly listUndecided: (table: string, rows: readonly UndecidedRow[]) => Promise<void>;
+  readonly settleTimeoutMs: number;
+  readonly logger: Logger;
 }
