@@ -44,6 +44,11 @@ export interface FullSyncRunOptions {
   readonly keyHistory: KeyHistoryReader | undefined;
   /** Bidirectional: lists rows whose history cannot be told as conflicts for a person. */
   readonly listUndecided: (table: string, rows: readonly UndecidedRow[]) => Promise<void>;
+  /**
+   * Bidirectional: whether the row has an unresolved manual conflict; the conflict check records a change of such a
+   * row against it rather than deciding, so the run counts the row as a conflict whatever the strategy says.
+   */
+  readonly hasOpenConflict: (table: string, keyText: string) => boolean;
 }
 
 export async function runFullSync(options: FullSyncRunOptions): Promise<void> {
@@ -190,6 +195,7 @@ function createTableRepair(
     rule,
     keyHistory: options.keyHistory,
     listUndecided: options.listUndecided,
+    hasOpenConflict: (keyText) => options.hasOpenConflict(table, keyText),
     settleTimeoutMs: options.settleTimeoutMs ?? 5_000,
     logger: options.logger.child({ table }),
   });

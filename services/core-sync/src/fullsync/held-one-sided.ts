@@ -113,11 +113,12 @@ export class HeldOneSidedRows {
     rows: ReadonlyMap<string, Row>,
     histories: Histories | undefined,
   ): Promise<void> {
-    const { tally, table, dryRun, logger } = this.#options;
+    const { tally, table, dryRun, logger, hasOpenConflict } = this.#options;
     const lackingSide = otherSide(holdingSide);
     const copies: Row[] = [];
     const deletes = new Map<string, Row>();
     const undecided: UndecidedRow[] = [];
+    const waiting: Row[] = [];
     for (const [keyText, row] of rows) {
       const decision =
         histories === undefined
@@ -126,16 +127,23 @@ export class HeldOneSidedRows {
               holding: holdingSide,
               lacking: lackingSide,
             });
+      // A row waiting for a person: the check records the copy or delete against its conflict, and an undecided row
+      // is not listed twice (undecided-rows.ts), so it counts as a conflict whatever the binlogs say.
+      const open = hasOpenConflict(keyText);
+      if (open) waiting.push(row);
       if (decision.action === 'copy') copies.push(row);
       else if (decision.action === 'undecided')
         undecided.push({ side: holdingSide, row, reason: decision.reason });
       else {
         deletes.set(keyText, decision.deletedRow);
-        this.#tallyReplayedDelete(holdingSide, row, decision.deletedRow);
+        if (!open) this.#tallyReplayedDelete(holdingSide, row, decision.deletedRow);
       }
     }
-    tally.copied(lackingSide, copies);
-    tally.undecided(undecided.map((entry) => entry.row));
+    const waitingKeys = new Set(waiting.map((row) => this.#keyText(row)));
+    const notWaiting = (row: Row): boolean => !waitingKeys.has(this.#keyText(row));
+    tally.conflicts(waiting);
+    tally.copied(lackingSide, copies.filter(notWaiting));
+    tally.undecided(undecided.map((entry) => entry.row).filter(notWaiting));
     if (undecided.length > 0) {
       logger.warn(
         {

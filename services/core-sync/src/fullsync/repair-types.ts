@@ -85,6 +85,8 @@ export interface TwoWayRepairOptions extends RepairBasics {
   readonly rule: ConflictTableRule;
   readonly keyHistory: KeyHistoryReader | undefined;
   readonly listUndecided: (table: string, rows: readonly UndecidedRow[]) => Promise<void>;
+  /** Whether the table's row with this key waits for a person (an unresolved conflict). */
+  readonly hasOpenConflict: (keyText: string) => boolean;
   readonly settleTimeoutMs: number;
   readonly logger: Logger;
 }

@@ -118,9 +118,14 @@ export class TwoWayRepair implements TableRepair {
   /** Rows on both sides that differ: the forward direction's conflict check settles each by the strategy. */
   async #settleDiffering(differing: ChunkDifference['differing']): Promise<void> {
     if (differing.length === 0) return;
-    const { forward, rule, tally, table, dryRun } = this.#options;
+    const { forward, rule, tally, table, dryRun, hasOpenConflict } = this.#options;
     for (const pair of differing) {
       const keyText = this.#keyText(pair.reference);
+      // The check records the refresh against the row's open conflict, deciding nothing (conflict-checker.ts).
+      if (hasOpenConflict(keyText)) {
+        tally.conflicts([pair.reference]);
+        continue;
+      }
       // The check meets each as an insert of the forward source's row where the target holds another version.
       const resolution = rule.strategy.resolve({
         table,

@@ -80,6 +80,10 @@ export class ServiceSupervisor implements FullSyncHost {
     return this.#service.listUndecided(table, rows);
   }
 
+  hasOpenConflict(table: string, keyText: string): boolean {
+    return this.#service.hasOpenConflict(table, keyText);
+  }
+
   /**
    * Starts the sync service. With high availability, `fenceEpoch` is the lease epoch it leads with: a fresh
    * service is started each time the replica is elected (after a previous term it stepped down from).

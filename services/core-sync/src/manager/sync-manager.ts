@@ -32,6 +32,8 @@ export interface FullSyncHost {
   readonly keyHistory: KeyHistoryReader | undefined;
   /** Bidirectional: lists rows whose history the binlogs cannot tell as conflicts for a person. */
   listUndecided(table: string, rows: readonly UndecidedRow[]): Promise<void>;
+  /** Bidirectional: whether the row waits for a person (an unresolved conflict, conflict/open-conflicts.ts). */
+  hasOpenConflict(table: string, keyText: string): boolean;
 }
 
 export interface SyncManagerOptions {
@@ -270,6 +272,7 @@ export class SyncManager implements SyncControl {
         ),
         keyHistory: this.#options.host.keyHistory,
         listUndecided: (table, rows) => this.#options.host.listUndecided(table, rows),
+        hasOpenConflict: (table, keyText) => this.#options.host.hasOpenConflict(table, keyText),
       });
       const failed = tracker.snapshot().tables.filter((table) => table.state === 'failed');
       if (signal.aborted) {

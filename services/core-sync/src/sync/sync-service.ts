@@ -285,6 +285,14 @@ export class SyncService {
     });
   }
 
+  /**
+   * Whether the row has an unresolved manual conflict: the conflict check records every later change of it against
+   * that conflict instead of deciding, so a full sync counts it as a conflict.
+   */
+  hasOpenConflict(table: string, keyText: string): boolean {
+    return this.#openConflicts.get(table, keyText) !== undefined;
+  }
+
   /** Every conflict met (by a stream, or listed by a full sync) goes to the caller and the event bus. */
   #publishConflict(conflict: ConflictEvent): void {
     this.#options.onConflict?.(conflict);

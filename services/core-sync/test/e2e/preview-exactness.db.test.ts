@@ -1,0 +1,139 @@
+/**
+ * A preview (`dryRun`) reports exactly what the real run then does, in the cases a review found it inexact:
+ * - rows with an unresolved conflict: the check records the run's changes against it, so they count as conflicts;
+ * - rows on one side only, more than are read again at a time (held as keys, read again in pages).
+ */
+import { describe, expect, inject, it } from 'vitest';
+import { expectExactlyEqual, readExactRows } from '../support/exact-rows.js';
+import { divergeSilently, fullSyncManager } from '../support/full-sync-runs.js';
+import { expectPreviewIsRun, noDifferences } from '../support/preview-runs.js';
+import {
+  bidirectionalItemsDocument,
+  createOnBothSides,
+  createSyncFixture,
+  eventually,
+  startDisposableService,
+  type RunningService,
+  type SyncFixture,
+} from '../support/sync-fixture.js';
+
+const itemsTable = `CREATE TABLE items (
+  id INT PRIMARY KEY,
+  label VARCHAR(64) NOT NULL,
+  updated_at DATETIME(6) NOT NULL DEFAULT '2000-01-01 00:00:00',
+  modified_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6)
+)`;
+
+/** Both sides' rows, exactly. */
+function bothSides(fixture: SyncFixture): () => Promise<unknown> {
+  return async () => ({
+    local: await readExactRows(fixture.source, 'items', ['id']),
+    cloud: await readExactRows(fixture.target, 'items', ['id']),
+  });
+}
+
+/** Rows 1–20 on local, copied to the empty cloud at the start; both streams running. */
+async function startWithTwentyRows(
+  fixture: SyncFixture,
+  table: Record<string, unknown>,
+): Promise<RunningService & AsyncDisposable> {
+  await createOnBothSides(fixture, itemsTable);
+  await fixture.source.query(`INSERT INTO items (id, label, updated_at, modified_at)
+    SELECT seq, CONCAT('row ', seq), '2024-01-01', '2024-01-01' FROM seq_1_to_20`);
+  const running = await startDisposableService(fixture, bidirectionalItemsDocument(fixture, table));
+  await eventually(() => expectExactlyEqual(fixture.source, fixture.target, 'items', ['id']), 20_000);
+  return running;
+}
+
+async function openConflicts(running: RunningService): Promise<number> {
+  return (await running.store.listConflicts({ resolved: false, limit: 1, offset: 0 })).total;
+}
+
+const lastWriteWins = {
+  conflict_resolution: 'last_write_wins',
+  timestamp_column: 'updated_at',
+  tie_breaker: 'cloud',
+} as const;
+
+describe('preview equals the run', () => {
+  it('last_write_wins: rows with an unresolved conflict count as conflicts, not as changed or undecided', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'preview_open',
+    );
+    await using running = await startWithTwentyRows(fixture, lastWriteWins);
+    // No binlog shows these rows created: the first run lists them as conflicts (insert_or_delete).
+    await divergeSilently(
+      fixture.source,
+      "INSERT INTO items (id, label, updated_at) VALUES (501, 'local only', '2024-06-01'), (502, 'local only', '2024-06-01')",
+    );
+    const manager = fullSyncManager(running);
+    await expectPreviewIsRun(manager, 'items', { ...noDifferences, undecided: 2 }, bothSides(fixture));
+    expect(await openConflicts(running)).toBe(2);
+    // Now 501 is on both sides (cloud's newer), and row 5 differs (cloud's newer): the strategy would pick cloud for
+    // both, but 501 waits for a person, and 502 is still on local only, listed already.
+    await divergeSilently(
+      fixture.target,
+      `INSERT INTO items (id, label, updated_at) VALUES (501, 'cloud version', '2024-07-01');
+       UPDATE items SET label = 'cloud edit', updated_at = '2024-07-01' WHERE id = 5`,
+    );
+    const changes = await expectPreviewIsRun(
+      manager,
+      'items',
+      { ...noDifferences, changed: { local: 0, cloud: 1 }, conflicts: 2 },
+      bothSides(fixture),
+    );
+    expect(changes.sampleKeys).toMatchObject({
+      changed: ['{"id":5}'],
+      conflicts: ['{"id":501}', '{"id":502}'],
+    });
+    expect(await openConflicts(running)).toBe(2);
+    // Nothing was written over the waiting rows; row 5 is cloud's on both sides.
+    const labels = async (database: SyncFixture['source']): Promise<Record<number, string>> =>
+      Object.fromEntries(
+        (
+          await database.query<{ id: number; label: string }>(
+            'SELECT id, label FROM items WHERE id IN (5, 501, 502)',
+          )
+        ).map((row) => [row.id, row.label]),
+      );
+    await eventually(async () => {
+      expect(await labels(fixture.source)).toEqual({ 5: 'cloud edit', 501: 'local only', 502: 'local only' });
+    }, 10_000);
+    expect(await labels(fixture.target)).toEqual({ 5: 'cloud edit', 501: 'cloud version' });
+  });
+
+  it('adoption: thousands of rows on one side only, read again in pages, are copied as the preview said', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'preview_pages',
+    );
+    await createOnBothSides(fixture, itemsTable);
+    const backup =
+      "INSERT INTO items (id, label, updated_at, modified_at) SELECT seq, 'base', '2024-01-01', '2024-01-01' FROM seq_1_to_40";
+    await fixture.source.query(backup);
+    await fixture.target.query(backup);
+    await fixture.source.query(
+      "INSERT INTO items (id, label) SELECT seq, 'new on local' FROM seq_101_to_2600",
+    );
+    await fixture.target.query('DELETE FROM items WHERE id BETWEEN 1 AND 5');
+    await using running = await startDisposableService(
+      fixture,
+      bidirectionalItemsDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'local' }),
+    );
+    expect(running.service.adoptingTables).toEqual(['items']);
+    const manager = fullSyncManager(running);
+    const changes = await expectPreviewIsRun(
+      manager,
+      'items',
+      { ...noDifferences, copied: { local: 0, cloud: 2_500 }, deleted: { local: 5, cloud: 0 } },
+      bothSides(fixture),
+      'adoption',
+    );
+    expect(changes.sampleKeys.copied[0]).toBe('{"id":101}');
+    await eventually(() => expectExactlyEqual(fixture.source, fixture.target, 'items', ['id']), 20_000);
+    expect(running.service.adoptingTables).toEqual([]);
+  });
+});
