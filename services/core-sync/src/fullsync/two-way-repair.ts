@@ -10,7 +10,7 @@
  */
 import { excludedHashColumns, sameRowContent } from '../conflict/index.js';
 import { SyncError } from '../errors/index.js';
-import { directionName, primaryKeyText, type Row } from '../model/index.js';
+import { directionName, primaryKeyText, type Row, type SideName } from '../model/index.js';
 import { selectRowsByKeys } from '../mysql/index.js';
 import { HeldOneSidedRows } from './held-one-sided.js';
 import type { FullSyncDirection, TableRepair, TwoWayRepairOptions } from './repair-types.js';
@@ -115,18 +115,27 @@ export class TwoWayRepair implements TableRepair {
     );
   }
 
-  /** Rows on both sides that differ: the forward direction's conflict check settles each by the strategy. */
+  /**
+   * Rows on both sides that differ: the conflict check settles each by the strategy. It meets each as an insert of
+   * one side's row where the other side holds another version, through the forward direction — except a row whose
+   * versions differ only in the columns the check leaves out (the timestamp column, columns the server stamps ON
+   * UPDATE): that is no conflict, and the check writes it only when the incoming version wins (conflict-checker.ts
+   * `#incomingStampsWin`), so it goes through the direction whose source wins. With the manual strategy such a row
+   * is left as it is (each side keeps its own stamps, as the streams leave it), and not counted.
+   */
   async #settleDiffering(differing: ChunkDifference['differing']): Promise<void> {
     if (differing.length === 0) return;
-    const { forward, rule, tally, table, dryRun, hasOpenConflict } = this.#options;
+    const { forward, backward, rule, tally, table, dryRun, hasOpenConflict, logger } = this.#options;
+    const through: Record<SideName, Row[]> = { local: [], cloud: [] };
+    const stampsLeft: Row[] = [];
     for (const pair of differing) {
       const keyText = this.#keyText(pair.reference);
       // The check records the refresh against the row's open conflict, deciding nothing (conflict-checker.ts).
       if (hasOpenConflict(keyText)) {
         tally.conflicts([pair.reference]);
+        through[forward.source].push(pair.reference);
         continue;
       }
-      // The check meets each as an insert of the forward source's row where the target holds another version.
       const resolution = rule.strategy.resolve({
         table,
         keyText,
@@ -136,15 +145,36 @@ export class TwoWayRepair implements TableRepair {
         targetSide: forward.target,
         targetRow: pair.other,
       });
-      if (resolution.kind === 'manual') tally.conflicts([pair.reference]);
-      else tally.changed(resolution.winner, [pair.reference]);
+      const stampsOnly = sameRowContent(pair.reference, pair.other, this.#excludedColumns);
+      if (resolution.kind === 'manual') {
+        if (stampsOnly) {
+          stampsLeft.push(pair.reference);
+          continue;
+        }
+        tally.conflicts([pair.reference]);
+        through[forward.source].push(pair.reference);
+        continue;
+      }
+      tally.changed(resolution.winner, [pair.reference]);
+      through[stampsOnly ? resolution.winner : forward.source].push(pair.reference);
+    }
+    if (stampsLeft.length > 0) {
+      logger.info(
+        {
+          rows: stampsLeft.length,
+          sampleKeys: stampsLeft.slice(0, 10).map((row) => this.#keyText(row)),
+          dryRun,
+        },
+        'rows that differ only in their timestamp columns are left as they are: the manual strategy picks no side and they are no conflict',
+      );
     }
     if (dryRun) return;
-    const outcome = await forward.refresh(
-      table,
-      differing.map((pair) => pair.reference),
+    const outcomes = await Promise.all(
+      [forward, backward]
+        .filter((direction) => through[direction.source].length > 0)
+        .map((direction) => direction.refresh(table, through[direction.source])),
     );
-    this.#options.rowsWritten(outcome.rowsWritten);
+    for (const outcome of outcomes) this.#options.rowsWritten(outcome.rowsWritten);
   }
 
   #keyText(row: Row): string {

@@ -1,5 +1,8 @@
 /**
  * A preview (`dryRun`) reports exactly what the real run then does, in the cases a review found it inexact:
+ * - rows that differ only in the columns the conflict check leaves out (the table's `timestamp_column`, columns the
+ *   server stamps ON UPDATE): the strategy's winner is written whichever side it is, and with the manual strategy
+ *   they are left (no conflict) and not counted;
  * - rows with an unresolved conflict: the check records the run's changes against it, so they count as conflicts;
  * - rows on one side only, more than are read again at a time (held as keys, read again in pages).
  */
@@ -45,24 +48,106 @@ async function startWithTwentyRows(
   return running;
 }
 
+/**
+ * Behind the streams' backs: rows 1–3 re-stamped on local (newer), 4–6 on cloud (newer), 7–8 differ in the ON
+ * UPDATE column only (cloud's set by hand), and row 10 really changed on local (newer).
+ */
+async function divergeInStamps(fixture: SyncFixture): Promise<void> {
+  await divergeSilently(
+    fixture.source,
+    `UPDATE items SET updated_at = '2024-06-01 00:00:02' WHERE id BETWEEN 1 AND 3;
+     UPDATE items SET label = 'local edit', updated_at = '2024-06-01 00:00:05' WHERE id = 10`,
+  );
+  await divergeSilently(
+    fixture.target,
+    `UPDATE items SET updated_at = '2024-06-01 00:00:03' WHERE id BETWEEN 4 AND 6;
+     UPDATE items SET modified_at = '2024-03-01 00:00:00' WHERE id BETWEEN 7 AND 8`,
+  );
+}
+
 async function openConflicts(running: RunningService): Promise<number> {
   return (await running.store.listConflicts({ resolved: false, limit: 1, offset: 0 })).total;
 }
 
-const lastWriteWins = {
-  conflict_resolution: 'last_write_wins',
-  timestamp_column: 'updated_at',
-  tie_breaker: 'cloud',
+const stampStrategies = {
+  last_write_wins: {
+    table: { conflict_resolution: 'last_write_wins', timestamp_column: 'updated_at', tie_breaker: 'cloud' },
+    // 1–3 and 10 are newer on local; 4–6 newer on cloud; 7–8 tie on updated_at, so the tie breaker's (cloud).
+    changed: { local: 4, cloud: 5 },
+  },
+  source_priority: {
+    table: { conflict_resolution: 'source_priority', prefer: 'cloud' },
+    changed: { local: 0, cloud: 9 },
+  },
 } as const;
 
 describe('preview equals the run', () => {
+  for (const [name, expected] of Object.entries(stampStrategies)) {
+    it(`${name}: rows differing only in their timestamp columns end as the winner has them, whichever side wins`, async () => {
+      await using fixture = await createSyncFixture(
+        inject('localServerUrl'),
+        inject('cloudServerUrl'),
+        `stamps_${name.slice(0, 6)}`,
+      );
+      await using running = await startWithTwentyRows(fixture, expected.table);
+      await divergeInStamps(fixture);
+      const manager = fullSyncManager(running);
+      await expectPreviewIsRun(
+        manager,
+        'items',
+        { ...noDifferences, changed: expected.changed },
+        bothSides(fixture),
+      );
+      await eventually(() => expectExactlyEqual(fixture.source, fixture.target, 'items', ['id']), 20_000);
+      // Settled for good: the next run finds nothing.
+      await expectPreviewIsRun(manager, 'items', noDifferences, bothSides(fixture));
+      expect(await openConflicts(running)).toBe(0);
+    });
+  }
+
+  it('manual: rows differing only in their timestamp columns are no conflict and are left; a waiting row counts as a conflict in every run', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'stamps_manual',
+    );
+    await using running = await startWithTwentyRows(fixture, {
+      conflict_resolution: 'manual',
+      timestamp_column: 'updated_at',
+    });
+    await divergeInStamps(fixture);
+    const manager = fullSyncManager(running);
+    const stampsBefore = await readExactRows(fixture.target, 'items', ['id']);
+    const changes = await expectPreviewIsRun(
+      manager,
+      'items',
+      { ...noDifferences, conflicts: 1 },
+      bothSides(fixture),
+    );
+    expect(changes.sampleKeys.conflicts).toEqual(['{"id":10}']);
+    expect(await openConflicts(running)).toBe(1);
+    // Each side keeps its own version of the rows that differ (its stamps, row 10's edit); the rest are equal.
+    const [local, cloud] = [
+      await readExactRows(fixture.source, 'items', ['id']),
+      await readExactRows(fixture.target, 'items', ['id']),
+    ];
+    expect(cloud).toEqual(stampsBefore);
+    const differing = new Set(['1', '2', '3', '4', '5', '6', '7', '8', '10']);
+    const equalPart = (rows: typeof local): typeof local =>
+      rows.filter((row) => !differing.has(String(row.id)));
+    expect(equalPart(local)).toEqual(equalPart(cloud));
+    // The next run meets row 10 again: it waits for a person, so it is a conflict again, and is not stored twice.
+    await expectPreviewIsRun(manager, 'items', { ...noDifferences, conflicts: 1 }, bothSides(fixture));
+    expect(await openConflicts(running)).toBe(1);
+  });
+
   it('last_write_wins: rows with an unresolved conflict count as conflicts, not as changed or undecided', async () => {
     await using fixture = await createSyncFixture(
       inject('localServerUrl'),
       inject('cloudServerUrl'),
       'preview_open',
     );
-    await using running = await startWithTwentyRows(fixture, lastWriteWins);
+    await using running = await startWithTwentyRows(fixture, stampStrategies.last_write_wins.table);
     // No binlog shows these rows created: the first run lists them as conflicts (insert_or_delete).
     await divergeSilently(
       fixture.source,
