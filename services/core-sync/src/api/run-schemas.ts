@@ -86,6 +86,11 @@ export const runProgressSchema = z
     startedAt: isoTimestamp,
     finishedAt: isoTimestamp.nullable(),
     tables: z.array(tableProgressSchema).readonly(),
+    pendingChanges: sideCountsSchema
+      .nullable()
+      .describe(
+        "A preview of a bidirectional sync with sync.realtime false: the changes of each side since the last run (by that side) that the real run first applies to the other side from the binlogs, before it compares. The preview reads them and applies nothing, so `tables[].changes` count the rows as they are now, including the differences those changes would carry over; the real run's figures then differ by what they carried. Null for a real run, and when nothing waits (the directions stream).",
+      ),
     rowsTotal: count,
     rowsCompared: count,
     rowsChanged: count,

@@ -57,6 +57,9 @@ export async function runFullSync(options: FullSyncRunOptions): Promise<void> {
     // (not in a dry run, which writes nothing: it reads the binlogs only to place rows found on one side).
     if (!options.dryRun) {
       await Promise.all(options.directions.map((direction) => direction.openForRun(options.signal)));
+    } else {
+      // The preview counts those changes instead, and reports them beside its figures (which include their rows).
+      await countPending(options);
     }
     const order = new TableOrder(options.tables, (table) =>
       (options.directions[0]?.tableSchemas(table)?.source.foreignKeys ?? []).map(
@@ -78,6 +81,21 @@ export async function runFullSync(options: FullSyncRunOptions): Promise<void> {
   } finally {
     await Promise.all(options.directions.map((direction) => direction.closeAfterRun()));
   }
+}
+
+/** A preview's count of the changes each side's direction would apply before the compare (null: none wait). */
+async function countPending(options: FullSyncRunOptions): Promise<void> {
+  const counts = await Promise.all(
+    options.directions.map(async (direction) => ({
+      side: direction.source,
+      pending: await direction.pendingChanges(options.signal),
+    })),
+  );
+  if (counts.every((entry) => entry.pending === null)) return;
+  const pendingChanges = { local: 0, cloud: 0 };
+  for (const { side, pending } of counts) pendingChanges[side] += pending ?? 0;
+  options.progress.pendingChanges = pendingChanges;
+  options.onProgress();
 }
 
 async function syncTable(options: FullSyncRunOptions, table: string): Promise<void> {

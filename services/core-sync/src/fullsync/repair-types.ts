@@ -38,6 +38,12 @@ export interface FullSyncDirection {
   openForRun(signal: AbortSignal): Promise<void>;
   /** After a run: such a direction stops streaming again. */
   closeAfterRun(): Promise<void>;
+  /**
+   * For a preview, which does not open the streams: how many changes of the source a run would apply first
+   * (`openForRun`), read from the binlog without applying them; null when there are none waiting for a run (the
+   * direction streams, or syncs one way).
+   */
+  pendingChanges(signal: AbortSignal): Promise<number | null>;
 }
 
 /** The columns a table is compared on. */

@@ -1,5 +1,5 @@
 /** The progress of one full-sync run: per table counters, and the overall percent, rate and ETA derived from them. */
-import type { RunProgress, RunState, TableProgress } from '../status/index.js';
+import type { RunProgress, RunState, SideCounts, TableProgress } from '../status/index.js';
 import { ChangeTally } from './table-changes.js';
 
 type MutableTableProgress = {
@@ -22,6 +22,8 @@ export class RunProgressTracker {
   #finishedAt: Date | null = null;
   #state: RunState = 'running';
   #error: RunProgress['error'] = null;
+  /** A preview's count of the changes a run would apply before comparing (`RunProgress.pendingChanges`). */
+  pendingChanges: SideCounts | null = null;
 
   constructor(identity: RunIdentity, tables: readonly string[]) {
     this.#identity = identity;
@@ -105,6 +107,7 @@ export class RunProgressTracker {
       startedAt: this.#startedAt.toISOString(),
       finishedAt: this.#finishedAt?.toISOString() ?? null,
       tables,
+      pendingChanges: this.pendingChanges,
       rowsTotal,
       rowsCompared,
       rowsChanged,

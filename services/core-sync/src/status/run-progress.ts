@@ -70,6 +70,13 @@ export interface RunProgress {
   readonly startedAt: string;
   readonly finishedAt: string | null;
   readonly tables: readonly TableProgress[];
+  /**
+   * A preview of a bidirectional sync with `realtime: false`: the changes of each side since the last run (by that
+   * side) that a real run first applies to the other side from the binlogs, before it compares. The preview reads
+   * them and applies nothing, so the tables' `changes` count the rows as they are now, including the differences
+   * those changes would carry over. Null for a real run, and when nothing waits (the directions stream).
+   */
+  readonly pendingChanges: SideCounts | null;
   readonly rowsTotal: number;
   readonly rowsCompared: number;
   readonly rowsChanged: number;

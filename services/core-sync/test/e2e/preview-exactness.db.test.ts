@@ -9,7 +9,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { expectExactlyEqual, readExactRows } from '../support/exact-rows.js';
 import { divergeSilently, fullSyncManager } from '../support/full-sync-runs.js';
-import { expectPreviewIsRun, noDifferences } from '../support/preview-runs.js';
+import { changesOf, expectPreviewIsRun, noDifferences, runToEnd } from '../support/preview-runs.js';
 import {
   bidirectionalItemsDocument,
   createOnBothSides,
@@ -220,5 +220,67 @@ describe('preview equals the run', () => {
     expect(changes.sampleKeys.copied[0]).toBe('{"id":101}');
     await eventually(() => expectExactlyEqual(fixture.source, fixture.target, 'items', ['id']), 20_000);
     expect(running.service.adoptingTables).toEqual([]);
+  });
+});
+
+describe('preview of bidirectional sync with realtime: false', () => {
+  it('reports the changes a run applies first from the binlogs, which the preview reads and does not apply', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'preview_pending',
+    );
+    await createOnBothSides(fixture, itemsTable);
+    await fixture.source.query(`INSERT INTO items (id, label, updated_at, modified_at)
+      SELECT seq, CONCAT('row ', seq), '2024-01-01', '2024-01-01' FROM seq_1_to_20`);
+    const document = bidirectionalItemsDocument(fixture, {
+      conflict_resolution: 'source_priority',
+      prefer: 'cloud',
+    });
+    await using running = await startDisposableService(fixture, {
+      ...document,
+      sync: { ...(document.sync as Record<string, unknown>), realtime: false },
+    });
+    await expectExactlyEqual(fixture.source, fixture.target, 'items', ['id']);
+    // Since the start, nothing streaming: 10 row changes on local, 4 on cloud.
+    await fixture.source.query(`
+      INSERT INTO items (id, label) SELECT seq, 'added on local' FROM seq_101_to_105;
+      UPDATE items SET label = 'changed on local' WHERE id BETWEEN 1 AND 3;
+      DELETE FROM items WHERE id BETWEEN 4 AND 5`);
+    await fixture.target.query(
+      "INSERT INTO items (id, label) SELECT seq, 'added on cloud' FROM seq_201_to_204",
+    );
+    const manager = fullSyncManager(running);
+    const snapshot = bothSides(fixture);
+    const before = await snapshot();
+    const preview = await runToEnd(manager, 'items', { dryRun: true });
+    expect(preview.pendingChanges).toEqual({ local: 10, cloud: 4 });
+    // The figures count the rows as they are now: what the pending changes would carry over is among them (even
+    // local's changes, which the strategy would undo were they not applied first).
+    const { sampleKeys: previewSamples, ...previewCounts } = changesOf(preview, 'items');
+    expect(previewCounts).toEqual({
+      ...noDifferences,
+      copied: { local: 4, cloud: 5 },
+      deleted: { local: 0, cloud: 2 },
+      changed: { local: 0, cloud: 3 },
+    });
+    expect(previewSamples.changed).toEqual(['{"id":1}', '{"id":2}', '{"id":3}']);
+    expect(await snapshot(), 'the preview wrote nothing').toEqual(before);
+    expect(running.service.status.directions.map((direction) => direction.state)).toEqual(['idle', 'idle']);
+
+    // The run applies those changes first, and then nothing differs.
+    const run = await runToEnd(manager, 'items', {});
+    expect(run.pendingChanges).toBeNull();
+    const { sampleKeys: _runSamples, ...runCounts } = changesOf(run, 'items');
+    expect(runCounts).toEqual(noDifferences);
+    await expectExactlyEqual(fixture.source, fixture.target, 'items', ['id']);
+    const [changed] = await fixture.target.query<{ rows: number }>(
+      "SELECT COUNT(*) AS `rows` FROM items WHERE label = 'changed on local'",
+    );
+    expect(Number(changed?.rows)).toBe(3);
+    // A preview right after: nothing waits, nothing differs.
+    const after = await runToEnd(manager, 'items', { dryRun: true });
+    expect(after.pendingChanges).toEqual({ local: 0, cloud: 0 });
+    expect(changesOf(after, 'items')).toMatchObject(noDifferences);
   });
 });

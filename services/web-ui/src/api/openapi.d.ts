@@ -1494,6 +1494,11 @@ export interface components {
         };
         error: string | null;
       }[];
+      /** @description A preview of a bidirectional sync with sync.realtime false: the changes of each side since the last run (by that side) that the real run first applies to the other side from the binlogs, before it compares. The preview reads them and applies nothing, so `tables[].changes` count the rows as they are now, including the differences those changes would carry over; the real run's figures then differ by what they carried. Null for a real run, and when nothing waits (the directions stream). */
+      pendingChanges: {
+        local: number;
+        cloud: number;
+      } | null;
       rowsTotal: number;
       rowsCompared: number;
       rowsChanged: number;

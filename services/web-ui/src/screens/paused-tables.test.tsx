@@ -49,6 +49,7 @@ const runningSync: RunProgress = {
   runId: 'run-1',
   kind: 'manual',
   dryRun: false,
+  pendingChanges: null,
   state: 'running',
   direction: 'bidirectional',
   startedAt: '2025-01-02T03:04:05.000Z',

@@ -38,6 +38,7 @@ export function RunChanges(props: { readonly run: RunProgress }): ReactNode {
           ? 'What a full sync of these tables would do now. Nothing was copied, deleted or changed, and no conflict was listed; rows written since may change the outcome.'
           : 'The rows that differed between the sides, by what the run did with them.'}
       </p>
+      <PendingChanges run={run} />
       <dl className="figures change-totals" data-testid="change-totals">
         {summary.totals.map((line) => (
           <TotalFigure key={line.category} line={line} dryRun={run.dryRun} />
@@ -58,6 +59,26 @@ export function RunChanges(props: { readonly run: RunProgress }): ReactNode {
         </p>
       )}
     </section>
+  );
+}
+
+/**
+ * A preview with `realtime: false` (bidirectional): the changes since the last run that a real run applies first,
+ * which the preview has read and not applied; the figures below include the rows they would carry over.
+ */
+function PendingChanges(props: { readonly run: RunProgress }): ReactNode {
+  const pending = props.run.pendingChanges;
+  if (!props.run.dryRun || pending === null) return null;
+  const total = pending.local + pending.cloud;
+  return (
+    <p className="notice small" data-testid="pending-changes" role="note">
+      {total === 0
+        ? 'No changes wait from the binlogs: a real run applies none before it compares.'
+        : `Not applied yet: ${formatCount(pending.local)} ${pending.local === 1 ? 'change' : 'changes'} on local and ` +
+          `${formatCount(pending.cloud)} on cloud since the last run. A real run applies them first, from the ` +
+          'binlogs; the figures below count the rows as they are now, so they include what those changes would ' +
+          'carry over, and the real run will report that much less.'}
+    </p>
   );
 }
 

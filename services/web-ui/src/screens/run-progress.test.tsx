@@ -129,6 +129,18 @@ describe('a run’s changes', () => {
     );
   });
 
+  it('says how many changes a preview without streaming has not applied, which its figures include', () => {
+    renderRun(runProgress(differingTables(), { dryRun: true, pendingChanges: { local: 10, cloud: 1 } }));
+    expect(screen.getByTestId('pending-changes').textContent).toBe(
+      'Not applied yet: 10 changes on local and 1 on cloud since the last run. A real run applies them first, from ' +
+        'the binlogs; the figures below count the rows as they are now, so they include what those changes would ' +
+        'carry over, and the real run will report that much less.',
+    );
+    cleanup();
+    renderRun(runProgress(differingTables(), { dryRun: false, pendingChanges: null }));
+    expect(screen.queryByTestId('pending-changes')).toBeNull();
+  });
+
   it('says so when no row differs, and while the run is still comparing', () => {
     renderRun(runProgress([tableProgress('items')], { dryRun: true }));
     expect(screen.getByTestId('no-changes').textContent).toBe(

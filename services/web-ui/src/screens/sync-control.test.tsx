@@ -9,6 +9,7 @@ const running: RunProgress = {
   runId: 'run-1',
   kind: 'manual',
   dryRun: false,
+  pendingChanges: null,
   state: 'running',
   direction: 'local_to_cloud',
   startedAt: '2025-01-02T03:04:05.000Z',

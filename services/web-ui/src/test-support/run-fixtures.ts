@@ -38,6 +38,7 @@ export function runProgress(tables: TableProgress[], overrides: Partial<RunProgr
     runId: 'run-1',
     kind: 'manual',
     dryRun: false,
+    pendingChanges: null,
     state: 'completed',
     direction: 'bidirectional',
     startedAt: '2025-01-02T03:04:05.000Z',

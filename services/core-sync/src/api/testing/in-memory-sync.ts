@@ -33,6 +33,7 @@ export function runProgress(overrides: Partial<RunProgress> = {}): RunProgress {
         error: null,
       },
     ],
+    pendingChanges: null,
     rowsTotal: 0,
     rowsCompared: 0,
     rowsChanged: 0,

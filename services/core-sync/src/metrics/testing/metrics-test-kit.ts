@@ -61,6 +61,7 @@ export function runProgress(overrides: Partial<RunProgress> = {}): RunProgress {
     startedAt: '2025-03-01T10:00:00.000Z',
     finishedAt: null,
     tables: [],
+    pendingChanges: null,
     rowsTotal: 5_000,
     rowsCompared: 0,
     rowsChanged: 0,

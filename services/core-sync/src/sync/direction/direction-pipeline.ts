@@ -31,6 +31,7 @@ import {
 import { DirectionStream, markSourceEnd, streamStartOf } from './direction-stream.js';
 import { DirectionTables } from './direction-tables.js';
 import { InitialCopy } from './initial-copy.js';
+import { countPendingChanges } from './pending-changes.js';
 import { SchemaWatch } from './schema-watch.js';
 import {
   oneWayPlan,
@@ -256,6 +257,12 @@ export class DirectionPipeline implements FullSyncDirection {
         throw error;
       }
     });
+  }
+
+  async pendingChanges(signal: AbortSignal): Promise<number | null> {
+    const start = this.#start;
+    if (!this.#streamsOnDemand || this.#streaming !== undefined || start === undefined) return null;
+    return withTraceId(this.#traceId, () => countPendingChanges(this.#context, start, signal));
   }
 
   /** After a full sync: a direction that streamed for it only stops, and keeps its checkpoints. */
