@@ -38,6 +38,8 @@ export interface SchemaChangeEvent {
   statement: string;
   /** The position after the statement. */
   position: BinlogPosition;
+  /** When the statement ran on the source (ms since epoch, second precision). */
+  timestamp: number;
 }
 
 export interface IncompleteRowImageEvent {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tablesChangedByStatement } from './ddl-parser.js';
+import { replacesTableContents, tablesChangedByStatement } from './ddl-parser.js';
 
 const inShop = (...tables: string[]) => tables.map((table) => ({ database: 'shop', table }));
 
@@ -54,5 +54,45 @@ describe('tablesChangedByStatement', () => {
     expect(tablesChangedByStatement("INSERT INTO `items` VALUES (1, 'ALTER TABLE x')", 'shop')).toEqual([]);
     expect(tablesChangedByStatement('CREATE TEMPORARY TABLE `t` (a INT)', 'shop')).toEqual([]);
     expect(tablesChangedByStatement('CREATE DATABASE `x`', 'shop')).toEqual([]);
+  });
+});
+
+describe('replacesTableContents', () => {
+  it('says yes to DDL that may replace the rows without row events', () => {
+    for (const statement of [
+      'TRUNCATE `items`',
+      'truncate table shop.items',
+      'DROP TABLE IF EXISTS items, other',
+      'RENAME TABLE items TO items_old, items_new TO items',
+      'CREATE TABLE items (id INT PRIMARY KEY)',
+      'CREATE OR REPLACE TABLE items (id INT PRIMARY KEY)',
+      'ALTER TABLE items RENAME TO items_old',
+      "ALTER TABLE items COMMENT 'x', RENAME AS `elsewhere`",
+      'ALTER TABLE items TRUNCATE PARTITION p0',
+      'ALTER TABLE items DROP PARTITION p0',
+      'ALTER TABLE items EXCHANGE PARTITION p0 WITH TABLE swap',
+      'ALTER TABLE items DISCARD TABLESPACE',
+      'ALTER TABLE items IMPORT TABLESPACE',
+      'ALTER TABLE items DROP PRIMARY KEY, ADD PRIMARY KEY (id, label)',
+      'ALTER TABLE items ADD CONSTRAINT `key name` PRIMARY KEY (id)',
+      'ALTER TABLE items ADD CONSTRAINT PRIMARY KEY (id)',
+    ]) {
+      expect([statement, replacesTableContents(statement)]).toEqual([statement, true]);
+    }
+  });
+
+  it('says no to DDL that keeps every row under its key', () => {
+    for (const statement of [
+      'ALTER TABLE items ADD COLUMN note TEXT',
+      'ALTER TABLE items RENAME COLUMN note TO remark, RENAME INDEX a TO b',
+      "ALTER TABLE items COMMENT 'RENAME TO fake, TRUNCATE PARTITION p0'",
+      'ALTER TABLE items DROP COLUMN note, ADD INDEX (label)',
+      'CREATE INDEX by_label ON items (label)',
+      'DROP INDEX by_label ON items',
+      'CREATE TEMPORARY TABLE scratch (id INT)',
+      "INSERT INTO items VALUES (1, 'TRUNCATE items')",
+    ]) {
+      expect([statement, replacesTableContents(statement)]).toEqual([statement, false]);
+    }
   });
 });

@@ -303,3 +303,69 @@ function tablesNamedBy(tokens: readonly Token[], defaultDatabase: string): Quali
       return [];
   }
 }
+
+/**
+ * Whether a DDL statement may replace the rows of the tables it names without row events: TRUNCATE, DROP, RENAME
+ * and CREATE TABLE (the table was dropped, renamed away or replaced before), and an ALTER TABLE that renames the
+ * table, truncates, drops or exchanges a partition, discards or imports a tablespace, or adds or drops the primary
+ * key (a key then names other rows). Other DDL (a column added, an index) keeps every row under its key. Read like
+ * `tablesChangedByStatement`, both ways when a string holds a backslash: either reading that says so counts.
+ */
+export function replacesTableContents(statement: string): boolean {
+  if (replacesContents(tokenize(statement, true))) return true;
+  return statement.includes('\\') && replacesContents(tokenize(statement, false));
+}
+
+function replacesContents(tokens: readonly Token[]): boolean {
+  const cursor = new TokenCursor(tokens);
+  const verb = cursor.acceptWord('ALTER', 'DROP', 'RENAME', 'TRUNCATE', 'CREATE');
+  switch (verb) {
+    case 'TRUNCATE':
+      return true;
+    case 'DROP':
+    case 'RENAME':
+      return cursor.acceptWord('TABLE', 'TABLES') !== undefined;
+    case 'CREATE':
+      cursor.acceptWords('OR', 'REPLACE');
+      return cursor.acceptWord('TABLE') !== undefined;
+    case 'ALTER':
+      return alterReplacesContents(cursor);
+    case undefined:
+      return false;
+  }
+}
+
+function alterReplacesContents(cursor: TokenCursor): boolean {
+  cursor.acceptWord('ONLINE');
+  cursor.acceptWord('IGNORE');
+  if (cursor.acceptWord('TABLE') === undefined) return false;
+  cursor.acceptWords('IF', 'EXISTS');
+  if (cursor.acceptTableName('') === undefined) return false;
+  do {
+    if (alterItemReplacesContents(cursor)) return true;
+  } while (cursor.skipToNextListItem());
+  return false;
+}
+
+/** One item of an ALTER TABLE list, read from its first words. */
+function alterItemReplacesContents(cursor: TokenCursor): boolean {
+  switch (cursor.acceptWord('RENAME', 'TRUNCATE', 'EXCHANGE', 'DROP', 'DISCARD', 'IMPORT', 'ADD')) {
+    case 'RENAME':
+      return cursor.acceptWord('COLUMN', 'INDEX', 'KEY') === undefined;
+    case 'TRUNCATE':
+    case 'EXCHANGE':
+    case 'DISCARD':
+    case 'IMPORT':
+      return true;
+    case 'DROP':
+      return cursor.acceptWord('PARTITION', 'PRIMARY') !== undefined;
+    case 'ADD':
+      if (cursor.acceptWord('CONSTRAINT') !== undefined) {
+        if (cursor.acceptWord('PRIMARY') !== undefined) return true;
+        cursor.skipIdentifier();
+      }
+      return cursor.acceptWord('PRIMARY') !== undefined;
+    case undefined:
+      return false;
+  }
+}

@@ -9,6 +9,8 @@ export type {
 } from './binlog-handler.js';
 export type { PreparedXaStatus } from './prepared-xa-monitor.js';
 export { listBinaryLogs, readCurrentPosition } from './server-position.js';
+export { replacesTableContents } from './ddl-parser.js';
+export { streamReadingEvents } from './stream-status.js';
 export { checkReplicationAccess } from './replication-access.js';
 export { checkSourceServer, readServerIdentity, sourceServerChanged } from './source-server.js';
 export { GtidFollowRefusal, positionsOfGtidStates } from './gtid-positions.js';

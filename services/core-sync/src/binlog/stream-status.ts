@@ -10,6 +10,21 @@ import type { BinlogHandler, StreamState, StreamStatus } from './binlog-handler.
 import type { PreparedXaMonitor } from './prepared-xa-monitor.js';
 import type { StreamEvent } from './stream-event.js';
 
+/**
+ * The dump is reading events: one arrived within the last two heartbeat periods, and it is not waiting at the
+ * binlog's end (where only heartbeats arrive, and they put its lag at 0). A reader that waits for something this
+ * says nothing of can tell a long transaction being read from a stream with nothing more to read.
+ */
+export function streamReadingEvents(status: StreamStatus, now: number, heartbeatIntervalMs: number): boolean {
+  return (
+    status.state === 'streaming' &&
+    status.lagMs !== null &&
+    status.lagMs > 0 &&
+    status.lastEventAt !== null &&
+    now - status.lastEventAt < 2 * heartbeatIntervalMs
+  );
+}
+
 export interface StreamStatusSources {
   readonly handler: BinlogHandler;
   readonly log: Logger;

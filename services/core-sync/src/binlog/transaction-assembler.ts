@@ -54,6 +54,8 @@ export interface AssembledSchemaChange {
   readonly statement: string;
   /** The position after the statement. */
   readonly position: BinlogPosition;
+  /** When the statement ran on the source (ms since epoch, second precision). */
+  readonly timestamp: number;
 }
 
 /** An `XA COMMIT` or `XA ROLLBACK` (told to the sink before the transaction it hands on). */
@@ -222,13 +224,23 @@ export class TransactionAssembler {
     if (!endsGroup) {
       // A statement inside a transaction (CREATE TABLE … SELECT, SAVEPOINT…): the group goes on.
       if (changedTables.length > 0) {
-        this.#sink.schemaChange({ tables: changedTables, statement, position: this.#position });
+        this.#sink.schemaChange({
+          tables: changedTables,
+          statement,
+          position: this.#position,
+          timestamp: event.timestamp,
+        });
       }
       return;
     }
     const group = this.#closeGroup(event.nextPosition);
     if (changedTables.length > 0) {
-      this.#sink.schemaChange({ tables: changedTables, statement, position: this.#position });
+      this.#sink.schemaChange({
+        tables: changedTables,
+        statement,
+        position: this.#position,
+        timestamp: event.timestamp,
+      });
     }
     this.#handOn(group, event.timestamp);
   }

@@ -90,6 +90,7 @@ export class TransactionHandOn {
           table,
           statement: change.statement,
           position: change.position,
+          timestamp: change.timestamp,
         });
       } catch (error) {
         throw new HandlerFailure('onSchemaChange', error);
