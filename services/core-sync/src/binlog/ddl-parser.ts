@@ -306,9 +306,9 @@ function tablesNamedBy(tokens: readonly Token[], defaultDatabase: string): Quali
 
 /**
  * Whether a DDL statement may replace the rows of the tables it names without row events: TRUNCATE, DROP, RENAME
- * and CREATE TABLE (the table was dropped, renamed away or replaced before), and an ALTER TABLE that renames the
- * table, truncates, drops or exchanges a partition, discards or imports a tablespace, or adds or drops the primary
- * key (a key then names other rows). Other DDL (a column added, an index) keeps every row under its key. Read like
+ * and CREATE OR REPLACE TABLE, and an ALTER TABLE that renames the table, truncates, drops or exchanges a
+ * partition, discards or imports a tablespace, or adds or drops the primary key (a key then names other rows).
+ * Other DDL (a column added, an index, a plain CREATE TABLE) keeps every row under its key. Read like
  * `tablesChangedByStatement`, both ways when a string holds a backslash: either reading that says so counts.
  */
 export function replacesTableContents(statement: string): boolean {
@@ -326,8 +326,8 @@ function replacesContents(tokens: readonly Token[]): boolean {
     case 'RENAME':
       return cursor.acceptWord('TABLE', 'TABLES') !== undefined;
     case 'CREATE':
-      cursor.acceptWords('OR', 'REPLACE');
-      return cursor.acceptWord('TABLE') !== undefined;
+      // A plain CREATE TABLE finds no table to replace (its DROP or RENAME is logged on its own).
+      return cursor.acceptWords('OR', 'REPLACE') && cursor.acceptWord('TABLE') !== undefined;
     case 'ALTER':
       return alterReplacesContents(cursor);
     case undefined:
