@@ -215,6 +215,7 @@ function createTableRepair(
     listUndecided: options.listUndecided,
     hasOpenConflict: (keyText) => options.hasOpenConflict(table, keyText),
     settleTimeoutMs: options.settleTimeoutMs ?? 5_000,
+    signal: options.signal,
     logger: options.logger.child({ table }),
   });
 }

@@ -99,11 +99,11 @@ export class HeldOneSidedRows {
 
   /** Both sides' histories of the keys; undefined when this service does not read binlogs for them. */
   async #readHistories(keyTexts: ReadonlySet<string>): Promise<Histories | undefined> {
-    const { keyHistory, compared } = this.#options;
+    const { keyHistory, compared, signal } = this.#options;
     if (keyHistory === undefined) return undefined;
     const [local, cloud] = await Promise.all([
-      keyHistory.read('local', compared.schema, keyTexts),
-      keyHistory.read('cloud', compared.schema, keyTexts),
+      keyHistory.read('local', compared.schema, keyTexts, signal),
+      keyHistory.read('cloud', compared.schema, keyTexts, signal),
     ]);
     return { local, cloud };
   }

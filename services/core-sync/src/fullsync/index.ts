@@ -7,5 +7,6 @@ export {
 } from './refresh-resolvers.js';
 export { compareTable, diffRows, type ChunkDifference, type CompareSide } from './table-compare.js';
 export { ChangeTally, noChanges } from './table-changes.js';
-export { BinlogKeyHistory, markBinlogEnd, type HistorySide, type KeyHistoryReader } from './key-history.js';
+export { BinlogKeyHistory, type HistorySide, type KeyHistoryReader } from './key-history.js';
+export { noProgressTimeoutMs } from './history-read.js';
 export type { UndecidedRow } from './repair-types.js';

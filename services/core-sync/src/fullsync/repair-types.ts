@@ -94,5 +94,7 @@ export interface TwoWayRepairOptions extends RepairBasics {
   /** Whether the table's row with this key waits for a person (an unresolved conflict). */
   readonly hasOpenConflict: (keyText: string) => boolean;
   readonly settleTimeoutMs: number;
+  /** The run's: stopping the run stops a binlog read under way. */
+  readonly signal: AbortSignal;
   readonly logger: Logger;
 }

@@ -17,6 +17,9 @@
  *   chunks, conflict resolutions) so the other direction's listener drops them as echoes (echo-markers.ts).
  * - `marker:copying:<table>`: a copy of the table into this target started and has not finished (removed in the
  *   transaction that writes its `snapshot:` slot): the next start copies it again.
+ * - `marker:history`, `marker:catch-up`: a full sync's binlog read commits one to mark where the binlog ended; the
+ *   history read writes a token of its own into `binlog_file` and reads until the transaction carrying it
+ *   (echo-markers.ts `writeEndMarker`).
  * - `marker:adopting:<table>`: bidirectional; the table was adopted with rows on both sides and no reconciling
  *   run has finished it yet (written with its `snapshot:` slot, removed when a run completes the table): the
  *   next start adopts it again.

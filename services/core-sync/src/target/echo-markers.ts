@@ -4,7 +4,7 @@
  * recognises them in the binlog and drops them as echoes. `marker:copying:<table>` and `marker:adopting:<table>`
  * rows also record copies and adoptions in progress (checkpoint-table.ts).
  */
-import type { SideName } from '../model/index.js';
+import type { RowChange, SideName } from '../model/index.js';
 import { qualifiedName, type Pool, type PoolConnection, type QueryRow } from '../mysql/index.js';
 import { checkpointTableName } from './checkpoint-table.js';
 import {
@@ -58,6 +58,46 @@ export async function writeMarker(
      VALUES (?, ?, '', 0, NULL, UTC_TIMESTAMP(6))
      ON DUPLICATE KEY UPDATE updated_at = VALUES(updated_at)`,
     [sourceName, slot],
+  );
+}
+
+/**
+ * Marks the end of a binlog read: commits, as the service's own transaction, the marker row `slot` of
+ * `sourceName` with `token` in its `binlog_file` (marker rows hold no position). A reader that sees the checkpoint
+ * table's rows finds the transaction that carries its token (`isEndMarker`), wherever the binlog has rotated to.
+ */
+export async function writeEndMarker(
+  pool: Pool,
+  database: string,
+  sourceName: string,
+  slot: string,
+  token: string,
+): Promise<void> {
+  await inWriteTransaction(pool, (connection) =>
+    connection.query(
+      `INSERT INTO ${qualifiedName(database, checkpointTableName)}
+         (source_name, slot, binlog_file, binlog_position, gtid, updated_at)
+       VALUES (?, ?, ?, 0, NULL, UTC_TIMESTAMP(6))
+       ON DUPLICATE KEY UPDATE binlog_file = VALUES(binlog_file), updated_at = VALUES(updated_at)`,
+      [sourceName, slot, token],
+    ),
+  );
+}
+
+/** Whether a row change is the end marker `writeEndMarker` wrote with these arguments. */
+export function isEndMarker(
+  change: Pick<RowChange, 'table' | 'after'>,
+  sourceName: string,
+  slot: string,
+  token: string,
+): boolean {
+  const after = change.after;
+  return (
+    change.table === checkpointTableName &&
+    after !== null &&
+    after.source_name === sourceName &&
+    after.slot === slot &&
+    after.binlog_file === token
   );
 }
 

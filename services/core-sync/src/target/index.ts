@@ -45,6 +45,8 @@ export type { BlockedHandler } from './blocking-connections.js';
 export {
   EchoMarkers,
   writeMarker,
+  writeEndMarker,
+  isEndMarker,
   markerSlot,
   tableMarkerSlot,
   readMarkedTables,

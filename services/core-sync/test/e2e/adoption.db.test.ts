@@ -256,6 +256,65 @@ describe('changes while a table is being adopted', () => {
   });
 });
 
+describe('adopting a table truncated on one side', () => {
+  it('lists rows of the other side from before the TRUNCATE, and copies one created after it', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'adopt_truncate',
+    );
+    await createOnBothSides(fixture, itemsTable);
+    // Binlog times have one-second precision: each step is in a later second than the one before.
+    const nextSecond = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1_100));
+    // Row 1 never reached cloud; row 3 was on both sides.
+    await fixture.source.query(
+      "INSERT INTO items VALUES (1, 'local, before the truncate', 1, '2024-01-01'), (3, 'both', 3, '2024-01-01')",
+    );
+    await fixture.target.query("INSERT INTO items VALUES (3, 'both', 3, '2024-01-01')");
+    await nextSecond();
+    // Cloud empties the table (no row events): row 3 there is gone with no before image, and row 1, had it
+    // crossed, would have gone too.
+    await fixture.target.query('TRUNCATE TABLE items');
+    await fixture.target.query(
+      "INSERT INTO items VALUES (201, 'cloud, after the truncate', 1, '2024-01-01')",
+    );
+    await nextSecond();
+    await fixture.source.query("INSERT INTO items VALUES (2, 'local, after the truncate', 1, '2024-01-01')");
+    await using running = await startDisposableService(
+      fixture,
+      bidirectionalItemsDocument(fixture, { conflict_resolution: 'source_priority', prefer: 'local' }),
+    );
+    expect(running.service.adoptingTables).toEqual(['items']);
+    const { sampleKeys, ...counts } = changesOf(await runToEnd(fullSyncManager(running), {}));
+    expect(counts).toEqual({
+      copied: { local: 1, cloud: 1 },
+      deleted: { local: 0, cloud: 0 },
+      changed: { local: 0, cloud: 0 },
+      conflicts: 0,
+      undecided: 2,
+    });
+    expect([...sampleKeys.undecided].sort()).toEqual(['{"id":1}', '{"id":3}']);
+    // Rows 1 and 3 stay on local only, waiting for a person; rows 2 and 201 crossed.
+    await eventually(async () => {
+      expect(await labels(fixture.target)).toEqual({
+        2: 'local, after the truncate',
+        201: 'cloud, after the truncate',
+      });
+    }, 20_000);
+    expect(await labels(fixture.source)).toEqual({
+      1: 'local, before the truncate',
+      2: 'local, after the truncate',
+      3: 'both',
+      201: 'cloud, after the truncate',
+    });
+    const { conflicts } = await running.store.listConflicts({ resolved: false, limit: 10, offset: 0 });
+    expect(conflicts.map((conflict) => [conflict.conflictType, conflict.primaryKeyValue]).sort()).toEqual([
+      ['insert_or_delete', '{"id":1}'],
+      ['insert_or_delete', '{"id":3}'],
+    ]);
+  });
+});
+
 async function expectNoOpenConflicts(running: RunningService, open: number): Promise<void> {
   const { total } = await running.store.listConflicts({ resolved: false, limit: 1, offset: 0 });
   expect(total).toBe(open);

@@ -17,8 +17,7 @@ import {
 } from '../../binlog/index.js';
 import { SyncError } from '../../errors/index.js';
 import { BinlogPosition, type TableSchema } from '../../model/index.js';
-import { markBinlogEnd } from '../../fullsync/index.js';
-import { readSlots } from '../../target/index.js';
+import { inWriteTransaction, markerSlot, readSlots, writeMarker } from '../../target/index.js';
 import type { DirectionContext } from './direction-context.js';
 import type { DirectionTables } from './direction-tables.js';
 import type { SchemaWatch } from './schema-watch.js';
@@ -73,11 +72,18 @@ export async function streamStartOf(
 }
 
 /**
- * Where the source's binlog ends now, marked by a transaction of the service's own (written on the source, where the
- * other direction writes): a catch-up reads until the stream hands that transaction on.
+ * Where the source's binlog ends now: its current position, read before a transaction of the service's own is
+ * committed on the source (where the other direction writes; the streams drop it as an echo). Everything committed
+ * until now is at or before that position, and the marker commits after it, in the same file or a later one however
+ * the binlog rotates meanwhile: the stream reaches the end even when nothing else is written.
  */
-export function markSourceEnd(context: DirectionContext): Promise<BinlogPosition> {
-  return markBinlogEnd(context.sourcePool, context.sourceDatabase, context.target, 'catch-up');
+export async function markSourceEnd(context: DirectionContext): Promise<BinlogPosition> {
+  const { sourcePool, sourceDatabase, target } = context;
+  const end = await readCurrentPosition(sourcePool);
+  await inWriteTransaction(sourcePool, (connection) =>
+    writeMarker(connection, sourceDatabase, target, markerSlot('catch-up')),
+  );
+  return end;
 }
 
 /** How often a catch-up checks how far the stream has read. */
