@@ -222,7 +222,7 @@ export class DirectionPipeline implements FullSyncDirection {
     if (stream === undefined) return true;
     const end = await markSourceEnd(this.#context);
     try {
-      await stream.caughtUp(end, AbortSignal.timeout(timeoutMs), () => this.#error);
+      await stream.caughtUp(end, { signal: AbortSignal.timeout(timeoutMs), failure: () => this.#error });
       return true;
     } catch (error) {
       if (error instanceof DOMException && error.name === 'TimeoutError') return false;
@@ -247,7 +247,7 @@ export class DirectionPipeline implements FullSyncDirection {
         const stream = this.#streaming;
         if (stream === undefined) return;
         this.#setState('streaming');
-        await stream.caughtUp(end, signal, () => this.#error);
+        await stream.caughtUpForRun(end, signal, () => this.#error);
         this.#context.logger.info(
           { binlogPosition: end.toString() },
           'caught up with the source for a full sync',

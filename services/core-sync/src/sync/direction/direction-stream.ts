@@ -11,11 +11,13 @@ import {
 } from '../../apply/index.js';
 import {
   readCurrentPosition,
+  streamReadingEvents,
   type BinlogSource,
   type ReadHold,
   type StreamStatus,
 } from '../../binlog/index.js';
 import { SyncError } from '../../errors/index.js';
+import { noProgressTimeoutMs } from '../../fullsync/index.js';
 import { BinlogPosition, type TableSchema } from '../../model/index.js';
 import { inWriteTransaction, markerSlot, readSlots, writeMarker } from '../../target/index.js';
 import type { DirectionContext } from './direction-context.js';
@@ -84,6 +86,18 @@ export async function markSourceEnd(context: DirectionContext): Promise<BinlogPo
     writeMarker(connection, sourceDatabase, target, markerSlot('catch-up')),
   );
   return end;
+}
+
+export interface CatchUpOptions {
+  /** Aborting it ends the wait: `caughtUp` rejects with its reason. */
+  readonly signal: AbortSignal;
+  /** The direction failed: its error. */
+  readonly failure: () => Error | null;
+  /**
+   * Fail when neither the stream nor the engine moved for this long (`noProgressTimeoutMs`): the source cannot be
+   * read, or a batch cannot be written. No limit when absent.
+   */
+  readonly noProgressTimeoutMs?: number;
 }
 
 /** How often a catch-up checks how far the stream has read. */
@@ -207,10 +221,13 @@ export class DirectionStream {
 
   /**
    * Resolves once the stream has handed on every transaction up to `end` and they are applied (or held by a
-   * paused table); rejects when the direction failed (`failure()` says why) or `signal` aborts. Under a steady
-   * load the queue is never empty: what counts is the watermark passing `end`.
+   * paused table); rejects when the direction failed (`failure()` says why), when `signal` aborts (with its reason),
+   * or with FULL_SYNC_FAILED when nothing moved for `noProgressTimeoutMs`. Under a steady load the queue is never
+   * empty: what counts is the watermark passing `end`.
    */
-  async caughtUp(end: BinlogPosition, signal: AbortSignal, failure: () => Error | null): Promise<void> {
+  async caughtUp(end: BinlogPosition, options: CatchUpOptions): Promise<void> {
+    const { signal, failure, noProgressTimeoutMs } = options;
+    const progress = { mark: '', at: Date.now() };
     for (;;) {
       signal.throwIfAborted();
       const failed = failure();
@@ -224,8 +241,65 @@ export class DirectionStream {
         const watermark = engine.watermark;
         if ((watermark !== null && watermark.compare(end) >= 0) || engine.queueDepth === 0) return;
       }
+      if (noProgressTimeoutMs !== undefined) this.#checkProgress(progress, end, noProgressTimeoutMs);
       await new Promise((resolve) => setTimeout(resolve, catchUpPollMs));
     }
+  }
+
+  /**
+   * A stream opened for a full sync (`realtime: false`) catches up with `end`. Fails the run (FULL_SYNC_FAILED,
+   * naming the direction) when the run is stopped, or when nothing moves for `noProgressTimeoutMs` (the source
+   * cannot be read, or a batch cannot be written); a long catch-up that moves goes on.
+   */
+  async caughtUpForRun(end: BinlogPosition, signal: AbortSignal, failure: () => Error | null): Promise<void> {
+    const { config, source, direction } = this.#options.context;
+    const timeoutMs = noProgressTimeoutMs(
+      config.sync.heartbeatIntervalMs,
+      Math.max(config.databases.local.queryTimeoutMs, config.databases.cloud.queryTimeoutMs),
+    );
+    try {
+      await this.caughtUp(end, { signal, failure, noProgressTimeoutMs: timeoutMs });
+    } catch (error) {
+      if (!signal.aborted || error instanceof SyncError) throw error;
+      throw new SyncError(
+        'FULL_SYNC_FAILED',
+        `the run was stopped while ${direction} caught up with ${source}'s binlog`,
+        { cause: error, details: { direction } },
+      );
+    }
+  }
+
+  /** Throws when neither the stream's position, nor its reading, nor the engine moved for `timeoutMs`. */
+  #checkProgress(progress: { mark: string; at: number }, end: BinlogPosition, timeoutMs: number): void {
+    const { context } = this.#options;
+    const now = Date.now();
+    const status = this.streamStatus;
+    const engine = this.#engine;
+    const reading =
+      status !== undefined && streamReadingEvents(status, now, context.config.sync.heartbeatIntervalMs);
+    const mark = [status?.position?.toString(), engine?.watermark?.toString(), engine?.queueDepth].join('|');
+    if (reading || mark !== progress.mark) {
+      progress.mark = mark;
+      progress.at = now;
+      return;
+    }
+    if (now - progress.at < timeoutMs) return;
+    const lastError = status?.lastError ?? null;
+    throw new SyncError(
+      'FULL_SYNC_FAILED',
+      `${context.direction} made no progress catching up with ${context.source} for ${timeoutMs} ms ` +
+        `(stream ${status?.state ?? 'not started'}${lastError === null ? '' : `: ${lastError.message}`}; ` +
+        `read up to ${status?.position?.toString() ?? 'nothing'}, applied up to ` +
+        `${engine?.watermark?.toString() ?? 'nothing'}, the source's end ${end.toString()})`,
+      {
+        details: {
+          direction: context.direction,
+          timeoutMs,
+          streamState: status?.state,
+          errorCode: lastError?.code,
+        },
+      },
+    );
   }
 
   /**
