@@ -11,6 +11,7 @@ export type { PreparedXaStatus } from './prepared-xa-monitor.js';
 export { listBinaryLogs, readCurrentPosition } from './server-position.js';
 export { replacesTableContents } from './ddl-parser.js';
 export { streamReadingEvents } from './stream-status.js';
+export { noProgressTimeoutMs, readUntilEnd, type BoundedReadOptions } from './bounded-read.js';
 export { checkReplicationAccess } from './replication-access.js';
 export { checkSourceServer, readServerIdentity, sourceServerChanged } from './source-server.js';
 export { GtidFollowRefusal, positionsOfGtidStates } from './gtid-positions.js';

@@ -8,5 +8,4 @@ export {
 export { compareTable, diffRows, type ChunkDifference, type CompareSide } from './table-compare.js';
 export { ChangeTally, noChanges } from './table-changes.js';
 export { BinlogKeyHistory, type HistorySide, type KeyHistoryReader } from './key-history.js';
-export { noProgressTimeoutMs } from './history-read.js';
 export type { UndecidedRow } from './repair-types.js';

@@ -12,7 +12,8 @@ import { createTestLogger } from '../binlog/testing/binlog-test-kit.js';
 import { BinlogPosition, primaryKeyText, type TableSchema } from '../model/index.js';
 import { createMysqlPool, readTableSchema, type Pool } from '../mysql/index.js';
 import { ensureCheckpointTable, writeEndMarker } from '../target/index.js';
-import { noProgressTimeoutMs, readUntilEndMarker, type HistorySide } from './history-read.js';
+import { noProgressTimeoutMs } from '../binlog/index.js';
+import { readUntilEndMarker, type HistorySide } from './history-read.js';
 import { BinlogKeyHistory, historyEndSlot } from './key-history.js';
 import { LastChanges } from './last-changes.js';
 

@@ -17,7 +17,7 @@ import {
   type StreamStatus,
 } from '../../binlog/index.js';
 import { SyncError } from '../../errors/index.js';
-import { noProgressTimeoutMs } from '../../fullsync/index.js';
+import { noProgressTimeoutMs } from '../../binlog/index.js';
 import { BinlogPosition, type TableSchema } from '../../model/index.js';
 import { inWriteTransaction, markerSlot, readSlots, writeMarker } from '../../target/index.js';
 import type { DirectionContext } from './direction-context.js';

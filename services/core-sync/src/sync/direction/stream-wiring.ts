@@ -9,7 +9,7 @@ import {
   type DependencyKeys,
   type RefreshResolver,
 } from '../../apply/index.js';
-import { BinlogSource, type BinlogHandler } from '../../binlog/index.js';
+import { BinlogSource, type BinlogHandler, type BinlogSourceOptions } from '../../binlog/index.js';
 import type { ServiceConfig } from '../../config/index.js';
 import { ConflictChecker, strategyFor } from '../../conflict/index.js';
 import type { BinlogPosition, SideName, TableSchema } from '../../model/index.js';
@@ -99,15 +99,26 @@ export interface BinlogSourceWiring {
 }
 
 export function createBinlogSource(context: DirectionContext, wiring: BinlogSourceWiring): BinlogSource {
+  return new BinlogSource({
+    ...binlogReadSettings(context, wiring),
+    // The service's own transactions on this side (the other direction's batches) are dropped as echoes.
+    markerTable: checkpointTableName,
+    handler: wiring.handler,
+  });
+}
+
+/** How a dump of the direction's source reads it (the stream's, or a bounded read's with the same replica id). */
+export function binlogReadSettings(
+  context: DirectionContext,
+  wiring: Omit<BinlogSourceWiring, 'handler'>,
+): Omit<BinlogSourceOptions, 'handler' | 'markerTable'> & { readonly queryTimeoutMs: number } {
   const { config, source, target, logger } = context;
   const sourceConfig = config.databases[source];
-  return new BinlogSource({
+  return {
     side: source,
     endpoint: context.sourceEndpoints.replication,
     database: sourceConfig.database,
     tables: config.sync.tables.map((table) => table.name),
-    // The service's own transactions on this side (the other direction's batches) are dropped as echoes.
-    markerTable: checkpointTableName,
     serverId: sourceConfig.serverId ?? defaultReplicaServerId(source, target),
     startPosition: wiring.startPosition,
     ...(wiring.sourceServer === undefined ? {} : { sourceServer: wiring.sourceServer }),
@@ -116,11 +127,9 @@ export function createBinlogSource(context: DirectionContext, wiring: BinlogSour
     reconnectMaxDelayMs: config.sync.reconnectMaxDelayMs,
     queryTimeoutMs: sourceConfig.queryTimeoutMs,
     logger,
-    handler: wiring.handler,
-  });
+  };
 }
 
-/** A replica id unlikely to clash with real servers: 0x4D53xxxx ("MS"), distinct per direction. */
 function defaultReplicaServerId(source: SideName, target: SideName): number {
   return 0x4d530000 + (source === 'local' ? 1 : 2) * 16 + (target === 'local' ? 1 : 2);
 }
