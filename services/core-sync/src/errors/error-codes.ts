@@ -125,6 +125,12 @@ export const errorCodes = {
     retryable: false,
     httpStatus: 400,
   },
+  CONFLICT_RESOLUTION_REFUSED: {
+    description:
+      "A side's server refused the chosen version of a conflicting row (most often a foreign key: the row's parent is missing on that side, or a delete of a row other rows reference without a cascade). Resolutions are written with the foreign-key checks on, as the stream writes, and both sides in one go: nothing was written on either side, and the conflict still waits. The message names the side, the row and the server's error. Resolve the related row first (the parent's conflict), or choose another version.",
+    retryable: false,
+    httpStatus: 409,
+  },
   CONFLICT_RESOLUTION_INCOMPLETE: {
     description:
       'Edited data for a conflict leaves columns of the table out (`details.missingColumns`), and nothing fills them: both sides must end with the same whole row, so nothing was written and the conflict still waits. Give every column, or add `"fillFrom": "local"` or `"cloud"` to take the left-out columns from that side\'s stored row (not possible when the row is absent on that side).',

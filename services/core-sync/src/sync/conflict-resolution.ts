@@ -23,7 +23,7 @@ import {
 } from '../conflict/index.js';
 import { SyncError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import { readBinlogEnd, readTableSchema, type Pool } from '../mysql/index.js';
+import { classifyDriverError, readBinlogEnd, readTableSchema, type Pool } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
 import {
   resolutionRow,
@@ -115,17 +115,22 @@ async function writeBothSides(
       throw new SyncError('CONFLICT_ALREADY_RESOLVED', `conflict ${id} was resolved meanwhile`);
     }
     const resolution = resolutionRow(current, options.choice, target.resolutionTable);
-    for (const side of ['local', 'cloud'] as const) {
-      const fence = await writeMarked(
-        pools[side],
-        config.databases[side].database,
-        side,
-        target.resolutionTable.schemas[side],
-        target.keyText,
-        target.keyRow,
-        resolution.row,
-      );
-      options.ownWrites.record(side, target.table, [target.keyText], fence);
+    const write = (side: SideName): SideWrite => ({
+      pool: pools[side],
+      database: config.databases[side].database,
+      side,
+      schema: target.resolutionTable.schemas[side],
+      keyText: target.keyText,
+      keyRow: target.keyRow,
+      row: resolution.row,
+    });
+    // Cloud's write is made inside local's transaction: when cloud refuses the row, local's is rolled back.
+    const fences = await writeMarked(write('local'), () =>
+      writeMarked(write('cloud'), () => Promise.resolve(null)),
+    );
+    options.ownWrites.record('local', target.table, [target.keyText], fences.fence);
+    if (fences.inside !== null) {
+      options.ownWrites.record('cloud', target.table, [target.keyText], fences.inside.fence);
     }
     return resolution;
   } finally {
@@ -139,29 +144,52 @@ async function sideSchema(pool: Pool, database: string, side: SideName, table: s
   return schema;
 }
 
-async function writeMarked(
-  pool: Pool,
-  database: string,
-  side: SideName,
-  schema: TableSchema,
-  keyText: string,
-  keyRow: Row,
-  row: Row | null,
-): Promise<BinlogPosition> {
+interface SideWrite {
+  readonly pool: Pool;
+  readonly database: string;
+  readonly side: SideName;
+  readonly schema: TableSchema;
+  readonly keyText: string;
+  readonly keyRow: Row;
+  /** The chosen version; null deletes the row. */
+  readonly row: Row | null;
+}
+
+/**
+ * Writes the chosen version to one side in a marked transaction with the foreign-key checks on (as the stream
+ * writes: a cascade runs, and a row whose parent the side lacks is refused), runs `inside` before that transaction
+ * commits, and resolves with where the side's binlog was after the write (its fence) and what `inside` gave.
+ */
+async function writeMarked<Inside>(
+  write: SideWrite,
+  inside: () => Promise<Inside>,
+): Promise<{ fence: BinlogPosition; inside: Inside }> {
+  const { pool, database, side, schema, keyText, keyRow, row } = write;
   const writer = new BatchWriter(database, 1);
   // Marked as applied from the other side, so this side's listener drops it.
   const markers = new EchoMarkers(pool, database, otherSide(side), 'manual-resolution');
   try {
-    return await markers.run({}, async (connection) => {
+    return await markers.run({ foreignKeyChecks: true }, async (connection) => {
       await writer.writeTable(connection, schema, [
         row === null
           ? { kind: 'delete', table: schema.name, keyText, row: keyRow, before: null }
           : { kind: 'upsert', table: schema.name, keyText, row, before: null },
       ]);
       // Read while the write holds the row's lock: the side's earlier changes of the row are superseded.
-      return readBinlogEnd(connection);
+      const fence = await readBinlogEnd(connection);
+      return { fence, inside: await inside() };
     });
   } catch (error) {
+    if (error instanceof SyncError) throw error;
+    if (classifyDriverError(error) === 'row-rejected') {
+      throw new SyncError(
+        'CONFLICT_RESOLUTION_REFUSED',
+        `${side} refuses the chosen version of ${schema.name} row ${JSON.stringify(rowToJson(keyRow))}: ` +
+          `${error instanceof Error ? error.message : String(error)}. Nothing was written on either side; the ` +
+          'conflict still waits',
+        { cause: error, details: { side, table: schema.name } },
+      );
+    }
     throw new SyncError('APPLY_FAILED', `failed to write the resolution of ${schema.name} to ${side}`, {
       cause: error,
     });

@@ -6,6 +6,7 @@
  * both sides instead of on one side only with no logged delete.
  */
 import { describe, expect, inject, it } from 'vitest';
+import { SyncError } from '../../src/errors/index.js';
 import { expectExactlyEqual } from '../support/exact-rows.js';
 import { runFullSyncToEnd } from '../support/full-sync-runs.js';
 import { createOnBothSides, createSyncFixture, startDisposableService } from '../support/sync-fixture.js';
@@ -83,5 +84,63 @@ describe('adopting tables linked by a cascading foreign key', () => {
     const { total } = await running.store.listConflicts({ resolved: false, limit: 1, offset: 0 });
     expect(total).toBe(0);
     expect(running.service.adoptingTables).toEqual([]);
+  });
+
+  it('resolving a line before its order is refused with the reason, writing nothing; after the order it is written', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'adopt_parent_first',
+    );
+    await createOnBothSides(fixture, schema);
+    await createOnBothSides(
+      fixture,
+      `INSERT INTO orders SELECT seq, CONCAT('order ', seq) FROM seq_1_to_5;
+       INSERT INTO order_lines SELECT orders.id, line_numbers.seq, 'product'
+         FROM orders JOIN seq_1_to_3 AS line_numbers`,
+    );
+    // Local deleted order 3 (its lines by cascade, unlogged) while cloud changed it: both wait for a person.
+    await fixture.source.query('DELETE FROM orders WHERE id = 3');
+    await fixture.target.query("UPDATE orders SET label = 'changed on cloud' WHERE id = 3");
+    await using running = await startDisposableService(
+      fixture,
+      fixture.configDocument({
+        tables: [
+          { name: 'orders', primary_key: 'id', conflict_resolution: 'manual' },
+          { name: 'order_lines', primary_key: ['order_id', 'line'], conflict_resolution: 'manual' },
+        ],
+        sync: { mode: 'bidirectional', batch_insert_size: 100 },
+      }),
+    );
+    await runFullSyncToEnd(running, ['orders', 'order_lines']);
+    const { conflicts } = await running.store.listConflicts({ resolved: false, limit: 10, offset: 0 });
+    const byKey = new Map(conflicts.map((conflict) => [conflict.primaryKeyValue, conflict]));
+    const order = byKey.get('{"id":3}');
+    const line = byKey.get('{"order_id":3,"line":1}');
+    expect([order?.conflictType, line?.conflictType]).toEqual(['delete_update', 'insert_or_delete']);
+    if (order === undefined || line === undefined) throw new Error('the conflicts are missing');
+
+    const refused = await running.service.resolveConflict(line.id, { side: 'cloud' }, 'test').then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(SyncError);
+    expect(refused).toMatchObject({ code: 'CONFLICT_RESOLUTION_REFUSED' });
+    expect((refused as SyncError).message).toMatch(/^local refuses the chosen version of order_lines row/);
+    const lineCounts = async (): Promise<number[]> =>
+      Promise.all(
+        [fixture.source, fixture.target].map(async (side) => {
+          const rows = await side.query<{ lineCount: number }>(
+            'SELECT COUNT(*) AS lineCount FROM order_lines WHERE order_id = 3 AND line = 1',
+          );
+          return Number(rows[0]?.lineCount);
+        }),
+      );
+    expect(await lineCounts()).toEqual([0, 1]);
+    expect((await running.store.getConflict(line.id))?.resolved).toBe(false);
+
+    await running.service.resolveConflict(order.id, { side: 'cloud' }, 'test');
+    await running.service.resolveConflict(line.id, { side: 'cloud' }, 'test');
+    expect(await lineCounts()).toEqual([1, 1]);
   });
 });
