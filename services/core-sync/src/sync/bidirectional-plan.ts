@@ -115,3 +115,21 @@ function adopt(table: string, ...directions: readonly [MutablePlan, TableFacts][
     plan.adopt.push(table);
   }
 }
+
+/** Says once at start which tables are adopted, and what happens next. */
+export function reportAdoption(tables: readonly string[], realtime: boolean, logger: Logger): void {
+  if (tables.length === 0) return;
+  if (realtime) {
+    logger.info(
+      { tables },
+      'tables with rows on both sides are being adopted: both directions stream, and an adoption run settles ' +
+        'their differences now (GET /api/v1/sync/status lists them under adoptingTables until it has)',
+    );
+    return;
+  }
+  logger.warn(
+    { tables },
+    'tables with rows on both sides wait for adoption: nothing is written to them until a run. Preview what it ' +
+      'will do with POST /api/v1/sync/trigger {"dryRun":true}, then trigger the run (or wait for the schedule)',
+  );
+}

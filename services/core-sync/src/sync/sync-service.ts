@@ -18,7 +18,7 @@ import type { Logger } from '../logging/index.js';
 import { directionName, type SideName } from '../model/index.js';
 import { checkDatabaseExists, createMysqlPool, type Pool } from '../mysql/index.js';
 import type { ConflictRecord, StateStore } from '../store/index.js';
-import { planBidirectionalStart } from './bidirectional-plan.js';
+import { planBidirectionalStart, reportAdoption } from './bidirectional-plan.js';
 import { resolveConflict, type ConflictChoice } from './conflict-resolution.js';
 import { DirectionPipeline, historyReaderServerId, oneWayPlan } from './direction/index.js';
 import { connectSide, type SideEndpoints } from './database-endpoints.js';
@@ -202,6 +202,7 @@ export class SyncService {
           await direction.begin(plan);
         }),
       );
+      reportAdoption(this.adoptingTables, config.sync.realtime, this.#logger);
       this.#startLagSampler();
       this.#storeProbe = setInterval(
         () => void this.#options.store.checkAvailability(),

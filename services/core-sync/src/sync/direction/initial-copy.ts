@@ -50,10 +50,13 @@ export class InitialCopy {
     adopted: readonly string[],
   ): Promise<void> {
     await this.#commitSnapshotSlots(tables, position, adopted);
+    const { logger, config } = this.#options.context;
     for (const table of tables) {
-      this.#options.context.logger.info(
+      logger.info(
         { table, binlogPosition: position.toString(), adopted: adopted.includes(table) },
-        'table starts streaming without a copy',
+        config.sync.realtime
+          ? 'table starts streaming without a copy'
+          : 'table starts without a copy: each run applies its changes from this binlog position',
       );
     }
   }
