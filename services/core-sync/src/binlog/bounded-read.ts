@@ -18,6 +18,9 @@ import { streamReadingEvents } from './stream-status.js';
 /** Heartbeat periods without progress before a bounded read gives up (a silent stream restarts at 3). */
 const noProgressHeartbeats = 6;
 
+/** pino's number for `warn`. */
+const warnLevel = 40;
+
 /** How often a bounded read reconnects before it gives up. */
 const maxReconnects = 3;
 
@@ -95,7 +98,12 @@ export function readUntilEnd(options: BoundedReadOptions): Promise<void> {
       },
       onFatalError: (error) => finish(error),
     };
-    const source = new BinlogSource({ ...settings, handler });
+    // Its dump re-reads old events (schema changes applied long ago, reconnects): it logs warnings and errors only.
+    const logger = settings.logger.child(
+      {},
+      { level: settings.logger.levelVal > warnLevel ? settings.logger.level : 'warn' },
+    );
+    const source = new BinlogSource({ ...settings, logger, handler });
     const progressTimer = setInterval(
       () => {
         const now = Date.now();

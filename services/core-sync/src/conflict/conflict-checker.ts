@@ -38,11 +38,14 @@ import type { OpenConflicts } from './open-conflicts.js';
 import type { OwnWrites } from './own-writes.js';
 import { excludedHashColumns, sameRowContent } from './row-hash.js';
 import type { RowClaims } from './row-claims.js';
-import { rowToJson } from './row-json.js';
+import { keyToJson, rowToJson } from './row-json.js';
 import type { ConflictStrategy } from './strategies.js';
 import { ConflictWriteBack, type WriteBack } from './write-back.js';
 
 export { conflictId, type ConflictEvent } from './conflict-records.js';
+
+/** Conflicts of one batch logged one line each at info; more are summed up (see `#report`). */
+const conflictLinesPerBatch = 10;
 
 export interface ConflictTableRule {
   readonly strategy: ConflictStrategy;
@@ -123,7 +126,7 @@ export class ConflictChecker implements BatchConflictCheck {
     const events: ConflictEvent[] = [];
     const opened: { keyText: string; id: string }[] = [];
     const adopting = this.#options.adopting(schema.name);
-    const leftToAdoption: string[] = [];
+    const leftToAdoption: NetRowChange[] = [];
     for (const change of netChanges) {
       const openId = openConflicts.get(schema.name, change.keyText);
       if (openId !== undefined) {
@@ -133,7 +136,7 @@ export class ConflictChecker implements BatchConflictCheck {
       const targetRow = targetRows.get(change.keyText) ?? null;
       const decision = decideChange(change, targetRow, excluded);
       if (adopting && decision.action === 'conflict' && decision.type === 'update_delete') {
-        leftToAdoption.push(change.keyText);
+        leftToAdoption.push(change);
         continue;
       }
       const applies =
@@ -181,7 +184,13 @@ export class ConflictChecker implements BatchConflictCheck {
     }
     if (leftToAdoption.length > 0) {
       this.#logger.info(
-        { table: schema.name, rowCount: leftToAdoption.length, sampleKeys: leftToAdoption.slice(0, 10) },
+        {
+          table: schema.name,
+          rowCount: leftToAdoption.length,
+          sampleKeys: leftToAdoption
+            .slice(0, 10)
+            .map((change) => keyToJson(change.keyRow, schema.primaryKey)),
+        },
         'updates of rows the target lacks are left to the adoption run, which places them from the binlogs',
       );
     }
@@ -200,7 +209,7 @@ export class ConflictChecker implements BatchConflictCheck {
             update.row === null ? null : rowToJson(update.row),
           );
         }
-        for (const event of events) this.#report(event);
+        this.#report(events);
       },
       ...(writeBacks.length === 0
         ? {}
@@ -260,18 +269,39 @@ export class ConflictChecker implements BatchConflictCheck {
     };
   }
 
-  #report(event: ConflictEvent): void {
-    this.#logger.info(
-      {
+  /**
+   * Logs a batch's conflicts (stored with the batch): each one at info, or, past `conflictLinesPerBatch` in one
+   * batch (a full sync settling thousands of rows), a summary by type and winner at info and each one at debug.
+   */
+  #report(events: readonly ConflictEvent[]): void {
+    const summarised = events.length > conflictLinesPerBatch;
+    for (const event of events) {
+      const fields = {
         conflictId: event.id,
         table: event.table,
         conflictType: event.type,
         strategy: event.strategy,
         winner: event.winner,
+      };
+      const message = event.winner === null ? 'conflict stored for manual resolution' : 'conflict resolved';
+      if (summarised) this.#logger.debug(fields, message);
+      else this.#logger.info(fields, message);
+      this.#options.onConflict?.(event);
+    }
+    if (!summarised) return;
+    const counts: Record<string, number> = {};
+    for (const event of events) {
+      const label = `${event.table} ${event.type} → ${event.winner ?? 'manual'}`;
+      counts[label] = (counts[label] ?? 0) + 1;
+    }
+    this.#logger.info(
+      {
+        conflictCount: events.length,
+        counts,
+        sampleConflictIds: events.slice(0, 5).map((event) => event.id),
       },
-      event.winner === null ? 'conflict stored for manual resolution' : 'conflict resolved',
+      'conflicts stored in one batch (each is in the conflict list, and in the debug log)',
     );
-    this.#options.onConflict?.(event);
   }
 
   async #readTargetRows(

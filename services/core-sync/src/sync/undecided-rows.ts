@@ -57,7 +57,7 @@ export async function listUndecidedRows(options: UndecidedRowsOptions): Promise<
       sourceSide: side,
     });
     options.logger.warn(
-      { conflictId: id, table, key: keyText, side, reason },
+      { conflictId: id, table, key: keyToJson(row, primaryKey), side, reason },
       'row on one side only listed as a conflict: the binlogs cannot tell whether it was added or deleted',
     );
     listed += 1;
