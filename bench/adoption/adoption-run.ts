@@ -32,7 +32,7 @@ export interface AdoptionRun {
   /** From `SyncManager.trigger()` until `idle()` resolved (the run's end recorded in the history). */
   readonly runMs: number;
   /**
-   * The run's own clock, from its start to its end state (its progress's startedAt to finishedAt): the row counts
+   * The run's own clock, from its start to its end state (its progress's startedAt to finishedAt): the row estimates
    * and the walk of every table. The rest of `runMs` came after: the adoption marks removed on both sides, the
    * history entry completed, the last events.
    */

@@ -7,7 +7,7 @@
  * Tables are taken `concurrency` at a time, as `runFullSync` takes them.
  *
  * Why this function and not a loop of our own over the SQL builders: it is exactly the walk the adoption run does,
- * so the ratio adoption ÷ compare measures what adoption adds around the walk (start-up, row counts, repair set-up,
+ * so the ratio adoption ÷ compare measures what adoption adds around the walk (start-up, row estimates, repair set-up,
  * progress, history, the adoption marks) and not the difference between two implementations of the walk. What it
  * does besides the SQL is one `SELECT VERSION()` per side per table (for the checksum's float text) and, for a
  * chunk that differs, reading its rows (never, on identical tables: counted, and the run fails if one differs).

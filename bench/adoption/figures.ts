@@ -24,7 +24,7 @@ export interface Medians {
   readonly bareMs: number;
   readonly startUpMs: number;
   readonly runMs: number;
-  /** The run's own start-to-end (row counts and walks), and what came after it until idle. */
+  /** The run's own start-to-end (row estimates and walks), and what came after it until idle. */
   readonly compareMs: number;
   readonly afterCompareMs: number;
   /** The run's row estimates timed by hand after each bare compare. */
