@@ -236,6 +236,14 @@ export class ApplyEngine {
     return hold.compare(watermark) < 0 ? hold : watermark;
   }
 
+  /**
+   * True when every source transaction dispatched with a commit position at or before `end` is applied (or held
+   * by a paused table); full-sync refreshes queued meanwhile do not count (TransactionTracker.appliedThrough).
+   */
+  appliedThrough(end: BinlogPosition): boolean {
+    return this.#tracker.appliedThrough(end);
+  }
+
   get committedWatermark(): BinlogPosition | null {
     return this.#watermarks.committed;
   }

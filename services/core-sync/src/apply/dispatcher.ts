@@ -234,7 +234,12 @@ export class Dispatcher {
 
   #enqueue(transaction: QueuedTransaction): void {
     const count = transaction.writes.length;
-    this.#options.tracker.dispatched(transaction.sequence, transaction.commitPosition, count);
+    this.#options.tracker.dispatched(
+      transaction.sequence,
+      transaction.commitPosition,
+      count,
+      transaction.refresh,
+    );
     if (count === 0) return;
     this.#options.queue.push(transaction);
     this.#queuedCount += count;

@@ -19,6 +19,21 @@ describe('TransactionTracker', () => {
     expect(tracker.watermark).toEqual(positionOf(2));
   });
 
+  it('is applied through a position once every source transaction up to it is, refreshes and later ones aside', () => {
+    const tracker = new TransactionTracker(positionOf(-1));
+    tracker.dispatched(0, positionOf(0), 1);
+    tracker.dispatched(1, positionOf(0), 3, true);
+    tracker.dispatched(2, positionOf(2), 1);
+    expect(tracker.appliedThrough(positionOf(1))).toBe(false);
+    tracker.acknowledge(0, 1);
+    // Transaction 2 (after the end) and the refresh are still open: the watermark stays before the end.
+    expect(tracker.watermark).toEqual(positionOf(0));
+    expect(tracker.appliedThrough(positionOf(1))).toBe(true);
+    expect(tracker.appliedThrough(positionOf(2))).toBe(false);
+    tracker.acknowledge(2, 1);
+    expect(tracker.appliedThrough(positionOf(2))).toBe(true);
+  });
+
   it('never passes an unacknowledged transaction, whatever the acknowledgement order', () => {
     fc.assert(
       fc.property(

@@ -4,6 +4,9 @@ interface PendingTransaction {
   remainingChanges: number;
   /** Commit position of the transaction dispatched just before this one: the watermark while this one is open. */
   readonly previousPosition: BinlogPosition | null;
+  readonly commitPosition: BinlogPosition;
+  /** A full-sync refresh (queued at the stream's end, no source transaction): `appliedThrough` ignores it. */
+  readonly refresh: boolean;
 }
 
 /**
@@ -21,8 +24,11 @@ export class TransactionTracker {
     this.#lastDispatchedPosition = initialPosition;
   }
 
-  /** Registers a transaction with the number of its changes that will be acknowledged; zero completes it. */
-  dispatched(sequence: number, commitPosition: BinlogPosition, changeCount: number): void {
+  /**
+   * Registers a transaction with the number of its changes that will be acknowledged; zero completes it. A
+   * full-sync refresh (`refresh`) is queued at the position of the transaction dispatched before it.
+   */
+  dispatched(sequence: number, commitPosition: BinlogPosition, changeCount: number, refresh = false): void {
     if (sequence <= this.#lastDispatchedSequence) {
       throw new RangeError(`transaction ${sequence} dispatched after ${this.#lastDispatchedSequence}`);
     }
@@ -30,6 +36,8 @@ export class TransactionTracker {
       this.#pending.set(sequence, {
         remainingChanges: changeCount,
         previousPosition: this.#lastDispatchedPosition,
+        commitPosition,
+        refresh,
       });
     }
     this.#lastDispatchedSequence = sequence;
@@ -49,6 +57,21 @@ export class TransactionTracker {
   get watermark(): BinlogPosition | null {
     for (const oldest of this.#pending.values()) return oldest.previousPosition;
     return this.#lastDispatchedPosition;
+  }
+
+  /**
+   * True when every source transaction dispatched with a commit position at or before `end` is applied. Unlike
+   * `watermark >= end`, it does not wait for a transaction after `end` (under a steady load there always is one
+   * open) nor for a full-sync refresh still being applied. Says nothing of transactions not dispatched yet: the
+   * caller checks that the stream has handed on everything up to `end`.
+   */
+  appliedThrough(end: BinlogPosition): boolean {
+    for (const pending of this.#pending.values()) {
+      if (pending.refresh) continue;
+      // Source transactions are dispatched in commit order: the oldest open one decides.
+      return pending.commitPosition.compare(end) > 0;
+    }
+    return true;
   }
 
   /** The commit position of the transaction dispatched just before `sequence` (which must be open). */

@@ -25,6 +25,8 @@ export class TwoWayRepair implements TableRepair {
   readonly #oneSided: HeldOneSidedRows;
   /** Differing rows left to the streams (a stream down or behind): the table cannot be called settled. */
   #rowsLeft = 0;
+  /** Why chunks were left, by direction name: how many times its stream was down, or did not catch up in time. */
+  readonly #leftBecause = new Map<string, { down: number; behind: number }>();
 
   /** The columns the conflict check leaves out of a row's comparison (row-hash.ts). */
   readonly #excludedColumns: ReadonlySet<string>;
@@ -41,13 +43,16 @@ export class TwoWayRepair implements TableRepair {
     // because a change is still on its way, and acting on it would undo that change: such chunks are left to the
     // streams, and the table ends failed, so a later run (and an adoption) settles them.
     const down = [forward, backward].filter((direction) => direction.streamDown);
-    const caughtUp =
-      down.length === 0 &&
-      (await Promise.all([forward.catchUp(settleTimeoutMs), backward.catchUp(settleTimeoutMs)])).every(
-        Boolean,
-      );
-    if (!caughtUp) {
-      this.#leave(difference, down);
+    const behind =
+      down.length > 0
+        ? []
+        : await Promise.all(
+            [forward, backward].map(async (direction) =>
+              (await direction.catchUp(settleTimeoutMs)) ? [] : [direction],
+            ),
+          ).then((lists) => lists.flat());
+    if (down.length > 0 || behind.length > 0) {
+      this.#leave(difference, down, behind);
       return;
     }
     // Every change committed on either side until now has reached the other side; only rows that still differ,
@@ -63,17 +68,49 @@ export class TwoWayRepair implements TableRepair {
   async finish(): Promise<void> {
     await this.#oneSided.settle();
     if (this.#rowsLeft > 0) {
+      const { table, settleTimeoutMs } = this.#options;
+      const reasons = [...this.#leftBecause].flatMap(([direction, counts]) => [
+        ...(counts.down > 0 ? [`the stream of ${direction} was down (${chunkCount(counts.down)})`] : []),
+        ...(counts.behind > 0
+          ? [
+              `${direction} did not apply within ${settleTimeoutMs} ms what its source had committed before ` +
+                `the wait began (${chunkCount(counts.behind)})`,
+            ]
+          : []),
+      ]);
       throw new SyncError(
         'FULL_SYNC_FAILED',
-        `${this.#rowsLeft} differing rows of ${this.#options.table} were left unsettled: a stream was down or ` +
-          'behind while they were compared, so they may be changes still on their way; a later run settles them',
-        { details: { table: this.#options.table, rowsLeft: this.#rowsLeft } },
+        `${this.#rowsLeft} differing rows of ${table} were left unsettled, as they may be changes still on ` +
+          `their way: ${reasons.join('; ')}; a later run settles them`,
+        {
+          details: {
+            table,
+            rowsLeft: this.#rowsLeft,
+            settleTimeoutMs,
+            directions: Object.fromEntries(this.#leftBecause),
+          },
+        },
       );
     }
   }
 
-  /** A chunk's differences left to the streams (see `repair`). */
-  #leave(difference: ChunkDifference, down: readonly FullSyncDirection[]): void {
+  /** A chunk's differences left to the streams (see `repair`): `down` streams, or directions `behind`. */
+  #leave(
+    difference: ChunkDifference,
+    down: readonly FullSyncDirection[],
+    behind: readonly FullSyncDirection[],
+  ): void {
+    for (const [directions, reason] of [
+      [down, 'down'],
+      [behind, 'behind'],
+    ] as const) {
+      for (const direction of directions) {
+        const name = directionName(direction.source);
+        const counts = this.#leftBecause.get(name) ?? { down: 0, behind: 0 };
+        counts[reason] += 1;
+        this.#leftBecause.set(name, counts);
+      }
+    }
     const rows = [
       ...difference.onlyReference,
       ...difference.onlyOther,
@@ -85,10 +122,12 @@ export class TwoWayRepair implements TableRepair {
         rows: rows.length,
         sampleKeys: rows.slice(0, 10).map((row) => this.#keyText(row)),
         streamsDown: down.map((direction) => directionName(direction.source)),
+        directionsBehind: behind.map((direction) => directionName(direction.source)),
+        settleTimeoutMs: this.#options.settleTimeoutMs,
       },
       down.length > 0
         ? 'rows that differ while a stream is down are left for the stream to bring across and a later run to settle'
-        : 'rows that differ while a stream is behind are left for it to bring across and a later run to settle',
+        : 'rows that differ while a direction has not applied what was committed before its catch-up began are left for it to bring across and a later run to settle',
     );
   }
 
@@ -180,6 +219,10 @@ export class TwoWayRepair implements TableRepair {
   #keyText(row: Row): string {
     return primaryKeyText(row, this.#options.compared.schema.primaryKey);
   }
+}
+
+function chunkCount(count: number): string {
+  return count === 1 ? '1 chunk' : `${count} chunks`;
 }
 
 /** The rows found again as they were: present on the same side only, with the same content. */

@@ -183,8 +183,8 @@ describe('bidirectional fallback', () => {
             expect.objectContaining({
               kind: 'fallback',
               status: 'failed',
-              errorMessage: expect.stringContaining(
-                '20 differing rows of items were left unsettled',
+              errorMessage: expect.stringMatching(
+                /20 differing rows of items were left unsettled, as they may be changes still on their way: the stream of local_to_cloud was down \(\d+ chunks?\); a later run settles them/,
               ) as unknown,
             }),
           );

@@ -222,8 +222,9 @@ export class DirectionStream {
   /**
    * Resolves once the stream has handed on every transaction up to `end` and they are applied (or held by a
    * paused table); rejects when the direction failed (`failure()` says why), when `signal` aborts (with its reason),
-   * or with FULL_SYNC_FAILED when nothing moved for `noProgressTimeoutMs`. Under a steady load the queue is never
-   * empty: what counts is the watermark passing `end`.
+   * or with FULL_SYNC_FAILED when nothing moved for `noProgressTimeoutMs`. The target is fixed: under a steady load
+   * the queue is never empty, there is always a transaction after `end` still open (which keeps the watermark
+   * before `end`), and full-sync refreshes of other tables may be queued; none of them is waited for.
    */
   async caughtUp(end: BinlogPosition, options: CatchUpOptions): Promise<void> {
     const { signal, failure, noProgressTimeoutMs } = options;
@@ -237,9 +238,14 @@ export class DirectionStream {
       }
       const position = this.streamStatus?.position;
       const engine = this.#engine;
-      if (position !== null && position !== undefined && position.compare(end) >= 0 && engine !== undefined) {
-        const watermark = engine.watermark;
-        if ((watermark !== null && watermark.compare(end) >= 0) || engine.queueDepth === 0) return;
+      if (
+        position !== null &&
+        position !== undefined &&
+        position.compare(end) >= 0 &&
+        engine !== undefined &&
+        engine.appliedThrough(end)
+      ) {
+        return;
       }
       if (noProgressTimeoutMs !== undefined) this.#checkProgress(progress, end, noProgressTimeoutMs);
       await new Promise((resolve) => setTimeout(resolve, catchUpPollMs));
