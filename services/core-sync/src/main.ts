@@ -108,7 +108,8 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
   });
   const app = buildApp({
     logger,
-    status: () => supervisor.status,
+    // The tables whose last adoption run failed come from the manager, which runs them.
+    status: () => ({ ...supervisor.status, adoptionFailures: manager.adoptionFailures }),
     requestTimeoutMs: config.server.readTimeoutMs,
     control: manager,
     conflicts: conflictAccess(store, (id, choice, resolvedBy) =>
@@ -129,6 +130,8 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
         logger,
         onElected: async (epoch) => {
           await supervisor.start(epoch);
+          // Only the leader runs full syncs: what an earlier leader left running was interrupted.
+          await manager.closeInterruptedRuns();
           scheduler.start();
         },
         onDeposed: async () => {
@@ -187,6 +190,7 @@ async function run(config: ServiceConfig, logger: Logger): Promise<number> {
       await store.close();
       throw error;
     }
+    await manager.closeInterruptedRuns();
     scheduler.start();
   }
   logger.info({ mode: config.sync.mode, tables: config.sync.tables.length }, 'mysql-sync is running');

@@ -35,6 +35,44 @@ async function health(status: ServiceStatus): Promise<{ statusCode: number; body
 }
 
 describe('GET /health with a token', () => {
+  it('is degraded while tables whose last adoption run failed are still being adopted', async () => {
+    const failure = {
+      runId: 'run-1',
+      finishedAt: '2025-01-02T03:04:05.000Z',
+      message: '9 differing rows of users were left unsettled',
+    };
+    const failedRun = await health({
+      mode: 'bidirectional',
+      directions: [direction()],
+      adoptingTables: ['users', 'orders'],
+      adoptionFailures: [
+        { ...failure, table: 'users' },
+        { ...failure, table: 'gone', message: 'settled since by a scheduled run' },
+      ],
+    });
+    expect(failedRun.statusCode).toBe(200);
+    expect(failedRun.body).toMatchObject({
+      status: 'degraded',
+      reasons: [
+        'tables users are not adopted yet: adoption run run-1 (ended 2025-01-02T03:04:05.000Z) did not settle ' +
+          'them: 9 differing rows of users were left unsettled; the scheduler tries again',
+      ],
+      problems: [{ direction: null, code: 'FULL_SYNC_FAILED' }],
+    });
+    // The first adoption run pending or running, or the table adopted since: ok.
+    for (const status of [
+      { mode: 'bidirectional' as const, directions: [direction()], adoptingTables: ['users'] },
+      {
+        mode: 'bidirectional' as const,
+        directions: [direction()],
+        adoptingTables: [],
+        adoptionFailures: [{ ...failure, table: 'users' }],
+      },
+    ]) {
+      expect((await health(status)).body).toMatchObject({ status: 'ok', reasons: [], problems: [] });
+    }
+  });
+
   it('is 200 ok while every direction streams', async () => {
     const response = await health({ mode: 'local_to_cloud', directions: [direction()] });
     expect(response).toEqual({

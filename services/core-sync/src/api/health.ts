@@ -97,14 +97,44 @@ function stateStoreFindings(stateStore: StateStoreView | undefined): Finding[] {
 }
 
 /**
+ * Tables still being adopted whose last adoption run failed (not those whose first run is pending or running):
+ * degraded, one finding per failed run, until a run settles them.
+ */
+function adoptionFindings(status: ServiceStatus): Finding[] {
+  const adopting = new Set(status.adoptingTables ?? []);
+  const byRun = new Map<string, { finishedAt: string | null; tables: string[]; messages: Set<string> }>();
+  for (const failure of status.adoptionFailures ?? []) {
+    if (!adopting.has(failure.table)) continue;
+    const run = byRun.get(failure.runId) ?? {
+      finishedAt: failure.finishedAt,
+      tables: [],
+      messages: new Set(),
+    };
+    run.tables.push(failure.table);
+    run.messages.add(failure.message);
+    byRun.set(failure.runId, run);
+  }
+  return [...byRun].map(([runId, run]) => ({
+    direction: null,
+    code: 'FULL_SYNC_FAILED',
+    reason:
+      `tables ${run.tables.join(', ')} are not adopted yet: adoption run ${runId} ` +
+      `(ended ${run.finishedAt ?? 'now'}) did not settle them: ${[...run.messages].join('; ')}; ` +
+      'the scheduler tries again',
+    down: false,
+  }));
+}
+
+/**
  * `down` (HTTP 503) when a direction failed, its binlog stream is not connected or its target cannot be reached;
- * `degraded` (200) when tables are paused, batches are retried after an error from the target, or the state store
- * is unavailable; `ok` otherwise.
+ * `degraded` (200) when tables are paused, batches are retried after an error from the target, the state store
+ * is unavailable, or the last adoption run of tables still being adopted failed; `ok` otherwise.
  */
 export function assessHealth(status: ServiceStatus): HealthReport {
   const findings = [
     ...status.directions.flatMap(directionFindings),
     ...stateStoreFindings(status.stateStore),
+    ...adoptionFindings(status),
   ];
   const down = findings.some((finding) => finding.down);
   return {

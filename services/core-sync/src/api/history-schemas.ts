@@ -17,7 +17,11 @@ const historyEntrySchema = z
     totalRows: count,
     rowsChanged: count,
     conflictsDetected: count,
-    status: z.string(),
+    status: z
+      .string()
+      .describe(
+        '`running`, `completed`, `failed`, `stopped`, or `interrupted`: the process stopped during the run before recording its end (closed by the next start).',
+      ),
     errorMessage: z.string().nullable(),
     traceId: z.string().nullable(),
     triggerSource: z

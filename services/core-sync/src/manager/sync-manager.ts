@@ -20,7 +20,7 @@ import type { SideName } from '../model/index.js';
 import type { PageRequest, StateStore, SyncHistoryEntry, SyncHistoryKind } from '../store/index.js';
 import type { SyncControl, TriggerRequest } from './contracts.js';
 import { RunStateMachine } from './run-state.js';
-import type { RunProgress } from '../status/index.js';
+import type { AdoptionFailure, RunProgress } from '../status/index.js';
 
 /** What the manager needs of the sync service. */
 export interface FullSyncHost {
@@ -74,6 +74,15 @@ function runningEntry(run: {
   };
 }
 
+/**
+ * The status and message of a history entry an earlier process left `running`: it stopped (killed, crashed, its
+ * host lost) before it recorded the run's end.
+ */
+export const interruptedRunStatus = 'interrupted';
+export const interruptedRunMessage =
+  'the service process stopped during this run (killed, crashed or its host lost) before it could record its ' +
+  'end; what the run repaired stays repaired, and a later run compares the tables again';
+
 interface ActiveRun {
   readonly tracker: RunProgressTracker;
   readonly abortController: AbortController;
@@ -86,6 +95,10 @@ export class SyncManager implements SyncControl {
   readonly #machine = new RunStateMachine();
   #active: ActiveRun | undefined;
   #lastRun: RunProgress | null = null;
+  /** Tables whose last adoption run failed, until a run settles them (health reports them). */
+  readonly #adoptionFailures = new Map<string, AdoptionFailure>();
+  /** The history entries of this manager's runs that are still open (`running` in the store). */
+  readonly #openEntries = new Set<string>();
 
   constructor(options: SyncManagerOptions) {
     this.#options = options;
@@ -94,6 +107,11 @@ export class SyncManager implements SyncControl {
 
   get currentRun(): RunProgress | null {
     return this.#active?.tracker.snapshot() ?? this.#lastRun;
+  }
+
+  /** Tables whose last adoption run failed and that no run has settled since (this process's runs). */
+  get adoptionFailures(): readonly AdoptionFailure[] {
+    return [...this.#adoptionFailures.values()];
   }
 
   get isRunning(): boolean {
@@ -130,11 +148,13 @@ export class SyncManager implements SyncControl {
     try {
       // A preview changes nothing: it is not history.
       if (!dryRun) {
+        this.#openEntries.add(runId);
         await this.#options.store.insertHistory(
           runningEntry({ id: runId, kind, startedAt, direction, tables, traceId, triggeredBy }),
         );
       }
     } catch (error) {
+      this.#openEntries.delete(runId);
       this.#machine.apply('fail');
       throw error;
     }
@@ -163,6 +183,7 @@ export class SyncManager implements SyncControl {
     const config = this.#options.config();
     const id = randomUUID();
     const startedAt = new Date();
+    this.#openEntries.add(id);
     try {
       await this.#options.store.insertHistory(
         runningEntry({
@@ -189,6 +210,31 @@ export class SyncManager implements SyncControl {
           ),
         );
       throw error;
+    } finally {
+      this.#openEntries.delete(id);
+    }
+  }
+
+  /**
+   * Ends the history entries an earlier process left `running` as `interrupted` (interruptedRunMessage). Called
+   * when this process becomes the one that runs full syncs (at start, or when elected leader), before any run
+   * starts: only the process that runs full syncs writes their history. Its own open runs are left alone. A store
+   * that does not answer is logged: the entries stay `running` until the next start.
+   */
+  async closeInterruptedRuns(): Promise<void> {
+    try {
+      const ended = await this.#options.store.endRunningHistory(
+        { status: interruptedRunStatus, completedAt: new Date(), errorMessage: interruptedRunMessage },
+        [...this.#openEntries],
+      );
+      if (ended > 0) {
+        this.#logger.warn({ runs: ended }, 'runs left running by an earlier process recorded as interrupted');
+      }
+    } catch (error) {
+      this.#logger.error(
+        { error: describeError(error) },
+        'failed to record the runs left running by an earlier process as interrupted',
+      );
     }
   }
 
@@ -295,7 +341,10 @@ export class SyncManager implements SyncControl {
       unsubscribe();
     }
     const final = tracker.snapshot();
-    if (!dryRun) await this.#settleAdoptions(final, logger);
+    if (!dryRun) {
+      this.#rememberAdoptionFailures(final);
+      await this.#settleAdoptions(final, logger);
+    }
     this.#lastRun = final;
     this.#active = undefined;
     if (!dryRun) await this.#recordEnd(final, logger);
@@ -315,6 +364,22 @@ export class SyncManager implements SyncControl {
     return final;
   }
 
+  /** A failed adoption run's unsettled tables are remembered; the tables any run settled are forgotten. */
+  #rememberAdoptionFailures(final: RunProgress): void {
+    for (const table of final.tables) {
+      if (table.state === 'done') {
+        this.#adoptionFailures.delete(table.table);
+      } else if (final.kind === 'adoption' && final.state === 'failed') {
+        this.#adoptionFailures.set(table.table, {
+          table: table.table,
+          runId: final.runId,
+          finishedAt: final.finishedAt,
+          message: table.error ?? final.error?.message ?? 'the run failed',
+        });
+      }
+    }
+  }
+
   /** The tables the run compared whole and repaired are settled: any adoption of them is done. */
   async #settleAdoptions(final: RunProgress, logger: Logger): Promise<void> {
     const settled = final.tables.filter((table) => table.state === 'done').map((table) => table.table);
@@ -328,6 +393,7 @@ export class SyncManager implements SyncControl {
   }
 
   async #recordEnd(final: RunProgress, logger: Logger): Promise<void> {
+    this.#openEntries.delete(final.runId);
     try {
       await this.#options.store.updateHistory(final.runId, {
         completedAt: final.finishedAt === null ? new Date() : new Date(final.finishedAt),

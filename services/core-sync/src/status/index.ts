@@ -10,7 +10,7 @@ export type {
   TableStatus,
 } from './direction-status.js';
 export { noPreparedXaView } from './direction-status.js';
-export type { ServiceStatus, StateStoreView } from './service-status.js';
+export type { AdoptionFailure, ServiceStatus, StateStoreView } from './service-status.js';
 export type {
   ChangeSamples,
   RunProgress,

@@ -10,6 +10,16 @@ export interface StateStoreView {
   readonly error: { readonly code: string; readonly message: string } | null;
 }
 
+/** A table being adopted whose last adoption run failed without settling it (the scheduler tries again). */
+export interface AdoptionFailure {
+  readonly table: string;
+  readonly runId: string;
+  /** ISO time the run ended. */
+  readonly finishedAt: string | null;
+  /** Why the run did not settle the table. */
+  readonly message: string;
+}
+
 export interface ServiceStatus {
   readonly mode: SyncMode;
   /** With high_availability: whether this replica leads (streams and applies) or stands by. */
@@ -19,4 +29,9 @@ export interface ServiceStatus {
   readonly stateStore?: StateStoreView;
   /** Bidirectional: tables adopted with rows on both sides whose differences no run has settled yet. */
   readonly adoptingTables?: readonly string[];
+  /**
+   * Tables whose last adoption run failed (the sync manager's memory since this process started): health is
+   * degraded while they are still in `adoptingTables`.
+   */
+  readonly adoptionFailures?: readonly AdoptionFailure[];
 }

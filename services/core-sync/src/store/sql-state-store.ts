@@ -159,6 +159,19 @@ export class SqlStateStore implements StateStore {
     });
   }
 
+  endRunningHistory(changes: SyncHistoryChanges, exceptIds: readonly string[]): Promise<number> {
+    return this.#attempt('end the sync history entries left running', async () => {
+      const update = historyChanges(changes, this.#timestamps);
+      if (update.columns.length === 0) return 0;
+      const assignments = update.columns.map((column) => `${column} = ?`).join(', ');
+      const kept = exceptIds.length === 0 ? '' : ` AND id NOT IN (${exceptIds.map(() => '?').join(', ')})`;
+      return this.#driver.execute(`UPDATE sync_history SET ${assignments} WHERE status = 'running'${kept}`, [
+        ...update.parameters,
+        ...exceptIds,
+      ]);
+    });
+  }
+
   getHistory(id: string): Promise<SyncHistoryEntry | undefined> {
     return this.#attempt('read a sync history entry', async () => {
       const [row] = await this.#driver.select(`${selectHistory} WHERE id = ?`, [id]);

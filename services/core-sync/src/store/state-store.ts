@@ -193,6 +193,11 @@ export interface StateStore {
   insertHistory(entry: SyncHistoryEntry): Promise<void>;
   /** Changes the given fields of an entry; a missing id changes nothing. */
   updateHistory(id: string, changes: SyncHistoryChanges): Promise<void>;
+  /**
+   * Ends every entry still `running`, except those in `exceptIds`, with `changes` (an earlier process's runs: it
+   * stopped before recording their end). Resolves with how many it ended.
+   */
+  endRunningHistory(changes: SyncHistoryChanges, exceptIds: readonly string[]): Promise<number>;
   getHistory(id: string): Promise<SyncHistoryEntry | undefined>;
   /** Newest first (by start time); `total` counts every entry. */
   listHistory(page: PageRequest): Promise<{ entries: SyncHistoryEntry[]; total: number }>;

@@ -1697,6 +1697,7 @@ export interface components {
       totalRows: number;
       rowsChanged: number;
       conflictsDetected: number;
+      /** @description `running`, `completed`, `failed`, `stopped`, or `interrupted`: the process stopped during the run before recording its end (closed by the next start). */
       status: string;
       errorMessage: string | null;
       traceId: string | null;

@@ -14,6 +14,7 @@ export function statusTone(status: string): BadgeTone {
     case 'completed':
       return 'good';
     case 'failed':
+    case 'interrupted':
       return 'bad';
     case 'running':
       return 'busy';
