@@ -140,9 +140,10 @@ export class Dispatcher {
         const deletedRow = deletedRows?.get(keyText) ?? null;
         (deletedRow === null ? copied : replayed).push({ keyRow, keyText, deletedRow });
       }
+      const cascade = this.#deletesCascade(table);
       for (const [keys, foreignKeyChecks] of [
         [copied, false],
-        [replayed, true],
+        [replayed, cascade.cascades],
       ] as const) {
         if (keys.length === 0) continue;
         const sequence = this.#nextSequence();
@@ -159,12 +160,32 @@ export class Dispatcher {
           })),
           keys: [],
           keyOwners: [],
-          tables: [table],
+          // A cascading delete writes the children's tables too: it is ordered against their writes as well.
+          tables: foreignKeyChecks ? [table, ...cascade.children] : [table],
           refresh: true,
           foreignKeyChecks,
         });
       }
     });
+  }
+
+  /**
+   * Whether a delete of `table`'s rows, replayed with the foreign-key checks on, runs the cascades the source ran
+   * unlogged (MariaDB): every foreign key of a synced table that references it cascades (or sets NULL), and some
+   * do. Where one restricts, the application deleted those children itself, in the binlog, so the checks would
+   * only refuse the parent's delete while the children still wait for their own table's turn.
+   */
+  #deletesCascade(table: string): { cascades: boolean; children: string[] } {
+    const children: string[] = [];
+    let cascades = true;
+    for (const schema of this.#tables.values()) {
+      for (const foreignKey of schema.foreignKeys) {
+        if (foreignKey.referencedTable !== table || schema.name === table) continue;
+        children.push(schema.name);
+        if (foreignKey.onDelete !== 'CASCADE' && foreignKey.onDelete !== 'SET NULL') cascades = false;
+      }
+    }
+    return { cascades: cascades && children.length > 0, children: [...new Set(children)] };
   }
 
   /** A group is committed (or all of it held): its transactions are done. */

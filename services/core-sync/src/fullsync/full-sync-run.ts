@@ -49,6 +49,8 @@ export interface FullSyncRunOptions {
    * row against it rather than deciding, so the run counts the row as a conflict whatever the strategy says.
    */
   readonly hasOpenConflict: (table: string, keyText: string) => boolean;
+  /** Bidirectional: whether the table is being adopted (see TwoWayRepairOptions.adopting). */
+  readonly isAdopting: (table: string) => boolean;
 }
 
 export async function runFullSync(options: FullSyncRunOptions): Promise<void> {
@@ -56,7 +58,13 @@ export async function runFullSync(options: FullSyncRunOptions): Promise<void> {
     // Bidirectional without streaming: each side's changes since the last run are applied first, from its binlog
     // (not in a dry run, which writes nothing: it reads the binlogs only to place rows found on one side).
     if (!options.dryRun) {
-      await Promise.all(options.directions.map((direction) => direction.openForRun(options.signal)));
+      // Every direction's opening ends before any is closed (below): one that failed must not leave the other
+      // opening a stream after its close.
+      const opened = await Promise.allSettled(
+        options.directions.map((direction) => direction.openForRun(options.signal)),
+      );
+      const failed = opened.find((outcome) => outcome.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     } else {
       // The preview counts those changes instead, and reports them beside its figures (which include their rows).
       await countPending(options);
@@ -214,6 +222,7 @@ function createTableRepair(
     keyHistory: options.keyHistory,
     listUndecided: options.listUndecided,
     hasOpenConflict: (keyText) => options.hasOpenConflict(table, keyText),
+    adopting: () => options.isAdopting(table),
     settleTimeoutMs: options.settleTimeoutMs ?? 5_000,
     signal: options.signal,
     logger: options.logger.child({ table }),

@@ -54,7 +54,8 @@ export class HeldOneSidedRows {
 
   /**
    * Reads both binlogs once for every row held back, then each row still on its side only, unchanged since it
-   * was held, is copied, deleted or listed; a row that changed meanwhile is the streams' to carry.
+   * was held, is copied, deleted or listed; a row that changed meanwhile is the streams' to carry, except in a
+   * table being adopted, whose streams leave such changes to the run: there it is placed as it is now.
    */
   async settle(): Promise<void> {
     const held = this.#held;
@@ -88,10 +89,13 @@ export class HeldOneSidedRows {
       }),
     );
     const still = new Map<string, Row>();
+    // Adopted: a row that changed meanwhile is placed in its new version (the streams left its update to the run).
+    const changedToo = this.#options.adopting();
     for (const key of keys) {
       const keyText = this.#keyText(key.keyRow);
       const now = holding?.get(keyText);
-      if (now !== undefined && lacking?.get(keyText) === undefined && rowHash(now) === key.contentHash)
+      const unchanged = now !== undefined && rowHash(now) === key.contentHash;
+      if (now !== undefined && lacking?.get(keyText) === undefined && (unchanged || changedToo))
         still.set(keyText, now);
     }
     return still;

@@ -93,6 +93,12 @@ export interface TwoWayRepairOptions extends RepairBasics {
   readonly listUndecided: (table: string, rows: readonly UndecidedRow[]) => Promise<void>;
   /** Whether the table's row with this key waits for a person (an unresolved conflict). */
   readonly hasOpenConflict: (keyText: string) => boolean;
+  /**
+   * Whether the table is being adopted. Its streams then leave an update of a row the other side lacks to the run
+   * (conflict/conflict-checker.ts), so a row on one side only that changed while the run looked at it is placed
+   * in its new version, not left to the streams.
+   */
+  readonly adopting: () => boolean;
   readonly settleTimeoutMs: number;
   /** The run's: stopping the run stops a binlog read under way. */
   readonly signal: AbortSignal;

@@ -59,8 +59,10 @@ export class TwoWayRepair implements TableRepair {
     // and that neither side changed meanwhile, are real differences (a row that moved is the streams').
     const current = await this.#readAgain(difference);
     const keyText = (row: Row): string => this.#keyText(row);
-    this.#oneSided.hold(forward.source, stableRows(difference.onlyReference, current.onlyReference, keyText));
-    this.#oneSided.hold(forward.target, stableRows(difference.onlyOther, current.onlyOther, keyText));
+    // Adopted: a one-sided row that changed is held in its new version (the streams left its update to the run).
+    const oneSided = this.#options.adopting() ? stillPresentRows : stableRows;
+    this.#oneSided.hold(forward.source, oneSided(difference.onlyReference, current.onlyReference, keyText));
+    this.#oneSided.hold(forward.target, oneSided(difference.onlyOther, current.onlyOther, keyText));
     await this.#settleDiffering(stablePairs(difference.differing, current.differing, keyText));
     if (this.#oneSided.size >= oneSidedBatchLimit) await this.#oneSided.settle();
   }
@@ -232,6 +234,12 @@ function stableRows(before: readonly Row[], now: readonly Row[], keyText: (row: 
     const previous = earlier.get(keyText(row));
     return previous !== undefined && sameRowContent(previous, row);
   });
+}
+
+/** The rows found again on one side only, changed or not. */
+function stillPresentRows(before: readonly Row[], now: readonly Row[], keyText: (row: Row) => string): Row[] {
+  const earlier = new Set(before.map((row) => keyText(row)));
+  return now.filter((row) => earlier.has(keyText(row)));
 }
 
 /** The differing pairs found again as they were: both versions unchanged. */

@@ -84,6 +84,10 @@ export class ServiceSupervisor implements FullSyncHost {
     return this.#service.hasOpenConflict(table, keyText);
   }
 
+  isAdopting(table: string): boolean {
+    return this.#service.isAdopting(table);
+  }
+
   /**
    * Starts the sync service. With high availability, `fenceEpoch` is the lease epoch it leads with: a fresh
    * service is started each time the replica is elected (after a previous term it stepped down from).

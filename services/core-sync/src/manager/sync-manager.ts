@@ -34,6 +34,8 @@ export interface FullSyncHost {
   listUndecided(table: string, rows: readonly UndecidedRow[]): Promise<void>;
   /** Bidirectional: whether the row waits for a person (an unresolved conflict, conflict/open-conflicts.ts). */
   hasOpenConflict(table: string, keyText: string): boolean;
+  /** Bidirectional: whether the table is being adopted (its streams leave updates of rows the other side lacks). */
+  isAdopting(table: string): boolean;
 }
 
 export interface SyncManagerOptions {
@@ -319,6 +321,7 @@ export class SyncManager implements SyncControl {
         keyHistory: this.#options.host.keyHistory,
         listUndecided: (table, rows) => this.#options.host.listUndecided(table, rows),
         hasOpenConflict: (table, keyText) => this.#options.host.hasOpenConflict(table, keyText),
+        isAdopting: (table) => this.#options.host.isAdopting(table),
       });
       const failed = tracker.snapshot().tables.filter((table) => table.state === 'failed');
       if (signal.aborted) {
@@ -364,12 +367,16 @@ export class SyncManager implements SyncControl {
     return final;
   }
 
-  /** A failed adoption run's unsettled tables are remembered; the tables any run settled are forgotten. */
+  /**
+   * The tables a failed run left unsettled are remembered, whoever started it (with `realtime: false` an adoption is
+   * triggered by hand or by the schedule); health counts those still being adopted. The tables any run settled are
+   * forgotten.
+   */
   #rememberAdoptionFailures(final: RunProgress): void {
     for (const table of final.tables) {
       if (table.state === 'done') {
         this.#adoptionFailures.delete(table.table);
-      } else if (final.kind === 'adoption' && final.state === 'failed') {
+      } else if (table.state === 'failed' || final.state === 'failed') {
         this.#adoptionFailures.set(table.table, {
           table: table.table,
           runId: final.runId,

@@ -88,6 +88,10 @@ export class SyncService {
     return [...new Set(this.#directions.flatMap((direction) => direction.adoptingTables))];
   }
 
+  isAdopting(table: string): boolean {
+    return this.#directions.some((direction) => direction.adoptingTables.includes(table));
+  }
+
   /** A run settled these tables (compared them whole, both streams running): their adoption is done. */
   async adopted(tables: readonly string[]): Promise<void> {
     await Promise.all(this.#directions.map((direction) => direction.adopted(tables)));
@@ -167,7 +171,7 @@ export class SyncService {
                   openConflicts: this.#openConflicts,
                   ownWrites: this.#ownWrites,
                   rowClaims: this.#rowClaims,
-                  adopting: (table: string) => this.adoptingTables.includes(table),
+                  adopting: (table: string) => this.isAdopting(table),
                   onConflict: (conflict: ConflictEvent) => this.#publishConflict(conflict),
                 },
               }

@@ -143,4 +143,47 @@ describe('adopting tables linked by a cascading foreign key', () => {
     await running.service.resolveConflict(line.id, { side: 'cloud' }, 'test');
     expect(await lineCounts()).toEqual([1, 1]);
   });
+
+  it('with a restricting foreign key, the lines deleted before their order are replayed in their turn, and nothing pauses', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'adopt_restrict',
+    );
+    await createOnBothSides(fixture, schema.replace(' ON DELETE CASCADE', ''));
+    await createOnBothSides(
+      fixture,
+      `INSERT INTO orders SELECT seq, CONCAT('order ', seq) FROM seq_1_to_5;
+       INSERT INTO order_lines SELECT orders.id, line_numbers.seq, 'product'
+         FROM orders JOIN seq_1_to_3 AS line_numbers`,
+    );
+    // The application deletes an order's lines, then the order: every delete is in local's binlog.
+    await fixture.source.query('DELETE FROM order_lines WHERE order_id = 2; DELETE FROM orders WHERE id = 2');
+    await using running = await startDisposableService(
+      fixture,
+      fixture.configDocument({
+        tables: [
+          { name: 'orders', primary_key: 'id', conflict_resolution: 'source_priority', prefer: 'local' },
+          {
+            name: 'order_lines',
+            primary_key: ['order_id', 'line'],
+            conflict_resolution: 'source_priority',
+            prefer: 'local',
+          },
+        ],
+        sync: { mode: 'bidirectional', batch_insert_size: 100 },
+      }),
+    );
+    const run = await runFullSyncToEnd(running, ['orders', 'order_lines']);
+    expect(run.tables.map((table) => [table.table, table.state, table.changes.deleted.cloud])).toEqual([
+      ['orders', 'done', 1],
+      ['order_lines', 'done', 3],
+    ]);
+    await expectExactlyEqual(fixture.source, fixture.target, 'orders', ['id']);
+    await expectExactlyEqual(fixture.source, fixture.target, 'order_lines', ['order_id', 'line']);
+    const pauses = running.service.status.directions.flatMap((direction) =>
+      direction.tables.filter((table) => table.pause !== null),
+    );
+    expect(pauses).toEqual([]);
+  });
 });

@@ -212,6 +212,41 @@ describe('adopting databases that both hold data', () => {
 });
 
 describe('changes while a table is being adopted', () => {
+  it('a row on one side only, changed while the run compares the table, is copied in its new version', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'adopt_while_run',
+    );
+    await createOnBothSides(
+      fixture,
+      `${itemsTable}; INSERT INTO items SELECT seq, 'same', seq, '2024-01-01' FROM seq_1_to_30000`,
+    );
+    await fixture.source.query("INSERT INTO items VALUES (0, 'new on local', 0, '2024-06-01')");
+    await using running = await startDisposableService(
+      fixture,
+      fixture.configDocument({
+        tables: [
+          { name: 'items', primary_key: 'id', conflict_resolution: 'source_priority', prefer: 'cloud' },
+        ],
+        sync: { mode: 'bidirectional', batch_insert_size: 100, snapshot_chunk_size: 100 },
+      }),
+    );
+    const manager = fullSyncManager(running);
+    await manager.trigger({ tables: ['items'] }, 'test', 'trace-adoption', 'adoption');
+    // Row 0 is in the first chunk: it is held until the compare of the whole table ends. It changes meanwhile.
+    await eventually(() => {
+      expect(manager.currentRun?.tables[0]?.chunksCompared).toBeGreaterThan(2);
+    }, 20_000);
+    await fixture.source.query("UPDATE items SET label = 'changed during the run' WHERE id = 0");
+    expect(manager.currentRun?.tables[0]?.state).toBe('comparing');
+    await manager.idle();
+    expect(manager.currentRun?.tables[0]?.state).toBe('done');
+    await eventually(() => expectExactlyEqual(fixture.source, fixture.target, 'items', ['id']), 20_000);
+    expect((await labels(fixture.target))[0]).toBe('changed during the run');
+    expect(running.service.adoptingTables).toEqual([]);
+  });
+
   it('a row on one side only, changed there before the adoption run, is placed by the run, not deleted by the stream', async () => {
     await using fixture = await createSyncFixture(
       inject('localServerUrl'),
