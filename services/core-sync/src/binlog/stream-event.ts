@@ -75,6 +75,16 @@ export interface HeartbeatStreamEvent {
   readonly kind: 'heartbeat';
 }
 
+/**
+ * An event of a table the stream does not follow (its table map, its rows), read and passed over. Nothing is
+ * handed on, but the stream is reading: a long transaction of other tables, or a stretch of another database's
+ * binlog, keeps the watchdog and every progress check fed (the server sends no heartbeat while it sends events).
+ */
+export interface SkippedStreamEvent {
+  readonly kind: 'skipped';
+  readonly timestamp: number;
+}
+
 export type StreamEvent =
   | RotateStreamEvent
   | GroupStartStreamEvent
@@ -82,7 +92,8 @@ export type StreamEvent =
   | CommitStreamEvent
   | XaPrepareStreamEvent
   | RowsStreamEvent
-  | HeartbeatStreamEvent;
+  | HeartbeatStreamEvent
+  | SkippedStreamEvent;
 
 /** A configured table whose row images in a transaction lacked columns, and those columns. */
 export interface IncompleteTable {

@@ -196,6 +196,7 @@ export class TransactionAssembler {
         return;
       }
       case 'heartbeat':
+      case 'skipped':
         return;
     }
   }

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
-import { listBinaryLogs } from '../binlog/index.js';
+import { listBinaryLogs, readCurrentPosition } from '../binlog/index.js';
 import { createTestLogger } from '../binlog/testing/binlog-test-kit.js';
 import { BinlogPosition, primaryKeyText, type TableSchema } from '../model/index.js';
 import { createMysqlPool, readTableSchema, type Pool } from '../mysql/index.js';
@@ -113,6 +113,37 @@ describe('the history read of rows on one side only', () => {
         deletedRow: { id: 2, label: 'deleted' },
       },
     });
+  });
+
+  it('reads past a long transaction of another table without taking it for a stream that stopped', async () => {
+    await using context = await historyContext('history_long');
+    const { scratch, pool, schema } = context;
+    // Heartbeats every 100 ms: the read gives up after 600 ms without progress, the watchdog restarts at 300 ms.
+    const side: HistorySide = { ...context.side, heartbeatIntervalMs: 100, queryTimeoutMs: 200 };
+    const startPosition = await readCurrentPosition(pool);
+    await scratch.query("INSERT INTO items VALUES (1, 'before')");
+    // One transaction of about 80 MB of rows the read does not follow: seconds of events and no heartbeat.
+    await scratch.query(
+      `CREATE TABLE bulk (id INT PRIMARY KEY, filler VARCHAR(800));
+       INSERT INTO bulk SELECT seq, REPEAT('x', 800) FROM seq_1_to_100000`,
+    );
+    const token = randomUUID();
+    await writeEndMarker(pool, scratch.name, side.markerSource, historyEndSlot, token);
+    const collector = new LastChanges(schema, keys(1));
+    const outcome = await timed(
+      readUntilEndMarker({
+        settings: side,
+        side: 'local',
+        schema,
+        startPosition,
+        endMarker: { slot: historyEndSlot, token },
+        collector,
+        signal: new AbortController().signal,
+        logger: createTestLogger(),
+      }),
+    );
+    expect(outcome.error).toBeUndefined();
+    expect(collector.history.lastChanges.get(keyOf(1))?.kind).toBe('write');
   });
 
   it('stops at once when the run stops, and the next read of the side still works', async () => {

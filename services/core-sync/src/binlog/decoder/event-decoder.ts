@@ -199,7 +199,7 @@ export class EventDecoder {
     const rowsLayout = rowsLayouts.get(type);
     if (rowsLayout !== undefined) {
       const tableMap = this.#tableMaps.get(readRowsTableId(body, tableIdLength));
-      if (tableMap === undefined) return [];
+      if (tableMap === undefined) return [{ kind: 'skipped', timestamp }];
       const decoded = readRows(body, rowsLayout, tableMap, this.#options.charsets);
       return [
         {
@@ -222,10 +222,10 @@ export class EventDecoder {
             );
           }
           this.#tableMaps.set(tableMap.tableId, tableMap);
-        } else {
-          this.#tableMaps.delete(tableMap.tableId);
+          return [];
         }
-        return [];
+        this.#tableMaps.delete(tableMap.tableId);
+        return [{ kind: 'skipped', timestamp }];
       }
       case eventType.query:
         return [this.#query(body, timestamp, nextPosition)];
