@@ -65,6 +65,27 @@ async function historyContext(label: string): Promise<HistoryContext> {
   };
 }
 
+/** A history read of the test's side, as `local`, from `startPosition` to the marker with `token`. */
+function readHistory(read: {
+  side: HistorySide;
+  schema: TableSchema;
+  startPosition: BinlogPosition;
+  token: string;
+  collector: LastChanges;
+  signal?: AbortSignal;
+}): Promise<void> {
+  return readUntilEndMarker({
+    settings: read.side,
+    side: 'local',
+    schema: read.schema,
+    startPosition: read.startPosition,
+    endMarker: { slot: historyEndSlot, token: read.token },
+    collector: read.collector,
+    signal: read.signal ?? new AbortController().signal,
+    logger: createTestLogger(),
+  });
+}
+
 /** Resolves with how long `promise` took to settle, and how. */
 async function timed(promise: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
   const startedAt = performance.now();
@@ -87,16 +108,7 @@ describe('the history read of rows on one side only', () => {
     // What a reader that looks for a position read after the marker would never pass.
     await scratch.query('FLUSH BINARY LOGS');
     const collector = new LastChanges(schema, keys(1, 2, 3));
-    const read = readUntilEndMarker({
-      settings: side,
-      side: 'local',
-      schema,
-      startPosition,
-      endMarker: { slot: historyEndSlot, token },
-      collector,
-      signal: new AbortController().signal,
-      logger: createTestLogger(),
-    });
+    const read = readHistory({ side, schema, startPosition, token, collector });
     const outcome = await timed(read);
     expect(outcome.error).toBeUndefined();
     // Well inside the no-progress timeout: it ended on the marker, not by giving up.
@@ -130,18 +142,7 @@ describe('the history read of rows on one side only', () => {
     const token = randomUUID();
     await writeEndMarker(pool, scratch.name, side.markerSource, historyEndSlot, token);
     const collector = new LastChanges(schema, keys(1));
-    const outcome = await timed(
-      readUntilEndMarker({
-        settings: side,
-        side: 'local',
-        schema,
-        startPosition,
-        endMarker: { slot: historyEndSlot, token },
-        collector,
-        signal: new AbortController().signal,
-        logger: createTestLogger(),
-      }),
-    );
+    const outcome = await timed(readHistory({ side, schema, startPosition, token, collector }));
     expect(outcome.error).toBeUndefined();
     expect(collector.history.lastChanges.get(keyOf(1))?.kind).toBe('write');
   });
@@ -153,15 +154,13 @@ describe('the history read of rows on one side only', () => {
     // A marker with another token: this read would wait until its no-progress timeout.
     await writeEndMarker(pool, scratch.name, side.markerSource, historyEndSlot, randomUUID());
     const controller = new AbortController();
-    const read = readUntilEndMarker({
-      settings: side,
-      side: 'local',
+    const read = readHistory({
+      side,
       schema,
       startPosition: context.start,
-      endMarker: { slot: historyEndSlot, token: randomUUID() },
+      token: randomUUID(),
       collector: new LastChanges(schema, keys(1)),
       signal: controller.signal,
-      logger: createTestLogger(),
     });
     setTimeout(() => controller.abort(), 300);
     const outcome = await timed(read);
@@ -181,15 +180,12 @@ describe('the history read of rows on one side only', () => {
   it('fails after its no-progress timeout when its marker never comes', async () => {
     await using context = await historyContext('history_stall');
     const { side, schema } = context;
-    const read = readUntilEndMarker({
-      settings: side,
-      side: 'local',
+    const read = readHistory({
+      side,
       schema,
       startPosition: context.start,
-      endMarker: { slot: historyEndSlot, token: randomUUID() },
+      token: randomUUID(),
       collector: new LastChanges(schema, keys(1)),
-      signal: new AbortController().signal,
-      logger: createTestLogger(),
     });
     const outcome = await timed(read);
     const timeoutMs = noProgressTimeoutMs(side.heartbeatIntervalMs, side.queryTimeoutMs);

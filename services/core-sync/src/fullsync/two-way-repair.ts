@@ -60,9 +60,13 @@ export class TwoWayRepair implements TableRepair {
     const current = await this.#readAgain(difference);
     const keyText = (row: Row): string => this.#keyText(row);
     // Adopted: a one-sided row that changed is held in its new version (the streams left its update to the run).
-    const oneSided = this.#options.adopting() ? stillPresentRows : stableRows;
-    this.#oneSided.hold(forward.source, oneSided(difference.onlyReference, current.onlyReference, keyText));
-    this.#oneSided.hold(forward.target, oneSided(difference.onlyOther, current.onlyOther, keyText));
+    const changedToo = this.#options.adopting();
+    for (const [side, before, now] of [
+      [forward.source, difference.onlyReference, current.onlyReference],
+      [forward.target, difference.onlyOther, current.onlyOther],
+    ] as const) {
+      this.#oneSided.hold(side, rowsFoundAgain(before, now, keyText, changedToo));
+    }
     await this.#settleDiffering(stablePairs(difference.differing, current.differing, keyText));
     if (this.#oneSided.size >= oneSidedBatchLimit) await this.#oneSided.settle();
   }
@@ -227,19 +231,18 @@ function chunkCount(count: number): string {
   return count === 1 ? '1 chunk' : `${count} chunks`;
 }
 
-/** The rows found again as they were: present on the same side only, with the same content. */
-function stableRows(before: readonly Row[], now: readonly Row[], keyText: (row: Row) => string): Row[] {
+/** The rows found again on one side only: unchanged, or (`changedToo`) changed as well. */
+function rowsFoundAgain(
+  before: readonly Row[],
+  now: readonly Row[],
+  keyText: (row: Row) => string,
+  changedToo: boolean,
+): Row[] {
   const earlier = new Map(before.map((row) => [keyText(row), row]));
   return now.filter((row) => {
     const previous = earlier.get(keyText(row));
-    return previous !== undefined && sameRowContent(previous, row);
+    return previous !== undefined && (changedToo || sameRowContent(previous, row));
   });
-}
-
-/** The rows found again on one side only, changed or not. */
-function stillPresentRows(before: readonly Row[], now: readonly Row[], keyText: (row: Row) => string): Row[] {
-  const earlier = new Set(before.map((row) => keyText(row)));
-  return now.filter((row) => earlier.has(keyText(row)));
 }
 
 /** The differing pairs found again as they were: both versions unchanged. */

@@ -89,7 +89,7 @@ export class SyncService {
   }
 
   isAdopting(table: string): boolean {
-    return this.#directions.some((direction) => direction.adoptingTables.includes(table));
+    return this.#directions.some((direction) => direction.isAdopting(table));
   }
 
   /** A run settled these tables (compared them whole, both streams running): their adoption is done. */

@@ -197,6 +197,10 @@ export class DirectionPipeline implements FullSyncDirection {
     return [...this.#adopting];
   }
 
+  isAdopting(table: string): boolean {
+    return this.#adopting.has(table);
+  }
+
   /** A run settled these tables: they are adopted (their marks on the target are removed). */
   async adopted(tables: readonly string[]): Promise<void> {
     const settled = tables.filter((table) => this.#adopting.has(table));
