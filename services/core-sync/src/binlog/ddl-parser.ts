@@ -4,178 +4,9 @@
  * tables, which is all the binlog source needs to report a schema change in stream order.
  */
 
-export interface QualifiedTable {
-  readonly database: string;
-  readonly table: string;
-}
+import { TokenCursor, tokenize, type QualifiedTable, type Token } from '../mysql/index.js';
 
-interface Token {
-  readonly kind: 'word' | 'quoted' | 'symbol';
-  readonly text: string;
-}
-
-const wordPattern = /[\p{L}\p{N}_$]/u;
-
-function skipComment(statement: string, index: number): number {
-  const pair = statement.slice(index, index + 2);
-  if (pair === '/*') {
-    const end = statement.indexOf('*/', index + 2);
-    return end === -1 ? statement.length : end + 2;
-  }
-  if (pair === '--' || statement[index] === '#') {
-    const end = statement.indexOf('\n', index);
-    return end === -1 ? statement.length : end + 1;
-  }
-  return index;
-}
-
-/**
- * Reads a quoted identifier or string from its opening quote: a doubled quote stands for one; in a string
- * (`backslashEscapes`, the server's default sql_mode) a backslash escapes the next character, so `'it\'s'` ends
- * where the server ends it.
- */
-function readQuoted(
-  statement: string,
-  start: number,
-  backslashEscapes = false,
-): { text: string; end: number } {
-  const quote = statement[start] ?? '`';
-  let text = '';
-  let index = start + 1;
-  while (index < statement.length) {
-    const character = statement[index] ?? '';
-    if (backslashEscapes && character === '\\') {
-      text += statement.slice(index, index + 2);
-      index += 2;
-      continue;
-    }
-    if (character === quote) {
-      if (statement[index + 1] === quote) {
-        text += quote;
-        index += 2;
-        continue;
-      }
-      return { text, end: index + 1 };
-    }
-    text += character;
-    index += 1;
-  }
-  return { text, end: index };
-}
-
-/**
- * Words, quoted identifiers (backticks, or double quotes under ANSI_QUOTES) and single symbols; no comments.
- * `backslashEscapes`: whether a backslash escapes the next character in a string literal (false: the statement
- * ran in a session whose sql_mode had NO_BACKSLASH_ESCAPES).
- */
-export function tokenize(statement: string, backslashEscapes = true): Token[] {
-  const tokens: Token[] = [];
-  let index = 0;
-  while (index < statement.length) {
-    const afterComment = skipComment(statement, index);
-    if (afterComment !== index) {
-      index = afterComment;
-      continue;
-    }
-    const character = statement[index] ?? '';
-    if (/\s/.test(character)) {
-      index += 1;
-    } else if (character === '`' || character === '"') {
-      const quoted = readQuoted(statement, index);
-      tokens.push({ kind: 'quoted', text: quoted.text });
-      index = quoted.end;
-    } else if (character === "'") {
-      index = readQuoted(statement, index, backslashEscapes).end;
-      tokens.push({ kind: 'symbol', text: "'" });
-    } else if (wordPattern.test(character)) {
-      let end = index + 1;
-      while (end < statement.length && wordPattern.test(statement[end] ?? '')) end += 1;
-      tokens.push({ kind: 'word', text: statement.slice(index, end) });
-      index = end;
-    } else {
-      tokens.push({ kind: 'symbol', text: character });
-      index += 1;
-    }
-  }
-  return tokens;
-}
-
-class TokenCursor {
-  readonly #tokens: readonly Token[];
-  #index = 0;
-
-  constructor(tokens: readonly Token[]) {
-    this.#tokens = tokens;
-  }
-
-  get done(): boolean {
-    return this.#index >= this.#tokens.length;
-  }
-
-  /** Consumes the next token when it is one of these keywords (case-insensitive); returns it. */
-  acceptWord<Keyword extends string>(...keywords: Keyword[]): Keyword | undefined {
-    const token = this.#tokens[this.#index];
-    if (token?.kind !== 'word') return undefined;
-    const upper = token.text.toUpperCase();
-    const keyword = keywords.find((candidate) => candidate === upper);
-    if (keyword !== undefined) this.#index += 1;
-    return keyword;
-  }
-
-  /** Consumes a sequence of keywords, all or nothing. */
-  acceptWords(...keywords: string[]): boolean {
-    const start = this.#index;
-    for (const keyword of keywords) {
-      if (this.acceptWord(keyword) === undefined) {
-        this.#index = start;
-        return false;
-      }
-    }
-    return true;
-  }
-
-  acceptSymbol(symbol: string): boolean {
-    const token = this.#tokens[this.#index];
-    if (token?.kind !== 'symbol' || token.text !== symbol) return false;
-    this.#index += 1;
-    return true;
-  }
-
-  /** Consumes `name` or `database.name`. */
-  acceptTableName(defaultDatabase: string): QualifiedTable | undefined {
-    const first = this.#identifier();
-    if (first === undefined) return undefined;
-    if (!this.acceptSymbol('.')) return { database: defaultDatabase, table: first };
-    const second = this.#identifier();
-    return second === undefined ? undefined : { database: first, table: second };
-  }
-
-  /** Skips tokens up to and including the next top-level comma; returns false when there is none. */
-  skipToNextListItem(): boolean {
-    let depth = 0;
-    while (!this.done) {
-      const token = this.#tokens[this.#index];
-      this.#index += 1;
-      if (token?.kind !== 'symbol') continue;
-      if (token.text === '(') depth += 1;
-      else if (token.text === ')') depth -= 1;
-      else if (token.text === ',' && depth === 0) return true;
-    }
-    return false;
-  }
-
-  /** Skips one identifier (an index name, a column name). */
-  skipIdentifier(): void {
-    this.#identifier();
-  }
-
-  #identifier(): string | undefined {
-    const token = this.#tokens[this.#index];
-    if (token === undefined || token.kind === 'symbol') return undefined;
-    this.#index += 1;
-    return token.text;
-  }
-}
+export type { QualifiedTable };
 
 function alterTable(cursor: TokenCursor, defaultDatabase: string): QualifiedTable[] {
   cursor.acceptWord('ONLINE');
@@ -367,5 +198,103 @@ function alterItemReplacesContents(cursor: TokenCursor): boolean {
       return cursor.acceptWord('PRIMARY') !== undefined;
     case undefined:
       return false;
+  }
+}
+
+/** The statements the service replicates to the other side (`sync.ddl: replicate`). */
+export type ReplicatedStatement = 'ALTER TABLE' | 'CREATE INDEX' | 'DROP INDEX' | 'TRUNCATE';
+
+/**
+ * What to do with a DDL statement on a synced table: replicate it (the target can run the same statement and
+ * keep every row under its key), or pause the table, with why (the statement drops, renames or replaces the
+ * table, or changes rows without row events in a way the target's copy may not match).
+ */
+export type SchemaChangeClass =
+  | { readonly replicable: true; readonly statement: ReplicatedStatement }
+  | { readonly replicable: false; readonly reason: string };
+
+/** Classifies a DDL statement; read both ways when a string holds a backslash, and either pause wins. */
+export function classifySchemaChange(statement: string): SchemaChangeClass {
+  const escaped = classifyTokens(tokenize(statement, true));
+  if (!escaped.replicable || !statement.includes('\\')) return escaped;
+  return classifyTokens(tokenize(statement, false));
+}
+
+function classifyTokens(tokens: readonly Token[]): SchemaChangeClass {
+  const cursor = new TokenCursor(tokens);
+  const verb = cursor.acceptWord('ALTER', 'DROP', 'RENAME', 'TRUNCATE', 'CREATE');
+  switch (verb) {
+    case 'TRUNCATE':
+      return { replicable: true, statement: 'TRUNCATE' };
+    case 'RENAME':
+      return pause('RENAME TABLE renames a synced table');
+    case 'DROP':
+      if (cursor.acceptWord('INDEX') !== undefined) return { replicable: true, statement: 'DROP INDEX' };
+      return pause('DROP TABLE drops a synced table');
+    case 'CREATE':
+      cursor.acceptWords('OR', 'REPLACE');
+      cursor.acceptWord('ONLINE', 'OFFLINE');
+      cursor.acceptWord('UNIQUE', 'FULLTEXT', 'SPATIAL');
+      if (cursor.acceptWord('INDEX') !== undefined) return { replicable: true, statement: 'CREATE INDEX' };
+      return pause('CREATE TABLE replaces a synced table');
+    case 'ALTER':
+      return classifyAlter(cursor);
+    case undefined:
+      return pause('the statement is not one the service can replicate');
+  }
+}
+
+function pause(reason: string): SchemaChangeClass {
+  return { replicable: false, reason };
+}
+
+function classifyAlter(cursor: TokenCursor): SchemaChangeClass {
+  cursor.acceptWord('ONLINE');
+  cursor.acceptWord('IGNORE');
+  if (cursor.acceptWord('TABLE') === undefined) return pause('only ALTER TABLE is replicated');
+  cursor.acceptWords('IF', 'EXISTS');
+  if (cursor.acceptTableName('') === undefined) return pause('the ALTER TABLE names no table the service can read');
+  do {
+    const reason = alterItemPauseReason(cursor);
+    if (reason !== undefined) return pause(reason);
+  } while (cursor.skipToNextListItem());
+  return { replicable: true, statement: 'ALTER TABLE' };
+}
+
+/** Why one item of an ALTER TABLE list cannot be replicated, read from its first words; undefined when it can. */
+function alterItemPauseReason(cursor: TokenCursor): string | undefined {
+  const action = cursor.acceptWord(
+    'RENAME',
+    'TRUNCATE',
+    'EXCHANGE',
+    'DROP',
+    'DISCARD',
+    'IMPORT',
+    'COALESCE',
+    'REORGANIZE',
+    'REBUILD',
+    'REMOVE',
+  );
+  switch (action) {
+    case 'RENAME':
+      return cursor.acceptWord('COLUMN', 'INDEX', 'KEY') === undefined
+        ? 'ALTER TABLE … RENAME renames a synced table'
+        : undefined;
+    case 'DROP':
+      return cursor.acceptWord('PARTITION') === undefined
+        ? undefined
+        : 'ALTER TABLE … DROP PARTITION deletes rows without row events';
+    case 'TRUNCATE':
+    case 'EXCHANGE':
+    case 'COALESCE':
+    case 'REORGANIZE':
+    case 'REBUILD':
+    case 'REMOVE':
+      return `ALTER TABLE … ${action} PARTITION works on partitions, whose layout may differ on the other side`;
+    case 'DISCARD':
+    case 'IMPORT':
+      return `ALTER TABLE … ${action} TABLESPACE replaces the table's data files`;
+    case undefined:
+      return undefined;
   }
 }

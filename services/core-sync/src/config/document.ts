@@ -76,6 +76,7 @@ export function configToDocument(config: ServiceConfig): ConfigDocument {
       tables: sync.tables.map((table) => tableDocument(table, sync.batchInsertSize)),
       workers: sync.workers,
       realtime: sync.realtime,
+      ddl: sync.ddl,
       batch_insert_size: sync.batchInsertSize,
       queue_capacity: sync.queueCapacity,
       create_missing_tables: sync.createMissingTables,

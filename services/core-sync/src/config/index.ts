@@ -26,12 +26,13 @@ export type {
   HighAvailabilityConfig,
   SyncMode,
   ExistingDataPolicy,
+  DdlPolicy,
   SyncSide,
   ConflictResolution,
   ConfigLogLevel,
   ConfigLogFormat,
 } from './types.js';
-export { syncModes, syncSides, conflictResolutions, existingDataPolicies, readsBinlogs } from './types.js';
+export { syncModes, syncSides, conflictResolutions, existingDataPolicies, ddlPolicies, readsBinlogs } from './types.js';
 export {
   configToDocument,
   passwordKeyPaths,

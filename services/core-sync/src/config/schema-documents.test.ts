@@ -53,6 +53,7 @@ sync:
       prefer: cloud
   workers: 4
   realtime: false
+  ddl: pause
   batch_insert_size: 2000
   queue_capacity: 500
   create_missing_tables: false
@@ -156,6 +157,7 @@ describe('parseConfig', () => {
         ],
         workers: 4,
         realtime: false,
+        ddl: 'pause',
         batchInsertSize: 2000,
         queueCapacity: 500,
         createMissingTables: false,
@@ -225,6 +227,7 @@ describe('parseConfig', () => {
       ],
       workers: 8,
       realtime: true,
+      ddl: 'replicate',
       batchInsertSize: 1000,
       queueCapacity: 10_000,
       createMissingTables: true,

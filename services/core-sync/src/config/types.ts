@@ -12,6 +12,8 @@ export type SyncMode = (typeof syncModes)[number];
 /** What a bidirectional start does with a table that has rows on both sides and no checkpoint. */
 export const existingDataPolicies = ['reconcile', 'refuse'] as const;
 export type ExistingDataPolicy = (typeof existingDataPolicies)[number];
+export const ddlPolicies = ['replicate', 'pause'] as const;
+export type DdlPolicy = (typeof ddlPolicies)[number];
 
 export const conflictResolutions = ['last_write_wins', 'source_priority', 'manual'] as const;
 export type ConflictResolution = (typeof conflictResolutions)[number];
@@ -116,6 +118,11 @@ export interface SyncConfig {
   readonly tables: readonly TableConfig[];
   readonly workers: number;
   readonly realtime: boolean;
+  /**
+   * A schema change (DDL) on a synced table: `replicate` runs it on the other side, in order with the rows;
+   * `pause` pauses the table until the operator runs it there and resumes.
+   */
+  readonly ddl: DdlPolicy;
   readonly batchInsertSize: number;
   readonly queueCapacity: number;
   readonly createMissingTables: boolean;

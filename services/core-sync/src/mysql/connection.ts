@@ -59,6 +59,22 @@ export function watchStatementSilence(pool: mysql.Pool, timeoutMs: number, setti
 }
 
 /**
+ * Runs one statement that may rightly keep the server silent for longer than the statement silence limit (a DDL
+ * statement rebuilding a large table sends nothing until it ends), with the limit lifted on this connection for
+ * its duration. A connection lost meanwhile still fails it (TCP keepalive, the server going away).
+ */
+export async function runWithoutSilenceLimit(connection: PoolConnection, statement: string): Promise<void> {
+  const socket = (connection as unknown as WatchedConnection).stream;
+  const limit = socket.timeout ?? 0;
+  socket.setTimeout(0);
+  try {
+    await connection.query(statement);
+  } finally {
+    if (!socket.destroyed) socket.setTimeout(limit);
+  }
+}
+
+/**
  * The driver options every connection of the service uses, so values read from a table (snapshot, conflict
  * checks) have the same canonical form as values decoded from the binlog and write back byte for byte:
  * JSON as text (else `[object Object]` is written back), dates as text (else DATETIME(6) loses microseconds and

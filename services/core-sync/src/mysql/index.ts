@@ -10,6 +10,7 @@ export {
   setUpEverySession,
   statementSilenceCode,
   watchStatementSilence,
+  runWithoutSilenceLimit,
   type MysqlEndpoint,
   type PoolOptions,
 } from './connection.js';
@@ -97,3 +98,10 @@ export {
   createStateStoreConnection,
   type StateStorePoolOptions,
 } from './state-store-pool.js';
+export {
+  TokenCursor,
+  tokenize,
+  type NamedTable,
+  type QualifiedTable,
+  type Token,
+} from './sql-tokens.js';

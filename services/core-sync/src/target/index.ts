@@ -63,3 +63,16 @@ export {
   type CopyRefusal,
   type TargetRefusal,
 } from './refusals.js';
+export {
+  appliedFrom,
+  appliedStatementMarker,
+  statementForTarget,
+} from './schema-change-statement.js';
+export {
+  applySchemaChangeOnce,
+  comparableDefinition,
+  schemaChangeLedgerName,
+  type LedgerEntry,
+  type LedgerOutcome,
+  type SchemaChangeTarget,
+} from './schema-change-ledger.js';

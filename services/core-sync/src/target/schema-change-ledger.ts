@@ -1,0 +1,168 @@
+/**
+ * Runs a replicated DDL statement on the target exactly once, across crashes. DDL is not transactional: it
+ * commits on its own, so no checkpoint can be written with it. The ledger table on the target records each
+ * statement before it runs, with a hash of the table's definition (SHOW CREATE TABLE, auto-increment counter
+ * aside) as it was, and marks it applied after:
+ * - a statement recorded `applied` (or one before a later applied statement of the table) is not run again;
+ * - a statement recorded `applying` (the service stopped while it ran, or it failed) is run again only when the
+ *   table's definition is still the one recorded before it: a different definition means the statement ran
+ *   (both servers run an InnoDB DDL all or nothing), or the operator applied it by hand, as a paused table's
+ *   status asks.
+ *
+ * The other direction's listener sees the ledger's writes as transactions of a table it does not follow, and
+ * skips them.
+ */
+import { createHash } from 'node:crypto';
+import { SyncError, describeError } from '../errors/index.js';
+import { BinlogPosition } from '../model/index.js';
+import {
+  qualifiedName,
+  readCreateTableStatement,
+  runWithoutSilenceLimit,
+  type Pool,
+  type QueryRow,
+} from '../mysql/index.js';
+import { checkFence } from './fence.js';
+import { inWriteTransaction } from './write-transaction.js';
+
+export const schemaChangeLedgerName = '_mysql_sync_schema_changes';
+
+export interface SchemaChangeTarget {
+  readonly pool: Pool;
+  readonly database: string;
+  /** The source whose statements these are (`local` or `cloud`). */
+  readonly sourceName: string;
+  /** High availability: the leader's epoch; a deposed leader's statement is refused before it runs. */
+  readonly fenceEpoch?: number;
+}
+
+export interface LedgerEntry {
+  readonly table: string;
+  /** The statement as run on the target (marked, database names rewritten). */
+  readonly statement: string;
+  /** The position after the statement in the source's binlog: the ledger's key. */
+  readonly position: BinlogPosition;
+}
+
+/**
+ * - `applied`: run now;
+ * - `already-applied`: the ledger says it ran (a restart read it again);
+ * - `found-applied`: the ledger says it started, and the table's definition changed since: it ran before a crash,
+ *   or the operator ran it.
+ */
+export type LedgerOutcome = 'applied' | 'already-applied' | 'found-applied';
+
+/** The definition a table is compared by: SHOW CREATE TABLE without the auto-increment counter. */
+export function comparableDefinition(createStatement: string): string {
+  return createStatement.replace(/ AUTO_INCREMENT=\d+/, '');
+}
+
+async function definitionHash(target: SchemaChangeTarget, table: string): Promise<string> {
+  const statement = await readCreateTableStatement(target.pool, target.database, table);
+  return createHash('sha256').update(comparableDefinition(statement)).digest('hex');
+}
+
+const ensuredPools = new WeakSet<Pool>();
+
+async function ensureLedger(target: SchemaChangeTarget): Promise<void> {
+  if (ensuredPools.has(target.pool)) return;
+  await target.pool.query(
+    `CREATE TABLE IF NOT EXISTS ${qualifiedName(target.database, schemaChangeLedgerName)} (
+       source_name VARCHAR(64) NOT NULL,
+       table_name VARCHAR(64) NOT NULL,
+       binlog_file VARCHAR(255) NOT NULL,
+       binlog_position BIGINT UNSIGNED NOT NULL,
+       gtid VARCHAR(1024) NULL,
+       state ENUM('applying', 'applied') NOT NULL,
+       definition_before CHAR(64) NOT NULL,
+       statement MEDIUMTEXT NOT NULL,
+       started_at DATETIME(6) NOT NULL,
+       applied_at DATETIME(6) NULL,
+       PRIMARY KEY (source_name, table_name, binlog_file, binlog_position)
+     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+  );
+  ensuredPools.add(target.pool);
+}
+
+interface LedgerRow extends QueryRow {
+  binlog_file: string;
+  binlog_position: number | string;
+  state: 'applying' | 'applied';
+  definition_before: string;
+}
+
+/** Runs the statement unless the ledger shows it ran (see the header). */
+export async function applySchemaChangeOnce(
+  target: SchemaChangeTarget,
+  entry: LedgerEntry,
+): Promise<LedgerOutcome> {
+  await ensureLedger(target);
+  const ledger = qualifiedName(target.database, schemaChangeLedgerName);
+  const [rows] = await target.pool.query<LedgerRow[]>(
+    `SELECT binlog_file, binlog_position, state, definition_before FROM ${ledger}
+      WHERE source_name = ? AND table_name = ?`,
+    [target.sourceName, entry.table],
+  );
+  let recorded: LedgerRow | undefined;
+  for (const row of rows) {
+    const order = new BinlogPosition(row.binlog_file, Number(row.binlog_position)).compare(entry.position);
+    if (order > 0 && row.state === 'applied') return 'already-applied';
+    if (order === 0) recorded = row;
+  }
+  if (recorded?.state === 'applied') return 'already-applied';
+  const before = await definitionHash(target, entry.table);
+  if (recorded !== undefined && recorded.definition_before !== before) {
+    await markApplied(target, entry);
+    return 'found-applied';
+  }
+  await recordStart(target, entry, before);
+  const connection = await target.pool.getConnection();
+  try {
+    // Foreign keys the statement adds are checked against the target's rows, as the source checked its own.
+    await connection.query('SET SESSION foreign_key_checks = 1');
+    await runWithoutSilenceLimit(connection, entry.statement);
+  } catch (error) {
+    throw new SyncError(
+      'SCHEMA_CHANGE_FAILED',
+      `${target.database}.${entry.table} refused the schema change: ${describeError(error)}`,
+      { cause: error, details: { table: entry.table, statement: entry.statement } },
+    );
+  } finally {
+    connection.release();
+  }
+  await markApplied(target, entry);
+  return 'applied';
+}
+
+async function recordStart(target: SchemaChangeTarget, entry: LedgerEntry, before: string): Promise<void> {
+  await inWriteTransaction(target.pool, async (connection) => {
+    if (target.fenceEpoch !== undefined) {
+      await checkFence(connection, target.database, target.sourceName, target.fenceEpoch);
+    }
+    await connection.query(
+      `INSERT INTO ${qualifiedName(target.database, schemaChangeLedgerName)}
+         (source_name, table_name, binlog_file, binlog_position, gtid, state, definition_before, statement, started_at)
+       VALUES (?, ?, ?, ?, ?, 'applying', ?, ?, UTC_TIMESTAMP(6))
+       ON DUPLICATE KEY UPDATE state = 'applying', definition_before = VALUES(definition_before),
+         statement = VALUES(statement), started_at = VALUES(started_at)`,
+      [
+        target.sourceName,
+        entry.table,
+        entry.position.file,
+        entry.position.offset,
+        entry.position.gtid,
+        before,
+        entry.statement,
+      ],
+    );
+  });
+}
+
+async function markApplied(target: SchemaChangeTarget, entry: LedgerEntry): Promise<void> {
+  await target.pool.query(
+    `UPDATE ${qualifiedName(target.database, schemaChangeLedgerName)}
+        SET state = 'applied', applied_at = UTC_TIMESTAMP(6)
+      WHERE source_name = ? AND table_name = ? AND binlog_file = ? AND binlog_position = ?`,
+    [target.sourceName, entry.table, entry.position.file, entry.position.offset],
+  );
+}
