@@ -108,12 +108,16 @@ export class ApplyEngine {
         maxRowsPerStatement: options.maxRowsPerStatement,
         ...(options.conflictCheck === undefined ? {} : { conflictCheck: options.conflictCheck }),
         ...(options.refreshResolver === undefined ? {} : { refreshResolver: options.refreshResolver }),
+        followTargetColumns: options.readTargetSchema !== undefined,
       }),
       order: this.#order,
       held: this.#held,
       tracker: this.#tracker,
       failures: this.#failures,
       tables: () => this.#dispatcher.tables,
+      ...(options.readTargetSchema === undefined
+        ? {}
+        : { reloadSchemas: (tables: readonly string[]) => this.#reloadSchemas(tables) }),
       ...(options.conflictCheck === undefined ? {} : { conflictCheck: options.conflictCheck }),
       foreignKeyChecks: true,
       retryInitialDelayMs: options.retryInitialDelayMs ?? 200,
@@ -316,6 +320,13 @@ export class ApplyEngine {
     this.#rowsApplied += commit.writes.length;
     this.#queue.release(group);
     this.#dispatcher.acknowledge(group, commit.effects.refreshWrites);
+  }
+
+  async #reloadSchemas(tables: readonly string[]): Promise<void> {
+    for (const table of tables) {
+      const schema = await this.#options.readTargetSchema?.(table);
+      if (schema !== undefined) this.#dispatcher.updateTableSchema(schema);
+    }
   }
 
   #fail(error: unknown): void {

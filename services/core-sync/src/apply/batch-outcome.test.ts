@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { SyncError } from '../errors/index.js';
-import { decideOnFailure, maxPrimaryKeyRaceRetries, refusedRowPause, retryDelayMs } from './batch-outcome.js';
+import {
+  decideOnFailure,
+  maxPrimaryKeyRaceRetries,
+  maxSchemaReloads,
+  refusedRowPause,
+  retryDelayMs,
+} from './batch-outcome.js';
 import { TableWriteError, UniqueKeyCollisionError } from '../target/index.js';
 import { TurnAbortedError } from './commit-order.js';
 
@@ -14,6 +20,25 @@ const bidirectional = { ...oneWay, conflictChecked: true } as const;
 describe('decideOnFailure', () => {
   it('reruns a group told to roll back for an earlier one in its turn', () => {
     expect(decideOnFailure(new TurnAbortedError(), oneWay)).toEqual({ action: 'rerun-in-turn' });
+  });
+
+  it('reads the schemas again when the target lacks a column, while rows follow its columns, a few times, then pauses', () => {
+    const missing = new TableWriteError(
+      'items',
+      driverError('ER_BAD_FIELD_ERROR', "Unknown column 'x' in 'field list'"),
+    );
+    const following = { ...bidirectional, followsTargetColumns: true };
+    expect(decideOnFailure(missing, following)).toEqual({ action: 'reload-schemas' });
+    // The conflict check's read fails the same way, outside the table's write.
+    expect(decideOnFailure(driverError('ER_BAD_FIELD_ERROR'), following)).toEqual({
+      action: 'reload-schemas',
+    });
+    expect(decideOnFailure(missing, { ...following, attempt: maxSchemaReloads + 1 })).toMatchObject({
+      action: 'pause-table',
+      table: 'items',
+    });
+    // Rows that do not follow the target's columns (one-way): the target refused the row.
+    expect(decideOnFailure(missing, bidirectional)).toMatchObject({ action: 'pause-table', table: 'items' });
   });
 
   it('retries at once a duplicate primary key met by a conflict check, a few times, then pauses the table', () => {

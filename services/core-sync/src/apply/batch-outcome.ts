@@ -30,6 +30,11 @@ export type FailureDecision =
   | { readonly action: 'pause-tables'; readonly refusal: TargetRefusal }
   /** The target refused a row of this table: find it, and hold the table from that change on. */
   | { readonly action: 'pause-table'; readonly table: string; readonly error: TableWriteError }
+  /**
+   * The target has no such column (bidirectional, a schema change on its way): read the group's tables' target
+   * schemas again and run again, on the columns the target has (target-columns.ts).
+   */
+  | { readonly action: 'reload-schemas' }
   /** The target is unreachable or answered with an error worth retrying (deadlock, lock wait): back off. */
   | { readonly action: 'retry-later' }
   /** Not the target's doing (a bug): stop the engine. */
@@ -40,7 +45,12 @@ export interface FailureContext {
   readonly targetName: SideName;
   /** Bidirectional sync (a conflict check reads the target first). */
   readonly conflictChecked: boolean;
+  /** Rows are written on the target's columns, which can be read again (target-columns.ts). */
+  readonly followsTargetColumns?: boolean;
 }
+
+/** Attempts of a group whose target lacked a column, each after the schemas were read again. */
+export const maxSchemaReloads = 3;
 
 export function decideOnFailure(error: unknown, context: FailureContext): FailureDecision {
   if (error instanceof TurnAbortedError) return { action: 'rerun-in-turn' };
@@ -48,6 +58,13 @@ export function decideOnFailure(error: unknown, context: FailureContext): Failur
   const kind = classifyDriverError(error);
   if (context.conflictChecked && isPrimaryKeyRace(error) && context.attempt <= maxPrimaryKeyRaceRetries) {
     return { action: 'retry-now' };
+  }
+  if (
+    context.followsTargetColumns === true &&
+    driverErrorCode(error) === 'ER_BAD_FIELD_ERROR' &&
+    context.attempt <= maxSchemaReloads
+  ) {
+    return { action: 'reload-schemas' };
   }
   const refusal = describeTargetRefusal(error, context.targetName);
   if (refusal !== undefined && refusal.reason !== 'row-too-large') return { action: 'pause-tables', refusal };

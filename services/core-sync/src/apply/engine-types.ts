@@ -129,6 +129,11 @@ export interface ApplyEngineOptions {
   readonly heldTables?: readonly TablePause[];
   /** How long the group whose turn it is may write before later groups roll back (commit-order.ts); 3 s. */
   readonly turnStallMs?: number;
+  /**
+   * Bidirectional: rows are written on the columns the target has (apply/target-columns.ts), and a table's
+   * target schema is read again with this when the target lacks a column.
+   */
+  readonly readTargetSchema?: (table: string) => Promise<TableSchema | undefined>;
 }
 
 /** What a refresh changed on the target. */

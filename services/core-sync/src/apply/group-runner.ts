@@ -36,6 +36,8 @@ export interface GroupRunnerOptions {
   readonly tracker: TransactionTracker;
   readonly failures: ApplyFailures;
   readonly tables: () => ReadonlyMap<string, TableSchema>;
+  /** Bidirectional: reads these tables' target schemas again (a column the target lacks, target-columns.ts). */
+  readonly reloadSchemas?: (tables: readonly string[]) => Promise<void>;
   readonly conflictCheck?: BatchConflictCheck;
   /** Stream changes are written with foreign_key_checks = 1 (the target cascades as the source did). */
   readonly foreignKeyChecks: boolean;
@@ -132,6 +134,7 @@ export class GroupRunner {
           attempt,
           targetName: this.#options.targetName,
           conflictChecked: this.#options.conflictCheck !== undefined,
+          followsTargetColumns: this.#options.reloadSchemas !== undefined,
         });
         switch (decision.action) {
           case 'rerun-in-turn':
@@ -148,6 +151,15 @@ export class GroupRunner {
           case 'pause-tables':
             held.holdTablesOf(writes, decision.refusal);
             continue;
+          case 'reload-schemas': {
+            const tables = [...new Set(writes.map((item) => item.operation.table))];
+            this.#options.logger.info(
+              { worker, attempt, tables, error: describeError(error) },
+              'the target lacks a column of the batch (a schema change on its way): reading its schema again',
+            );
+            await this.#options.reloadSchemas?.(tables);
+            continue;
+          }
           case 'pause-table':
             await this.#holdRefusedTable(decision.table, writes, decision.error);
             continue;

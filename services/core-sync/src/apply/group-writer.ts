@@ -16,6 +16,7 @@ import type { BatchConflictCheck, RefreshResolver } from './engine-types.js';
 import type { QueuedWrite, RefreshTicket } from './queued-write.js';
 import { resolveRefreshes } from './refresh-writes.js';
 import { moveAt } from './row-move.js';
+import { writesOnTargetColumns } from './target-columns.js';
 
 /** What a group's attempt does once it committed: conflict write-backs, and the rows each refresh wrote. */
 export interface GroupEffects {
@@ -28,6 +29,8 @@ export interface GroupWriterOptions {
   readonly maxRowsPerStatement: number;
   readonly conflictCheck?: BatchConflictCheck;
   readonly refreshResolver?: RefreshResolver;
+  /** Bidirectional: write each row on the columns the target has (target-columns.ts). */
+  readonly followTargetColumns?: boolean;
 }
 
 interface WriteStep {
@@ -63,13 +66,15 @@ export class GroupWriter {
     for (const step of ordered ? runsInOrder(writes) : stepsByTable(writes)) {
       const schema = tables.get(step.table);
       if (schema === undefined) continue;
-      const stepWrites = await resolveRefreshes(
+      const resolved = await resolveRefreshes(
         connection,
         schema,
         step.writes,
         refreshWrites,
         refreshResolver,
       );
+      const stepWrites =
+        this.#options.followTargetColumns === true ? writesOnTargetColumns(resolved, schema) : resolved;
       if (conflictCheck === undefined) {
         const operations = stepWrites.map((item) => item.operation);
         const [removal, arrival] = operations;

@@ -253,7 +253,8 @@ function classifyAlter(cursor: TokenCursor): SchemaChangeClass {
   cursor.acceptWord('IGNORE');
   if (cursor.acceptWord('TABLE') === undefined) return pause('only ALTER TABLE is replicated');
   cursor.acceptWords('IF', 'EXISTS');
-  if (cursor.acceptTableName('') === undefined) return pause('the ALTER TABLE names no table the service can read');
+  if (cursor.acceptTableName('') === undefined)
+    return pause('the ALTER TABLE names no table the service can read');
   do {
     const reason = alterItemPauseReason(cursor);
     if (reason !== undefined) return pause(reason);

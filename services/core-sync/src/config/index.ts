@@ -32,7 +32,14 @@ export type {
   ConfigLogLevel,
   ConfigLogFormat,
 } from './types.js';
-export { syncModes, syncSides, conflictResolutions, existingDataPolicies, ddlPolicies, readsBinlogs } from './types.js';
+export {
+  syncModes,
+  syncSides,
+  conflictResolutions,
+  existingDataPolicies,
+  ddlPolicies,
+  readsBinlogs,
+} from './types.js';
 export {
   configToDocument,
   passwordKeyPaths,

@@ -15,7 +15,11 @@
  *              absent                   skip (already gone)
  *              otherwise                conflict delete_update (changed on the target)
  *   insert then delete in one batch: absent → skip; present → conflict delete_update
+ *
+ * The target row is compared on the columns the change has: a change written with the old schema while a schema
+ * change was on its way to its side lacks a column only the target has (apply/target-columns.ts).
  */
+import { rowOnColumns } from '../apply/index.js';
 import type { Row } from '../model/index.js';
 import { sameRowContent } from './row-hash.js';
 
@@ -56,7 +60,8 @@ export function decideChange(
   target: Row | null,
   excluded: ReadonlySet<string> = new Set(),
 ): ChangeDecision {
-  const same = (left: Row | null, right: Row | null): boolean => sameRowContent(left, right, excluded);
+  const same = (targetRow: Row | null, image: Row | null): boolean =>
+    sameRowContent(targetRowOn(targetRow, image), image, excluded);
   const { before, after } = change;
   if (before === null && after === null) return target === null ? skip : conflict('delete_update');
   if (before === null) {
@@ -70,4 +75,17 @@ export function decideChange(
   if (target === null) return conflict('update_delete');
   if (same(target, before)) return apply;
   return same(target, after) ? skip : conflict('update_update');
+}
+
+/**
+ * The target row on the columns of a change's image, when the target has columns the image lacks (see the
+ * header); the row itself otherwise.
+ */
+export function targetRowOn(target: Row | null, image: Row | null): Row | null {
+  if (target === null || image === null) return target;
+  let imageColumns = 0;
+  for (const column in image) if (Object.hasOwn(image, column)) imageColumns += 1;
+  let targetColumns = 0;
+  for (const column in target) if (Object.hasOwn(target, column)) targetColumns += 1;
+  return targetColumns > imageColumns ? rowOnColumns(target, new Set(Object.keys(image))) : target;
 }

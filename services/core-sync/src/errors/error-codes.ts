@@ -98,13 +98,13 @@ export const errorCodes = {
   },
   TABLE_PAUSED_DDL: {
     description:
-      'A schema change (DDL) on a synced table was seen in the binlog that core-sync does not carry over: RENAME TABLE, DROP TABLE, CREATE TABLE over a synced table, partition or tablespace operations, a statement the target refused (SCHEMA_CHANGE_FAILED), two sides changing one table at once into different definitions, or any DDL with sync.ddl: pause. The status names the statement. The table is paused (its changes are kept in the binlog, nothing is applied wrongly); bring the target\'s table to the same definition, then resume with POST /api/v1/sync/resume (or restart core-sync).',
+      "A schema change (DDL) on a synced table was seen in the binlog that core-sync does not carry over: RENAME TABLE, DROP TABLE, CREATE TABLE over a synced table, partition or tablespace operations, a statement the target refused (SCHEMA_CHANGE_FAILED), two sides changing one table at once into different definitions, or any DDL with sync.ddl: pause. The status names the statement. The table is paused (its changes are kept in the binlog, nothing is applied wrongly); bring the target's table to the same definition, then resume with POST /api/v1/sync/resume (or restart core-sync).",
     retryable: false,
     httpStatus: 500,
   },
   SCHEMA_CHANGE_FAILED: {
     description:
-      'The target refused a schema change (DDL) that core-sync replicated from the other side (sync.ddl: replicate): a statement the target server does not have, a column the target already has, or a foreign key its rows break. The table is paused (TABLE_PAUSED_DDL) with the statement and the server\'s error; its changes wait in the binlog. Make the target\'s table what the statement would have made it (run it, or an equivalent one, yourself), then resume with POST /api/v1/sync/resume: core-sync sees that the table changed and does not run the statement again.',
+      "The target refused a schema change (DDL) that core-sync replicated from the other side (sync.ddl: replicate): a statement the target server does not have, a column the target already has, or a foreign key its rows break. The table is paused (TABLE_PAUSED_DDL) with the statement and the server's error; its changes wait in the binlog. Make the target's table what the statement would have made it (run it, or an equivalent one, yourself), then resume with POST /api/v1/sync/resume: core-sync sees that the table changed and does not run the statement again.",
     retryable: false,
     httpStatus: 500,
   },

@@ -64,7 +64,8 @@ export function watchStatementSilence(pool: mysql.Pool, timeoutMs: number, setti
  * its duration. A connection lost meanwhile still fails it (TCP keepalive, the server going away).
  */
 export async function runWithoutSilenceLimit(connection: PoolConnection, statement: string): Promise<void> {
-  const socket = (connection as unknown as WatchedConnection).stream;
+  // The promise wrapper's connection holds the driver's connection, whose socket the silence watch set up.
+  const socket = (connection as unknown as { connection: WatchedConnection }).connection.stream;
   const limit = socket.timeout ?? 0;
   socket.setTimeout(0);
   try {

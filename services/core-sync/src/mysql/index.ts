@@ -98,10 +98,4 @@ export {
   createStateStoreConnection,
   type StateStorePoolOptions,
 } from './state-store-pool.js';
-export {
-  TokenCursor,
-  tokenize,
-  type NamedTable,
-  type QualifiedTable,
-  type Token,
-} from './sql-tokens.js';
+export { TokenCursor, tokenize, type NamedTable, type QualifiedTable, type Token } from './sql-tokens.js';

@@ -167,9 +167,12 @@ export class TokenCursor {
   acceptNamedTable(defaultDatabase: string): NamedTable | undefined {
     const first = this.#identifier();
     if (first === undefined) return undefined;
-    if (!this.acceptSymbol('.')) return { database: defaultDatabase, table: first.text, databaseToken: undefined };
+    if (!this.acceptSymbol('.'))
+      return { database: defaultDatabase, table: first.text, databaseToken: undefined };
     const second = this.#identifier();
-    return second === undefined ? undefined : { database: first.text, table: second.text, databaseToken: first };
+    return second === undefined
+      ? undefined
+      : { database: first.text, table: second.text, databaseToken: first };
   }
 
   /** Skips tokens up to and including the next top-level comma; returns false when there is none. */

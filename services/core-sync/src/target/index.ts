@@ -63,13 +63,10 @@ export {
   type CopyRefusal,
   type TargetRefusal,
 } from './refusals.js';
-export {
-  appliedFrom,
-  appliedStatementMarker,
-  statementForTarget,
-} from './schema-change-statement.js';
+export { appliedFrom, appliedStatementMarker, statementForTarget } from './schema-change-statement.js';
 export {
   applySchemaChangeOnce,
+  markApplied,
   comparableDefinition,
   schemaChangeLedgerName,
   type LedgerEntry,

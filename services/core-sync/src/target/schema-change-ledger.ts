@@ -13,9 +13,10 @@
  * skips them.
  */
 import { createHash } from 'node:crypto';
-import { SyncError, describeError } from '../errors/index.js';
+import { SyncError, driverErrorCode } from '../errors/index.js';
 import { BinlogPosition } from '../model/index.js';
 import {
+  classifyDriverError,
   qualifiedName,
   readCreateTableStatement,
   runWithoutSilenceLimit,
@@ -57,9 +58,38 @@ export function comparableDefinition(createStatement: string): string {
   return createStatement.replace(/ AUTO_INCREMENT=\d+/, '');
 }
 
-async function definitionHash(target: SchemaChangeTarget, table: string): Promise<string> {
+/**
+ * What the table is now: its comparable definition and, where the account may read it, InnoDB's id of the table,
+ * which every rebuild changes (TRUNCATE, ENGINE=InnoDB, FORCE) though the definition stays the same. MySQL shows
+ * that id only with the PROCESS privilege; the id is left out without it, or for a name InnoDB stores encoded
+ * (anything but letters, digits and `_`): such a statement that ran just before a crash runs once more.
+ */
+async function tableStateHash(target: SchemaChangeTarget, table: string): Promise<string> {
   const statement = await readCreateTableStatement(target.pool, target.database, table);
-  return createHash('sha256').update(comparableDefinition(statement)).digest('hex');
+  const hash = createHash('sha256').update(comparableDefinition(statement));
+  const tableId = await innodbTableId(target, table);
+  if (tableId !== undefined) hash.update(`\u0000${tableId}`);
+  return hash.digest('hex');
+}
+
+const plainName = /^[A-Za-z0-9_]+$/;
+
+async function innodbTableId(target: SchemaChangeTarget, table: string): Promise<string | undefined> {
+  if (!plainName.test(target.database) || !plainName.test(table)) return undefined;
+  const name = `${target.database}/${table}`;
+  for (const view of ['INNODB_TABLES', 'INNODB_SYS_TABLES']) {
+    try {
+      const [rows] = await target.pool.query<QueryRow[]>(
+        `SELECT TABLE_ID AS id FROM information_schema.${view} WHERE NAME = ?`,
+        [name],
+      );
+      const id: unknown = rows[0]?.id;
+      if (typeof id === 'number' || typeof id === 'string') return String(id);
+    } catch {
+      // The view is not on this server (MySQL has the first, MariaDB the second), or needs PROCESS: try the next.
+    }
+  }
+  return undefined;
 }
 
 const ensuredPools = new WeakSet<Pool>();
@@ -110,7 +140,14 @@ export async function applySchemaChangeOnce(
     if (order === 0) recorded = row;
   }
   if (recorded?.state === 'applied') return 'already-applied';
-  const before = await definitionHash(target, entry.table);
+  const before = await tableStateHash(target, entry.table).catch((error: unknown) => {
+    if (driverErrorCode(error) === undefined || classifyDriverError(error) === 'connection') throw error;
+    throw new SyncError(
+      'SCHEMA_CHANGE_FAILED',
+      `${target.database}.${entry.table} cannot be read before the schema change`,
+      { cause: error, details: { table: entry.table } },
+    );
+  });
   if (recorded !== undefined && recorded.definition_before !== before) {
     await markApplied(target, entry);
     return 'found-applied';
@@ -122,9 +159,11 @@ export async function applySchemaChangeOnce(
     await connection.query('SET SESSION foreign_key_checks = 1');
     await runWithoutSilenceLimit(connection, entry.statement);
   } catch (error) {
+    // Only the server's refusal is the statement's failure; a lost connection is retried (the ledger settles it).
+    if (driverErrorCode(error) === undefined || classifyDriverError(error) === 'connection') throw error;
     throw new SyncError(
       'SCHEMA_CHANGE_FAILED',
-      `${target.database}.${entry.table} refused the schema change: ${describeError(error)}`,
+      `${target.database}.${entry.table} refused the schema change`,
       { cause: error, details: { table: entry.table, statement: entry.statement } },
     );
   } finally {
@@ -158,7 +197,8 @@ async function recordStart(target: SchemaChangeTarget, entry: LedgerEntry, befor
   });
 }
 
-async function markApplied(target: SchemaChangeTarget, entry: LedgerEntry): Promise<void> {
+/** Marks a statement applied without running it: the target was found to have its change already. */
+export async function markApplied(target: SchemaChangeTarget, entry: LedgerEntry): Promise<void> {
   await target.pool.query(
     `UPDATE ${qualifiedName(target.database, schemaChangeLedgerName)}
         SET state = 'applied', applied_at = UTC_TIMESTAMP(6)

@@ -16,22 +16,22 @@ const tables = [
   { name: 'notes', primary_key: 'id' },
 ];
 
-async function startWithTables(fixture: SyncFixture) {
+async function startWithTables(fixture: SyncFixture, ddl: 'replicate' | 'pause') {
   await fixture.source.query(tablesDdl);
-  const running = await fixture.startService(fixture.configDocument({ tables }));
+  const running = await fixture.startService(fixture.configDocument({ tables, sync: { ddl } }));
   await expectTablesEqual(fixture, 'items', 'id');
   await expectTablesEqual(fixture, 'notes', 'id');
   return running;
 }
 
 describe('DDL on a synced table end to end', () => {
-  it('follows ALTER TABLE ... ADD COLUMN applied on both sides: rows keep coming with the new column', async () => {
+  it('follows ALTER TABLE ... ADD COLUMN the operator ran on both sides: the target refuses it as there already, and rows keep coming with the new column', async () => {
     await using fixture = await createSyncFixture(
       inject('localServerUrl'),
       inject('cloudServerUrl'),
       'ddlboth',
     );
-    const running = await startWithTables(fixture);
+    const running = await startWithTables(fixture, 'replicate');
 
     await fixture.target.query("ALTER TABLE items ADD COLUMN color VARCHAR(10) NOT NULL DEFAULT 'none'");
     await fixture.source.query(`
@@ -54,13 +54,13 @@ describe('DDL on a synced table end to end', () => {
     ]);
   });
 
-  it('pauses a table whose DDL the target lacks, naming the column; other tables go on; nothing wrong is written', async () => {
+  it('sync.ddl: pause pauses a table whose DDL the target lacks, naming the column; other tables go on; nothing wrong is written', async () => {
     await using fixture = await createSyncFixture(
       inject('localServerUrl'),
       inject('cloudServerUrl'),
       'ddlsource',
     );
-    const running = await startWithTables(fixture);
+    const running = await startWithTables(fixture, 'pause');
     await fixture.source.query("INSERT INTO items VALUES (3, 'desk', 120.00)");
     await eventually(() => expectTablesEqual(fixture, 'items', 'id'), 30_000);
     const itemsBeforeAlter = await fixture.source.query('SELECT * FROM items ORDER BY id');
@@ -102,7 +102,7 @@ describe('DDL on a synced table end to end', () => {
     // Doing what the status says (the same change on the target, then a restart) brings the held rows.
     await running.stop();
     await fixture.target.query('ALTER TABLE items ADD COLUMN stock INT NOT NULL DEFAULT 0');
-    const restarted = await fixture.startService(fixture.configDocument({ tables }));
+    const restarted = await fixture.startService(fixture.configDocument({ tables, sync: { ddl: 'pause' } }));
     await eventually(async () => {
       await expectTablesEqual(fixture, 'items', 'id');
       await expectTablesEqual(fixture, 'notes', 'id');

@@ -10,6 +10,7 @@ import type { SourceTransaction, SystemPeriod, TableSchema } from '../../model/i
 import { unsupportedColumns } from '../../snapshot/index.js';
 import { resumeOrRestart } from '../../target/index.js';
 import { currentVersionChanges } from '../system-versioning.js';
+import { quoteStatement, replicateSchemaChange } from './schema-replication.js';
 import type { DirectionContext } from './direction-context.js';
 
 /** Holds the binlog reader for a reason (binlog-source.ts `hold`), and lets it go. */
@@ -83,43 +84,99 @@ export class SchemaWatch {
   }
 
   async #checkSchemaChange(event: SchemaChangeEvent): Promise<void> {
-    const { source, target, sourcePool, targetPool, sourceDatabase, targetDatabase, logger } = this.#context;
+    const { sourcePool, targetPool, sourceDatabase, targetDatabase, logger, config } = this.#context;
     // Transactions before the DDL are dispatched: hold the ones after it until this check is done.
     for (const transaction of this.#heldTransactions.splice(0)) this.#dispatch(transaction);
+    const replicated =
+      config.sync.ddl === 'replicate'
+        ? await replicateSchemaChange(
+            this.#context,
+            event,
+            () => this.#engine()?.drained() ?? Promise.resolve(),
+          )
+        : undefined;
+    if (replicated?.kind === 'pause') {
+      if (replicated.error !== undefined) {
+        logger.error(
+          {
+            table: event.table,
+            code: replicated.error.code,
+            binlogPosition: event.position.toString(),
+            err: replicated.error,
+          },
+          'schema change refused by the target',
+        );
+      }
+      this.#pause(event, replicated.message);
+      return;
+    }
+    if (replicated?.kind === 'applied') {
+      logger.info(
+        {
+          table: event.table,
+          outcome: replicated.outcome,
+          durationMs: replicated.durationMs,
+          binlogPosition: event.position.toString(),
+          statement: quoteStatement(replicated.statement),
+        },
+        replicated.outcome === 'applied' ? 'schema change applied' : 'schema change found applied already',
+      );
+    }
     const sourceSchema = await readTableSchema(sourcePool, sourceDatabase, event.table);
     const targetSchema = await readTableSchema(targetPool, targetDatabase, event.table);
     // Changes after the DDL (held until now) are read as the table is from here on.
     this.followSystemPeriod(event.table, sourceSchema);
-    const problem = schemaChangeProblem(event, sourceSchema, targetSchema, source, target);
+    const problem =
+      replicated === undefined
+        ? schemaChangeProblem(event, sourceSchema, targetSchema, this.#context)
+        : followedSchemaProblem(event, sourceSchema, targetSchema, this.#context);
     if (problem === undefined && targetSchema !== undefined) {
       this.#engine()?.updateTableSchema(targetSchema);
-      logger.info(
-        { table: event.table, binlogPosition: event.position.toString() },
-        'schema change followed: both sides match',
-      );
+      if (replicated === undefined) {
+        logger.info(
+          { table: event.table, binlogPosition: event.position.toString() },
+          'schema change followed: both sides match',
+        );
+      }
       return;
     }
-    this.#engine()?.pauseTableAfterCurrent(
-      event.table,
-      'schema-change',
-      problem ?? 'schema changed',
-      event.position,
-    );
+    this.#pause(event, problem ?? 'schema changed');
+  }
+
+  #pause(event: SchemaChangeEvent, message: string): void {
+    this.#engine()?.pauseTableAfterCurrent(event.table, 'schema-change', message, event.position);
   }
 }
 
-/** Why the table cannot go on after `event`, or undefined when both sides have the same columns and key. */
-function schemaChangeProblem(
+/**
+ * Why a table whose schema change was replicated (or echoed) cannot go on, or undefined. The two sides are not
+ * compared: the source may have changed the table again further on in the binlog, and the target gets that change
+ * in its turn; rows are written by column name meanwhile.
+ */
+function followedSchemaProblem(
   event: SchemaChangeEvent,
   sourceSchema: TableSchema | undefined,
   targetSchema: TableSchema | undefined,
-  source: string,
-  target: string,
+  context: DirectionContext,
 ): string | undefined {
-  const statement = event.statement.trim().slice(0, 200);
-  if (/^\s*truncate\b/i.test(event.statement)) {
-    return `TRUNCATE on ${source} is not replicated (it writes no row events): truncate ${event.table} on ${target} too, then ${resumeOrRestart}`;
+  const { source, target } = context;
+  const common = sourceOnlyProblem(event, sourceSchema, source);
+  if (common !== undefined) return common;
+  if (targetSchema === undefined) return `table ${event.table} does not exist on ${target}`;
+  const configured = context.config.sync.tables.find((table) => table.name === event.table)?.primaryKey;
+  if (configured !== undefined && configured.join('\u0000') !== targetSchema.primaryKey.join('\u0000')) {
+    return `after the schema change (${quoteStatement(event.statement)}) the primary key of ${event.table} on ${target} is (${targetSchema.primaryKey.join(', ')}), and sync.tables[].primary_key says (${configured.join(', ')}): set primary_key to the table's key, then ${resumeOrRestart}`;
   }
+  return undefined;
+}
+
+/** What the source's new schema makes impossible to stream, whatever the target has. */
+function sourceOnlyProblem(
+  event: SchemaChangeEvent,
+  sourceSchema: TableSchema | undefined,
+  source: string,
+): string | undefined {
+  const statement = quoteStatement(event.statement);
   if (sourceSchema === undefined) return `table ${event.table} no longer exists on ${source}`;
   const unsupported = unsupportedColumns(sourceSchema);
   if (unsupported.length > 0) {
@@ -128,6 +185,23 @@ function schemaChangeProblem(
   if (sourceSchema.systemPeriod?.byTransaction === true) {
     return `schema change on ${source} (${statement}) made ${event.table} system-versioned by transaction id: MariaDB logs its changes as statements, which cannot be streamed (TABLE_VERSIONING_UNSUPPORTED); version it by time on ${source}, then ${resumeOrRestart}`;
   }
+  return undefined;
+}
+
+/** `sync.ddl: pause`: why the table cannot go on after `event`, or undefined when both sides have the same columns and key. */
+function schemaChangeProblem(
+  event: SchemaChangeEvent,
+  sourceSchema: TableSchema | undefined,
+  targetSchema: TableSchema | undefined,
+  context: DirectionContext,
+): string | undefined {
+  const { source, target } = context;
+  const statement = quoteStatement(event.statement);
+  if (/^\s*truncate\b/i.test(event.statement)) {
+    return `TRUNCATE on ${source} is not replicated with sync.ddl: pause (it writes no row events): truncate ${event.table} on ${target} too, then ${resumeOrRestart}`;
+  }
+  const common = sourceOnlyProblem(event, sourceSchema, source);
+  if (common !== undefined || sourceSchema === undefined) return common;
   if (targetSchema === undefined) return `table ${event.table} does not exist on ${target}`;
   const differences = describeColumnDifferences(sourceSchema, targetSchema);
   const columns = [
@@ -136,7 +210,7 @@ function schemaChangeProblem(
     ...differences.typeMismatches,
   ];
   if (columns.length > 0 || sourceSchema.primaryKey.join() !== targetSchema.primaryKey.join()) {
-    return `schema change on ${source} (${statement}) is not on ${target}: columns ${columns.join(', ') || '(primary key)'} differ; apply the same change on ${target}, then ${resumeOrRestart}`;
+    return `schema change on ${source} (${statement}) is not on ${target}: columns ${columns.join(', ') || '(primary key)'} differ; apply the same change on ${target} (or set sync.ddl: replicate), then ${resumeOrRestart}`;
   }
   return undefined;
 }

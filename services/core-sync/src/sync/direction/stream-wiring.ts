@@ -14,6 +14,7 @@ import type { ServiceConfig } from '../../config/index.js';
 import { ConflictChecker, strategyFor } from '../../conflict/index.js';
 import type { BinlogPosition, SideName, TableSchema } from '../../model/index.js';
 import type { TablePause } from '../../status/index.js';
+import { readTableSchema } from '../../mysql/index.js';
 import { checkpointTableName } from '../../target/index.js';
 import type { BidirectionalOptions, DirectionContext } from './direction-context.js';
 
@@ -59,7 +60,12 @@ export function createApplyEngine(context: DirectionContext, wiring: ApplyEngine
     refreshResolver: wiring.refreshResolver,
     heldTables: wiring.heldTables,
     ...(fenceEpoch === undefined ? {} : { fenceEpoch }),
-    ...(bidirectional === undefined ? {} : { conflictCheck: createConflictChecker(context, bidirectional) }),
+    ...(bidirectional === undefined
+      ? {}
+      : {
+          conflictCheck: createConflictChecker(context, bidirectional),
+          readTargetSchema: (table: string) => readTableSchema(targetPool, targetDatabase, table),
+        }),
     hooks: wiring.hooks,
   });
 }

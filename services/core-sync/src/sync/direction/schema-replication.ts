@@ -1,0 +1,137 @@
+/**
+ * Carries a DDL statement on a synced table to the target (`sync.ddl: replicate`), in order with the rows:
+ * - the statement the service itself ran for the other direction (marked, target/schema-change-statement.ts) is
+ *   an echo: nothing is run, the schemas are followed;
+ * - a statement that drops, renames or replaces the table, or works on partitions or tablespaces, pauses it
+ *   (binlog/ddl-parser.ts `classifySchemaChange`);
+ * - any other waits until every change read before it is applied with the old schema (the barrier: the binlog
+ *   reader is held meanwhile, so nothing after it is applied first), then runs on the target exactly once
+ *   (target/schema-change-ledger.ts). A statement the target refuses pauses the table, with the statement and
+ *   the server's error.
+ */
+import { classifySchemaChange, type SchemaChangeEvent } from '../../binlog/index.js';
+import { SyncError, describeError, driverErrorCode } from '../../errors/index.js';
+import { describeColumnDifferences, readTableSchema } from '../../mysql/index.js';
+import type { SideName } from '../../model/index.js';
+import {
+  appliedFrom,
+  applySchemaChangeOnce,
+  markApplied,
+  resumeOrRestart,
+  statementForTarget,
+  type LedgerOutcome,
+} from '../../target/index.js';
+import type { DirectionContext } from './direction-context.js';
+
+export type SchemaChangeStep =
+  /** The other direction's own statement: follow both schemas, run nothing. */
+  | { readonly kind: 'echo'; readonly appliedFrom: SideName }
+  /** Not carried over: pause the table with this message. */
+  | { readonly kind: 'pause'; readonly message: string; readonly error?: SyncError }
+  /** Run on the target now, or found run there before (a restart read it again). */
+  | {
+      readonly kind: 'applied';
+      readonly outcome: LedgerOutcome;
+      readonly statement: string;
+      readonly durationMs: number;
+    };
+
+/** How far a statement is quoted in a status message. */
+const quotedLength = 300;
+
+export function quoteStatement(statement: string): string {
+  const trimmed = statement.trim().replace(/\s+/g, ' ');
+  return trimmed.length <= quotedLength ? trimmed : `${trimmed.slice(0, quotedLength)}…`;
+}
+
+export async function replicateSchemaChange(
+  context: DirectionContext,
+  event: SchemaChangeEvent,
+  earlierChangesApplied: () => Promise<void>,
+): Promise<SchemaChangeStep> {
+  const echoOf = appliedFrom(event.statement);
+  if (echoOf !== undefined) return { kind: 'echo', appliedFrom: echoOf };
+  const { source, target, sourceDatabase, targetDatabase } = context;
+  const quoted = quoteStatement(event.statement);
+  const verdict = classifySchemaChange(event.statement);
+  if (!verdict.replicable) {
+    return {
+      kind: 'pause',
+      message: `${verdict.reason} on ${source} (${quoted}), which core-sync does not carry over: make ${event.table} on ${target} what it is on ${source}, then ${resumeOrRestart}`,
+    };
+  }
+  let statement: string;
+  try {
+    statement = statementForTarget(event.statement, source, sourceDatabase, targetDatabase);
+  } catch (error) {
+    return {
+      kind: 'pause',
+      message: `the schema change on ${source} (${quoted}) cannot be carried over: ${describeError(error)}; run it on ${target} yourself, then ${resumeOrRestart}`,
+    };
+  }
+  await earlierChangesApplied();
+  const ledgerTarget = {
+    pool: context.targetPool,
+    database: targetDatabase,
+    sourceName: source,
+    ...(context.fenceEpoch === undefined ? {} : { fenceEpoch: context.fenceEpoch }),
+  };
+  const entry = { table: event.table, statement, position: event.position };
+  const started = Date.now();
+  try {
+    const outcome = await applySchemaChangeOnce(ledgerTarget, entry);
+    return { kind: 'applied', outcome, statement, durationMs: Date.now() - started };
+  } catch (error) {
+    if (!(error instanceof SyncError) || error.code !== 'SCHEMA_CHANGE_FAILED') throw error;
+    if (await targetHasTheChange(context, event.table, error)) {
+      context.logger.warn(
+        { table: event.table, binlogPosition: event.position.toString(), error: describeError(error) },
+        'the target refused the schema change because it has it already (the same statement ran on both sides): going on',
+      );
+      await markApplied(ledgerTarget, entry);
+      return { kind: 'applied', outcome: 'found-applied', statement, durationMs: Date.now() - started };
+    }
+    return {
+      kind: 'pause',
+      message: `${describeError(error)} (statement from ${source}: ${quoted}); make ${event.table} on ${target} what the statement would have made it, then ${resumeOrRestart}`,
+      error,
+    };
+  }
+}
+
+/**
+ * The server errors of a statement whose change is there already: a column, key or constraint it adds exists, or
+ * one it drops does not.
+ */
+const alreadyThereErrors = new Set([
+  'ER_DUP_FIELDNAME',
+  'ER_DUP_KEYNAME',
+  'ER_CANT_DROP_FIELD_OR_KEY',
+  'ER_MULTIPLE_PRI_KEY',
+  'ER_FK_DUP_NAME',
+  'ER_DUP_CONSTRAINT_NAME',
+]);
+
+/**
+ * Whether a refused statement found its change on the target already (the operator ran the migration on both
+ * sides): the server said so (alreadyThereErrors), and both sides now have the same columns, types and primary
+ * key.
+ */
+async function targetHasTheChange(
+  context: DirectionContext,
+  table: string,
+  error: SyncError,
+): Promise<boolean> {
+  const code = driverErrorCode(error);
+  if (code === undefined || !alreadyThereErrors.has(code)) return false;
+  const sourceSchema = await readTableSchema(context.sourcePool, context.sourceDatabase, table);
+  const targetSchema = await readTableSchema(context.targetPool, context.targetDatabase, table);
+  if (sourceSchema === undefined || targetSchema === undefined) return false;
+  const differences = describeColumnDifferences(sourceSchema, targetSchema);
+  return (
+    differences.missingOnTarget.length === 0 &&
+    differences.extraOnTarget.length === 0 &&
+    differences.typeMismatches.length === 0 &&
+    sourceSchema.primaryKey.join('\u0000') === targetSchema.primaryKey.join('\u0000')
+  );
+}
