@@ -60,6 +60,26 @@ export const resumeResponseSchema = z
   })
   .meta({ id: 'ResumeResult', description: 'The paused tables that were resumed.' });
 
+export const schemaChangeSchema = z
+  .object({
+    table: z.string(),
+    statement: z.string().describe('The statement as the source ran it (long ones cut short).'),
+    position: z.string().describe("The position after it in the source's binlog."),
+    state: z
+      .enum(['waiting', 'applying', 'applied', 'found-applied', 'echo', 'followed', 'paused'])
+      .describe(
+        "waiting: for the changes read before it to be applied; applying: running on the target; applied: run there; found-applied: the target had it already, not run again; echo: the service's own statement for the other direction; followed (sync.ddl: pause): the target had the same columns; paused: not carried over, the table is paused (see message).",
+      ),
+    seenAt: isoTimestamp.describe('When it was read from the binlog.'),
+    durationMs: z.number().nullable().describe('How long running it on the target took, once it ran.'),
+    message: z.string().nullable(),
+  })
+  .meta({
+    id: 'SchemaChange',
+    description:
+      'A schema change (DDL) of a synced table read from the source, and where it stands (sync.ddl).',
+  });
+
 export const directionStatusSchema = z
   .object({
     source: z.enum(['local', 'cloud']),
@@ -130,6 +150,10 @@ export const directionStatusSchema = z
         }),
       )
       .readonly(),
+    schemaChanges: z
+      .array(schemaChangeSchema)
+      .readonly()
+      .describe('The schema changes read from the source since the start, newest first (at most 20).'),
   })
   .meta({
     id: 'DirectionStatus',

@@ -23,6 +23,7 @@ function direction(overrides: Partial<DirectionStatus> = {}): DirectionStatus {
     rowsApplied: 0,
     applyFailure: null,
     tables: [{ table: 'users', state: 'streaming', rowsApplied: 0, rowsCopied: 0, pause: null }],
+    schemaChanges: [],
     ...overrides,
   };
 }

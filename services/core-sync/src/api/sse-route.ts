@@ -6,7 +6,7 @@ import type { SseHub } from './sse-hub.js';
 
 const streamDescription = [
   'Server-Sent Events: the public events of the service as they happen (see docs/api.md "Event stream").',
-  'Each event is `id: <n>`, `event: <type>` (status, lag, conflict-detected, conflict-resolved, progress, run, reset)',
+  'Each event is `id: <n>`, `event: <type>` (status, lag, conflict-detected, conflict-resolved, progress, run, schema-change, reset)',
   'and `data: <JSON>`. Send `Last-Event-ID` to replay what was missed; `: heartbeat` comments come every 15 s.',
   'Authenticate with the Authorization header (a token in the URL is never accepted).',
   'Streams are capped in all (server.event_stream_max_clients) and per token',

@@ -191,6 +191,7 @@ describe('GET /api/v1/openapi.json', () => {
         'ResolutionColumns',
         'ResumeResult',
         'RunProgress',
+        'SchemaChange',
         'SyncHistoryEntry',
         'TriggerRequestInput',
       ].sort(),

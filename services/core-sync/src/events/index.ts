@@ -9,6 +9,7 @@ export {
   type LagSampleEvent,
   type RunProgressEvent,
   type RunStateEvent,
+  type SchemaChangeStepEvent,
   type ServiceEvent,
   type ServiceEventListener,
   type ServiceEventType,

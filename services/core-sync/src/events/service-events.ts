@@ -8,7 +8,7 @@
  */
 import type { ConflictType } from '../conflict/index.js';
 import type { DirectionName } from '../model/index.js';
-import type { DirectionStatus } from '../status/index.js';
+import type { DirectionStatus, SchemaChangeView } from '../status/index.js';
 import type { RunProgress } from '../status/index.js';
 
 export type { DirectionName } from '../model/index.js';
@@ -60,6 +60,13 @@ export interface ConflictResolvedEvent {
   readonly resolution: string;
 }
 
+/** A schema change (DDL) of a synced table was read, waits, ran on the target, or paused the table. */
+export interface SchemaChangeStepEvent {
+  readonly type: 'schema-change';
+  readonly direction: DirectionName;
+  readonly change: SchemaChangeView;
+}
+
 /** A full-sync run started, progressed (at most a few times a second) or ended. */
 export interface RunProgressEvent {
   readonly type: 'progress';
@@ -78,7 +85,8 @@ export type ServiceEvent =
   | ConflictDetectedEvent
   | ConflictResolvedEvent
   | RunProgressEvent
-  | RunStateEvent;
+  | RunStateEvent
+  | SchemaChangeStepEvent;
 
 export type ServiceEventType = ServiceEvent['type'];
 
@@ -90,6 +98,7 @@ export const publicEventTypes: ReadonlySet<ServiceEventType> = new Set<ServiceEv
   'conflict-resolved',
   'progress',
   'run',
+  'schema-change',
 ]);
 
 export type ServiceEventListener = (event: ServiceEvent) => void;

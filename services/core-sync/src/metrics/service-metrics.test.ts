@@ -45,6 +45,8 @@ describe('createServiceMetrics', () => {
       'mysql_sync_queue_depth',
       'mysql_sync_replication_lag_seconds',
       'mysql_sync_rows_applied_total',
+      'mysql_sync_schema_changes_pending',
+      'mysql_sync_schema_changes_total',
       'mysql_sync_source_paused',
       'mysql_sync_stream_reconnect_attempts',
       'mysql_sync_stream_up',

@@ -11,6 +11,7 @@ import type { ServiceEvent, ServiceEvents } from '../events/index.js';
 import type { Logger } from '../logging/index.js';
 import { EventMetrics } from './event-metrics.js';
 import { EventStreamMetrics } from './event-stream-metrics.js';
+import { SchemaChangeMetrics } from './schema-change-metrics.js';
 import { FullSyncMetrics } from './full-sync-metrics.js';
 import { TableLabels } from './label-values.js';
 import { StatusGauges } from './status-gauges.js';
@@ -62,6 +63,7 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
   const eventMetrics = new EventMetrics(registry, tables, statusReader);
   const statusGauges = new StatusGauges(registry, statusReader, tables, logger);
   const fullSyncMetrics = new FullSyncMetrics(registry, logger);
+  const schemaChangeMetrics = new SchemaChangeMetrics(registry, tables, statusReader);
 
   const onEvent = (event: ServiceEvent): void => {
     switch (event.type) {
@@ -83,6 +85,9 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
       case 'progress':
       case 'run':
         fullSyncMetrics.record(event.progress);
+        return;
+      case 'schema-change':
+        schemaChangeMetrics.record(event);
         return;
     }
   };

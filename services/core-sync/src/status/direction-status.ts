@@ -35,6 +35,33 @@ export interface TablePause {
   readonly errorCode: string | null;
 }
 
+/**
+ * Where a schema change (DDL) of a synced table read from the source stands (sync.ddl):
+ * - `waiting`: for the changes read before it to be applied (the barrier), with the binlog reader held;
+ * - `applying`: running on the target;
+ * - `applied`: run on the target; `found-applied`: the target had it already (the operator ran it there, or it
+ *   ran before a crash), so it was not run again;
+ * - `echo`: the service's own statement, run here for the other direction: nothing to run, the schemas followed;
+ * - `followed` (`sync.ddl: pause`): the target had the same columns already;
+ * - `paused`: not carried over; the table is paused, `message` says why and what to do.
+ */
+export type SchemaChangeState =
+  'waiting' | 'applying' | 'applied' | 'found-applied' | 'echo' | 'followed' | 'paused';
+
+export interface SchemaChangeView {
+  readonly table: string;
+  /** The statement as the source ran it (long ones cut short). */
+  readonly statement: string;
+  /** The position after it in the source's binlog. */
+  readonly position: string;
+  readonly state: SchemaChangeState;
+  /** When it was read from the binlog (ISO time). */
+  readonly seenAt: string;
+  /** How long running it on the target took, once it ran. */
+  readonly durationMs: number | null;
+  readonly message: string | null;
+}
+
 /** The change queue's backpressure on the source, for status. */
 export interface BackpressureState {
   readonly queueCapacity: number;
@@ -105,6 +132,8 @@ export interface DirectionStatus {
    */
   readonly applyFailure: { readonly code: string; readonly message: string; readonly since: string } | null;
   readonly tables: readonly TableStatus[];
+  /** The schema changes read from the source since the start, newest first (at most 20). */
+  readonly schemaChanges: readonly SchemaChangeView[];
 }
 
 /** No XA transaction is prepared. */

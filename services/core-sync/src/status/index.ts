@@ -3,6 +3,8 @@ export type {
   DirectionState,
   DirectionStatus,
   PreparedXaView,
+  SchemaChangeState,
+  SchemaChangeView,
   StreamView,
   TablePause,
   TablePauseReason,

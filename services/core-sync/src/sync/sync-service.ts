@@ -22,6 +22,7 @@ import { planBidirectionalStart, reportAdoption } from './bidirectional-plan.js'
 import { resolveConflict, type ConflictChoice } from './conflict-resolution.js';
 import { DirectionPipeline, historyReaderServerId, oneWayPlan } from './direction/index.js';
 import { connectSide, type SideEndpoints } from './database-endpoints.js';
+import { directionOptions } from './direction-options.js';
 import { checkBidirectionalSetup } from './loop-checks.js';
 import { createTablesMissingOnOneSide } from './missing-tables.js';
 import { listUndecidedRows } from './undecided-rows.js';
@@ -139,44 +140,32 @@ export class SyncService {
     const { config } = this.#options;
     const bidirectional = config.sync.mode === 'bidirectional';
     await this.#connectSides();
-    const events = this.#options.events;
     for (const [source, target] of this.#pairs()) {
-      const direction = directionName(source);
       this.#directions.push(
-        new DirectionPipeline({
-          config,
-          source,
-          target,
-          sourceEndpoints: this.#sideEndpoints(source),
-          sourcePool: this.#pool(source),
-          targetPool: this.#pool(target),
-          store: this.#options.store,
-          logger: this.#options.logger,
-          ...(this.#options.fenceEpoch === undefined ? {} : { fenceEpoch: this.#options.fenceEpoch }),
-          onStatusChange: (status) => {
-            this.#options.onStatusChange?.(status);
-            events?.publish({ type: 'status', direction, status });
-          },
-          onBatchApplied: (batch) =>
-            events?.publish({
-              type: 'batch',
-              direction,
-              rowCountByTable: Object.fromEntries(batch.rowCountByTable),
-              rowCount: batch.rowCount,
-              durationMs: batch.durationMs,
-            }),
-          ...(bidirectional
-            ? {
-                bidirectional: {
+        new DirectionPipeline(
+          directionOptions({
+            config,
+            source,
+            target,
+            sourceEndpoints: this.#sideEndpoints(source),
+            sourcePool: this.#pool(source),
+            targetPool: this.#pool(target),
+            store: this.#options.store,
+            logger: this.#options.logger,
+            fenceEpoch: this.#options.fenceEpoch,
+            events: this.#options.events,
+            onStatusChange: this.#options.onStatusChange,
+            shared: bidirectional
+              ? {
                   openConflicts: this.#openConflicts,
                   ownWrites: this.#ownWrites,
                   rowClaims: this.#rowClaims,
                   adopting: (table: string) => this.isAdopting(table),
-                  onConflict: (conflict: ConflictEvent) => this.#publishConflict(conflict),
-                },
-              }
-            : {}),
-        }),
+                  publishConflict: (conflict: ConflictEvent) => this.#publishConflict(conflict),
+                }
+              : undefined,
+          }),
+        ),
       );
     }
     try {

@@ -4,6 +4,7 @@
  * the same definition and the same rows, row by row.
  */
 import { describe, expect, inject, it } from 'vitest';
+import type { SchemaChangeStepEvent } from '../../src/events/index.js';
 import { comparableDefinition } from '../../src/target/index.js';
 import { expectExactlyEqual } from '../support/exact-rows.js';
 import {
@@ -56,6 +57,10 @@ describe('schema changes replicated with the rows', () => {
         sync: { batch_insert_size: 50 },
       }),
     );
+    const steps: SchemaChangeStepEvent[] = [];
+    running.events.subscribe((event) => {
+      if (event.type === 'schema-change') steps.push(event);
+    });
     const load = await startWriteLoad(fixture.source, 1, { pauseMs: 2 });
     const statements = [
       "ALTER TABLE events ADD COLUMN note VARCHAR(20) NOT NULL DEFAULT 'none'",
@@ -103,6 +108,17 @@ describe('schema changes replicated with the rows', () => {
       null,
       null,
     ]);
+    // Visible: each statement in the status, newest first, and each step on the event stream.
+    const ddl = statements.filter((statement) => !/^(INSERT|UPDATE)/.test(statement));
+    const views = running.service.status.directions[0]?.schemaChanges ?? [];
+    expect(views.map((view) => [view.statement, view.state])).toEqual(
+      ddl.map((statement) => [statement, 'applied']).reverse(),
+    );
+    expect(views.every((view) => view.durationMs !== null && view.message === null)).toBe(true);
+    const firstStatement = views.at(-1)?.position;
+    expect(
+      steps.filter((step) => step.change.position === firstStatement).map((step) => step.change.state),
+    ).toEqual(['waiting', 'applying', 'applied']);
   });
 
   it('both ways: a DDL from the cloud side while local writes the same table, then one from local, under writes on both sides', async () => {

@@ -642,7 +642,7 @@ export interface paths {
     };
     /**
      * Stream sync events (Server-Sent Events)
-     * @description Server-Sent Events: the public events of the service as they happen (see docs/api.md "Event stream"). Each event is `id: <n>`, `event: <type>` (status, lag, conflict-detected, conflict-resolved, progress, run, reset) and `data: <JSON>`. Send `Last-Event-ID` to replay what was missed; `: heartbeat` comments come every 15 s. Authenticate with the Authorization header (a token in the URL is never accepted). Streams are capped in all (server.event_stream_max_clients) and per token (server.event_stream_max_clients_per_token): over a cap the answer is 429 TOO_MANY_STREAMS with Retry-After.
+     * @description Server-Sent Events: the public events of the service as they happen (see docs/api.md "Event stream"). Each event is `id: <n>`, `event: <type>` (status, lag, conflict-detected, conflict-resolved, progress, run, schema-change, reset) and `data: <JSON>`. Send `Last-Event-ID` to replay what was missed; `: heartbeat` comments come every 15 s. Authenticate with the Authorization header (a token in the URL is never accepted). Streams are capped in all (server.event_stream_max_clients) and per token (server.event_stream_max_clients_per_token): over a cap the answer is 429 TOO_MANY_STREAMS with Retry-After.
      */
     get: {
       parameters: {
@@ -1533,6 +1533,24 @@ export interface components {
         code: string;
       }[];
     };
+    /** @description A schema change (DDL) of a synced table read from the source, and where it stands (sync.ddl). */
+    SchemaChange: {
+      table: string;
+      /** @description The statement as the source ran it (long ones cut short). */
+      statement: string;
+      /** @description The position after it in the source's binlog. */
+      position: string;
+      /**
+       * @description waiting: for the changes read before it to be applied; applying: running on the target; applied: run there; found-applied: the target had it already, not run again; echo: the service's own statement for the other direction; followed (sync.ddl: pause): the target had the same columns; paused: not carried over, the table is paused (see message).
+       * @enum {string}
+       */
+      state: 'waiting' | 'applying' | 'applied' | 'found-applied' | 'echo' | 'followed' | 'paused';
+      /** @description When it was read from the binlog. */
+      seenAt: string;
+      /** @description How long running it on the target took, once it ran. */
+      durationMs: number | null;
+      message: string | null;
+    };
     /** @description One replication direction (local → cloud or cloud → local). */
     DirectionStatus: {
       /** @enum {string} */
@@ -1622,6 +1640,8 @@ export interface components {
           errorCode: string | null;
         } | null;
       }[];
+      /** @description The schema changes read from the source since the start, newest first (at most 20). */
+      readonly schemaChanges: components['schemas']['SchemaChange'][];
     };
     /** @description `down` is answered with 503 by GET /health. */
     HealthReport: {

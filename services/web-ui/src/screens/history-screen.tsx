@@ -6,6 +6,7 @@ import { runKindLabel } from '../logic/labels';
 import { useLive } from '../live/live-context';
 import { routeHref } from '../router';
 import { useQuery } from '../session/session-context';
+import { SchemaChanges } from './schema-changes';
 
 const pageSize = 20;
 
@@ -51,6 +52,7 @@ export function HistoryScreen(): ReactNode {
           />
         </section>
       )}
+      <SchemaChanges directions={state.directions} />
     </div>
   );
 }

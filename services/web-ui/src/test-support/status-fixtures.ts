@@ -30,6 +30,7 @@ export function directionStatus(overrides: Partial<DirectionStatus> = {}): Direc
     rowsApplied: 0,
     applyFailure: null,
     tables: [{ table: 'items', state: 'streaming', rowsApplied: 0, rowsCopied: 0, pause: null }],
+    schemaChanges: [],
     ...overrides,
   };
 }

@@ -52,6 +52,7 @@ export function directionStatus(overrides: Partial<DirectionStatus> = {}): Direc
     rowsApplied: 0,
     applyFailure: null,
     tables: [{ table: 'users', state: 'streaming', rowsApplied: 0, rowsCopied: 0, pause: null }],
+    schemaChanges: [],
     ...overrides,
   };
 }

@@ -35,6 +35,7 @@ export function directionStatus(overrides: Partial<DirectionStatus> = {}): Direc
     backpressure: { queueCapacity: 10_000, sourcePaused: false, pauseCount: 0, peakQueueDepth: 0 },
     rowsApplied: 0,
     applyFailure: null,
+    schemaChanges: [],
     tables: configuredTables.map((table) => ({
       table,
       state: 'streaming',

@@ -8,7 +8,7 @@ import type { ConflictEvent, OpenConflicts, OwnWrites, RowClaims } from '../../c
 import type { Logger } from '../../logging/index.js';
 import { directionName, type DirectionName, type SideName } from '../../model/index.js';
 import type { Pool } from '../../mysql/index.js';
-import type { DirectionStatus } from '../../status/index.js';
+import type { DirectionStatus, SchemaChangeView } from '../../status/index.js';
 import type { StateStore } from '../../store/index.js';
 import type { SideEndpoints } from '../database-endpoints.js';
 
@@ -26,6 +26,8 @@ export interface DirectionPipelineOptions {
   readonly onStatusChange?: (status: DirectionStatus) => void;
   /** Every committed apply batch (metrics). */
   readonly onBatchApplied?: (event: AppliedBatch) => void;
+  /** Every step of a schema change of a synced table (the event stream, metrics). */
+  readonly onSchemaChange?: (change: SchemaChangeView) => void;
   /** High availability: the leader's lease epoch; the target's fence is raised to it and every batch checks it. */
   readonly fenceEpoch?: number;
   /** Set in bidirectional mode: conflicts are detected, and copies are marked so the other side drops them. */

@@ -73,6 +73,7 @@ export class DirectionPipeline implements FullSyncDirection {
       },
       () => this.#engine,
       (error) => this.#fail(error),
+      () => this.#notify(),
     );
     this.#persistence = new StatePersistence(
       this.#context,
@@ -120,6 +121,7 @@ export class DirectionPipeline implements FullSyncDirection {
       stream: this.#streaming?.streamStatus,
       engine: this.#engine,
       tables: this.#tables,
+      schemaChanges: this.#schemaWatch.history.views,
     });
   }
 

@@ -48,6 +48,7 @@ export async function replicateSchemaChange(
   context: DirectionContext,
   event: SchemaChangeEvent,
   earlierChangesApplied: () => Promise<void>,
+  running: () => void,
 ): Promise<SchemaChangeStep> {
   const echoOf = appliedFrom(event.statement);
   if (echoOf !== undefined) return { kind: 'echo', appliedFrom: echoOf };
@@ -70,6 +71,7 @@ export async function replicateSchemaChange(
     };
   }
   await earlierChangesApplied();
+  running();
   const ledgerTarget = {
     pool: context.targetPool,
     database: targetDatabase,

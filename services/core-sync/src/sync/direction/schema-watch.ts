@@ -5,11 +5,11 @@
  */
 import type { ApplyEngine } from '../../apply/index.js';
 import type { ReadHold, SchemaChangeEvent } from '../../binlog/index.js';
-import { describeColumnDifferences, readTableSchema } from '../../mysql/index.js';
+import { readTableSchema } from '../../mysql/index.js';
 import type { SourceTransaction, SystemPeriod, TableSchema } from '../../model/index.js';
-import { unsupportedColumns } from '../../snapshot/index.js';
-import { resumeOrRestart } from '../../target/index.js';
 import { currentVersionChanges } from '../system-versioning.js';
+import { SchemaChangeHistory, type SchemaChangeEntry } from './schema-history.js';
+import { followedSchemaProblem, schemaChangeProblem } from './schema-problems.js';
 import { quoteStatement, replicateSchemaChange } from './schema-replication.js';
 import type { DirectionContext } from './direction-context.js';
 
@@ -18,6 +18,13 @@ export interface SourceHolds {
   hold(reason: ReadHold): void;
   release(reason: ReadHold): void;
 }
+
+const foundAppliedMessages = {
+  'already-applied':
+    "the target's ledger says it ran there before (the binlog was read again after a restart)",
+  'found-applied':
+    'the target had it already: it ran there before a crash, or the operator ran it (the same statement on both sides)',
+} as const;
 
 export class SchemaWatch {
   readonly #context: DirectionContext;
@@ -29,17 +36,23 @@ export class SchemaWatch {
   #heldTransactions: SourceTransaction[] = [];
   /** The period columns of the source's system-versioned tables: their changes reach the target as current rows. */
   readonly #systemPeriods = new Map<string, SystemPeriod>();
+  readonly history: SchemaChangeHistory;
 
   constructor(
     context: DirectionContext,
     source: SourceHolds,
     engine: () => ApplyEngine | undefined,
     fail: (error: unknown) => void,
+    statusChanged: () => void,
   ) {
     this.#context = context;
     this.#source = source;
     this.#engine = engine;
     this.#fail = fail;
+    this.history = new SchemaChangeHistory((change) => {
+      context.onSchemaChange?.(change);
+      statusChanged();
+    });
   }
 
   /** Resolves once the DDL checks under way are done. */
@@ -87,12 +100,14 @@ export class SchemaWatch {
     const { sourcePool, targetPool, sourceDatabase, targetDatabase, logger, config } = this.#context;
     // Transactions before the DDL are dispatched: hold the ones after it until this check is done.
     for (const transaction of this.#heldTransactions.splice(0)) this.#dispatch(transaction);
+    const entry = this.history.seen(event, 'waiting');
     const replicated =
       config.sync.ddl === 'replicate'
         ? await replicateSchemaChange(
             this.#context,
             event,
             () => this.#engine()?.drained() ?? Promise.resolve(),
+            () => entry.step('applying'),
           )
         : undefined;
     if (replicated?.kind === 'pause') {
@@ -107,7 +122,7 @@ export class SchemaWatch {
           'schema change refused by the target',
         );
       }
-      this.#pause(event, replicated.message);
+      this.#pause(event, replicated.message, entry);
       return;
     }
     if (replicated?.kind === 'applied') {
@@ -130,87 +145,24 @@ export class SchemaWatch {
       replicated === undefined
         ? schemaChangeProblem(event, sourceSchema, targetSchema, this.#context)
         : followedSchemaProblem(event, sourceSchema, targetSchema, this.#context);
-    if (problem === undefined && targetSchema !== undefined) {
-      this.#engine()?.updateTableSchema(targetSchema);
-      if (replicated === undefined) {
-        logger.info(
-          { table: event.table, binlogPosition: event.position.toString() },
-          'schema change followed: both sides match',
-        );
-      }
+    if (problem !== undefined || targetSchema === undefined) {
+      this.#pause(event, problem ?? 'schema changed', entry);
       return;
     }
-    this.#pause(event, problem ?? 'schema changed');
+    this.#engine()?.updateTableSchema(targetSchema);
+    if (replicated === undefined) {
+      logger.info(
+        { table: event.table, binlogPosition: event.position.toString() },
+        'schema change followed: both sides match',
+      );
+      entry.step('followed');
+    } else if (replicated.kind === 'echo') entry.step('echo');
+    else if (replicated.outcome === 'applied') entry.step('applied', { durationMs: replicated.durationMs });
+    else entry.step('found-applied', { message: foundAppliedMessages[replicated.outcome] });
   }
 
-  #pause(event: SchemaChangeEvent, message: string): void {
+  #pause(event: SchemaChangeEvent, message: string, entry: SchemaChangeEntry): void {
+    entry.step('paused', { message });
     this.#engine()?.pauseTableAfterCurrent(event.table, 'schema-change', message, event.position);
   }
-}
-
-/**
- * Why a table whose schema change was replicated (or echoed) cannot go on, or undefined. The two sides are not
- * compared: the source may have changed the table again further on in the binlog, and the target gets that change
- * in its turn; rows are written by column name meanwhile.
- */
-function followedSchemaProblem(
-  event: SchemaChangeEvent,
-  sourceSchema: TableSchema | undefined,
-  targetSchema: TableSchema | undefined,
-  context: DirectionContext,
-): string | undefined {
-  const { source, target } = context;
-  const common = sourceOnlyProblem(event, sourceSchema, source);
-  if (common !== undefined) return common;
-  if (targetSchema === undefined) return `table ${event.table} does not exist on ${target}`;
-  const configured = context.config.sync.tables.find((table) => table.name === event.table)?.primaryKey;
-  if (configured !== undefined && configured.join('\u0000') !== targetSchema.primaryKey.join('\u0000')) {
-    return `after the schema change (${quoteStatement(event.statement)}) the primary key of ${event.table} on ${target} is (${targetSchema.primaryKey.join(', ')}), and sync.tables[].primary_key says (${configured.join(', ')}): set primary_key to the table's key, then ${resumeOrRestart}`;
-  }
-  return undefined;
-}
-
-/** What the source's new schema makes impossible to stream, whatever the target has. */
-function sourceOnlyProblem(
-  event: SchemaChangeEvent,
-  sourceSchema: TableSchema | undefined,
-  source: string,
-): string | undefined {
-  const statement = quoteStatement(event.statement);
-  if (sourceSchema === undefined) return `table ${event.table} no longer exists on ${source}`;
-  const unsupported = unsupportedColumns(sourceSchema);
-  if (unsupported.length > 0) {
-    return `schema change on ${source} (${statement}) added a column named ${unsupported.join(', ')}, which core-sync cannot carry (JavaScript row objects cannot hold that key): rename the column on ${source}, then ${resumeOrRestart}`;
-  }
-  if (sourceSchema.systemPeriod?.byTransaction === true) {
-    return `schema change on ${source} (${statement}) made ${event.table} system-versioned by transaction id: MariaDB logs its changes as statements, which cannot be streamed (TABLE_VERSIONING_UNSUPPORTED); version it by time on ${source}, then ${resumeOrRestart}`;
-  }
-  return undefined;
-}
-
-/** `sync.ddl: pause`: why the table cannot go on after `event`, or undefined when both sides have the same columns and key. */
-function schemaChangeProblem(
-  event: SchemaChangeEvent,
-  sourceSchema: TableSchema | undefined,
-  targetSchema: TableSchema | undefined,
-  context: DirectionContext,
-): string | undefined {
-  const { source, target } = context;
-  const statement = quoteStatement(event.statement);
-  if (/^\s*truncate\b/i.test(event.statement)) {
-    return `TRUNCATE on ${source} is not replicated with sync.ddl: pause (it writes no row events): truncate ${event.table} on ${target} too, then ${resumeOrRestart}`;
-  }
-  const common = sourceOnlyProblem(event, sourceSchema, source);
-  if (common !== undefined || sourceSchema === undefined) return common;
-  if (targetSchema === undefined) return `table ${event.table} does not exist on ${target}`;
-  const differences = describeColumnDifferences(sourceSchema, targetSchema);
-  const columns = [
-    ...differences.missingOnTarget,
-    ...differences.extraOnTarget,
-    ...differences.typeMismatches,
-  ];
-  if (columns.length > 0 || sourceSchema.primaryKey.join() !== targetSchema.primaryKey.join()) {
-    return `schema change on ${source} (${statement}) is not on ${target}: columns ${columns.join(', ') || '(primary key)'} differ; apply the same change on ${target} (or set sync.ddl: replicate), then ${resumeOrRestart}`;
-  }
-  return undefined;
 }

@@ -3,7 +3,12 @@ import type { ApplyEngine, ApplyFailure } from '../../apply/index.js';
 import type { PreparedXaStatus, StreamStatus } from '../../binlog/index.js';
 import { SyncError, describeError } from '../../errors/index.js';
 import type { SideName } from '../../model/index.js';
-import type { DirectionState, DirectionStatus, PreparedXaView } from '../../status/index.js';
+import type {
+  DirectionState,
+  DirectionStatus,
+  PreparedXaView,
+  SchemaChangeView,
+} from '../../status/index.js';
 import { describeTargetRefusal } from '../../target/index.js';
 import type { DirectionTables } from './direction-tables.js';
 
@@ -28,6 +33,7 @@ export interface StatusParts {
   readonly stream: StreamStatus | undefined;
   readonly engine: ApplyEngine | undefined;
   readonly tables: DirectionTables;
+  readonly schemaChanges: readonly SchemaChangeView[];
 }
 
 /** What `GET /sync/status` shows of one direction. */
@@ -55,6 +61,7 @@ export function directionStatusView(parts: StatusParts): DirectionStatus {
     rowsApplied: engine?.rowsApplied ?? 0,
     applyFailure: applyFailureView(engine?.applyFailure ?? null),
     tables: parts.tables.views,
+    schemaChanges: parts.schemaChanges,
   };
 }
 
