@@ -35,6 +35,12 @@ export interface PrepareTableOptions {
   readonly targetDatabase: string;
   readonly targetLabel: string;
   readonly createMissingTables: boolean;
+  /**
+   * Columns that differ between the sides are logged, not refused: the table resumes streaming with
+   * `sync.ddl: replicate`, and the schema changes in the binlog since its checkpoint are to bring the sides
+   * together (a statement run while the service was stopped). The primary key must still match.
+   */
+  readonly columnsFollowBinlog?: boolean;
   readonly logger: Logger;
 }
 
@@ -134,6 +140,13 @@ export async function prepareTable(options: PrepareTableOptions): Promise<TableP
     ...differences.extraOnTarget.map((column) => `${column} exists only on ${options.targetLabel}`),
     ...differences.typeMismatches.map((column) => `${column} has another type`),
   ];
+  if (problems.length > 0 && options.columnsFollowBinlog === true) {
+    options.logger.warn(
+      { table, ...differences },
+      `table ${table} differs between ${options.sourceLabel} and ${options.targetLabel} (${problems.join('; ')}): it resumes streaming, and the schema changes in the binlog since its checkpoint are carried over (sync.ddl: replicate); a difference no statement in the binlog explains pauses the table when a row meets it`,
+    );
+    problems.length = 0;
+  }
   if (!sameColumns(target.primaryKey, source.primaryKey)) {
     problems.push(
       `primary key is (${columnList(target.primaryKey)}) on ${options.targetLabel}, (${columnList(source.primaryKey)}) on ${options.sourceLabel}`,

@@ -6,7 +6,7 @@ import type { ConflictEvent, OpenConflicts, OwnWrites, RowClaims } from '../conf
 import type { ServiceEvents } from '../events/index.js';
 import { directionName } from '../model/index.js';
 import type { DirectionStatus } from '../status/index.js';
-import type { DirectionPipelineOptions } from './direction/index.js';
+import type { DirectionPipelineOptions, SchemaChangeLog } from './direction/index.js';
 
 /** What the two directions of a bidirectional pair share (conflict/own-writes.ts, conflict/row-claims.ts). */
 export interface SharedBidirectionalState {
@@ -14,6 +14,7 @@ export interface SharedBidirectionalState {
   readonly ownWrites: OwnWrites;
   readonly rowClaims: RowClaims;
   readonly adopting: (table: string) => boolean;
+  readonly schemaChanges: SchemaChangeLog;
   readonly publishConflict: (conflict: ConflictEvent) => void;
 }
 
@@ -62,6 +63,7 @@ export function directionOptions(input: DirectionOptionsInput): DirectionPipelin
             ownWrites: shared.ownWrites,
             rowClaims: shared.rowClaims,
             adopting: shared.adopting,
+            schemaChanges: shared.schemaChanges,
             onConflict: shared.publishConflict,
           },
         }),

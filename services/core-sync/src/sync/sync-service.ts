@@ -20,7 +20,7 @@ import { checkDatabaseExists, createMysqlPool, type Pool } from '../mysql/index.
 import type { ConflictRecord, StateStore } from '../store/index.js';
 import { planBidirectionalStart, reportAdoption } from './bidirectional-plan.js';
 import { resolveConflict, type ConflictChoice } from './conflict-resolution.js';
-import { DirectionPipeline, historyReaderServerId, oneWayPlan } from './direction/index.js';
+import { DirectionPipeline, SchemaChangeLog, historyReaderServerId, oneWayPlan } from './direction/index.js';
 import { connectSide, type SideEndpoints } from './database-endpoints.js';
 import { directionOptions } from './direction-options.js';
 import { checkBidirectionalSetup } from './loop-checks.js';
@@ -140,6 +140,7 @@ export class SyncService {
     const { config } = this.#options;
     const bidirectional = config.sync.mode === 'bidirectional';
     await this.#connectSides();
+    const schemaChanges = new SchemaChangeLog();
     for (const [source, target] of this.#pairs()) {
       this.#directions.push(
         new DirectionPipeline(
@@ -161,6 +162,7 @@ export class SyncService {
                   ownWrites: this.#ownWrites,
                   rowClaims: this.#rowClaims,
                   adopting: (table: string) => this.isAdopting(table),
+                  schemaChanges,
                   publishConflict: (conflict: ConflictEvent) => this.#publishConflict(conflict),
                 }
               : undefined,

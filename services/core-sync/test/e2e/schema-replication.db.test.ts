@@ -172,4 +172,25 @@ describe('schema changes replicated with the rows', () => {
     // The loads write rows of their own: a row in flight compared with its new columns would have been a conflict.
     expect((await running.store.listConflicts({ limit: 10, offset: 0 })).total).toBe(0);
   });
+  it('one way: a statement run while the service was stopped is carried over at the next start, before the rows after it', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'ddlstopped',
+    );
+    await fixture.source.query(`${notesTable}; INSERT INTO notes VALUES (1, 'one')`);
+    const document = fixture.configDocument({ tables: [{ name: 'notes', primary_key: 'id' }] });
+    const first = await fixture.startService(document);
+    await eventually(() => expectTablesEqual(fixture, 'notes', 'id'), 30_000);
+    await first.stop();
+    await fixture.source.query(`
+      ALTER TABLE notes ADD COLUMN stars TINYINT NOT NULL DEFAULT 3;
+      INSERT INTO notes VALUES (2, 'two', 5)`);
+    const second = await fixture.startService(document);
+    await eventually(() => expectTablesEqual(fixture, 'notes', 'id'), 30_000);
+    await expectSameDefinition(fixture, 'notes');
+    expect(second.service.status.directions[0]?.schemaChanges.map((change) => change.state)).toEqual([
+      'applied',
+    ]);
+  });
 });

@@ -11,6 +11,7 @@ import type { Pool } from '../../mysql/index.js';
 import type { DirectionStatus, SchemaChangeView } from '../../status/index.js';
 import type { StateStore } from '../../store/index.js';
 import type { SideEndpoints } from '../database-endpoints.js';
+import type { SchemaChangeLog } from './schema-change-log.js';
 
 export interface DirectionPipelineOptions {
   readonly config: ServiceConfig;
@@ -41,6 +42,8 @@ export interface BidirectionalOptions {
   readonly rowClaims: RowClaims;
   /** Whether a table is being adopted (its rows on one side only are the adoption run's to place). */
   readonly adopting: (table: string) => boolean;
+  /** Shared with the other direction: the latest schema change each side made on each table. */
+  readonly schemaChanges: SchemaChangeLog;
   readonly onConflict?: (event: ConflictEvent) => void;
 }
 

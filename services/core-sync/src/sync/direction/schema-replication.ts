@@ -53,6 +53,7 @@ export async function replicateSchemaChange(
   const echoOf = appliedFrom(event.statement);
   if (echoOf !== undefined) return { kind: 'echo', appliedFrom: echoOf };
   const { source, target, sourceDatabase, targetDatabase } = context;
+  context.bidirectional?.schemaChanges.note(source, event.table, event.statement);
   const quoted = quoteStatement(event.statement);
   const verdict = classifySchemaChange(event.statement);
   if (!verdict.replicable) {
@@ -93,9 +94,14 @@ export async function replicateSchemaChange(
       await markApplied(ledgerTarget, entry);
       return { kind: 'applied', outcome: 'found-applied', statement, durationMs: Date.now() - started };
     }
+    const targetOwn = context.bidirectional?.schemaChanges.latest(target, event.table);
+    const meanwhile =
+      targetOwn === undefined
+        ? ''
+        : `; ${target} changed ${event.table} itself: ${quoteStatement(targetOwn)}`;
     return {
       kind: 'pause',
-      message: `${describeError(error)} (statement from ${source}: ${quoted}); make ${event.table} on ${target} what the statement would have made it, then ${resumeOrRestart}`,
+      message: `${describeError(error)} (statement from ${source}: ${quoted}${meanwhile}); make ${event.table} the same on both sides, then ${resumeOrRestart}`,
       error,
     };
   }

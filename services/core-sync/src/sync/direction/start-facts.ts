@@ -71,6 +71,9 @@ export async function readStartFacts(context: DirectionContext): Promise<StartFa
   if (readsBinlog) await checkReplicationAccess(replicationEndpoint);
   // Read first: writes after it are streamed, writes before it show in the emptiness checks below.
   const sourcePosition = readsBinlog ? await readCurrentPosition(sourcePool) : null;
+  await ensureCheckpointTable(targetPool, targetDatabase);
+  // Tables that resume streaming from a checkpoint: their schema changes since are in the binlog.
+  const resuming = tablesWithSlots(await readSlots(targetPool, targetDatabase, source));
   const schemas = new Map<string, TablePair>();
   for (const tableConfig of config.sync.tables) {
     const pair = await prepareTable({
@@ -84,11 +87,11 @@ export async function readStartFacts(context: DirectionContext): Promise<StartFa
       targetDatabase,
       targetLabel: target,
       createMissingTables: config.sync.createMissingTables,
+      columnsFollowBinlog: config.sync.ddl === 'replicate' && resuming.has(tableConfig.name),
       logger,
     });
     schemas.set(tableConfig.name, pair);
   }
-  await ensureCheckpointTable(targetPool, targetDatabase);
   let slotsBefore = await readSlots(targetPool, targetDatabase, source);
   let sourceServer: string | undefined;
   if (readsBinlog) {
@@ -122,4 +125,14 @@ export async function readStartFacts(context: DirectionContext): Promise<StartFa
     });
   }
   return { facts: { source, target, sourcePosition, tables }, schemas, slotsBefore, sourceServer };
+}
+
+/** The tables some checkpoint slot of this source names (a worker's, an older release's partition, a snapshot). */
+function tablesWithSlots(slots: readonly SlotPosition[]): Set<string> {
+  const tables = new Set<string>();
+  for (const { slot } of slots) {
+    const match = /^(?:t:\d+:|p:\d+:\d+:|snapshot:)(.+)$/s.exec(slot);
+    if (match?.[1] !== undefined) tables.add(match[1]);
+  }
+  return tables;
 }
