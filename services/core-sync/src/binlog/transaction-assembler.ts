@@ -218,9 +218,14 @@ export class TransactionAssembler {
       this.#acceptXaStatement(xaStatement, event);
       return;
     }
-    const changedTables = tablesChangedByStatement(statement, event.schema)
-      .filter((table) => table.database === this.#database && this.#tables.has(table.table))
-      .map((table) => table.table);
+    // Once each: a swap (`RENAME TABLE t TO t_old, t_new TO t`) names a table twice.
+    const changedTables = [
+      ...new Set(
+        tablesChangedByStatement(statement, event.schema)
+          .filter((table) => table.database === this.#database && this.#tables.has(table.table))
+          .map((table) => table.table),
+      ),
+    ];
     const endsGroup = this.#group === null || this.#group.standalone !== false;
     if (!endsGroup) {
       // A statement inside a transaction (CREATE TABLE … SELECT, SAVEPOINT…): the group goes on.

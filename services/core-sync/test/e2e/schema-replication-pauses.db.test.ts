@@ -80,6 +80,35 @@ describe('schema changes that pause their table', () => {
     ]);
   });
 
+  it('a table swapped in by RENAME TABLE pauses until the target has the same columns; then a restart goes on without running anything', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'ddlswap',
+    );
+    const running = await startOneWay(fixture);
+    // What an online schema change tool does: a copy with the new definition, swapped in atomically.
+    await fixture.source.query(`
+      CREATE TABLE items_next LIKE items;
+      ALTER TABLE items_next ADD COLUMN stock INT NOT NULL DEFAULT 0;
+      INSERT INTO items_next (id, name) SELECT id, name FROM items;
+      RENAME TABLE items TO items_previous, items_next TO items;
+      INSERT INTO items VALUES (3, 'desk', 4)`);
+    await eventually(() => {
+      expect(pauseOf(running, 0, 'items')?.message).toMatch(
+        /^RENAME TABLE renames a synced table on local \(RENAME TABLE items TO items_previous, items_next TO items\)/,
+      );
+    }, 30_000);
+    await running.stop();
+    await fixture.target.query('ALTER TABLE items ADD COLUMN stock INT NOT NULL DEFAULT 0');
+    const restarted = await fixture.startService(fixture.configDocument({ tables }));
+    await eventually(() => expectTablesEqual(fixture, 'items', 'id'), 30_000);
+    expect(pauseOf(restarted, 0, 'items')).toBeNull();
+    expect(restarted.service.status.directions[0]?.schemaChanges.map((change) => change.state)).toEqual([
+      'followed',
+    ]);
+  });
+
   it('a statement the target refuses pauses the table with the server error; once the target is fixed, a restart runs it and the rows after it follow', async () => {
     await using fixture = await createSyncFixture(
       inject('localServerUrl'),

@@ -26,8 +26,13 @@ import type { DirectionContext } from './direction-context.js';
 export type SchemaChangeStep =
   /** The other direction's own statement: follow both schemas, run nothing. */
   | { readonly kind: 'echo'; readonly appliedFrom: SideName }
-  /** Not carried over: pause the table with this message. */
-  | { readonly kind: 'pause'; readonly message: string; readonly error?: SyncError }
+  /**
+   * Not carried over: the table goes on only if the target has the same columns already (the operator made it so),
+   * else it pauses with this message.
+   */
+  | { readonly kind: 'not-carried'; readonly message: string }
+  /** Refused by the target: pause the table with this message. */
+  | { readonly kind: 'pause'; readonly message: string; readonly error: SyncError }
   /** Run on the target now, or found run there before (a restart read it again). */
   | {
       readonly kind: 'applied';
@@ -58,7 +63,7 @@ export async function replicateSchemaChange(
   const verdict = classifySchemaChange(event.statement);
   if (!verdict.replicable) {
     return {
-      kind: 'pause',
+      kind: 'not-carried',
       message: `${verdict.reason} on ${source} (${quoted}), which core-sync does not carry over: make ${event.table} on ${target} what it is on ${source}, then ${resumeOrRestart}`,
     };
   }
@@ -67,7 +72,7 @@ export async function replicateSchemaChange(
     statement = statementForTarget(event.statement, source, sourceDatabase, targetDatabase);
   } catch (error) {
     return {
-      kind: 'pause',
+      kind: 'not-carried',
       message: `the schema change on ${source} (${quoted}) cannot be carried over: ${describeError(error)}; run it on ${target} yourself, then ${resumeOrRestart}`,
     };
   }

@@ -111,17 +111,15 @@ export class SchemaWatch {
           )
         : undefined;
     if (replicated?.kind === 'pause') {
-      if (replicated.error !== undefined) {
-        logger.error(
-          {
-            table: event.table,
-            code: replicated.error.code,
-            binlogPosition: event.position.toString(),
-            err: replicated.error,
-          },
-          'schema change refused by the target',
-        );
-      }
+      logger.error(
+        {
+          table: event.table,
+          code: replicated.error.code,
+          binlogPosition: event.position.toString(),
+          err: replicated.error,
+        },
+        'schema change refused by the target',
+      );
       this.#pause(event, replicated.message, entry);
       return;
     }
@@ -141,16 +139,18 @@ export class SchemaWatch {
     const targetSchema = await readTableSchema(targetPool, targetDatabase, event.table);
     // Changes after the DDL (held until now) are read as the table is from here on.
     this.followSystemPeriod(event.table, sourceSchema);
-    const problem =
-      replicated === undefined
-        ? schemaChangeProblem(event, sourceSchema, targetSchema, this.#context)
-        : followedSchemaProblem(event, sourceSchema, targetSchema, this.#context);
+    // Not run on the target: the table goes on only if the target has the same columns (as with sync.ddl: pause).
+    const compared = replicated === undefined || replicated.kind === 'not-carried';
+    const problem = compared
+      ? schemaChangeProblem(event, sourceSchema, targetSchema, this.#context)
+      : followedSchemaProblem(event, sourceSchema, targetSchema, this.#context);
     if (problem !== undefined || targetSchema === undefined) {
-      this.#pause(event, problem ?? 'schema changed', entry);
+      const notCarried = replicated?.kind === 'not-carried' ? replicated.message : undefined;
+      this.#pause(event, notCarried ?? problem ?? 'schema changed', entry);
       return;
     }
     this.#engine()?.updateTableSchema(targetSchema);
-    if (replicated === undefined) {
+    if (compared) {
       logger.info(
         { table: event.table, binlogPosition: event.position.toString() },
         'schema change followed: both sides match',
