@@ -33,10 +33,20 @@ describe('decideOnFailure', () => {
     expect(decideOnFailure(driverError('ER_BAD_FIELD_ERROR'), following)).toEqual({
       action: 'reload-schemas',
     });
-    expect(decideOnFailure(missing, { ...following, attempt: maxSchemaReloads + 1 })).toMatchObject({
+    // Counted by reloads, not attempts: a group retried for other reasons first still reads the schemas again.
+    expect(decideOnFailure(missing, { ...following, attempt: 9, schemaReloads: 1 })).toEqual({
+      action: 'reload-schemas',
+    });
+    expect(decideOnFailure(missing, { ...following, schemaReloads: maxSchemaReloads })).toMatchObject({
       action: 'pause-table',
       table: 'items',
     });
+    // A table swapped under the statement (an online schema change tool) is read again too.
+    const swapped = new TableWriteError(
+      'items',
+      driverError('ER_NO_SUCH_TABLE', "Table 'shop._items_new' doesn't exist"),
+    );
+    expect(decideOnFailure(swapped, following)).toEqual({ action: 'reload-schemas' });
     // Rows that do not follow the target's columns (one-way): the target refused the row.
     expect(decideOnFailure(missing, bidirectional)).toMatchObject({ action: 'pause-table', table: 'items' });
   });

@@ -47,10 +47,19 @@ export interface FailureContext {
   readonly conflictChecked: boolean;
   /** Rows are written on the target's columns, which can be read again (target-columns.ts). */
   readonly followsTargetColumns?: boolean;
+  /** How many times this group's target schemas were read again already. */
+  readonly schemaReloads?: number;
 }
 
-/** Attempts of a group whose target lacked a column, each after the schemas were read again. */
-export const maxSchemaReloads = 3;
+/** Times a group's target schemas are read again before a refusal that persists pauses the table. */
+export const maxSchemaReloads = 6;
+
+/**
+ * Errors of a target whose table changed under the batch (bidirectional, a schema change on its way): a column it
+ * no longer has, or a table swapped by an online schema change tool while the statement opened it (the trigger of
+ * the swapped-out table names a table that is gone).
+ */
+const schemaMovedErrors: ReadonlySet<string> = new Set(['ER_BAD_FIELD_ERROR', 'ER_NO_SUCH_TABLE']);
 
 export function decideOnFailure(error: unknown, context: FailureContext): FailureDecision {
   if (error instanceof TurnAbortedError) return { action: 'rerun-in-turn' };
@@ -61,8 +70,8 @@ export function decideOnFailure(error: unknown, context: FailureContext): Failur
   }
   if (
     context.followsTargetColumns === true &&
-    driverErrorCode(error) === 'ER_BAD_FIELD_ERROR' &&
-    context.attempt <= maxSchemaReloads
+    schemaMovedErrors.has(driverErrorCode(error) ?? '') &&
+    (context.schemaReloads ?? 0) < maxSchemaReloads
   ) {
     return { action: 'reload-schemas' };
   }

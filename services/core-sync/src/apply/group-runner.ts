@@ -92,6 +92,7 @@ export class GroupRunner {
     const attempts = new BatchAttempts(() => decisiveSlots(writes, worker));
     let effects: GroupEffects | undefined;
     let abortable = true;
+    let schemaReloads = 0;
     for (let attempt = 1; ; attempt += 1) {
       writes = group.writes.filter((item) => !held.isHeld(item));
       if (writes.length === 0) {
@@ -135,6 +136,7 @@ export class GroupRunner {
           targetName: this.#options.targetName,
           conflictChecked: this.#options.conflictCheck !== undefined,
           followsTargetColumns: this.#options.reloadSchemas !== undefined,
+          schemaReloads,
         });
         switch (decision.action) {
           case 'rerun-in-turn':
@@ -155,9 +157,13 @@ export class GroupRunner {
             const tables = [...new Set(writes.map((item) => item.operation.table))];
             this.#options.logger.info(
               { worker, attempt, tables, error: describeError(error) },
-              'the target lacks a column of the batch (a schema change on its way): reading its schema again',
+              'a table of the batch changed on the target (a schema change on its way): reading its schema again',
             );
+            // The change may still be under way (a swapped-out table being dropped): give it time, then look again.
+            order.abortWaitingTurns();
+            await sleep(retryDelayMs(schemaReloads + 1, 200, 2_000), undefined, { signal });
             await this.#options.reloadSchemas?.(tables);
+            schemaReloads += 1;
             continue;
           }
           case 'pause-table':

@@ -35,6 +35,11 @@ export interface StreamStatus {
 export interface SchemaChangeEvent {
   /** A configured table the statement changes. */
   table: string;
+  /**
+   * Set when the statement changes a shadow table of `table` (an online schema change tool's copy, named
+   * `_<table>_new` or `_<table>_gho`), not `table` itself: its ALTER is what the tool's swap will bring.
+   */
+  shadowTable?: string;
   statement: string;
   /** The position after the statement. */
   position: BinlogPosition;

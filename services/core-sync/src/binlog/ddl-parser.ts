@@ -299,3 +299,27 @@ function alterItemPauseReason(cursor: TokenCursor): string | undefined {
       return undefined;
   }
 }
+
+/**
+ * The table an online schema change tool's shadow copy belongs to: `_items_new` (pt-online-schema-change, with
+ * more leading underscores when that name was taken) and `_items_gho` (gh-ost) copy `items`; undefined for any
+ * other name.
+ */
+export function shadowTableBase(name: string): string | undefined {
+  return /^_+(.+)_(?:new|gho)$/s.exec(name)?.[1];
+}
+
+/** One `from TO to` pair of a RENAME TABLE statement, in statement order; empty for any other statement. */
+export function renamedTables(
+  statement: string,
+  defaultDatabase: string,
+): { from: QualifiedTable; to: QualifiedTable }[] {
+  const cursor = new TokenCursor(tokenize(statement, true));
+  if (cursor.acceptWord('RENAME') === undefined) return [];
+  const tables = renameTable(cursor, defaultDatabase);
+  const pairs: { from: QualifiedTable; to: QualifiedTable }[] = [];
+  for (let index = 0; index + 1 < tables.length; index += 2) {
+    pairs.push({ from: tables[index] as QualifiedTable, to: tables[index + 1] as QualifiedTable });
+  }
+  return pairs;
+}

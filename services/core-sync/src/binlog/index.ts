@@ -15,4 +15,10 @@ export { noProgressTimeoutMs, readUntilEnd, type BoundedReadOptions } from './bo
 export { checkReplicationAccess } from './replication-access.js';
 export { checkSourceServer, readServerIdentity, sourceServerChanged } from './source-server.js';
 export { GtidFollowRefusal, positionsOfGtidStates } from './gtid-positions.js';
-export { classifySchemaChange, type ReplicatedStatement, type SchemaChangeClass } from './ddl-parser.js';
+export {
+  classifySchemaChange,
+  renamedTables,
+  shadowTableBase,
+  type ReplicatedStatement,
+  type SchemaChangeClass,
+} from './ddl-parser.js';

@@ -27,7 +27,7 @@
  * from the store's `restartPosition` to see them again.
  */
 import { BinlogPosition, type RowChange } from '../model/index.js';
-import { tablesChangedByStatement } from './ddl-parser.js';
+import { shadowTableBase, tablesChangedByStatement } from './ddl-parser.js';
 import type { GtidTracker } from './gtid-tracker.js';
 import { PreparedTransactions, type PreparedTransaction } from './prepared-transactions.js';
 import type { IncompleteTable, QueryStreamEvent, StreamEvent, XaPrepareStreamEvent } from './stream-event.js';
@@ -51,6 +51,11 @@ export interface AssembledTransaction {
 export interface AssembledSchemaChange {
   /** The configured tables the statement changes (several for RENAME a TO b). */
   readonly tables: string[];
+  /**
+   * Shadow tables of configured ones the statement changes, and their table (an online schema change tool's copy:
+   * ddl-parser.ts `shadowTableBase`), where it does not name the configured table itself.
+   */
+  readonly shadows: readonly { readonly table: string; readonly shadowTable: string }[];
   readonly statement: string;
   /** The position after the statement. */
   readonly position: BinlogPosition;
@@ -218,20 +223,24 @@ export class TransactionAssembler {
       this.#acceptXaStatement(xaStatement, event);
       return;
     }
+    const named = tablesChangedByStatement(statement, event.schema)
+      .filter((table) => table.database === this.#database)
+      .map((table) => table.table);
     // Once each: a swap (`RENAME TABLE t TO t_old, t_new TO t`) names a table twice.
-    const changedTables = [
-      ...new Set(
-        tablesChangedByStatement(statement, event.schema)
-          .filter((table) => table.database === this.#database && this.#tables.has(table.table))
-          .map((table) => table.table),
-      ),
-    ];
+    const changedTables = [...new Set(named.filter((table) => this.#tables.has(table)))];
+    const shadows = named.flatMap((shadowTable) => {
+      const table = shadowTableBase(shadowTable);
+      return table !== undefined && this.#tables.has(table) && !changedTables.includes(table)
+        ? [{ table, shadowTable }]
+        : [];
+    });
     const endsGroup = this.#group === null || this.#group.standalone !== false;
     if (!endsGroup) {
       // A statement inside a transaction (CREATE TABLE … SELECT, SAVEPOINT…): the group goes on.
-      if (changedTables.length > 0) {
+      if (changedTables.length > 0 || shadows.length > 0) {
         this.#sink.schemaChange({
           tables: changedTables,
+          shadows,
           statement,
           position: this.#position,
           timestamp: event.timestamp,
@@ -240,9 +249,10 @@ export class TransactionAssembler {
       return;
     }
     const group = this.#closeGroup(event.nextPosition);
-    if (changedTables.length > 0) {
+    if (changedTables.length > 0 || shadows.length > 0) {
       this.#sink.schemaChange({
         tables: changedTables,
+        shadows,
         statement,
         position: this.#position,
         timestamp: event.timestamp,

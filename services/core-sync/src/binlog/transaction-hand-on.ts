@@ -84,10 +84,14 @@ export class TransactionHandOn {
       { tables: change.tables, statement: change.statement, binlogPosition: change.position.toString() },
       'schema change on a synced table',
     );
-    for (const table of change.tables) {
+    const events = [
+      ...change.tables.map((table) => ({ table })),
+      ...change.shadows.map(({ table, shadowTable }) => ({ table, shadowTable })),
+    ];
+    for (const tables of events) {
       try {
         this.#handler.onSchemaChange({
-          table,
+          ...tables,
           statement: change.statement,
           position: change.position,
           timestamp: change.timestamp,

@@ -109,6 +109,7 @@ export function tokenize(statement: string, backslashEscapes = true): Token[] {
 /** A qualified table name as read, with the token of its database when the statement named one. */
 export interface NamedTable extends QualifiedTable {
   readonly databaseToken: Token | undefined;
+  readonly tableToken: Token;
 }
 
 export class TokenCursor {
@@ -167,12 +168,13 @@ export class TokenCursor {
   acceptNamedTable(defaultDatabase: string): NamedTable | undefined {
     const first = this.#identifier();
     if (first === undefined) return undefined;
-    if (!this.acceptSymbol('.'))
-      return { database: defaultDatabase, table: first.text, databaseToken: undefined };
+    if (!this.acceptSymbol('.')) {
+      return { database: defaultDatabase, table: first.text, databaseToken: undefined, tableToken: first };
+    }
     const second = this.#identifier();
     return second === undefined
       ? undefined
-      : { database: first.text, table: second.text, databaseToken: first };
+      : { database: first.text, table: second.text, databaseToken: first, tableToken: second };
   }
 
   /** Skips tokens up to and including the next top-level comma; returns false when there is none. */

@@ -63,10 +63,18 @@ export {
   type CopyRefusal,
   type TargetRefusal,
 } from './refusals.js';
-export { appliedFrom, appliedStatementMarker, statementForTarget } from './schema-change-statement.js';
+export {
+  alterOfShadowAsTable,
+  appliedFrom,
+  appliedStatementMarker,
+  statementForTarget,
+} from './schema-change-statement.js';
 export {
   applySchemaChangeOnce,
   markApplied,
+  recordShadowStatement,
+  shadowStatements,
+  type ShadowStatement,
   comparableDefinition,
   schemaChangeLedgerName,
   type LedgerEntry,

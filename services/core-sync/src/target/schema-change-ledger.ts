@@ -103,7 +103,8 @@ async function ensureLedger(target: SchemaChangeTarget): Promise<void> {
        binlog_file VARCHAR(255) NOT NULL,
        binlog_position BIGINT UNSIGNED NOT NULL,
        gtid VARCHAR(1024) NULL,
-       state ENUM('applying', 'applied') NOT NULL,
+       state ENUM('shadow', 'applying', 'applied') NOT NULL,
+       shadow_table VARCHAR(64) NULL,
        definition_before CHAR(64) NOT NULL,
        statement MEDIUMTEXT NOT NULL,
        started_at DATETIME(6) NOT NULL,
@@ -117,7 +118,7 @@ async function ensureLedger(target: SchemaChangeTarget): Promise<void> {
 interface LedgerRow extends QueryRow {
   binlog_file: string;
   binlog_position: number | string;
-  state: 'applying' | 'applied';
+  state: 'shadow' | 'applying' | 'applied';
   definition_before: string;
 }
 
@@ -137,7 +138,8 @@ export async function applySchemaChangeOnce(
   for (const row of rows) {
     const order = new BinlogPosition(row.binlog_file, Number(row.binlog_position)).compare(entry.position);
     if (order > 0 && row.state === 'applied') return 'already-applied';
-    if (order === 0) recorded = row;
+    // A shadow table's statement (recorded, not run) has not started on this table.
+    if (order === 0 && row.state !== 'shadow') recorded = row;
   }
   if (recorded?.state === 'applied') return 'already-applied';
   const before = await tableStateHash(target, entry.table).catch((error: unknown) => {
@@ -205,4 +207,72 @@ export async function markApplied(target: SchemaChangeTarget, entry: LedgerEntry
       WHERE source_name = ? AND table_name = ? AND binlog_file = ? AND binlog_position = ?`,
     [target.sourceName, entry.table, entry.position.file, entry.position.offset],
   );
+}
+
+/** A statement on an online schema change tool's shadow table, recorded until the tool swaps it in. */
+export interface ShadowStatement {
+  readonly statement: string;
+  readonly position: BinlogPosition;
+}
+
+/**
+ * Records a statement on a shadow table of `table` (online-schema-change.ts): its copy's CREATE and ALTERs,
+ * kept for the swap, which may come after a restart. Read again after a restart, a statement is recorded once.
+ */
+export async function recordShadowStatement(
+  target: SchemaChangeTarget,
+  table: string,
+  shadowTable: string,
+  shadow: ShadowStatement,
+): Promise<void> {
+  await ensureLedger(target);
+  await target.pool.query(
+    `INSERT IGNORE INTO ${qualifiedName(target.database, schemaChangeLedgerName)}
+       (source_name, table_name, binlog_file, binlog_position, gtid, state, shadow_table, definition_before,
+        statement, started_at)
+     VALUES (?, ?, ?, ?, ?, 'shadow', ?, '', ?, UTC_TIMESTAMP(6))`,
+    [
+      target.sourceName,
+      table,
+      shadow.position.file,
+      shadow.position.offset,
+      shadow.position.gtid,
+      shadowTable,
+      shadow.statement,
+    ],
+  );
+}
+
+interface ShadowRow extends QueryRow {
+  binlog_file: string;
+  binlog_position: number | string;
+  gtid: string | null;
+  statement: string;
+}
+
+/**
+ * The statements recorded on `shadowTable` before `swap`, from its latest CREATE on (a tool run before it made
+ * a copy of its own), in binlog order.
+ */
+export async function shadowStatements(
+  target: SchemaChangeTarget,
+  table: string,
+  shadowTable: string,
+  swap: BinlogPosition,
+): Promise<ShadowStatement[]> {
+  await ensureLedger(target);
+  const [rows] = await target.pool.query<ShadowRow[]>(
+    `SELECT binlog_file, binlog_position, gtid, statement FROM ${qualifiedName(target.database, schemaChangeLedgerName)}
+      WHERE source_name = ? AND table_name = ? AND shadow_table = ?`,
+    [target.sourceName, table, shadowTable],
+  );
+  const statements = rows
+    .map((row) => ({
+      statement: row.statement,
+      position: new BinlogPosition(row.binlog_file, Number(row.binlog_position), row.gtid),
+    }))
+    .filter((shadow) => shadow.position.compare(swap) < 0)
+    .sort((left, right) => left.position.compare(right.position));
+  const lastCreate = statements.findLastIndex((shadow) => /^\s*create\b/i.test(shadow.statement));
+  return statements.slice(lastCreate + 1);
 }

@@ -5,7 +5,7 @@
  * (a DDL statement cannot carry the checkpoint-table row that marks the service's other transactions).
  */
 import type { SideName } from '../model/index.js';
-import { quoteIdentifier, tokenize, type Token } from '../mysql/index.js';
+import { TokenCursor, quoteIdentifier, tokenize, type Token } from '../mysql/index.js';
 
 const markerPattern = /^\s*\/\* mysql-sync: applied from (local|cloud) \*\//;
 
@@ -67,4 +67,22 @@ function rewriteQualifiers(
     copiedUpTo = token.end;
   });
   return rewritten + statement.slice(copiedUpTo);
+}
+
+/**
+ * An `ALTER TABLE` of an online schema change tool's shadow table (`ALTER TABLE _items_new ADD …`) as the same
+ * change of the table it copies (`ALTER TABLE items ADD …`), the database qualifier kept. Throws when the statement
+ * is not an ALTER TABLE of `shadowTable`.
+ */
+export function alterOfShadowAsTable(statement: string, shadowTable: string, table: string): string {
+  const cursor = new TokenCursor(tokenize(statement, true));
+  const altered = cursor.acceptWord('ALTER') !== undefined;
+  cursor.acceptWord('ONLINE');
+  cursor.acceptWord('IGNORE');
+  const named = altered && cursor.acceptWord('TABLE') !== undefined ? cursor.acceptNamedTable('') : undefined;
+  if (named?.table !== shadowTable) {
+    throw new RangeError(`not an ALTER TABLE of ${shadowTable}: ${statement.slice(0, 200)}`);
+  }
+  const { start, end } = named.tableToken;
+  return `${statement.slice(0, start)}${quoteIdentifier(table)}${statement.slice(end)}`;
 }

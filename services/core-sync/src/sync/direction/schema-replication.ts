@@ -19,8 +19,10 @@ import {
   markApplied,
   resumeOrRestart,
   statementForTarget,
+  type LedgerEntry,
   type LedgerOutcome,
 } from '../../target/index.js';
+import { ledgerTargetOf, shadowSwap } from './online-schema-change.js';
 import type { DirectionContext } from './direction-context.js';
 
 export type SchemaChangeStep =
@@ -57,58 +59,77 @@ export async function replicateSchemaChange(
 ): Promise<SchemaChangeStep> {
   const echoOf = appliedFrom(event.statement);
   if (echoOf !== undefined) return { kind: 'echo', appliedFrom: echoOf };
-  const { source, target, sourceDatabase, targetDatabase } = context;
+  const { source, target } = context;
   context.bidirectional?.schemaChanges.note(source, event.table, event.statement);
   const quoted = quoteStatement(event.statement);
-  const verdict = classifySchemaChange(event.statement);
-  if (!verdict.replicable) {
+  const planned = await plannedEntries(context, event);
+  if (typeof planned === 'string') {
     return {
       kind: 'not-carried',
-      message: `${verdict.reason} on ${source} (${quoted}), which core-sync does not carry over: make ${event.table} on ${target} what it is on ${source}, then ${resumeOrRestart}`,
-    };
-  }
-  let statement: string;
-  try {
-    statement = statementForTarget(event.statement, source, sourceDatabase, targetDatabase);
-  } catch (error) {
-    return {
-      kind: 'not-carried',
-      message: `the schema change on ${source} (${quoted}) cannot be carried over: ${describeError(error)}; run it on ${target} yourself, then ${resumeOrRestart}`,
+      message: `${planned}: make ${event.table} on ${target} what it is on ${source}, then ${resumeOrRestart}`,
     };
   }
   await earlierChangesApplied();
   running();
-  const ledgerTarget = {
-    pool: context.targetPool,
-    database: targetDatabase,
-    sourceName: source,
-    ...(context.fenceEpoch === undefined ? {} : { fenceEpoch: context.fenceEpoch }),
-  };
-  const entry = { table: event.table, statement, position: event.position };
+  const ledgerTarget = ledgerTargetOf(context);
   const started = Date.now();
-  try {
-    const outcome = await applySchemaChangeOnce(ledgerTarget, entry);
-    return { kind: 'applied', outcome, statement, durationMs: Date.now() - started };
-  } catch (error) {
-    if (!(error instanceof SyncError) || error.code !== 'SCHEMA_CHANGE_FAILED') throw error;
-    if (await targetHasTheChange(context, event.table, error)) {
+  const outcomes: LedgerOutcome[] = [];
+  for (const entry of planned) {
+    try {
+      outcomes.push(await applySchemaChangeOnce(ledgerTarget, entry));
+    } catch (error) {
+      if (!(error instanceof SyncError) || error.code !== 'SCHEMA_CHANGE_FAILED') throw error;
+      if (!(await targetHasTheChange(context, event.table, error))) {
+        const targetOwn = context.bidirectional?.schemaChanges.latest(target, event.table);
+        const meanwhile =
+          targetOwn === undefined
+            ? ''
+            : `; ${target} changed ${event.table} itself: ${quoteStatement(targetOwn)}`;
+        return {
+          kind: 'pause',
+          message: `${describeError(error)} (statement from ${source}: ${quoted}${meanwhile}); make ${event.table} the same on both sides, then ${resumeOrRestart}`,
+          error,
+        };
+      }
       context.logger.warn(
-        { table: event.table, binlogPosition: event.position.toString(), error: describeError(error) },
+        { table: event.table, binlogPosition: entry.position.toString(), error: describeError(error) },
         'the target refused the schema change because it has it already (the same statement ran on both sides): going on',
       );
       await markApplied(ledgerTarget, entry);
-      return { kind: 'applied', outcome: 'found-applied', statement, durationMs: Date.now() - started };
+      outcomes.push('found-applied');
     }
-    const targetOwn = context.bidirectional?.schemaChanges.latest(target, event.table);
-    const meanwhile =
-      targetOwn === undefined
-        ? ''
-        : `; ${target} changed ${event.table} itself: ${quoteStatement(targetOwn)}`;
-    return {
-      kind: 'pause',
-      message: `${describeError(error)} (statement from ${source}: ${quoted}${meanwhile}); make ${event.table} the same on both sides, then ${resumeOrRestart}`,
-      error,
-    };
+  }
+  return {
+    kind: 'applied',
+    outcome: outcomes.includes('applied') ? 'applied' : (outcomes.at(-1) ?? 'found-applied'),
+    statement: planned.map((entry) => entry.statement).join('; '),
+    durationMs: Date.now() - started,
+  };
+}
+
+/**
+ * The statements to run on the target for `event`, in order (one, or a swapped-in shadow copy's ALTERs), or why
+ * the statement is not carried over.
+ */
+async function plannedEntries(
+  context: DirectionContext,
+  event: SchemaChangeEvent,
+): Promise<readonly LedgerEntry[] | string> {
+  const { source, sourceDatabase, targetDatabase } = context;
+  const quoted = quoteStatement(event.statement);
+  const verdict = classifySchemaChange(event.statement);
+  if (!verdict.replicable) {
+    const swap = await shadowSwap(context, event);
+    if (swap !== undefined && swap.entries.length > 0) return swap.entries;
+    const unseen =
+      swap === undefined ? '' : ` (the swap of its copy ${swap.shadowTable}, whose ALTER was not seen)`;
+    return `${verdict.reason} on ${source} (${quoted})${unseen}, which core-sync does not carry over`;
+  }
+  try {
+    const statement = statementForTarget(event.statement, source, sourceDatabase, targetDatabase);
+    return [{ table: event.table, statement, position: event.position }];
+  } catch (error) {
+    return `the schema change on ${source} (${quoted}) cannot be carried over: ${describeError(error)}`;
   }
 }
 

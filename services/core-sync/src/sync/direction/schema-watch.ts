@@ -8,6 +8,7 @@ import type { ReadHold, SchemaChangeEvent } from '../../binlog/index.js';
 import { readTableSchema } from '../../mysql/index.js';
 import type { SourceTransaction, SystemPeriod, TableSchema } from '../../model/index.js';
 import { currentVersionChanges } from '../system-versioning.js';
+import { recordShadowTableStatement } from './online-schema-change.js';
 import { SchemaChangeHistory, type SchemaChangeEntry } from './schema-history.js';
 import { followedSchemaProblem, schemaChangeProblem } from './schema-problems.js';
 import { quoteStatement, replicateSchemaChange } from './schema-replication.js';
@@ -100,6 +101,11 @@ export class SchemaWatch {
     const { sourcePool, targetPool, sourceDatabase, targetDatabase, logger, config } = this.#context;
     // Transactions before the DDL are dispatched: hold the ones after it until this check is done.
     for (const transaction of this.#heldTransactions.splice(0)) this.#dispatch(transaction);
+    if (event.shadowTable !== undefined) {
+      // An online schema change tool's copy: recorded for its swap, nothing else to do now.
+      if (config.sync.ddl === 'replicate') await recordShadowTableStatement(this.#context, event);
+      return;
+    }
     const entry = this.history.seen(event, 'waiting');
     const replicated =
       config.sync.ddl === 'replicate'
