@@ -6,7 +6,8 @@ import { checkReplicationAccess, readCurrentPosition } from '../../binlog/index.
 import { readsBinlogs } from '../../config/index.js';
 import type { BinlogPosition, SideName } from '../../model/index.js';
 import { CheckpointState } from '../../apply/index.js';
-import { tableHasRows } from '../../mysql/index.js';
+import { tableHasRows, type Pool } from '../../mysql/index.js';
+import { driverErrorCode } from '../../errors/index.js';
 import { prepareTable, type TablePair } from '../../snapshot/index.js';
 import { ensureCheckpointTable, readSlots, readMarkedTables, type SlotPosition } from '../../target/index.js';
 import { confirmSourceServer } from '../source-server-record.js';
@@ -71,9 +72,8 @@ export async function readStartFacts(context: DirectionContext): Promise<StartFa
   if (readsBinlog) await checkReplicationAccess(replicationEndpoint);
   // Read first: writes after it are streamed, writes before it show in the emptiness checks below.
   const sourcePosition = readsBinlog ? await readCurrentPosition(sourcePool) : null;
-  await ensureCheckpointTable(targetPool, targetDatabase);
   // Tables that resume streaming from a checkpoint: their schema changes since are in the binlog.
-  const resuming = tablesWithSlots(await readSlots(targetPool, targetDatabase, source));
+  const resuming = tablesWithSlots(await readSlotsIfAny(targetPool, targetDatabase, source));
   const schemas = new Map<string, TablePair>();
   for (const tableConfig of config.sync.tables) {
     const pair = await prepareTable({
@@ -92,6 +92,7 @@ export async function readStartFacts(context: DirectionContext): Promise<StartFa
     });
     schemas.set(tableConfig.name, pair);
   }
+  await ensureCheckpointTable(targetPool, targetDatabase);
   let slotsBefore = await readSlots(targetPool, targetDatabase, source);
   let sourceServer: string | undefined;
   if (readsBinlog) {
@@ -135,4 +136,14 @@ function tablesWithSlots(slots: readonly SlotPosition[]): Set<string> {
     if (match?.[1] !== undefined) tables.add(match[1]);
   }
   return tables;
+}
+
+/** The slots of this source, none when the target has no checkpoint table yet (nothing is created before checks). */
+async function readSlotsIfAny(pool: Pool, database: string, source: SideName): Promise<SlotPosition[]> {
+  try {
+    return await readSlots(pool, database, source);
+  } catch (error) {
+    if (driverErrorCode(error) === 'ER_NO_SUCH_TABLE') return [];
+    throw error;
+  }
 }
