@@ -59,6 +59,11 @@ export class ApplyEngine {
   readonly #failures: ApplyFailures;
   readonly #workers: Promise<void>[] = [];
   readonly #abortController = new AbortController();
+  /** Resolved when the engine stops or fails. */
+  #markStopped: () => void = () => undefined;
+  readonly #stopped = new Promise<void>((resolve) => {
+    this.#markStopped = resolve;
+  });
   #stopping = false;
   #fatalError: SyncError | undefined;
   #rowsApplied = 0;
@@ -257,6 +262,11 @@ export class ApplyEngine {
     return this.#dispatcher.drained();
   }
 
+  /** True once every dispatched change is applied (or held); false as soon as the engine stops or fails instead. */
+  drainedUnlessStopped(): Promise<boolean> {
+    return Promise.race([this.drained().then(() => true), this.#stopped.then(() => false)]);
+  }
+
   /** Applies what is queued, writes the watermark, stops the workers. */
   async drainAndStop(): Promise<void> {
     await this.drained();
@@ -266,6 +276,7 @@ export class ApplyEngine {
   /** Stops at once: groups in flight finish or roll back; whatever was not applied is read again next start. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#markStopped();
     this.#abortController.abort();
     this.#order.stop();
     this.#queue.wake();
@@ -336,6 +347,7 @@ export class ApplyEngine {
         ? error
         : new SyncError('INTERNAL', 'the apply engine stopped on an unexpected error', { cause: error });
     this.#stopping = true;
+    this.#markStopped();
     this.#abortController.abort();
     this.#order.stop();
     this.#queue.wake();

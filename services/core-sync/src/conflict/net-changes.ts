@@ -47,8 +47,25 @@ export function finalOperation(
           kind: 'upsert',
           table,
           keyText: change.keyText,
-          row: change.after,
+          row: withTargetColumns(change.after, targetRow),
           before: change.before,
           ...(targetRow === null ? { insertOnly: true } : {}),
         };
+}
+
+/**
+ * The row to write over a target row that has columns the change lacks (written with an older schema while a
+ * schema change travelled, apply/target-columns.ts): those columns keep the target's values. Written whole, the
+ * upsert's INSERT part names every column, so a NOT NULL column without a default does not refuse it.
+ */
+function withTargetColumns(after: Row, targetRow: Row | null | undefined): Row {
+  if (targetRow === null || targetRow === undefined) return after;
+  let missing = false;
+  for (const column in targetRow) {
+    if (!Object.hasOwn(after, column)) {
+      missing = true;
+      break;
+    }
+  }
+  return missing ? { ...targetRow, ...after } : after;
 }

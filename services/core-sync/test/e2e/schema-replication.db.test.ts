@@ -193,4 +193,36 @@ describe('schema changes replicated with the rows', () => {
       'applied',
     ]);
   });
+  it('both ways: a row the other side changed with the old schema reaches a side whose new column is NOT NULL without a default', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'ddlnotnull',
+    );
+    await fixture.source.query(`${notesTable}; INSERT INTO notes VALUES (1, 'one'), (2, 'two')`);
+    await fixture.target.query(notesTable);
+    const document = fixture.configDocument({
+      tables: [{ name: 'notes', primary_key: 'id', conflict_resolution: 'source_priority', prefer: 'local' }],
+      sync: { mode: 'bidirectional' },
+    });
+    const first = await fixture.startService(document);
+    await eventually(() => expectTablesEqual(fixture, 'notes', 'id'), 30_000);
+    await first.stop();
+    // Local's new column has no default; cloud changes a row before it has the column.
+    await fixture.source.query('ALTER TABLE notes ADD COLUMN stars INT NOT NULL');
+    await fixture.source.query('UPDATE notes SET stars = 4 WHERE id = 1');
+    await fixture.target.query("UPDATE notes SET body = 'two, changed on cloud' WHERE id = 2");
+    const second = await fixture.startService(document);
+    await eventually(async () => {
+      await expectTablesEqual(fixture, 'notes', 'id');
+      expect(await fixture.source.query('SELECT id, body, stars FROM notes ORDER BY id')).toEqual([
+        { id: 1, body: 'one', stars: 4 },
+        { id: 2, body: 'two, changed on cloud', stars: 0 },
+      ]);
+    }, 30_000);
+    await expectSameDefinition(fixture, 'notes');
+    for (const direction of second.service.status.directions) {
+      expect(direction.tables.map((table) => table.pause)).toEqual([null]);
+    }
+  });
 });

@@ -26,6 +26,8 @@ import { ledgerTargetOf, shadowSwap } from './online-schema-change.js';
 import type { DirectionContext } from './direction-context.js';
 
 export type SchemaChangeStep =
+  /** The engine stopped before the changes ahead of the statement were applied: nothing was run. */
+  | { readonly kind: 'interrupted' }
   /** The other direction's own statement: follow both schemas, run nothing. */
   | { readonly kind: 'echo'; readonly appliedFrom: SideName }
   /**
@@ -54,7 +56,8 @@ export function quoteStatement(statement: string): string {
 export async function replicateSchemaChange(
   context: DirectionContext,
   event: SchemaChangeEvent,
-  earlierChangesApplied: () => Promise<void>,
+  /** Resolves true once every change read before the statement is applied, false if the engine stopped first. */
+  earlierChangesApplied: () => Promise<boolean>,
   running: () => void,
 ): Promise<SchemaChangeStep> {
   const echoOf = appliedFrom(event.statement);
@@ -69,7 +72,7 @@ export async function replicateSchemaChange(
       message: `${planned}: make ${event.table} on ${target} what it is on ${source}, then ${resumeOrRestart}`,
     };
   }
-  await earlierChangesApplied();
+  if (!(await earlierChangesApplied())) return { kind: 'interrupted' };
   running();
   const ledgerTarget = ledgerTargetOf(context);
   const started = Date.now();

@@ -78,8 +78,14 @@ export class SchemaWatch {
   onSchemaChange(event: SchemaChangeEvent): void {
     const previousCheck = this.#schemaCheck ?? Promise.resolve();
     this.#source.hold('schema');
+    // Transactions read after the previous DDL and before this one go on once that one is done, before this one.
+    const before = this.#heldTransactions;
+    this.#heldTransactions = [];
     const check = previousCheck
-      .then(() => this.#checkSchemaChange(event))
+      .then(() => {
+        for (const transaction of before) this.#dispatch(transaction);
+        return this.#checkSchemaChange(event);
+      })
       .catch((error: unknown) => this.#fail(error))
       .finally(() => {
         if (this.#schemaCheck !== check) return;
@@ -99,11 +105,18 @@ export class SchemaWatch {
 
   async #checkSchemaChange(event: SchemaChangeEvent): Promise<void> {
     const { sourcePool, targetPool, sourceDatabase, targetDatabase, logger, config } = this.#context;
-    // Transactions before the DDL are dispatched: hold the ones after it until this check is done.
-    for (const transaction of this.#heldTransactions.splice(0)) this.#dispatch(transaction);
     if (event.shadowTable !== undefined) {
       // An online schema change tool's copy: recorded for its swap, nothing else to do now.
       if (config.sync.ddl === 'replicate') await recordShadowTableStatement(this.#context, event);
+      return;
+    }
+    const engine = this.#engine();
+    if (engine?.pauses.has(event.table) === true) {
+      // Its changes before the statement are held too: the statement is read again, in order, when it resumes.
+      logger.info(
+        { table: event.table, binlogPosition: event.position.toString() },
+        'schema change of a paused table: left until the table resumes',
+      );
       return;
     }
     const entry = this.history.seen(event, 'waiting');
@@ -112,10 +125,17 @@ export class SchemaWatch {
         ? await replicateSchemaChange(
             this.#context,
             event,
-            () => this.#engine()?.drained() ?? Promise.resolve(),
+            () => this.#engine()?.drainedUnlessStopped() ?? Promise.resolve(false),
             () => entry.step('applying'),
           )
         : undefined;
+    if (replicated?.kind === 'interrupted') {
+      // Stopping: nothing after the statement was applied, so the next start reads it again.
+      entry.step('waiting', {
+        message: 'the direction stopped first: the statement is read again at the next start',
+      });
+      return;
+    }
     if (replicated?.kind === 'pause') {
       logger.error(
         {
