@@ -13,8 +13,9 @@
  * skips them.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SyncError, driverErrorCode } from '../errors/index.js';
-import { BinlogPosition } from '../model/index.js';
+import { BinlogPosition, type SideName } from '../model/index.js';
 import {
   classifyDriverError,
   qualifiedName,
@@ -24,6 +25,7 @@ import {
   type QueryRow,
 } from '../mysql/index.js';
 import { checkFence } from './fence.js';
+import { appliedStatementMarker } from './schema-change-statement.js';
 import { inWriteTransaction } from './write-transaction.js';
 
 export const schemaChangeLedgerName = '_mysql_sync_schema_changes';
@@ -31,8 +33,8 @@ export const schemaChangeLedgerName = '_mysql_sync_schema_changes';
 export interface SchemaChangeTarget {
   readonly pool: Pool;
   readonly database: string;
-  /** The source whose statements these are (`local` or `cloud`). */
-  readonly sourceName: string;
+  /** The source whose statements these are. */
+  readonly sourceName: SideName;
   /** High availability: the leader's epoch; a deposed leader's statement is refused before it runs. */
   readonly fenceEpoch?: number;
 }
@@ -142,6 +144,9 @@ export async function applySchemaChangeOnce(
     if (order === 0 && row.state !== 'shadow') recorded = row;
   }
   if (recorded?.state === 'applied') return 'already-applied';
+  // A restart while the target still runs the statement (the server goes on after its client is gone): wait for
+  // it to end before judging whether it ran.
+  if (recorded !== undefined) await statementEnded(target, entry);
   const before = await tableStateHash(target, entry.table).catch((error: unknown) => {
     if (driverErrorCode(error) === undefined || classifyDriverError(error) === 'connection') throw error;
     throw new SyncError(
@@ -275,4 +280,21 @@ export async function shadowStatements(
     .sort((left, right) => left.position.compare(right.position));
   const lastCreate = statements.findLastIndex((shadow) => /^\s*create\b/i.test(shadow.statement));
   return statements.slice(lastCreate + 1);
+}
+
+/** How often a statement still running on the target is looked for again. */
+const runningPollMs = 500;
+
+/** Resolves once no session on the target runs this entry's statement (its marker names its position). */
+async function statementEnded(target: SchemaChangeTarget, entry: LedgerEntry): Promise<void> {
+  const marker = appliedStatementMarker(target.sourceName, entry.position);
+  for (;;) {
+    const [rows] = await target.pool.query<QueryRow[]>(
+      `SELECT ID AS id FROM information_schema.PROCESSLIST
+        WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Sleep' AND LOCATE(?, INFO) > 0`,
+      [marker],
+    );
+    if (rows.length === 0) return;
+    await sleep(runningPollMs);
+  }
 }

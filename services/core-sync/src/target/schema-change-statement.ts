@@ -4,14 +4,18 @@
  * in the binlog, so the other direction's reader recognises the statement as an echo and does not send it back
  * (a DDL statement cannot carry the checkpoint-table row that marks the service's other transactions).
  */
-import type { SideName } from '../model/index.js';
+import type { BinlogPosition, SideName } from '../model/index.js';
 import { TokenCursor, quoteIdentifier, tokenize, type Token } from '../mysql/index.js';
 
-const markerPattern = /^\s*\/\* mysql-sync: applied from (local|cloud) \*\//;
+const markerPattern = /^\s*\/\* mysql-sync: applied from (local|cloud)(?: at [^*]*)? \*\//;
 
-/** The comment the statement the service applies starts with. */
-export function appliedStatementMarker(source: SideName): string {
-  return `/* mysql-sync: applied from ${source} */`;
+/**
+ * The comment the statement the service applies starts with; with the source position of the statement, so a
+ * restart can tell its own statement still running on the target (schema-change-ledger.ts).
+ */
+export function appliedStatementMarker(source: SideName, position?: BinlogPosition): string {
+  const at = position === undefined ? '' : ` at ${position.file}:${position.offset}`;
+  return `/* mysql-sync: applied from ${source}${at} */`;
 }
 
 /** The side a statement was applied from by the service, or undefined when it is not the service's own. */
@@ -31,6 +35,7 @@ export function statementForTarget(
   source: SideName,
   sourceDatabase: string,
   targetDatabase: string,
+  position?: BinlogPosition,
 ): string {
   const rewritten = rewriteQualifiers(statement, tokenize(statement, true), sourceDatabase, targetDatabase);
   if (
@@ -41,7 +46,7 @@ export function statementForTarget(
       'the statement reads differently with and without NO_BACKSLASH_ESCAPES, so its database names cannot be rewritten safely',
     );
   }
-  return `${appliedStatementMarker(source)} ${rewritten.trim()}`;
+  return `${appliedStatementMarker(source, position)} ${rewritten.trim()}`;
 }
 
 function rewriteQualifiers(

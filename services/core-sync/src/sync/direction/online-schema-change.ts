@@ -82,6 +82,7 @@ export async function shadowSwap(
         source,
         sourceDatabase,
         targetDatabase,
+        shadow.position,
       ),
       position: shadow.position,
     }));
