@@ -129,7 +129,13 @@ async function plannedEntries(
     return `${verdict.reason} on ${source} (${quoted})${unseen}, which core-sync does not carry over`;
   }
   try {
-    const statement = statementForTarget(event.statement, source, sourceDatabase, targetDatabase, event.position);
+    const statement = statementForTarget(
+      event.statement,
+      source,
+      sourceDatabase,
+      targetDatabase,
+      event.position,
+    );
     return [{ table: event.table, statement, position: event.position }];
   } catch (error) {
     return `the schema change on ${source} (${quoted}) cannot be carried over: ${describeError(error)}`;
