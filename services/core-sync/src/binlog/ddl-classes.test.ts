@@ -61,3 +61,18 @@ describe('classifySchemaChange', () => {
     });
   });
 });
+
+describe('versioned comments', () => {
+  it('are read as the code the server runs: a rename inside one pauses, a qualifier inside one is seen', () => {
+    expect(classifySchemaChange('ALTER TABLE t ADD c INT /*!80000 , RENAME TO u */')).toEqual({
+      replicable: false,
+      reason: 'ALTER TABLE … RENAME renames a synced table',
+    });
+    expect(classifySchemaChange('ALTER TABLE t ADD c INT /*M!100100 , RENAME TO u */')).toMatchObject({
+      replicable: false,
+    });
+    expect(classifySchemaChange('ALTER TABLE t ADD c INT /* , RENAME TO u */')).toMatchObject({
+      replicable: true,
+    });
+  });
+});

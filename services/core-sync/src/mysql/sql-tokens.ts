@@ -76,7 +76,20 @@ function readQuoted(
 export function tokenize(statement: string, backslashEscapes = true): Token[] {
   const tokens: Token[] = [];
   let index = 0;
+  /** Inside a versioned comment (`/*!50100 … *\/`, MariaDB's `/*M!100100 … *\/`), which the server runs as code. */
+  let versioned = false;
   while (index < statement.length) {
+    const executable = /^\/\*M?!\d*/.exec(statement.slice(index, index + 12));
+    if (executable !== null) {
+      versioned = true;
+      index += executable[0].length;
+      continue;
+    }
+    if (versioned && statement.startsWith('*/', index)) {
+      versioned = false;
+      index += 2;
+      continue;
+    }
     const afterComment = skipComment(statement, index);
     if (afterComment !== index) {
       index = afterComment;

@@ -51,3 +51,11 @@ describe('the statement run on the target', () => {
     );
   });
 });
+
+describe('versioned comments in the statement', () => {
+  it("rewrite the source database's qualifier inside them too", () => {
+    expect(statementForTarget('ALTER TABLE /*!50100 shop.*/items ADD c INT', 'local', 'shop', 'other')).toBe(
+      '/* mysql-sync: applied from local */ ALTER TABLE /*!50100 `other`.*/items ADD c INT',
+    );
+  });
+});

@@ -10,8 +10,9 @@
  *   the server's error.
  */
 import { classifySchemaChange, type SchemaChangeEvent } from '../../binlog/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SyncError, describeError, driverErrorCode } from '../../errors/index.js';
-import { describeColumnDifferences, readTableSchema } from '../../mysql/index.js';
+import { classifyDriverError, describeColumnDifferences, readTableSchema } from '../../mysql/index.js';
 import type { SideName } from '../../model/index.js';
 import {
   appliedFrom,
@@ -21,6 +22,7 @@ import {
   statementForTarget,
   type LedgerEntry,
   type LedgerOutcome,
+  type SchemaChangeTarget,
 } from '../../target/index.js';
 import { ledgerTargetOf, shadowSwap } from './online-schema-change.js';
 import type { DirectionContext } from './direction-context.js';
@@ -79,7 +81,7 @@ export async function replicateSchemaChange(
   const outcomes: LedgerOutcome[] = [];
   for (const entry of planned) {
     try {
-      outcomes.push(await applySchemaChangeOnce(ledgerTarget, entry));
+      outcomes.push(await applyWithRetries(context, ledgerTarget, entry));
     } catch (error) {
       if (!(error instanceof SyncError) || error.code !== 'SCHEMA_CHANGE_FAILED') throw error;
       if (!(await targetHasTheChange(context, event.table, error))) {
@@ -177,4 +179,31 @@ async function targetHasTheChange(
     differences.typeMismatches.length === 0 &&
     sourceSchema.primaryKey.join('\u0000') === targetSchema.primaryKey.join('\u0000')
   );
+}
+
+/** Attempts of a statement whose connection was lost or whose lock wait ended, before the direction fails. */
+const transientAttempts = 5;
+
+/**
+ * Runs the statement through the ledger, again after a lost connection, a deadlock or a lock wait that timed out
+ * (the ledger settles whether a lost attempt ran), with a growing pause; the last such error is thrown.
+ */
+async function applyWithRetries(
+  context: DirectionContext,
+  ledgerTarget: SchemaChangeTarget,
+  entry: LedgerEntry,
+): Promise<LedgerOutcome> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await applySchemaChangeOnce(ledgerTarget, entry);
+    } catch (error) {
+      if (classifyDriverError(error) !== 'connection' || attempt >= transientAttempts) throw error;
+      const delayMs = 500 * 2 ** (attempt - 1);
+      context.logger.warn(
+        { table: entry.table, attempt, retryInMs: delayMs, error: describeError(error) },
+        'schema change interrupted on the target; trying again',
+      );
+      await sleep(delayMs);
+    }
+  }
 }
