@@ -197,6 +197,28 @@ describe('schema changes that pause their table', () => {
       await eventually(() => expectTablesEqual(fixture, 'notes', 'id'), 30_000);
     });
 
+    it('two sides changing one table at once into different definitions the other accepts: paused at the echo, with both statements', async () => {
+      await using fixture = await createSyncFixture(
+        inject('localServerUrl'),
+        inject('cloudServerUrl'),
+        'ddldiverge',
+      );
+      const localStatement = 'ALTER TABLE items MODIFY name VARCHAR(10) NOT NULL';
+      const cloudStatement = 'ALTER TABLE items MODIFY name VARCHAR(60) NOT NULL';
+      const running = await changeBothSidesAtOnce(fixture, localStatement, cloudStatement);
+      // Each side ran the other's statement after its own: local ends with 60, cloud with 10.
+      await eventually(() => {
+        const messages = [pauseOf(running, 0, 'items')?.message, pauseOf(running, 1, 'items')?.message].join(
+          '\n',
+        );
+        expect(messages).toContain(
+          'local and cloud changed items at once and ended with different definitions (name (varchar(60) vs varchar(10)) of another type)',
+        );
+        expect(messages).toContain(localStatement);
+        expect(messages).toContain(cloudStatement);
+      }, 30_000);
+    });
+
     it('the same statement run on both sides at once ends in the same definition: both go on, rows with the new column flow both ways', async () => {
       await using fixture = await createSyncFixture(
         inject('localServerUrl'),

@@ -76,3 +76,33 @@ export function schemaChangeProblem(
   }
   return undefined;
 }
+
+/**
+ * Bidirectional, at the echo of the other side's statement (its change is on both sides now): when this source
+ * changed the table itself shortly before, both sides must have ended with the same definition (the same columns
+ * in the same order, of the same types, and the same primary key); otherwise why, with both statements.
+ */
+export function concurrentChangeProblem(
+  event: SchemaChangeEvent,
+  sourceSchema: TableSchema | undefined,
+  targetSchema: TableSchema | undefined,
+  context: DirectionContext,
+): string | undefined {
+  const own = context.bidirectional?.schemaChanges.recent(context.source, event.table);
+  if (own === undefined || sourceSchema === undefined || targetSchema === undefined) return undefined;
+  const differences = describeColumnDifferences(sourceSchema, targetSchema);
+  const described = [
+    ...differences.missingOnTarget.map((column) => `${column} only on ${context.source}`),
+    ...differences.extraOnTarget.map((column) => `${column} only on ${context.target}`),
+    ...differences.typeMismatches.map((column) => `${column} of another type`),
+  ];
+  const order = (schema: TableSchema) => schema.columns.map((column) => column.name).join('\u0000');
+  if (described.length === 0 && order(sourceSchema) !== order(targetSchema))
+    described.push('columns in another order');
+  if (sourceSchema.primaryKey.join('\u0000') !== targetSchema.primaryKey.join('\u0000')) {
+    described.push('another primary key');
+  }
+  if (described.length === 0) return undefined;
+  const theirs = event.statement.replace(/^\s*\/\*[^*]*\*\/\s*/, '');
+  return `${context.source} and ${context.target} changed ${event.table} at once and ended with different definitions (${described.join(', ')}): ${context.source} ran ${quoteStatement(own)}, ${context.target} ran ${quoteStatement(theirs)}; make ${event.table} the same on both sides, then ${resumeOrRestart}`;
+}

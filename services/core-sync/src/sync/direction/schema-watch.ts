@@ -10,7 +10,7 @@ import type { SourceTransaction, SystemPeriod, TableSchema } from '../../model/i
 import { currentVersionChanges } from '../system-versioning.js';
 import { recordShadowTableStatement } from './online-schema-change.js';
 import { SchemaChangeHistory, type SchemaChangeEntry } from './schema-history.js';
-import { followedSchemaProblem, schemaChangeProblem } from './schema-problems.js';
+import { concurrentChangeProblem, followedSchemaProblem, schemaChangeProblem } from './schema-problems.js';
 import { quoteStatement, replicateSchemaChange } from './schema-replication.js';
 import type { DirectionContext } from './direction-context.js';
 
@@ -169,7 +169,10 @@ export class SchemaWatch {
     const compared = replicated === undefined || replicated.kind === 'not-carried';
     const problem = compared
       ? schemaChangeProblem(event, sourceSchema, targetSchema, this.#context)
-      : followedSchemaProblem(event, sourceSchema, targetSchema, this.#context);
+      : (followedSchemaProblem(event, sourceSchema, targetSchema, this.#context) ??
+        (replicated.kind === 'echo'
+          ? concurrentChangeProblem(event, sourceSchema, targetSchema, this.#context)
+          : undefined));
     if (problem !== undefined || targetSchema === undefined) {
       const notCarried = replicated?.kind === 'not-carried' ? replicated.message : undefined;
       this.#pause(event, notCarried ?? problem ?? 'schema changed', entry);
