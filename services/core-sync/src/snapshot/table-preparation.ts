@@ -214,7 +214,8 @@ async function createTargetTable(options: PrepareTableOptions, source: TableSche
 }
 
 /** Same column names in the same order (compared as lists: a name may contain a comma). */
-function sameColumns(left: readonly string[], right: readonly string[]): boolean {
+/** Whether two column lists (a primary key) name the same columns in the same order. */
+export function sameColumns(left: readonly string[], right: readonly string[]): boolean {
   return left.length === right.length && left.every((column, index) => column === right[index]);
 }
 

@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { describe, expect, inject, it } from 'vitest';
-import { comparableDefinition } from '../../src/target/index.js';
 import { expectExactlyEqual } from '../support/exact-rows.js';
+import { definitionOf } from '../support/table-definitions.js';
 import {
   createSyncFixture,
   eventually,
@@ -22,11 +22,6 @@ import type { TestDatabase } from '../support/test-database.js';
 const run = promisify(execFile);
 const rowCount = 200_000;
 const ptOnlineSchemaChange = '/usr/bin/pt-online-schema-change';
-
-async function definitionOf(database: TestDatabase, table: string): Promise<string> {
-  const [row] = await database.query<{ 'Create Table': string }>(`SHOW CREATE TABLE ${table}`);
-  return comparableDefinition(row?.['Create Table'] ?? '');
-}
 
 interface TableWriter {
   readonly written: () => number;

@@ -7,8 +7,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import { describe, expect, inject, it } from 'vitest';
-import { comparableDefinition } from '../../src/target/index.js';
 import { expectExactlyEqual } from '../support/exact-rows.js';
+import { definitionOf } from '../support/table-definitions.js';
 import {
   createSyncFixture,
   eventually,
@@ -18,11 +18,6 @@ import {
 import type { TestDatabase } from '../support/test-database.js';
 
 const rowCount = 20_000;
-
-async function definitionOf(database: TestDatabase, table: string): Promise<string> {
-  const [row] = await database.query<{ 'Create Table': string }>(`SHOW CREATE TABLE ${table}`);
-  return comparableDefinition(row?.['Create Table'] ?? '');
-}
 
 async function runningStatements(database: TestDatabase, pattern: string): Promise<number> {
   const [row] = await database.query<{ running: number }>(

@@ -4,7 +4,6 @@
  * different definitions. The same statement run on both sides at once is not a conflict: both go on.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { comparableDefinition } from '../../src/target/index.js';
 import type { TablePause } from '../../src/status/index.js';
 import {
   createSyncFixture,
@@ -13,7 +12,7 @@ import {
   type RunningService,
   type SyncFixture,
 } from '../support/sync-fixture.js';
-import type { TestDatabase } from '../support/test-database.js';
+import { definitionOf } from '../support/table-definitions.js';
 
 const tablesDdl = `
   CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL);
@@ -33,11 +32,6 @@ function pauseOf(
   return running.service.status.directions[directionIndex]?.tables.find(
     (candidate) => candidate.table === table,
   )?.pause;
-}
-
-async function definitionOf(database: TestDatabase, table: string): Promise<string> {
-  const [row] = await database.query<{ 'Create Table': string }>(`SHOW CREATE TABLE ${table}`);
-  return comparableDefinition(row?.['Create Table'] ?? '');
 }
 
 async function startOneWay(fixture: SyncFixture): Promise<RunningService> {

@@ -5,8 +5,8 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import type { SchemaChangeStepEvent } from '../../src/events/index.js';
-import { comparableDefinition } from '../../src/target/index.js';
 import { expectExactlyEqual } from '../support/exact-rows.js';
+import { definitionOf } from '../support/table-definitions.js';
 import {
   createSyncFixture,
   eventually,
@@ -14,7 +14,6 @@ import {
   stopLoads,
   type SyncFixture,
 } from '../support/sync-fixture.js';
-import type { TestDatabase } from '../support/test-database.js';
 import {
   createBothWaysTables,
   expectSyncedExactlyOnce,
@@ -24,11 +23,6 @@ import {
   waitForProgress,
   writeLogTables,
 } from '../support/write-log-load.js';
-
-async function definitionOf(database: TestDatabase, table: string): Promise<string> {
-  const [row] = await database.query<{ 'Create Table': string }>(`SHOW CREATE TABLE ${table}`);
-  return comparableDefinition(row?.['Create Table'] ?? '');
-}
 
 /** Both sides' SHOW CREATE TABLE are the same, auto-increment counters aside. */
 async function expectSameDefinition(fixture: SyncFixture, table: string): Promise<void> {

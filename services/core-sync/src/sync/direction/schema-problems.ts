@@ -5,7 +5,7 @@
 import type { SchemaChangeEvent } from '../../binlog/index.js';
 import type { TableSchema } from '../../model/index.js';
 import { describeColumnDifferences } from '../../mysql/index.js';
-import { unsupportedColumns } from '../../snapshot/index.js';
+import { sameColumns, unsupportedColumns } from '../../snapshot/index.js';
 import { resumeOrRestart } from '../../target/index.js';
 import type { DirectionContext } from './direction-context.js';
 import { quoteStatement } from './schema-replication.js';
@@ -26,7 +26,7 @@ export function followedSchemaProblem(
   if (common !== undefined) return common;
   if (targetSchema === undefined) return `table ${event.table} does not exist on ${target}`;
   const configured = context.config.sync.tables.find((table) => table.name === event.table)?.primaryKey;
-  if (configured !== undefined && configured.join('\u0000') !== targetSchema.primaryKey.join('\u0000')) {
+  if (configured !== undefined && !sameColumns(configured, targetSchema.primaryKey)) {
     return `after the schema change (${quoteStatement(event.statement)}) the primary key of ${event.table} on ${target} is (${targetSchema.primaryKey.join(', ')}), and sync.tables[].primary_key says (${configured.join(', ')}): set primary_key to the table's key, then ${resumeOrRestart}`;
   }
   return undefined;
@@ -71,7 +71,7 @@ export function schemaChangeProblem(
     ...differences.extraOnTarget,
     ...differences.typeMismatches,
   ];
-  if (columns.length > 0 || sourceSchema.primaryKey.join() !== targetSchema.primaryKey.join()) {
+  if (columns.length > 0 || !sameColumns(sourceSchema.primaryKey, targetSchema.primaryKey)) {
     return `schema change on ${source} (${statement}) is not on ${target}: columns ${columns.join(', ') || '(primary key)'} differ; apply the same change on ${target} (or set sync.ddl: replicate), then ${resumeOrRestart}`;
   }
   return undefined;
@@ -96,10 +96,10 @@ export function concurrentChangeProblem(
     ...differences.extraOnTarget.map((column) => `${column} only on ${context.target}`),
     ...differences.typeMismatches.map((column) => `${column} of another type`),
   ];
-  const order = (schema: TableSchema) => schema.columns.map((column) => column.name).join('\u0000');
-  if (described.length === 0 && order(sourceSchema) !== order(targetSchema))
+  const names = (schema: TableSchema) => schema.columns.map((column) => column.name);
+  if (described.length === 0 && !sameColumns(names(sourceSchema), names(targetSchema)))
     described.push('columns in another order');
-  if (sourceSchema.primaryKey.join('\u0000') !== targetSchema.primaryKey.join('\u0000')) {
+  if (!sameColumns(sourceSchema.primaryKey, targetSchema.primaryKey)) {
     described.push('another primary key');
   }
   if (described.length === 0) return undefined;

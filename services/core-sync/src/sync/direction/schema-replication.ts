@@ -13,6 +13,7 @@ import { classifySchemaChange, type SchemaChangeEvent } from '../../binlog/index
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SyncError, describeError, driverErrorCode } from '../../errors/index.js';
 import { classifyDriverError, describeColumnDifferences, readTableSchema } from '../../mysql/index.js';
+import { sameColumns } from '../../snapshot/index.js';
 import type { SideName } from '../../model/index.js';
 import {
   appliedFrom,
@@ -177,7 +178,7 @@ async function targetHasTheChange(
     differences.missingOnTarget.length === 0 &&
     differences.extraOnTarget.length === 0 &&
     differences.typeMismatches.length === 0 &&
-    sourceSchema.primaryKey.join('\u0000') === targetSchema.primaryKey.join('\u0000')
+    sameColumns(sourceSchema.primaryKey, targetSchema.primaryKey)
   );
 }
 
