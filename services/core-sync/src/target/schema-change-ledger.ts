@@ -35,6 +35,12 @@ export interface SchemaChangeTarget {
   readonly database: string;
   /** The source whose statements these are. */
   readonly sourceName: SideName;
+  /**
+   * The identity of the source server the statements' positions were read from (binlog/source-server.ts): a
+   * binlog position means something only on its server, so after a failover of the source the entries of the old
+   * server are neither compared with the new server's positions nor taken for its statements.
+   */
+  readonly sourceServer: string;
   /** High availability: the leader's epoch; a deposed leader's statement is refused before it runs. */
   readonly fenceEpoch?: number;
 }
@@ -43,7 +49,7 @@ export interface LedgerEntry {
   readonly table: string;
   /** The statement as run on the target (marked, database names rewritten). */
   readonly statement: string;
-  /** The position after the statement in the source's binlog: the ledger's key. */
+  /** The position after the statement in the source's binlog: the ledger's key, with the source server. */
   readonly position: BinlogPosition;
 }
 
@@ -101,6 +107,7 @@ async function ensureLedger(target: SchemaChangeTarget): Promise<void> {
   await target.pool.query(
     `CREATE TABLE IF NOT EXISTS ${qualifiedName(target.database, schemaChangeLedgerName)} (
        source_name VARCHAR(64) NOT NULL,
+       source_server VARCHAR(255) NOT NULL,
        table_name VARCHAR(64) NOT NULL,
        binlog_file VARCHAR(255) NOT NULL,
        binlog_position BIGINT UNSIGNED NOT NULL,
@@ -111,7 +118,7 @@ async function ensureLedger(target: SchemaChangeTarget): Promise<void> {
        statement MEDIUMTEXT NOT NULL,
        started_at DATETIME(6) NOT NULL,
        applied_at DATETIME(6) NULL,
-       PRIMARY KEY (source_name, table_name, binlog_file, binlog_position)
+       PRIMARY KEY (source_name, source_server, table_name, binlog_file, binlog_position)
      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
   );
   ensuredPools.add(target.pool);
@@ -133,8 +140,8 @@ export async function applySchemaChangeOnce(
   const ledger = qualifiedName(target.database, schemaChangeLedgerName);
   const [rows] = await target.pool.query<LedgerRow[]>(
     `SELECT binlog_file, binlog_position, state, definition_before FROM ${ledger}
-      WHERE source_name = ? AND table_name = ?`,
-    [target.sourceName, entry.table],
+      WHERE source_name = ? AND source_server = ? AND table_name = ?`,
+    [target.sourceName, target.sourceServer, entry.table],
   );
   let recorded: LedgerRow | undefined;
   for (const row of rows) {
@@ -187,12 +194,14 @@ async function recordStart(target: SchemaChangeTarget, entry: LedgerEntry, befor
     }
     await connection.query(
       `INSERT INTO ${qualifiedName(target.database, schemaChangeLedgerName)}
-         (source_name, table_name, binlog_file, binlog_position, gtid, state, definition_before, statement, started_at)
-       VALUES (?, ?, ?, ?, ?, 'applying', ?, ?, UTC_TIMESTAMP(6))
+         (source_name, source_server, table_name, binlog_file, binlog_position, gtid, state, definition_before,
+          statement, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'applying', ?, ?, UTC_TIMESTAMP(6))
        ON DUPLICATE KEY UPDATE state = 'applying', definition_before = VALUES(definition_before),
          statement = VALUES(statement), started_at = VALUES(started_at)`,
       [
         target.sourceName,
+        target.sourceServer,
         entry.table,
         entry.position.file,
         entry.position.offset,
@@ -209,8 +218,8 @@ export async function markApplied(target: SchemaChangeTarget, entry: LedgerEntry
   await target.pool.query(
     `UPDATE ${qualifiedName(target.database, schemaChangeLedgerName)}
         SET state = 'applied', applied_at = UTC_TIMESTAMP(6)
-      WHERE source_name = ? AND table_name = ? AND binlog_file = ? AND binlog_position = ?`,
-    [target.sourceName, entry.table, entry.position.file, entry.position.offset],
+      WHERE source_name = ? AND source_server = ? AND table_name = ? AND binlog_file = ? AND binlog_position = ?`,
+    [target.sourceName, target.sourceServer, entry.table, entry.position.file, entry.position.offset],
   );
 }
 
@@ -233,11 +242,12 @@ export async function recordShadowStatement(
   await ensureLedger(target);
   await target.pool.query(
     `INSERT IGNORE INTO ${qualifiedName(target.database, schemaChangeLedgerName)}
-       (source_name, table_name, binlog_file, binlog_position, gtid, state, shadow_table, definition_before,
-        statement, started_at)
-     VALUES (?, ?, ?, ?, ?, 'shadow', ?, '', ?, UTC_TIMESTAMP(6))`,
+       (source_name, source_server, table_name, binlog_file, binlog_position, gtid, state, shadow_table,
+        definition_before, statement, started_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'shadow', ?, '', ?, UTC_TIMESTAMP(6))`,
     [
       target.sourceName,
+      target.sourceServer,
       table,
       shadow.position.file,
       shadow.position.offset,
@@ -268,8 +278,8 @@ export async function shadowStatements(
   await ensureLedger(target);
   const [rows] = await target.pool.query<ShadowRow[]>(
     `SELECT binlog_file, binlog_position, gtid, statement FROM ${qualifiedName(target.database, schemaChangeLedgerName)}
-      WHERE source_name = ? AND table_name = ? AND shadow_table = ?`,
-    [target.sourceName, table, shadowTable],
+      WHERE source_name = ? AND source_server = ? AND table_name = ? AND shadow_table = ?`,
+    [target.sourceName, target.sourceServer, table, shadowTable],
   );
   const statements = rows
     .map((row) => ({

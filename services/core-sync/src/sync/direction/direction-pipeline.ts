@@ -136,6 +136,7 @@ export class DirectionPipeline implements FullSyncDirection {
     return this.#traced(async () => {
       const start = await readStartFacts(this.#context);
       for (const [table, pair] of start.schemas) this.#schemaWatch.followSystemPeriod(table, pair.source);
+      this.#schemaWatch.followSourceServer(start.sourceServer);
       this.#start = start;
       return start.facts;
     });

@@ -17,12 +17,13 @@ import {
 } from '../../target/index.js';
 import type { DirectionContext } from './direction-context.js';
 
-/** The ledger of this direction's target. */
-export function ledgerTargetOf(context: DirectionContext): SchemaChangeTarget {
+/** The ledger of this direction's target, for the statements read from `sourceServer` (its identity). */
+export function ledgerTargetOf(context: DirectionContext, sourceServer: string): SchemaChangeTarget {
   return {
     pool: context.targetPool,
     database: context.targetDatabase,
     sourceName: context.source,
+    sourceServer,
     ...(context.fenceEpoch === undefined ? {} : { fenceEpoch: context.fenceEpoch }),
   };
 }
@@ -32,11 +33,12 @@ const recordedVerbs = /^\s*(?:\/\*.*?\*\/\s*)*(create|alter)\b/is;
 /** Records a statement on a shadow table (`event.shadowTable`): its CREATE and ALTERs; others need nothing. */
 export async function recordShadowTableStatement(
   context: DirectionContext,
+  ledgerTarget: SchemaChangeTarget,
   event: SchemaChangeEvent,
 ): Promise<void> {
   const { shadowTable } = event;
   if (shadowTable === undefined || !recordedVerbs.test(event.statement)) return;
-  await recordShadowStatement(ledgerTargetOf(context), event.table, shadowTable, {
+  await recordShadowStatement(ledgerTarget, event.table, shadowTable, {
     statement: event.statement,
     position: event.position,
   });
@@ -60,6 +62,7 @@ export interface ShadowSwap {
  */
 export async function shadowSwap(
   context: DirectionContext,
+  ledgerTarget: SchemaChangeTarget,
   event: SchemaChangeEvent,
 ): Promise<ShadowSwap | undefined> {
   const { sourceDatabase, targetDatabase, source } = context;
@@ -72,7 +75,7 @@ export async function shadowSwap(
   );
   if (swap === undefined) return undefined;
   const shadowTable = swap.from.table;
-  const recorded = await shadowStatements(ledgerTargetOf(context), event.table, shadowTable, event.position);
+  const recorded = await shadowStatements(ledgerTarget, event.table, shadowTable, event.position);
   const entries = recorded
     .filter((shadow) => /^\s*(?:\/\*.*?\*\/\s*)*alter\b/is.test(shadow.statement))
     .map((shadow) => ({

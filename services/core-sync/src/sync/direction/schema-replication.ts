@@ -25,7 +25,7 @@ import {
   type LedgerOutcome,
   type SchemaChangeTarget,
 } from '../../target/index.js';
-import { ledgerTargetOf, shadowSwap } from './online-schema-change.js';
+import { shadowSwap } from './online-schema-change.js';
 import type { DirectionContext } from './direction-context.js';
 
 export type SchemaChangeStep =
@@ -58,6 +58,7 @@ export function quoteStatement(statement: string): string {
 
 export async function replicateSchemaChange(
   context: DirectionContext,
+  ledgerTarget: SchemaChangeTarget,
   event: SchemaChangeEvent,
   /** Resolves true once every change read before the statement is applied, false if the engine stopped first. */
   earlierChangesApplied: () => Promise<boolean>,
@@ -68,7 +69,7 @@ export async function replicateSchemaChange(
   const { source, target } = context;
   context.bidirectional?.schemaChanges.note(source, event.table, event.statement);
   const quoted = quoteStatement(event.statement);
-  const planned = await plannedEntries(context, event);
+  const planned = await plannedEntries(context, ledgerTarget, event);
   if (typeof planned === 'string') {
     return {
       kind: 'not-carried',
@@ -77,7 +78,6 @@ export async function replicateSchemaChange(
   }
   if (!(await earlierChangesApplied())) return { kind: 'interrupted' };
   running();
-  const ledgerTarget = ledgerTargetOf(context);
   const started = Date.now();
   const outcomes: LedgerOutcome[] = [];
   for (const entry of planned) {
@@ -119,13 +119,14 @@ export async function replicateSchemaChange(
  */
 async function plannedEntries(
   context: DirectionContext,
+  ledgerTarget: SchemaChangeTarget,
   event: SchemaChangeEvent,
 ): Promise<readonly LedgerEntry[] | string> {
   const { source, sourceDatabase, targetDatabase } = context;
   const quoted = quoteStatement(event.statement);
   const verdict = classifySchemaChange(event.statement);
   if (!verdict.replicable) {
-    const swap = await shadowSwap(context, event);
+    const swap = await shadowSwap(context, ledgerTarget, event);
     if (swap !== undefined && swap.entries.length > 0) return swap.entries;
     const unseen =
       swap === undefined ? '' : ` (the swap of its copy ${swap.shadowTable}, whose ALTER was not seen)`;

@@ -8,7 +8,7 @@ import type { ReadHold, SchemaChangeEvent } from '../../binlog/index.js';
 import { readTableSchema } from '../../mysql/index.js';
 import type { SourceTransaction, SystemPeriod, TableSchema } from '../../model/index.js';
 import { currentVersionChanges } from '../system-versioning.js';
-import { recordShadowTableStatement } from './online-schema-change.js';
+import { ledgerTargetOf, recordShadowTableStatement } from './online-schema-change.js';
 import { SchemaChangeHistory, type SchemaChangeEntry } from './schema-history.js';
 import { concurrentChangeProblem, followedSchemaProblem, schemaChangeProblem } from './schema-problems.js';
 import { quoteStatement, replicateSchemaChange } from './schema-replication.js';
@@ -37,6 +37,8 @@ export class SchemaWatch {
   #heldTransactions: SourceTransaction[] = [];
   /** The period columns of the source's system-versioned tables: their changes reach the target as current rows. */
   readonly #systemPeriods = new Map<string, SystemPeriod>();
+  /** The identity of the source server the binlog is read from (start-facts.ts): the ledger's entries are its. */
+  #sourceServer = '';
   readonly history: SchemaChangeHistory;
 
   constructor(
@@ -64,6 +66,11 @@ export class SchemaWatch {
   followSystemPeriod(table: string, sourceSchema: TableSchema | undefined): void {
     if (sourceSchema?.systemPeriod === undefined) this.#systemPeriods.delete(table);
     else this.#systemPeriods.set(table, sourceSchema.systemPeriod);
+  }
+
+  /** The source server whose binlog the stream reads, as the start confirmed it. */
+  followSourceServer(identity: string | undefined): void {
+    this.#sourceServer = identity ?? '';
   }
 
   onTransaction(transaction: SourceTransaction): void {
@@ -105,9 +112,11 @@ export class SchemaWatch {
 
   async #checkSchemaChange(event: SchemaChangeEvent): Promise<void> {
     const { sourcePool, targetPool, sourceDatabase, targetDatabase, logger, config } = this.#context;
+    const ledgerTarget = ledgerTargetOf(this.#context, this.#sourceServer);
     if (event.shadowTable !== undefined) {
       // An online schema change tool's copy: recorded for its swap, nothing else to do now.
-      if (config.sync.ddl === 'replicate') await recordShadowTableStatement(this.#context, event);
+      if (config.sync.ddl === 'replicate')
+        await recordShadowTableStatement(this.#context, ledgerTarget, event);
       return;
     }
     const engine = this.#engine();
@@ -124,6 +133,7 @@ export class SchemaWatch {
       config.sync.ddl === 'replicate'
         ? await replicateSchemaChange(
             this.#context,
+            ledgerTarget,
             event,
             () => this.#engine()?.drainedUnlessStopped() ?? Promise.resolve(false),
             () => entry.step('applying'),
