@@ -1,0 +1,126 @@
+/**
+ * Each replicated kind of statement, both ways: a migration run half on local, half on cloud, one statement after
+ * the other (each once the previous one reached the other side, as an operator's migration tool runs them), while
+ * both sides write the table. Both sides end with the same definition and the same rows, value by value, every
+ * row applied once, no conflict and no pause.
+ */
+import { describe, expect, inject, it } from 'vitest';
+import { expectExactlyEqual } from '../support/exact-rows.js';
+import { definitionOf } from '../support/table-definitions.js';
+import {
+  createSyncFixture,
+  eventually,
+  expectTablesEqual,
+  stopLoads,
+  type SyncFixture,
+} from '../support/sync-fixture.js';
+import type { TestDatabase } from '../support/test-database.js';
+import {
+  createBothWaysTables,
+  expectSyncedExactlyOnce,
+  startWriteLoad,
+  waitForProgress,
+  writeLogTables,
+  type WriteLoad,
+} from '../support/write-log-load.js';
+
+const notesTable = 'CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(40) NOT NULL)';
+
+async function expectSameDefinition(fixture: SyncFixture, table: string): Promise<void> {
+  expect(await definitionOf(fixture.target, table), `${table} on cloud`).toBe(
+    await definitionOf(fixture.source, table),
+  );
+}
+
+interface MigrationStep {
+  readonly side: 'local' | 'cloud';
+  readonly table: string;
+  readonly statement: string;
+}
+
+/** Local's statements are run on the fixture's source, cloud's on its target. */
+const migration: readonly MigrationStep[] = [
+  {
+    side: 'cloud',
+    table: 'events',
+    statement: "ALTER TABLE events ADD COLUMN note VARCHAR(20) NOT NULL DEFAULT 'none'",
+  },
+  { side: 'local', table: 'events', statement: 'ALTER TABLE events MODIFY payload VARCHAR(120) NOT NULL' },
+  {
+    side: 'cloud',
+    table: 'events',
+    statement:
+      "INSERT INTO events (id, writer, payload) VALUES (5000001, 2, 'a payload wider than the hundred characters of before, written on cloud right after the change reached it')",
+  },
+  { side: 'local', table: 'events', statement: 'ALTER TABLE events RENAME COLUMN note TO remark' },
+  { side: 'cloud', table: 'events', statement: 'CREATE INDEX events_writer ON events (writer, payload)' },
+  { side: 'local', table: 'events', statement: 'DROP INDEX events_writer ON events' },
+  {
+    side: 'cloud',
+    table: 'events',
+    statement: "ALTER TABLE events ALTER COLUMN remark SET DEFAULT 'unset'",
+  },
+  { side: 'local', table: 'notes', statement: "ALTER TABLE notes COMMENT = 'kept in sync'" },
+  { side: 'cloud', table: 'notes', statement: 'TRUNCATE TABLE notes' },
+  { side: 'local', table: 'notes', statement: "INSERT INTO notes VALUES (3, 'after the truncate')" },
+  { side: 'local', table: 'events', statement: 'ALTER TABLE events DROP COLUMN remark' },
+];
+
+describe('each replicated statement both ways', () => {
+  it('MODIFY, RENAME COLUMN, CREATE/DROP INDEX, a default, a table option, TRUNCATE and DROP COLUMN from either side reach the other, under writes on both sides', async () => {
+    await using fixture = await createSyncFixture(
+      inject('localServerUrl'),
+      inject('cloudServerUrl'),
+      'ddlbothways',
+    );
+    await createBothWaysTables(fixture);
+    await fixture.source.query(`${notesTable}; INSERT INTO notes VALUES (1, 'one'), (2, 'two')`);
+    await fixture.target.query(notesTable);
+    const running = await fixture.startService(
+      fixture.configDocument({
+        tables: [...writeLogTables, { name: 'notes', primary_key: 'id' }].map((table) => ({
+          ...table,
+          conflict_resolution: 'source_priority',
+          prefer: 'local',
+        })),
+        sync: { mode: 'bidirectional', batch_insert_size: 50 },
+      }),
+    );
+    await eventually(() => expectTablesEqual(fixture, 'notes', 'id'), 30_000);
+    const loads = [
+      await startWriteLoad(fixture.source, 1, { firstId: 1, counterIds: [1, 2], pauseMs: 2 }),
+      await startWriteLoad(fixture.target, 2, { firstId: 1_000_001, counterIds: [3, 4], pauseMs: 2 }),
+    ];
+    const sides: Record<MigrationStep['side'], { database: TestDatabase; load: WriteLoad }> = {
+      local: { database: fixture.source, load: loads[0] as WriteLoad },
+      cloud: { database: fixture.target, load: loads[1] as WriteLoad },
+    };
+    for (const step of migration) {
+      const { database, load } = sides[step.side];
+      await waitForProgress(load, 10);
+      await database.query(step.statement);
+      // The next statement may depend on this one: it runs once the other side has it.
+      await eventually(() => expectSameDefinition(fixture, step.table), 30_000);
+    }
+    await waitForProgress(loads[0] as WriteLoad, 20);
+    await waitForProgress(loads[1] as WriteLoad, 20);
+    await stopLoads(loads);
+
+    await expectSyncedExactlyOnce(fixture, ['source', 'target']);
+    await eventually(() => expectTablesEqual(fixture, 'notes', 'id'), 30_000);
+    for (const table of ['events', 'counters', 'notes']) await expectSameDefinition(fixture, table);
+    await expectExactlyEqual(fixture.source, fixture.target, 'events', ['id']);
+    await expectExactlyEqual(fixture.source, fixture.target, 'notes', ['id']);
+    expect(await fixture.source.query('SELECT id, body FROM notes')).toEqual([
+      { id: 3, body: 'after the truncate' },
+    ]);
+    expect(await fixture.source.query('SHOW INDEX FROM events')).toHaveLength(1);
+    for (const direction of running.service.status.directions) {
+      expect(direction.tables.map((table) => table.pause)).toEqual([null, null, null]);
+      // Each side ran its own statements and followed the other's (echo): none paused or failed.
+      const states = new Set(direction.schemaChanges.map((change) => change.state));
+      expect([...states].sort()).toEqual(['applied', 'echo']);
+    }
+    expect((await running.store.listConflicts({ limit: 10, offset: 0 })).total).toBe(0);
+  });
+});
