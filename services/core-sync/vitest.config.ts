@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { testWorkerCount } from './test/support/test-worker-count.js';
 
-// Two projects: pure-logic unit tests run in parallel; tests that talk to database servers (`*.db.test.ts`)
-// run one file at a time against the throw-away MariaDB servers that the global setup starts.
+// Two projects: pure-logic unit tests, and tests that talk to database servers (`*.db.test.ts`), against the
+// throw-away servers the global setup starts: one set per worker, so two database test files run at once, each on
+// servers of its own (test/support/test-servers.ts), while a third waits; MYSQL_SYNC_TEST_WORKERS sets how many.
 export default defineConfig({
   test: {
+    maxWorkers: testWorkerCount(),
     projects: [
       {
         test: {
@@ -20,7 +23,6 @@ export default defineConfig({
           name: 'db',
           include: ['src/**/*.db.test.ts', 'test/**/*.db.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
-          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

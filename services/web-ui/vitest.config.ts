@@ -34,7 +34,7 @@ export default mergeConfig(
             name: 'e2e',
             include: ['test/e2e/**/*.test.ts'],
             environment: 'node',
-            globalSetup: ['../core-sync/test/support/global-setup.ts', 'test/support/build-setup.ts'],
+            globalSetup: ['test/support/server-setup.ts', 'test/support/build-setup.ts'],
             fileParallelism: false,
             testTimeout: 240_000,
             hookTimeout: 120_000,

@@ -1,4 +1,4 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { BinlogPosition, type RowChange, type SourceTransaction, type TableSchema } from '../model/index.js';
@@ -9,6 +9,7 @@ import { DependencyKeys } from './dependency-keys.js';
 import { CheckpointState } from './checkpoint-state.js';
 import { ensureCheckpointTable, readSlots } from '../target/index.js';
 import type { TablePause } from '../status/index.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 const silentLogger = pino({ level: 'silent' });
 
@@ -110,7 +111,7 @@ const workload: SourceTransaction[] = [
 
 describe('ApplyEngine', () => {
   it('applies transactions in order per row and resumes exactly once from the target checkpoints', async () => {
-    await using target = await createTestDatabase(inject('cloudServerUrl'), 'apply');
+    await using target = await createTestDatabase(testServerUrl('cloud'), 'apply');
     const { pool, schemas } = await prepareTarget(target);
     try {
       const first = await createEngine(pool, target, schemas, new CheckpointState([]));
@@ -149,7 +150,7 @@ describe('ApplyEngine', () => {
   });
 
   it('pauses only the table whose row the target refuses, with the row, error and position', async () => {
-    await using target = await createTestDatabase(inject('cloudServerUrl'), 'reject');
+    await using target = await createTestDatabase(testServerUrl('cloud'), 'reject');
     const { pool, schemas } = await prepareTarget(target);
     try {
       const pauses: TablePause[] = [];
@@ -217,7 +218,7 @@ describe('ApplyEngine', () => {
   });
 
   it('lets the queue grow while the group whose turn it is waits for a lock, and stays responsive', async () => {
-    await using target = await createTestDatabase(inject('cloudServerUrl'), 'trickle');
+    await using target = await createTestDatabase(testServerUrl('cloud'), 'trickle');
     const { pool, schemas } = await prepareTarget(target);
     await target.query("INSERT INTO users VALUES (1, 'old', NULL)");
     const reader = await target.pool.getConnection();

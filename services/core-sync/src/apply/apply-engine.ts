@@ -113,7 +113,7 @@ export class ApplyEngine {
         maxRowsPerStatement: options.maxRowsPerStatement,
         ...(options.conflictCheck === undefined ? {} : { conflictCheck: options.conflictCheck }),
         ...(options.refreshResolver === undefined ? {} : { refreshResolver: options.refreshResolver }),
-        followTargetColumns: options.readTargetSchema !== undefined,
+        ...(options.removedOnTarget === undefined ? {} : { removedOnTarget: options.removedOnTarget }),
       }),
       order: this.#order,
       held: this.#held,

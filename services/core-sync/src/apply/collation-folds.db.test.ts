@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { CollationFolds, foldFromWeights, type StringFold } from './collation-folds.js';
 import { readCollationWeights } from './collation-weights.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 /** Runs per collation; FAST_CHECK_RUNS raises it (e.g. 20000 for a long soak). */
 const runsPerCollation = Number(process.env.FAST_CHECK_RUNS ?? 300);
@@ -151,7 +152,7 @@ describe('collation folds against the server', () => {
   let available: Set<string>;
 
   beforeAll(async () => {
-    database = await createTestDatabase(inject('localServerUrl'), 'folds');
+    database = await createTestDatabase(testServerUrl('local'), 'folds');
     const rows = await database.query<{ COLLATION_NAME: string }>(
       'SELECT COLLATION_NAME FROM information_schema.COLLATIONS',
     );

@@ -1,9 +1,10 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import type { Row, RowChange } from '../model/index.js';
 import { readTableSchema } from '../mysql/index.js';
 import { driverErrorCode } from '../errors/index.js';
 import { DependencyKeys } from './dependency-keys.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 const schemaStatements = `
   CREATE TABLE accounts (
@@ -40,7 +41,7 @@ const insert = (table: string, after: Row): RowChange => ({ kind: 'insert', tabl
 
 describe('DependencyKeys on a real schema', () => {
   it('reads unique and foreign keys with collations, and keys rows the way the server compares them', async () => {
-    await using database = await createTestDatabase(inject('localServerUrl'), 'depkeys');
+    await using database = await createTestDatabase(testServerUrl('local'), 'depkeys');
     await database.query(schemaStatements);
     const accounts = (await readTableSchema(database.pool, database.name, 'accounts'))!;
     const orders = (await readTableSchema(database.pool, database.name, 'orders'))!;

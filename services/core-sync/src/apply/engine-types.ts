@@ -6,6 +6,7 @@ import type { Pool, PoolConnection } from '../mysql/index.js';
 import type { WriteOperation } from '../target/index.js';
 import type { CheckpointState } from './checkpoint-state.js';
 import type { QueuedWrite } from './queued-write.js';
+import type { RemovedColumns } from './target-columns.js';
 import type { TablePause } from '../status/index.js';
 
 /** A batch the engine committed on the target (the service turns it into a `batch` event: events/). */
@@ -134,6 +135,11 @@ export interface ApplyEngineOptions {
    * target schema is read again with this when the target lacks a column.
    */
   readonly readTargetSchema?: (table: string) => Promise<TableSchema | undefined>;
+  /**
+   * Bidirectional: the columns the target side dropped or renamed itself on a table (lower-cased names): a row
+   * in flight that still has them is written without them (target-columns.ts). Without it, no column is left out.
+   */
+  readonly removedOnTarget?: (table: string) => RemovedColumns;
 }
 
 /** What a refresh changed on the target. */

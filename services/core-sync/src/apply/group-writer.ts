@@ -16,7 +16,7 @@ import type { BatchConflictCheck, RefreshResolver } from './engine-types.js';
 import type { QueuedWrite, RefreshTicket } from './queued-write.js';
 import { resolveRefreshes } from './refresh-writes.js';
 import { moveAt } from './row-move.js';
-import { writesOnTargetColumns } from './target-columns.js';
+import { writesOnTargetColumns, type RemovedColumns } from './target-columns.js';
 
 /** What a group's attempt does once it committed: conflict write-backs, and the rows each refresh wrote. */
 export interface GroupEffects {
@@ -29,8 +29,11 @@ export interface GroupWriterOptions {
   readonly maxRowsPerStatement: number;
   readonly conflictCheck?: BatchConflictCheck;
   readonly refreshResolver?: RefreshResolver;
-  /** Bidirectional: write each row on the columns the target has (target-columns.ts). */
-  readonly followTargetColumns?: boolean;
+  /**
+   * Bidirectional: each row is written on the columns the target has, leaving out those the target side dropped
+   * or renamed itself (lower-cased names, by table; target-columns.ts).
+   */
+  readonly removedOnTarget?: (table: string) => RemovedColumns;
 }
 
 interface WriteStep {
@@ -73,8 +76,11 @@ export class GroupWriter {
         refreshWrites,
         refreshResolver,
       );
+      const { removedOnTarget } = this.#options;
       const stepWrites =
-        this.#options.followTargetColumns === true ? writesOnTargetColumns(resolved, schema) : resolved;
+        removedOnTarget === undefined
+          ? resolved
+          : writesOnTargetColumns(resolved, schema, removedOnTarget(step.table));
       if (conflictCheck === undefined) {
         const operations = stepWrites.map((item) => item.operation);
         const [removal, arrival] = operations;

@@ -14,4 +14,4 @@ export type {
 export type { QueuedWrite } from './queued-write.js';
 export { CheckpointState } from './checkpoint-state.js';
 export { TransactionTracker } from './transaction-tracker.js';
-export { rowOnColumns, writesOnTargetColumns } from './target-columns.js';
+export { rowOnColumns, writesOnTargetColumns, type RemovedColumns } from './target-columns.js';

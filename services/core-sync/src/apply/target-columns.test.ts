@@ -24,30 +24,72 @@ describe('rows on the target columns', () => {
     );
   });
 
-  it('projects both images of a queued write, and leaves the writes alone when the schemas agree', () => {
-    const schema = {
-      name: 'items',
-      columns: [{ name: 'id' }, { name: 'name' }],
-      primaryKey: ['id'],
-    } as unknown as TableSchema;
-    const write: QueuedWrite = {
-      operation: {
-        kind: 'upsert',
-        table: 'items',
-        keyText: '1',
-        row: { id: 1, name: 'lamp', dropped: 'x' },
-        before: { id: 1, name: 'old', dropped: 'y' },
-      },
+  const schema = {
+    name: 'items',
+    columns: [{ name: 'id' }, { name: 'name' }, { name: 'Renamed' }],
+    primaryKey: ['id'],
+  } as unknown as TableSchema;
+
+  function queued(row: Row, before: Row | null): QueuedWrite {
+    return {
+      operation: { kind: 'upsert', table: 'items', keyText: '1', row, before },
       sequence: 1,
       commitPosition: new BinlogPosition('binlog.000001', 4),
       commitTimestamp: 0,
     };
-    const [projected] = writesOnTargetColumns([write], schema);
-    expect(projected?.operation.row).toEqual({ id: 1, name: 'lamp' });
-    expect(projected?.operation.before).toEqual({ id: 1, name: 'old' });
-    const agreeing = [
-      { ...write, operation: { ...write.operation, row: { id: 1, name: 'lamp' }, before: null } },
-    ];
-    expect(writesOnTargetColumns(agreeing, schema)).toBe(agreeing);
+  }
+
+  it('writes both images on the target: a column the target side renamed under its new name, one it dropped left out', () => {
+    const removed = new Map([
+      ['dropped', null],
+      ['old', 'middle'],
+      ['middle', 'renamed'],
+    ]);
+    const write = queued(
+      { id: 1, name: 'lamp', dropped: 'x', old: 7 },
+      { id: 1, name: 'old', dropped: 'y', old: 6 },
+    );
+    const [projected] = writesOnTargetColumns([write], schema, removed);
+    expect(projected?.operation.row).toEqual({ id: 1, name: 'lamp', Renamed: 7 });
+    expect(projected?.operation.before).toEqual({ id: 1, name: 'old', Renamed: 6 });
+    // A row that has the new name already keeps its own value there.
+    const [both] = writesOnTargetColumns([queued({ id: 1, old: 1, Renamed: 2 }, null)], schema, removed);
+    expect(both?.operation.row).toEqual({ id: 1, Renamed: 2 });
+  });
+
+  it('keeps a column the target lacks that no statement of the target side removed (its write fails, the table pauses), and leaves agreeing writes alone', () => {
+    const write = queued({ id: 1, name: 'lamp', added: 'x' }, null);
+    expect(writesOnTargetColumns([write], schema, new Map([['other', null]]))[0]).toBe(write);
+    const agreeing = [queued({ id: 1, name: 'lamp' }, null)];
+    expect(writesOnTargetColumns(agreeing, schema, new Map([['dropped', null]]))).toBe(agreeing);
+  });
+
+  it('for any row and any removals: the target columns keep their values, removed ones leave or move, others stay', () => {
+    const extraName = fc.constantFrom('a', 'B', 'c', 'd');
+    fc.assert(
+      fc.property(
+        fc.dictionary(extraName, fc.integer()),
+        fc.dictionary(
+          extraName.map((name) => name.toLowerCase()),
+          fc.option(fc.constantFrom('name', 'renamed', 'elsewhere'), { nil: null }),
+        ),
+        (extra, removals) => {
+          const row: Row = { id: 1, name: 'lamp', ...extra };
+          const removed = new Map(Object.entries(removals));
+          const [projected] = writesOnTargetColumns([queued(row, null)], schema, removed);
+          const result = projected?.operation.row ?? {};
+          expect(result.id).toBe(1);
+          expect(result.name).toBe('lamp');
+          for (const [column, value] of Object.entries(extra)) {
+            const destination = removed.get(column.toLowerCase());
+            if (!removed.has(column.toLowerCase())) expect(result[column]).toBe(value);
+            else expect(column in result).toBe(false);
+            if (destination === 'renamed' && !('Renamed' in row)) {
+              expect(Object.values(extra)).toContain(result.Renamed);
+            }
+          }
+        },
+      ),
+    );
   });
 });

@@ -1,5 +1,5 @@
 /** The binlog source against a real MariaDB: grouping, positions, filtering, rotation, DDL, echoes, heartbeats. */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import type { BinlogPosition } from '../model/index.js';
 import { createMysqlPool, type Pool } from '../mysql/index.js';
@@ -7,6 +7,7 @@ import type { BinlogSourceOptions } from './binlog-handler.js';
 import { BinlogSource } from './binlog-source.js';
 import { readCurrentPosition } from './server-position.js';
 import { RecordingHandler, sleep, testSourceOptions, waitFor } from './testing/binlog-test-kit.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 interface StreamContext {
   readonly scratch: TestDatabase;
@@ -23,7 +24,7 @@ async function withStream(
   body: (context: StreamContext) => Promise<void>,
   overrides: Partial<BinlogSourceOptions> = {},
 ): Promise<void> {
-  await using scratch = await createTestDatabase(inject('localServerUrl'), 'binlog_source');
+  await using scratch = await createTestDatabase(testServerUrl('local'), 'binlog_source');
   await scratch.query(setupSql);
   const pool = createMysqlPool({ ...scratch.server, database: scratch.name });
   const handler = new RecordingHandler();

@@ -17,6 +17,7 @@ import {
 import { BinlogSource } from './binlog-source.js';
 import { readCurrentPosition } from './server-position.js';
 import { RecordingHandler, createTestLogger, waitFor } from './testing/binlog-test-kit.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 const columnDefinitions = `
   id INT PRIMARY KEY,
@@ -267,8 +268,8 @@ async function selectRows(pool: Pool, database: string): Promise<Map<number, Row
 }
 
 const servers = [
-  { flavor: 'mariadb', url: inject('localServerUrl'), skipped: false },
-  { flavor: 'mysql', url: inject('mysqlLocalServerUrl'), skipped: inject('oracleMysqlSkipped') !== '' },
+  { flavor: 'mariadb', url: testServerUrl('local'), skipped: false },
+  { flavor: 'mysql', url: testServerUrl('mysqlLocal'), skipped: inject('oracleMysqlSkipped') !== '' },
 ];
 
 describe.each(servers)('binlog values on $flavor', (server) => {

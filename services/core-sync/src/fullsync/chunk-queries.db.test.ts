@@ -6,10 +6,11 @@
  * on a real server; and the server reads a chunk through the index, not the whole table.
  */
 import fc from 'fast-check';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TableSchema } from '../model/index.js';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import { rangeCondition } from './chunk-queries.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 const primaryKey = ['region', 'label', 'sequence'];
 const schema = { name: 'keyed', primaryKey } as unknown as TableSchema;
@@ -22,7 +23,7 @@ const keyArbitrary = fc.record({
 
 describe('rangeCondition on a composite key', () => {
   it('selects what the row comparison selects, for random rows and bounds', async () => {
-    await using database = await createTestDatabase(inject('localServerUrl'), 'rangekeys');
+    await using database = await createTestDatabase(testServerUrl('local'), 'rangekeys');
     await database.query(`CREATE TABLE keyed (
       region INT NOT NULL,
       label VARCHAR(8) COLLATE utf8mb4_unicode_ci NOT NULL,
@@ -65,7 +66,7 @@ describe('rangeCondition on a composite key', () => {
   });
 
   it('reads a chunk through the primary key, not the whole table', async () => {
-    await using database = await createTestDatabase(inject('localServerUrl'), 'rangeplan');
+    await using database = await createTestDatabase(testServerUrl('local'), 'rangeplan');
     await database.query(`CREATE TABLE keyed (
       region INT NOT NULL, label VARCHAR(8) NOT NULL, sequence INT NOT NULL, PRIMARY KEY (region, label, sequence))`);
     await database.query(

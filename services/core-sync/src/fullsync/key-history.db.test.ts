@@ -5,7 +5,7 @@
  * and a TRUNCATE of the table turns every key the binlog showed before it into `replaced`.
  */
 import { randomUUID } from 'node:crypto';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { readCurrentPosition } from '../binlog/index.js';
 import { createTestLogger } from '../binlog/testing/binlog-test-kit.js';
@@ -16,6 +16,7 @@ import { noProgressTimeoutMs } from '../binlog/index.js';
 import { readUntilEndMarker, type HistorySide } from './history-read.js';
 import { BinlogKeyHistory, historyEndSlot } from './key-history.js';
 import { LastChanges } from './last-changes.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 interface HistoryContext extends AsyncDisposable {
   readonly scratch: TestDatabase;
@@ -33,7 +34,7 @@ const keyOf = (id: number): string => primaryKeyText({ id }, ['id']);
 const keys = (...ids: number[]): Set<string> => new Set(ids.map(keyOf));
 
 async function historyContext(label: string): Promise<HistoryContext> {
-  const scratch = await createTestDatabase(inject('localServerUrl'), label);
+  const scratch = await createTestDatabase(testServerUrl('local'), label);
   await scratch.query('CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(40) NOT NULL)');
   const endpoint = { ...scratch.server, database: scratch.name };
   const pool = createMysqlPool(endpoint);

@@ -1,12 +1,13 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import { createMysqlPool, preparedStatementsPerConnection } from './connection.js';
 import { dropParameterDefinitions, executePrepared } from './prepared-statements.js';
 import { driverConnection } from './driver-types.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 describe('executePrepared against a real server', () => {
   it('prepares once per connection, keeps no parameter definitions, and writes every value exactly', async () => {
-    await using database = await createTestDatabase(inject('cloudServerUrl'), 'prepared');
+    await using database = await createTestDatabase(testServerUrl('cloud'), 'prepared');
     await database.query(`CREATE TABLE numbers (
       id BIGINT UNSIGNED PRIMARY KEY, small INT, amount DECIMAL(20,4), ratio DOUBLE, note VARCHAR(20), raw VARBINARY(4)
     )`);
@@ -52,7 +53,7 @@ describe('executePrepared against a real server', () => {
   });
 
   it('keeps at most the configured number of statements per connection, closing the oldest on the server', async () => {
-    await using database = await createTestDatabase(inject('cloudServerUrl'), 'prepared_cap');
+    await using database = await createTestDatabase(testServerUrl('cloud'), 'prepared_cap');
     await database.query('CREATE TABLE items (id INT PRIMARY KEY)');
     const pool = createMysqlPool({ ...database.server, database: database.name });
     try {

@@ -1,16 +1,17 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import { createMysqlPool, readServerInfo } from '../mysql/index.js';
 import { copyTable } from './table-copier.js';
 import { prepareTable } from './table-preparation.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 const silentLogger = pino({ level: 'silent' });
 
 describe('copyTable', () => {
   it('creates the missing target table and copies every row exactly', async () => {
-    await using source = await createTestDatabase(inject('localServerUrl'), 'copy_src');
-    await using target = await createTestDatabase(inject('cloudServerUrl'), 'copy_dst');
+    await using source = await createTestDatabase(testServerUrl('local'), 'copy_src');
+    await using target = await createTestDatabase(testServerUrl('cloud'), 'copy_dst');
     await source.query(`
       CREATE TABLE items (tenant INT, id BIGINT UNSIGNED, label VARCHAR(40), price DECIMAL(12,4), doc JSON,
         created DATETIME(6), blob_value VARBINARY(16), PRIMARY KEY (tenant, id));
@@ -62,8 +63,8 @@ describe('copyTable', () => {
   });
 
   it('refuses a table without a primary key, and a target whose columns differ, naming them', async () => {
-    await using source = await createTestDatabase(inject('localServerUrl'), 'copy_src');
-    await using target = await createTestDatabase(inject('cloudServerUrl'), 'copy_dst');
+    await using source = await createTestDatabase(testServerUrl('local'), 'copy_src');
+    await using target = await createTestDatabase(testServerUrl('cloud'), 'copy_dst');
     await source.query(
       'CREATE TABLE loose (id INT, note TEXT); CREATE TABLE typed (id INT PRIMARY KEY, note TEXT, extra INT)',
     );

@@ -1,11 +1,12 @@
 import { pino } from 'pino';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatServerUrl } from '../../test/support/server-url.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { parseConfig } from '../config/index.js';
 import { createMysqlPool } from '../mysql/index.js';
 import { SandboxServer } from '../sandbox/index.js';
 import { checkBidirectionalSetup } from './loop-checks.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 interface LogLine {
   level: number;
@@ -62,8 +63,8 @@ const tables = `
 
 describe('bidirectional start-up checks', () => {
   it('warns about triggers on synced tables and about auto-increment settings that collide', async () => {
-    await using local = await createTestDatabase(inject('localServerUrl'), 'checks_local');
-    await using cloud = await createTestDatabase(inject('cloudServerUrl'), 'checks_cloud');
+    await using local = await createTestDatabase(testServerUrl('local'), 'checks_local');
+    await using cloud = await createTestDatabase(testServerUrl('cloud'), 'checks_cloud');
     await local.query(tables);
     await cloud.query(tables);
     await cloud.query(
@@ -79,8 +80,8 @@ describe('bidirectional start-up checks', () => {
   });
 
   it('warns when tables linked by a foreign key settle conflicts differently, and only then', async () => {
-    await using local = await createTestDatabase(inject('localServerUrl'), 'links_local');
-    await using cloud = await createTestDatabase(inject('cloudServerUrl'), 'links_cloud');
+    await using local = await createTestDatabase(testServerUrl('local'), 'links_local');
+    await using cloud = await createTestDatabase(testServerUrl('cloud'), 'links_cloud');
     const linked = `
       CREATE TABLE orders (id INT PRIMARY KEY);
       CREATE TABLE notes (id INT PRIMARY KEY, order_id INT, CONSTRAINT note_order FOREIGN KEY (order_id) REFERENCES orders (id))`;
@@ -103,8 +104,8 @@ describe('bidirectional start-up checks', () => {
   });
 
   it('is quiet when synced tables have no triggers and no AUTO_INCREMENT keys', async () => {
-    await using local = await createTestDatabase(inject('localServerUrl'), 'quiet_local');
-    await using cloud = await createTestDatabase(inject('cloudServerUrl'), 'quiet_cloud');
+    await using local = await createTestDatabase(testServerUrl('local'), 'quiet_local');
+    await using cloud = await createTestDatabase(testServerUrl('cloud'), 'quiet_cloud');
     await local.query('CREATE TABLE orders (id INT PRIMARY KEY); CREATE TABLE notes (id INT PRIMARY KEY)');
     await cloud.query('CREATE TABLE orders (id INT PRIMARY KEY); CREATE TABLE notes (id INT PRIMARY KEY)');
     expect(await runChecks(local, cloud)).toEqual([]);
@@ -118,7 +119,7 @@ describe('bidirectional start-up checks', () => {
     });
     try {
       await using local = await createTestDatabase(formatServerUrl(filtered.connectionInfo), 'filtered');
-      await using cloud = await createTestDatabase(inject('cloudServerUrl'), 'filtered_cloud');
+      await using cloud = await createTestDatabase(testServerUrl('cloud'), 'filtered_cloud');
       await expect(runChecks(local, cloud)).rejects.toMatchObject({
         code: 'SOURCE_SETTINGS_INVALID',
         message: expect.stringMatching(

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../test/support/fault-proxy.js';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import { BinlogPosition } from '../model/index.js';
@@ -8,6 +8,7 @@ import { BatchAttempts, BatchTransactions } from './batch-transaction.js';
 import { inWriteTransaction } from './write-transaction.js';
 import { ensureCheckpointTable, readSlots, type SlotPosition } from './checkpoint-table.js';
 import { raiseFence } from './fence.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 /** The batch transactions of source `local` on `database`, fenced at `fenceEpoch` when given. */
 function batchTransactions(pool: Pool, database: string, fenceEpoch?: number): BatchTransactions {
@@ -28,7 +29,7 @@ function slotsAt(slot: string): (offset: number) => SlotPosition[] {
 
 describe('fenced batch transactions (high availability)', () => {
   it("refuses an older leader's batch once a newer one raised the fence, and writes nothing of it", async () => {
-    await using database = await createTestDatabase(inject('cloudServerUrl'), 'fence');
+    await using database = await createTestDatabase(testServerUrl('cloud'), 'fence');
     const pool = createMysqlPool({ ...database.server, database: database.name });
     try {
       await ensureCheckpointTable(pool, database.name);
@@ -62,7 +63,7 @@ describe('fenced batch transactions (high availability)', () => {
 
 describe('batch transactions whose connection is lost', () => {
   it('learn whether a batch held at its COMMIT committed late, and end it when it had not', async () => {
-    await using database = await createTestDatabase(inject('cloudServerUrl'), 'uncertain');
+    await using database = await createTestDatabase(testServerUrl('cloud'), 'uncertain');
     await using proxy = await FaultProxy.start(database.server);
     const pool = createMysqlPool(
       { ...database.server, host: proxy.host, port: proxy.port, database: database.name },
@@ -121,7 +122,7 @@ describe('batch transactions whose connection is lost', () => {
 
 describe('the session settings of write transactions', () => {
   it("cascades a batch's deletes on a connection that a plain write transaction used in between", async () => {
-    await using database = await createTestDatabase(inject('cloudServerUrl'), 'session');
+    await using database = await createTestDatabase(testServerUrl('cloud'), 'session');
     // One connection: every transaction below runs on the same server session.
     const pool = createMysqlPool({ ...database.server, database: database.name }, { connectionLimit: 1 });
     try {

@@ -1,12 +1,13 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import { createMysqlPool, readTableSchema } from '../mysql/index.js';
 import { inWriteTransaction } from './write-transaction.js';
 import { BatchWriter, UniqueKeyCollisionError } from './batch-writer.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 describe('BatchWriter against a real server', () => {
   it('upserts over an existing row, but an insert-only write of an existing key fails with a duplicate key', async () => {
-    await using database = await createTestDatabase(inject('cloudServerUrl'), 'batch_writer');
+    await using database = await createTestDatabase(testServerUrl('cloud'), 'batch_writer');
     await database.query(
       "CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(20)); INSERT INTO items VALUES (1, 'there')",
     );
@@ -53,7 +54,7 @@ describe('BatchWriter against a real server', () => {
   });
 
   it('writes rows of differing column sets and key orders in one batch, leaving generated columns to the server', async () => {
-    await using database = await createTestDatabase(inject('cloudServerUrl'), 'batch_writer_shapes');
+    await using database = await createTestDatabase(testServerUrl('cloud'), 'batch_writer_shapes');
     await database.query(
       `CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(20), price INT DEFAULT 7,
          doubled INT AS (price * 2) VIRTUAL)`,
@@ -88,7 +89,7 @@ describe('BatchWriter against a real server', () => {
   });
 
   it('never rewrites another row that holds a unique value: the upsert fails instead, whatever the key collation', async () => {
-    await using database = await createTestDatabase(inject('cloudServerUrl'), 'batch_writer_unique');
+    await using database = await createTestDatabase(testServerUrl('cloud'), 'batch_writer_unique');
     await database.query(
       `CREATE TABLE users (id VARCHAR(10) COLLATE utf8mb4_unicode_ci PRIMARY KEY,
          email VARCHAR(20) NOT NULL UNIQUE, tenant INT NOT NULL);

@@ -70,8 +70,10 @@ export {
   statementForTarget,
 } from './schema-change-statement.js';
 export {
+  appliedStatements,
   applySchemaChangeOnce,
   markApplied,
+  type AppliedStatement,
   recordShadowStatement,
   shadowStatements,
   type ShadowStatement,

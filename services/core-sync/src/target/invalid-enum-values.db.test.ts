@@ -2,13 +2,14 @@
  * The ENUM's invalid value '' (index 0) written by the strict service sessions: exactly, and never at the cost
  * of another value silently changed (invalid-enum-values.ts).
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/support/test-database.js';
 import type { Row, TableSchema } from '../model/index.js';
 import { createMysqlPool, readTableSchema, type Pool } from '../mysql/index.js';
 import { inWriteTransaction } from './write-transaction.js';
 import { BatchWriter, UniqueKeyCollisionError, type WriteOperation } from './batch-writer.js';
 import { moveRow } from './row-move.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 const itemsTable = `CREATE TABLE items (
   id INT PRIMARY KEY,
@@ -32,7 +33,7 @@ async function itemsSchema(pool: Pool, database: string): Promise<TableSchema> {
 
 describe('the invalid ENUM value', () => {
   it('is written exactly, with the other rows of the batch, and the session stays strict', async () => {
-    await using database = await createTestDatabase(inject('cloudServerUrl'), 'invalid_enum');
+    await using database = await createTestDatabase(testServerUrl('cloud'), 'invalid_enum');
     await database.query(`${itemsTable}; INSERT INTO items VALUES (2, 'b', 'park', 'x', NULL)`);
     const pool = createMysqlPool({ ...database.server, database: database.name }, { connectionLimit: 1 });
     try {
@@ -71,7 +72,7 @@ describe('the invalid ENUM value', () => {
   });
 
   it('is refused with the server’s own error when anything else about the row is wrong', async () => {
-    await using database = await createTestDatabase(inject('cloudServerUrl'), 'invalid_enum_refused');
+    await using database = await createTestDatabase(testServerUrl('cloud'), 'invalid_enum_refused');
     await database.query(`${itemsTable}; INSERT INTO items VALUES (1, 'taken', 'shop', 'x', NULL)`);
     const pool = createMysqlPool({ ...database.server, database: database.name }, { connectionLimit: 1 });
     try {

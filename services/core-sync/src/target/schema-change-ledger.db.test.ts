@@ -3,7 +3,7 @@
  * it again does not run it again, and positions of another source server (after a failover) are neither taken
  * for this server's statements nor compared with its positions.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { BinlogPosition } from '../model/index.js';
 import { createMysqlPool, type Pool } from '../mysql/index.js';
@@ -14,6 +14,7 @@ import {
   type SchemaChangeTarget,
 } from './schema-change-ledger.js';
 import { appliedStatementMarker } from './schema-change-statement.js';
+import { testServerUrl } from '../../test/support/test-servers.js';
 
 function ledgerTarget(pool: Pool, database: string, sourceServer: string): SchemaChangeTarget {
   return { pool, database, sourceName: 'local', sourceServer };
@@ -38,7 +39,7 @@ async function indexNames(database: TestDatabase): Promise<string[]> {
 async function withLedgerDatabase(
   test: (database: TestDatabase, pool: Pool) => Promise<void>,
 ): Promise<void> {
-  await using database = await createTestDatabase(inject('cloudServerUrl'), 'ledger');
+  await using database = await createTestDatabase(testServerUrl('cloud'), 'ledger');
   const pool = createMysqlPool({ ...database.server, database: database.name });
   try {
     await database.query('CREATE TABLE items (id INT PRIMARY KEY, payload VARCHAR(20))');

@@ -308,3 +308,31 @@ async function statementEnded(target: SchemaChangeTarget, entry: LedgerEntry): P
     await sleep(runningPollMs);
   }
 }
+
+/** A statement the ledger records as applied. */
+export interface AppliedStatement {
+  readonly table: string;
+  readonly statement: string;
+}
+
+/**
+ * The statements from `sourceName` the ledger on `database` records as applied, oldest first; none when the
+ * database has no ledger (nothing is created by reading).
+ */
+export async function appliedStatements(
+  pool: Pool,
+  database: string,
+  sourceName: SideName,
+): Promise<AppliedStatement[]> {
+  try {
+    const [rows] = await pool.query<QueryRow[]>(
+      `SELECT table_name AS tableName, statement FROM ${qualifiedName(database, schemaChangeLedgerName)}
+        WHERE source_name = ? AND state = 'applied' ORDER BY applied_at`,
+      [sourceName],
+    );
+    return rows.map((row) => ({ table: String(row.tableName), statement: String(row.statement) }));
+  } catch (error) {
+    if (driverErrorCode(error) === 'ER_NO_SUCH_TABLE') return [];
+    throw error;
+  }
+}

@@ -5,12 +5,13 @@
  * delete would have done; and it repairs the orders before their lines, so the lines' compare finds them gone on
  * both sides instead of on one side only with no logged delete.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/errors/index.js';
 import { expectExactlyEqual } from '../support/exact-rows.js';
 import { runFullSyncToEnd } from '../support/full-sync-runs.js';
 import { createOnBothSides, createSyncFixture, startDisposableService } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const schema = `
   CREATE TABLE orders (id INT PRIMARY KEY, label VARCHAR(32) NOT NULL);
@@ -32,8 +33,8 @@ async function orderIds(database: TestDatabase, table: string, column: string): 
 describe('adopting tables linked by a cascading foreign key', () => {
   it('an order deleted on one side takes its lines with it on the other side, and nothing is left undecided', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'adopt_cascade',
     );
     await createOnBothSides(fixture, schema);
@@ -88,8 +89,8 @@ describe('adopting tables linked by a cascading foreign key', () => {
 
   it('resolving a line before its order is refused with the reason, writing nothing; after the order it is written', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'adopt_parent_first',
     );
     await createOnBothSides(fixture, schema);
@@ -146,8 +147,8 @@ describe('adopting tables linked by a cascading foreign key', () => {
 
   it('with a restricting foreign key, the lines deleted before their order are replayed in their turn, and nothing pauses', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'adopt_restrict',
     );
     await createOnBothSides(fixture, schema.replace(' ON DELETE CASCADE', ''));

@@ -4,7 +4,7 @@
  * run (the restart adopts again and ends with nothing lost or doubled).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { differences, readBothSides, settle } from '../support/bidirectional-checks.js';
 import { expectExactlyEqual } from '../support/exact-rows.js';
 import { fullSyncManager } from '../support/full-sync-runs.js';
@@ -27,6 +27,7 @@ import {
   type ServiceProcess,
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 /** Local's writers own ids from 1, cloud's from this; the restored rows are above both. */
 const cloudFirstId = 100_001;
@@ -61,8 +62,8 @@ async function syncStatus(
 describe('adoption under load and failure', () => {
   it('identical tables written on both sides during the adoption and after: converge, no conflict, no echo', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'adoptload',
     );
     await createOnBothSides(fixture, itemsTable);
@@ -114,8 +115,8 @@ describe('adoption under load and failure', () => {
 
   it('killed with SIGKILL in the middle of an adoption run: the restart adopts again, nothing lost or doubled', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'adoptkill',
     );
     await createOnBothSides(fixture, itemsTable);

@@ -2,7 +2,7 @@
  * Adoption under a steady write load on both sides: the run's catch-ups wait for what was committed before each
  * of them began, not for quiet streams, so the run settles the table on its first try.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { differences, readBothSides, settle } from '../support/bidirectional-checks.js';
 import { expectExactlyEqual } from '../support/exact-rows.js';
 import { fullSyncManager } from '../support/full-sync-runs.js';
@@ -14,6 +14,7 @@ import {
   startDisposableService,
   stopLoads,
 } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const cloudFirstId = 100_001;
 const restoredFirstId = 500_001;
@@ -22,8 +23,8 @@ const seed = Number(process.env.MYSQL_SYNC_TEST_SEED ?? Date.now() % 1_000_000);
 describe('adoption under a steady write load', () => {
   it('settles differing tables on the first run while both sides keep writing', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'adoptsteady',
     );
     await createOnBothSides(fixture, itemsTable);

@@ -4,7 +4,7 @@
  * then does exactly that: rows added on one side are copied, rows deleted on one side are deleted on the other
  * (never brought back), and rows changed on both sides end as the table's strategy says.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SyncManager } from '../../src/manager/index.js';
 import type { RunProgress, TableChanges } from '../../src/status/index.js';
 import { expectExactlyEqual } from '../support/exact-rows.js';
@@ -19,6 +19,7 @@ import {
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const itemsTable = `CREATE TABLE items (
   id INT PRIMARY KEY,
@@ -139,8 +140,8 @@ describe('adopting databases that both hold data', () => {
   for (const [name, expected] of Object.entries(strategies)) {
     it(`${name}: the preview's counts are what the adoption run does, and both sides end as the strategy says`, async () => {
       await using fixture = await createSyncFixture(
-        inject('localServerUrl'),
-        inject('cloudServerUrl'),
+        testServerUrl('local'),
+        testServerUrl('cloud'),
         `adopt_${name.slice(0, 6)}`,
       );
       await restoreAndDiverge(fixture);
@@ -176,8 +177,8 @@ describe('adopting databases that both hold data', () => {
 
   it('manual: rows changed on both sides and a delete against an update wait for a person', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'adopt_manual',
     );
     await restoreAndDiverge(fixture);
@@ -214,8 +215,8 @@ describe('adopting databases that both hold data', () => {
 describe('changes while a table is being adopted', () => {
   it('a row on one side only, changed while the run compares the table, is copied in its new version', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'adopt_while_run',
     );
     await createOnBothSides(
@@ -249,8 +250,8 @@ describe('changes while a table is being adopted', () => {
 
   it('a row on one side only, changed there before the adoption run, is placed by the run, not deleted by the stream', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'adopt_during',
     );
     await restoreAndDiverge(fixture);
@@ -294,8 +295,8 @@ describe('changes while a table is being adopted', () => {
 describe('adopting a table truncated on one side', () => {
   it('lists rows of the other side from before the TRUNCATE, and copies one created after it', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'adopt_truncate',
     );
     await createOnBothSides(fixture, itemsTable);

@@ -3,7 +3,7 @@
  * a full sync triggered over HTTP and watched over SSE to 100 %, its history, metrics, and a configuration
  * change applied while running.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/sandbox/index.js';
 import { openEventStream } from '../support/sse-client.js';
 import {
@@ -12,6 +12,7 @@ import {
   expectTablesEqual,
   waitUntilHealthy,
 } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 /** The parts of GET /config's document these tests edit. */
 interface EditedConfig {
@@ -34,7 +35,7 @@ const extrasTable = 'CREATE TABLE extras (id INT PRIMARY KEY, label VARCHAR(20) 
 
 describe('HTTP API of a running service', () => {
   it('serves status, a full sync with live progress, history, metrics and a live configuration change', async () => {
-    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'api');
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'api');
     await fixture.source.query(`${ordersTable}; ${extrasTable}`);
     await fixture.source.query(
       "INSERT INTO orders SELECT seq, CONCAT('customer-', seq), seq / 4 FROM seq_1_to_3000; INSERT INTO extras VALUES (1, 'one'), (2, 'two')",
@@ -231,11 +232,7 @@ describe('HTTP API of a running service', () => {
   });
 
   it('lists a conflict stored for a person and resolves it over HTTP, both sides ending as chosen', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'apiconf',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'apiconf');
     const itemsTable = 'CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(40) NOT NULL)';
     await fixture.source.query(itemsTable);
     await fixture.target.query(itemsTable);

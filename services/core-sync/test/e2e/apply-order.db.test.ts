@@ -5,7 +5,7 @@
  * by row, with the bytes of the strings.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../support/test-database.js';
 import {
   createOnBothSides,
@@ -16,6 +16,7 @@ import {
   startDisposableService,
   type SyncFixture,
 } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 /** Holds `lockingRead` (a SELECT … FOR UPDATE) on the target for `holdMs`, in a transaction of its own. */
 async function holdLock(
@@ -67,7 +68,7 @@ async function sidesAgree(fixture: SyncFixture): Promise<void> {
 
 describe('apply order: no row lost when rows meet', () => {
   it('F2: a unique value freed by a delete and taken by another row arrives whole while a reader delays the first', async () => {
-    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'f2');
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'f2');
     await createOnBothSides(
       fixture,
       'CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(64) NOT NULL UNIQUE)',
@@ -86,7 +87,7 @@ describe('apply order: no row lost when rows meet', () => {
   });
 
   it('F1: renames of a case- and accent-insensitive primary key never delete the renamed row', async () => {
-    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'f1');
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'f1');
     await createOnBothSides(
       fixture,
       'CREATE TABLE t (name VARCHAR(32) COLLATE utf8mb4_unicode_ci PRIMARY KEY, version INT NOT NULL)',
@@ -130,7 +131,7 @@ describe('apply order: no row lost when rows meet', () => {
   });
 
   it('F11: a unique-key swap inside one transaction and a REPLACE over another row apply without a pause', async () => {
-    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'f11');
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'f11');
     await createOnBothSides(
       fixture,
       'CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(64) NOT NULL UNIQUE, points INT NULL)',
@@ -164,7 +165,7 @@ describe('apply order: no row lost when rows meet', () => {
   });
 
   it('F6: foreign-key cascades (ON DELETE CASCADE, ON UPDATE CASCADE, SET NULL) happen on the target too, also when a parent changes its primary key', async () => {
-    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'f6');
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'f6');
     await createOnBothSides(
       fixture,
       `CREATE TABLE parent (id INT PRIMARY KEY, code VARCHAR(16) NOT NULL UNIQUE);
@@ -203,11 +204,7 @@ describe('apply order: no row lost when rows meet', () => {
   });
 
   it('F6 both ways: parents deleted, re-keyed and renamed on either side cascade on both, without conflicts or echoes', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'f6bidi',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'f6bidi');
     await createOnBothSides(fixture, cascadeTables);
     const tables = ['parent', 'child_cascade', 'child_code'].map((name) => ({
       name,

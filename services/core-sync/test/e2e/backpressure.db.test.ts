@@ -1,5 +1,6 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSyncFixture, eventually, expectTablesEqual } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const queueCapacity = 100;
 const transactionCount = 1_000;
@@ -7,11 +8,7 @@ const rowsPerTransaction = 50;
 
 describe('bounded change queue end to end', () => {
   it('pauses and resumes the binlog reader under a burst far larger than the queue, losing nothing', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'burst',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'burst');
     await fixture.source.query(`
       CREATE TABLE burst (id INT PRIMARY KEY, wave INT NOT NULL, label VARCHAR(40) NOT NULL, amount DECIMAL(10,2));
       INSERT INTO burst VALUES (0, 0, 'before the burst', 0);

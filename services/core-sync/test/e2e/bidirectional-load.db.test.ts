@@ -10,7 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStateStore, type ConflictRecord } from '../../src/store/index.js';
 import { allConflicts, differences, readBothSides, settle } from '../support/bidirectional-checks.js';
 import {
@@ -37,6 +37,7 @@ import {
   type RunningService,
   type SyncFixture,
 } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 /** Local's writers own ids below this, cloud's from it on. */
 const cloudFirstId = 100_001;
@@ -45,11 +46,7 @@ const seed = Number(process.env.MYSQL_SYNC_TEST_SEED ?? Date.now() % 1_000_000);
 
 describe('bidirectional sync under load', () => {
   it('30 s of concurrent writes to disjoint rows on both sides: both sides hold exactly what was written, no conflict', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'loaddisj',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'loaddisj');
     await createOnBothSides(fixture, itemsTable);
     await using running = await startDisposableService(
       fixture,
@@ -112,7 +109,7 @@ describe('bidirectional sync under load', () => {
     }
 
     async function seededFixture(label: string): Promise<SyncFixture & AsyncDisposable> {
-      const fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), label);
+      const fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), label);
       await createOnBothSides(fixture, itemsTable);
       await insertItems(fixture.source, seedRows(rowCount));
       return fixture;
@@ -243,8 +240,8 @@ describe('bidirectional sync under load', () => {
 
   it('kill -9 several times under load on both sides: exactly what was written, nothing applied twice, no echo', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'loadcrash',
     );
     await createOnBothSides(fixture, itemsTable);

@@ -2,7 +2,7 @@
  * Bidirectional sync against two real MariaDB servers: changes flow both ways, nothing echoes, and rows changed
  * on both sides end as the table's strategy dictates.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../support/test-database.js';
 import {
   bidirectionalItemsDocument,
@@ -15,6 +15,7 @@ import {
   startDisposableService,
   type SyncFixture,
 } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const itemsTable = `CREATE TABLE items (
   id INT PRIMARY KEY,
@@ -25,7 +26,7 @@ const itemsTable = `CREATE TABLE items (
 
 describe('bidirectional sync', () => {
   it('syncs changes both ways, and each side applies about one transaction per change, then stays still', async () => {
-    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'bidi');
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'bidi');
     await createOnBothSides(fixture, itemsTable);
     await using running = await startDisposableService(
       fixture,
@@ -63,11 +64,7 @@ describe('bidirectional sync', () => {
   });
 
   it('copies a table that is empty on one side from the other, then streams both ways', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'bidicopy',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'bidicopy');
     await createOnBothSides(fixture, itemsTable);
     await writeBurst(fixture.target, 1, 500);
     await using running = await startDisposableService(
@@ -88,11 +85,7 @@ describe('bidirectional sync', () => {
   });
 
   it('with on_existing_data: refuse, refuses to start when a table has rows on both sides and no checkpoint', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'bididiv',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'bididiv');
     await createOnBothSides(fixture, itemsTable);
     await writeBurst(fixture.source, 1, 3);
     await writeBurst(fixture.target, 1, 3);
@@ -146,7 +139,7 @@ describe('bidirectional conflicts', () => {
   }
 
   it('source_priority: the preferred side wins every conflict, on both sides', async () => {
-    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'prio');
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'prio');
     const document = bidirectionalItemsDocument(fixture, {
       conflict_resolution: 'source_priority',
       prefer: 'cloud',
@@ -170,7 +163,7 @@ describe('bidirectional conflicts', () => {
   });
 
   it('last_write_wins: the newer timestamp wins; a version that exists beats a delete', async () => {
-    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'lww');
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'lww');
     const document = bidirectionalItemsDocument(fixture, {
       conflict_resolution: 'last_write_wins',
       timestamp_column: 'updated_at',
@@ -196,11 +189,7 @@ describe('bidirectional conflicts', () => {
   });
 
   it('manual: both sides keep their version and the conflicts wait; resolving makes both sides agree', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'manual',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'manual');
     const document = bidirectionalItemsDocument(fixture, { conflict_resolution: 'manual' });
     await makeConflicts(fixture, document);
     const localVersion = await labels(fixture.source);
@@ -283,11 +272,7 @@ describe('the same change on both sides', () => {
   }
 
   it('last_write_wins: both sides keep the newer timestamp', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'lwwalike',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'lwwalike');
     const document = bidirectionalItemsDocument(fixture, {
       conflict_resolution: 'last_write_wins',
       timestamp_column: 'updated_at',
@@ -315,8 +300,8 @@ describe('the same change on both sides', () => {
 
   it("source_priority: both sides keep the preferred side's ON UPDATE timestamp", async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'prioalike',
     );
     const table = `CREATE TABLE items (

@@ -10,6 +10,7 @@ import { openStateStore } from '../../src/store/index.js';
 import { createSyncFixture, waitUntilHealthy, type SyncFixture } from '../support/sync-fixture.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { parseServerUrl } from '../support/server-url.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const injection = '`; DROP TABLE victims; -- \'"';
 const victimsDdl =
@@ -29,11 +30,7 @@ async function createTables(fixture: SyncFixture): Promise<void> {
 
 describe('configuration values that reach SQL', () => {
   it('are names only: hostile table, key, timestamp column and database names are refused by name', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'inject',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'inject');
     await createTables(fixture);
     const refusals: { document: Record<string, unknown>; refusal: Record<string, unknown> }[] = [
       {
@@ -147,8 +144,8 @@ describe('configuration values that reach SQL', () => {
 
   it('PUT /api/v1/config cannot add a hostile table: refused by name, the running configuration stays', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'injectapi',
     );
     await createTables(fixture);

@@ -3,7 +3,7 @@
  * same whole row. Data that leaves columns out is refused unless it names the side whose stored row fills them,
  * and the conflict records which columns were given and which were filled from where.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConflictRecord } from '../../src/store/index.js';
 import type { TestDatabase } from '../support/test-database.js';
 import {
@@ -16,6 +16,7 @@ import {
   type RunningService,
   type SyncFixture,
 } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const itemsTable = `CREATE TABLE items (
   id INT PRIMARY KEY,
@@ -93,8 +94,8 @@ async function openConflicts(running: RunningService): Promise<Map<number, Confl
 describe('resolving a conflict with edited data', () => {
   it('refuses data that leaves columns out; fills them from the named side; both sides end with the same row', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'resolvefill',
     );
     const document = bidirectionalItemsDocument(fixture, { conflict_resolution: 'manual' });

@@ -10,7 +10,7 @@
  * applied twice is hidden by the conflict check (its rows are "already there"), so only one-way sync shows it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FaultProxy, type ConnectionSnapshot } from '../support/fault-proxy.js';
 import { countLines, queryTimeout, randomBelow, seed } from '../support/fault-runs.js';
 import {
@@ -30,6 +30,7 @@ import {
   writeLogTables,
   type WriteLoad,
 } from '../support/write-log-load.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 /** One direction of the network test: its databases, its own service, its write load. */
 interface Direction {
@@ -116,16 +117,8 @@ describe('faults', () => {
   it('network faults in both directions under load: resets mid-batch and after COMMIT, binlog cut mid-event, stalls, a black hole', async () => {
     // Two one-way services, local → cloud and cloud → local, through one proxy per server: every fault on a
     // proxy hits one direction's target connections and the other direction's binlog stream at once.
-    await using toCloud = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'netup',
-    );
-    await using toLocal = await createSyncFixture(
-      inject('cloudServerUrl'),
-      inject('localServerUrl'),
-      'netdown',
-    );
+    await using toCloud = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'netup');
+    await using toLocal = await createSyncFixture(testServerUrl('cloud'), testServerUrl('local'), 'netdown');
     await using localProxy = await FaultProxy.start(toCloud.source.server);
     await using cloudProxy = await FaultProxy.start(toCloud.target.server);
     const proxySides = { local: localProxy, cloud: cloudProxy };

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxServer } from '../../src/sandbox/index.js';
 import { openStateStore } from '../../src/store/index.js';
 import { queryTimeout, randomBelow, seed } from '../support/fault-runs.js';
@@ -30,6 +30,7 @@ import {
   waitForProgress,
   writeLogTables,
 } from '../support/write-log-load.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 describe('faults', () => {
   describe('with a cloud server of its own', () => {
@@ -59,7 +60,7 @@ describe('faults', () => {
 
     it('applies every change exactly once across target restarts under load: a clean one and a crash', async () => {
       await using fixture = await createSyncFixture(
-        inject('localServerUrl'),
+        testServerUrl('local'),
         formatServerUrl(ownServer.connectionInfo),
         'tgtrestart',
       );
@@ -88,7 +89,7 @@ describe('faults', () => {
       // The own server is the target of local → cloud and the source of cloud → local: when it is back, its
       // binlog stream reconnects and the batches for it resume; its load reconnects too.
       await using fixture = await createSyncFixture(
-        inject('localServerUrl'),
+        testServerUrl('local'),
         formatServerUrl(ownServer.connectionInfo),
         'bidirestart',
       );

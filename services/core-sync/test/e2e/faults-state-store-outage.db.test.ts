@@ -17,14 +17,11 @@ import {
   waitForProgress,
   writeLogTables,
 } from '../support/write-log-load.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 describe('faults', () => {
   it('the state store away for 15 s under load: syncing goes on, the API says why, one log line each way, a restart resumes exactly', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'storeout',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'storeout');
     await using stateDatabase = await createTestDatabase(inject('stateServerUrl'), 'storeout_state');
     await using storeProxy = await FaultProxy.start(stateDatabase.server);
     await fixture.source.query(sourceTables);

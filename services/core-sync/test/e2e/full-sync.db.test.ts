@@ -3,7 +3,7 @@
  * either side, written with the binlog off so the streams never see them) are repaired to equality while the
  * streams keep running, with progress published and the run recorded in the history.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ServiceEvent } from '../../src/events/index.js';
 import { SyncManager } from '../../src/manager/index.js';
 import {
@@ -17,6 +17,7 @@ import {
 import { fullSyncManager } from '../support/full-sync-runs.js';
 import type { TestDatabase } from '../support/test-database.js';
 import type { RunProgress } from '../../src/status/index.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const accountsTable = `CREATE TABLE accounts (
   id INT PRIMARY KEY, owner VARCHAR(40) NOT NULL, balance DECIMAL(12,2) NOT NULL, note TEXT,
@@ -55,11 +56,7 @@ async function finished(syncManager: SyncManager): Promise<RunProgress> {
 
 describe('full sync', () => {
   it('repairs a one-way target diverged in every way, while the stream keeps running', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'full1',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'full1');
     await createOnBothSides(fixture, `${accountsTable}; ${pairsTable}`);
     await fillTables(fixture.source, 5_000);
     await using running = await startDisposableService(
@@ -145,11 +142,7 @@ describe('full sync', () => {
   });
 
   it('refuses unknown tables and other directions, and stops a run promptly with whole batches', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'full2',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'full2');
     await createOnBothSides(fixture, accountsTable);
     await fixture.source.query(`INSERT INTO accounts (id, owner, balance)
       SELECT seq, 'bulk', seq FROM seq_1_to_60000`);
@@ -199,11 +192,7 @@ describe('full sync', () => {
   });
 
   it('bidirectional: settles differing rows by the strategy; rows on one side only that no binlog explains are listed, never copied back', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'full3',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'full3');
     await createOnBothSides(fixture, `${accountsTable}; ${pairsTable}`);
     await fillTables(fixture.source, 1_000);
     await using running = await startDisposableService(
@@ -281,11 +270,7 @@ describe('full sync', () => {
   });
 
   it('compares and repairs 24 tables at once with four table workers', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'full24',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'full24');
     const tables = Array.from({ length: 24 }, (_unused, index) => `shard_${String(index).padStart(2, '0')}`);
     const statements = tables
       .map(

@@ -3,7 +3,7 @@
  * their conflicts stored and resolved over the HTTP API, name themselves in metrics labels, and are repaired by a
  * full sync; a table whose name differs only by accent or case is never mistaken for them.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   countOf,
   createStatement,
@@ -15,6 +15,7 @@ import {
   reservedTableDdl,
 } from '../support/hostile-tables.js';
 import { createSyncFixture, eventually, waitUntilHealthy } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 /** Bidirectional table, and a decoy whose name differs only by an accent (equal under utf8_general_ci). */
 const bothWaysTable = 'ordér "bi" `dir`, 表.x';
@@ -47,8 +48,8 @@ const decoyDdl =
 describe('hostile identifiers', () => {
   it('both ways, with a conflict resolved over the API, metrics labels and a full-sync repair', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       hostileDatabaseLabel,
     );
     for (const database of [fixture.source, fixture.target])

@@ -3,7 +3,7 @@
  * and deletes, resume after a restart, have DDL naming them recognised, and are repaired by a full sync.
  */
 import { pino } from 'pino';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SyncManager } from '../../src/manager/index.js';
 import type { RunProgress } from '../../src/status/index.js';
 import {
@@ -18,6 +18,7 @@ import {
 } from '../support/hostile-tables.js';
 import { createSyncFixture, eventually, startDisposableService } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 /** One-way table: a composite primary key whose first column's name has a comma (so only the list form works). */
 const wideTable = 'it`em\'s "list", v.1 \\ (ordér) 表';
@@ -62,8 +63,8 @@ async function insertWideRows(database: TestDatabase, first: number, count: numb
 describe('hostile identifiers', () => {
   it('one way: snapshot, streamed inserts, updates and deletes, a restart, DDL and a full-sync repair', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       hostileDatabaseLabel,
     );
     await fixture.source.query(`${wideTableDdl}; ${reservedTableDdl}`);

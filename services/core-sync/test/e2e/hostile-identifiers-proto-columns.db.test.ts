@@ -2,14 +2,15 @@
  * A column named __proto__, which core-sync cannot carry: refused at start by name, and pausing its table when a
  * DDL adds it; the other names of Object.prototype are ordinary columns.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSyncFixture, eventually } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 describe('hostile identifiers', () => {
   it('a column named __proto__ is refused at start by name, and pauses its table when a DDL adds it', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'proto-columns',
     );
     // Other names of Object.prototype are ordinary keys of a row and sync like any column.

@@ -2,7 +2,7 @@
  * A run whose process was killed (SIGKILL: no chance to record its end) is closed as `interrupted` in the history
  * by the next process that runs full syncs, before it starts runs of its own.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { insertItems, itemsTable, seedRows } from '../support/item-load.js';
 import {
   bidirectionalItemsDocument,
@@ -12,6 +12,7 @@ import {
   waitUntilHealthy,
   type ServiceProcess,
 } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 interface HistoryEntry {
   readonly id: string;
@@ -30,8 +31,8 @@ async function history(service: ServiceProcess): Promise<HistoryEntry[]> {
 describe('runs interrupted by a killed process', () => {
   it('are recorded as interrupted by the next start, beside the runs that completed since', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'interrupted',
     );
     await createOnBothSides(fixture, itemsTable);

@@ -2,7 +2,7 @@
  * INVISIBLE columns (MariaDB 10.3+, MySQL 8.0.23+) are left out of `SELECT *`: every read that compares or copies
  * rows names the columns, so their values are carried and compared like any other column's.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { divergeSilently, runFullSyncToEnd } from '../support/full-sync-runs.js';
 import {
   createOnBothSides,
@@ -11,6 +11,7 @@ import {
   expectSameRows,
   startDisposableService,
 } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const notesTable = `CREATE TABLE notes (
   id INT PRIMARY KEY,
@@ -24,8 +25,8 @@ const allNotes = 'SELECT id, body, secret, weight FROM notes ORDER BY id';
 describe('INVISIBLE columns', () => {
   it('are copied, compared by the full sync and repaired with the source values', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'invisible',
     );
     await createOnBothSides(fixture, notesTable);
@@ -65,8 +66,8 @@ describe('INVISIBLE columns', () => {
 
   it('bidirectional: a change that only an invisible column tells apart is applied, not taken for a conflict', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'invisible2',
     );
     await createOnBothSides(fixture, notesTable);

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SyncManager } from '../../src/manager/index.js';
 import { SandboxServer, removeSandboxTemplate } from '../../src/sandbox/index.js';
 import { formatServerUrl } from '../support/server-url.js';
@@ -17,6 +17,7 @@ import {
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const blobBytes = 16 * 1024 * 1024;
 
@@ -134,11 +135,7 @@ describe('very large rows', () => {
   });
 
   it('copies, streams both ways and repairs a 16 MiB blob and a multi-MB JSON document', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'large',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'large');
     await createOnBothSides(fixture, documentsTable);
     const local = fixture.source;
     const cloud = fixture.target;
@@ -259,7 +256,7 @@ describe('very large rows', () => {
     });
     try {
       await using fixture = await createSyncFixture(
-        inject('localServerUrl'),
+        testServerUrl('local'),
         formatServerUrl(target.connectionInfo),
         'packet',
       );

@@ -6,7 +6,7 @@
  * docs/operations.md "Sizing").
  */
 import { readFile } from 'node:fs/promises';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createSyncFixture,
   eventually,
@@ -15,6 +15,7 @@ import {
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 /** Changes in each of the two large transactions. */
 const changeCount = 100_000;
@@ -82,11 +83,7 @@ async function waitUntilApplying(target: TestDatabase): Promise<number> {
 
 describe('long source transactions', () => {
   it('100,000 inserts one way (killed -9 while applying) and 100,000 deletes the other way, each one transaction', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'longtx',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'longtx');
     const local = fixture.source;
     const cloud = fixture.target;
     await local.query(ledgerTable);

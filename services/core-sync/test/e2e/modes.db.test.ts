@@ -1,5 +1,6 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSyncFixture, eventually, expectTablesEqual } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const ordersTable = `CREATE TABLE orders (
   id INT PRIMARY KEY, customer VARCHAR(40) NOT NULL, total DECIMAL(10,2), placed DATETIME(6), notes JSON
@@ -17,7 +18,7 @@ const liveChanges = `
 describe('sync modes end to end', () => {
   it('cloud_to_local snapshots the cloud tables onto the local side, then streams', async () => {
     // The source database lives on the "cloud" server and the target on the "local" one.
-    await using fixture = await createSyncFixture(inject('cloudServerUrl'), inject('localServerUrl'), 'c2l');
+    await using fixture = await createSyncFixture(testServerUrl('cloud'), testServerUrl('local'), 'c2l');
     await fixture.source.query(`${ordersTable}; ${ordersRows}`);
     const document = fixture.configDocument({
       tables: [{ name: 'orders', primary_key: 'id' }],
@@ -52,8 +53,8 @@ describe('sync modes end to end', () => {
 
   it('realtime: false copies the snapshot, marks the tables synced, and streams nothing afterwards', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'norealtime',
     );
     await fixture.source.query(`${ordersTable}; ${ordersRows}`);

@@ -1,5 +1,6 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSyncFixture, eventually, expectTablesEqual } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const everyTypeTable = `CREATE TABLE every_type (
   id BIGINT UNSIGNED NOT NULL PRIMARY KEY,
@@ -36,7 +37,7 @@ const everyTypeRows = `INSERT INTO every_type VALUES
 
 describe('one-way sync end to end', () => {
   it('snapshots tables (one of 100,000 rows), then streams inserts, updates and deletes of every type', async () => {
-    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'e2e');
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'e2e');
     await fixture.source.query(`SET SESSION sql_mode = ''; ${everyTypeTable}; ${everyTypeRows}`);
     await fixture.source.query(`
       SET SESSION max_recursive_iterations = 200000;
@@ -88,7 +89,7 @@ describe('one-way sync end to end', () => {
   });
 
   it('refuses to start when a configured table has no primary key, naming it', async () => {
-    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'nopk');
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'nopk');
     await fixture.source.query('CREATE TABLE keyless_log (message TEXT)');
     await expect(
       fixture.startService(fixture.configDocument({ tables: [{ name: 'keyless_log', primary_key: 'id' }] })),

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectExactlyEqual } from '../support/exact-rows.js';
 import { definitionOf } from '../support/table-definitions.js';
 import {
@@ -18,6 +18,7 @@ import {
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const run = promisify(execFile);
 const rowCount = 200_000;
@@ -96,11 +97,7 @@ async function expectBothSidesSame(fixture: SyncFixture, writers: readonly Table
 
 describe('online schema change tools on a synced table, both sides writing', () => {
   it('pt-online-schema-change adds a column and an index on local: cloud gets the same ALTER at the swap, nothing lost', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'ptosc',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'ptosc');
     const { running, writers } = await startBothWaysWithWriters(fixture);
     const { host, port, user, password } = fixture.source.server;
     const dsn = `h=${host},P=${port},u=${user},D=${fixture.source.name},t=items${password === '' ? '' : `,p=${password}`}`;
@@ -138,11 +135,7 @@ describe('online schema change tools on a synced table, both sides writing', () 
   });
 
   it("gh-ost's statements (shadow _gho, changelog _ghc, sentry _del, atomic swap) on cloud: local gets the same ALTER", async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'ghost',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'ghost');
     const { running, writers } = await startBothWaysWithWriters(fixture);
     const cloud = fixture.target;
     // gh-ost's statements on the server it migrates, in its order. gh-ost keeps its copy current from the binlog;

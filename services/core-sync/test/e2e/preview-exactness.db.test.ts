@@ -6,7 +6,7 @@
  * - rows with an unresolved conflict: the check records the run's changes against it, so they count as conflicts;
  * - rows on one side only, more than are read again at a time (held as keys, read again in pages).
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectExactlyEqual, readExactRows } from '../support/exact-rows.js';
 import { divergeSilently, fullSyncManager } from '../support/full-sync-runs.js';
 import { changesOf, expectPreviewIsRun, noDifferences, runToEnd } from '../support/preview-runs.js';
@@ -19,6 +19,7 @@ import {
   type RunningService,
   type SyncFixture,
 } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const itemsTable = `CREATE TABLE items (
   id INT PRIMARY KEY,
@@ -85,8 +86,8 @@ describe('preview equals the run', () => {
   for (const [name, expected] of Object.entries(stampStrategies)) {
     it(`${name}: rows differing only in their timestamp columns end as the winner has them, whichever side wins`, async () => {
       await using fixture = await createSyncFixture(
-        inject('localServerUrl'),
-        inject('cloudServerUrl'),
+        testServerUrl('local'),
+        testServerUrl('cloud'),
         `stamps_${name.slice(0, 6)}`,
       );
       await using running = await startWithTwentyRows(fixture, expected.table);
@@ -107,8 +108,8 @@ describe('preview equals the run', () => {
 
   it('manual: rows differing only in their timestamp columns are no conflict and are left; a waiting row counts as a conflict in every run', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'stamps_manual',
     );
     await using running = await startWithTwentyRows(fixture, {
@@ -143,8 +144,8 @@ describe('preview equals the run', () => {
 
   it('last_write_wins: rows with an unresolved conflict count as conflicts, not as changed or undecided', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'preview_open',
     );
     await using running = await startWithTwentyRows(fixture, stampStrategies.last_write_wins.table);
@@ -191,8 +192,8 @@ describe('preview equals the run', () => {
 
   it('adoption: thousands of rows on one side only, read again in pages, are copied as the preview said', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'preview_pages',
     );
     await createOnBothSides(fixture, itemsTable);
@@ -226,8 +227,8 @@ describe('preview equals the run', () => {
 describe('preview of bidirectional sync with realtime: false', () => {
   it('reports the changes a run applies first from the binlogs, which the preview reads and does not apply', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'preview_pending',
     );
     await createOnBothSides(fixture, itemsTable);

@@ -1,5 +1,6 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSyncFixture, eventually, expectTablesEqual } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const tables = [
   { name: 'people', primary_key: 'id' },
@@ -8,11 +9,7 @@ const tables = [
 
 describe('a row the target rejects, end to end', () => {
   it('pauses only that table with the row, the error and the position; after a fix and a restart nothing is lost', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'reject',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'reject');
     await fixture.source.query(`
       CREATE TABLE people (id INT PRIMARY KEY, code VARCHAR(20) NOT NULL, note TEXT);
       INSERT INTO people VALUES (1, 'abc', 'first');

@@ -23,6 +23,7 @@ import {
   writeLogTables as tables,
 } from '../support/write-log-load.js';
 import type { StreamView } from '../../src/status/index.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 /** The tables on both sides, and a configuration for replicas sharing a lease in `stateDatabase` (2 s lease). */
 async function highAvailabilityDocument(
@@ -59,11 +60,7 @@ async function purgeAllButNewBinlog(database: TestDatabase): Promise<void> {
 
 describe('resilience', () => {
   it('survives kill -9 under a continuous write load: target equals source, nothing applied twice', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'crash',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'crash');
     await fixture.source.query(sourceTables);
     await fixture.target.query(targetTables);
     const document = fixture.configDocument({ tables, sync: { batch_insert_size: 50 } });
@@ -87,11 +84,7 @@ describe('resilience', () => {
   });
 
   it('stops gracefully on SIGTERM under load: exits 0, and a restart goes on exactly where it stopped', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'sigterm',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'sigterm');
     await fixture.source.query(sourceTables);
     await fixture.target.query(targetTables);
     const document = fixture.configDocument({ tables });
@@ -117,7 +110,7 @@ describe('resilience', () => {
   });
 
   it('high availability: a standby takes over within seconds when the leader is killed, nothing lost or applied twice', async () => {
-    await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'ha');
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'ha');
     await using stateDatabase = await createTestDatabase(inject('stateServerUrl'), 'ha_state');
     const document = await highAvailabilityDocument(fixture, stateDatabase);
     const replicas = [await fixture.spawnService(document), await fixture.spawnService(document)];
@@ -165,11 +158,7 @@ describe('resilience', () => {
   });
 
   it('high availability: a leader paused past its lease is fenced when it wakes, and stands by', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'hapause',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'hapause');
     await using stateDatabase = await createTestDatabase(inject('stateServerUrl'), 'hapause_state');
     const document = await highAvailabilityDocument(fixture, stateDatabase);
     const first = await fixture.spawnService(document);
@@ -242,7 +231,7 @@ describe('resilience', () => {
     it('reconnects and catches up after the source server restarts and after its replication thread is killed', async () => {
       await using fixture = await createSyncFixture(
         formatServerUrl(sourceServer.connectionInfo),
-        inject('cloudServerUrl'),
+        testServerUrl('cloud'),
         'restart',
       );
       await fixture.source.query(sourceTables);
@@ -283,7 +272,7 @@ describe('resilience', () => {
     it('reports a purged checkpoint binlog file as BINLOG_PURGED, with /health 503', async () => {
       await using fixture = await createSyncFixture(
         formatServerUrl(sourceServer.connectionInfo),
-        inject('cloudServerUrl'),
+        testServerUrl('cloud'),
         'purged',
       );
       await fixture.source.query(sourceTables);
@@ -312,7 +301,7 @@ describe('resilience', () => {
     it('copies the tables again after a purged binlog when scheduler.resync_on_purged_binlog is on', async () => {
       await using fixture = await createSyncFixture(
         formatServerUrl(sourceServer.connectionInfo),
-        inject('cloudServerUrl'),
+        testServerUrl('cloud'),
         'resync',
       );
       await fixture.source.query(sourceTables);

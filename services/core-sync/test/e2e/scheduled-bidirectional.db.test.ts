@@ -4,7 +4,7 @@
  * and repairs. Changes and deletes on both sides converge across runs, and nothing deleted comes back.
  */
 import { pino } from 'pino';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/manager/index.js';
 import { expectExactlyEqual } from '../support/exact-rows.js';
 import { fullSyncManager } from '../support/full-sync-runs.js';
@@ -17,6 +17,7 @@ import {
   waitUntilHealthy,
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const itemsTable = `CREATE TABLE items (
   id INT PRIMARY KEY,
@@ -32,8 +33,8 @@ async function labels(database: TestDatabase): Promise<Record<number, string>> {
 describe('bidirectional with realtime: false', () => {
   it('each scheduled run applies both sides’ changes and deletes since the last one; the sides converge', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'bidisched',
     );
     await createOnBothSides(fixture, itemsTable);
@@ -121,8 +122,8 @@ describe('bidirectional with realtime: false', () => {
 describe('bidirectional fallback', () => {
   it('a full sync while a stream is down leaves that side’s changes for the stream: they are not undone by the strategy', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'bidifallb',
     );
     await createOnBothSides(fixture, itemsTable);

@@ -1,10 +1,11 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createSyncFixture,
   eventually,
   expectTablesEqual,
   type SyncFixture,
 } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const tablesDdl = `
   CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(8,2));
@@ -26,11 +27,7 @@ async function startWithTables(fixture: SyncFixture, ddl: 'replicate' | 'pause')
 
 describe('DDL on a synced table end to end', () => {
   it('follows ALTER TABLE ... ADD COLUMN the operator ran on both sides: the target refuses it as there already, and rows keep coming with the new column', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'ddlboth',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'ddlboth');
     const running = await startWithTables(fixture, 'replicate');
 
     await fixture.target.query("ALTER TABLE items ADD COLUMN color VARCHAR(10) NOT NULL DEFAULT 'none'");
@@ -56,8 +53,8 @@ describe('DDL on a synced table end to end', () => {
 
   it('sync.ddl: pause pauses a table whose DDL the target lacks, naming the column; other tables go on; nothing wrong is written', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'ddlsource',
     );
     const running = await startWithTables(fixture, 'pause');

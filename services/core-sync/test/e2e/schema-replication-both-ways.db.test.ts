@@ -4,7 +4,7 @@
  * both sides write the table. Both sides end with the same definition and the same rows, value by value, every
  * row applied once, no conflict and no pause.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectExactlyEqual } from '../support/exact-rows.js';
 import { definitionOf } from '../support/table-definitions.js';
 import {
@@ -23,6 +23,7 @@ import {
   writeLogTables,
   type WriteLoad,
 } from '../support/write-log-load.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const notesTable = 'CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(40) NOT NULL)';
 
@@ -69,8 +70,8 @@ const migration: readonly MigrationStep[] = [
 describe('each replicated statement both ways', () => {
   it('MODIFY, RENAME COLUMN, CREATE/DROP INDEX, a default, a table option, TRUNCATE and DROP COLUMN from either side reach the other, under writes on both sides', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'ddlbothways',
     );
     await createBothWaysTables(fixture);
@@ -122,5 +123,46 @@ describe('each replicated statement both ways', () => {
       expect([...states].sort()).toEqual(['applied', 'echo']);
     }
     expect((await running.store.listConflicts({ limit: 10, offset: 0 })).total).toBe(0);
+  });
+});
+
+describe('a column renamed on one side while the other writes it', () => {
+  it("the other side's rows written under the old name keep their values under the new one", async () => {
+    await using fixture = await createSyncFixture(
+      testServerUrl('local'),
+      testServerUrl('cloud'),
+      'ddlrename',
+    );
+    const itemsTable = 'CREATE TABLE items (id INT PRIMARY KEY, colour VARCHAR(20) NULL)';
+    await fixture.source.query(`${itemsTable}; INSERT INTO items VALUES (1, 'red'), (2, 'green')`);
+    await fixture.target.query(itemsTable);
+    const document = fixture.configDocument({
+      tables: [{ name: 'items', primary_key: 'id', conflict_resolution: 'source_priority', prefer: 'local' }],
+      sync: { mode: 'bidirectional' },
+    });
+    const first = await fixture.startService(document);
+    await eventually(() => expectTablesEqual(fixture, 'items', 'id'), 30_000);
+    await first.stop();
+    // Cloud writes the column under its old name before the rename reaches it: its rows are in flight when
+    // local, which renamed it, receives them.
+    await fixture.target.query(`
+      INSERT INTO items VALUES (3, 'blue'), (4, 'black');
+      UPDATE items SET colour = 'crimson' WHERE id = 1`);
+    await fixture.source.query('ALTER TABLE items RENAME COLUMN colour TO color');
+    const second = await fixture.startService(document);
+    await eventually(async () => {
+      await expectSameDefinition(fixture, 'items');
+      await expectTablesEqual(fixture, 'items', 'id');
+    }, 30_000);
+    await expectExactlyEqual(fixture.source, fixture.target, 'items', ['id']);
+    expect(await fixture.source.query('SELECT id, color FROM items ORDER BY id')).toEqual([
+      { id: 1, color: 'crimson' },
+      { id: 2, color: 'green' },
+      { id: 3, color: 'blue' },
+      { id: 4, color: 'black' },
+    ]);
+    for (const direction of second.service.status.directions) {
+      expect(direction.tables.map((table) => table.pause)).toEqual([null]);
+    }
   });
 });

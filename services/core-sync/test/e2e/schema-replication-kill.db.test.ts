@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectExactlyEqual } from '../support/exact-rows.js';
 import { definitionOf } from '../support/table-definitions.js';
 import {
@@ -20,6 +20,7 @@ import {
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const rowCount = 20_000;
 
@@ -61,11 +62,7 @@ async function ledgerState(database: TestDatabase): Promise<string | undefined> 
 
 describe('a replicated schema change and kill -9', () => {
   it('killed while the target runs the statement: the restart waits for it, finds it applied and runs it no second time; rows after it follow', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'ddlkill',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'ddlkill');
     const document = await syncedBigTable(fixture);
     const first = await fixture.spawnService(document);
     await waitUntilHealthy(first);
@@ -103,11 +100,7 @@ describe('a replicated schema change and kill -9', () => {
   });
 
   it('killed after the target ran the statement and before it was recorded as applied: the restart finds it applied and runs it no second time', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'ddlmark',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'ddlmark');
     const document = await syncedBigTable(fixture);
     const first = await fixture.spawnService(document);
     await waitUntilHealthy(first);

@@ -1,9 +1,10 @@
 /**
  * Schema changes that are not carried over pause their table, with the statement and what to do in the status:
- * RENAME TABLE, DROP TABLE, a statement the target refuses, and two sides changing one table at once into
- * different definitions. The same statement run on both sides at once is not a conflict: both go on.
+ * RENAME TABLE, DROP TABLE, a statement the target refuses, two sides changing one table at once into different
+ * definitions, and a column added without a statement in the binlog. The same statement run on both sides at once
+ * is not a conflict: both go on.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TablePause } from '../../src/status/index.js';
 import {
   createSyncFixture,
@@ -13,6 +14,7 @@ import {
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import { definitionOf } from '../support/table-definitions.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const tablesDdl = `
   CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL);
@@ -44,8 +46,8 @@ async function startOneWay(fixture: SyncFixture): Promise<RunningService> {
 describe('schema changes that pause their table', () => {
   it('RENAME TABLE and DROP TABLE of a synced table pause it, naming the statement; the other table goes on', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'ddlrename',
     );
     const running = await startOneWay(fixture);
@@ -75,11 +77,7 @@ describe('schema changes that pause their table', () => {
   });
 
   it('a table swapped in by RENAME TABLE pauses until the target has the same columns; then a restart goes on without running anything', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'ddlswap',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'ddlswap');
     const running = await startOneWay(fixture);
     // What an online schema change tool does: a copy with the new definition, swapped in atomically.
     await fixture.source.query(`
@@ -105,8 +103,8 @@ describe('schema changes that pause their table', () => {
 
   it('a statement the target refuses pauses the table with the server error; once the target is fixed, a restart runs it and the rows after it follow', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'ddlrefused',
     );
     const running = await startOneWay(fixture);
@@ -165,10 +163,44 @@ describe('schema changes that pause their table', () => {
       return fixture.startService(bothWays(fixture));
     }
 
+    it('a column added on one side without a statement in the binlog (sql_log_bin = 0): a row with it pauses the table, naming the column, instead of reaching the other side without its value', async () => {
+      await using fixture = await createSyncFixture(
+        testServerUrl('local'),
+        testServerUrl('cloud'),
+        'ddlunlogged',
+      );
+      await fixture.source.query(tablesDdl);
+      await fixture.target.query(tablesDdl.replace(/INSERT INTO[^;]*;?/g, ''));
+      const running = await fixture.startService(bothWays(fixture));
+      await eventually(() => expectTablesEqual(fixture, 'items', 'id'), 30_000);
+      await fixture.source.query(`
+        SET SESSION sql_log_bin = 0;
+        ALTER TABLE items ADD COLUMN size INT NULL;
+        SET SESSION sql_log_bin = 1;
+        INSERT INTO items VALUES (3, 'desk', 42)`);
+      await eventually(() => {
+        expect(pauseOf(running, 0, 'items')?.message).toMatch(/Unknown column 'size'/);
+      }, 60_000);
+      expect(await fixture.target.query('SELECT id FROM items WHERE id = 3')).toEqual([]);
+      // The other table goes on both ways.
+      await fixture.source.query("INSERT INTO notes VALUES (6, 'from local')");
+      await eventually(() => expectTablesEqual(fixture, 'notes', 'id'), 30_000);
+
+      // Made the same on both sides, as the status asks, and restarted: the row comes with its value.
+      await running.stop();
+      await fixture.target.query('ALTER TABLE items ADD COLUMN size INT NULL');
+      const restarted = await fixture.startService(bothWays(fixture));
+      await eventually(async () => {
+        await expectTablesEqual(fixture, 'items', 'id');
+        expect(await fixture.target.query('SELECT size FROM items WHERE id = 3')).toEqual([{ size: 42 }]);
+      }, 30_000);
+      expect(pauseOf(restarted, 0, 'items')).toBeNull();
+    });
+
     it('two sides changing one table at once into different definitions: both directions pause it, the status shows both statements', async () => {
       await using fixture = await createSyncFixture(
-        inject('localServerUrl'),
-        inject('cloudServerUrl'),
+        testServerUrl('local'),
+        testServerUrl('cloud'),
         'ddlclash',
       );
       const localStatement = 'ALTER TABLE items ADD COLUMN size INT NOT NULL DEFAULT 0';
@@ -193,8 +225,8 @@ describe('schema changes that pause their table', () => {
 
     it('two sides changing one table at once into different definitions the other accepts: paused at the echo, with both statements', async () => {
       await using fixture = await createSyncFixture(
-        inject('localServerUrl'),
-        inject('cloudServerUrl'),
+        testServerUrl('local'),
+        testServerUrl('cloud'),
         'ddldiverge',
       );
       const localStatement = 'ALTER TABLE items MODIFY name VARCHAR(10) NOT NULL';
@@ -215,8 +247,8 @@ describe('schema changes that pause their table', () => {
 
     it('the same statement run on both sides at once ends in the same definition: both go on, rows with the new column flow both ways', async () => {
       await using fixture = await createSyncFixture(
-        inject('localServerUrl'),
-        inject('cloudServerUrl'),
+        testServerUrl('local'),
+        testServerUrl('cloud'),
         'ddlsame',
       );
       const statement = "ALTER TABLE items ADD COLUMN color VARCHAR(10) NOT NULL DEFAULT 'none'";

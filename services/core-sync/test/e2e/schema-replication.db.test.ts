@@ -3,7 +3,7 @@
  * table: each statement reaches the other side in order with the rows around it, once, and both sides end with
  * the same definition and the same rows, row by row.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SchemaChangeStepEvent } from '../../src/events/index.js';
 import { expectExactlyEqual } from '../support/exact-rows.js';
 import { definitionOf } from '../support/table-definitions.js';
@@ -23,6 +23,7 @@ import {
   waitForProgress,
   writeLogTables,
 } from '../support/write-log-load.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 /** Both sides' SHOW CREATE TABLE are the same, auto-increment counters aside. */
 async function expectSameDefinition(fixture: SyncFixture, table: string): Promise<void> {
@@ -35,11 +36,7 @@ const notesTable = `CREATE TABLE notes (id INT PRIMARY KEY, body VARCHAR(40) NOT
 
 describe('schema changes replicated with the rows', () => {
   it('one way: ALTER (add, modify, rename, drop a column; qualified name), CREATE/DROP INDEX and TRUNCATE reach the target in order, under writes', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'ddlrepl',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'ddlrepl');
     await fixture.source.query(
       `${sourceTables}; ${notesTable}; INSERT INTO notes VALUES (1, 'one'), (2, 'two')`,
     );
@@ -116,11 +113,7 @@ describe('schema changes replicated with the rows', () => {
   });
 
   it('both ways: a DDL from the cloud side while local writes the same table, then one from local, under writes on both sides', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'ddlboth',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'ddlboth');
     await createBothWaysTables(fixture);
     const running = await fixture.startService(
       fixture.configDocument({
@@ -146,6 +139,8 @@ describe('schema changes replicated with the rows', () => {
       "INSERT INTO events (id, writer, payload, origin) VALUES (2000001, 2, 'from cloud', 'cloud')",
     );
     await waitForProgress(localLoad, 20);
+    // Local's own statement below names the new column: it runs once local has it, as a migration tool would.
+    await eventually(() => expectSameDefinition(fixture, 'events'), 30_000);
     await fixture.source.query('CREATE INDEX events_payload ON events (payload)');
     await fixture.source.query(
       "INSERT INTO events (id, writer, payload, origin) VALUES (3000001, 1, 'from local', 'local')",
@@ -168,8 +163,8 @@ describe('schema changes replicated with the rows', () => {
   });
   it('one way: a statement run while the service was stopped is carried over at the next start, before the rows after it', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'ddlstopped',
     );
     await fixture.source.query(`${notesTable}; INSERT INTO notes VALUES (1, 'one')`);
@@ -189,8 +184,8 @@ describe('schema changes replicated with the rows', () => {
   });
   it('both ways: a row the other side changed with the old schema reaches a side whose new column is NOT NULL without a default', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'ddlnotnull',
     );
     await fixture.source.query(`${notesTable}; INSERT INTO notes VALUES (1, 'one'), (2, 'two')`);

@@ -4,7 +4,7 @@
  * snapshot, the stream and the full sync, compared by their stored bytes and index. A value the target's strict
  * mode refuses during the copy pauses that table only, never the service.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { divergeSilently, runFullSyncToEnd } from '../support/full-sync-runs.js';
 import {
   createOnBothSides,
@@ -14,6 +14,7 @@ import {
   expectTablesEqual,
   startDisposableService,
 } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const placesTable = `CREATE TABLE places (
   id INT PRIMARY KEY,
@@ -54,11 +55,7 @@ const firstRows = relaxed(`INSERT INTO places VALUES
 
 describe('spatial values and the invalid ENUM value', () => {
   it('are carried exactly by the snapshot, the stream and the full sync', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'spatial',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'spatial');
     await createOnBothSides(fixture, placesTable);
     await fixture.source.query(firstRows);
     await using running = await startDisposableService(
@@ -104,8 +101,8 @@ describe('spatial values and the invalid ENUM value', () => {
 
   it('pauses only the table whose copy the target refuses a value of, and starts', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'strictcopy',
     );
     await createOnBothSides(

@@ -1,5 +1,6 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSyncFixture, eventually, expectTablesEqual } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const gadgetsTable = `CREATE TABLE gadgets (
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -20,11 +21,7 @@ async function showCreateTable(database: { query: (sql: string) => Promise<unkno
 
 describe('start-up checks end to end', () => {
   it("creates a missing target table from the source's definition, then copies and streams it", async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'create',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'create');
     await fixture.source.query(`${gadgetsTable}; ${gadgetsRows}`);
     const running = await fixture.startService(fixture.configDocument({ tables }));
 
@@ -38,11 +35,7 @@ describe('start-up checks end to end', () => {
   });
 
   it('with create_missing_tables: false, refuses to start, naming the missing table', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'nocreate',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'nocreate');
     await fixture.source.query(`${gadgetsTable}; ${gadgetsRows}`);
     await expect(
       fixture.startService(fixture.configDocument({ tables, sync: { create_missing_tables: false } })),
@@ -57,11 +50,7 @@ describe('start-up checks end to end', () => {
   });
 
   it('refuses to start when the target table has other columns, naming each of them', async () => {
-    await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
-      'mismatch',
-    );
+    await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'mismatch');
     await fixture.source.query(`${gadgetsTable}; ${gadgetsRows}`);
     await fixture.target.query(
       "CREATE TABLE gadgets (id BIGINT UNSIGNED PRIMARY KEY, name VARCHAR(10) NOT NULL, colour TEXT, tags SET('new','sale'))",
@@ -76,8 +65,8 @@ describe('start-up checks end to end', () => {
 
   it('an invalid configuration stops start-up with one message listing every problem by key path', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'badconfig',
     );
     const document = fixture.configDocument({

@@ -5,7 +5,7 @@
  * HISTORY deletes old versions): only what happens to current rows reaches the target, which keeps a history of
  * its own when it is versioned too, and only the current rows when it is not.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { divergeSilently, runFullSyncToEnd } from '../support/full-sync-runs.js';
 import {
   createSyncFixture,
@@ -13,6 +13,7 @@ import {
   expectSameRows,
   startDisposableService,
 } from '../support/sync-fixture.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const tables = {
   // Implicit period columns (row_start, row_end), not in information_schema.
@@ -54,8 +55,8 @@ async function expectCurrentRowsEqual(
 describe('system-versioned tables', () => {
   it('copies and streams the current rows; each side keeps its own period columns and history', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'versioned',
     );
     const versioned = Object.values(tables).join('; ');
@@ -128,8 +129,8 @@ describe('system-versioned tables', () => {
 
   it('bidirectional: changes on either side reach the other, the history rows of either never', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'versioned3',
     );
     await fixture.source.query(`${tables.implicit}; ${tables.explicit}`);
@@ -178,8 +179,8 @@ describe('system-versioned tables', () => {
 
   it('refuses, by name, a table versioned by transaction id: its changes are logged as statements', async () => {
     await using fixture = await createSyncFixture(
-      inject('localServerUrl'),
-      inject('cloudServerUrl'),
+      testServerUrl('local'),
+      testServerUrl('cloud'),
       'versioned2',
     );
     await fixture.source.query(transactionPeriods);

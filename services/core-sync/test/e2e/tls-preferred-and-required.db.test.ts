@@ -7,7 +7,7 @@
  */
 import nodeTls from 'node:tls';
 import mysql from 'mysql2/promise';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger, type Logger } from '../../src/logging/index.js';
 import {
   checkConnection,
@@ -19,6 +19,7 @@ import {
 import { connectSide } from '../../src/sync/database-endpoints.js';
 import { parseServerUrl, formatServerUrl } from '../support/server-url.js';
 import { accounts, useTlsTestServer } from '../support/tls-test-server.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const tlsServer = useTlsTestServer();
 
@@ -37,7 +38,7 @@ describe('TLS to the databases, end to end', () => {
     expect(await sessionCipher(tlsServer.endpoint)).not.toBe('');
 
     // The shared sandboxes have no TLS.
-    const root = parseServerUrl(inject('localServerUrl'));
+    const root = parseServerUrl(testServerUrl('local'));
     const log = capturingLogger();
     const plainSide = await connectSide(
       {
@@ -68,7 +69,7 @@ describe('TLS to the databases, end to end', () => {
         setting: 'databases.local.tls.mode',
       }),
     ]);
-    await expect(check(inject('localServerUrl'), root, { mode: 'required' })).rejects.toMatchObject({
+    await expect(check(testServerUrl('local'), root, { mode: 'required' })).rejects.toMatchObject({
       code: 'DATABASE_TLS_FAILED',
       message: `the local database ${root.host}:${root.port} does not offer TLS, but databases.local.tls.mode is required: enable TLS on the server (ssl_cert, ssl_key) or choose another mode`,
     });

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createSyncFixture,
   eventually,
@@ -18,6 +18,7 @@ import {
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
 import type { DirectionStatus } from '../../src/status/index.js';
+import { testServerUrl } from '../support/test-servers.js';
 
 const itemsTable = `CREATE TABLE items (
   id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, amount DECIMAL(12,2) NULL, payload VARBINARY(16) NULL,
@@ -92,7 +93,7 @@ async function rollBackLeftovers(source: TestDatabase, prefix: string): Promise<
 }
 
 async function withXaFixture(label: string, body: (fixture: SyncFixture, prefix: string) => Promise<void>) {
-  await using fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), label);
+  await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), label);
   await fixture.source.query(itemsTable);
   await fixture.target.query(`${itemsTable}; ${applyLog}`);
   const prefix = xidPrefix();

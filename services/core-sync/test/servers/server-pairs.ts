@@ -4,6 +4,7 @@
  * MYSQL_SYNC_SKIP_ORACLE_MYSQL=1 says so, and the run prints that it skipped them.
  */
 import { inject } from 'vitest';
+import { testServerUrl } from '../support/test-servers.js';
 
 export type Flavor = 'mariadb' | 'mysql';
 
@@ -20,8 +21,8 @@ export const oracleMysqlSkipped = inject('oracleMysqlSkipped');
 
 function urlsOf(flavor: Flavor): [string, string] {
   return flavor === 'mysql'
-    ? [inject('mysqlLocalServerUrl'), inject('mysqlCloudServerUrl')]
-    : [inject('localServerUrl'), inject('cloudServerUrl')];
+    ? [testServerUrl('mysqlLocal'), testServerUrl('mysqlCloud')]
+    : [testServerUrl('local'), testServerUrl('cloud')];
 }
 
 /** A source on `sourceFlavor` and a target on `targetFlavor` (distinct servers). */

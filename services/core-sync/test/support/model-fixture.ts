@@ -3,9 +3,9 @@
  * `m` and the write logs (test/support/model-transactions.ts), and the configuration the service applies it with —
  * batches of 3 rows and 4 workers, so groups run side by side and meet.
  */
-import { inject } from 'vitest';
 import { modelTable, writeLogs } from './model-transactions.js';
 import { createOnBothSides, createSyncFixture, type SyncFixture } from './sync-fixture.js';
+import { testServerUrl } from './test-servers.js';
 
 /**
  * A fixture with `m` on both sides and the write logs installed, on the MariaDB test servers or on the given
@@ -13,8 +13,8 @@ import { createOnBothSides, createSyncFixture, type SyncFixture } from './sync-f
  */
 export async function createModelFixture(
   label: string,
-  sourceUrl: string = inject('localServerUrl'),
-  targetUrl: string = inject('cloudServerUrl'),
+  sourceUrl: string = testServerUrl('local'),
+  targetUrl: string = testServerUrl('cloud'),
 ): Promise<SyncFixture> {
   const fixture = await createSyncFixture(sourceUrl, targetUrl, label);
   try {

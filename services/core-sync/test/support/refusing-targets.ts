@@ -2,10 +2,11 @@
  * What the tests of a target that refuses writes (test/e2e/target-errors-*.db.test.ts) share: a target server of
  * the test's own, the notes table, and a log of the row versions the service writes on the target.
  */
-import { expect, inject } from 'vitest';
+import { expect } from 'vitest';
 import { SandboxServer, type SandboxServerOptions } from '../../src/sandbox/index.js';
 import { formatServerUrl } from './server-url.js';
 import { createSyncFixture, type SyncFixture } from './sync-fixture.js';
+import { testServerUrl } from './test-servers.js';
 
 export const notesTable = 'CREATE TABLE notes (id INT PRIMARY KEY, body TEXT NOT NULL)';
 
@@ -44,7 +45,7 @@ export async function ownTargetFixture(
   const targetServer = await SandboxServer.start(server);
   try {
     const fixture = await createSyncFixture(
-      inject('localServerUrl'),
+      testServerUrl('local'),
       formatServerUrl(targetServer.connectionInfo),
       label,
     );

@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSyncFixture,
   eventually,
@@ -18,7 +18,7 @@ import {
   type SyncFixture,
 } from '../../../core-sync/test/support/sync-fixture.js';
 import { openPage, screenshotDirectory, type WatchedPage } from '../support/browser.js';
-import { startDashboardStack, type DashboardStack } from '../support/dashboard-stack.js';
+import { dashboardServer, startDashboardStack, type DashboardStack } from '../support/dashboard-stack.js';
 
 const adminToken = 'admin-token-0123456789abcdef';
 const readerToken = 'reader-token-0123456789abcdef';
@@ -50,7 +50,7 @@ describe('the dashboard in a browser', () => {
   };
 
   beforeAll(async () => {
-    fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'webui');
+    fixture = await createSyncFixture(dashboardServer('local'), dashboardServer('cloud'), 'webui');
     await fixture.source.query(tables);
     await fixture.target.query(tables);
     await fixture.source.query(`

@@ -7,7 +7,7 @@
  * the API, and both sides end equal.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSyncFixture,
   eventually,
@@ -16,7 +16,7 @@ import {
   type SyncFixture,
 } from '../../../core-sync/test/support/sync-fixture.js';
 import type { WatchedPage } from '../support/browser.js';
-import { startDashboardStack, type DashboardStack } from '../support/dashboard-stack.js';
+import { dashboardServer, startDashboardStack, type DashboardStack } from '../support/dashboard-stack.js';
 
 const adminToken = 'admin-token-0123456789abcdef';
 
@@ -56,7 +56,7 @@ describe('the full-sync preview in a browser', () => {
   };
 
   beforeAll(async () => {
-    fixture = await createSyncFixture(inject('localServerUrl'), inject('cloudServerUrl'), 'preview');
+    fixture = await createSyncFixture(dashboardServer('local'), dashboardServer('cloud'), 'preview');
     const orders =
       'CREATE TABLE orders (id INT PRIMARY KEY, customer VARCHAR(40) NOT NULL, total DECIMAL(10,2) NOT NULL)';
     await fixture.source.query(orders);

@@ -57,3 +57,10 @@ export async function startDashboardStack(
     },
   };
 }
+
+/** The URL of the browser tests' "local" or "cloud" server. */
+export function dashboardServer(role: 'local' | 'cloud'): string {
+  const [set] = inject('testServerSets');
+  if (set === undefined) throw new Error('the global setup provided no test servers');
+  return set[role];
+}

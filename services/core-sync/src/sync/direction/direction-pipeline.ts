@@ -135,8 +135,7 @@ export class DirectionPipeline implements FullSyncDirection {
   async prepare(): Promise<DirectionFacts> {
     return this.#traced(async () => {
       const start = await readStartFacts(this.#context);
-      for (const [table, pair] of start.schemas) this.#schemaWatch.followSystemPeriod(table, pair.source);
-      this.#schemaWatch.followSourceServer(start.sourceServer);
+      await this.#schemaWatch.followStart(start);
       this.#start = start;
       return start.facts;
     });

@@ -9,10 +9,12 @@ import { readTableSchema } from '../../mysql/index.js';
 import type { SourceTransaction, SystemPeriod, TableSchema } from '../../model/index.js';
 import { currentVersionChanges } from '../system-versioning.js';
 import { ledgerTargetOf, recordShadowTableStatement } from './online-schema-change.js';
+import { rememberRemovedColumns } from './schema-change-log.js';
 import { SchemaChangeHistory, type SchemaChangeEntry } from './schema-history.js';
 import { concurrentChangeProblem, followedSchemaProblem, schemaChangeProblem } from './schema-problems.js';
 import { quoteStatement, replicateSchemaChange } from './schema-replication.js';
 import type { DirectionContext } from './direction-context.js';
+import type { StartFacts } from './start-facts.js';
 
 /** Holds the binlog reader for a reason (binlog-source.ts `hold`), and lets it go. */
 export interface SourceHolds {
@@ -68,9 +70,17 @@ export class SchemaWatch {
     else this.#systemPeriods.set(table, sourceSchema.systemPeriod);
   }
 
-  /** The source server whose binlog the stream reads, as the start confirmed it. */
-  followSourceServer(identity: string | undefined): void {
-    this.#sourceServer = identity ?? '';
+  /**
+   * What the start found: the source's system-versioned tables, the source server whose binlog the stream reads,
+   * and (bidirectional) the columns the target side removed with statements already applied on the source.
+   */
+  async followStart(start: StartFacts): Promise<void> {
+    for (const [table, pair] of start.schemas) this.followSystemPeriod(table, pair.source);
+    this.#sourceServer = start.sourceServer ?? '';
+    const { bidirectional, sourcePool, sourceDatabase, target } = this.#context;
+    if (bidirectional !== undefined) {
+      await rememberRemovedColumns(bidirectional.schemaChanges, sourcePool, sourceDatabase, target);
+    }
   }
 
   onTransaction(transaction: SourceTransaction): void {

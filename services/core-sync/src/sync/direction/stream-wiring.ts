@@ -65,6 +65,7 @@ export function createApplyEngine(context: DirectionContext, wiring: ApplyEngine
       : {
           conflictCheck: createConflictChecker(context, bidirectional),
           readTargetSchema: (table: string) => readTableSchema(targetPool, targetDatabase, table),
+          removedOnTarget: (table: string) => bidirectional.schemaChanges.removedColumns(target, table),
         }),
     hooks: wiring.hooks,
   });
