@@ -65,6 +65,30 @@ describe('the schema change ledger', () => {
     });
   });
 
+  it("a TRUNCATE cut short by a crash is found by InnoDB's new table id; an id not read before is no sign of a change", async () => {
+    await withLedgerDatabase(async (database, pool) => {
+      const target = ledgerTarget(pool, database.name, 'server_id:1');
+      await database.query("INSERT INTO items VALUES (1, 'one')");
+      const truncate = entryAt('binlog.000001', 700, 'TRUNCATE TABLE items');
+      expect(await applySchemaChangeOnce(target, truncate)).toBe('applied');
+      const [recorded] = await database.query<{ table_id_before: string | null }>(
+        `SELECT table_id_before FROM ${schemaChangeLedgerName}`,
+      );
+      expect(recorded?.table_id_before).toMatch(/^\d+$/);
+      // The same definition, another table: it ran before the crash, and a row written since stays.
+      await database.query(`UPDATE ${schemaChangeLedgerName} SET state = 'applying', applied_at = NULL`);
+      await database.query("INSERT INTO items VALUES (2, 'after it')");
+      expect(await applySchemaChangeOnce(target, truncate)).toBe('found-applied');
+      expect(await database.query('SELECT id FROM items')).toEqual([{ id: 2 }]);
+      // Recorded without an id (not readable then), the same definition: it did not run, so it runs.
+      await database.query(
+        `UPDATE ${schemaChangeLedgerName} SET state = 'applying', applied_at = NULL, table_id_before = NULL`,
+      );
+      expect(await applySchemaChangeOnce(target, truncate)).toBe('applied');
+      expect(await database.query('SELECT id FROM items')).toEqual([]);
+    });
+  });
+
   it("after a failover of the source, the old server's later positions do not make the new server's statements look applied", async () => {
     await withLedgerDatabase(async (database, pool) => {
       const oldServer = ledgerTarget(pool, database.name, 'server_id:1');

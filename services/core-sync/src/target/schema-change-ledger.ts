@@ -2,12 +2,12 @@
  * Runs a replicated DDL statement on the target exactly once, across crashes. DDL is not transactional: it
  * commits on its own, so no checkpoint can be written with it. The ledger table on the target records each
  * statement before it runs, with a hash of the table's definition (SHOW CREATE TABLE, auto-increment counter
- * aside) as it was, and marks it applied after:
+ * aside) and InnoDB's id of the table as they were, and marks it applied after:
  * - a statement recorded `applied` (or one before a later applied statement of the table) is not run again;
  * - a statement recorded `applying` (the service stopped while it ran, or it failed) is run again only when the
- *   table's definition is still the one recorded before it: a different definition means the statement ran
- *   (both servers run an InnoDB DDL all or nothing), or the operator applied it by hand, as a paused table's
- *   status asks.
+ *   table is still the one recorded before it: a different definition, or another table id (a rebuild, a
+ *   TRUNCATE), means the statement ran (both servers run an InnoDB DDL all or nothing), or the operator applied it
+ *   by hand, as a paused table's status asks.
  *
  * The other direction's listener sees the ledger's writes as transactions of a table it does not follow, and
  * skips them.
@@ -67,24 +67,48 @@ export function comparableDefinition(createStatement: string): string {
 }
 
 /**
- * What the table is now: its comparable definition and, where the account may read it, InnoDB's id of the table,
- * which every rebuild changes (TRUNCATE, ENGINE=InnoDB, FORCE) though the definition stays the same. MySQL shows
- * that id only with the PROCESS privilege; the id is left out without it, or for a name InnoDB stores encoded
+ * What the table is now: a hash of its comparable definition and, where the account may read it, InnoDB's id of
+ * the table, which every rebuild changes (TRUNCATE, ENGINE=InnoDB, FORCE) though the definition stays the same.
+ * MySQL shows that id only with the PROCESS privilege; it is null without it, or for a name InnoDB stores encoded
  * (anything but letters, digits and `_`): such a statement that ran just before a crash runs once more.
  */
-async function tableStateHash(target: SchemaChangeTarget, table: string): Promise<string> {
+interface TableState {
+  readonly definitionHash: string;
+  readonly tableId: string | null;
+}
+
+async function readTableState(target: SchemaChangeTarget, table: string): Promise<TableState> {
   const statement = await readCreateTableStatement(target.pool, target.database, table);
-  const hash = createHash('sha256').update(comparableDefinition(statement));
-  const tableId = await innodbTableId(target, table);
-  if (tableId !== undefined) hash.update(`\u0000${tableId}`);
-  return hash.digest('hex');
+  return {
+    definitionHash: createHash('sha256').update(comparableDefinition(statement)).digest('hex'),
+    tableId: await innodbTableId(target, table),
+  };
+}
+
+/**
+ * Whether the table changed since the state recorded before a statement: another definition, or (both ids known)
+ * another InnoDB table. An id that could not be read once is no sign of a change.
+ */
+function changedSince(recorded: LedgerRow, now: TableState): boolean {
+  if (recorded.definition_before !== now.definitionHash) return true;
+  return (
+    recorded.table_id_before !== null && now.tableId !== null && recorded.table_id_before !== now.tableId
+  );
 }
 
 const plainName = /^[A-Za-z0-9_]+$/;
 
-async function innodbTableId(target: SchemaChangeTarget, table: string): Promise<string | undefined> {
-  if (!plainName.test(target.database) || !plainName.test(table)) return undefined;
+/** The answers that mean "this server has no such view" or "the account may not read it": no id, not an error. */
+const tableIdUnreadable = new Set([
+  'ER_UNKNOWN_TABLE',
+  'ER_SPECIFIC_ACCESS_DENIED_ERROR',
+  'ER_TABLEACCESS_DENIED_ERROR',
+]);
+
+async function innodbTableId(target: SchemaChangeTarget, table: string): Promise<string | null> {
+  if (!plainName.test(target.database) || !plainName.test(table)) return null;
   const name = `${target.database}/${table}`;
+  // MySQL has the first view, MariaDB the second.
   for (const view of ['INNODB_TABLES', 'INNODB_SYS_TABLES']) {
     try {
       const [rows] = await target.pool.query<QueryRow[]>(
@@ -93,11 +117,11 @@ async function innodbTableId(target: SchemaChangeTarget, table: string): Promise
       );
       const id: unknown = rows[0]?.id;
       if (typeof id === 'number' || typeof id === 'string') return String(id);
-    } catch {
-      // The view is not on this server (MySQL has the first, MariaDB the second), or needs PROCESS: try the next.
+    } catch (error) {
+      if (!tableIdUnreadable.has(driverErrorCode(error) ?? '')) throw error;
     }
   }
-  return undefined;
+  return null;
 }
 
 const ensuredPools = new WeakSet<Pool>();
@@ -115,6 +139,7 @@ async function ensureLedger(target: SchemaChangeTarget): Promise<void> {
        state ENUM('shadow', 'applying', 'applied') NOT NULL,
        shadow_table VARCHAR(64) NULL,
        definition_before CHAR(64) NOT NULL,
+       table_id_before VARCHAR(32) NULL,
        statement MEDIUMTEXT NOT NULL,
        started_at DATETIME(6) NOT NULL,
        applied_at DATETIME(6) NULL,
@@ -129,6 +154,7 @@ interface LedgerRow extends QueryRow {
   binlog_position: number | string;
   state: 'shadow' | 'applying' | 'applied';
   definition_before: string;
+  table_id_before: string | null;
 }
 
 /** Runs the statement unless the ledger shows it ran (see the header). */
@@ -139,7 +165,7 @@ export async function applySchemaChangeOnce(
   await ensureLedger(target);
   const ledger = qualifiedName(target.database, schemaChangeLedgerName);
   const [rows] = await target.pool.query<LedgerRow[]>(
-    `SELECT binlog_file, binlog_position, state, definition_before FROM ${ledger}
+    `SELECT binlog_file, binlog_position, state, definition_before, table_id_before FROM ${ledger}
       WHERE source_name = ? AND source_server = ? AND table_name = ?`,
     [target.sourceName, target.sourceServer, entry.table],
   );
@@ -154,7 +180,7 @@ export async function applySchemaChangeOnce(
   // A restart while the target still runs the statement (the server goes on after its client is gone): wait for
   // it to end before judging whether it ran.
   if (recorded !== undefined) await statementEnded(target, entry);
-  const before = await tableStateHash(target, entry.table).catch((error: unknown) => {
+  const before = await readTableState(target, entry.table).catch((error: unknown) => {
     if (driverErrorCode(error) === undefined || classifyDriverError(error) === 'connection') throw error;
     throw new SyncError(
       'SCHEMA_CHANGE_FAILED',
@@ -162,7 +188,7 @@ export async function applySchemaChangeOnce(
       { cause: error, details: { table: entry.table } },
     );
   });
-  if (recorded !== undefined && recorded.definition_before !== before) {
+  if (recorded !== undefined && changedSince(recorded, before)) {
     await markApplied(target, entry);
     return 'found-applied';
   }
@@ -187,7 +213,11 @@ export async function applySchemaChangeOnce(
   return 'applied';
 }
 
-async function recordStart(target: SchemaChangeTarget, entry: LedgerEntry, before: string): Promise<void> {
+async function recordStart(
+  target: SchemaChangeTarget,
+  entry: LedgerEntry,
+  before: TableState,
+): Promise<void> {
   await inWriteTransaction(target.pool, async (connection) => {
     if (target.fenceEpoch !== undefined) {
       await checkFence(connection, target.database, target.sourceName, target.fenceEpoch);
@@ -195,10 +225,10 @@ async function recordStart(target: SchemaChangeTarget, entry: LedgerEntry, befor
     await connection.query(
       `INSERT INTO ${qualifiedName(target.database, schemaChangeLedgerName)}
          (source_name, source_server, table_name, binlog_file, binlog_position, gtid, state, definition_before,
-          statement, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'applying', ?, ?, UTC_TIMESTAMP(6))
+          table_id_before, statement, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'applying', ?, ?, ?, UTC_TIMESTAMP(6))
        ON DUPLICATE KEY UPDATE state = 'applying', definition_before = VALUES(definition_before),
-         statement = VALUES(statement), started_at = VALUES(started_at)`,
+         table_id_before = VALUES(table_id_before), statement = VALUES(statement), started_at = VALUES(started_at)`,
       [
         target.sourceName,
         target.sourceServer,
@@ -206,7 +236,8 @@ async function recordStart(target: SchemaChangeTarget, entry: LedgerEntry, befor
         entry.position.file,
         entry.position.offset,
         entry.position.gtid,
-        before,
+        before.definitionHash,
+        before.tableId,
         entry.statement,
       ],
     );
