@@ -28,47 +28,65 @@ export function rowOnColumns(row: Row, columns: ReadonlySet<string>): Row {
   return projected ?? row;
 }
 
-/** A table's target columns: by exact name, and by lower-cased name (MySQL compares column names so). */
+/** A table's target columns by lower-cased name (MySQL compares column names so), and what its side removed. */
 interface TargetColumns {
-  readonly exact: ReadonlySet<string>;
   readonly byFoldedName: ReadonlyMap<string, string>;
   readonly removed: RemovedColumns;
 }
 
 /**
- * Where a column the target lacks goes: the target column it was renamed to (following renames in turn), null
- * when the target side dropped it, undefined when no statement of the target side removed it (kept, to fail).
+ * Where a column the target side renamed went: the target column at the end of its renames, null when the last
+ * one was dropped, undefined when the renames lead nowhere the target has (or go round).
  */
-function destinationOf(column: string, target: TargetColumns): string | null | undefined {
-  let name = column.toLowerCase();
-  if (!target.removed.has(name)) return undefined;
-  for (let step = 0; step <= target.removed.size; step += 1) {
+function renamedTo(folded: string, target: TargetColumns): string | null | undefined {
+  const seen = new Set<string>();
+  let name = folded;
+  while (!seen.has(name)) {
+    seen.add(name);
     const next = target.removed.get(name);
-    if (next === undefined || next === null) return null;
+    if (next === undefined) return undefined;
+    if (next === null) return null;
     const present = target.byFoldedName.get(next.toLowerCase());
     if (present !== undefined) return present;
     name = next.toLowerCase();
   }
-  return null;
+  return undefined;
 }
 
+function hasColumn(row: Row, folded: string): boolean {
+  return Object.keys(row).some((column) => column.toLowerCase() === folded);
+}
+
+/**
+ * The row as the target takes it. For each column:
+ * - renamed by the target side, and the row lacks the new name (a row of the old schema): its value moves there;
+ * - a column the target has: kept;
+ * - dropped by the target side (or renamed, then dropped): left out;
+ * - anything else: kept, for the write to fail on it.
+ */
 function rowOnTarget(row: Row, target: TargetColumns): Row {
   let projected: Record<string, Row[string]> | undefined;
   for (const column of Object.keys(row)) {
-    if (target.exact.has(column)) continue;
-    const destination = destinationOf(column, target);
-    if (destination === undefined) continue;
-    projected ??= { ...row };
-    // A row that has the new name already (the other side had both) keeps its own value there.
-    if (destination !== null && !(destination in row)) projected[destination] = row[column] ?? null;
-    delete projected[column];
+    const folded = column.toLowerCase();
+    const entry = target.removed.get(folded);
+    const destination = typeof entry === 'string' ? renamedTo(folded, target) : undefined;
+    if (typeof destination === 'string' && !hasColumn(row, destination.toLowerCase())) {
+      projected ??= { ...row };
+      projected[destination] = row[column] ?? null;
+      delete projected[column];
+      continue;
+    }
+    if (target.byFoldedName.has(folded)) continue;
+    if (entry === null || destination === null) {
+      projected ??= { ...row };
+      delete projected[column];
+    }
   }
   return projected ?? row;
 }
 
 /**
- * The writes with their images on the target's columns: a column the target side renamed is written under its
- * new name, one it dropped is left out, any other stays (see the header); the same array when nothing changes.
+ * The writes with their images on the target's columns (rowOnTarget); the same array when nothing changes.
  */
 export function writesOnTargetColumns(
   writes: readonly QueuedWrite[],
@@ -76,7 +94,6 @@ export function writesOnTargetColumns(
   removedOnTarget: RemovedColumns,
 ): readonly QueuedWrite[] {
   const target: TargetColumns = {
-    exact: new Set(schema.columns.map((column) => column.name)),
     byFoldedName: new Map(schema.columns.map((column) => [column.name.toLowerCase(), column.name])),
     removed: removedOnTarget,
   };

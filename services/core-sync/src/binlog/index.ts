@@ -10,7 +10,7 @@ export type {
 export type { PreparedXaStatus } from './prepared-xa-monitor.js';
 export { listBinaryLogs, readCurrentPosition } from './server-position.js';
 export { replacesTableContents } from './ddl-parser.js';
-export { columnsRemovedBy, type RemovedColumn } from './ddl-columns.js';
+export { columnChangesOf, type ColumnChanges, type RemovedColumn } from './ddl-columns.js';
 export { streamReadingEvents } from './stream-status.js';
 export { noProgressTimeoutMs, readUntilEnd, type BoundedReadOptions } from './bounded-read.js';
 export { checkReplicationAccess } from './replication-access.js';

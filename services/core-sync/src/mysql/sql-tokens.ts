@@ -204,6 +204,25 @@ export class TokenCursor {
     return false;
   }
 
+  /**
+   * Inside a parenthesised list (its `(` consumed): skips to the next item, returning true, or past the closing
+   * `)`, returning false.
+   */
+  skipToNextInGroup(): boolean {
+    let depth = 0;
+    while (!this.done) {
+      const token = this.#tokens[this.#index];
+      this.#index += 1;
+      if (token?.kind !== 'symbol') continue;
+      if (token.text === '(') depth += 1;
+      else if (token.text === ')') {
+        if (depth === 0) return false;
+        depth -= 1;
+      } else if (token.text === ',' && depth === 0) return true;
+    }
+    return false;
+  }
+
   /** Skips one identifier (an index name, a column name); returns its name. */
   skipIdentifier(): string | undefined {
     return this.#identifier()?.text;

@@ -70,16 +70,17 @@ export {
   statementForTarget,
 } from './schema-change-statement.js';
 export {
-  appliedStatements,
   applySchemaChangeOnce,
   markApplied,
-  type AppliedStatement,
-  recordShadowStatement,
-  shadowStatements,
-  type ShadowStatement,
-  comparableDefinition,
-  schemaChangeLedgerName,
   type LedgerEntry,
   type LedgerOutcome,
-  type SchemaChangeTarget,
 } from './schema-change-ledger.js';
+export { schemaChangeLedgerName, type SchemaChangeTarget } from './ledger-table.js';
+export { comparableDefinition } from './table-state.js';
+export {
+  appliedStatements,
+  recordShadowStatement,
+  shadowStatements,
+  type AppliedStatement,
+  type ShadowStatement,
+} from './shadow-statements.js';

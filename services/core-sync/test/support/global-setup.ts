@@ -47,21 +47,21 @@ interface ServerPairUrls {
 }
 
 /**
- * `count` pairs named by two comma-separated variables (`<prefix>_LOCAL_URL`, `<prefix>_CLOUD_URL`), or undefined
- * when they are not set.
+ * `count` pairs named by two comma-separated variables (`<prefix>_LOCAL_URL`, `<prefix>_CLOUD_URL`), the first
+ * `count` of each when they name more (the web UI's tests need one set), or undefined when they are not set.
  */
 function pairsFromEnvironment(prefix: string, count: number): ServerPairUrls[] | undefined {
   const urlsOf = (variable: string): string[] | undefined => {
     const value = process.env[variable];
     if (value === undefined) return undefined;
     const urls = value.split(',').map((url) => url.trim());
-    if (urls.length !== count) {
+    if (urls.length < count) {
       throw new Error(
         `${variable} names ${urls.length} server(s); the run needs ${count}, one per test worker`,
       );
     }
     for (const url of urls) parseServerUrl(url);
-    return urls;
+    return urls.slice(0, count);
   };
   const locals = urlsOf(`${prefix}_LOCAL_URL`);
   const clouds = urlsOf(`${prefix}_CLOUD_URL`);
@@ -69,7 +69,11 @@ function pairsFromEnvironment(prefix: string, count: number): ServerPairUrls[] |
   return locals.map((local, index) => ({ local, cloud: clouds[index] ?? '' }));
 }
 
-/** `count` pairs of sandbox servers of one flavor, started at once; server ids from `firstServerId` on. */
+/**
+ * `count` pairs of sandbox servers of one flavor, started at once; server ids from `firstServerId` on. Every
+ * server that started is in `startedServers` by the time this settles, even when another failed to start (then
+ * the first failure is thrown).
+ */
 async function startPairs(
   count: number,
   flavor: 'mariadb' | 'mysql',
@@ -77,24 +81,26 @@ async function startPairs(
   startedServers: SandboxServer[],
 ): Promise<ServerPairUrls[]> {
   const prefix = flavor === 'mysql' ? 'test-mysql' : 'test';
-  const startOne = async (role: 'local' | 'cloud', setIndex: number, roleIndex: number): Promise<string> => {
-    const server = await SandboxServer.start({
-      name: `${prefix}-${role}-${setIndex + 1}`,
-      serverId: firstServerId + setIndex * 10 + roleIndex,
-      ...(flavor === 'mysql' ? { flavor } : {}),
-    });
-    startedServers.push(server);
-    return formatServerUrl(server.connectionInfo);
-  };
-  return Promise.all(
-    Array.from({ length: count }, async (_, setIndex) => {
-      const [local, cloud] = await Promise.all([
-        startOne('local', setIndex, 0),
-        startOne('cloud', setIndex, 1),
-      ]);
-      return { local, cloud };
-    }),
+  const starts = Array.from({ length: count }, (_, setIndex) =>
+    (['local', 'cloud'] as const).map((role, roleIndex) =>
+      SandboxServer.start({
+        name: `${prefix}-${role}-${setIndex + 1}`,
+        serverId: firstServerId + setIndex * 10 + roleIndex,
+        ...(flavor === 'mysql' ? { flavor } : {}),
+      }),
+    ),
   );
+  const outcomes = await Promise.allSettled(starts.flat());
+  const servers: SandboxServer[] = [];
+  for (const outcome of outcomes) if (outcome.status === 'fulfilled') servers.push(outcome.value);
+  startedServers.push(...servers);
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+  const urlAt = (index: number): string => formatServerUrl((servers[index] as SandboxServer).connectionInfo);
+  return Array.from({ length: count }, (_, setIndex) => ({
+    local: urlAt(setIndex * 2),
+    cloud: urlAt(setIndex * 2 + 1),
+  }));
 }
 
 async function serverVersion(url: string): Promise<string> {
@@ -168,7 +174,10 @@ export async function startTestServers(
       await stopStarted();
     };
   } catch (error) {
-    await stopStarted();
+    // The servers that did start are stopped; the error that stopped the setup is the one reported.
+    await stopStarted().catch((stopError: unknown) => {
+      console.error('stopping the test servers after a failed setup failed too', stopError);
+    });
     throw error;
   }
 }

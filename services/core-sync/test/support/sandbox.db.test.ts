@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from './test-database.js';
-import { testServerUrl } from './test-servers.js';
+import { testServerUrl, testWorkerCount } from './test-servers.js';
 
 describe('test servers', () => {
   it.each(['local', 'cloud'] as const)('the %s server has the binlog on in ROW/FULL format', async (role) => {
@@ -18,9 +18,9 @@ describe('test servers', () => {
 
   it('each test worker has servers of its own', () => {
     const sets = inject('testServerSets');
-    const urls = sets.flatMap((set) => [set.local, set.cloud]);
-    expect(sets.length).toBeGreaterThan(0);
-    expect(new Set(urls).size).toBe(urls.length);
-    expect(sets[Number(process.env.VITEST_POOL_ID ?? '1') - 1]?.local).toBe(testServerUrl('local'));
+    const urls = sets.flatMap((set) => [set.local, set.cloud, set.mysqlLocal, set.mysqlCloud]);
+    expect(sets).toHaveLength(testWorkerCount());
+    expect(new Set(urls.filter((url) => url !== '')).size).toBe(urls.filter((url) => url !== '').length);
+    expect(Number(process.env.VITEST_POOL_ID)).toBeLessThanOrEqual(sets.length);
   });
 });

@@ -136,7 +136,14 @@ const mysqlBackend: StorageBackend = {
       },
       async holdMigrationLock() {
         const connection = await mysql.createConnection({ ...server });
-        await connection.query("SELECT GET_LOCK('mysql_sync_migrations', 5)");
+        // The lock is the server's: a store another test worker migrates meanwhile holds it for a moment.
+        const [[granted]] = await connection.query<mysql.RowDataPacket[]>(
+          "SELECT GET_LOCK('mysql_sync_migrations', 60) AS granted",
+        );
+        if (Number(granted?.granted) !== 1) {
+          await connection.end();
+          throw new Error('the migration lock was not granted within 60 s');
+        }
         return async () => {
           await connection.query("SELECT RELEASE_LOCK('mysql_sync_migrations')");
           await connection.end();

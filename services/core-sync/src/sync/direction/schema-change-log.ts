@@ -10,7 +10,7 @@
  *   is never dropped silently.
  */
 import type { RemovedColumns } from '../../apply/index.js';
-import { columnsRemovedBy } from '../../binlog/index.js';
+import { columnChangesOf } from '../../binlog/index.js';
 import type { SideName } from '../../model/index.js';
 import type { Pool } from '../../mysql/index.js';
 import { appliedStatements } from '../../target/index.js';
@@ -41,12 +41,17 @@ export class SchemaChangeLog {
    * may read again.
    */
   noteRemovedColumns(side: SideName, table: string, statement: string): void {
-    const columns = columnsRemovedBy(statement);
-    if (columns.length === 0) return;
+    const { removed, added } = columnChangesOf(statement);
+    if (removed.length === 0 && added.length === 0) return;
     const key = keyOf(side, table);
-    const removed = this.#removedColumns.get(key) ?? new Map<string, string | null>();
-    for (const column of columns) removed.set(column.name.toLowerCase(), column.renamedTo);
-    this.#removedColumns.set(key, removed);
+    const columns = this.#removedColumns.get(key) ?? new Map<string, string | null>();
+    for (const column of removed) columns.set(column.name.toLowerCase(), column.renamedTo);
+    // A dropped column added again is the side's own column once more; a rename stays known, for the rows of the
+    // old schema that still carry the old name.
+    for (const column of added) {
+      if (columns.get(column.toLowerCase()) === null) columns.delete(column.toLowerCase());
+    }
+    this.#removedColumns.set(key, columns);
   }
 
   latest(side: SideName, table: string): string | undefined {

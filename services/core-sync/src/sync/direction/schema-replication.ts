@@ -70,6 +70,11 @@ export async function replicateSchemaChange(
   context.bidirectional?.schemaChanges.note(source, event.table, event.statement);
   const quoted = quoteStatement(event.statement);
   const planned = await plannedEntries(context, ledgerTarget, event);
+  // A swapped-in copy's ALTERs are what the source's table went through: their dropped and renamed columns too.
+  if (typeof planned !== 'string' && planned.length > 0 && planned[0]?.statement !== event.statement) {
+    for (const entry of planned)
+      context.bidirectional?.schemaChanges.noteRemovedColumns(source, event.table, entry.statement);
+  }
   if (typeof planned === 'string') {
     return {
       kind: 'not-carried',

@@ -6,6 +6,7 @@
 import type { ApplyEngine } from '../../apply/index.js';
 import type { ReadHold, SchemaChangeEvent } from '../../binlog/index.js';
 import { readTableSchema } from '../../mysql/index.js';
+import { appliedFrom } from '../../target/index.js';
 import type { SourceTransaction, SystemPeriod, TableSchema } from '../../model/index.js';
 import { currentVersionChanges } from '../system-versioning.js';
 import { ledgerTargetOf, recordShadowTableStatement } from './online-schema-change.js';
@@ -130,6 +131,14 @@ export class SchemaWatch {
       return;
     }
     const engine = this.#engine();
+    // The columns the source's own statement removes, known to the other direction even while this one waits.
+    if (appliedFrom(event.statement) === undefined) {
+      this.#context.bidirectional?.schemaChanges.noteRemovedColumns(
+        this.#context.source,
+        event.table,
+        event.statement,
+      );
+    }
     if (engine?.pauses.has(event.table) === true) {
       // Its changes before the statement are held too: the statement is read again, in order, when it resumes.
       logger.info(
