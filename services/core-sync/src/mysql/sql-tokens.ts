@@ -192,16 +192,7 @@ export class TokenCursor {
 
   /** Skips tokens up to and including the next top-level comma; returns false when there is none. */
   skipToNextListItem(): boolean {
-    let depth = 0;
-    while (!this.done) {
-      const token = this.#tokens[this.#index];
-      this.#index += 1;
-      if (token?.kind !== 'symbol') continue;
-      if (token.text === '(') depth += 1;
-      else if (token.text === ')') depth -= 1;
-      else if (token.text === ',' && depth === 0) return true;
-    }
-    return false;
+    return this.#skipPastComma(false);
   }
 
   /**
@@ -209,6 +200,11 @@ export class TokenCursor {
    * `)`, returning false.
    */
   skipToNextInGroup(): boolean {
+    return this.#skipPastComma(true);
+  }
+
+  /** Skips past the next comma at this depth (true), or to the end (false); `inGroup`: also past the `)` closing it. */
+  #skipPastComma(inGroup: boolean): boolean {
     let depth = 0;
     while (!this.done) {
       const token = this.#tokens[this.#index];
@@ -216,7 +212,7 @@ export class TokenCursor {
       if (token?.kind !== 'symbol') continue;
       if (token.text === '(') depth += 1;
       else if (token.text === ')') {
-        if (depth === 0) return false;
+        if (inGroup && depth === 0) return false;
         depth -= 1;
       } else if (token.text === ',' && depth === 0) return true;
     }

@@ -16,9 +16,10 @@ import {
 } from '../support/sync-fixture.js';
 import type { TestDatabase } from '../support/test-database.js';
 import {
+  bothWaysDocument,
   createBothWaysTables,
   expectSyncedExactlyOnce,
-  startWriteLoad,
+  startBothWaysLoads,
   waitForProgress,
   writeLogTables,
   type WriteLoad,
@@ -78,23 +79,13 @@ describe('each replicated statement both ways', () => {
     await fixture.source.query(`${notesTable}; INSERT INTO notes VALUES (1, 'one'), (2, 'two')`);
     await fixture.target.query(notesTable);
     const running = await fixture.startService(
-      fixture.configDocument({
-        tables: [...writeLogTables, { name: 'notes', primary_key: 'id' }].map((table) => ({
-          ...table,
-          conflict_resolution: 'source_priority',
-          prefer: 'local',
-        })),
-        sync: { mode: 'bidirectional', batch_insert_size: 50 },
-      }),
+      bothWaysDocument(fixture, [...writeLogTables, { name: 'notes', primary_key: 'id' }]),
     );
     await eventually(() => expectTablesEqual(fixture, 'notes', 'id'), 30_000);
-    const loads = [
-      await startWriteLoad(fixture.source, 1, { firstId: 1, counterIds: [1, 2], pauseMs: 2 }),
-      await startWriteLoad(fixture.target, 2, { firstId: 1_000_001, counterIds: [3, 4], pauseMs: 2 }),
-    ];
+    const loads = await startBothWaysLoads(fixture);
     const sides: Record<MigrationStep['side'], { database: TestDatabase; load: WriteLoad }> = {
-      local: { database: fixture.source, load: loads[0] as WriteLoad },
-      cloud: { database: fixture.target, load: loads[1] as WriteLoad },
+      local: { database: fixture.source, load: loads[0] },
+      cloud: { database: fixture.target, load: loads[1] },
     };
     for (const step of migration) {
       const { database, load } = sides[step.side];
@@ -103,8 +94,8 @@ describe('each replicated statement both ways', () => {
       // The next statement may depend on this one: it runs once the other side has it.
       await eventually(() => expectSameDefinition(fixture, step.table), 30_000);
     }
-    await waitForProgress(loads[0] as WriteLoad, 20);
-    await waitForProgress(loads[1] as WriteLoad, 20);
+    await waitForProgress(loads[0], 20);
+    await waitForProgress(loads[1], 20);
     await stopLoads(loads);
 
     await expectSyncedExactlyOnce(fixture, ['source', 'target']);

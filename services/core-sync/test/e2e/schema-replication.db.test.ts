@@ -15,9 +15,11 @@ import {
   type SyncFixture,
 } from '../support/sync-fixture.js';
 import {
+  bothWaysDocument,
   createBothWaysTables,
   expectSyncedExactlyOnce,
   sourceTables,
+  startBothWaysLoads,
   startWriteLoad,
   targetTables,
   waitForProgress,
@@ -115,22 +117,10 @@ describe('schema changes replicated with the rows', () => {
   it('both ways: a DDL from the cloud side while local writes the same table, then one from local, under writes on both sides', async () => {
     await using fixture = await createSyncFixture(testServerUrl('local'), testServerUrl('cloud'), 'ddlboth');
     await createBothWaysTables(fixture);
-    const running = await fixture.startService(
-      fixture.configDocument({
-        tables: writeLogTables.map((table) => ({
-          ...table,
-          conflict_resolution: 'source_priority',
-          prefer: 'local',
-        })),
-        sync: { mode: 'bidirectional', batch_insert_size: 50 },
-      }),
-    );
+    const running = await fixture.startService(bothWaysDocument(fixture));
     await eventually(() => expectTablesEqual(fixture, 'counters', 'id'), 30_000);
-    const loads = [
-      await startWriteLoad(fixture.source, 1, { firstId: 1, counterIds: [1, 2], pauseMs: 2 }),
-      await startWriteLoad(fixture.target, 2, { firstId: 1_000_001, counterIds: [3, 4], pauseMs: 2 }),
-    ];
-    const [localLoad, cloudLoad] = loads as [(typeof loads)[0], (typeof loads)[0]];
+    const loads = await startBothWaysLoads(fixture);
+    const [localLoad, cloudLoad] = loads;
     await waitForProgress(localLoad, 20);
     // From the cloud side, while local writes events: local's rows in flight lack the column for a moment.
     await fixture.target.query("ALTER TABLE events ADD COLUMN origin VARCHAR(10) NOT NULL DEFAULT 'either'");

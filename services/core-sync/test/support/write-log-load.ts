@@ -197,3 +197,28 @@ export async function expectSyncedExactlyOnce(
     expect(written.map((row) => row.table_name)).toEqual(['counters', 'events']);
   }
 }
+
+/**
+ * Bidirectional: a load on each side, each on its own event ids and counter rows (createBothWaysTables), with a
+ * short pause between transactions; local's first.
+ */
+export async function startBothWaysLoads(fixture: SyncFixture): Promise<[WriteLoad, WriteLoad]> {
+  const local = await startWriteLoad(fixture.source, 1, { firstId: 1, counterIds: [1, 2], pauseMs: 2 });
+  const cloud = await startWriteLoad(fixture.target, 2, {
+    firstId: 1_000_001,
+    counterIds: [3, 4],
+    pauseMs: 2,
+  });
+  return [local, cloud];
+}
+
+/** Bidirectional over `tables` (the write-log tables and any others), local's rows preferred in a conflict. */
+export function bothWaysDocument(
+  fixture: SyncFixture,
+  tables: readonly { readonly name: string; readonly primary_key: string }[] = writeLogTables,
+): Record<string, unknown> {
+  return fixture.configDocument({
+    tables: tables.map((table) => ({ ...table, conflict_resolution: 'source_priority', prefer: 'local' })),
+    sync: { mode: 'bidirectional', batch_insert_size: 50 },
+  });
+}
