@@ -2,11 +2,14 @@
  * Catch-up: core-sync snapshots the orders table and stops (the target keeps its checkpoints); while it is
  * stopped the source takes 1,000,000 row changes (inserts, updates and deletes in transactions of 1–200 rows);
  * then the service starts again and the benchmark measures how fast it applies the backlog, until every change
- * is applied and the target equals the source. With `--against=<revision>` it does that in rounds for that
- * revision's service and the candidate's (support/revision-rounds.ts) and compares their rows/s.
+ * is applied and the target equals the source. In the same run, MariaDB's own replication applies the same
+ * changes as contenders (support/native-replica.ts): replicas that held the same rows, pointed at the source's
+ * position from before the changes, started after core-sync, single-threaded and with parallel apply. With
+ * `--against=<revision>` it does that in rounds for that revision's service and the candidate's
+ * (support/revision-rounds.ts) and compares their rows/s. `--native=0` leaves the replicas out.
  *
  *   node --import tsx bench/catch-up.bench.ts [--changes=1000000] [--initial-rows=200000] [--writers=2]
- *     [--against=<revision> [--repeat=2]]
+ *     [--native=1] [--against=<revision> [--repeat=2]]
  */
 import type { Connection } from '../services/core-sync/src/mysql/index.js';
 import { totalChangesOf, writeChanges, type ChangeCounts } from './support/change-load.js';
@@ -15,6 +18,16 @@ import { runComparableBenchmark, type ComparableBenchmark } from './support/comp
 import { createOrdersTableStatement, fillOrders } from './support/orders-table.js';
 import { readProcessCpuMs } from './support/process-cpu.js';
 import { markdownTable } from './support/report.js';
+import {
+  nativeCatchUps,
+  nativeContenders,
+  prepareReplica,
+  sourceCoordinates,
+  startReplicas,
+  type NativeCatchUp,
+  type NativeFigures,
+  type NativeReplicaSettings,
+} from './support/native-replica.js';
 import { binlogBytes, connect, recreateDatabase, withServerPair } from './support/servers.js';
 import { benchConfigDocument } from './support/service-config.js';
 import { revisionSettings, runRevisionRounds, type RevisionMetric } from './support/revision-rounds.js';
@@ -26,7 +39,7 @@ import type { SandboxServer } from '../services/core-sync/src/sandbox/index.js';
 
 const usage =
   'node --import tsx bench/catch-up.bench.ts [--changes=1000000] [--initial-rows=200000] [--writers=2] ' +
-  '[--against=<revision> [--repeat=2]]';
+  '[--native=1] [--against=<revision> [--repeat=2]]';
 const sourceDatabase = 'catchup_source';
 const targetDatabase = 'catchup_target';
 const table = 'orders';
@@ -47,12 +60,16 @@ interface CatchUpFigures {
   readonly serviceCpuPercent: number;
   readonly targetCpuPercent: number;
   readonly comparison: TableComparison;
+  /** MariaDB's replication applying the same changes, in the same run. */
+  readonly native: readonly NativeFigures[];
 }
 
 interface CatchUpSettings {
   readonly changes: number;
   readonly initialRows: number;
   readonly writers: number;
+  /** Whether MariaDB's own replication contends (`--native`). */
+  readonly native: boolean;
 }
 
 async function snapshotAndStop(
@@ -139,6 +156,7 @@ async function catchUp(
 async function measure(
   source: SandboxServer,
   target: SandboxServer,
+  replicas: readonly SandboxServer[],
   options: CatchUpSettings,
   serviceSource: ServiceSource,
 ): Promise<CatchUpFigures> {
@@ -153,6 +171,22 @@ async function measure(
     await fillOrders(sourceConnection, table, options.initialRows);
     const snapshotPeakRssKib = await snapshotAndStop(source, target, options.initialRows, serviceSource);
 
+    // The replicas hold what the target holds now, and start where the source's binlog is now.
+    const before = await sourceCoordinates(sourceConnection);
+    for (const [index, replica] of replicas.entries()) {
+      await prepareReplica(
+        replica,
+        source,
+        before,
+        nativeContenders[index] as NativeReplicaSettings,
+        async (connection) => {
+          await recreateDatabase(connection, sourceDatabase);
+          await connection.query(`USE \`${sourceDatabase}\``);
+          await connection.query(createOrdersTableStatement(table));
+          await fillOrders(connection, table, options.initialRows);
+        },
+      );
+    }
     for (let index = 0; index < options.writers; index += 1) {
       writers.push(await connect(source, sourceDatabase));
     }
@@ -167,7 +201,11 @@ async function measure(
         `${formatCount(counts.delete)} deleted) in ${formatCount(counts.transactions)} transactions, ${formatSeconds(writeMs)} s; ` +
         `binlog ${formatMebibytes(binlogWritten / 1024)}`,
     );
-    const settledMs = (await settleServer(sourceConnection)) + (await settleServer(targetConnection));
+    let settledMs = (await settleServer(sourceConnection)) + (await settleServer(targetConnection));
+    for (const replica of replicas) {
+      const replicaConnection = await connect(replica);
+      settledMs += await settleServer(replicaConnection).finally(() => replicaConnection.end());
+    }
     console.log(`  flushed dirty pages in ${formatSeconds(settledMs)} s; starting the service`);
 
     const result = await catchUp(source, target, totalChanges, serviceSource);
@@ -182,6 +220,12 @@ async function measure(
         `service CPU ${result.cpuPercent.toFixed(0)} %, target server CPU ${result.targetCpuPercent.toFixed(0)} %`,
     );
     console.log(`  ${describeComparison(comparison)}`);
+    const native = await nativeCatchUps(
+      { connection: sourceConnection, database: sourceDatabase },
+      replicas,
+      table,
+      totalChanges,
+    );
     return {
       initialRows: options.initialRows,
       counts,
@@ -196,6 +240,7 @@ async function measure(
       serviceCpuPercent: result.cpuPercent,
       targetCpuPercent: result.targetCpuPercent,
       comparison,
+      native,
     };
   } finally {
     await Promise.all([sourceConnection, targetConnection, ...writers].map((connection) => connection.end()));
@@ -209,36 +254,62 @@ function rowsPerSecond(figures: CatchUpFigures): number {
 function verdicts(figures: CatchUpFigures): string[] {
   const rate = rowsPerSecond(figures);
   const peakMib = figures.peakRssKib / 1024;
+  const parallel = figures.native.find((native) => native.label === nativeContenders[1]?.label);
+  const nativeVerdicts = figures.native.map((native) =>
+    native.comparison.equal
+      ? `${native.label} ended equal to the source`
+      : `${native.label} DIFFERS from the source: ${describeComparison(native.comparison)}`,
+  );
   return [
+    ...(parallel === undefined
+      ? []
+      : [
+          `at least as fast as MariaDB's parallel replication in the same run: ${rate >= nativeRate(figures, parallel) ? 'met' : 'MISSED'} (${formatCount(rate)} against ${formatCount(nativeRate(figures, parallel))} rows/s, ${(rate / nativeRate(figures, parallel)).toFixed(2)}×)`,
+        ]),
     `at least ${formatCount(targets.rowsPerSecond)} rows/s: ${rate >= targets.rowsPerSecond ? 'met' : 'MISSED'} (${formatCount(rate)} rows/s)`,
     `peak RSS under ${targets.peakRssMib} MB: ${peakMib < targets.peakRssMib ? 'met' : 'MISSED'} (${peakMib.toFixed(0)} MB; aim ${targets.aimPeakRssMib} MB: ${peakMib < targets.aimPeakRssMib ? 'met' : 'missed'})`,
     figures.comparison.equal
       ? `the target equals the source afterwards: ${describeComparison(figures.comparison)}`
       : `THE TARGET DIFFERS: ${describeComparison(figures.comparison)}`,
+    ...nativeVerdicts,
   ];
 }
 
+function nativeRate(figures: CatchUpFigures, native: NativeCatchUp): number {
+  return (figures.totalChanges / native.caughtUpMs) * 1000;
+}
+
 function figuresTable(figures: CatchUpFigures): string {
+  const rate = rowsPerSecond(figures);
   return markdownTable(
     [
-      'Row changes',
+      'Applier',
       'Caught up in',
       'Rows/s applied',
-      'of which start()',
+      'core-sync ÷ it',
       'Peak RSS',
-      'Service CPU',
+      'Applier CPU',
       'Target server CPU',
     ],
     [
       [
-        formatCount(figures.totalChanges),
-        `${formatSeconds(figures.caughtUpMs)} s`,
-        formatCount(rowsPerSecond(figures)),
-        `${formatSeconds(figures.startMs)} s`,
+        'core-sync',
+        `${formatSeconds(figures.caughtUpMs)} s (of which start() ${formatSeconds(figures.startMs)} s)`,
+        formatCount(rate),
+        '1.00×',
         formatMebibytes(figures.peakRssKib),
         `${figures.serviceCpuPercent.toFixed(0)} % of a core`,
         `${figures.targetCpuPercent.toFixed(0)} % of a core`,
       ],
+      ...figures.native.map((native) => [
+        native.label,
+        `${formatSeconds(native.caughtUpMs)} s`,
+        formatCount(nativeRate(figures, native)),
+        `${(rate / nativeRate(figures, native)).toFixed(2)}×`,
+        '(in the server)',
+        '(in the server)',
+        `${native.cpuPercent.toFixed(0)} % of a core`,
+      ]),
     ],
   );
 }
@@ -287,13 +358,16 @@ function catchUpBenchmark(settings: CatchUpSettings): ComparableBenchmark<CatchU
     section: 'catch-up',
     title: 'Catch-up after downtime',
     measure: (serviceSource) =>
-      withServerPair('catch-up', (source, target) => measure(source, target, settings, serviceSource)),
-    measureRounds: (contestants, repeat) =>
-      withServerPair('catch-up', (source, target) =>
-        runRevisionRounds(contestants, repeat, (contestant) =>
-          measure(source, target, settings, contestant.source),
-        ),
+      withServerPair('catch-up', async (source, target) =>
+        measure(source, target, await startReplicas(settings.native), settings, serviceSource),
       ),
+    measureRounds: (contestants, repeat) =>
+      withServerPair('catch-up', async (source, target) => {
+        const replicas = await startReplicas(settings.native);
+        return runRevisionRounds(contestants, repeat, (contestant) =>
+          measure(source, target, replicas, settings, contestant.source),
+        );
+      }),
     describeWorkload: workloadDescription,
     figuresTable,
     verdicts,
@@ -307,13 +381,14 @@ function catchUpBenchmark(settings: CatchUpSettings): ComparableBenchmark<CatchU
 export async function runCatchUpBenchmark(argumentList: readonly string[]): Promise<void> {
   const options = parseOptions(
     argumentList,
-    ['changes', 'initial-rows', 'writers', 'against', 'repeat'],
+    ['changes', 'initial-rows', 'writers', 'native', 'against', 'repeat'],
     usage,
   );
   const settings: CatchUpSettings = {
     changes: numberOption(options.changes, 1_000_000, 'changes'),
     initialRows: numberOption(options['initial-rows'], 200_000, 'initial-rows'),
     writers: numberOption(options.writers, 2, 'writers'),
+    native: numberOption(options.native, 1, 'native') !== 0,
   };
   await runComparableBenchmark(catchUpBenchmark(settings), revisionSettings(options));
 }
