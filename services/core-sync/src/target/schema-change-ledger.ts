@@ -17,7 +17,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SyncError, driverErrorCode } from '../errors/index.js';
 import { BinlogPosition } from '../model/index.js';
-import { classifyDriverError, qualifiedName, runWithoutSilenceLimit, type QueryRow } from '../mysql/index.js';
+import {
+  classifyDriverError,
+  qualifiedName,
+  runWithoutSilenceLimit,
+  type QueryRow,
+  type WriteResult,
+} from '../mysql/index.js';
 import { checkFence } from './fence.js';
 import { ensureLedger, schemaChangeLedgerName, type SchemaChangeTarget } from './ledger-table.js';
 import { appliedStatementMarker } from './schema-change-statement.js';
@@ -171,38 +177,48 @@ async function recordStart(
 }
 
 /**
- * Marks a statement applied, recording it first where this server has no entry for it (it ran, or was found run,
- * without one: the operator ran it, or another server's entry of the same transaction was found).
+ * Marks a statement applied, recording it first where this server has no entry for it (it was found run without
+ * one: another server's entry of the same transaction was found). The UPDATE does not carry the statement's
+ * text, so the session that marks is never taken for the statement itself (statementEnded).
  */
 export async function markApplied(target: SchemaChangeTarget, entry: LedgerEntry): Promise<void> {
+  const ledger = qualifiedName(target.database, schemaChangeLedgerName);
+  const key = [
+    target.sourceName,
+    target.sourceServer,
+    entry.table,
+    entry.position.file,
+    entry.position.offset,
+  ];
+  const [updated] = await target.pool.query<WriteResult>(
+    `UPDATE ${ledger} SET state = 'applied', applied_at = UTC_TIMESTAMP(6)
+      WHERE source_name = ? AND source_server = ? AND table_name = ? AND binlog_file = ? AND binlog_position = ?`,
+    key,
+  );
+  if (updated.affectedRows > 0) return;
   await target.pool.query(
-    `INSERT INTO ${qualifiedName(target.database, schemaChangeLedgerName)}
+    `INSERT INTO ${ledger}
        (source_name, source_server, table_name, binlog_file, binlog_position, gtid, state, definition_before,
         statement, started_at, applied_at)
      VALUES (?, ?, ?, ?, ?, ?, 'applied', '', ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))
      ON DUPLICATE KEY UPDATE state = 'applied', applied_at = VALUES(applied_at)`,
-    [
-      target.sourceName,
-      target.sourceServer,
-      entry.table,
-      entry.position.file,
-      entry.position.offset,
-      entry.position.gtid,
-      entry.statement,
-    ],
+    [...key, entry.position.gtid, entry.statement],
   );
 }
 
 /** How often a statement still running on the target is looked for again. */
 const runningPollMs = 500;
 
-/** Resolves once no session on the target runs this entry's statement (its marker names its position). */
+/**
+ * Resolves once no session on the target runs this entry's statement: one whose text starts with its marker, which
+ * names its position (a ledger write that holds the statement's text as a value is not it).
+ */
 async function statementEnded(target: SchemaChangeTarget, entry: LedgerEntry): Promise<void> {
   const marker = appliedStatementMarker(target.sourceName, entry.position);
   for (;;) {
     const [rows] = await target.pool.query<QueryRow[]>(
       `SELECT ID AS id FROM information_schema.PROCESSLIST
-        WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Sleep' AND LOCATE(?, INFO) > 0`,
+        WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Sleep' AND LOCATE(?, INFO) = 1`,
       [marker],
     );
     if (rows.length === 0) return;

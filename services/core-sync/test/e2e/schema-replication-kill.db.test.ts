@@ -75,7 +75,7 @@ describe('a replicated schema change and kill -9', () => {
     await fixture.source.query('ALTER TABLE big ADD INDEX (payload)');
     await fixture.source.query("INSERT INTO big (id, payload) VALUES (0, 'after the index')");
     await eventually(
-      async () => expect(await runningStatements(fixture.target, '%mysql-sync: applied from local%')).toBe(1),
+      async () => expect(await runningStatements(fixture.target, '/* mysql-sync: applied from local%')).toBe(1),
       60_000,
     );
     await first.kill('SIGKILL');
@@ -83,7 +83,7 @@ describe('a replicated schema change and kill -9', () => {
     const second = await fixture.spawnService(document);
     await waitUntilHealthy(second);
     await sleep(1_000);
-    expect(await runningStatements(fixture.target, '%mysql-sync: applied from local%')).toBe(1);
+    expect(await runningStatements(fixture.target, '/* mysql-sync: applied from local%')).toBe(1);
     expect(await ledgerState(fixture.target), 'recorded as started, not as applied').toBe('applying');
     await blocker.query('COMMIT');
     await blocker.end();
@@ -121,7 +121,7 @@ describe('a replicated schema change and kill -9', () => {
       await fixture.source.query("INSERT INTO big (id, payload) VALUES (0, 'after the index')");
       await eventually(
         async () =>
-          expect(await runningStatements(fixture.target, '%mysql-sync: applied from local%')).toBe(1),
+          expect(await runningStatements(fixture.target, '/* mysql-sync: applied from local%')).toBe(1),
         60_000,
       );
       // The ledger row says `applying`; held locked, the mark that follows the statement waits for it.
@@ -131,7 +131,7 @@ describe('a replicated schema change and kill -9', () => {
       );
       await tableHolder.query('COMMIT');
       await eventually(async () => {
-        expect(await runningStatements(fixture.target, '%mysql-sync: applied from local%')).toBe(0);
+        expect(await runningStatements(fixture.target, '/* mysql-sync: applied from local%')).toBe(0);
         expect(await runningStatements(fixture.target, 'UPDATE %_mysql_sync_schema_changes%')).toBe(1);
       }, 60_000);
       expect(await payloadIndexes(fixture.target), 'the statement ran on the target').toEqual(['payload']);
