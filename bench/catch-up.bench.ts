@@ -13,7 +13,7 @@
  */
 import type { Connection } from '../services/core-sync/src/mysql/index.js';
 import { totalChangesOf, writeChanges, type ChangeCounts } from './support/change-load.js';
-import { isMainModule, numberOption, parseOptions, runStandalone } from './support/cli.js';
+import { isMainModule, numberOption, parseOptions, runStandalone, switchOption } from './support/cli.js';
 import { runComparableBenchmark, type ComparableBenchmark } from './support/comparable-benchmark.js';
 import { createOrdersTableStatement, fillOrders } from './support/orders-table.js';
 import { readProcessCpuMs } from './support/process-cpu.js';
@@ -388,7 +388,7 @@ export async function runCatchUpBenchmark(argumentList: readonly string[]): Prom
     changes: numberOption(options.changes, 1_000_000, 'changes'),
     initialRows: numberOption(options['initial-rows'], 200_000, 'initial-rows'),
     writers: numberOption(options.writers, 2, 'writers'),
-    native: numberOption(options.native, 1, 'native') !== 0,
+    native: switchOption(options.native, true, 'native'),
   };
   await runComparableBenchmark(catchUpBenchmark(settings), revisionSettings(options));
 }

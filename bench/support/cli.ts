@@ -54,6 +54,14 @@ export function numberOption(value: string | undefined, fallback: number, name: 
   return parsed;
 }
 
+/** A yes-or-no option (`--native=0`, `--native=1`), or its default. */
+export function switchOption(value: string | undefined, fallback: boolean, name: string): boolean {
+  if (value === undefined) return fallback;
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  throw new Error(`--${name} must be 1 or 0 (true or false), got ${JSON.stringify(value)}`);
+}
+
 /** A comma-separated list of positive numbers (`--rows=100000,1000000`), or its default. */
 export function numberListOption(
   value: string | undefined,

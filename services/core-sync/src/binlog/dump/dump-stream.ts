@@ -8,6 +8,7 @@
  * - Reading can be held for backpressure (connection-gate.ts).
  * - The first error (the connection's, the server's, or decoding an event) is reported once; later ones are not.
  */
+import { crc32 } from 'node:zlib';
 import type { BinlogPosition } from '../../model/index.js';
 import {
   CommandChannel,
@@ -21,7 +22,6 @@ import type { StreamEvent } from '../stream-event.js';
 import { readCharsets } from '../decoder/charsets.js';
 import { EventDecoder } from '../decoder/event-decoder.js';
 import { ConnectionGate, type ReadHold } from './connection-gate.js';
-import { crc32 } from './crc32.js';
 
 const binlogDumpCommand = 0x12;
 const stopTimeoutMs = 2_000;
