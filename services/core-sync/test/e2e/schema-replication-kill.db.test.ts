@@ -75,7 +75,8 @@ describe('a replicated schema change and kill -9', () => {
     await fixture.source.query('ALTER TABLE big ADD INDEX (payload)');
     await fixture.source.query("INSERT INTO big (id, payload) VALUES (0, 'after the index')");
     await eventually(
-      async () => expect(await runningStatements(fixture.target, '/* mysql-sync: applied from local%')).toBe(1),
+      async () =>
+        expect(await runningStatements(fixture.target, '/* mysql-sync: applied from local%')).toBe(1),
       60_000,
     );
     await first.kill('SIGKILL');
