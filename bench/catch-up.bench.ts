@@ -326,8 +326,19 @@ dirty pages are flushed, then a fresh service child starts from the target's che
 "Caught up" is the moment its applied-row count reaches the number of row changes written (polled every 5 ms
 in the child, measured from the call to \`start()\`); the rate is row changes ÷ that time. Peak RSS is the
 child's VmHWM over the catch-up; CPU is user + system time of the service child and of the target's
-\`mariadbd\` over the catch-up (/proc/<pid>/stat), in percent of one core.`;
+\`mariadbd\` over the catch-up (/proc/<pid>/stat), in percent of one core.${figures.native.length === 0 ? '' : nativeDescription}`;
 }
+
+/** What the native contenders do, when they run. */
+const nativeDescription = `
+
+In the same run, MariaDB's own replication applies the same changes: before the changes, each replica server
+(same settings) gets the same rows and is pointed at the source's binlog position of that moment
+(\`CHANGE MASTER TO … MASTER_LOG_POS\`); after core-sync has caught up, each replica in turn is started and timed
+until its SQL thread has executed up to the source's last position (\`SHOW SLAVE STATUS\`, polled every 10 ms),
+its IO thread fetching the binlog meanwhile as core-sync's reader does. One replica applies in its SQL thread
+(\`slave_parallel_threads = 0\`), the other with 4 threads (\`slave_parallel_mode = optimistic\`). Their CPU is the
+replica \`mariadbd\`'s, which does the applier's work and the target's.`;
 
 /** The figures an A/B compares: rows/s is judged, the rest is shown. */
 const revisionMetrics: readonly RevisionMetric<CatchUpFigures>[] = [
