@@ -29,16 +29,18 @@ export class SchemaChangeLog {
   /** The columns each side's statements removed from each table: lower-cased name → new name, or null. */
   readonly #removedColumns = new Map<string, Map<string, string | null>>();
 
-  /** A schema change read from `side`'s binlog that the service did not make (not an echo). */
+  /**
+   * A schema change read from `side`'s binlog that the service did not make (not an echo), as its latest; its
+   * columns are noted apart (noteRemovedColumns, by the schema watch for every such statement).
+   */
   note(side: SideName, table: string, statement: string, at = Date.now()): void {
     this.#latest.set(keyOf(side, table), { statement, at });
-    this.noteRemovedColumns(side, table, statement);
   }
 
   /**
-   * Only the columns a statement of `side` removed, without counting it as its latest change: a statement the
-   * service applied before it started (the ledger, target/schema-change-ledger.ts), whose rows in flight a restart
-   * may read again.
+   * The columns a statement of `side` removed and added, without counting it as its latest change: every statement
+   * the schema watch reads (schema-watch.ts), and those the service applied before it started (the ledger), whose
+   * rows in flight a restart may read again.
    */
   noteRemovedColumns(side: SideName, table: string, statement: string): void {
     const { removed, added } = columnChangesOf(statement);
